@@ -1,0 +1,209 @@
+"""Byte-level helpers every push family needs: tolerant JSON, text, gzip and multipart.
+
+Devices send what their firmware writers thought JSON or multipart was, so each helper accepts the
+forms seen in the vendor documents and refuses everything else with a ProtocolError (never a
+bare exception), with hard limits so a hostile body cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import json
+import re
+from typing import Any
+import zlib
+
+from .errors import PayloadTooLargeError, ProtocolError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+# A comma directly before a closing bracket (outside strings) and a bare identifier used as a key,
+# both found in the vendor documents' "JSON" examples.
+_TOKENS = re.compile(
+    r'"(?:[^"\\]|\\.)*"'  # a string, kept as is
+    r"|,(?=\s*[}\]])"  # a trailing comma, dropped
+    r"|(?<=[{,])\s*[A-Za-z_][A-Za-z0-9_]*\s*(?=:)",  # a bare key, quoted
+    re.DOTALL,
+)
+
+
+def _repair(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token.startswith('"'):
+        return token
+    if token == ",":
+        return ""
+    return json.dumps(token.strip())
+
+
+def loads_lenient(text: str) -> Any:
+    """Parse JSON, accepting trailing commas and unquoted keys; raise ProtocolError otherwise."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return json.loads(_TOKENS.sub(_repair, text))
+    except (ValueError, RecursionError) as err:
+        raise ProtocolError(f"invalid JSON: {err}") from None
+
+
+def decode_text(raw: bytes) -> str:
+    """Decode device text: UTF-8, else GB18030 (a superset of GB2312/GBK), else Latin-1."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress a gzip (or zlib) stream, refusing output larger than `limit` bytes."""
+    # 32 + MAX_WBITS: let zlib detect the gzip or zlib header itself.
+    decompressor = zlib.decompressobj(32 + zlib.MAX_WBITS)
+    try:
+        out = decompressor.decompress(data, limit + 1)
+    except zlib.error as err:
+        raise ProtocolError(f"invalid gzip data: {err}") from None
+    if len(out) > limit:
+        raise PayloadTooLargeError(limit)
+    if not decompressor.eof:
+        raise ProtocolError("truncated gzip data")
+    return out
+
+
+def maybe_gunzip(data: bytes, limit: int, *, declared: bool = False) -> bytes:
+    """Decompress when declared gzip or when the data starts with the gzip magic bytes."""
+    if declared or data.startswith(GZIP_MAGIC):
+        return gunzip(data, limit)
+    return data
+
+
+def parse_json_bytes(data: bytes, limit: int, *, declared_gzip: bool = False) -> Any:
+    """Decode a (possibly gzip-compressed) JSON payload of device bytes."""
+    return loads_lenient(decode_text(maybe_gunzip(data, limit, declared=declared_gzip)).strip())
+
+
+@dataclass(slots=True, frozen=True)
+class Part:
+    """One multipart/form-data part, already decompressed if it was gzip-encoded."""
+
+    name: str
+    data: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Return the part as text with surrounding whitespace removed."""
+        return decode_text(self.data).strip()
+
+
+_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+def header_params(value: str) -> tuple[str, dict[str, str]]:
+    """Split `type; a=1; b="x"` into ("type", {"a": "1", "b": "x"}) (keys lower-cased)."""
+    main, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    for key, raw in _PARAM.findall(";" + rest):
+        raw_value = raw.strip()
+        if raw_value.startswith('"') and raw_value.endswith('"') and len(raw_value) >= 2:
+            raw_value = raw_value[1:-1].replace('\\"', '"')
+        params[key.lower()] = raw_value
+    return main.strip().lower(), params
+
+
+def parse_multipart(body: bytes, content_type: str, limit: int) -> dict[str, Part]:
+    """Parse a multipart/form-data body into parts by name (the first part of a name wins).
+
+    Parts may carry `Content-Encoding: gzip` or simply start with the gzip magic bytes (some
+    firmware compresses without saying so): both are decompressed, each within `limit` bytes.
+    """
+    kind, params = header_params(content_type)
+    boundary = params.get("boundary")
+    if kind != "multipart/form-data" or not boundary:
+        raise ProtocolError("expected multipart/form-data with a boundary")
+    delimiter = b"--" + boundary.encode("latin-1")
+    chunks = body.split(delimiter)
+    if len(chunks) < 3:  # preamble, at least one part, closing "--"
+        raise ProtocolError("multipart body has no complete part")
+    if not chunks[-1].startswith(b"--"):
+        raise ProtocolError("multipart body is not terminated")
+    parts: dict[str, Part] = {}
+    for chunk in chunks[1:-1]:
+        part = _parse_part(chunk, limit)
+        parts.setdefault(part.name, part)
+    return parts
+
+
+def _parse_part(chunk: bytes, limit: int) -> Part:
+    # The delimiter line ends with CRLF; the part's data ends with the CRLF before the next one.
+    if chunk.startswith(b"\r\n"):
+        chunk = chunk[2:]
+    elif chunk.startswith(b"\n"):
+        chunk = chunk[1:]
+    head, sep, data = chunk.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, data = chunk.partition(b"\n\n")
+        if not sep:
+            raise ProtocolError("multipart part without a header block")
+    if data.endswith(b"\r\n"):
+        data = data[:-2]
+    elif data.endswith(b"\n"):
+        data = data[:-1]
+    headers: dict[str, str] = {}
+    for line in decode_text(head).splitlines():
+        key, colon, value = line.partition(":")
+        if colon:
+            headers[key.strip().lower()] = value.strip()
+    disposition, params = header_params(headers.get("content-disposition", ""))
+    name = params.get("name")
+    if disposition != "form-data" or not name:
+        raise ProtocolError("multipart part without a form-data name")
+    declared_gzip = "gzip" in headers.get("content-encoding", "").lower()
+    return Part(
+        name=name,
+        data=maybe_gunzip(data, limit, declared=declared_gzip),
+        filename=params.get("filename"),
+        content_type=headers.get("content-type"),
+    )
+
+
+def to_int(value: Any, what: str) -> int:
+    """Read an integer that devices may send as a number or a numeric string."""
+    if isinstance(value, bool):
+        raise ProtocolError(f"{what}: expected an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text and len(text) <= 20 and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+            return int(text)
+    raise ProtocolError(f"{what}: expected an integer, got {type(value).__name__}")
+
+
+def optional_int(value: Any) -> int | None:
+    """Read an integer leniently: None when absent or not a number (for optional fields)."""
+    if value is None or value == "":
+        return None
+    try:
+        return to_int(value, "value")
+    except ProtocolError:
+        return None
+
+
+def optional_str(value: Any) -> str | None:
+    """Read optional text: numbers become text, empty and non-scalar values become None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip() or None
+    return None

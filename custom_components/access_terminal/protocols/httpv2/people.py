@@ -1,0 +1,346 @@
+"""HTTPv2 people: User <-> PeopleJson, and the queue of people waiting for the device.
+
+The device fetches people in batches (DownloadPeopleList / DeletePeopleList) after a keep-alive
+told it there is work, then reports per batch (…Result). The queue keeps every change until the
+device confirms it, survives restarts through export()/restore(), and resolves the callers'
+futures with the outcome of each user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import hashlib
+import logging
+from typing import Any
+
+from ..codec import optional_int, optional_str
+from ..errors import CommandCancelledError, InvalidRequestError, UserWriteError
+from ..model import Credentials, Privilege, User
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_BATCH = 1000  # "每次请求返回的人员数量限制(最大1000)"
+DEFAULT_DOWNLOAD_LIMIT = 50
+MAX_USER_ID = 4_294_967_295
+MAX_TEXT_BYTES = 63  # "字符<64位", counted in UTF-8 bytes
+MAX_PHOTO = 400 * 1024
+# A batch handed out this many times without a result is taken as delivered: some firmware
+# never reports, and re-sending forever would stall every later change.
+MAX_UNREPORTED_HANDOUTS = 3
+
+ACCESS_USER, ACCESS_ADMIN, ACCESS_BLACKLIST = 0, 1, 2
+UNLIMITED_OPENINGS = 65535
+ALL_DAY_TIME_GROUP = 1
+
+# "errorCode 人员失败错误码"
+DOWNLOAD_ERRORS: dict[int, str] = {
+    1: "invalid person data",
+    2: "photo download failed",
+    3: "photo too large",
+    4: "face template download failed",
+    5: "fingerprint template download failed",
+    6: "palm vein template download failed",
+    20: "face already registered to another user",
+    21: "fingerprint already registered to another user",
+    22: "palm vein already registered to another user",
+    23: "card number already used by another user",
+    24: "the device's user storage is full",
+    25: "the device failed to query its data",
+    26: "the device failed to save the photo",
+    27: "invalid face template",
+    28: "invalid fingerprint template",
+    29: "invalid palm vein template",
+    30: "the face in the photo cannot be recognised",
+    31: "the device failed to save the fingerprint",
+    32: "the device failed to save the palm vein",
+}
+
+
+def valid_user_id(user_id: str) -> int:
+    """Return the numeric id HTTPv2 needs (1..4294967295) or raise InvalidRequestError."""
+    text = user_id.strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_USER_ID:
+        raise InvalidRequestError(f"user id {user_id!r}: must be a number from 1 to {MAX_USER_ID}")
+    return int(text)
+
+
+def _short_text(value: str | None, what: str) -> str:
+    text = value or ""
+    if len(text.encode()) > MAX_TEXT_BYTES:
+        raise InvalidRequestError(f"{what} is longer than {MAX_TEXT_BYTES} bytes")
+    return text
+
+
+def people_json(user: User, now: datetime) -> dict[str, Any]:
+    """Build the PeopleJson the device downloads; refuse what HTTPv2 cannot represent."""
+    user_id = valid_user_id(user.user_id)
+    if len(user.cards) > 1:
+        raise InvalidRequestError("HTTPv2 terminals hold one card per user")
+    card = user.cards[0] if user.cards else ""
+    if card and not card.isdigit():
+        raise InvalidRequestError("card numbers must be digits")
+    password = user.password or ""
+    if password and not (password.isdigit() and 4 <= len(password) <= 8):
+        raise InvalidRequestError("passwords must be 4 to 8 digits")
+    if user.valid_from is not None and user.valid_from > now:
+        # The family has no start date: accepting would let the person in before it.
+        raise InvalidRequestError("HTTPv2 terminals cannot hold a validity start in the future")
+    document: dict[str, Any] = {
+        "UserID": str(user_id),
+        "Name": _short_text(user.name, "name"),
+        "Department": _short_text(user.department, "department"),
+        "CardNum": card,
+        "Password": password,
+        "AccessType": ACCESS_ADMIN if user.privilege is Privilege.ADMIN else ACCESS_USER,
+        "ExpirationDate": 0 if user.valid_until is None else int(user.valid_until.timestamp()),
+        "OpenTimes": UNLIMITED_OPENINGS if user.enabled else 0,
+        "KeepOpen": 0,
+        "Timegroup": ALL_DAY_TIME_GROUP,
+    }
+    creds = user.credentials
+    if creds.photo is not None:
+        if len(creds.photo) > MAX_PHOTO:
+            raise InvalidRequestError(f"photos must be at most {MAX_PHOTO // 1024} KB")
+        document["Photo"] = base64.b64encode(creds.photo).decode()
+        document["PhotoMD5"] = hashlib.md5(creds.photo).hexdigest().upper()  # noqa: S324 - the protocol's checksum
+        document["PhotoLen"] = len(creds.photo)
+    if creds.face is not None:
+        document["FaceFeature"] = creds.face
+    if creds.fingerprints:
+        document["Fingerprints"] = [
+            {"Num": num, "Data": data} for num, data in sorted(creds.fingerprints.items())
+        ]
+    if creds.palms:
+        document["Palmveins"] = [
+            {"Num": num, "Data": data} for num, data in sorted(creds.palms.items())
+        ]
+    return document
+
+
+def _templates(value: Any) -> dict[int, str]:
+    templates: dict[int, str] = {}
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                num, data = optional_int(item.get("Num")), optional_str(item.get("Data"))
+                if num is not None and data:
+                    templates[num] = data
+    return templates
+
+
+def _photo(value: Any, attached: bytes | None) -> bytes | None:
+    if attached:
+        return attached
+    text = optional_str(value)
+    if not text or text.startswith(("http://", "https://")):
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def user_from_people(document: Mapping[str, Any], photo: bytes | None = None) -> User | None:
+    """Read a PeopleJson (PushPeople Detail, enrollment UserDetail); None without a user id."""
+    user_id = optional_str(document.get("UserID"))
+    if user_id is None:
+        return None
+    access = optional_int(document.get("AccessType"))
+    expires = optional_int(document.get("ExpirationDate")) or 0
+    card = optional_str(document.get("CardNum"))
+    face = optional_str(document.get("FaceFeature"))
+    return User(
+        user_id=user_id,
+        name=optional_str(document.get("Name")),
+        privilege=Privilege.ADMIN if access == ACCESS_ADMIN else Privilege.USER,
+        cards=(card,) if card and card != "0" else (),
+        password=optional_str(document.get("Password")),
+        valid_until=datetime.fromtimestamp(expires, UTC)
+        if expires and 0 < expires < 2**32
+        else None,
+        enabled=access != ACCESS_BLACKLIST and optional_int(document.get("OpenTimes")) != 0,
+        department=optional_str(document.get("Department")),
+        credentials=Credentials(
+            face=face,
+            fingerprints=_templates(document.get("Fingerprints")),
+            palms=_templates(document.get("Palmveins")),
+            photo=_photo(document.get("Photo"), photo),
+        ),
+    )
+
+
+@dataclass(slots=True)
+class _Batch:
+    """A page handed to the device and not yet reported on."""
+
+    items: dict[str, dict[str, Any] | None]  # user id -> the document sent (None: a delete)
+    delete_all: bool = False
+    handouts: int = 1
+
+
+@dataclass(slots=True)
+class PeopleQueue:
+    """Pending additions and deletions, with the futures of the callers waiting for them."""
+
+    to_add: dict[str, dict[str, Any]] = field(default_factory=dict)
+    to_delete: dict[str, None] = field(default_factory=dict)
+    delete_all: bool = False
+    _add_batch: _Batch | None = None
+    _delete_batch: _Batch | None = None
+    _waiters: dict[tuple[str, str], list[asyncio.Future[None]]] = field(default_factory=dict)
+
+    # -- what callers do -------------------------------------------------------------------
+
+    def add(self, documents: Mapping[str, dict[str, Any]]) -> list[asyncio.Future[None]]:
+        """Queue people to add or replace; return one future per person."""
+        futures = []
+        for user_id, document in documents.items():
+            self.to_delete.pop(user_id, None)
+            self._fail(("delete", user_id), CommandCancelledError(f"user {user_id} set again"))
+            self.to_add[user_id] = document
+            futures.append(self._wait(("add", user_id)))
+        return futures
+
+    def delete(self, user_ids: Sequence[str] | None) -> list[asyncio.Future[None]]:
+        """Queue deletions (None: every user); return the futures to wait on."""
+        if user_ids is None:
+            cancelled = CommandCancelledError("every user is being deleted")
+            for user_id in list(self.to_add):
+                self._fail(("add", user_id), cancelled)
+            self.to_add.clear()
+            self.to_delete.clear()
+            self.delete_all = True
+            return [self._wait(("delete", "*"))]
+        futures = []
+        for user_id in user_ids:
+            if self.to_add.pop(user_id, None) is not None:
+                self._fail(("add", user_id), CommandCancelledError(f"user {user_id} deleted"))
+            self.to_delete[user_id] = None
+            futures.append(self._wait(("delete", user_id)))
+        return futures
+
+    @property
+    def pending_adds(self) -> int:
+        """Return how many people still have to be downloaded."""
+        return len(self.to_add)
+
+    @property
+    def pending_deletes(self) -> int:
+        """Return how many deletions are pending (a delete-all counts as one)."""
+        return len(self.to_delete) + int(self.delete_all)
+
+    # -- what the device does --------------------------------------------------------------
+
+    def next_add_batch(self, limit: int) -> list[dict[str, Any]]:
+        """Hand out the next page of people (re-sending an unreported page first)."""
+        batch = self._add_batch
+        if batch is not None:
+            if batch.handouts >= MAX_UNREPORTED_HANDOUTS:
+                _LOGGER.warning("Device never reported a people download: taking it as done")
+                self.add_result({})
+            else:
+                batch.handouts += 1
+                return [doc for doc in batch.items.values() if doc is not None]
+        items = dict(list(self.to_add.items())[:limit])
+        if not items:
+            return []
+        self._add_batch = _Batch(dict(items))
+        return list(items.values())
+
+    def add_result(self, failed: Mapping[str, str]) -> None:
+        """Settle the page in flight: every user not reported as failed succeeded.
+
+        The device's SuccessCount is only a number, so absence from FailList means success.
+        """
+        batch, self._add_batch = self._add_batch, None
+        if batch is None:
+            return
+        for user_id, sent in batch.items.items():
+            if self.to_add.get(user_id) is not sent:
+                continue  # changed again meanwhile: the newer version is still to be sent
+            del self.to_add[user_id]
+            if user_id in failed:
+                self._fail(("add", user_id), UserWriteError({user_id: failed[user_id]}))
+            else:
+                self._done(("add", user_id))
+
+    def next_delete_batch(self, limit: int) -> tuple[bool, list[str]]:
+        """Hand out the next page of deletions: (delete everything?, user ids)."""
+        batch = self._delete_batch
+        if batch is not None:
+            if batch.handouts >= MAX_UNREPORTED_HANDOUTS:
+                _LOGGER.warning("Device never reported a people deletion: taking it as done")
+                self.delete_result()
+            else:
+                batch.handouts += 1
+                return batch.delete_all, list(batch.items)
+        if self.delete_all:
+            self._delete_batch = _Batch({}, delete_all=True)
+            return True, []
+        ids = list(self.to_delete)[:limit]
+        if ids:
+            self._delete_batch = _Batch(dict.fromkeys(ids))
+        return False, ids
+
+    def delete_result(self) -> None:
+        """Settle the deletion page in flight (a user already absent counts as deleted)."""
+        batch, self._delete_batch = self._delete_batch, None
+        if batch is None:
+            return
+        if batch.delete_all:
+            self.delete_all = False
+            self._done(("delete", "*"))
+            return
+        for user_id in batch.items:
+            if user_id in self.to_delete:  # else set again meanwhile: that add is still queued
+                del self.to_delete[user_id]
+                self._done(("delete", user_id))
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def export(self) -> dict[str, Any]:
+        """Return what must survive a restart (pages in flight are simply offered again)."""
+        return {"add": self.to_add, "delete": list(self.to_delete), "delete_all": self.delete_all}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Reload an export()."""
+        add, delete = data.get("add"), data.get("delete")
+        if isinstance(add, dict):
+            self.to_add = {
+                str(k): v for k, v in add.items() if isinstance(v, dict) and str(k).isdigit()
+            }
+        if isinstance(delete, list):
+            self.to_delete = dict.fromkeys(str(v) for v in delete if str(v).isdigit())
+        self.delete_all = data.get("delete_all") is True
+
+    # -- futures ---------------------------------------------------------------------------
+
+    def _wait(self, key: tuple[str, str]) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(key, []).append(future)
+        return future
+
+    def _done(self, key: tuple[str, str]) -> None:
+        for future in self._waiters.pop(key, ()):
+            if not future.done():
+                future.set_result(None)
+
+    def _fail(self, key: tuple[str, str], error: Exception) -> None:
+        for future in self._waiters.pop(key, ()):
+            if not future.done():
+                future.set_exception(error)
+
+    def forget(self, futures: Iterable[asyncio.Future[None]]) -> None:
+        """Drop futures a caller stopped waiting for (their changes stay queued)."""
+        gone = set(futures)
+        for key in list(self._waiters):
+            kept = [future for future in self._waiters[key] if future not in gone]
+            if kept:
+                self._waiters[key] = kept
+            else:
+                del self._waiters[key]

@@ -1,0 +1,705 @@
+"""The HTTPv2 terminal: answers the device's requests and turns operations into queued work.
+
+The device polls: every request it makes is answered here, and everything we want from it waits
+until its next keep-alive says there is work ("UploadWorkParameter > Remote > SyncParameter >
+DeletePeople > AddPeople"). Operations therefore resolve when the device picks them up (door
+commands, reboot) or reports their outcome (people downloads, deletions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+import logging
+import re
+import time
+from typing import Any
+
+from ..codec import optional_int, optional_str, to_int
+from ..errors import (
+    CommandCancelledError,
+    CommandTimeoutError,
+    InvalidRequestError,
+    NotSupportedError,
+    ProtocolError,
+    UserWriteError,
+)
+from ..model import (
+    AccessEvent,
+    Authorizer,
+    Credential,
+    DenyReason,
+    DoorAction,
+    DoorState,
+    EventType,
+    Family,
+    Feature,
+    FirmwareImage,
+    Operation,
+    Record,
+    Terminal as BaseTerminal,
+    TerminalInfo,
+    TerminalListener,
+    Usage,
+    User,
+    UserChange,
+)
+from .codes import ALL_USERS_DELETED_CODES, identify_record, parse_alarms, system_record
+from .people import (
+    DEFAULT_DOWNLOAD_LIMIT,
+    DOWNLOAD_ERRORS,
+    MAX_BATCH,
+    PeopleQueue,
+    people_json,
+    user_from_people,
+    valid_user_id,
+)
+from .wire import Endpoint, Reply, Request, error_reply, ok
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_COMMAND_TIMEOUT = 60.0
+# A full user listing has no end marker: it is over at a keep-alive after this much silence.
+LIST_QUIET_SECONDS = 2.0
+# Extra seconds a people download may take per person (10,000 people: 500 s more).
+SECONDS_PER_PERSON = 0.05
+_DECISION_CACHE = 64
+
+_OPENDOOR_CODES = {
+    DoorAction.OPEN: 1,
+    DoorAction.HOLD_OPEN: 2,
+    DoorAction.NORMAL: 3,
+    DoorAction.LOCKOUT: 4,
+    DoorAction.RELEASE_LOCKOUT: 5,
+}
+_REGISTER_TYPES = {
+    Credential.CARD: 1,
+    Credential.PASSWORD: 2,
+    Credential.FINGERPRINT: 3,
+    Credential.FACE: 4,
+    Credential.PALM: 5,
+}
+_CREDENTIAL_FEATURES = {
+    Credential.FINGERPRINT: Feature.FINGERPRINT,
+    Credential.FACE: Feature.FACE,
+    Credential.PALM: Feature.PALM,
+}
+# "对于指纹的索引号是 0-9, 对于掌静脉的索引号是 1-2"
+_CREDENTIAL_INDEXES = {Credential.FINGERPRINT: range(10), Credential.PALM: range(1, 3)}
+_ENROLL_RESULTS = {
+    2: "cancelled at the device",
+    3: "credential already registered",
+    4: "the device has no fingerprint reader",
+    5: "the device has no palm vein reader",
+    6: "the device is busy",
+}
+_FUNCTION_FEATURES = {
+    "Face": Feature.FACE,
+    "Fingerprint": Feature.FINGERPRINT,
+    "Palmvein": Feature.PALM,
+    "QRCode": Feature.QR,
+    "BodyTemperature": Feature.TEMPERATURE,
+    "FaceMask": Feature.MASK,
+}
+_STORAGE_FEATURES = {
+    "Face": Feature.FACE,
+    "Fingerprint": Feature.FINGERPRINT,
+    "PalmVein": Feature.PALM,
+}
+_USAGE_KEYS = {
+    "users": ("PeopleStorageInfo", "Person"),
+    "faces": ("PeopleStorageInfo", "Face"),
+    "cards": ("PeopleStorageInfo", "Card"),
+    "fingerprints": ("PeopleStorageInfo", "Fingerprint"),
+    "palms": ("PeopleStorageInfo", "PalmVein"),
+    "passwords": ("PeopleStorageInfo", "Pasword"),
+    "admins": ("PeopleStorageInfo", "Admin"),
+    "logs": ("RecordStorageInfo", "VerifyRecord"),
+    "photos": ("RecordStorageInfo", "RecordPhoto"),
+}
+_PUSH_CHANGES = {1: UserChange.ADDED, 2: UserChange.UPDATED, 3: UserChange.DELETED}
+_ADMIN_CHANGES = {
+    EventType.USER_ADDED: UserChange.ADDED,
+    EventType.USER_UPDATED: UserChange.UPDATED,
+    EventType.USER_DELETED: UserChange.DELETED,
+}
+_MODEL_IN_SERIAL = re.compile(r"^(.*?[A-Za-z])\d{6,}$")
+
+
+def model_from_serial(serial: str) -> str | None:
+    """Return the model prefix of a serial ("FC-8200H12345678" -> "FC-8200H")."""
+    match = _MODEL_IN_SERIAL.match(serial)
+    return match.group(1) if match else None
+
+
+def _flag(document: Mapping[str, Any], key: str) -> bool | None:
+    value = optional_int(document.get(key))
+    return None if value is None else value == 1
+
+
+def door_from_status(document: Mapping[str, Any]) -> DoorState:
+    """Read the door fields shared by Keepalive and UploadWorkSetting."""
+    return DoorState(
+        door=1,
+        is_open=_flag(document, "DoorSensorStatus"),
+        relay_energised=_flag(document, "RelayStatus"),
+        held_open=_flag(document, "KeepOpenStatus"),
+        locked_out=_flag(document, "LockDoorStatus"),
+        alarms=parse_alarms(document.get("AlarmStatus")),
+    )
+
+
+def info_from_settings(serial: str, settings: Mapping[str, Any]) -> TerminalInfo:
+    """Build TerminalInfo from an UploadWorkSetting document."""
+    usage: dict[str, Usage] = {}
+    for key, (section, name) in _USAGE_KEYS.items():
+        group = settings.get(section)
+        entry = group.get(name) if isinstance(group, dict) else None
+        if isinstance(entry, dict):
+            usage[key] = Usage(optional_int(entry.get("Current")), optional_int(entry.get("Max")))
+    features = {Feature.CARD, Feature.PASSWORD}
+    functions = settings.get("FunctionList")
+    if isinstance(functions, dict):
+        features.update(
+            feat for key, feat in _FUNCTION_FEATURES.items() if functions.get(key) is True
+        )
+    else:  # older firmware: a reader exists where it has storage for its templates
+        storage = settings.get("PeopleStorageInfo")
+        for key, feat in _STORAGE_FEATURES.items():
+            entry = storage.get(key) if isinstance(storage, dict) else None
+            if isinstance(entry, dict) and (optional_int(entry.get("Max")) or 0) > 0:
+                features.add(feat)
+    keepalive = optional_int(settings.get("HTTPClient_KeepaliveTime")) or optional_int(
+        settings.get("KeepaliveTime")
+    )
+    return TerminalInfo(
+        serial=serial,
+        family=Family.HTTPV2,
+        model=model_from_serial(serial),
+        manufacturer=optional_str(settings.get("Manufacturer")),
+        firmware=optional_str(settings.get("FirmwareVerson")),
+        name=optional_str(settings.get("DeviceName")),
+        features=frozenset(features),
+        doors=1,
+        usage=usage,
+        keepalive_interval=keepalive,
+        release_time=optional_int(settings.get("ReleaseTime")),
+    )
+
+
+def _failures(document: Mapping[str, Any]) -> dict[str, str]:
+    # The document spells the failure list "FailList" in the table and "FailCount" (a second
+    # time) in the example: accept a list under either name.
+    items = document.get("FailList")
+    if not isinstance(items, list):
+        items = document.get("FailCount")
+    failures: dict[str, str] = {}
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or (user_id := optional_str(item.get("UserID"))) is None:
+            continue
+        code = optional_int(item.get("ErrorCode"))
+        reason = DOWNLOAD_ERRORS.get(code or 0, optional_str(item.get("ErrMsg")) or "refused")
+        if code in (20, 21, 22, 23) and (other := optional_str(item.get("RepeatID"))):
+            reason = f"{reason} ({other})"
+        failures[user_id] = f"{reason} [code {code}]" if code is not None else reason
+    return failures
+
+
+@dataclass(slots=True)
+class _Command:
+    """A RemoteCommand waiting for the device to fetch it."""
+
+    fields: dict[str, Any]
+    future: asyncio.Future[None]
+    on_delivered: Callable[[], None] | None = None
+
+
+@dataclass(slots=True)
+class _Listing:
+    """Users being collected from PushPeople after PushAllPeople / QueryPeople."""
+
+    expected: set[str] | None
+    future: asyncio.Future[list[User]]
+    users: dict[str, User] = field(default_factory=dict)
+    delivered: bool = False
+    last_push: float = 0.0
+
+
+class HttpV2Terminal(BaseTerminal):
+    """One HTTPv2 face terminal, as seen from the server it polls."""
+
+    family = Family.HTTPV2
+    operations = frozenset(
+        {
+            Operation.OPEN_DOOR,
+            Operation.HOLD_OPEN,
+            Operation.NORMAL_MODE,
+            Operation.LOCKOUT,
+            Operation.RELEASE_LOCKOUT,
+            Operation.CLEAR_ALARM,
+            Operation.LIST_USERS,
+            Operation.SET_USERS,
+            Operation.DELETE_USERS,
+            Operation.ENROLL,
+            Operation.PUSH_FIRMWARE,
+            Operation.SET_TIME,
+            Operation.REBOOT,
+            Operation.SNAPSHOT,
+        }
+    )
+
+    def __init__(
+        self,
+        serial: str,
+        listener: TerminalListener,
+        *,
+        authorizer: Authorizer | None = None,
+        command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
+        list_quiet: float = LIST_QUIET_SECONDS,
+    ) -> None:
+        """Create the terminal; it asks the device for its work settings at the first chance."""
+        super().__init__(serial)
+        self.command_timeout = command_timeout
+        self._listener = listener
+        self._authorizer = authorizer
+        self._list_quiet = list_quiet
+        self.settings: dict[str, Any] = {}
+        self._want_settings = True
+        self._remote: deque[_Command] = deque()
+        self._setting_changes: dict[str, Any] = {}
+        self._setting_waiters: list[asyncio.Future[None]] = []
+        self._people = PeopleQueue()
+        self._listing: _Listing | None = None
+        self._listing_lock = asyncio.Lock()
+        self._decisions: OrderedDict[str, Reply] = OrderedDict()
+        self._handlers: dict[Endpoint, Callable[[Request], Awaitable[Reply]]] = {
+            Endpoint.KEEPALIVE: self._keepalive,
+            Endpoint.UPLOAD_WORK_SETTING: self._upload_work_setting,
+            Endpoint.DOWNLOAD_WORK_SETTING: self._download_work_setting,
+            Endpoint.REMOTE_COMMAND: self._remote_command,
+            Endpoint.REGISTER_RESULT: self._register_result,
+            Endpoint.UPLOAD_SNAPSHOT: self._upload_snapshot,
+            Endpoint.REQUEST_AUTHORIZATION: self._request_authorization,
+            Endpoint.DOWNLOAD_PEOPLE: self._download_people,
+            Endpoint.DOWNLOAD_PEOPLE_RESULT: self._download_people_result,
+            Endpoint.DELETE_PEOPLE: self._delete_people,
+            Endpoint.DELETE_PEOPLE_RESULT: self._delete_people_result,
+            Endpoint.PUSH_PEOPLE: self._push_people,
+            Endpoint.UPLOAD_IDENTIFY_RECORD: self._upload_identify_record,
+            Endpoint.UPLOAD_SYSTEM_RECORD: self._upload_system_record,
+        }
+
+    # -- requests from the device ----------------------------------------------------------
+
+    async def handle(self, request: Request) -> Reply:
+        """Answer one device request."""
+        self._listener.seen()
+        try:
+            return await self._handlers[request.endpoint](request)
+        except ProtocolError as err:
+            _LOGGER.debug("Refused %s from %s: %s", request.endpoint, self.serial, err)
+            return error_reply(err)
+
+    def _set_door(self, document: Mapping[str, Any]) -> None:
+        door = door_from_status(document)
+        if door != self.doors.get(1):
+            self.doors = {1: door}
+            self._listener.state_changed()
+
+    async def _keepalive(self, request: Request) -> Reply:
+        self._set_door(request.fields)
+        self._finish_quiet_listing()
+        while self._remote and self._remote[0].future.done():
+            self._remote.popleft()  # abandoned by a caller that timed out
+        work: dict[str, int] = {}
+        if self._want_settings:
+            work["UploadWorkParameter"] = 1
+        if any(not command.future.done() for command in self._remote):
+            work["Remote"] = 1
+        if self._setting_changes:
+            work["SyncParameter"] = 1
+        if deletes := self._people.pending_deletes:
+            work["DeletePeople"] = deletes
+        if adds := self._people.pending_adds:
+            work["AddPeople"] = adds
+        return ok(**work)
+
+    async def _upload_work_setting(self, request: Request) -> Reply:
+        self.settings = {key: value for key, value in request.fields.items() if key != "Success"}
+        self.info = info_from_settings(self.serial, self.settings)
+        self._want_settings = False
+        self._set_door(self.settings)
+        self._listener.state_changed()
+        return ok()
+
+    async def _download_work_setting(self, request: Request) -> Reply:
+        changes, self._setting_changes = self._setting_changes, {}
+        waiters, self._setting_waiters = self._setting_waiters, []
+        for future in waiters:
+            if not future.done():
+                future.set_result(None)
+        return ok(**changes)
+
+    async def _remote_command(self, request: Request) -> Reply:
+        # One reply carries several commands as long as their fields do not collide; the rest
+        # wait for the next keep-alive, in order.
+        fields: dict[str, Any] = {}
+        while self._remote:
+            command = self._remote[0]
+            if command.future.done():
+                self._remote.popleft()
+                continue
+            if fields.keys() & command.fields.keys():
+                break
+            self._remote.popleft()
+            fields.update(command.fields)
+            command.future.set_result(None)
+            if command.on_delivered is not None:
+                command.on_delivered()
+        return ok(**fields)
+
+    async def _register_result(self, request: Request) -> Reply:
+        result = self._document(request, "ResultJson")
+        user_id = optional_str(result.get("UserID"))
+        code = optional_int(result.get("Result"))
+        if code == 1:
+            kind, detail = EventType.ENROLLMENT_FINISHED, "credential enrolled"
+        else:
+            kind = EventType.ENROLLMENT_FAILED
+            detail = _ENROLL_RESULTS.get(code or 0, f"enrollment failed (result {code})")
+            if code == 3 and (other := optional_str(result.get("RepetitionUserID"))):
+                detail = f"{detail} to user {other}"
+        event = AccessEvent(
+            type=kind,
+            time=datetime.now(UTC),
+            user_id=user_id,
+            raw_code=f"enroll:{code}",
+            detail=detail,
+            photo=request.photo,
+        )
+        reply = await self._deliver([Record(None, (event,))])
+        if code == 1:  # the device now holds a new credential for this person
+            self._listener.user_changed(user_id, UserChange.UPDATED)
+        return reply
+
+    async def _upload_snapshot(self, request: Request) -> Reply:
+        if request.photo:
+            self._listener.snapshot(request.photo)
+        return ok()
+
+    async def _request_authorization(self, request: Request) -> Reply:
+        record = identify_record(
+            self._document(request, "RecordDetail"), request.photo, datetime.now(UTC), stream="auth"
+        )
+        if record.key is not None and (earlier := self._decisions.get(record.key)) is not None:
+            return earlier  # the device asked again: same answer, no second event
+        event = record.events[0] if record.events else None
+        granted: bool = False
+        message: str | None = "Access denied"
+        if event is not None and event.type is EventType.ACCESS_GRANTED:
+            granted, message = True, None
+            if self._authorizer is not None:
+                granted, message = await self._authorizer(event)
+            if not granted:
+                event = replace(
+                    event,
+                    type=EventType.ACCESS_DENIED,
+                    reason=DenyReason.SERVER_DENIED,
+                    detail=message or "refused by the server",
+                )
+        if event is not None:
+            # The person at the door is answered even if the event could not be stored.
+            await self._deliver([Record(record.key, (event,))])
+        if granted:
+            reply = ok(Message=message) if message else Reply({"Success": 2})
+        else:
+            reply = Reply({"Success": 0, "Message": message or "Access denied"})
+        if record.key is not None:
+            self._decisions[record.key] = reply
+            while len(self._decisions) > _DECISION_CACHE:
+                self._decisions.popitem(last=False)
+        return reply
+
+    async def _download_people(self, request: Request) -> Reply:
+        limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
+        people = self._people.next_add_batch(min(max(limit, 1), MAX_BATCH))
+        return ok(PeopleCount=len(people), Count=len(people), PeopleList=people)
+
+    async def _download_people_result(self, request: Request) -> Reply:
+        self._people.add_result(_failures(request.fields))
+        self._listener.persist()
+        return ok()
+
+    async def _delete_people(self, request: Request) -> Reply:
+        limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
+        delete_all, user_ids = self._people.next_delete_batch(min(max(limit, 1), MAX_BATCH))
+        return ok(
+            DeleteAll=int(delete_all),
+            DeleteCount=len(user_ids),
+            DeleteList=[int(user_id) for user_id in user_ids],
+        )
+
+    async def _delete_people_result(self, request: Request) -> Reply:
+        self._people.delete_result()
+        self._listener.persist()
+        return ok()
+
+    async def _push_people(self, request: Request) -> Reply:
+        push_type = optional_int(request.fields.get("PushType"))
+        detail = request.document
+        user = None if detail is None else user_from_people(detail, request.photo)
+        user_id = optional_str(request.fields.get("UserID"))
+        if user_id is None and user is not None:
+            user_id = user.user_id
+        if push_type == 4:
+            self._collect(user_id, user)
+        elif (change := _PUSH_CHANGES.get(push_type or 0)) is not None:
+            self._listener.user_changed(user_id, change)
+        return ok()
+
+    async def _upload_identify_record(self, request: Request) -> Reply:
+        record = identify_record(
+            self._document(request, "RecordDetail"), request.photo, datetime.now(UTC)
+        )
+        return await self._deliver([record])
+
+    async def _upload_system_record(self, request: Request) -> Reply:
+        kind = to_int(request.fields.get("RecordType"), "RecordType")
+        items = request.fields.get("Records")
+        if not isinstance(items, list):
+            raise ProtocolError("Records: expected a list")
+        received = datetime.now(UTC)
+        records = []
+        for item in items:
+            try:
+                records.append(system_record(kind, item, received))
+            except ProtocolError as err:
+                # One unreadable entry must not make the device re-send the whole batch forever.
+                _LOGGER.warning("Skipped a system record from %s: %s (%r)", self.serial, err, item)
+        return await self._deliver(records)
+
+    @staticmethod
+    def _document(request: Request, name: str) -> dict[str, Any]:
+        if request.document is None:
+            raise ProtocolError(f"missing {name}")
+        return request.document
+
+    async def _deliver(self, records: Sequence[Record]) -> Reply:
+        try:
+            await self._listener.records(records)
+        except Exception:  # whatever failed, the device must keep the record
+            _LOGGER.exception("Could not handle records from %s", self.serial)
+            return Reply({"Success": 0, "Message": "server busy, send again later"}, status=503)
+        for record in records:
+            for event in record.events:
+                if (change := _ADMIN_CHANGES.get(event.type)) is not None:
+                    if event.raw_code in ALL_USERS_DELETED_CODES:
+                        change = UserChange.ALL_DELETED
+                    self._listener.user_changed(event.user_id, change)
+        return ok()
+
+    # -- user listings ---------------------------------------------------------------------
+
+    def _collect(self, user_id: str | None, user: User | None) -> None:
+        listing = self._listing
+        if listing is None or listing.future.done() or user_id is None:
+            return
+        listing.last_push = time.monotonic()
+        if user is not None:
+            listing.users[user.user_id] = user
+        if listing.expected is not None:
+            listing.expected.discard(user_id)
+            if not listing.expected:
+                listing.future.set_result(list(listing.users.values()))
+
+    def _finish_quiet_listing(self) -> None:
+        listing = self._listing
+        if (
+            listing is not None
+            and listing.delivered
+            and listing.expected is None
+            and not listing.future.done()
+            and time.monotonic() - listing.last_push >= self._list_quiet
+        ):
+            listing.future.set_result(list(listing.users.values()))
+
+    def _listing_deadline(self, listing: _Listing) -> float:
+        return listing.last_push + self.command_timeout - time.monotonic()
+
+    # -- operations ------------------------------------------------------------------------
+
+    async def _command(
+        self, fields: dict[str, Any], what: str, on_delivered: Callable[[], None] | None = None
+    ) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._remote.append(_Command(fields, future, on_delivered))
+        try:
+            async with asyncio.timeout(self.command_timeout):
+                await future
+        except TimeoutError:
+            # Never deliver a stale command later (a door opening minutes late is a hazard).
+            raise CommandTimeoutError(what) from None
+
+    async def door_control(
+        self, door: int, action: DoorAction, *, duration: int | None = None
+    ) -> None:
+        """Send Opendoor 1-5 (open, hold open, back to normal, lock out, release lock-out)."""
+        self.require(action.operation)
+        if duration is not None:
+            raise NotSupportedError(Operation.TIMED_OPEN)
+        if door != 1:
+            raise InvalidRequestError(f"door {door}: HTTPv2 terminals have one door")
+        await self._command({"Opendoor": _OPENDOOR_CODES[action]}, f"door command {action}")
+
+    async def clear_alarm(self) -> None:
+        """Send Closealarm."""
+        await self._command({"Closealarm": 1}, "alarm reset")
+
+    async def reboot(self) -> None:
+        """Send Restart."""
+        await self._command({"Restart": 1}, "restart")
+
+    async def request_snapshot(self) -> None:
+        """Send Snapshoot; the picture arrives through UploadSnapshoot."""
+        await self._command({"Snapshoot": 1}, "snapshot")
+
+    async def push_firmware(self, firmware: FirmwareImage) -> None:
+        """Send PushSoftware with the URL the device downloads the image from."""
+        if firmware.url is None:
+            raise InvalidRequestError("HTTPv2 terminals download firmware: a URL is needed")
+        software = {
+            "SoftwareURL": firmware.url,
+            "SoftwareMD5": firmware.md5.upper(),
+            "SoftwareVer": firmware.version or "",
+        }
+        await self._command({"PushSoftware": software}, "firmware push")
+
+    async def start_enrollment(
+        self, user_id: str, credential: Credential, index: int | None = None
+    ) -> None:
+        """Send RegisterIdentifyTicket; the result arrives as an admin event."""
+        number = valid_user_id(user_id)
+        feature = _CREDENTIAL_FEATURES.get(credential)
+        if feature is not None and self.info is not None and feature not in self.info.features:
+            raise NotSupportedError(f"{Operation.ENROLL} {credential}")
+        allowed = _CREDENTIAL_INDEXES.get(credential)
+        if index is not None and (allowed is None or index not in allowed):
+            raise InvalidRequestError(f"index {index} is not valid for {credential}")
+        if index is None and allowed is not None:
+            index = allowed[0]
+        ticket = {"RegisterType": _REGISTER_TYPES[credential], "UserID": number}
+        if index is not None:
+            ticket["RegisterIndex"] = index
+        await self._command({"RegisterIdentifyTicket": ticket}, "enrollment start")
+
+    async def set_time(self, now: datetime) -> None:
+        """Send SystemTime (and TimeZone in whole hours, as the field holds) via SyncParameter."""
+        changes: dict[str, Any] = {"SystemTime": int(now.timestamp())}
+        offset = now.utcoffset()
+        if offset is not None and offset.total_seconds() % 3600 == 0:
+            changes["TimeZone"] = int(offset.total_seconds() // 3600)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._setting_changes.update(changes)
+        self._setting_waiters.append(future)
+        try:
+            async with asyncio.timeout(self.command_timeout):
+                await future
+        except TimeoutError:
+            raise CommandTimeoutError("time setting", still_queued=True) from None
+
+    async def list_users(self, user_ids: Sequence[str] | None = None) -> list[User]:
+        """Ask for PushAllPeople (or QueryPeople) and collect the people pushed back."""
+        fields: dict[str, Any] = {"PushAllPeople": 1}
+        expected: set[str] | None = None
+        if user_ids is not None:
+            numbers = [valid_user_id(user_id) for user_id in user_ids]
+            if not numbers:
+                return []
+            fields = {"QueryPeople": numbers}
+            expected = {str(number) for number in numbers}
+        async with self._listing_lock:
+            listing = _Listing(expected, asyncio.get_running_loop().create_future())
+            self._listing = listing
+
+            def delivered() -> None:
+                listing.delivered = True
+                listing.last_push = time.monotonic()
+
+            try:
+                await self._command(fields, "user listing", delivered)
+                # Wait as long as people keep arriving: each push moves the deadline.
+                while (
+                    remaining := listing.last_push + self.command_timeout - time.monotonic()
+                ) > 0:
+                    try:
+                        async with asyncio.timeout(remaining):
+                            return await asyncio.shield(listing.future)
+                    except TimeoutError:
+                        continue
+                raise CommandTimeoutError("user listing")
+            finally:
+                self._listing = None
+
+    async def set_users(self, users: Sequence[User]) -> None:
+        """Queue people for download and wait for the device's per-person results."""
+        now = datetime.now(UTC)
+        documents = {str(valid_user_id(user.user_id)): people_json(user, now) for user in users}
+        futures = self._people.add(documents)
+        self._listener.persist()
+        await self._await_people(list(documents), futures, "user download")
+
+    async def delete_users(self, user_ids: Sequence[str] | None) -> None:
+        """Queue deletions (None: all) and wait for the device to report them."""
+        ids = None if user_ids is None else [str(valid_user_id(user_id)) for user_id in user_ids]
+        futures = self._people.delete(ids)
+        self._listener.persist()
+        await self._await_people(ids or ["*"], futures, "user deletion")
+
+    async def _await_people(
+        self, user_ids: list[str], futures: list[asyncio.Future[None]], what: str
+    ) -> None:
+        timeout = self.command_timeout + SECONDS_PER_PERSON * len(futures)
+        try:
+            async with asyncio.timeout(timeout):
+                results = await asyncio.gather(
+                    *(asyncio.shield(future) for future in futures), return_exceptions=True
+                )
+        except TimeoutError:
+            self._people.forget(futures)
+            raise CommandTimeoutError(what, still_queued=True) from None
+        failures: dict[str, str] = {}
+        for user_id, result in zip(user_ids, results, strict=True):
+            if isinstance(result, UserWriteError):
+                failures.update(result.failures)
+            elif isinstance(result, CommandCancelledError):
+                failures[user_id] = str(result)
+            elif isinstance(result, BaseException):
+                raise result
+        if failures:
+            raise UserWriteError(failures)
+
+    # -- persistence and diagnostics -------------------------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """Return the queued work that must survive a restart."""
+        return {"people": self._people.export()}
+
+    def restore_state(self, data: Mapping[str, Any]) -> None:
+        """Reload export_state() output."""
+        people = data.get("people")
+        if isinstance(people, dict):
+            self._people.restore(people)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the protocol state (settings hold passwords: the caller redacts them)."""
+        return {
+            "settings": self.settings,
+            "awaiting_work_settings": self._want_settings,
+            "remote_commands_queued": sum(not c.future.done() for c in self._remote),
+            "setting_changes_queued": sorted(self._setting_changes),
+            "people_to_add": self._people.pending_adds,
+            "people_to_delete": self._people.pending_deletes,
+        }

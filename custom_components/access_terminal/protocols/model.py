@@ -1,0 +1,517 @@
+"""The normalized model every protocol family maps to, and the terminal interface.
+
+Nothing here knows Home Assistant or any vendor protocol: protocol modules turn device bytes into
+these objects, and the integration turns these objects into entities, events and service results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from .errors import NotSupportedError
+
+
+class Family(StrEnum):
+    """The protocol families (see specs/README.md)."""
+
+    HTTPV2 = "httpv2"
+    ZK_PUSH = "zk_push"
+    CLOUD_WS = "cloud_ws"
+    WEBJSON = "webjson"
+    CONTROL_API = "control_api"
+
+
+class EventType(StrEnum):
+    """The event vocabulary shared by every family."""
+
+    ACCESS_GRANTED = "access_granted"
+    ACCESS_DENIED = "access_denied"
+    DOOR_OPENED = "door_opened"
+    DOOR_CLOSED = "door_closed"
+    DOOR_FORCED_OPEN = "door_forced_open"
+    DOOR_HELD_OPEN = "door_held_open"
+    EXIT_BUTTON = "exit_button"
+    REMOTE_UNLOCK = "remote_unlock"
+    REMOTE_LOCK = "remote_lock"
+    ALARM = "alarm"
+    ALARM_CLEARED = "alarm_cleared"
+    USER_ADDED = "user_added"
+    USER_UPDATED = "user_updated"
+    USER_DELETED = "user_deleted"
+    ENROLLMENT_FINISHED = "enrollment_finished"
+    ENROLLMENT_FAILED = "enrollment_failed"
+
+
+class EventCategory(StrEnum):
+    """Which event stream (event entity) an event type belongs to."""
+
+    ACCESS = "access"
+    DOOR = "door"
+    ALARM = "alarm"
+    ADMIN = "admin"
+
+
+EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
+    EventType.ACCESS_GRANTED: EventCategory.ACCESS,
+    EventType.ACCESS_DENIED: EventCategory.ACCESS,
+    EventType.DOOR_OPENED: EventCategory.DOOR,
+    EventType.DOOR_CLOSED: EventCategory.DOOR,
+    EventType.DOOR_FORCED_OPEN: EventCategory.DOOR,
+    EventType.DOOR_HELD_OPEN: EventCategory.DOOR,
+    EventType.EXIT_BUTTON: EventCategory.DOOR,
+    EventType.REMOTE_UNLOCK: EventCategory.DOOR,
+    EventType.REMOTE_LOCK: EventCategory.DOOR,
+    EventType.ALARM: EventCategory.ALARM,
+    EventType.ALARM_CLEARED: EventCategory.ALARM,
+    EventType.USER_ADDED: EventCategory.ADMIN,
+    EventType.USER_UPDATED: EventCategory.ADMIN,
+    EventType.USER_DELETED: EventCategory.ADMIN,
+    EventType.ENROLLMENT_FINISHED: EventCategory.ADMIN,
+    EventType.ENROLLMENT_FAILED: EventCategory.ADMIN,
+}
+
+
+def event_types_of(category: EventCategory) -> list[str]:
+    """Return the event types of one stream, in vocabulary order."""
+    return [str(kind) for kind, cat in EVENT_CATEGORIES.items() if cat is category]
+
+
+class DenyReason(StrEnum):
+    """Why a person was refused (reason of access_denied)."""
+
+    UNREGISTERED = "unregistered"
+    EXPIRED = "expired"
+    TIME_ZONE = "time_zone"
+    BLACKLIST = "blacklist"
+    VERIFY_MODE = "verify_mode"
+    ANTI_PASSBACK = "anti_passback"
+    TEMPERATURE = "temperature"
+    MASK = "mask"
+    INTERVAL = "interval"
+    LOCKED = "locked"
+    SERVER_DENIED = "server_denied"
+    OTHER = "other"
+
+
+class AlarmReason(StrEnum):
+    """What an alarm is about (reason of alarm / alarm_cleared, active alarms of a door)."""
+
+    TAMPER = "tamper"
+    DURESS = "duress"
+    FIRE = "fire"
+    FORCED = "forced"
+    HELD_OPEN = "held_open"
+    POWER = "power"
+    BATTERY = "battery"
+    READER = "reader"
+    OTHER = "other"
+
+
+class Method(StrEnum):
+    """How a person identified themselves."""
+
+    FACE = "face"
+    FINGERPRINT = "fingerprint"
+    CARD = "card"
+    PASSWORD = "password"
+    QR = "qr"
+    PALM = "palm"
+    FINGER_VEIN = "finger_vein"
+    IRIS = "iris"
+    ID_CARD = "id_card"
+    REMOTE = "remote"
+    BUTTON = "button"
+
+
+class Direction(StrEnum):
+    """Passage direction."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class Feature(StrEnum):
+    """What a terminal can sense or store."""
+
+    FACE = "face"
+    FINGERPRINT = "fingerprint"
+    CARD = "card"
+    PALM = "palm"
+    PASSWORD = "password"
+    QR = "qr"
+    TEMPERATURE = "temperature"
+    MASK = "mask"
+
+
+class Operation(StrEnum):
+    """What can be asked of a terminal; a terminal lists the ones it supports."""
+
+    OPEN_DOOR = "open_door"
+    TIMED_OPEN = "timed_open"
+    HOLD_OPEN = "hold_open"
+    NORMAL_MODE = "normal_mode"
+    LOCKOUT = "lockout"
+    RELEASE_LOCKOUT = "release_lockout"
+    CLEAR_ALARM = "clear_alarm"
+    LIST_USERS = "list_users"
+    SET_USERS = "set_users"
+    DELETE_USERS = "delete_users"
+    ENROLL = "enroll"
+    PUSH_FIRMWARE = "push_firmware"
+    SET_TIME = "set_time"
+    REBOOT = "reboot"
+    SNAPSHOT = "snapshot"
+
+
+class DoorAction(StrEnum):
+    """Door commands, each tied to the operation that must be supported for it."""
+
+    OPEN = "open"
+    HOLD_OPEN = "hold_open"
+    NORMAL = "normal"
+    LOCKOUT = "lockout"
+    RELEASE_LOCKOUT = "release_lockout"
+
+    @property
+    def operation(self) -> Operation:
+        """Return the operation a terminal must support to obey this action."""
+        return _DOOR_ACTION_OPERATIONS[self]
+
+
+_DOOR_ACTION_OPERATIONS = {
+    DoorAction.OPEN: Operation.OPEN_DOOR,
+    DoorAction.HOLD_OPEN: Operation.HOLD_OPEN,
+    DoorAction.NORMAL: Operation.NORMAL_MODE,
+    DoorAction.LOCKOUT: Operation.LOCKOUT,
+    DoorAction.RELEASE_LOCKOUT: Operation.RELEASE_LOCKOUT,
+}
+
+
+class Credential(StrEnum):
+    """What can be enrolled remotely."""
+
+    FACE = "face"
+    FINGERPRINT = "fingerprint"
+    CARD = "card"
+    PALM = "palm"
+    PASSWORD = "password"
+
+
+class Privilege(StrEnum):
+    """A user's role on the terminal."""
+
+    USER = "user"
+    ADMIN = "admin"
+
+
+@dataclass(slots=True, frozen=True)
+class Usage:
+    """How much of one kind of storage is used."""
+
+    used: int | None
+    capacity: int | None
+
+
+@dataclass(slots=True, kw_only=True)
+class TerminalInfo:
+    """What a terminal says about itself."""
+
+    serial: str
+    family: Family
+    model: str | None = None
+    manufacturer: str | None = None
+    firmware: str | None = None
+    name: str | None = None
+    features: frozenset[Feature] = frozenset()
+    doors: int = 1
+    # Keys: users, faces, fingerprints, cards, palms, passwords, admins, logs, photos.
+    usage: dict[str, Usage] = field(default_factory=dict)
+    keepalive_interval: int | None = None
+    release_time: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly form (persisted so entities exist before the device talks)."""
+        return {
+            "serial": self.serial,
+            "family": str(self.family),
+            "model": self.model,
+            "manufacturer": self.manufacturer,
+            "firmware": self.firmware,
+            "name": self.name,
+            "features": sorted(str(feature) for feature in self.features),
+            "doors": self.doors,
+            "usage": {key: [value.used, value.capacity] for key, value in self.usage.items()},
+            "keepalive_interval": self.keepalive_interval,
+            "release_time": self.release_time,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TerminalInfo:
+        """Rebuild from as_dict() output."""
+        return cls(
+            serial=data["serial"],
+            family=Family(data["family"]),
+            model=data.get("model"),
+            manufacturer=data.get("manufacturer"),
+            firmware=data.get("firmware"),
+            name=data.get("name"),
+            features=frozenset(Feature(value) for value in data.get("features", [])),
+            doors=int(data.get("doors", 1)),
+            usage={key: Usage(*value) for key, value in data.get("usage", {}).items()},
+            keepalive_interval=data.get("keepalive_interval"),
+            release_time=data.get("release_time"),
+        )
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class DoorState:
+    """The state of one door; None means the device does not report it."""
+
+    door: int = 1
+    is_open: bool | None = None
+    relay_energised: bool | None = None
+    held_open: bool | None = None
+    locked_out: bool | None = None
+    alarms: frozenset[AlarmReason] = frozenset()
+
+
+@dataclass(slots=True, kw_only=True)
+class AccessEvent:
+    """One thing that happened at a terminal, in the shared vocabulary."""
+
+    type: EventType
+    time: datetime
+    door: int = 1
+    user_id: str | None = None
+    user_name: str | None = None
+    methods: tuple[Method, ...] = ()
+    direction: Direction | None = None
+    card_number: str | None = None
+    temperature: float | None = None
+    mask: bool | None = None
+    reason: DenyReason | AlarmReason | None = None
+    record_id: str | None = None
+    raw_code: str | None = None
+    detail: str | None = None
+    photo: bytes | None = field(default=None, repr=False)
+
+    @property
+    def category(self) -> EventCategory:
+        """Return the stream this event belongs to."""
+        return EVENT_CATEGORIES[self.type]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON-friendly fields (the photo is replaced by has_photo)."""
+        return {
+            "type": str(self.type),
+            "time": self.time.isoformat(),
+            "door": self.door,
+            "user_id": self.user_id,
+            "user_name": self.user_name,
+            "methods": [str(method) for method in self.methods],
+            "direction": None if self.direction is None else str(self.direction),
+            "card_number": self.card_number,
+            "temperature": self.temperature,
+            "mask": self.mask,
+            "reason": None if self.reason is None else str(self.reason),
+            "record_id": self.record_id,
+            "raw_code": self.raw_code,
+            "detail": self.detail,
+            "has_photo": self.photo is not None,
+        }
+
+
+@dataclass(slots=True, frozen=True)
+class Record:
+    """A device record as received: its de-duplication key and the events it means.
+
+    A record may mean no event (a status note with no place in the vocabulary) or several
+    (a forced door is both a door event and an alarm); it is acknowledged either way.
+    """
+
+    key: str | None  # None: the device gives nothing to de-duplicate by
+    events: tuple[AccessEvent, ...]
+
+
+@dataclass(slots=True, kw_only=True)
+class Credentials:
+    """Biometric templates and photo of a user, in the family's own encoding (base64 text)."""
+
+    face: str | None = field(default=None, repr=False)
+    fingerprints: dict[int, str] = field(default_factory=dict, repr=False)
+    palms: dict[int, str] = field(default_factory=dict, repr=False)
+    photo: bytes | None = field(default=None, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """Say which credentials exist without revealing any of them."""
+        return {
+            "face": self.face is not None,
+            "fingerprints": sorted(self.fingerprints),
+            "palms": sorted(self.palms),
+            "photo": self.photo is not None,
+        }
+
+
+@dataclass(slots=True, kw_only=True)
+class User:
+    """A person known to a terminal. The password is write-only: never shown or published."""
+
+    user_id: str
+    name: str | None = None
+    privilege: Privilege = Privilege.USER
+    cards: tuple[str, ...] = ()
+    password: str | None = field(default=None, repr=False)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    enabled: bool = True
+    department: str | None = None
+    credentials: Credentials = field(default_factory=Credentials)
+
+    def public_dict(self) -> dict[str, Any]:
+        """Return what may be shown to people: no password, no template, no photo bytes."""
+        return {
+            "user_id": self.user_id,
+            "name": self.name,
+            "privilege": str(self.privilege),
+            "cards": list(self.cards),
+            "has_password": bool(self.password),
+            "valid_from": None if self.valid_from is None else self.valid_from.isoformat(),
+            "valid_until": None if self.valid_until is None else self.valid_until.isoformat(),
+            "enabled": self.enabled,
+            "department": self.department,
+            "credentials": self.credentials.summary(),
+        }
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class FirmwareImage:
+    """A firmware file to install; `url` is where the device can download it, if it downloads."""
+
+    data: bytes = field(repr=False)
+    md5: str
+    version: str | None = None
+    url: str | None = None
+
+
+class UserChange(StrEnum):
+    """A change to a terminal's user table made at the device (not by us)."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    ALL_DELETED = "all_deleted"
+
+
+class TerminalListener(Protocol):
+    """What a terminal reports to; implemented by the integration's coordinator.
+
+    Each method returns once the report is handled: a push terminal acknowledges a record to the
+    device only after `records` returned, so a failure here makes the device send it again.
+    """
+
+    async def records(self, records: Sequence[Record]) -> None:
+        """Handle records from the device (de-duplicate, then dispatch their events)."""
+
+    def seen(self) -> None:
+        """Note that the device just talked to us (drives online/offline)."""
+
+    def state_changed(self) -> None:
+        """Note that info or door state changed (read them from the terminal)."""
+
+    def user_changed(self, user_id: str | None, change: UserChange) -> None:
+        """Note that the device's user table changed at the device."""
+
+    def snapshot(self, image: bytes) -> None:
+        """Handle a camera snapshot from the device."""
+
+    def persist(self) -> None:
+        """Note that queued work changed and should be saved (see Terminal.export_state)."""
+
+
+class Terminal:
+    """The protocol-neutral face of a terminal: every family implements what it can.
+
+    Operations a family cannot do keep the default, which raises NotSupportedError; `operations`
+    lists what is supported so callers can refuse before trying.
+    """
+
+    family: Family
+    operations: frozenset[Operation] = frozenset()
+
+    def __init__(self, serial: str) -> None:
+        """Start with nothing known but the serial."""
+        self.serial = serial
+        self.info: TerminalInfo | None = None
+        self.doors: dict[int, DoorState] = {1: DoorState(door=1)}
+
+    def supports(self, operation: Operation) -> bool:
+        """Return True if this terminal can do `operation`."""
+        return operation in self.operations
+
+    def require(self, operation: Operation) -> None:
+        """Raise NotSupportedError unless `operation` is supported."""
+        if operation not in self.operations:
+            raise NotSupportedError(operation)
+
+    async def door_control(
+        self, door: int, action: DoorAction, *, duration: int | None = None
+    ) -> None:
+        """Open, hold open, return to normal or lock out a door."""
+        raise NotSupportedError(action.operation)
+
+    async def clear_alarm(self) -> None:
+        """Silence every active alarm."""
+        raise NotSupportedError(Operation.CLEAR_ALARM)
+
+    async def list_users(self, user_ids: Sequence[str] | None = None) -> list[User]:
+        """Read users (all, or the given ids) from the device."""
+        raise NotSupportedError(Operation.LIST_USERS)
+
+    async def set_users(self, users: Sequence[User]) -> None:
+        """Add or replace users; raises UserWriteError naming the users that failed."""
+        raise NotSupportedError(Operation.SET_USERS)
+
+    async def delete_users(self, user_ids: Sequence[str] | None) -> None:
+        """Delete the given users, or every user when `user_ids` is None."""
+        raise NotSupportedError(Operation.DELETE_USERS)
+
+    async def start_enrollment(
+        self, user_id: str, credential: Credential, index: int | None = None
+    ) -> None:
+        """Start remote enrollment; its outcome arrives later as an admin event."""
+        raise NotSupportedError(Operation.ENROLL)
+
+    async def push_firmware(self, firmware: FirmwareImage) -> None:
+        """Hand a firmware image to the device."""
+        raise NotSupportedError(Operation.PUSH_FIRMWARE)
+
+    async def set_time(self, now: datetime) -> None:
+        """Set the device clock (and time zone where the family carries one)."""
+        raise NotSupportedError(Operation.SET_TIME)
+
+    async def reboot(self) -> None:
+        """Restart the device."""
+        raise NotSupportedError(Operation.REBOOT)
+
+    async def request_snapshot(self) -> None:
+        """Ask the device for a camera snapshot; it arrives through TerminalListener.snapshot."""
+        raise NotSupportedError(Operation.SNAPSHOT)
+
+    def export_state(self) -> dict[str, Any]:
+        """Return queued work that must survive a restart (JSON-friendly)."""
+        return {}
+
+    def restore_state(self, data: Mapping[str, Any]) -> None:
+        """Reload export_state() output."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return protocol state for diagnostics (the caller redacts secrets)."""
+        return {}
+
+
+# A callable deciding online authorization requests: given the person's event, grant or refuse.
+Authorizer = Callable[[AccessEvent], Awaitable[tuple[bool, str | None]]]
