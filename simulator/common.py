@@ -88,7 +88,7 @@ async def run_until_signal(simulator: Runnable) -> None:
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
     handled: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.Signals.SIGINT, signal.Signals.SIGTERM):
         # Windows event loops cannot install signal handlers; Ctrl-C still ends asyncio.run there.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop_requested.set)

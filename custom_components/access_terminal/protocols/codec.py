@@ -17,6 +17,15 @@ from .errors import PayloadTooLargeError, ProtocolError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
+# What every family accepts as a serial number: letters, digits and a few separators.
+SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+def is_valid_serial(serial: str) -> bool:
+    """Return True if `serial` looks like a terminal serial number."""
+    return SERIAL_PATTERN.match(serial) is not None
+
+
 # A comma directly before a closing bracket (outside strings) and a bare identifier used as a key,
 # both found in the vendor documents' "JSON" examples.
 _TOKENS = re.compile(

@@ -441,6 +441,8 @@ class Terminal:
 
     family: Family
     operations: frozenset[Operation] = frozenset()
+    # True where the device fetches firmware from a URL (rather than receiving its bytes).
+    downloads_firmware: bool = False
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -500,6 +502,9 @@ class Terminal:
     async def request_snapshot(self) -> None:
         """Ask the device for a camera snapshot; it arrives through TerminalListener.snapshot."""
         raise NotSupportedError(Operation.SNAPSHOT)
+
+    def close(self) -> None:
+        """Fail every operation still waiting on the device (the terminal is going away)."""
 
     def export_state(self) -> dict[str, Any]:
         """Return queued work that must survive a restart (JSON-friendly)."""

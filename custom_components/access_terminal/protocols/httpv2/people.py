@@ -335,6 +335,11 @@ class PeopleQueue:
             if not future.done():
                 future.set_exception(error)
 
+    def fail_all(self, error: Exception) -> None:
+        """Fail every waiting caller (the changes themselves stay queued)."""
+        for key in list(self._waiters):
+            self._fail(key, error)
+
     def forget(self, futures: Iterable[asyncio.Future[None]]) -> None:
         """Drop futures a caller stopped waiting for (their changes stay queued)."""
         gone = set(futures)

@@ -232,6 +232,7 @@ class HttpV2Terminal(BaseTerminal):
     """One HTTPv2 face terminal, as seen from the server it polls."""
 
     family = Family.HTTPV2
+    downloads_firmware = True
     operations = frozenset(
         {
             Operation.OPEN_DOOR,
@@ -682,6 +683,20 @@ class HttpV2Terminal(BaseTerminal):
             raise UserWriteError(failures)
 
     # -- persistence and diagnostics -------------------------------------------------------
+
+    def close(self) -> None:
+        """Fail every caller still waiting (queued people stay saved for the next start)."""
+        stopped = CommandCancelledError("the terminal was unloaded")
+        waiting = [command.future for command in self._remote]
+        waiting += self._setting_waiters
+        if self._listing is not None:
+            waiting.append(self._listing.future)  # type: ignore[arg-type]
+        for future in waiting:
+            if not future.done():
+                future.set_exception(stopped)
+        self._remote.clear()
+        self._setting_waiters = []
+        self._people.fail_all(stopped)
 
     def export_state(self) -> dict[str, Any]:
         """Return the queued work that must survive a restart."""

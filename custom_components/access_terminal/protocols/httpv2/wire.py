@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 import json
-import re
 from typing import Any
 
-from ..codec import Part, header_params, parse_json_bytes, parse_multipart
+from ..codec import Part, header_params, is_valid_serial, parse_json_bytes, parse_multipart
 from ..errors import ProtocolError
 
 # A whole request: a person with a 400 KB photo, a face template and ten fingerprints fits.
 MAX_BODY = 2 * 1024 * 1024
-
-_SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 
 class Endpoint(StrEnum):
@@ -137,6 +134,6 @@ def _valid_serial(value: Any) -> str:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ProtocolError("missing serial number (SN)")
     serial = str(value).strip()
-    if not _SERIAL.match(serial):
+    if not is_valid_serial(serial):
         raise ProtocolError("serial number (SN) does not look like one")
     return serial

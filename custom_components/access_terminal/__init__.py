@@ -1,0 +1,87 @@
+"""The Access Terminal integration: access-control terminals as Home Assistant devices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_SERIAL, DOMAIN
+from .coordinator import AccessTerminalCoordinator
+from .push import DATA_PUSH, PushRouter
+from .services import async_setup_services
+from .store import DeviceStore
+from .views import FirmwareView, HttpV2View
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.IMAGE,
+    Platform.LOCK,
+    Platform.SENSOR,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+@dataclass(kw_only=True, slots=True)
+class AccessTerminalRuntimeData:
+    """What a loaded entry holds."""
+
+    coordinator: AccessTerminalCoordinator
+
+
+type AccessTerminalConfigEntry = ConfigEntry[AccessTerminalRuntimeData]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the push endpoints and the services once for every terminal."""
+    router = hass.data[DATA_PUSH] = PushRouter(hass)
+    hass.http.register_view(HttpV2View(router))
+    hass.http.register_view(FirmwareView(router.firmware))
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> bool:
+    """Set up one terminal."""
+    store = DeviceStore(hass, entry.entry_id)
+    await store.async_load()
+    coordinator = AccessTerminalCoordinator(hass, entry, store)
+    info = coordinator.info
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, entry.data[CONF_SERIAL])},
+        serial_number=entry.data[CONF_SERIAL],
+        name=entry.title,
+        manufacturer=(info.manufacturer if info else None) or "Access Terminal",
+        model=info.model if info else None,
+        sw_version=info.firmware if info else None,
+    )
+    coordinator.device_id = device.id
+    coordinator.async_start()
+    entry.runtime_data = AccessTerminalRuntimeData(coordinator=coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> bool:
+    """Unload a terminal; what it still had queued is saved for the next start."""
+    if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        await entry.runtime_data.coordinator.async_stop()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> None:
+    """Delete the terminal's saved state."""
+    await DeviceStore(hass, entry.entry_id).async_remove()

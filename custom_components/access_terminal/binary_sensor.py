@@ -1,0 +1,129 @@
+"""Binary sensors: door contact per door, connectivity, alarm and tamper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import AccessTerminalConfigEntry
+from .coordinator import AccessTerminalCoordinator
+from .entity import AccessTerminalEntity, async_add_dynamic_entities
+from .protocols.model import AlarmReason
+
+PARALLEL_UPDATES = 0
+
+
+def _alarms(coordinator: AccessTerminalCoordinator) -> set[AlarmReason]:
+    return {alarm for door in coordinator.door_numbers for alarm in coordinator.door(door).alarms}
+
+
+def _reported(coordinator: AccessTerminalCoordinator) -> bool:
+    """Return True once the terminal reported its door status (alarms come with it)."""
+    doors = coordinator.door_numbers
+    return any(coordinator.door(door).relay_energised is not None for door in doors)
+
+
+def _alarm_on(coordinator: AccessTerminalCoordinator, reason: AlarmReason | None) -> bool | None:
+    if not _reported(coordinator):
+        return None
+    alarms = _alarms(coordinator)
+    return bool(alarms) if reason is None else reason in alarms
+
+
+def _last_seen(coordinator: AccessTerminalCoordinator) -> dict[str, Any]:
+    last_seen = coordinator.last_seen
+    return {"last_seen": None if last_seen is None else last_seen.isoformat()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessTerminalBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of a terminal (or of one of its doors)."""
+
+    value_fn: Callable[[AccessTerminalCoordinator, int | None], bool | None]
+    attributes_fn: Callable[[AccessTerminalCoordinator], dict[str, Any]] | None = None
+    always_available: bool = False
+
+
+DOOR_CONTACT = AccessTerminalBinarySensorDescription(
+    key="contact",
+    translation_key="door_contact",
+    device_class=BinarySensorDeviceClass.DOOR,
+    value_fn=lambda coordinator, door: coordinator.door(door or 1).is_open,
+)
+
+TERMINAL_SENSORS = (
+    AccessTerminalBinarySensorDescription(
+        key="connectivity",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda coordinator, _: coordinator.online,
+        attributes_fn=_last_seen,
+        always_available=True,
+    ),
+    AccessTerminalBinarySensorDescription(
+        key="alarm",
+        translation_key="alarm",
+        device_class=BinarySensorDeviceClass.SAFETY,
+        value_fn=lambda coordinator, _: _alarm_on(coordinator, None),
+        attributes_fn=lambda coordinator: {"alarms": sorted(_alarms(coordinator))},
+    ),
+    AccessTerminalBinarySensorDescription(
+        key="tamper",
+        device_class=BinarySensorDeviceClass.TAMPER,
+        value_fn=lambda coordinator, _: _alarm_on(coordinator, AlarmReason.TAMPER),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AccessTerminalConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the terminal's binary sensors and a door contact per door."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        AccessTerminalBinarySensor(coordinator, description) for description in TERMINAL_SENSORS
+    )
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda: (
+            (f"door_{door}", partial(AccessTerminalBinarySensor, coordinator, DOOR_CONTACT, door))
+            for door in coordinator.door_numbers
+        ),
+    )
+
+
+class AccessTerminalBinarySensor(AccessTerminalEntity, BinarySensorEntity):
+    """A binary sensor driven by a description."""
+
+    entity_description: AccessTerminalBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the described value."""
+        return self.entity_description.value_fn(self.coordinator, self.door)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the described attributes."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.coordinator)
+
+    @property
+    def available(self) -> bool:
+        """Connectivity is always known; the rest follows it."""
+        return self.entity_description.always_available or super().available

@@ -1,0 +1,84 @@
+"""Buttons: restart, clear alarm, set the clock, take a snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from homeassistant.components.button import (
+    ButtonDeviceClass,
+    ButtonEntity,
+    ButtonEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import AccessTerminalConfigEntry
+from .coordinator import AccessTerminalCoordinator
+from .entity import AccessTerminalEntity
+from .protocols.model import Operation
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessTerminalButtonDescription(ButtonEntityDescription):
+    """A button running one terminal operation."""
+
+    operation: Operation
+    press_fn: Callable[[AccessTerminalCoordinator], Awaitable[None]]
+
+
+BUTTONS = (
+    AccessTerminalButtonDescription(
+        key="restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        operation=Operation.REBOOT,
+        press_fn=lambda coordinator: coordinator.async_reboot(),
+    ),
+    AccessTerminalButtonDescription(
+        key="clear_alarm",
+        translation_key="clear_alarm",
+        operation=Operation.CLEAR_ALARM,
+        press_fn=lambda coordinator: coordinator.async_clear_alarm(),
+    ),
+    AccessTerminalButtonDescription(
+        key="sync_time",
+        translation_key="sync_time",
+        entity_category=EntityCategory.CONFIG,
+        operation=Operation.SET_TIME,
+        press_fn=lambda coordinator: coordinator.async_sync_time(),
+    ),
+    AccessTerminalButtonDescription(
+        key="take_snapshot",
+        translation_key="take_snapshot",
+        operation=Operation.SNAPSHOT,
+        press_fn=lambda coordinator: coordinator.async_request_snapshot(),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AccessTerminalConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a button for each operation the terminal supports."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        AccessTerminalButton(coordinator, description)
+        for description in BUTTONS
+        if coordinator.terminal.supports(description.operation)
+    )
+
+
+class AccessTerminalButton(AccessTerminalEntity, ButtonEntity):
+    """A button driven by a description."""
+
+    entity_description: AccessTerminalButtonDescription
+
+    async def async_press(self) -> None:
+        """Run the operation."""
+        await self.entity_description.press_fn(self.coordinator)

@@ -1,0 +1,466 @@
+"""One coordinator per terminal: the terminal's listener and the entities' single source.
+
+Push families feed it through the TerminalListener methods; entities read the terminal's info
+and door state through it and subscribe to its events; services and entities send commands
+through it, so library errors become Home Assistant errors in one place (`_call`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DEVICE_ID,
+    ATTR_SERIAL,
+    AUTH_DENY,
+    CONF_COMMAND_TIMEOUT,
+    CONF_FAMILY,
+    CONF_OFFLINE_WINDOW,
+    CONF_ONLINE_AUTHORIZATION,
+    CONF_SERIAL,
+    DEFAULT_COMMAND_TIMEOUT,
+    DEFAULT_OFFLINE_WINDOW,
+    DOMAIN,
+    EVENT_ACCESS_TERMINAL,
+)
+from .protocols.errors import (
+    AccessTerminalError,
+    AuthError,
+    CommandCancelledError,
+    CommandTimeoutError,
+    DeviceError,
+    InvalidRequestError,
+    NotSupportedError,
+    UnreachableError,
+    UserWriteError,
+)
+from .protocols.httpv2 import HttpV2Terminal
+from .protocols.model import (
+    AccessEvent,
+    Credential,
+    DoorAction,
+    DoorState,
+    EventCategory,
+    Family,
+    FirmwareImage,
+    Record,
+    Terminal,
+    TerminalInfo,
+    User,
+    UserChange,
+)
+from .protocols.sync import SyncPlan, plan_sync, user_digest
+from .store import DeviceStore
+
+if TYPE_CHECKING:
+    from . import AccessTerminalConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+ONLINE_CHECK_INTERVAL = timedelta(seconds=10)
+DEFAULT_RELEASE_TIME = 3  # seconds a momentary opening is shown when the device does not say
+
+EventCallback = Callable[[AccessEvent], None]
+
+
+def _build_httpv2(coordinator: AccessTerminalCoordinator) -> Terminal:
+    return HttpV2Terminal(
+        coordinator.serial,
+        coordinator,
+        authorizer=coordinator.authorize,
+        command_timeout=coordinator.command_timeout,
+    )
+
+
+TERMINAL_BUILDERS: dict[Family, Callable[[AccessTerminalCoordinator], Terminal]] = {
+    Family.HTTPV2: _build_httpv2,
+}
+
+
+class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
+    """Everything the integration knows and does for one terminal."""
+
+    config_entry: AccessTerminalConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: AccessTerminalConfigEntry, store: DeviceStore
+    ) -> None:
+        """Build the terminal for the entry's family and restore what was saved."""
+        self.serial: str = entry.data[CONF_SERIAL]
+        super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {self.serial}")
+        self.family = Family(entry.data[CONF_FAMILY])
+        self.store = store
+        self.offline_window: float = entry.options.get(CONF_OFFLINE_WINDOW, DEFAULT_OFFLINE_WINDOW)
+        self.command_timeout: float = entry.options.get(
+            CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT
+        )
+        self.terminal = TERMINAL_BUILDERS[self.family](self)
+        self.terminal.restore_state(store.protocol_state)
+        if store.info:
+            try:
+                self.terminal.info = TerminalInfo.from_dict(store.info)
+            except (KeyError, TypeError, ValueError):
+                _LOGGER.debug("Ignoring unreadable saved info of %s", self.serial)
+        self.device_id: str | None = None
+        self.online = False
+        self.last_seen: datetime | None = dt_util.parse_datetime(store.last_seen or "")
+        self._seen_at = 0.0
+        self.last_access: AccessEvent | None = None
+        self.last_photo: tuple[bytes, datetime] | None = None
+        self.snapshot_image: tuple[bytes, datetime] | None = None
+        self._event_callbacks: list[EventCallback] = []
+        self._opening_until: dict[int, float] = {}
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Start offline detection; a terminal heard from recently starts online."""
+        if self.last_seen is not None:
+            age = (dt_util.utcnow() - self.last_seen).total_seconds()
+            if 0 <= age < self.offline_window:
+                self.online = True
+                self._seen_at = time.monotonic() - age
+        entry = self.config_entry
+        entry.async_on_unload(
+            async_track_time_interval(self.hass, self._check_online, ONLINE_CHECK_INTERVAL)
+        )
+        entry.async_on_unload(self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_stop))
+
+    async def _on_stop(self, _event: Event) -> None:
+        self._remember_last_seen()
+        await self.store.async_flush()
+
+    async def async_stop(self) -> None:
+        """Fail whatever waits on the device and save everything (the entry is unloading)."""
+        self.terminal.close()
+        self._remember_last_seen()
+        await self.store.async_flush()
+
+    @callback
+    def _check_online(self, _now: datetime) -> None:
+        if self.online and time.monotonic() - self._seen_at > self.offline_window:
+            self.online = False
+            _LOGGER.warning(
+                "Access terminal %s is offline: not heard from for %d seconds",
+                self.serial,
+                self.offline_window,
+            )
+            self.async_update_listeners()
+
+    def _remember_last_seen(self) -> None:
+        if self.last_seen is not None:
+            self.store.last_seen = self.last_seen.isoformat()
+            self.store.schedule_save()
+
+    # -- TerminalListener ------------------------------------------------------------------
+
+    def seen(self) -> None:
+        """Note the device talked to us."""
+        self._seen_at = time.monotonic()
+        self.last_seen = dt_util.utcnow()
+        if not self.online:
+            self.online = True
+            _LOGGER.info("Access terminal %s is online", self.serial)
+            self._remember_last_seen()
+            self.async_update_listeners()
+
+    def state_changed(self) -> None:
+        """Info or doors changed: save info, refresh the device entry and the entities."""
+        info = self.terminal.info
+        if info is not None:
+            saved = info.as_dict()
+            if saved != self.store.info:
+                self.store.info = saved
+                self.store.schedule_save()
+                self._update_device(info)
+        self.async_update_listeners()
+
+    def persist(self) -> None:
+        """Queued work changed: save it."""
+        self.store.protocol_state = self.terminal.export_state()
+        self.store.schedule_save_queue()
+
+    def snapshot(self, image: bytes) -> None:
+        """Keep a camera snapshot the terminal sent."""
+        self.snapshot_image = (image, dt_util.utcnow())
+        self.async_update_listeners()
+
+    def user_changed(self, user_id: str | None, change: UserChange) -> None:
+        """Forget what we knew of users changed at the device itself."""
+        users = self.store.users
+        if change is UserChange.ALL_DELETED:
+            users.clear()
+            self.store.users_complete = True
+        elif user_id is None:
+            self.store.users_complete = False  # e.g. an import from USB: anything may be there
+        elif change is UserChange.DELETED:
+            users.pop(user_id, None)
+        else:
+            users[user_id] = None  # present, content unknown: the next sync writes it
+        self.store.schedule_save_users()
+
+    async def records(self, records: Sequence[Record]) -> None:
+        """Dispatch each record's events once, however often the device sends it."""
+        store = self.store
+        for record in records:
+            if record.key is not None and store.seen(record.key):
+                continue
+            for event in record.events:
+                self._dispatch(event)
+            if record.key is not None:
+                store.remember(record.key)
+
+    # -- events ----------------------------------------------------------------------------
+
+    @callback
+    def async_subscribe_events(self, event_callback: EventCallback) -> CALLBACK_TYPE:
+        """Call `event_callback` for every new event; return the unsubscribe function."""
+        self._event_callbacks.append(event_callback)
+        return lambda: self._event_callbacks.remove(event_callback)
+
+    def _dispatch(self, event: AccessEvent) -> None:
+        if event.category is EventCategory.ACCESS:
+            self.last_access = event
+            if event.photo is not None:
+                self.last_photo = (event.photo, event.time)
+        data = event.as_dict()
+        data[ATTR_DEVICE_ID] = self.device_id
+        data[ATTR_SERIAL] = self.serial
+        data[ATTR_CONFIG_ENTRY_ID] = self.config_entry.entry_id
+        self.hass.bus.async_fire(EVENT_ACCESS_TERMINAL, data)
+        for event_callback in list(self._event_callbacks):
+            event_callback(event)
+
+    # -- what entities read ----------------------------------------------------------------
+
+    @property
+    def info(self) -> TerminalInfo | None:
+        """Return what the terminal said about itself (None until it did)."""
+        return self.terminal.info
+
+    @property
+    def door_numbers(self) -> list[int]:
+        """Return the doors of this terminal (1-based)."""
+        count = self.terminal.info.doors if self.terminal.info else 1
+        return sorted(set(range(1, count + 1)) | set(self.terminal.doors))
+
+    def door(self, number: int) -> DoorState:
+        """Return the state of one door (unknown until reported)."""
+        return self.terminal.doors.get(number) or DoorState(door=number)
+
+    def is_opening(self, number: int) -> bool:
+        """Return True while a momentary opening we sent is running."""
+        return time.monotonic() < self._opening_until.get(number, 0.0)
+
+    # -- commands --------------------------------------------------------------------------
+
+    async def _call[T](self, action: Awaitable[T]) -> T:
+        """Run a terminal operation, turning library errors into Home Assistant errors."""
+        try:
+            return await action
+        except NotSupportedError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_supported",
+                translation_placeholders={"serial": self.serial, "operation": err.operation},
+            ) from err
+        except InvalidRequestError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_request",
+                translation_placeholders={"serial": self.serial, "error": str(err)},
+            ) from err
+        except CommandTimeoutError as err:
+            key = "timeout_queued" if err.still_queued else "timeout"
+            if not self.online:
+                key += "_offline"
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=key,
+                translation_placeholders={"serial": self.serial, "what": err.what},
+            ) from err
+        except UserWriteError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="users_not_written",
+                translation_placeholders={"serial": self.serial, "error": str(err)},
+            ) from err
+        except DeviceError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="device_error",
+                translation_placeholders={
+                    "serial": self.serial,
+                    "code": str(err.code),
+                    "reason": err.reason,
+                },
+            ) from err
+        except (CommandCancelledError, AuthError, UnreachableError, AccessTerminalError) as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={"serial": self.serial, "error": str(err)},
+            ) from err
+
+    async def async_door_control(
+        self, door: int, action: DoorAction, duration: int | None = None
+    ) -> None:
+        """Open, hold open, return to normal or lock out a door."""
+        await self._call(self.terminal.door_control(door, action, duration=duration))
+        if action is DoorAction.OPEN:
+            # The device reports its relay at its next poll: show the opening meanwhile.
+            info = self.terminal.info
+            seconds = duration or (info.release_time if info else None) or DEFAULT_RELEASE_TIME
+            self._opening_until[door] = time.monotonic() + seconds
+            async_call_later(self.hass, seconds, self._opening_over)
+        self.async_update_listeners()
+
+    @callback
+    def _opening_over(self, _now: datetime) -> None:
+        self.async_update_listeners()
+
+    async def async_clear_alarm(self) -> None:
+        """Silence the terminal's alarms."""
+        await self._call(self.terminal.clear_alarm())
+
+    async def async_reboot(self) -> None:
+        """Restart the terminal."""
+        await self._call(self.terminal.reboot())
+
+    async def async_sync_time(self) -> None:
+        """Set the terminal's clock to Home Assistant's time and time zone."""
+        await self._call(self.terminal.set_time(dt_util.now()))
+
+    async def async_request_snapshot(self) -> None:
+        """Ask for a camera snapshot (it arrives as the snapshot image)."""
+        await self._call(self.terminal.request_snapshot())
+
+    async def async_enroll(self, user_id: str, credential: Credential, index: int | None) -> None:
+        """Start remote enrollment at the terminal."""
+        await self._call(self.terminal.start_enrollment(user_id, credential, index))
+
+    async def async_push_firmware(self, firmware: FirmwareImage) -> None:
+        """Hand a firmware image to the terminal."""
+        await self._call(self.terminal.push_firmware(firmware))
+
+    async def async_get_users(self, user_ids: Sequence[str] | None = None) -> list[User]:
+        """Read users from the terminal (and remember which ones it holds)."""
+        users = await self._call(self.terminal.list_users(user_ids))
+        known = self.store.users
+        for user in users:
+            known.setdefault(user.user_id, None)
+        if user_ids is None:
+            held = {user.user_id for user in users}
+            for user_id in [user_id for user_id in known if user_id not in held]:
+                del known[user_id]
+            self.store.users_complete = True
+        self.store.schedule_save_users()
+        return users
+
+    async def async_set_users(self, users: Sequence[User]) -> None:
+        """Write users; remember what was written, even when some failed."""
+        await self._call(self._write_users(users))
+
+    async def _write_users(self, users: Sequence[User]) -> None:
+        try:
+            await self.terminal.set_users(users)
+        except UserWriteError as err:
+            self._remember_written([user for user in users if user.user_id not in err.failures])
+            raise
+        self._remember_written(users)
+
+    def _remember_written(self, users: Sequence[User]) -> None:
+        for user in users:
+            self.store.users[user.user_id] = user_digest(user)
+        self.store.schedule_save_users()
+
+    async def async_delete_users(self, user_ids: Sequence[str] | None) -> None:
+        """Delete users (None: all of them)."""
+        await self._call(self.terminal.delete_users(user_ids))
+        if user_ids is None:
+            self.store.users.clear()
+            self.store.users_complete = True
+        else:
+            for user_id in user_ids:
+                self.store.users.pop(user_id, None)
+        self.store.schedule_save_users()
+
+    async def async_sync_users(
+        self, desired: Sequence[User], *, delete_missing: bool = True, full_read: bool = False
+    ) -> SyncPlan:
+        """Make the terminal's users match `desired`, sending only what changed."""
+        info = self.terminal.info
+        counted = info.usage.get("users") if info else None
+        if (
+            full_read
+            or not self.store.users_complete
+            or (counted is not None and counted.used not in (None, len(self.store.users)))
+        ):
+            await self.async_get_users()
+        plan = plan_sync(self.store.users, desired, delete_missing=delete_missing)
+        if plan.to_delete:
+            await self.async_delete_users(list(plan.to_delete))
+        if plan.to_write:
+            await self.async_set_users(list(plan.to_write))
+        return plan
+
+    async def authorize(self, event: AccessEvent) -> tuple[bool, str | None]:
+        """Decide an online authorization request (HTTPv2 RequestAuthorization)."""
+        if self.config_entry.options.get(CONF_ONLINE_AUTHORIZATION) == AUTH_DENY:
+            return False, "Access denied"
+        if event.user_id is None:
+            return False, "Unknown person"
+        return True, None
+
+    # -- device registry -------------------------------------------------------------------
+
+    def _update_device(self, info: TerminalInfo) -> None:
+        if self.device_id is None:
+            return
+        registry = dr.async_get(self.hass)
+        registry.async_update_device(
+            self.device_id,
+            model=info.model,
+            manufacturer=info.manufacturer or "Access Terminal",
+            sw_version=info.firmware,
+        )
+
+    async def _async_update_data(self) -> None:
+        """Push families have nothing to poll."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the coordinator's state for diagnostics."""
+        return {
+            "online": self.online,
+            "last_seen": None if self.last_seen is None else self.last_seen.isoformat(),
+            "info": None if self.terminal.info is None else self.terminal.info.as_dict(),
+            "doors": {
+                number: {
+                    "is_open": state.is_open,
+                    "relay_energised": state.relay_energised,
+                    "held_open": state.held_open,
+                    "locked_out": state.locked_out,
+                    "alarms": sorted(state.alarms),
+                }
+                for number, state in self.terminal.doors.items()
+            },
+            "dedup_window": self.store.window_size,
+            "last_record_keys": self.store.last_keys,
+            "users_known": len(self.store.users),
+            "users_complete": self.store.users_complete,
+            "protocol": self.terminal.diagnostics(),
+        }

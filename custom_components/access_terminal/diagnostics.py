@@ -1,0 +1,57 @@
+"""Diagnostics: what the integration knows of a terminal, with every secret redacted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from . import AccessTerminalConfigEntry
+
+# Keys whose values never leave Home Assistant: passwords of every kind the settings hold,
+# network credentials, and (for other families) keys, templates and photos.
+REDACT = {
+    "password",
+    "api_key",
+    "ConnectPassword",
+    "MenuPassword",
+    "VisitorRootPassword",
+    "PasswordAlarm_Password",
+    "RTSPPassword",
+    "RTSPUser",
+    "WIFIAPPassword",
+    "WIFIAPName",
+    "MQTTLoginName",
+    "MQTTLoginPassword",
+    "FaceFeature",
+    "Fingerprints",
+    "Palmveins",
+    "Photo",
+    "WiredMAC",
+    "WIFIMAC",
+}
+
+
+def _redact_passwords(data: Any) -> Any:
+    """Redact any key that mentions a password, whatever firmware named it."""
+    if isinstance(data, Mapping):
+        return {
+            key: "**REDACTED**" if "password" in str(key).lower() else _redact_passwords(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [_redact_passwords(item) for item in data]
+    return data
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: AccessTerminalConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for one terminal."""
+    coordinator = entry.runtime_data.coordinator
+    return {
+        "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+        "terminal": _redact_passwords(async_redact_data(coordinator.diagnostics(), REDACT)),
+    }

@@ -1,0 +1,78 @@
+"""Event entities: access, door (per door), alarm and admin streams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import AccessTerminalConfigEntry
+from .entity import AccessTerminalEntity, async_add_dynamic_entities
+from .protocols.model import AccessEvent, EventCategory, event_types_of
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessTerminalEventDescription(EventEntityDescription):
+    """One event stream of the vocabulary."""
+
+    category: EventCategory
+
+
+def _stream(key: str, category: EventCategory) -> AccessTerminalEventDescription:
+    return AccessTerminalEventDescription(
+        key=key, translation_key=key, category=category, event_types=event_types_of(category)
+    )
+
+
+ACCESS_EVENTS = _stream("access", EventCategory.ACCESS)
+DOOR_EVENTS = _stream("door_events", EventCategory.DOOR)
+ALARM_EVENTS = _stream("alarm_events", EventCategory.ALARM)
+ADMIN_EVENTS = _stream("admin_events", EventCategory.ADMIN)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AccessTerminalConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the terminal's event entities and one door stream per door."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        AccessTerminalEvent(coordinator, description)
+        for description in (ACCESS_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
+    )
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda: (
+            (f"door_{door}", partial(AccessTerminalEvent, coordinator, DOOR_EVENTS, door))
+            for door in coordinator.door_numbers
+        ),
+    )
+
+
+class AccessTerminalEvent(AccessTerminalEntity, EventEntity):
+    """An event entity fed by the terminal's event stream."""
+
+    entity_description: AccessTerminalEventDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the terminal's events."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.async_subscribe_events(self._on_event))
+
+    @callback
+    def _on_event(self, event: AccessEvent) -> None:
+        if event.category is not self.entity_description.category:
+            return
+        if self.door is not None and event.door != self.door:
+            return
+        attributes = event.as_dict()
+        del attributes["type"], attributes["time"]
+        self._trigger_event(event.type, attributes)
+        self.async_write_ha_state()

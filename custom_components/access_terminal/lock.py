@@ -1,0 +1,76 @@
+"""Door locks: open = momentary opening, unlock = hold open, lock = back to normal."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from homeassistant.components.lock import LockEntity, LockEntityDescription, LockEntityFeature
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import AccessTerminalConfigEntry
+from .entity import AccessTerminalEntity, async_add_dynamic_entities
+from .protocols.model import DoorAction
+
+PARALLEL_UPDATES = 0  # the terminal queues commands itself
+
+DOOR_LOCK = LockEntityDescription(key="lock", translation_key="door")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AccessTerminalConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add one lock per door (more when the terminal reports more doors)."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda: (
+            (f"door_{door}", partial(AccessTerminalLock, coordinator, DOOR_LOCK, door))
+            for door in coordinator.door_numbers
+        ),
+    )
+
+
+class AccessTerminalLock(AccessTerminalEntity, LockEntity):
+    """The lock of one door."""
+
+    _attr_supported_features = LockEntityFeature.OPEN
+    door: int
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while the door's relay is energised for a momentary opening."""
+        state = self.coordinator.door(self.door)
+        return self.coordinator.is_opening(self.door) or (
+            bool(state.relay_energised) and not state.held_open
+        )
+
+    @property
+    def is_locked(self) -> bool | None:
+        """Return False while held open or opening; None until the terminal reported."""
+        state = self.coordinator.door(self.door)
+        if state.relay_energised is None and state.held_open is None:
+            return None
+        return not (state.relay_energised or state.held_open or self.is_open)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Expose the modes a lock state cannot show."""
+        state = self.coordinator.door(self.door)
+        return {"held_open": state.held_open, "locked_out": state.locked_out}
+
+    async def async_open(self, **kwargs: Any) -> None:
+        """Open the door for the terminal's release time."""
+        await self.coordinator.async_door_control(self.door, DoorAction.OPEN)
+
+    async def async_unlock(self, **kwargs: Any) -> None:
+        """Hold the door open (normally-open mode)."""
+        await self.coordinator.async_door_control(self.door, DoorAction.HOLD_OPEN)
+
+    async def async_lock(self, **kwargs: Any) -> None:
+        """Return the door to normal (closed, opened by verification)."""
+        await self.coordinator.async_door_control(self.door, DoorAction.NORMAL)

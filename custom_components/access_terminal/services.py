@@ -1,0 +1,399 @@
+"""Services (actions) of the integration: protocol-neutral, registered once in async_setup."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+import hashlib
+from pathlib import Path
+import re
+from typing import Any
+
+import aiohttp
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .const import ATTR_DEVICE_ID, DOMAIN
+from .coordinator import AccessTerminalCoordinator
+from .firmware import FIRMWARE_PATH
+from .protocols.model import (
+    Credential,
+    Credentials,
+    DoorAction,
+    FirmwareImage,
+    Privilege,
+    User,
+)
+from .push import DATA_PUSH
+
+SERVICE_OPEN_DOOR = "open_door"
+SERVICE_ENROLL = "enroll"
+SERVICE_SET_USER = "set_user"
+SERVICE_DELETE_USER = "delete_user"
+SERVICE_GET_USERS = "get_users"
+SERVICE_SYNC_USERS = "sync_users"
+SERVICE_PUSH_FIRMWARE = "push_firmware"
+SERVICE_SYNC_TIME = "sync_time"
+SERVICE_REBOOT = "reboot"
+
+MAX_PHOTO_BYTES = 400 * 1024
+MAX_FIRMWARE_BYTES = 128 * 1024 * 1024
+FIRMWARE_DOWNLOAD_TIMEOUT = 600.0
+_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+DEVICE_IDS = vol.All(cv.ensure_list, [cv.string], vol.Length(min=1))
+USER_ID = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=32))
+
+USER_FIELDS: dict[vol.Marker, Any] = {
+    vol.Required("user_id"): USER_ID,
+    vol.Optional("name"): vol.All(cv.string, vol.Length(max=64)),
+    vol.Optional("privilege", default="user"): vol.In([str(p) for p in Privilege]),
+    vol.Optional("cards", default=list): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional("password"): cv.string,
+    vol.Optional("valid_from"): cv.datetime,
+    vol.Optional("valid_until"): cv.datetime,
+    vol.Optional("enabled", default=True): cv.boolean,
+    vol.Optional("department"): vol.All(cv.string, vol.Length(max=64)),
+    vol.Optional("photo"): cv.string,
+}
+
+OPEN_DOOR_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Optional("door", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+        vol.Optional("mode", default="open"): vol.In([str(a) for a in DoorAction]),
+        vol.Optional("duration"): vol.All(vol.Coerce(int), vol.Range(min=1, max=3600)),
+    }
+)
+ENROLL_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Required("user_id"): USER_ID,
+        vol.Required("credential"): vol.In([str(c) for c in Credential]),
+        vol.Optional("index"): vol.All(vol.Coerce(int), vol.Range(min=0, max=9)),
+    }
+)
+SET_USER_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): DEVICE_IDS, **USER_FIELDS})
+DELETE_USER_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("user_id"): vol.All(cv.ensure_list, [USER_ID], vol.Length(min=1)),
+    }
+)
+GET_USERS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Optional("user_id"): vol.All(cv.ensure_list, [USER_ID]),
+    }
+)
+SYNC_USERS_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+            vol.Exclusive("users", "source"): [vol.Schema(USER_FIELDS)],
+            vol.Exclusive("source_device_id", "source"): cv.string,
+            vol.Optional("delete_missing", default=True): cv.boolean,
+            vol.Optional("full_read", default=False): cv.boolean,
+        }
+    ),
+    cv.has_at_least_one_key("users", "source_device_id"),
+)
+PUSH_FIRMWARE_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+            vol.Exclusive("file", "image"): cv.string,
+            vol.Exclusive("url", "image"): cv.url,
+            vol.Optional("md5"): vol.All(cv.string, vol.Match(_MD5)),
+            vol.Optional("version"): cv.string,
+        }
+    ),
+    cv.has_at_least_one_key("file", "url"),
+)
+DEVICES_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): DEVICE_IDS})
+
+
+def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+@callback
+def _coordinator(hass: HomeAssistant, device_id: str) -> AccessTerminalCoordinator:
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        raise _validation_error("unknown_device", device_id=device_id)
+    for entry_id in device.config_entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            continue
+        if entry.state is not ConfigEntryState.LOADED:
+            raise _validation_error("device_not_loaded", name=device.name or device_id)
+        coordinator: AccessTerminalCoordinator = entry.runtime_data.coordinator
+        return coordinator
+    raise _validation_error("unknown_device", device_id=device_id)
+
+
+async def _on_each_device(
+    hass: HomeAssistant,
+    device_ids: Sequence[str],
+    action: Callable[[AccessTerminalCoordinator], Awaitable[Any]],
+) -> list[Any]:
+    """Run `action` on every device at once; report every failure, naming what succeeded."""
+    coordinators = [_coordinator(hass, device_id) for device_id in device_ids]
+    results = await asyncio.gather(
+        *(action(coordinator) for coordinator in coordinators), return_exceptions=True
+    )
+    failures = [
+        (coordinator, result)
+        for coordinator, result in zip(coordinators, results, strict=True)
+        if isinstance(result, BaseException)
+    ]
+    if len(coordinators) == 1 and failures:
+        raise failures[0][1]
+    if failures:
+        failed = {coordinator.serial for coordinator, _ in failures}
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="some_devices_failed",
+            translation_placeholders={
+                "failed": "; ".join(f"{c.serial}: {error}" for c, error in failures),
+                "succeeded": ", ".join(c.serial for c in coordinators if c.serial not in failed)
+                or "-",
+            },
+        )
+    return list(results)
+
+
+def _config_path(hass: HomeAssistant, name: str) -> Path:
+    """Resolve a file name under the configuration directory (or an allow-listed one)."""
+    config_dir = Path(hass.config.config_dir).resolve()
+    path = (config_dir / name).resolve()
+    if not (path.is_relative_to(config_dir) or hass.config.is_allowed_path(str(path))):
+        raise _validation_error("file_not_allowed", path=name)
+    return path
+
+
+async def _read_file(hass: HomeAssistant, name: str, limit: int) -> bytes:
+    path = _config_path(hass, name)
+
+    def read() -> bytes:
+        with path.open("rb") as file:
+            return file.read(limit + 1)
+
+    try:
+        data = await hass.async_add_executor_job(read)
+    except OSError as err:
+        raise _validation_error(
+            "file_unreadable", path=name, error=err.strerror or str(err)
+        ) from err
+    if len(data) > limit:
+        raise _validation_error("file_too_large", path=name, limit=str(limit))
+    return data
+
+
+async def _user_from_call(hass: HomeAssistant, data: dict[str, Any]) -> User:
+    photo = None
+    if "photo" in data:
+        photo = await _read_file(hass, data["photo"], MAX_PHOTO_BYTES)
+    valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        raise _validation_error("invalid_validity")
+    return User(
+        user_id=data["user_id"],
+        name=data.get("name"),
+        privilege=Privilege(data["privilege"]),
+        cards=tuple(card.strip() for card in data["cards"] if card.strip()),
+        password=data.get("password"),
+        valid_from=None if valid_from is None else dt_util.as_utc(valid_from),
+        valid_until=None if valid_until is None else dt_util.as_utc(valid_until),
+        enabled=data["enabled"],
+        department=data.get("department"),
+        credentials=Credentials(photo=photo),
+    )
+
+
+async def _download(hass: HomeAssistant, url: str, limit: int) -> bytes:
+    session = async_get_clientsession(hass)
+    try:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=300)) as response:
+            if response.status != 200:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="download_failed",
+                    translation_placeholders={"url": url, "error": f"HTTP {response.status}"},
+                )
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > limit:
+                    raise _validation_error("file_too_large", path=url, limit=str(limit))
+            return bytes(data)
+    except (aiohttp.ClientError, TimeoutError) as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="download_failed",
+            translation_placeholders={"url": url, "error": str(err) or type(err).__name__},
+        ) from err
+
+
+async def _open_door(call: ServiceCall) -> None:
+    action = DoorAction(call.data["mode"])
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_door_control(call.data["door"], action, call.data.get("duration")),
+    )
+
+
+async def _enroll(call: ServiceCall) -> None:
+    coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
+    await coordinator.async_enroll(
+        call.data["user_id"], Credential(call.data["credential"]), call.data.get("index")
+    )
+
+
+async def _set_user(call: ServiceCall) -> None:
+    user = await _user_from_call(call.hass, dict(call.data))
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_set_users([user]))
+
+
+async def _delete_user(call: ServiceCall) -> None:
+    user_ids = call.data["user_id"]
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_delete_users(user_ids)
+    )
+
+
+async def _get_users(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
+    users = await coordinator.async_get_users(call.data.get("user_id"))
+    return {"users": [user.public_dict() for user in users]}
+
+
+async def _sync_users(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    if "source_device_id" in call.data:
+        desired = await _coordinator(hass, call.data["source_device_id"]).async_get_users()
+    else:
+        desired = [await _user_from_call(hass, dict(item)) for item in call.data["users"]]
+    device_ids = call.data[ATTR_DEVICE_ID]
+    plans = await _on_each_device(
+        hass,
+        device_ids,
+        lambda c: c.async_sync_users(
+            desired,
+            delete_missing=call.data["delete_missing"],
+            full_read=call.data["full_read"],
+        ),
+    )
+    return {
+        "devices": {
+            device_id: {
+                "written": [user.user_id for user in plan.to_write],
+                "deleted": list(plan.to_delete),
+                "unchanged": plan.unchanged,
+            }
+            for device_id, plan in zip(device_ids, plans, strict=True)
+        }
+    }
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()  # noqa: S324 - the checksum the devices verify
+
+
+async def _firmware_image(call: ServiceCall) -> tuple[bytes, str]:
+    """Load the image named by the call and check its MD5."""
+    hass = call.hass
+    if "file" in call.data:
+        data = await _read_file(hass, call.data["file"], MAX_FIRMWARE_BYTES)
+    else:
+        data = await _download(hass, call.data["url"], MAX_FIRMWARE_BYTES)
+    md5 = await hass.async_add_executor_job(_md5, data)
+    if (expected := call.data.get("md5")) is not None and expected.lower() != md5:
+        raise _validation_error("md5_mismatch", expected=expected.lower(), actual=md5)
+    return data, md5
+
+
+async def _push_firmware(call: ServiceCall) -> None:
+    hass = call.hass
+    data, md5 = await _firmware_image(call)
+    try:
+        base_url = get_url(hass, allow_external=False, allow_cloud=False)
+    except NoURLAvailableError as err:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_local_url") from err
+    server = hass.data[DATA_PUSH].firmware
+
+    async def push(coordinator: AccessTerminalCoordinator) -> None:
+        # One single-use URL per terminal.
+        token, downloaded = server.publish(data, FIRMWARE_DOWNLOAD_TIMEOUT)
+        image = FirmwareImage(
+            data=data,
+            md5=md5,
+            version=call.data.get("version"),
+            url=f"{base_url}{FIRMWARE_PATH}/{token}",
+        )
+        try:
+            await coordinator.async_push_firmware(image)
+            if coordinator.terminal.downloads_firmware:
+                async with asyncio.timeout(FIRMWARE_DOWNLOAD_TIMEOUT):
+                    await downloaded
+        except (TimeoutError, asyncio.CancelledError) as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="firmware_not_downloaded",
+                translation_placeholders={"serial": coordinator.serial},
+            ) from err
+        finally:
+            server.withdraw(token)
+
+    await _on_each_device(hass, call.data[ATTR_DEVICE_ID], push)
+
+
+async def _sync_time(call: ServiceCall) -> None:
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_sync_time())
+
+
+async def _reboot(call: ServiceCall) -> None:
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every service of the integration."""
+    register = hass.services.async_register
+    register(DOMAIN, SERVICE_OPEN_DOOR, _open_door, OPEN_DOOR_SCHEMA)
+    register(DOMAIN, SERVICE_ENROLL, _enroll, ENROLL_SCHEMA)
+    register(DOMAIN, SERVICE_SET_USER, _set_user, SET_USER_SCHEMA)
+    register(DOMAIN, SERVICE_DELETE_USER, _delete_user, DELETE_USER_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_GET_USERS,
+        _get_users,
+        GET_USERS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    register(
+        DOMAIN,
+        SERVICE_SYNC_USERS,
+        _sync_users,
+        SYNC_USERS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    register(DOMAIN, SERVICE_PUSH_FIRMWARE, _push_firmware, PUSH_FIRMWARE_SCHEMA)
+    register(DOMAIN, SERVICE_SYNC_TIME, _sync_time, DEVICES_SCHEMA)
+    register(DOMAIN, SERVICE_REBOOT, _reboot, DEVICES_SCHEMA)

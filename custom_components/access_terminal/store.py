@@ -1,0 +1,146 @@
+"""Persisted per-terminal state: de-dup window, cursors, info, queued work and user digests.
+
+Three files per terminal so that a busy event stream never rewrites a large user table:
+`access_terminal.<entry>` (records, info), `.queue` (work waiting for the device) and `.users`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN
+
+STORAGE_VERSION = 1
+# Enough for every record a device could re-send after a lost acknowledgement or a restart.
+DEDUP_WINDOW = 512
+SAVE_DELAY = 5.0
+
+
+class _ThrottledFile:
+    """One storage file written at most once per SAVE_DELAY, however busy the device is.
+
+    (Store.async_delay_save alone postpones the write for as long as calls keep coming.)
+    """
+
+    def __init__(self, hass: HomeAssistant, key: str, data: Callable[[], dict[str, Any]]) -> None:
+        self._hass = hass
+        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, key)
+        self._data = data
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def async_load(self) -> dict[str, Any]:
+        return await self._store.async_load() or {}
+
+    def schedule(self) -> None:
+        if self._timer is None:
+            self._timer = self._hass.loop.call_later(SAVE_DELAY, self._write)
+
+    def _write(self) -> None:
+        self._timer = None
+        self._store.async_delay_save(self._data, 0)
+
+    async def async_flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await self._store.async_save(self._data())
+
+    async def async_remove(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await self._store.async_remove()
+
+
+class DeviceStore:
+    """What one terminal's integration state keeps across restarts."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare the three files of one config entry."""
+        key = f"{DOMAIN}.{entry_id}"
+        self._main = _ThrottledFile(hass, key, self._main_data)
+        self._queue = _ThrottledFile(hass, f"{key}.queue", self._queue_data)
+        self._users = _ThrottledFile(hass, f"{key}.users", self._users_data)
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.last_keys: dict[str, str] = {}
+        self.info: dict[str, Any] | None = None
+        self.last_seen: str | None = None
+        self.protocol_state: dict[str, Any] = {}
+        self.users: dict[str, str | None] = {}
+        self.users_complete = False
+
+    async def async_load(self) -> None:
+        """Read what was saved (nothing on first start)."""
+        main = await self._main.async_load()
+        self._seen = OrderedDict.fromkeys(str(key) for key in main.get("seen", []))
+        self.last_keys = dict(main.get("last_keys", {}))
+        self.info = main.get("info")
+        self.last_seen = main.get("last_seen")
+        queue = await self._queue.async_load()
+        self.protocol_state = dict(queue.get("protocol", {}))
+        users = await self._users.async_load()
+        self.users = dict(users.get("users", {}))
+        self.users_complete = bool(users.get("complete", False))
+
+    # -- records ---------------------------------------------------------------------------
+
+    def seen(self, key: str) -> bool:
+        """Return True if the record with this key was handled already."""
+        return key in self._seen
+
+    def remember(self, key: str) -> None:
+        """Note a handled record; the oldest keys leave the window."""
+        self._seen[key] = None
+        if len(self._seen) > DEDUP_WINDOW:
+            self._seen.popitem(last=False)
+        self.last_keys[key.partition(":")[0]] = key
+        self._main.schedule()
+
+    @property
+    def window_size(self) -> int:
+        """Return how many record keys are remembered."""
+        return len(self._seen)
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def schedule_save(self) -> None:
+        """Save the record window, info and last-seen time soon."""
+        self._main.schedule()
+
+    def schedule_save_queue(self) -> None:
+        """Save the queued work soon."""
+        self._queue.schedule()
+
+    def schedule_save_users(self) -> None:
+        """Save the user digests soon."""
+        self._users.schedule()
+
+    async def async_flush(self) -> None:
+        """Write everything now (unload, Home Assistant stopping)."""
+        for file in (self._main, self._queue, self._users):
+            await file.async_flush()
+
+    async def async_remove(self) -> None:
+        """Delete every file (the entry was removed)."""
+        for file in (self._main, self._queue, self._users):
+            await file.async_remove()
+
+    def _main_data(self) -> dict[str, Any]:
+        return {
+            "seen": list(self._seen),
+            "last_keys": self.last_keys,
+            "info": self.info,
+            "last_seen": self.last_seen,
+        }
+
+    def _queue_data(self) -> dict[str, Any]:
+        return {"protocol": self.protocol_state}
+
+    def _users_data(self) -> dict[str, Any]:
+        return {"users": self.users, "complete": self.users_complete}

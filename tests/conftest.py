@@ -1,0 +1,67 @@
+"""Fixtures shared by the Access Terminal tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+
+from aiohttp.test_utils import TestClient
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+# Import before the harness's own testing_config/custom_components package can shadow ours.
+import custom_components.access_terminal  # noqa: F401
+from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+
+from .helpers import SERIAL, HttpV2Device
+
+pytest_plugins = ["pytest_homeassistant_custom_component"]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generator[None]:
+    """Let Home Assistant load the integration from custom_components."""
+    return
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return the entry of an HTTPv2 terminal."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=SERIAL,
+        unique_id=SERIAL,
+        data={CONF_FAMILY: "httpv2", CONF_SERIAL: SERIAL},
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set the terminal's entry up."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+@pytest.fixture
+async def client(
+    hass: HomeAssistant,
+    hass_client_no_auth: Callable[[], Awaitable[TestClient]],
+) -> TestClient:
+    """Return a client of Home Assistant's real HTTP app (the push endpoints need no auth)."""
+    return await hass_client_no_auth()
+
+
+@pytest.fixture
+async def device(
+    hass: HomeAssistant, init_integration: MockConfigEntry, client: TestClient
+) -> AsyncGenerator[HttpV2Device]:
+    """Return a raw HTTPv2 device that already said hello (keep-alive and work settings)."""
+    device = HttpV2Device(client, SERIAL)
+    assert (await device.keepalive())["Success"] == 1
+    assert (await device.upload_settings())["Success"] == 1
+    await hass.async_block_till_done()
+    return device
