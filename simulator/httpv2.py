@@ -398,7 +398,7 @@ class HttpV2Simulator:
             if key in ("Success", "Message"):
                 continue
             self.settings[key] = value
-            if key == "SystemTime" and isinstance(value, int | float):
+            if key == "SystemTime" and _is_number(value):
                 self._clock.set(value)
             elif key == "ReleaseTime" and (seconds := as_int(value)) is not None and seconds > 0:
                 self.release_time = seconds
@@ -1032,6 +1032,10 @@ def _photo_part(name: str, photo: bytes, stem: str) -> FormPart:
 def _flag(reply: dict[str, Any], key: str) -> bool:
     """Tell whether a 0/1 field of an answer is set (absent, 0 or garbage: not set)."""
     return (as_int(reply.get(key)) or 0) > 0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _md5_matches(data: bytes | None, expected: Any) -> bool:

@@ -133,7 +133,7 @@ class HttpV2Transport:
         if self.gzip_body:
             payload = gzip.compress(payload, mtime=0)
             headers["Content-Encoding"] = "gzip"
-        summary = shorten(json.dumps({k: v for k, v in body.items() if k != "SN"}), 120)
+        summary = shorten(json_bytes({k: v for k, v in body.items() if k != "SN"}).decode(), 120)
         return await self._post(path, payload, headers, summary, refusal_ok=refusal_ok)
 
     async def post_form(

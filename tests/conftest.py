@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 
 from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -51,7 +52,11 @@ async def client(
     hass: HomeAssistant,
     hass_client_no_auth: Callable[[], Awaitable[TestClient]],
 ) -> TestClient:
-    """Return a client of Home Assistant's real HTTP app (the push endpoints need no auth)."""
+    """Return a client of Home Assistant's real HTTP app (the push endpoints need no auth).
+
+    The integration is set up first: its views must be registered before the server starts.
+    """
+    assert await async_setup_component(hass, DOMAIN, {})
     return await hass_client_no_auth()
 
 

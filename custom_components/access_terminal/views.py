@@ -7,6 +7,7 @@ import logging
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from homeassistant.helpers.http import HomeAssistantView
 
 from .firmware import FIRMWARE_PATH, FirmwareServer
@@ -32,13 +33,26 @@ async def read_body(request: web.Request, limit: int) -> bytes:
             if size > limit:
                 raise PayloadTooLargeError(limit)
             chunks.append(chunk)
-    except (HttpProcessingError, ValueError) as err:
+    except (HttpProcessingError, RequestPayloadError, ValueError) as err:
+        # aiohttp itself failed to decompress or de-chunk the body.
         raise ProtocolError(f"unreadable body: {err}") from None
     return b"".join(chunks)
 
 
 def _json_response(reply: httpv2.Reply) -> web.Response:
     return web.Response(body=reply.body, status=reply.status, content_type="application/json")
+
+
+def _refuse_body(request: web.Request, reply: httpv2.Reply) -> web.Response:
+    """Answer a request whose body we stopped reading, and drop the connection.
+
+    Marking the body finished stops aiohttp from draining the rest of it (up to ten seconds
+    of an oversized upload) and from logging the decoder's error as an unhandled exception.
+    """
+    request.content.feed_eof()
+    response = _json_response(reply)
+    response.force_close()
+    return response
 
 
 class HttpV2View(HomeAssistantView):
@@ -59,6 +73,10 @@ class HttpV2View(HomeAssistantView):
             return _json_response(httpv2.error_reply(ProtocolError("unknown endpoint", status=404)))
         try:
             body = await read_body(request, httpv2.MAX_BODY)
+        except ProtocolError as err:
+            _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
+            return _refuse_body(request, httpv2.error_reply(err))
+        try:
             parsed = httpv2.parse_request(endpoint, request.headers.get("Content-Type"), body)
         except ProtocolError as err:
             _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
