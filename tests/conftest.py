@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
+from unittest.mock import patch
 
-from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
@@ -13,16 +14,16 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 # Import before the harness's own testing_config/custom_components package can shadow ours.
 import custom_components.access_terminal  # noqa: F401
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from simulator.httpv2 import HttpV2Simulator
 
-from .helpers import SERIAL, HttpV2Device
+from .helpers import SERIAL, HttpV2Device, TestClient
 
 pytest_plugins = ["pytest_homeassistant_custom_component"]
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generator[None]:
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components."""
-    return
 
 
 @pytest.fixture
@@ -63,10 +64,54 @@ async def client(
 @pytest.fixture
 async def device(
     hass: HomeAssistant, init_integration: MockConfigEntry, client: TestClient
-) -> AsyncGenerator[HttpV2Device]:
+) -> HttpV2Device:
     """Return a raw HTTPv2 device that already said hello (keep-alive and work settings)."""
     device = HttpV2Device(client, SERIAL)
     assert (await device.keepalive())["Success"] == 1
     assert (await device.upload_settings())["Success"] == 1
     await hass.async_block_till_done()
     return device
+
+
+@pytest.fixture(autouse=True)
+def quick_user_listing() -> Any:
+    """A user listing ends at the first keep-alive after the pushes stop."""
+    with patch(
+        "custom_components.access_terminal.protocols.httpv2.terminal.LIST_QUIET_SECONDS", 0.0
+    ):
+        yield
+
+
+@pytest.fixture
+async def make_simulator(
+    client: TestClient,
+) -> AsyncGenerator[Callable[..., HttpV2Simulator]]:
+    """Build simulators that call Home Assistant's HTTP server over a real socket."""
+    built: list[HttpV2Simulator] = []
+    server = str(client.make_url("")).rstrip("/")
+
+    def build(serial: str = SERIAL, **kwargs: Any) -> HttpV2Simulator:
+        kwargs.setdefault("keepalive_interval", 30)
+        kwargs.setdefault("enroll_delay", 0.01)
+        kwargs.setdefault("release_time", 1)
+        kwargs.setdefault("seed", 7)
+        sim = HttpV2Simulator(server, serial, session=client.session, **kwargs)
+        built.append(sim)
+        return sim
+
+    yield build
+    for sim in built:
+        await sim.stop()
+
+
+@pytest.fixture
+async def sim(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    make_simulator: Callable[..., HttpV2Simulator],
+) -> HttpV2Simulator:
+    """A known simulator that has said hello."""
+    sim = make_simulator()
+    assert (await sim.keepalive_cycle()) is not None
+    await hass.async_block_till_done()
+    return sim

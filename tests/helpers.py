@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 import gzip
 import json
 from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient as AiohttpTestClient
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.access_terminal.const import DOMAIN
+from simulator.httpv2 import HttpV2Simulator
+
+# The client of Home Assistant's HTTP app that the harness hands out.
+TestClient = AiohttpTestClient[web.Request, web.Application]
 
 SERIAL = "FC-8200H12345678"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -139,3 +150,30 @@ class HttpV2Device:
             "/Record/UploadSystemRecord",
             {"SN": self.serial, "RecordType": kind, "Records": records},
         )
+
+
+def bus_events(hass: HomeAssistant) -> list[Event]:
+    """Collect access_terminal_event bus events."""
+    events: list[Event] = []
+    hass.bus.async_listen("access_terminal_event", events.append)
+    return events
+
+
+async def with_device(
+    hass: HomeAssistant, sim: HttpV2Simulator, call: Awaitable[Any], cycles: int = 4
+) -> Any:
+    """Run a service call while the simulated device polls, as a real one would."""
+    task = asyncio.ensure_future(call)
+    for _ in range(cycles):
+        await asyncio.sleep(0.01)  # let the call queue its work
+        if task.done():
+            break
+        await sim.keepalive_cycle()
+    return await asyncio.wait_for(task, 5)
+
+
+def device_id(hass: HomeAssistant, serial: str = SERIAL) -> str:
+    """Return the device registry id of a terminal."""
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
+    assert device is not None
+    return device.id

@@ -6,15 +6,14 @@ import gzip
 import json
 import logging
 
-from aiohttp.test_utils import TestClient
+from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCOVERY
+from homeassistant.core import Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
-from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCOVERY
-from homeassistant.core import Event, HomeAssistant
 
-from .helpers import BOUNDARY, SERIAL, HttpV2Device, multipart, record_parts
+from .helpers import BOUNDARY, SERIAL, HttpV2Device, TestClient, multipart, record_parts
 
 UNKNOWN = "FC-8200H99999999"
 MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
@@ -101,7 +100,7 @@ async def test_document_example_with_trailing_comma_accepted(
     hass: HomeAssistant, device: HttpV2Device
 ) -> None:
     # The keep-alive example of the document ends with `"AlarmStatus": "",}`.
-    body = '{"SN":"%s", "RelayStatus":\t1, "KeepOpenStatus":\t0, "DoorSensorStatus":\t1,' % SERIAL
+    body = f'{{"SN":"{SERIAL}", "RelayStatus":\t1, "KeepOpenStatus":\t0, "DoorSensorStatus":\t1,'
     body += ' "LockDoorStatus":\t0, "AlarmStatus":\t"",\n}'
     response = await device.client.post(
         "/Device/Keepalive", data=body, headers={"Content-Type": "application/json"}
@@ -219,7 +218,7 @@ async def test_non_utf8_name_decoded(hass: HomeAssistant, device: HttpV2Device) 
     events = access_events(hass)
     detail = {"RecordID": 7, "RecordType": 3, "RecordDate": 1718616771, "UserID": "5"}
     raw = json.dumps(detail)[:-1] + ', "Name": "张三"}'
-    parts = [
+    parts: list[tuple[str, bytes, dict[str, str]]] = [
         ("SN", SERIAL.encode(), {}),
         ("RecordDetail", raw.encode("gbk"), {}),
     ]

@@ -123,6 +123,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         self.snapshot_image: tuple[bytes, datetime] | None = None
         self._event_callbacks: list[EventCallback] = []
         self._opening_until: dict[int, float] = {}
+        self._opening_timer: CALLBACK_TYPE | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -146,6 +147,9 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
 
     async def async_stop(self) -> None:
         """Fail whatever waits on the device and save everything (the entry is unloading)."""
+        if self._opening_timer is not None:
+            self._opening_timer()
+            self._opening_timer = None
         self.terminal.close()
         self._remember_last_seen()
         await self.store.async_flush()
@@ -326,11 +330,14 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
             info = self.terminal.info
             seconds = duration or (info.release_time if info else None) or DEFAULT_RELEASE_TIME
             self._opening_until[door] = time.monotonic() + seconds
-            async_call_later(self.hass, seconds, self._opening_over)
+            if self._opening_timer is not None:
+                self._opening_timer()
+            self._opening_timer = async_call_later(self.hass, seconds, self._opening_over)
         self.async_update_listeners()
 
     @callback
     def _opening_over(self, _now: datetime) -> None:
+        self._opening_timer = None
         self.async_update_listeners()
 
     async def async_clear_alarm(self) -> None:

@@ -259,14 +259,14 @@ class HttpV2Terminal(BaseTerminal):
         *,
         authorizer: Authorizer | None = None,
         command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
-        list_quiet: float = LIST_QUIET_SECONDS,
+        list_quiet: float | None = None,
     ) -> None:
         """Create the terminal; it asks the device for its work settings at the first chance."""
         super().__init__(serial)
         self.command_timeout = command_timeout
         self._listener = listener
         self._authorizer = authorizer
-        self._list_quiet = list_quiet
+        self._list_quiet = LIST_QUIET_SECONDS if list_quiet is None else list_quiet
         self.settings: dict[str, Any] = {}
         self._want_settings = True
         self._remote: deque[_Command] = deque()

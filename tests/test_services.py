@@ -1,0 +1,474 @@
+"""Services: input validation, device errors, and each service end to end with the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import hashlib
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp import web
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.access_terminal.const import (
+    CONF_COMMAND_TIMEOUT,
+    CONF_FAMILY,
+    CONF_ONLINE_AUTHORIZATION,
+    CONF_SERIAL,
+    DOMAIN,
+)
+from simulator.httpv2 import HttpV2Simulator
+
+from .helpers import SERIAL, TestClient, bus_events, device_id, with_device
+
+ENTITY = SERIAL.lower().replace("-", "_")
+OTHER = "FC-8200H00000002"
+
+
+async def call(hass: HomeAssistant, service: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    return await hass.services.async_call(DOMAIN, service, data, blocking=True, **kwargs)
+
+
+def short_timeouts(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    hass.config_entries.async_update_entry(entry, options={CONF_COMMAND_TIMEOUT: 0.3})
+
+
+# -- who is targeted -----------------------------------------------------------------------
+
+
+async def test_unknown_device(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "reboot", {"device_id": "nope"})
+    assert err.value.translation_key == "unknown_device"
+
+
+async def test_device_of_another_integration(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    other = MockConfigEntry(domain="demo")
+    other.add_to_hass(hass)
+    foreign = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("demo", "x")}
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "reboot", {"device_id": foreign.id})
+    assert err.value.translation_key == "unknown_device"
+
+
+async def test_device_not_loaded(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    target = device_id(hass)
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "reboot", {"device_id": target})
+    assert err.value.translation_key == "device_not_loaded"
+
+
+# -- what the family cannot do -----------------------------------------------------------
+
+
+async def test_timed_opening_not_supported(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "open_door", {"device_id": device_id(hass), "duration": 10})
+    assert err.value.translation_key == "not_supported"
+    assert err.value.translation_placeholders["operation"] == "timed_open"
+    assert sim.door_commands == []
+
+
+async def test_second_door_refused(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "open_door", {"device_id": device_id(hass), "door": 2})
+    assert err.value.translation_key == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"user_id": "abc"}, "must be a number"),
+        ({"user_id": "5", "cards": ["1", "2"]}, "one card"),
+        ({"user_id": "5", "password": "12"}, "4 to 8 digits"),
+        ({"user_id": "5", "valid_from": "2999-01-01 00:00:00"}, "validity start"),
+    ],
+)
+async def test_user_the_family_cannot_hold(
+    hass: HomeAssistant,
+    sim: HttpV2Simulator,
+    init_integration: MockConfigEntry,
+    fields: dict[str, Any],
+    message: str,
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "set_user", {"device_id": device_id(hass), **fields})
+    assert err.value.translation_key == "invalid_request"
+    assert message in err.value.translation_placeholders["error"]
+    # Nothing half-done: no work was queued for the device.
+    assert await sim.keepalive_cycle() == {"Success": 1}
+
+
+async def test_validity_order(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            "set_user",
+            {
+                "device_id": device_id(hass),
+                "user_id": "5",
+                "valid_from": "2030-01-02 00:00:00",
+                "valid_until": "2030-01-01 00:00:00",
+            },
+        )
+    assert err.value.translation_key == "invalid_validity"
+
+
+async def test_photo_files(hass: HomeAssistant, sim: HttpV2Simulator, tmp_path: Path) -> None:
+    hass.config.config_dir = str(tmp_path)
+    base = {"device_id": device_id(hass), "user_id": "5"}
+    cases = [("../../etc/passwd", "file_not_allowed"), ("missing.jpg", "file_unreadable")]
+    (tmp_path / "huge.jpg").write_bytes(b"\xff" * (401 * 1024))
+    cases.append(("huge.jpg", "file_too_large"))
+    for photo, key in cases:
+        with pytest.raises(ServiceValidationError) as err:
+            await call(hass, "set_user", {**base, "photo": photo})
+        assert err.value.translation_key == key
+
+
+async def test_user_with_photo_reaches_the_device(
+    hass: HomeAssistant, sim: HttpV2Simulator, tmp_path: Path
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    photo = sim.record_photo(sim.queue_access(3, "0")["RecordID"]) or b""
+    (tmp_path / "alice.jpg").write_bytes(photo)
+    data = {"device_id": device_id(hass), "user_id": "8", "name": "Alice", "photo": "alice.jpg"}
+    await with_device(hass, sim, call(hass, "set_user", data))
+    assert sim.users[8]["Name"] == "Alice"
+    assert sim._photos[8] == photo
+
+
+# -- timeouts ----------------------------------------------------------------------------
+
+
+async def test_door_command_times_out_and_is_withdrawn(
+    hass: HomeAssistant, sim: HttpV2Simulator, init_integration: MockConfigEntry
+) -> None:
+    short_timeouts(hass, init_integration)
+    await hass.async_block_till_done()
+    await sim.keepalive_cycle()  # online after the reload
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "open_door", {"device_id": device_id(hass)})
+    assert err.value.translation_key == "timeout"
+    # The late device is not told to open the door any more.
+    assert await sim.keepalive_cycle() == {"Success": 1}
+    assert sim.door_commands == []
+
+
+async def test_offline_device_timeout_says_so(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, client: TestClient
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_COMMAND_TIMEOUT: 0.2})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "reboot", {"device_id": device_id(hass)})
+    assert err.value.translation_key == "timeout_offline"
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "set_user", {"device_id": device_id(hass), "user_id": "3"})
+    assert err.value.translation_key == "timeout_queued_offline"
+
+
+async def test_queued_user_delivered_when_device_returns(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    make_simulator: Callable[..., HttpV2Simulator],
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_COMMAND_TIMEOUT: 0.2})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "set_user", {"device_id": device_id(hass), "user_id": "3", "name": "C"})
+    # Home Assistant restarts before the device shows up: the change is kept.
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    sim = make_simulator()
+    await sim.keepalive_cycle()
+    assert sim.users[3]["Name"] == "C"
+
+
+async def test_some_devices_fail(
+    hass: HomeAssistant,
+    sim: HttpV2Simulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    short_timeouts(hass, init_integration)
+    silent = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=OTHER,
+        data={CONF_FAMILY: "httpv2", CONF_SERIAL: OTHER},
+        options={CONF_COMMAND_TIMEOUT: 0.3},
+    )
+    silent.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(silent.entry_id)
+    await hass.async_block_till_done()
+    targets = [device_id(hass), device_id(hass, OTHER)]
+    with pytest.raises(HomeAssistantError) as err:
+        await with_device(hass, sim, call(hass, "reboot", {"device_id": targets}))
+    assert err.value.translation_key == "some_devices_failed"
+    assert OTHER in err.value.translation_placeholders["failed"]
+    assert err.value.translation_placeholders["succeeded"] == SERIAL
+    assert sim.restarts == 1
+
+
+# -- each service with the simulated terminal --------------------------------------------
+
+
+async def test_enroll_face(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    sim.add_demo_users(1)
+    events = bus_events(hass)
+    data = {"device_id": device_id(hass), "user_id": "1", "credential": "face"}
+    await with_device(hass, sim, call(hass, "enroll", data))
+    await hass.async_block_till_done()
+    assert sim.users[1].get("FaceFeature")
+    admin = hass.states.get(f"event.{ENTITY}_admin_events")
+    assert admin.attributes["event_type"] == "enrollment_finished"
+    assert admin.attributes["user_id"] == "1"
+    assert [e.data["type"] for e in events] == ["enrollment_finished"]
+
+
+async def test_enroll_unknown_user_fails_readably(
+    hass: HomeAssistant, sim: HttpV2Simulator
+) -> None:
+    data = {"device_id": device_id(hass), "user_id": "77", "credential": "card"}
+    await with_device(hass, sim, call(hass, "enroll", data))
+    await hass.async_block_till_done()
+    admin = hass.states.get(f"event.{ENTITY}_admin_events")
+    assert admin.attributes["event_type"] == "enrollment_failed"
+    assert admin.attributes["detail"] == "cancelled at the device"
+
+
+async def test_enroll_fingerprint_on_a_face_only_terminal(
+    hass: HomeAssistant, sim: HttpV2Simulator
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            "enroll",
+            {"device_id": device_id(hass), "user_id": "1", "credential": "fingerprint"},
+        )
+    assert err.value.translation_key == "not_supported"
+
+
+async def test_sync_users_sends_only_changes(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    sim.add_demo_users(3)  # people added at the device; the list below replaces them
+    users = [
+        {"user_id": str(n), "name": f"Person {n}", "cards": [str(9000 + n)]} for n in range(10, 20)
+    ]
+    data = {"device_id": device_id(hass), "users": users}
+    result = await with_device(hass, sim, call(hass, "sync_users", data, return_response=True), 8)
+    plan = result["devices"][device_id(hass)]
+    assert len(plan["written"]) == 10
+    assert sorted(plan["deleted"]) == ["1", "2", "3"]
+    assert sorted(sim.users) == list(range(10, 20))
+
+    users[4]["name"] = "Renamed"
+    downloads = len(sim.download_results)
+    result = await with_device(hass, sim, call(hass, "sync_users", data, return_response=True), 8)
+    plan = result["devices"][device_id(hass)]
+    assert plan == {"written": ["14"], "deleted": [], "unchanged": 9}
+    assert sim.users[14]["Name"] == "Renamed"
+    assert [r["SuccessCount"] for r in sim.download_results[downloads:]] == [1]
+
+
+async def test_sync_users_from_another_terminal(
+    hass: HomeAssistant,
+    sim: HttpV2Simulator,
+    make_simulator: Callable[..., HttpV2Simulator],
+) -> None:
+    other_entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=OTHER, data={CONF_FAMILY: "httpv2", CONF_SERIAL: OTHER}
+    )
+    other_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(other_entry.entry_id)
+    source = make_simulator(OTHER)
+    source.add_demo_users(4)
+    await source.keepalive_cycle()
+
+    async def both_poll() -> None:
+        await source.keepalive_cycle()
+
+    sim_cycle = sim.keepalive_cycle
+
+    async def cycle() -> dict[str, Any] | None:
+        await both_poll()
+        return await sim_cycle()
+
+    sim.keepalive_cycle = cycle  # type: ignore[method-assign]
+    data = {"device_id": device_id(hass), "source_device_id": device_id(hass, OTHER)}
+    await with_device(hass, sim, call(hass, "sync_users", data), 8)
+    assert sorted(sim.users) == [1, 2, 3, 4]
+    assert sim.users[2]["Name"] == source.users[2]["Name"]
+
+
+async def test_get_users_by_id(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    sim.add_demo_users(3)
+    response = await with_device(
+        hass,
+        sim,
+        call(
+            hass,
+            "get_users",
+            {"device_id": device_id(hass), "user_id": ["2", "99"]},
+            return_response=True,
+        ),
+    )
+    assert [user["user_id"] for user in response["users"]] == ["2"]
+
+
+@pytest.fixture
+def firmware_dir(hass: HomeAssistant, client: TestClient, tmp_path: Path) -> Path:
+    hass.config.config_dir = str(tmp_path)
+    return tmp_path
+
+
+async def test_push_firmware_from_a_file(
+    hass: HomeAssistant, sim: HttpV2Simulator, client: TestClient, firmware_dir: Path
+) -> None:
+    await async_process_ha_core_config(hass, {"internal_url": str(client.make_url("")).rstrip("/")})
+    image = b"FIRMWARE" * 5000
+    (firmware_dir / "fw.bin").write_bytes(image)
+    data = {
+        "device_id": device_id(hass),
+        "file": "fw.bin",
+        "md5": hashlib.md5(image).hexdigest().upper(),  # noqa: S324
+        "version": "8.47",
+    }
+    await with_device(hass, sim, call(hass, "push_firmware", data))
+    assert sim.firmware_installs[-1]["md5_ok"] is True
+    assert sim.firmware_installs[-1]["size"] == len(image)
+    assert sim.firmware_version == "8.47"
+    await sim.keepalive_cycle()
+    await hass.async_block_till_done()
+    registry_device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, SERIAL)})
+    assert registry_device is not None
+    assert registry_device.sw_version == "8.47"
+    # The URL was single-use.
+    url = sim.remote_commands[-1]["PushSoftware"]["SoftwareURL"]
+    response = await client.get(url.replace(str(client.make_url("")).rstrip("/"), ""))
+    assert response.status == 404
+
+
+async def test_push_firmware_from_a_url(
+    hass: HomeAssistant,
+    sim: HttpV2Simulator,
+    client: TestClient,
+    aiohttp_server: Any,
+    firmware_dir: Path,
+) -> None:
+    await async_process_ha_core_config(hass, {"internal_url": str(client.make_url("")).rstrip("/")})
+    image = b"\x01\x02" * 3000
+
+    async def firmware(_: web.Request) -> web.Response:
+        return web.Response(body=image)
+
+    async def gone(_: web.Request) -> web.Response:
+        return web.Response(status=404)
+
+    app = web.Application()
+    app.router.add_get("/fw.bin", firmware)
+    app.router.add_get("/gone.bin", gone)
+    server = await aiohttp_server(app)
+    url = str(server.make_url("/fw.bin"))
+    await with_device(
+        hass, sim, call(hass, "push_firmware", {"device_id": device_id(hass), "url": url})
+    )
+    assert sim.firmware_installs[-1]["md5_ok"] is True
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            "push_firmware",
+            {"device_id": device_id(hass), "url": str(server.make_url("/gone.bin"))},
+        )
+    assert err.value.translation_key == "download_failed"
+
+
+async def test_push_firmware_wrong_md5(
+    hass: HomeAssistant, sim: HttpV2Simulator, firmware_dir: Path
+) -> None:
+    (firmware_dir / "fw.bin").write_bytes(b"image")
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass, "push_firmware", {"device_id": device_id(hass), "file": "fw.bin", "md5": "0" * 32}
+        )
+    assert err.value.translation_key == "md5_mismatch"
+    assert sim.firmware_installs == []
+
+
+async def test_push_firmware_not_downloaded(
+    hass: HomeAssistant,
+    sim: HttpV2Simulator,
+    client: TestClient,
+    firmware_dir: Path,
+) -> None:
+    # Home Assistant's local URL points nowhere the device can reach.
+    await async_process_ha_core_config(hass, {"internal_url": "http://127.0.0.1:9"})
+    (firmware_dir / "fw.bin").write_bytes(b"image")
+    with patch("custom_components.access_terminal.services.FIRMWARE_DOWNLOAD_TIMEOUT", 0.3):
+        push = call(hass, "push_firmware", {"device_id": device_id(hass), "file": "fw.bin"})
+        with pytest.raises(HomeAssistantError) as err:
+            await with_device(hass, sim, push)
+    assert err.value.translation_key == "firmware_not_downloaded"
+    assert sim.firmware_installs[-1]["md5_ok"] is False
+
+
+async def test_sync_time(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    sim.clock_offset = -3600
+    await with_device(hass, sim, call(hass, "sync_time", {"device_id": device_id(hass)}))
+    assert abs(sim.clock_offset) < 5
+    assert sim.settings["TimeZone"] in (1, 2)
+
+
+async def test_reboot(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    await with_device(hass, sim, call(hass, "reboot", {"device_id": device_id(hass)}))
+    assert sim.restarts == 1
+
+
+async def test_buttons(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+    sim.raise_alarm("fire")
+    await sim.keepalive_cycle()
+    for button in ("clear_alarm", "take_snapshot", "restart", "set_clock"):
+        await with_device(
+            hass,
+            sim,
+            hass.services.async_call(
+                "button", "press", {ATTR_ENTITY_ID: f"button.{ENTITY}_{button}"}, blocking=True
+            ),
+        )
+    await hass.async_block_till_done()
+    assert (sim.alarms_cleared, sim.snapshots, sim.restarts) == (1, 1, 1)
+    assert hass.states.get(f"image.{ENTITY}_camera_snapshot").state != "unknown"
+    assert hass.states.get(f"binary_sensor.{ENTITY}_alarm").state == "off"
+
+
+async def test_online_authorization(
+    hass: HomeAssistant, sim: HttpV2Simulator, init_integration: MockConfigEntry
+) -> None:
+    sim.add_demo_users(1)
+    events = bus_events(hass)
+    assert (await sim.request_authorization(3, 1))["Success"] == 2
+    assert (await sim.request_authorization(19, 0))["Success"] == 0
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_ONLINE_AUTHORIZATION: "deny"}
+    )
+    await hass.async_block_till_done()
+    reply = await sim.request_authorization(3, 1)
+    assert reply["Success"] == 0
+    await hass.async_block_till_done()
+    assert [(e.data["type"], e.data["reason"]) for e in events] == [
+        ("access_granted", None),
+        ("access_denied", "unregistered"),
+        ("access_denied", "server_denied"),
+    ]
