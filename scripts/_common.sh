@@ -64,3 +64,13 @@ ensure_mosquitto() {
     [[ "$(id -u)" != "0" ]] && sudo="sudo"
     ${sudo} apt-get update -qq && ${sudo} apt-get install -y -qq mosquitto >/dev/null
 }
+
+ensure_turbojpeg() {
+    # Home Assistant's camera helpers log an error with a traceback at every start without it.
+    ldconfig -p 2>/dev/null | grep -q libturbojpeg && return 0
+    local sudo=""
+    [[ "$(id -u)" != "0" ]] && sudo="sudo"
+    { ${sudo} apt-get install -y -qq libturbojpeg0 >/dev/null 2>&1 \
+        || { ${sudo} apt-get update -qq && ${sudo} apt-get install -y -qq libturbojpeg0; } >/dev/null 2>&1; } \
+        || echo "Could not install libturbojpeg0; Home Assistant will log a harmless error about it."
+}

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
 
 from .const import CONF_SERIAL, DOMAIN
 from .coordinator import AccessTerminalCoordinator
@@ -26,7 +27,9 @@ PLATFORMS = [
     Platform.SENSOR,
 ]
 
-CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# Terminals are added in the UI. An empty `access_terminal:` in configuration.yaml only makes Home
+# Assistant listen for terminals before the first one is added, so they can be discovered.
+CONFIG_SCHEMA = vol.Schema({vol.Optional(DOMAIN): vol.Schema({})}, extra=vol.ALLOW_EXTRA)
 
 
 @dataclass(kw_only=True, slots=True)

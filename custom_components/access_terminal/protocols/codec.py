@@ -23,7 +23,12 @@ SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 def is_valid_serial(serial: str) -> bool:
     """Return True if `serial` looks like a terminal serial number."""
-    return SERIAL_PATTERN.match(serial) is not None
+    return SERIAL_PATTERN.fullmatch(serial) is not None
+
+
+def is_digits(text: str) -> bool:
+    """Return True for a non-empty string of ASCII digits (str.isdigit also accepts "²")."""
+    return text.isascii() and text.isdigit()
 
 
 # A comma directly before a closing bracket (outside strings) and a bare identifier used as a key,
@@ -155,11 +160,12 @@ def _parse_part(chunk: bytes, limit: int) -> Part:
         chunk = chunk[2:]
     elif chunk.startswith(b"\n"):
         chunk = chunk[1:]
-    head, sep, data = chunk.partition(b"\r\n\r\n")
-    if not sep:
-        head, sep, data = chunk.partition(b"\n\n")
-        if not sep:
-            raise ProtocolError("multipart part without a header block")
+    # The header block ends at the first blank line, CRLF or bare LF (binary data may hold both).
+    ends = [(at, len(mark)) for mark in (b"\r\n\r\n", b"\n\n") if (at := chunk.find(mark)) >= 0]
+    if not ends:
+        raise ProtocolError("multipart part without a header block")
+    at, size = min(ends)
+    head, data = chunk[:at], chunk[at + size :]
     if data.endswith(b"\r\n"):
         data = data[:-2]
     elif data.endswith(b"\n"):
@@ -192,7 +198,7 @@ def to_int(value: Any, what: str) -> int:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text and len(text) <= 20 and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+        if len(text) <= 20 and (is_digits(text) or (text[:1] == "-" and is_digits(text[1:]))):
             return int(text)
     raise ProtocolError(f"{what}: expected an integer, got {type(value).__name__}")
 

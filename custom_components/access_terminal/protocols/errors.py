@@ -54,6 +54,10 @@ class CommandCancelledError(AccessTerminalError):
     """A queued command was replaced or withdrawn before the device took it."""
 
 
+class TerminalClosedError(CommandCancelledError):
+    """The terminal was unloaded while a caller waited; queued work is kept for the next start."""
+
+
 class DeviceError(AccessTerminalError):
     """The device answered with an error code."""
 

@@ -18,7 +18,7 @@ import hashlib
 import logging
 from typing import Any
 
-from ..codec import optional_int, optional_str
+from ..codec import is_digits, optional_int, optional_str
 from ..errors import CommandCancelledError, InvalidRequestError, UserWriteError
 from ..model import Credentials, Privilege, User
 
@@ -64,7 +64,7 @@ DOWNLOAD_ERRORS: dict[int, str] = {
 def valid_user_id(user_id: str) -> int:
     """Return the numeric id HTTPv2 needs (1..4294967295) or raise InvalidRequestError."""
     text = user_id.strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_USER_ID:
+    if not is_digits(text) or not 0 < int(text) <= MAX_USER_ID:
         raise InvalidRequestError(f"user id {user_id!r}: must be a number from 1 to {MAX_USER_ID}")
     return int(text)
 
@@ -82,10 +82,10 @@ def people_json(user: User, now: datetime) -> dict[str, Any]:
     if len(user.cards) > 1:
         raise InvalidRequestError("HTTPv2 terminals hold one card per user")
     card = user.cards[0] if user.cards else ""
-    if card and not card.isdigit():
+    if card and not is_digits(card):
         raise InvalidRequestError("card numbers must be digits")
     password = user.password or ""
-    if password and not (password.isdigit() and 4 <= len(password) <= 8):
+    if password and not (is_digits(password) and 4 <= len(password) <= 8):
         raise InvalidRequestError("passwords must be 4 to 8 digits")
     if user.valid_from is not None and user.valid_from > now:
         # The family has no start date: accepting would let the person in before it.
@@ -240,12 +240,20 @@ class PeopleQueue:
         """Hand out the next page of people (re-sending an unreported page first)."""
         batch = self._add_batch
         if batch is not None:
-            if batch.handouts >= MAX_UNREPORTED_HANDOUTS:
+            # Offer again only what is still wanted: a person deleted meanwhile must not return.
+            current = [
+                doc
+                for uid, doc in batch.items.items()
+                if doc is not None and self.to_add.get(uid) is doc
+            ]
+            if not current:
+                self._add_batch = None
+            elif batch.handouts >= MAX_UNREPORTED_HANDOUTS:
                 _LOGGER.warning("Device never reported a people download: taking it as done")
                 self.add_result({})
             else:
                 batch.handouts += 1
-                return [doc for doc in batch.items.values() if doc is not None]
+                return current
         items = dict(list(self.to_add.items())[:limit])
         if not items:
             return []
@@ -312,10 +320,10 @@ class PeopleQueue:
         add, delete = data.get("add"), data.get("delete")
         if isinstance(add, dict):
             self.to_add = {
-                str(k): v for k, v in add.items() if isinstance(v, dict) and str(k).isdigit()
+                str(k): v for k, v in add.items() if isinstance(v, dict) and is_digits(str(k))
             }
         if isinstance(delete, list):
-            self.to_delete = dict.fromkeys(str(v) for v in delete if str(v).isdigit())
+            self.to_delete = dict.fromkeys(str(v) for v in delete if is_digits(str(v)))
         self.delete_all = data.get("delete_all") is True
 
     # -- futures ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..errors import (
     InvalidRequestError,
     NotSupportedError,
     ProtocolError,
+    TerminalClosedError,
     UserWriteError,
 )
 from ..model import (
@@ -657,7 +658,7 @@ class HttpV2Terminal(BaseTerminal):
         ids = None if user_ids is None else [str(valid_user_id(user_id)) for user_id in user_ids]
         futures = self._people.delete(ids)
         self._listener.persist()
-        await self._await_people(ids or ["*"], futures, "user deletion")
+        await self._await_people(["*"] if ids is None else ids, futures, "user deletion")
 
     async def _await_people(
         self, user_ids: list[str], futures: list[asyncio.Future[None]], what: str
@@ -675,6 +676,8 @@ class HttpV2Terminal(BaseTerminal):
         for user_id, result in zip(user_ids, results, strict=True):
             if isinstance(result, UserWriteError):
                 failures.update(result.failures)
+            elif isinstance(result, TerminalClosedError):
+                raise result
             elif isinstance(result, CommandCancelledError):
                 failures[user_id] = str(result)
             elif isinstance(result, BaseException):
@@ -686,7 +689,7 @@ class HttpV2Terminal(BaseTerminal):
 
     def close(self) -> None:
         """Fail every caller still waiting (queued people stay saved for the next start)."""
-        stopped = CommandCancelledError("the terminal was unloaded")
+        stopped = TerminalClosedError("the terminal was unloaded; queued users stay queued")
         waiting = [command.future for command in self._remote]
         waiting += self._setting_waiters
         if self._listing is not None:
