@@ -10,6 +10,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import DOMAIN
@@ -45,6 +46,7 @@ async def test_discovery_confirm_then_entities(
     assert (device.model, device.sw_version) == ("FC-8200H", "8.46")
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_access_event_with_user_method_and_photo(
     hass: HomeAssistant,
     sim: HttpV2Simulator,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+import pytest
 
 from .helpers import SERIAL, HttpV2Device, bus_events
 
@@ -59,6 +60,7 @@ async def test_temperature_and_last_access(hass: HomeAssistant, device: HttpV2De
     assert access.attributes["temperature"] == 36.8
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_usage_sensor_capacity(hass: HomeAssistant, device: HttpV2Device) -> None:
     users = hass.states.get(f"sensor.{ENTITY}_users")
     assert users is not None

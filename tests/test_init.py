@@ -123,7 +123,7 @@ async def test_saved_periodically_while_busy(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     key = f"{DOMAIN}.{init_integration.entry_id}"
-    for _ in range(4):  # a record every two seconds never lets the device go quiet
+    for _ in range(20):  # a record every two seconds never lets the device go quiet
         await device.record(1)
         freezer.tick(timedelta(seconds=2))
         async_fire_time_changed(hass)

@@ -13,7 +13,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -436,7 +436,19 @@ async def test_reboot(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
     assert sim.restarts == 1
 
 
-async def test_buttons(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+async def test_buttons(
+    hass: HomeAssistant, sim: HttpV2Simulator, init_integration: MockConfigEntry
+) -> None:
+    registry = er.async_get(hass)
+    for entity_id in (
+        f"button.{ENTITY}_set_clock",
+        f"button.{ENTITY}_take_snapshot",
+        f"image.{ENTITY}_camera_snapshot",
+    ):
+        assert registry.async_get(entity_id).disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        registry.async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
     sim.raise_alarm("fire")
     await sim.keepalive_cycle()
     for button in ("clear_alarm", "take_snapshot", "restart", "set_clock"):

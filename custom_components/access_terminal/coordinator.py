@@ -7,6 +7,7 @@ through it, so library errors become Home Assistant errors in one place (`_call`
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 import logging
@@ -17,6 +18,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -71,9 +73,13 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 ONLINE_CHECK_INTERVAL = timedelta(seconds=10)
+# Sensors derived from the last access (last user, method, time, temperature, photo) are
+# written at most this often per terminal; an event after a quiet spell is shown at once.
+ACCESS_STATE_INTERVAL = 1.0
 DEFAULT_RELEASE_TIME = 3  # seconds a momentary opening is shown when the device does not say
 
-EventCallback = Callable[[AccessEvent], None]
+# Called with each new event and its JSON-friendly attributes (computed once, shared).
+EventCallback = Callable[[AccessEvent, dict[str, Any]], None]
 
 
 def _build_httpv2(coordinator: AccessTerminalCoordinator) -> Terminal:
@@ -115,14 +121,24 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
             except (KeyError, TypeError, ValueError):
                 _LOGGER.debug("Ignoring unreadable saved info of %s", self.serial)
         self.device_id: str | None = None
+        # One DeviceInfo shared by every entity of the terminal.
+        self.device_info = DeviceInfo(identifiers={(DOMAIN, self.serial)})
         self.online = False
-        self.last_seen: datetime | None = dt_util.parse_datetime(store.last_seen or "")
+        saved = dt_util.parse_datetime(store.last_seen or "")
+        self._seen_wall: float | None = None if saved is None else saved.timestamp()
         self._seen_at = 0.0
         self.last_access: AccessEvent | None = None
         self.last_photo: tuple[bytes, datetime] | None = None
         self.snapshot_image: tuple[bytes, datetime] | None = None
-        self._event_callbacks: list[EventCallback] = []
+        self._event_callbacks: dict[EventCategory, list[EventCallback]] = {}
+        self._access_callbacks: list[Callable[[], None]] = []
+        self._access_written = 0.0
+        self._access_timer: asyncio.TimerHandle | None = None
         self._opening_until: dict[int, float] = {}
+        # When the device last described itself, and when we last changed its users: a user
+        # count it reports is only evidence of changes made behind our back if it is newer.
+        self._info_at = 0.0
+        self._users_changed_at = 0.0
         self._opening_timer: CALLBACK_TYPE | None = None
 
     # -- life cycle ------------------------------------------------------------------------
@@ -130,8 +146,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
     @callback
     def async_start(self) -> None:
         """Start offline detection; a terminal heard from recently starts online."""
-        if self.last_seen is not None:
-            age = (dt_util.utcnow() - self.last_seen).total_seconds()
+        if self._seen_wall is not None:
+            age = time.time() - self._seen_wall
             if 0 <= age < self.offline_window:
                 self.online = True
                 self._seen_at = time.monotonic() - age
@@ -150,6 +166,9 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         if self._opening_timer is not None:
             self._opening_timer()
             self._opening_timer = None
+        if self._access_timer is not None:
+            self._access_timer.cancel()
+            self._access_timer = None
         self.terminal.close()
         self._remember_last_seen()
         await self.store.async_flush()
@@ -166,16 +185,22 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
             self.async_update_listeners()
 
     def _remember_last_seen(self) -> None:
-        if self.last_seen is not None:
-            self.store.last_seen = self.last_seen.isoformat()
+        if (last_seen := self.last_seen) is not None:
+            self.store.last_seen = last_seen.isoformat()
             self.store.schedule_save()
 
     # -- TerminalListener ------------------------------------------------------------------
 
+    @property
+    def last_seen(self) -> datetime | None:
+        """Return when the device last talked to us."""
+        wall = self._seen_wall
+        return None if wall is None else dt_util.utc_from_timestamp(wall)
+
     def seen(self) -> None:
-        """Note the device talked to us."""
+        """Note the device talked to us (on every request: keep it cheap)."""
         self._seen_at = time.monotonic()
-        self.last_seen = dt_util.utcnow()
+        self._seen_wall = time.time()
         if not self.online:
             self.online = True
             _LOGGER.info("Access terminal %s is online", self.serial)
@@ -188,6 +213,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         if info is not None:
             saved = info.as_dict()
             if saved != self.store.info:
+                self._info_at = time.monotonic()
                 self.store.info = saved
                 self.store.schedule_save()
                 self._update_device(info)
@@ -231,23 +257,52 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
     # -- events ----------------------------------------------------------------------------
 
     @callback
-    def async_subscribe_events(self, event_callback: EventCallback) -> CALLBACK_TYPE:
-        """Call `event_callback` for every new event; return the unsubscribe function."""
-        self._event_callbacks.append(event_callback)
-        return lambda: self._event_callbacks.remove(event_callback)
+    def async_subscribe_events(
+        self, category: EventCategory, event_callback: EventCallback
+    ) -> CALLBACK_TYPE:
+        """Call `event_callback` for every new event of `category`; return the unsubscribe."""
+        callbacks = self._event_callbacks.setdefault(category, [])
+        callbacks.append(event_callback)
+        return lambda: callbacks.remove(event_callback)
+
+    @callback
+    def async_subscribe_access(self, access_callback: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `access_callback` when the last access (or its photo) changed, throttled."""
+        self._access_callbacks.append(access_callback)
+        return lambda: self._access_callbacks.remove(access_callback)
 
     def _dispatch(self, event: AccessEvent) -> None:
+        attributes = event.as_dict()
         if event.category is EventCategory.ACCESS:
             self.last_access = event
             if event.photo is not None:
                 self.last_photo = (event.photo, event.time)
-        data = event.as_dict()
-        data[ATTR_DEVICE_ID] = self.device_id
-        data[ATTR_SERIAL] = self.serial
-        data[ATTR_CONFIG_ENTRY_ID] = self.config_entry.entry_id
+            self._access_changed()
+        data = {
+            **attributes,
+            ATTR_DEVICE_ID: self.device_id,
+            ATTR_SERIAL: self.serial,
+            ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,
+        }
         self.hass.bus.async_fire(EVENT_ACCESS_TERMINAL, data)
-        for event_callback in list(self._event_callbacks):
-            event_callback(event)
+        for event_callback in list(self._event_callbacks.get(event.category, ())):
+            event_callback(event, attributes)
+
+    def _access_changed(self) -> None:
+        if self._access_timer is not None:
+            return  # a write is already due and will show the latest access
+        loop = self.hass.loop
+        due = self._access_written + ACCESS_STATE_INTERVAL
+        if loop.time() >= due:
+            self._write_access_state()
+        else:
+            self._access_timer = loop.call_at(due, self._write_access_state)
+
+    def _write_access_state(self) -> None:
+        self._access_timer = None
+        self._access_written = self.hass.loop.time()
+        for access_callback in list(self._access_callbacks):
+            access_callback()
 
     # -- what entities read ----------------------------------------------------------------
 
@@ -391,6 +446,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         self._remember_written(users)
 
     def _remember_written(self, users: Sequence[User]) -> None:
+        self._users_changed_at = time.monotonic()
         for user in users:
             self.store.users[user.user_id] = user_digest(user)
         self.store.schedule_save_users()
@@ -398,6 +454,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
     async def async_delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (None: all of them)."""
         await self._call(self.terminal.delete_users(user_ids))
+        self._users_changed_at = time.monotonic()
         if user_ids is None:
             self.store.users.clear()
             self.store.users_complete = True
@@ -410,13 +467,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         self, desired: Sequence[User], *, delete_missing: bool = True, full_read: bool = False
     ) -> SyncPlan:
         """Make the terminal's users match `desired`, sending only what changed."""
-        info = self.terminal.info
-        counted = info.usage.get("users") if info else None
-        if (
-            full_read
-            or not self.store.users_complete
-            or (counted is not None and counted.used not in (None, len(self.store.users)))
-        ):
+        if full_read or not self.store.users_complete or self._users_count_disagrees():
             await self.async_get_users()
         plan = plan_sync(self.store.users, desired, delete_missing=delete_missing)
         if plan.to_delete:
@@ -424,6 +475,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         if plan.to_write:
             await self.async_set_users(list(plan.to_write))
         return plan
+
+    def _users_count_disagrees(self) -> bool:
+        """Return True if the device reported, since our last change, another user count.
+
+        (A factory reset or a menu import would otherwise go unnoticed by the sync.)
+        """
+        info = self.terminal.info
+        counted = info.usage.get("users") if info else None
+        return (
+            counted is not None
+            and counted.used is not None
+            and self._info_at > self._users_changed_at
+            and counted.used != len(self.store.users)
+        )
 
     async def authorize(self, event: AccessEvent) -> tuple[bool, str | None]:
         """Decide an online authorization request (HTTPv2 RequestAuthorization)."""

@@ -6,12 +6,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
 from .coordinator import AccessTerminalCoordinator
 
 if TYPE_CHECKING:
@@ -35,7 +33,7 @@ class AccessTerminalEntity(CoordinatorEntity[AccessTerminalCoordinator]):
         self.door = door
         suffix = description.key if door is None else f"door_{door}_{description.key}"
         self._attr_unique_id = f"{coordinator.serial}_{suffix}"
-        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, coordinator.serial)})
+        self._attr_device_info = coordinator.device_info
         if door is not None and len(coordinator.door_numbers) > 1:
             self._attr_translation_key = f"{description.translation_key}_n"
             self._attr_translation_placeholders = {"door": str(door)}

@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import AccessTerminalConfigEntry
 from .coordinator import AccessTerminalCoordinator
 from .entity import AccessTerminalEntity
-from .protocols.model import AccessEvent, Operation
+from .protocols.model import Operation
 
 PARALLEL_UPDATES = 0
 
@@ -35,6 +35,7 @@ IMAGES = (
     AccessTerminalImageDescription(
         key="snapshot",
         translation_key="snapshot",
+        entity_registry_enabled_default=False,
         image_fn=lambda coordinator: coordinator.snapshot_image,
         exists_fn=lambda coordinator: coordinator.terminal.supports(Operation.SNAPSHOT),
     ),
@@ -67,15 +68,18 @@ class AccessTerminalImage(AccessTerminalEntity, ImageEntity):
         """Set up both parents (ImageEntity needs hass for its access tokens)."""
         AccessTerminalEntity.__init__(self, coordinator, description)
         ImageEntity.__init__(self, coordinator.hass)
+        self._shown: datetime | None = None
 
     async def async_added_to_hass(self) -> None:
         """Access photos arrive with events, not with state updates."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.async_subscribe_events(self._on_event))
+        self.async_on_remove(self.coordinator.async_subscribe_access(self._on_access))
 
     @callback
-    def _on_event(self, event: AccessEvent) -> None:
-        if event.photo is not None:
+    def _on_access(self) -> None:
+        # Access events without a photo leave the picture (and the state) as it was.
+        if self.image_last_updated != self._shown:
+            self._shown = self.image_last_updated
             self.async_write_ha_state()
 
     @property

@@ -43,16 +43,20 @@ class PushRouter:
         self.firmware = FirmwareServer()
         self._offered: OrderedDict[str, float] = OrderedDict()
         self._flood_logged = False
+        self._entries: dict[str, AccessTerminalConfigEntry] = {}
 
     @callback
     def terminal_for(self, family: Family, serial: str, host: str | None) -> Terminal | None:
         """Return the loaded terminal for `serial`, or None (refuse the device)."""
-        entry: AccessTerminalConfigEntry | None = (
-            self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, serial)
-        )
-        if entry is None:
-            self._offer(family, serial, host)
-            return None
+        entry = self._entries.get(serial)
+        if entry is None or entry.unique_id != serial or entry.state is ConfigEntryState.NOT_LOADED:
+            # Not cached, re-keyed by a reconfigure, or possibly removed: ask the registry.
+            entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, serial)
+            if entry is None:
+                self._entries.pop(serial, None)
+                self._offer(family, serial, host)
+                return None
+            self._entries[serial] = entry
         if entry.state is not ConfigEntryState.LOADED or entry.data.get(CONF_FAMILY) != family:
             return None  # ignored, disabled, failed, or a different family claiming the serial
         return entry.runtime_data.coordinator.terminal

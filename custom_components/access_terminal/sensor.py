@@ -15,14 +15,14 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfTemperature
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from . import AccessTerminalConfigEntry
 from .coordinator import AccessTerminalCoordinator
 from .entity import AccessTerminalEntity, async_add_dynamic_entities
-from .protocols.model import AccessEvent, EventCategory, Feature
+from .protocols.model import AccessEvent, Feature
 
 PARALLEL_UPDATES = 0
 
@@ -73,6 +73,8 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
     AccessTerminalSensorDescription(
         key="last_method",
         translation_key="last_method",
+        # The access event entity's `methods` attribute says the same.
+        entity_registry_enabled_default=False,
         value_fn=lambda c: ", ".join(ev.methods) or None if (ev := _last(c)) else None,
         follows_access=True,
     ),
@@ -99,7 +101,7 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
     _usage("fingerprints"),
     _usage("cards"),
     _usage("palms"),
-    _usage("logs", enabled=True),
+    _usage("logs"),
 )
 
 
@@ -130,12 +132,7 @@ class AccessTerminalSensor(AccessTerminalEntity, SensorEntity):
         """Follow access events where the description says so."""
         await super().async_added_to_hass()
         if self.entity_description.follows_access:
-            self.async_on_remove(self.coordinator.async_subscribe_events(self._on_event))
-
-    @callback
-    def _on_event(self, event: AccessEvent) -> None:
-        if event.category is EventCategory.ACCESS:
-            self.async_write_ha_state()
+            self.async_on_remove(self.coordinator.async_subscribe_access(self.async_write_ha_state))
 
     @property
     def native_value(self) -> StateType | datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
+import random
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -18,18 +19,26 @@ from .const import DOMAIN
 
 STORAGE_VERSION = 1
 # Enough for every record a device could re-send after a lost acknowledgement or a restart.
-DEDUP_WINDOW = 512
-SAVE_DELAY = 5.0
+DEDUP_WINDOW = 256
+# The record window changes with every record: with hundreds of busy terminals, saving it often
+# costs the event loop more than it protects (the file is also flushed on unload and on stop,
+# and a device only re-sends records whose acknowledgement it did not get). Queued work and user
+# digests change rarely and matter more, so they are saved sooner.
+RECORDS_SAVE_DELAY = 30.0
+QUEUE_SAVE_DELAY = 5.0
 
 
 class _ThrottledFile:
-    """One storage file written at most once per SAVE_DELAY, however busy the device is.
+    """One storage file written at most once per `delay` seconds, however busy the device is.
 
     (Store.async_delay_save alone postpones the write for as long as calls keep coming.)
     """
 
-    def __init__(self, hass: HomeAssistant, key: str, data: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self, hass: HomeAssistant, key: str, data: Callable[[], dict[str, Any]], delay: float
+    ) -> None:
         self._hass = hass
+        self._delay = delay
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, key)
         self._data = data
         self._timer: asyncio.TimerHandle | None = None
@@ -39,7 +48,9 @@ class _ThrottledFile:
 
     def schedule(self) -> None:
         if self._timer is None:
-            self._timer = self._hass.loop.call_later(SAVE_DELAY, self._write)
+            # Jitter, so that terminals busy since the same moment do not all write at once.
+            delay = self._delay * (0.5 + random.random())  # noqa: S311 - not for security
+            self._timer = self._hass.loop.call_later(delay, self._write)
 
     def _write(self) -> None:
         self._timer = None
@@ -64,9 +75,9 @@ class DeviceStore:
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Prepare the three files of one config entry."""
         key = f"{DOMAIN}.{entry_id}"
-        self._main = _ThrottledFile(hass, key, self._main_data)
-        self._queue = _ThrottledFile(hass, f"{key}.queue", self._queue_data)
-        self._users = _ThrottledFile(hass, f"{key}.users", self._users_data)
+        self._main = _ThrottledFile(hass, key, self._main_data, RECORDS_SAVE_DELAY)
+        self._queue = _ThrottledFile(hass, f"{key}.queue", self._queue_data, QUEUE_SAVE_DELAY)
+        self._users = _ThrottledFile(hass, f"{key}.users", self._users_data, QUEUE_SAVE_DELAY)
         self._seen: OrderedDict[str, None] = OrderedDict()
         self.last_keys: dict[str, str] = {}
         self.info: dict[str, Any] | None = None

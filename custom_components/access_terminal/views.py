@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from http import HTTPStatus
 import logging
 
@@ -23,16 +24,22 @@ _CHUNK = 64 * 1024
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """Read a request body of at most `limit` bytes (after any transfer decompression)."""
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         raise PayloadTooLargeError(limit)
     chunks: list[bytes] = []
     size = 0
     try:
+        if length is not None and "Content-Encoding" not in request.headers:
+            return await request.content.readexactly(length)  # the usual case: one read
+        # Chunked or compressed: the size is only known while reading.
         async for chunk in request.content.iter_chunked(_CHUNK):
             size += len(chunk)
             if size > limit:
                 raise PayloadTooLargeError(limit)
             chunks.append(chunk)
+    except asyncio.IncompleteReadError as err:
+        raise ProtocolError("body shorter than its Content-Length") from err
     except (HttpProcessingError, RequestPayloadError, ValueError) as err:
         # aiohttp itself failed to decompress or de-chunk the body.
         raise ProtocolError(f"unreadable body: {err}") from None

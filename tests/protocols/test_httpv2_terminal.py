@@ -304,8 +304,9 @@ async def test_upload_work_setting_sets_info_and_door() -> None:
     assert terminal.info.name == "Front door"
     assert terminal.doors[1].is_open is True
     assert listener.state_changes >= 1
-    assert terminal.settings["DeviceName"] == "Front door"
-    assert "Success" not in terminal.settings
+    settings = terminal.diagnostics()["settings"]
+    assert settings["DeviceName"] == "Front door"
+    assert "Success" not in settings
 
 
 def test_info_from_settings() -> None:

@@ -142,49 +142,73 @@ def parse_multipart(body: bytes, content_type: str, limit: int) -> dict[str, Par
     if kind != "multipart/form-data" or not boundary:
         raise ProtocolError("expected multipart/form-data with a boundary")
     delimiter = b"--" + boundary.encode("latin-1")
-    chunks = body.split(delimiter)
-    if len(chunks) < 3:  # preamble, at least one part, closing "--"
+    # Walk the delimiters by index: each part's data is copied once (photos are large).
+    start = body.find(delimiter)
+    if start < 0:
         raise ProtocolError("multipart body has no complete part")
-    if not chunks[-1].startswith(b"--"):
-        raise ProtocolError("multipart body is not terminated")
     parts: dict[str, Part] = {}
-    for chunk in chunks[1:-1]:
-        part = _parse_part(chunk, limit)
+    while True:
+        start += len(delimiter)
+        if body.startswith(b"--", start):
+            break  # the closing delimiter
+        end = body.find(delimiter, start)
+        if end < 0:
+            raise ProtocolError("multipart body is not terminated")
+        part = _parse_part(body, start, end, limit)
         parts.setdefault(part.name, part)
+        start = end
+    if not parts:
+        raise ProtocolError("multipart body has no complete part")
     return parts
 
 
-def _parse_part(chunk: bytes, limit: int) -> Part:
-    # The delimiter line ends with CRLF; the part's data ends with the CRLF before the next one.
-    if chunk.startswith(b"\r\n"):
-        chunk = chunk[2:]
-    elif chunk.startswith(b"\n"):
-        chunk = chunk[1:]
+_DISPOSITION_PARAM = re.compile(rb';\s*(name|filename)\s*=\s*(?:"([^"]*)"|([^;]*))', re.IGNORECASE)
+_MAX_PART_HEADERS = 8192
+
+
+def _parse_part(body: bytes, start: int, end: int, limit: int) -> Part:
+    """Parse the part between `start` (after its delimiter) and `end` (the next delimiter)."""
+    if body.startswith(b"\r\n", start):
+        start += 2
+    elif body.startswith(b"\n", start):
+        start += 1
     # The header block ends at the first blank line, CRLF or bare LF (binary data may hold both).
-    ends = [(at, len(mark)) for mark in (b"\r\n\r\n", b"\n\n") if (at := chunk.find(mark)) >= 0]
-    if not ends:
+    search_end = min(end, start + _MAX_PART_HEADERS)
+    blank_lines = [
+        (at, len(mark))
+        for mark in (b"\r\n\r\n", b"\n\n")
+        if (at := body.find(mark, start, search_end)) >= 0
+    ]
+    if not blank_lines:
         raise ProtocolError("multipart part without a header block")
-    at, size = min(ends)
-    head, data = chunk[:at], chunk[at + size :]
-    if data.endswith(b"\r\n"):
-        data = data[:-2]
-    elif data.endswith(b"\n"):
-        data = data[:-1]
-    headers: dict[str, str] = {}
-    for line in decode_text(head).splitlines():
-        key, colon, value = line.partition(":")
+    at, size = min(blank_lines)
+    data_start, data_end = at + size, end
+    # The line break before the next delimiter belongs to the delimiter, not to the data.
+    if data_end - 2 >= data_start and body.startswith(b"\r\n", data_end - 2):
+        data_end -= 2
+    elif data_end - 1 >= data_start and body.startswith(b"\n", data_end - 1):
+        data_end -= 1
+    headers: dict[bytes, bytes] = {}
+    for line in body[start:at].split(b"\n"):
+        key, colon, value = line.partition(b":")
         if colon:
             headers[key.strip().lower()] = value.strip()
-    disposition, params = header_params(headers.get("content-disposition", ""))
-    name = params.get("name")
-    if disposition != "form-data" or not name:
+    disposition = headers.get(b"content-disposition", b"")
+    params = {
+        match[1].lower(): match[2] if match[3] is None else match[3].strip()
+        for match in _DISPOSITION_PARAM.finditer(disposition)
+    }
+    name = params.get(b"name")
+    if not disposition.lower().startswith(b"form-data") or not name:
         raise ProtocolError("multipart part without a form-data name")
-    declared_gzip = "gzip" in headers.get("content-encoding", "").lower()
+    filename = params.get(b"filename")
+    content_type = headers.get(b"content-type")
+    declared_gzip = b"gzip" in headers.get(b"content-encoding", b"").lower()
     return Part(
-        name=name,
-        data=maybe_gunzip(data, limit, declared=declared_gzip),
-        filename=params.get("filename"),
-        content_type=headers.get("content-type"),
+        name=decode_text(name),
+        data=maybe_gunzip(body[data_start:data_end], limit, declared=declared_gzip),
+        filename=None if filename is None else decode_text(filename),
+        content_type=None if content_type is None else decode_text(content_type),
     )
 
 

@@ -13,6 +13,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+import json
 import logging
 import re
 import time
@@ -268,7 +269,8 @@ class HttpV2Terminal(BaseTerminal):
         self._listener = listener
         self._authorizer = authorizer
         self._list_quiet = LIST_QUIET_SECONDS if list_quiet is None else list_quiet
-        self.settings: dict[str, Any] = {}
+        # The last work settings, as compact JSON text (a third of the parsed size; read rarely).
+        self._settings_json = "{}"
         self._want_settings = True
         self._remote: deque[_Command] = deque()
         self._setting_changes: dict[str, Any] = {}
@@ -330,10 +332,11 @@ class HttpV2Terminal(BaseTerminal):
         return ok(**work)
 
     async def _upload_work_setting(self, request: Request) -> Reply:
-        self.settings = {key: value for key, value in request.fields.items() if key != "Success"}
-        self.info = info_from_settings(self.serial, self.settings)
+        settings = {key: value for key, value in request.fields.items() if key != "Success"}
+        self._settings_json = json.dumps(settings, separators=(",", ":"), ensure_ascii=False)
+        self.info = info_from_settings(self.serial, settings)
         self._want_settings = False
-        self._set_door(self.settings)
+        self._set_door(settings)
         self._listener.state_changed()
         return ok()
 
@@ -714,7 +717,7 @@ class HttpV2Terminal(BaseTerminal):
     def diagnostics(self) -> dict[str, Any]:
         """Return the protocol state (settings hold passwords: the caller redacts them)."""
         return {
-            "settings": self.settings,
+            "settings": json.loads(self._settings_json),
             "awaiting_work_settings": self._want_settings,
             "remote_commands_queued": sum(not c.future.done() for c in self._remote),
             "setting_changes_queued": sorted(self._setting_changes),

@@ -106,10 +106,10 @@ def _parse_multipart(endpoint: Endpoint, content_type: str, body: bytes) -> Requ
     parts = parse_multipart(body, content_type, MAX_BODY)
     document = _json_part(parts)
     fields: dict[str, Any] = {
-        name: part.text for name, part in parts.items() if part.filename is None
+        name: part.text
+        for name, part in parts.items()
+        if part.filename is None and name not in _JSON_PARTS
     }
-    for name in _JSON_PARTS:
-        fields.pop(name, None)
     photo = next((parts[name].data for name in _PHOTO_PARTS if name in parts), None)
     if photo is None:
         photo = next(
