@@ -17,6 +17,8 @@ from homeassistant.helpers import device_registry as dr
 from custom_components.access_terminal.const import DOMAIN
 from simulator.httpv2 import HttpV2Simulator
 
+from .protocols.common import build_multipart
+
 # The client of Home Assistant's HTTP app that the harness hands out.
 TestClient = AiohttpTestClient[web.Request, web.Application]
 
@@ -33,18 +35,7 @@ def fixture_json(name: str) -> dict[str, Any]:
 
 def multipart(parts: list[tuple[str, bytes, dict[str, str]]], boundary: str = BOUNDARY) -> bytes:
     """Build a multipart/form-data body by hand, so tests control every header and byte."""
-    out = b""
-    for name, data, headers in parts:
-        out += f"--{boundary}\r\n".encode()
-        disposition = f'form-data; name="{name}"'
-        if "filename" in headers:
-            disposition += f'; filename="{headers["filename"]}"'
-        out += f"Content-Disposition: {disposition}\r\n".encode()
-        for key, value in headers.items():
-            if key != "filename":
-                out += f"{key}: {value}\r\n".encode()
-        out += b"\r\n" + data + b"\r\n"
-    return out + f"--{boundary}--\r\n".encode()
+    return build_multipart(parts, boundary=boundary)
 
 
 def record_parts(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -18,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AccessTerminalConfigEntry
 from .coordinator import AccessTerminalCoordinator
-from .entity import AccessTerminalEntity, async_add_dynamic_entities
+from .entity import AccessTerminalEntity, async_add_door_entities
 from .protocols.model import AlarmReason
 
 PARALLEL_UPDATES = 0
@@ -96,13 +95,10 @@ async def async_setup_entry(
     async_add_entities(
         AccessTerminalBinarySensor(coordinator, description) for description in TERMINAL_SENSORS
     )
-    async_add_dynamic_entities(
+    async_add_door_entities(
         entry,
         async_add_entities,
-        lambda: (
-            (f"door_{door}", partial(AccessTerminalBinarySensor, coordinator, DOOR_CONTACT, door))
-            for door in coordinator.door_numbers
-        ),
+        lambda door: AccessTerminalBinarySensor(coordinator, DOOR_CONTACT, door),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
@@ -68,3 +69,18 @@ def async_add_dynamic_entities(
 
     add_new()
     entry.async_on_unload(entry.runtime_data.coordinator.async_add_listener(add_new))
+
+
+@callback
+def async_add_door_entities(
+    entry: AccessTerminalConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[int], Entity],
+) -> None:
+    """Add `build(door)` for every door, and for doors the terminal reports later."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda: ((f"door_{door}", partial(build, door)) for door in coordinator.door_numbers),
+    )

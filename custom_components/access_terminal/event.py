@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
@@ -11,7 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AccessTerminalConfigEntry
-from .entity import AccessTerminalEntity, async_add_dynamic_entities
+from .entity import AccessTerminalEntity, async_add_door_entities
 from .protocols.model import AccessEvent, EventCategory, event_types_of
 
 PARALLEL_UPDATES = 0
@@ -50,13 +49,8 @@ async def async_setup_entry(
         AccessTerminalEvent(coordinator, description)
         for description in (ACCESS_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
     )
-    async_add_dynamic_entities(
-        entry,
-        async_add_entities,
-        lambda: (
-            (f"door_{door}", partial(AccessTerminalEvent, coordinator, DOOR_EVENTS, door))
-            for door in coordinator.door_numbers
-        ),
+    async_add_door_entities(
+        entry, async_add_entities, lambda door: AccessTerminalEvent(coordinator, DOOR_EVENTS, door)
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityDescription, LockEntityFeature
@@ -10,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AccessTerminalConfigEntry
-from .entity import AccessTerminalEntity, async_add_dynamic_entities
+from .entity import AccessTerminalEntity, async_add_door_entities
 from .protocols.model import DoorAction
 
 PARALLEL_UPDATES = 0  # the terminal queues commands itself
@@ -25,13 +24,8 @@ async def async_setup_entry(
 ) -> None:
     """Add one lock per door (more when the terminal reports more doors)."""
     coordinator = entry.runtime_data.coordinator
-    async_add_dynamic_entities(
-        entry,
-        async_add_entities,
-        lambda: (
-            (f"door_{door}", partial(AccessTerminalLock, coordinator, DOOR_LOCK, door))
-            for door in coordinator.door_numbers
-        ),
+    async_add_door_entities(
+        entry, async_add_entities, lambda door: AccessTerminalLock(coordinator, DOOR_LOCK, door)
     )
 
 

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # The boundary of the document's examples: 26 dashes in the header, 28 on the delimiter lines.
 BOUNDARY = "--------------------------506873351428002157394455"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+# An identify record shaped like the document's RecordDetail example.
+RECORD_DETAIL: dict[str, Any] = {
+    "RecordID": 120,
+    "RecordType": 3,
+    "RecordDate": 1718616771,
+    "UserID": "1",
+    "Name": "1",
+    "CardNum": "0",
+    "IsEntry": 1,
+    "BodyTemp": 0,
+    "PhotoLen": 40363,
+}
 
 
 def build_multipart(

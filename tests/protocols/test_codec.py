@@ -27,7 +27,7 @@ from custom_components.access_terminal.protocols.errors import (
     ProtocolError,
 )
 
-from .common import BOUNDARY, CONTENT_TYPE, build_multipart
+from .common import BOUNDARY, CONTENT_TYPE, RECORD_DETAIL, build_multipart
 
 LIMIT = 1024 * 1024
 
@@ -193,17 +193,7 @@ def test_header_params() -> None:
 
 
 def _document_example() -> tuple[bytes, bytes, dict[str, Any]]:
-    detail = {
-        "RecordID": 120,
-        "RecordType": 3,
-        "RecordDate": 1718616771,
-        "UserID": "1",
-        "Name": "1",
-        "CardNum": "0",
-        "IsEntry": 1,
-        "BodyTemp": 0,
-        "PhotoLen": 40363,
-    }
+    detail = dict(RECORD_DETAIL)
     photo = b"\xff\xd8\xff\xe0JFIF\r\n\r\n--\r\n" + bytes(range(256)) + b"\r\n"
     body = build_multipart(
         [

@@ -22,21 +22,11 @@ from custom_components.access_terminal.protocols.httpv2 import (
     refusal,
 )
 
-from .common import BOUNDARY, CONTENT_TYPE, build_multipart
+from .common import BOUNDARY, CONTENT_TYPE, RECORD_DETAIL, build_multipart
 
 SERIAL = "FC-8200H12345678"
 JSON = "application/json"
-DETAIL: dict[str, Any] = {
-    "RecordID": 120,
-    "RecordType": 3,
-    "RecordDate": 1718616771,
-    "UserID": "1",
-    "Name": "1",
-    "CardNum": "0",
-    "IsEntry": 1,
-    "BodyTemp": 0,
-    "PhotoLen": 40363,
-}
+DETAIL: dict[str, Any] = RECORD_DETAIL
 PHOTO = b"\xff\xd8\xff\xe0JFIF\r\n\r\n" + bytes(range(256)) + b"\xff\xd9"
 
 
