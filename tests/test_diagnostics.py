@@ -40,8 +40,7 @@ async def test_diagnostics_redacted(
     assert terminal["doors"]["1"]["alarms"] == ["fire"]
     assert terminal["protocol"]["settings"]["MenuPassword"] == "**REDACTED**"
     assert terminal["protocol"]["settings"]["WiredIP"] == "192.168.10.50"
-    assert terminal["dedup_window"] == 1
-    assert terminal["last_record_keys"] == {"identify": "identify:1:1718616772"}
+    assert terminal["record_cursors"] == {"identify": [1, 1718616772]}
 
 
 async def test_diagnostics_before_the_terminal_talked(

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.access_terminal.const import CONF_OFFLINE_WINDOW, DOMAIN
 
-from .helpers import SERIAL, HttpV2Device
+from .helpers import SERIAL, HttpV2Device, bus_events
 
 ENTITY = SERIAL.lower().replace("-", "_")
 
@@ -30,11 +30,17 @@ async def test_unload_and_remove(
     await device.record(3)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert init_integration.state is ConfigEntryState.NOT_LOADED
-    key = f"{DOMAIN}.{init_integration.entry_id}"
-    assert hass_storage[key]["data"]["seen"]  # flushed on unload
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    # What the first run handled was saved on unload: the same record sent again is no event.
+    events = bus_events(hass)
+    device.next_record_id = 1
+    assert await device.record(3) == {"Success": 1}
+    await hass.async_block_till_done()
+    assert events == []
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert key not in hass_storage
+    assert not [key for key in hass_storage if init_integration.entry_id in key]
 
 
 async def test_info_survives_a_restart(
@@ -111,7 +117,7 @@ async def test_saved_on_stop(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     data = hass_storage[f"{DOMAIN}.{init_integration.entry_id}"]["data"]
-    assert data["seen"] == ["identify:1:1718616772"]
+    assert data["records"]["cursors"] == {"identify": [1, 1718616772]}
     assert data["last_seen"] is not None
 
 
@@ -131,7 +137,7 @@ async def test_saved_periodically_while_busy(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
     assert key in hass_storage
-    assert len(hass_storage[key]["data"]["seen"]) >= 7
+    assert hass_storage[key]["data"]["records"]["cursors"]["identify"][0] >= 7
 
 
 async def test_garbage_in_storage_is_ignored(
@@ -140,7 +146,11 @@ async def test_garbage_in_storage_is_ignored(
     hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
         "version": 1,
         "key": f"{DOMAIN}.{mock_config_entry.entry_id}",
-        "data": {"info": {"family": "nonsense"}, "seen": ["a:1:1"], "last_seen": "not a date"},
+        "data": {
+            "info": {"family": "nonsense"},
+            "records": {"cursors": {"a": "b"}, "windows": {"a": [[1, "x"], 7]}},
+            "last_seen": "not a date",
+        },
     }
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

@@ -241,3 +241,49 @@ async def test_legacy_part_names_and_plain_detail(
     assert [(e.data["type"], e.data["methods"], e.data["has_photo"]) for e in events] == [
         ("access_granted", ["card"], True)
     ]
+
+
+async def test_resent_batch_of_system_records_is_not_repeated(
+    hass: HomeAssistant, device: HttpV2Device
+) -> None:
+    events = access_events(hass)
+    codes = [1, 2] * 200  # a door opened and closed 200 times, in one batch of 400 records
+    assert await device.system_records(1, *codes) == {"Success": 1}
+    await hass.async_block_till_done()
+    assert len(events) == 400
+    assert await device.system_records(1, *codes) == {"Success": 1}  # sent again
+    await hass.async_block_till_done()
+    assert len(events) == 400
+
+
+async def test_hostile_json_answered_quickly(device: HttpV2Device) -> None:
+    # Many unterminated strings: a naive repair is quadratic and would block the event loop.
+    body = ('{"SN":"' + SERIAL + '","a":' + '"\\' * 900_000).encode()
+    response = await device.client.post(
+        "/Device/Keepalive", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert "JSON" in (await response.json())["Message"]
+
+
+async def test_too_many_parts_refused(device: HttpV2Device) -> None:
+    parts = [
+        (f"Extra{n}", gzip.compress(b"x" * 1000), {"Content-Encoding": "gzip"}) for n in range(40)
+    ]
+    response = await device.client.post(
+        "/Record/UploadIdentifyRecord", data=multipart(parts), headers=MULTIPART
+    )
+    assert response.status == 400
+    assert "parts" in (await response.json())["Message"]
+
+
+async def test_decompression_budget_is_shared_by_all_parts(device: HttpV2Device) -> None:
+    # Each part is under the limit, together they are not.
+    packed = gzip.compress(b" " * (700 * 1024))
+    parts = [("SN", SERIAL.encode(), {})] + [
+        (f"Part{n}", packed, {"Content-Encoding": "gzip"}) for n in range(4)
+    ]
+    response = await device.client.post(
+        "/Record/UploadIdentifyRecord", data=multipart(parts), headers=MULTIPART
+    )
+    assert response.status == 413

@@ -245,14 +245,19 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
 
     async def records(self, records: Sequence[Record]) -> None:
         """Dispatch each record's events once, however often the device sends it."""
-        store = self.store
+        ledger = self.store.records
         for record in records:
-            if record.key is not None and store.seen(record.key):
+            stream, number = record.stream, record.record_id
+            if stream is None or number is None:
+                for event in record.events:
+                    self._dispatch(event)
+                continue
+            if ledger.handled(stream, number, record.date):
                 continue
             for event in record.events:
                 self._dispatch(event)
-            if record.key is not None:
-                store.remember(record.key)
+            ledger.remember(stream, number, record.date)
+        self.store.schedule_save()
 
     # -- events ----------------------------------------------------------------------------
 
@@ -530,8 +535,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
                 }
                 for number, state in self.terminal.doors.items()
             },
-            "dedup_window": self.store.window_size,
-            "last_record_keys": self.store.last_keys,
+            "record_cursors": self.store.records.cursors,
             "users_known": len(self.store.users),
             "users_complete": self.store.users_complete,
             "protocol": self.terminal.diagnostics(),

@@ -1,4 +1,4 @@
-"""Persisted per-terminal state: de-dup window, cursors, info, queued work and user digests.
+"""Persisted per-terminal state: record ledger, info, queued work and user digests.
 
 Three files per terminal so that a busy event stream never rewrites a large user table:
 `access_terminal.<entry>` (records, info), `.queue` (work waiting for the device) and `.users`.
@@ -7,7 +7,6 @@ Three files per terminal so that a busy event stream never rewrites a large user
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Callable
 import random
 from typing import Any
@@ -16,10 +15,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
+from .protocols.dedup import RecordLedger
 
 STORAGE_VERSION = 1
-# Enough for every record a device could re-send after a lost acknowledgement or a restart.
-DEDUP_WINDOW = 256
 # The record window changes with every record: with hundreds of busy terminals, saving it often
 # costs the event loop more than it protects (the file is also flushed on unload and on stop,
 # and a device only re-sends records whose acknowledgement it did not get). Queued work and user
@@ -78,8 +76,7 @@ class DeviceStore:
         self._main = _ThrottledFile(hass, key, self._main_data, RECORDS_SAVE_DELAY)
         self._queue = _ThrottledFile(hass, f"{key}.queue", self._queue_data, QUEUE_SAVE_DELAY)
         self._users = _ThrottledFile(hass, f"{key}.users", self._users_data, QUEUE_SAVE_DELAY)
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self.last_keys: dict[str, str] = {}
+        self.records = RecordLedger()
         self.info: dict[str, Any] | None = None
         self.last_seen: str | None = None
         self.protocol_state: dict[str, Any] = {}
@@ -89,8 +86,7 @@ class DeviceStore:
     async def async_load(self) -> None:
         """Read what was saved (nothing on first start)."""
         main = await self._main.async_load()
-        self._seen = OrderedDict.fromkeys(str(key) for key in main.get("seen", []))
-        self.last_keys = dict(main.get("last_keys", {}))
+        self.records.restore(main.get("records"))
         self.info = main.get("info")
         self.last_seen = main.get("last_seen")
         queue = await self._queue.async_load()
@@ -98,25 +94,6 @@ class DeviceStore:
         users = await self._users.async_load()
         self.users = dict(users.get("users", {}))
         self.users_complete = bool(users.get("complete", False))
-
-    # -- records ---------------------------------------------------------------------------
-
-    def seen(self, key: str) -> bool:
-        """Return True if the record with this key was handled already."""
-        return key in self._seen
-
-    def remember(self, key: str) -> None:
-        """Note a handled record; the oldest keys leave the window."""
-        self._seen[key] = None
-        if len(self._seen) > DEDUP_WINDOW:
-            self._seen.popitem(last=False)
-        self.last_keys[key.partition(":")[0]] = key
-        self._main.schedule()
-
-    @property
-    def window_size(self) -> int:
-        """Return how many record keys are remembered."""
-        return len(self._seen)
 
     # -- saving ----------------------------------------------------------------------------
 
@@ -144,8 +121,7 @@ class DeviceStore:
 
     def _main_data(self) -> dict[str, Any]:
         return {
-            "seen": list(self._seen),
-            "last_keys": self.last_keys,
+            "records": self.records.export(),
             "info": self.info,
             "last_seen": self.last_seen,
         }

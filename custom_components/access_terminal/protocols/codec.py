@@ -7,6 +7,7 @@ bare exception), with hard limits so a hostile body cannot exhaust memory.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 import json
 import re
@@ -31,33 +32,54 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-# A comma directly before a closing bracket (outside strings) and a bare identifier used as a key,
-# both found in the vendor documents' "JSON" examples.
-_TOKENS = re.compile(
-    r'"(?:[^"\\]|\\.)*"'  # a string, kept as is
-    r"|,(?=\s*[}\]])"  # a trailing comma, dropped
-    r"|(?<=[{,])\s*[A-Za-z_][A-Za-z0-9_]*\s*(?=:)",  # a bare key, quoted
-    re.DOTALL,
-)
+# Repairs for the forms seen in the vendor documents' "JSON" examples: a comma before a closing
+# bracket, and bare identifiers used as keys. Scanned once, left to right (linear in the input:
+# a regex over the whole text is quadratic on hostile bodies such as many unclosed strings).
+_SPECIAL = re.compile(r'["{,]')
+_STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+_CLOSING_NEXT = re.compile(r"\s*[}\]]")
+_BARE_KEY = re.compile(r"(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*):")
 
 
-def _repair(match: re.Match[str]) -> str:
-    token = match.group(0)
-    if token.startswith('"'):
-        return token
-    if token == ",":
-        return ""
-    return json.dumps(token.strip())
+def _repair(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    while (match := _SPECIAL.search(text, pos)) is not None:
+        at = match.start()
+        out.append(text[pos:at])
+        char = text[at]
+        if char == '"':
+            rest = _STRING_REST.match(text, at + 1)
+            if rest is None:
+                raise ProtocolError("invalid JSON: unterminated string")
+            out.append(text[at : rest.end()])
+            pos = rest.end()
+            continue
+        pos = at + 1
+        if char == "," and _CLOSING_NEXT.match(text, pos):
+            continue  # a trailing comma: dropped
+        out.append(char)
+        if key := _BARE_KEY.match(text, pos):
+            out.append(f'{key[1]}"{key[2]}"{key[3]}:')
+            pos = key.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# Repairing is for the small documents firmware writes by hand (keep-alives, settings); a
+# larger body must be valid JSON, which bounds the time a hostile body can cost.
+MAX_REPAIRED = 256 * 1024
 
 
 def loads_lenient(text: str) -> Any:
     """Parse JSON, accepting trailing commas and unquoted keys; raise ProtocolError otherwise."""
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):
-        pass
+    except (ValueError, RecursionError) as err:
+        if len(text) > MAX_REPAIRED:
+            raise ProtocolError(f"invalid JSON: {err}") from None
     try:
-        return json.loads(_TOKENS.sub(_repair, text))
+        return json.loads(_repair(text))
     except (ValueError, RecursionError) as err:
         raise ProtocolError(f"invalid JSON: {err}") from None
 
@@ -131,11 +153,15 @@ def header_params(value: str) -> tuple[str, dict[str, str]]:
     return main.strip().lower(), params
 
 
+MAX_PARTS = 16  # every documented request has at most four
+
+
 def parse_multipart(body: bytes, content_type: str, limit: int) -> dict[str, Part]:
     """Parse a multipart/form-data body into parts by name (the first part of a name wins).
 
     Parts may carry `Content-Encoding: gzip` or simply start with the gzip magic bytes (some
-    firmware compresses without saying so): both are decompressed, each within `limit` bytes.
+    firmware compresses without saying so): both are decompressed. All parts together stay
+    within `limit` bytes once decompressed, and a body may hold at most MAX_PARTS parts.
     """
     kind, params = header_params(content_type)
     boundary = params.get("boundary")
@@ -147,6 +173,8 @@ def parse_multipart(body: bytes, content_type: str, limit: int) -> dict[str, Par
     if start < 0:
         raise ProtocolError("multipart body has no complete part")
     parts: dict[str, Part] = {}
+    budget = limit
+    count = 0
     while True:
         start += len(delimiter)
         if body.startswith(b"--", start):
@@ -154,8 +182,13 @@ def parse_multipart(body: bytes, content_type: str, limit: int) -> dict[str, Par
         end = body.find(delimiter, start)
         if end < 0:
             raise ProtocolError("multipart body is not terminated")
-        part = _parse_part(body, start, end, limit)
-        parts.setdefault(part.name, part)
+        count += 1
+        if count > MAX_PARTS:
+            raise ProtocolError(f"more than {MAX_PARTS} multipart parts")
+        part = _parse_part(body, start, end, budget, skip=parts.keys())
+        if part is not None:
+            parts[part.name] = part
+            budget -= len(part.data)
         start = end
     if not parts:
         raise ProtocolError("multipart body has no complete part")
@@ -166,8 +199,13 @@ _DISPOSITION_PARAM = re.compile(rb';\s*(name|filename)\s*=\s*(?:"([^"]*)"|([^;]*
 _MAX_PART_HEADERS = 8192
 
 
-def _parse_part(body: bytes, start: int, end: int, limit: int) -> Part:
-    """Parse the part between `start` (after its delimiter) and `end` (the next delimiter)."""
+def _parse_part(
+    body: bytes, start: int, end: int, limit: int, skip: Collection[str]
+) -> Part | None:
+    """Parse the part between `start` (after its delimiter) and `end` (the next delimiter).
+
+    A part whose name is in `skip` (a repeat) is checked but not decoded: None.
+    """
     if body.startswith(b"\r\n", start):
         start += 2
     elif body.startswith(b"\n", start):
@@ -201,11 +239,14 @@ def _parse_part(body: bytes, start: int, end: int, limit: int) -> Part:
     name = params.get(b"name")
     if not disposition.lower().startswith(b"form-data") or not name:
         raise ProtocolError("multipart part without a form-data name")
+    part_name = decode_text(name)
+    if part_name in skip:
+        return None
     filename = params.get(b"filename")
     content_type = headers.get(b"content-type")
     declared_gzip = b"gzip" in headers.get(b"content-encoding", b"").lower()
     return Part(
-        name=decode_text(name),
+        name=part_name,
         data=maybe_gunzip(body[data_start:data_end], limit, declared=declared_gzip),
         filename=None if filename is None else decode_text(filename),
         content_type=None if content_type is None else decode_text(content_type),

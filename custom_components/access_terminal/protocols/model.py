@@ -327,14 +327,25 @@ class AccessEvent:
 
 @dataclass(slots=True, frozen=True)
 class Record:
-    """A device record as received: its de-duplication key and the events it means.
+    """A device record as received: where it stands in its stream, and the events it means.
 
     A record may mean no event (a status note with no place in the vocabulary) or several
     (a forced door is both a door event and an alarm); it is acknowledged either way.
+    `stream`, `record_id` and `date` (unix seconds, 0 when unknown) identify it for
+    de-duplication; a record without a stream or number is never taken for a duplicate.
     """
 
-    key: str | None  # None: the device gives nothing to de-duplicate by
     events: tuple[AccessEvent, ...]
+    stream: str | None = None
+    record_id: int | None = None
+    date: int = 0
+
+    @property
+    def key(self) -> str | None:
+        """Return a stable identity ("stream:number:date"), if the record has one."""
+        if self.stream is None or self.record_id is None:
+            return None
+        return f"{self.stream}:{self.record_id}:{self.date}"
 
 
 @dataclass(slots=True, kw_only=True)

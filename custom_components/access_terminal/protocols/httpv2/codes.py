@@ -204,11 +204,18 @@ def record_time(value: Any, received: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def _record_key(stream: str, record_id: int | None, raw_date: Any) -> str | None:
-    # A device that clears its records starts counting again: the date keeps keys apart.
-    if record_id is None:
-        return None
-    return f"{stream}:{record_id}:{optional_int(raw_date) or 0}"
+# Record numbers beyond this are not numbers a device keeps: no de-duplication by them.
+_MAX_RECORD_ID = 2**53
+
+
+def _record_id(value: Any) -> int | None:
+    number = optional_int(value)
+    return number if number is not None and 0 <= number < _MAX_RECORD_ID else None
+
+
+def _date(value: Any) -> int:
+    seconds = optional_int(value)
+    return seconds if seconds is not None and 0 < seconds < _MAX_TIMESTAMP else 0
 
 
 def identify_record(
@@ -216,11 +223,11 @@ def identify_record(
 ) -> Record:
     """Turn an identify record (RecordDetail) into a Record of at most one event."""
     code = to_int(detail.get("RecordType"), "RecordType")
-    record_id = optional_int(detail.get("RecordID"))
-    key = _record_key(stream, record_id, detail.get("RecordDate"))
+    record_id = _record_id(detail.get("RecordID"))
+    date = _date(detail.get("RecordDate"))
     meaning = IDENTIFY_CODES.get(code)
     if meaning is None:
-        return Record(key, ())
+        return Record((), stream, record_id, date)
     user_id = optional_str(detail.get("UserID"))
     card = optional_str(detail.get("CardNum"))
     is_entry = optional_int(detail.get("IsEntry"))
@@ -240,7 +247,7 @@ def identify_record(
         detail=meaning.detail,
         photo=photo,
     )
-    return Record(key, (event,))
+    return Record((event,), stream, record_id, date)
 
 
 def system_record(kind: int, item: Any, received: datetime) -> Record:
@@ -251,7 +258,7 @@ def system_record(kind: int, item: Any, received: datetime) -> Record:
         raise ProtocolError(f"system record: unknown RecordType {kind}")
     stream = "door" if kind == DOOR_RECORD_KIND else "system"
     code = to_int(item.get("RecordType"), "RecordType")
-    record_id = optional_int(item.get("RecordID"))
+    record_id = _record_id(item.get("RecordID"))
     table = DOOR_CODES if kind == DOOR_RECORD_KIND else SYSTEM_CODES
     time = record_time(item.get("RecordDate"), received)
     events = tuple(
@@ -266,4 +273,4 @@ def system_record(kind: int, item: Any, received: datetime) -> Record:
         )
         for meaning in table.get(code, ())
     )
-    return Record(_record_key(stream, record_id, item.get("RecordDate")), events)
+    return Record(events, stream, record_id, _date(item.get("RecordDate")))

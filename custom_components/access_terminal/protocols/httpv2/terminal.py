@@ -385,7 +385,7 @@ class HttpV2Terminal(BaseTerminal):
             detail=detail,
             photo=request.photo,
         )
-        reply = await self._deliver([Record(None, (event,))])
+        reply = await self._deliver([Record((event,))])
         if code == 1:  # the device now holds a new credential for this person
             self._listener.user_changed(user_id, UserChange.UPDATED)
         return reply
@@ -417,7 +417,7 @@ class HttpV2Terminal(BaseTerminal):
                 )
         if event is not None:
             # The person at the door is answered even if the event could not be stored.
-            await self._deliver([Record(record.key, (event,))])
+            await self._deliver([replace(record, events=(event,))])
         if granted:
             reply = ok(Message=message) if message else Reply({"Success": 2})
         else:

@@ -44,6 +44,8 @@ def endpoint_for(group: str, action: str) -> Endpoint | None:
 # Multipart parts that carry JSON, under their two documented names, and the photo part names.
 _JSON_PARTS = ("RecordDetail", "recordJson", "ResultJson", "Detail")
 _PHOTO_PARTS = ("Photo", "pic", "photo", "Pic")
+# Plain fields (SN, PushType, UserID) are short; longer ones are ignored, not decoded.
+_MAX_FIELD = 1024
 
 
 @dataclass(slots=True, frozen=True)
@@ -108,7 +110,7 @@ def _parse_multipart(endpoint: Endpoint, content_type: str, body: bytes) -> Requ
     fields: dict[str, Any] = {
         name: part.text
         for name, part in parts.items()
-        if part.filename is None and name not in _JSON_PARTS
+        if part.filename is None and name not in _JSON_PARTS and len(part.data) <= _MAX_FIELD
     }
     photo = next((parts[name].data for name in _PHOTO_PARTS if name in parts), None)
     if photo is None:
