@@ -267,7 +267,7 @@ async def test_hostile_json_answered_quickly(device: HttpV2Device) -> None:
 
 
 async def test_too_many_parts_refused(device: HttpV2Device) -> None:
-    parts = [
+    parts: list[tuple[str, bytes, dict[str, str]]] = [
         (f"Extra{n}", gzip.compress(b"x" * 1000), {"Content-Encoding": "gzip"}) for n in range(40)
     ]
     response = await device.client.post(
@@ -280,7 +280,7 @@ async def test_too_many_parts_refused(device: HttpV2Device) -> None:
 async def test_decompression_budget_is_shared_by_all_parts(device: HttpV2Device) -> None:
     # Each part is under the limit, together they are not.
     packed = gzip.compress(b" " * (700 * 1024))
-    parts = [("SN", SERIAL.encode(), {})] + [
+    parts: list[tuple[str, bytes, dict[str, str]]] = [("SN", SERIAL.encode(), {})] + [
         (f"Part{n}", packed, {"Content-Encoding": "gzip"}) for n in range(4)
     ]
     response = await device.client.post(

@@ -75,7 +75,13 @@ def test_export_restore_round_trip_with_large_numbers() -> None:
 
 def test_restore_ignores_garbage() -> None:
     ledger = RecordLedger()
-    for data in (None, [], {"cursors": {"a": [1]}}, {"windows": {"a": [[1, "x"], 3, "y"]}}):
+    garbage: list[object] = [
+        None,
+        [],
+        {"cursors": {"a": [1]}},
+        {"windows": {"a": [[1, "x"], 3, "y"]}},
+    ]
+    for data in garbage:
         ledger.restore(data)
     assert ledger.cursors == {}
     assert not ledger.handled("a", 1, 0)
