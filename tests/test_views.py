@@ -157,13 +157,19 @@ async def test_wrong_types_in_optional_fields_tolerated(
     assert reply == {"Success": 1}
 
 
-async def test_wrong_type_in_record_refused(hass: HomeAssistant, device: HttpV2Device) -> None:
+async def test_unreadable_record_acknowledged_and_logged(
+    hass: HomeAssistant, device: HttpV2Device, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Refused, the device would send it again every ten seconds and hold back all later ones.
     events = access_events(hass)
     reply = await device.record(record_type="face")  # type: ignore[arg-type]
-    assert reply["Success"] == 400
-    assert "RecordType" in reply["Message"]
+    assert reply == {"Success": 1}
+    assert await device.record(3) == {"Success": 1}
     await hass.async_block_till_done()
-    assert events == []
+    assert [event.data["record_id"] for event in events] == ["2"]
+    assert "unreadable" in caplog.text
+    assert '"RecordType": "face"' in caplog.text
+    assert "Traceback" not in caplog.text
 
 
 async def test_oversized_body_refused(device: HttpV2Device) -> None:
@@ -197,7 +203,6 @@ async def test_gzip_bomb_refused(device: HttpV2Device) -> None:
             multipart([("RecordDetail", b"\x1f\x8bnot gzip", {"Content-Encoding": "gzip"})]),
             MULTIPART["Content-Type"],
         ),
-        (multipart([("SN", SERIAL.encode(), {})]), MULTIPART["Content-Type"]),  # no record
         (multipart([("RecordDetail", b"{}", {})]), MULTIPART["Content-Type"]),  # no serial
     ],
 )

@@ -276,9 +276,12 @@ def test_parse_multipart_missing_or_invalid_serial(
 
 @pytest.mark.parametrize("raw", [b"[1, 2]", b"not json", b'"text"'])
 def test_parse_multipart_json_part_not_an_object(raw: bytes) -> None:
+    # The serial is known: the request stands, with the problem for the terminal to judge.
     body = build_multipart([("SN", SERIAL.encode(), {}), ("RecordDetail", raw, {})])
-    with pytest.raises(ProtocolError):
-        parse_request(Endpoint.UPLOAD_IDENTIFY_RECORD, CONTENT_TYPE, body)
+    request = parse_request(Endpoint.UPLOAD_IDENTIFY_RECORD, CONTENT_TYPE, body)
+    assert request.serial == SERIAL
+    assert request.document is None
+    assert request.problem is not None
 
 
 def test_parse_multipart_broken_body() -> None:

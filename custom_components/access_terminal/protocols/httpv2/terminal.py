@@ -69,6 +69,8 @@ LIST_QUIET_SECONDS = 2.0
 # Extra seconds a people download may take per person (10,000 people: 500 s more).
 SECONDS_PER_PERSON = 0.05
 _DECISION_CACHE = 64
+_LOGGED_CONTENT = 2000
+_REFUSED = Reply({"Success": 0, "Message": "Access denied"})
 
 _OPENDOOR_CODES = {
     DoorAction.OPEN: 1,
@@ -129,6 +131,17 @@ _ADMIN_CHANGES = {
     EventType.USER_DELETED: UserChange.DELETED,
 }
 _MODEL_IN_SERIAL = re.compile(r"^(.*?[A-Za-z])\d{6,}$")
+# Records and reports the device would otherwise re-send forever if refused.
+_RECORD_ENDPOINTS = frozenset(
+    {
+        Endpoint.UPLOAD_IDENTIFY_RECORD,
+        Endpoint.UPLOAD_SYSTEM_RECORD,
+        Endpoint.PUSH_PEOPLE,
+        Endpoint.REGISTER_RESULT,
+        Endpoint.DOWNLOAD_PEOPLE_RESULT,
+        Endpoint.DELETE_PEOPLE_RESULT,
+    }
+)
 
 
 def model_from_serial(serial: str) -> str | None:
@@ -304,8 +317,29 @@ class HttpV2Terminal(BaseTerminal):
         try:
             return await self._handlers[request.endpoint](request)
         except ProtocolError as err:
+            if request.endpoint in _RECORD_ENDPOINTS:
+                return self._unreadable(request, str(err))
             _LOGGER.debug("Refused %s from %s: %s", request.endpoint, self.serial, err)
             return error_reply(err)
+
+    def _unreadable(self, request: Request, problem: str) -> Reply:
+        """Acknowledge a record we cannot read, and keep it in the log.
+
+        Refusing it would make the device send it again every few seconds, oldest first, and
+        hold back every record behind it. Photos are never logged.
+        """
+        content = json.dumps(
+            {"fields": request.fields, "document": request.document}, ensure_ascii=False
+        )
+        _LOGGER.warning(
+            "Terminal %s sent an unreadable %s (%s); acknowledged so that later records flow. "
+            "Content: %s",
+            self.serial,
+            request.endpoint,
+            problem,
+            content[:_LOGGED_CONTENT],
+        )
+        return ok()
 
     def _set_door(self, document: Mapping[str, Any]) -> None:
         door = door_from_status(document)
@@ -396,9 +430,16 @@ class HttpV2Terminal(BaseTerminal):
         return ok()
 
     async def _request_authorization(self, request: Request) -> Reply:
-        record = identify_record(
-            self._document(request, "RecordDetail"), request.photo, datetime.now(UTC), stream="auth"
-        )
+        try:
+            record = identify_record(
+                self._document(request, "RecordDetail"),
+                request.photo,
+                datetime.now(UTC),
+                stream="auth",
+            )
+        except ProtocolError as err:
+            _LOGGER.warning("Terminal %s asked to let someone in unreadably: %s", self.serial, err)
+            return _REFUSED
         if record.key is not None and (earlier := self._decisions.get(record.key)) is not None:
             return earlier  # the device asked again: same answer, no second event
         event = record.events[0] if record.events else None
@@ -421,7 +462,7 @@ class HttpV2Terminal(BaseTerminal):
         if granted:
             reply = ok(Message=message) if message else Reply({"Success": 2})
         else:
-            reply = Reply({"Success": 0, "Message": message or "Access denied"})
+            reply = Reply({"Success": 0, "Message": message or _REFUSED.payload["Message"]})
         if record.key is not None:
             self._decisions[record.key] = reply
             while len(self._decisions) > _DECISION_CACHE:
@@ -489,7 +530,7 @@ class HttpV2Terminal(BaseTerminal):
     @staticmethod
     def _document(request: Request, name: str) -> dict[str, Any]:
         if request.document is None:
-            raise ProtocolError(f"missing {name}")
+            raise ProtocolError(request.problem or f"missing {name}")
         return request.document
 
     async def _deliver(self, records: Sequence[Record]) -> Reply:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from ..codec import Part, header_params, is_valid_serial, parse_json_bytes, parse_multipart
-from ..errors import ProtocolError
+from ..errors import PayloadTooLargeError, ProtocolError
 
 # A whole request: a person with a 400 KB photo, a face template and ten fingerprints fits.
 MAX_BODY = 2 * 1024 * 1024
@@ -57,6 +57,9 @@ class Request:
     fields: dict[str, Any]
     document: dict[str, Any] | None = None
     photo: bytes | None = field(default=None, repr=False)
+    # Why the JSON part could not be read, when the request is otherwise sound: the terminal
+    # decides (a record is acknowledged and logged rather than refused forever).
+    problem: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -106,7 +109,13 @@ def parse_request(
 
 def _parse_multipart(endpoint: Endpoint, content_type: str, body: bytes) -> Request:
     parts = parse_multipart(body, content_type, MAX_BODY)
-    document = _json_part(parts)
+    problem = None
+    try:
+        document = _json_part(parts)
+    except PayloadTooLargeError:
+        raise
+    except ProtocolError as err:
+        document, problem = None, str(err)
     fields: dict[str, Any] = {
         name: part.text
         for name, part in parts.items()
@@ -119,7 +128,7 @@ def _parse_multipart(endpoint: Endpoint, content_type: str, body: bytes) -> Requ
             None,
         )
     serial = fields.get("SN") or (document or {}).get("SN")
-    return Request(endpoint, _valid_serial(serial), fields, document, photo or None)
+    return Request(endpoint, _valid_serial(serial), fields, document, photo or None, problem)
 
 
 def _json_part(parts: dict[str, Part]) -> dict[str, Any] | None:
