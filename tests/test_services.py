@@ -484,3 +484,80 @@ async def test_online_authorization(
         ("access_denied", "unregistered"),
         ("access_denied", "server_denied"),
     ]
+
+
+async def test_renaming_keeps_the_face_enrolled_at_the_terminal(
+    hass: HomeAssistant, sim: HttpV2Simulator
+) -> None:
+    target = device_id(hass)
+    users = [{"user_id": "1", "name": "Ann"}]
+    await with_device(hass, sim, call(hass, "sync_users", {"device_id": target, "users": users}))
+    enroll = {"device_id": target, "user_id": "1", "credential": "face"}
+    await with_device(hass, sim, call(hass, "enroll", enroll))
+    await hass.async_block_till_done()
+    face, photo = sim.users[1]["FaceFeature"], sim._photos[1]
+    assert face
+
+    users[0]["name"] = "Ann B."
+    result = await with_device(
+        hass,
+        sim,
+        call(hass, "sync_users", {"device_id": target, "users": users}, return_response=True),
+    )
+    assert result["devices"][target]["written"] == ["1"]
+    assert sim.users[1]["Name"] == "Ann B."
+    assert sim.users[1]["FaceFeature"] == face
+    assert sim._photos[1] == photo
+
+    await with_device(
+        hass, sim, call(hass, "set_user", {"device_id": target, "user_id": "1", "name": "Ann C."})
+    )
+    assert sim.users[1]["Name"] == "Ann C."
+    assert sim.users[1]["FaceFeature"] == face
+
+
+async def test_user_ids_are_the_terminals_numbers(
+    hass: HomeAssistant, sim: HttpV2Simulator
+) -> None:
+    target = device_id(hass)
+    users = [{"user_id": "007", "name": "Bond"}]
+    await with_device(hass, sim, call(hass, "sync_users", {"device_id": target, "users": users}))
+    assert sim.users[7]["Name"] == "Bond"
+    result = await with_device(
+        hass,
+        sim,
+        call(
+            hass,
+            "sync_users",
+            {"device_id": target, "users": users, "full_read": True},
+            return_response=True,
+        ),
+    )
+    # "007" and the terminal's 7 are the same person: nothing deleted, nothing rewritten.
+    assert result["devices"][target] == {"written": [], "deleted": [], "unchanged": 1}
+
+
+async def test_first_sync_to_a_terminal_that_already_matches_sends_nothing(
+    hass: HomeAssistant, sim: HttpV2Simulator
+) -> None:
+    sim.add_demo_users(3)
+    users = [
+        {
+            "user_id": str(n),
+            "name": held["Name"],
+            "cards": [held["CardNum"]],
+            "department": held["Department"],
+            "privilege": "admin" if held["AccessType"] == 1 else "user",
+        }
+        for n, held in sim.users.items()
+    ]
+    downloads = len(sim.download_results)
+    result = await with_device(
+        hass,
+        sim,
+        call(
+            hass, "sync_users", {"device_id": device_id(hass), "users": users}, return_response=True
+        ),
+    )
+    assert result["devices"][device_id(hass)] == {"written": [], "deleted": [], "unchanged": 3}
+    assert len(sim.download_results) == downloads

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
 import time
@@ -418,15 +419,21 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
 
     async def async_enroll(self, user_id: str, credential: Credential, index: int | None) -> None:
         """Start remote enrollment at the terminal."""
+        (user_id,) = await self._call(self._async_canonical_ids([user_id]))
         await self._call(self.terminal.start_enrollment(user_id, credential, index))
 
     async def async_push_firmware(self, firmware: FirmwareImage) -> None:
         """Hand a firmware image to the terminal."""
         await self._call(self.terminal.push_firmware(firmware))
 
-    async def async_get_users(self, user_ids: Sequence[str] | None = None) -> list[User]:
-        """Read users from the terminal (and remember which ones it holds)."""
-        users = await self._call(self.terminal.list_users(user_ids))
+    async def async_get_users(
+        self, user_ids: Sequence[str] | None = None, *, with_credentials: bool = False
+    ) -> list[User]:
+        """Read users from the terminal (and remember which ones it holds).
+
+        Templates and photos are only kept when asked for (copying users to a terminal).
+        """
+        users = await self._call(self._list(user_ids, with_credentials))
         known = self.store.users
         for user in users:
             known.setdefault(user.user_id, None)
@@ -438,13 +445,32 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         self.store.schedule_save_users()
         return users
 
+    async def _list(self, user_ids: Sequence[str] | None, with_credentials: bool) -> list[User]:
+        ids = None if user_ids is None else self._canonical_ids(user_ids)
+        return await self.terminal.list_users(ids, with_credentials=with_credentials)
+
+    def _canonical_ids(self, user_ids: Sequence[str]) -> list[str]:
+        return [self.terminal.canonical_user_id(user_id) for user_id in user_ids]
+
     async def async_set_users(self, users: Sequence[User]) -> None:
         """Write users; remember what was written, even when some failed."""
         await self._call(self._write_users(users))
 
     async def _write_users(self, users: Sequence[User]) -> None:
+        users = [
+            replace(user, user_id=self.terminal.canonical_user_id(user.user_id)) for user in users
+        ]
+        # A terminal replaces the whole person: users written without templates or photo keep
+        # those the terminal holds (renaming someone must not erase the face enrolled there).
+        store = self.store
+        keep = {
+            user.user_id
+            for user in users
+            if not user.credentials.has_any()
+            and (not store.users_complete or user.user_id in store.users)
+        }
         try:
-            await self.terminal.set_users(users)
+            await self.terminal.set_users(users, keep_held_credentials=keep)
         except UserWriteError as err:
             self._remember_written([user for user in users if user.user_id not in err.failures])
             raise
@@ -458,6 +484,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
 
     async def async_delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (None: all of them)."""
+        if user_ids is not None:
+            user_ids = await self._call(self._async_canonical_ids(user_ids))
         await self._call(self.terminal.delete_users(user_ids))
         self._users_changed_at = time.monotonic()
         if user_ids is None:
@@ -468,13 +496,23 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
                 self.store.users.pop(user_id, None)
         self.store.schedule_save_users()
 
+    async def _async_canonical_ids(self, user_ids: Sequence[str]) -> list[str]:
+        return self._canonical_ids(user_ids)
+
     async def async_sync_users(
         self, desired: Sequence[User], *, delete_missing: bool = True, full_read: bool = False
     ) -> SyncPlan:
         """Make the terminal's users match `desired`, sending only what changed."""
+        ids = await self._call(self._async_canonical_ids([user.user_id for user in desired]))
+        desired = [
+            replace(user, user_id=user_id) for user, user_id in zip(desired, ids, strict=True)
+        ]
+        held: dict[str, User] | None = None
         if full_read or not self.store.users_complete or self._users_count_disagrees():
-            await self.async_get_users()
-        plan = plan_sync(self.store.users, desired, delete_missing=delete_missing)
+            held = {user.user_id: user for user in await self.async_get_users()}
+        plan = plan_sync(self.store.users, desired, delete_missing=delete_missing, held=held)
+        if plan.confirmed:
+            self._remember_written(plan.confirmed)
         if plan.to_delete:
             await self.async_delete_users(list(plan.to_delete))
         if plan.to_write:

@@ -287,7 +287,8 @@ async def _get_users(call: ServiceCall) -> ServiceResponse:
 async def _sync_users(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     if "source_device_id" in call.data:
-        desired = await _coordinator(hass, call.data["source_device_id"]).async_get_users()
+        source = _coordinator(hass, call.data["source_device_id"])
+        desired = await source.async_get_users(with_credentials=True)
     else:
         desired = [await _user_from_call(hass, dict(item)) for item in call.data["users"]]
     device_ids = call.data[ATTR_DEVICE_ID]

@@ -18,6 +18,7 @@ from custom_components.access_terminal.protocols.errors import (
     UserWriteError,
 )
 from custom_components.access_terminal.protocols.httpv2.people import (
+    MAX_MERGE_QUERIES,
     MAX_UNREPORTED_HANDOUTS,
     PeopleQueue,
     people_json,
@@ -547,3 +548,55 @@ async def test_queue_fail_all_keeps_changes() -> None:
             await future
     assert queue.pending_adds == 1
     assert queue.pending_deletes == 1
+
+
+# -- keeping the templates the device holds --------------------------------------------------
+
+
+async def test_merge_waits_for_the_device_and_keeps_its_templates() -> None:
+    queue = PeopleQueue()
+    futures = queue.add({"5": {"UserID": "5", "Name": "New name"}}, keep_held={"5"})
+    assert queue.pending_adds == 0
+    assert queue.pending_merges == 1
+    assert queue.merge_query() == [5]
+    held = {"UserID": "5", "Name": "Old", "FaceFeature": "RkFDRQ==", "Fingerprints": [{"Num": 0}]}
+    assert queue.held("5", held, b"\xff\xd8photo")
+    (document,) = queue.next_add_batch(10)
+    assert document["Name"] == "New name"
+    assert document["FaceFeature"] == "RkFDRQ=="
+    assert document["Fingerprints"] == [{"Num": 0}]
+    assert base64.b64decode(document["Photo"]) == b"\xff\xd8photo"
+    queue.add_result({})
+    assert futures[0].done()
+
+
+async def test_merge_of_a_person_the_device_does_not_hold() -> None:
+    queue = PeopleQueue()
+    queue.add({"6": {"UserID": "6", "Name": "Eve"}}, keep_held={"6"})
+    queue.merge_query()
+    assert queue.held("6", None, None)  # the device answered without a Detail
+    assert queue.next_add_batch(10) == [{"UserID": "6", "Name": "Eve"}]
+
+
+async def test_merge_given_up_after_repeated_silence() -> None:
+    queue = PeopleQueue()
+    (future,) = queue.add({"7": {"UserID": "7"}}, keep_held={"7"})
+    for _ in range(MAX_MERGE_QUERIES):
+        queue.merge_query()
+        queue.expire_merges()
+    assert queue.pending_merges == 0
+    with pytest.raises(UserWriteError, match="templates"):
+        await future
+    assert queue.next_add_batch(10) == []  # never written without the templates
+
+
+async def test_merge_cancelled_by_a_delete_and_kept_across_restarts() -> None:
+    queue = PeopleQueue()
+    (future,) = queue.add({"8": {"UserID": "8"}}, keep_held={"8"})
+    queue.add({"9": {"UserID": "9"}}, keep_held={"9"})
+    queue.delete(["8"])
+    with pytest.raises(CommandCancelledError):
+        await future
+    restored = PeopleQueue()
+    restored.restore(queue.export())
+    assert restored.merge_query() == [9]

@@ -6,7 +6,7 @@ these objects, and the integration turns these objects into entities, events and
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -357,6 +357,19 @@ class Credentials:
     palms: dict[int, str] = field(default_factory=dict, repr=False)
     photo: bytes | None = field(default=None, repr=False)
 
+    def has_any(self) -> bool:
+        """Return True if any template or the photo is set."""
+        return bool(self.face or self.fingerprints or self.palms or self.photo)
+
+    def without_data(self) -> Credentials:
+        """Return presence markers only (empty values): enough to show, never to write."""
+        return Credentials(
+            face="" if self.face is not None else None,
+            fingerprints=dict.fromkeys(self.fingerprints, ""),
+            palms=dict.fromkeys(self.palms, ""),
+            photo=b"" if self.photo is not None else None,
+        )
+
     def summary(self) -> dict[str, Any]:
         """Say which credentials exist without revealing any of them."""
         return {
@@ -480,12 +493,28 @@ class Terminal:
         """Silence every active alarm."""
         raise NotSupportedError(Operation.CLEAR_ALARM)
 
-    async def list_users(self, user_ids: Sequence[str] | None = None) -> list[User]:
-        """Read users (all, or the given ids) from the device."""
+    def canonical_user_id(self, user_id: str) -> str:
+        """Return the id as the device stores it (raise InvalidRequestError if it cannot)."""
+        return user_id.strip()
+
+    async def list_users(
+        self, user_ids: Sequence[str] | None = None, *, with_credentials: bool = True
+    ) -> list[User]:
+        """Read users (all, or the given ids) from the device.
+
+        Without credentials, templates and photos are replaced by presence markers as they
+        arrive, so that reading thousands of users stays small.
+        """
         raise NotSupportedError(Operation.LIST_USERS)
 
-    async def set_users(self, users: Sequence[User]) -> None:
-        """Add or replace users; raises UserWriteError naming the users that failed."""
+    async def set_users(
+        self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
+    ) -> None:
+        """Add or replace users; raises UserWriteError naming the users that failed.
+
+        Users in `keep_held_credentials` (given without templates or photo) keep those the
+        device holds: a family whose writes replace the whole person reads them first.
+        """
         raise NotSupportedError(Operation.SET_USERS)
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import hashlib
@@ -32,6 +32,10 @@ MAX_PHOTO = 400 * 1024
 # A batch handed out this many times without a result is taken as delivered: some firmware
 # never reports, and re-sending forever would stall every later change.
 MAX_UNREPORTED_HANDOUTS = 3
+# People whose held templates must be kept are asked for in QueryPeople lists of this size,
+# at most this many times each.
+MERGE_BATCH = 200
+MAX_MERGE_QUERIES = 3
 
 ACCESS_USER, ACCESS_ADMIN, ACCESS_BLACKLIST = 0, 1, 2
 UNLIMITED_OPENINGS = 65535
@@ -103,23 +107,45 @@ def people_json(user: User, now: datetime) -> dict[str, Any]:
         "Timegroup": ALL_DAY_TIME_GROUP,
     }
     creds = user.credentials
-    if creds.photo is not None:
+    if creds.photo:
         if len(creds.photo) > MAX_PHOTO:
             raise InvalidRequestError(f"photos must be at most {MAX_PHOTO // 1024} KB")
         document["Photo"] = base64.b64encode(creds.photo).decode()
         document["PhotoMD5"] = hashlib.md5(creds.photo).hexdigest().upper()  # noqa: S324 - the protocol's checksum
         document["PhotoLen"] = len(creds.photo)
-    if creds.face is not None:
+    # Empty values are presence markers from a listing, never data to write.
+    if creds.face:
         document["FaceFeature"] = creds.face
-    if creds.fingerprints:
+    if fingerprints := {num: data for num, data in creds.fingerprints.items() if data}:
         document["Fingerprints"] = [
-            {"Num": num, "Data": data} for num, data in sorted(creds.fingerprints.items())
+            {"Num": num, "Data": data} for num, data in sorted(fingerprints.items())
         ]
-    if creds.palms:
-        document["Palmveins"] = [
-            {"Num": num, "Data": data} for num, data in sorted(creds.palms.items())
-        ]
+    if palms := {num: data for num, data in creds.palms.items() if data}:
+        document["Palmveins"] = [{"Num": num, "Data": data} for num, data in sorted(palms.items())]
     return document
+
+
+_HELD_FIELDS = ("FaceFeature", "FaceFeatureMD5", "Fingerprints", "Palmveins")
+_PHOTO_FIELDS = ("Photo", "PhotoMD5", "PhotoLen")
+
+
+def keep_held_credentials(
+    document: dict[str, Any], held: Mapping[str, Any] | None, photo: bytes | None
+) -> dict[str, Any]:
+    """Return `document` with the templates and photo the device reported for that person."""
+    merged = dict(document)
+    if held is not None:
+        for key in _HELD_FIELDS:
+            if key not in merged and held.get(key):
+                merged[key] = held[key]
+    if "Photo" not in merged:
+        if photo:
+            merged["Photo"] = base64.b64encode(photo).decode()
+            merged["PhotoMD5"] = hashlib.md5(photo).hexdigest().upper()  # noqa: S324 - protocol checksum
+            merged["PhotoLen"] = len(photo)
+        elif held is not None and held.get("Photo"):
+            merged.update({key: held[key] for key in _PHOTO_FIELDS if key in held})
+    return merged
 
 
 def _templates(value: Any) -> dict[int, str]:
@@ -190,35 +216,77 @@ class PeopleQueue:
     to_add: dict[str, dict[str, Any]] = field(default_factory=dict)
     to_delete: dict[str, None] = field(default_factory=dict)
     delete_all: bool = False
+    # People waiting for the device to report its templates (see keep_held_credentials).
+    to_merge: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _merge_queries: dict[str, int] = field(default_factory=dict)
     _add_batch: _Batch | None = None
     _delete_batch: _Batch | None = None
     _waiters: dict[tuple[str, str], list[asyncio.Future[None]]] = field(default_factory=dict)
 
     # -- what callers do -------------------------------------------------------------------
 
-    def add(self, documents: Mapping[str, dict[str, Any]]) -> list[asyncio.Future[None]]:
-        """Queue people to add or replace; return one future per person."""
+    def add(
+        self, documents: Mapping[str, dict[str, Any]], keep_held: Collection[str] = ()
+    ) -> list[asyncio.Future[None]]:
+        """Queue people to add or replace; return one future per person.
+
+        People in `keep_held` first wait for the device to report them (merge_query / held).
+        """
         futures = []
         for user_id, document in documents.items():
             self.to_delete.pop(user_id, None)
             self._fail(("delete", user_id), CommandCancelledError(f"user {user_id} set again"))
-            self.to_add[user_id] = document
+            if user_id in keep_held:
+                self.to_add.pop(user_id, None)
+                self.to_merge[user_id] = document
+                self._merge_queries.pop(user_id, None)
+            else:
+                self.to_merge.pop(user_id, None)
+                self.to_add[user_id] = document
             futures.append(self._wait(("add", user_id)))
         return futures
+
+    def merge_query(self) -> list[int]:
+        """Return the next people to ask the device for (QueryPeople), counting the asking."""
+        asked = list(self.to_merge)[:MERGE_BATCH]
+        for user_id in asked:
+            self._merge_queries[user_id] = self._merge_queries.get(user_id, 0) + 1
+        return [int(user_id) for user_id in asked]
+
+    def held(self, user_id: str, detail: Mapping[str, Any] | None, photo: bytes | None) -> bool:
+        """Take what the device reported for a person waiting to be merged; False if none."""
+        document = self.to_merge.pop(user_id, None)
+        if document is None:
+            return False
+        self._merge_queries.pop(user_id, None)
+        self.to_add[user_id] = keep_held_credentials(document, detail, photo)
+        return True
+
+    def expire_merges(self) -> None:
+        """Give up on people the device was asked for too often without answering."""
+        for user_id, times in list(self._merge_queries.items()):
+            if times >= MAX_MERGE_QUERIES and user_id in self.to_merge:
+                del self.to_merge[user_id]
+                del self._merge_queries[user_id]
+                reason = "the terminal never reported this user's templates; not written so as "
+                reason += "not to erase them"
+                self._fail(("add", user_id), UserWriteError({user_id: reason}))
 
     def delete(self, user_ids: Sequence[str] | None) -> list[asyncio.Future[None]]:
         """Queue deletions (None: every user); return the futures to wait on."""
         if user_ids is None:
             cancelled = CommandCancelledError("every user is being deleted")
-            for user_id in list(self.to_add):
+            for user_id in [*self.to_add, *self.to_merge]:
                 self._fail(("add", user_id), cancelled)
             self.to_add.clear()
+            self.to_merge.clear()
             self.to_delete.clear()
             self.delete_all = True
             return [self._wait(("delete", "*"))]
         futures = []
         for user_id in user_ids:
-            if self.to_add.pop(user_id, None) is not None:
+            pending = self.to_add.pop(user_id, None) or self.to_merge.pop(user_id, None)
+            if pending is not None:
                 self._fail(("add", user_id), CommandCancelledError(f"user {user_id} deleted"))
             self.to_delete[user_id] = None
             futures.append(self._wait(("delete", user_id)))
@@ -228,6 +296,11 @@ class PeopleQueue:
     def pending_adds(self) -> int:
         """Return how many people still have to be downloaded."""
         return len(self.to_add)
+
+    @property
+    def pending_merges(self) -> int:
+        """Return how many people wait for the device to report their templates."""
+        return len(self.to_merge)
 
     @property
     def pending_deletes(self) -> int:
@@ -313,14 +386,23 @@ class PeopleQueue:
 
     def export(self) -> dict[str, Any]:
         """Return what must survive a restart (pages in flight are simply offered again)."""
-        return {"add": self.to_add, "delete": list(self.to_delete), "delete_all": self.delete_all}
+        return {
+            "add": self.to_add,
+            "merge": self.to_merge,
+            "delete": list(self.to_delete),
+            "delete_all": self.delete_all,
+        }
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Reload an export()."""
-        add, delete = data.get("add"), data.get("delete")
+        add, merge, delete = data.get("add"), data.get("merge"), data.get("delete")
         if isinstance(add, dict):
             self.to_add = {
                 str(k): v for k, v in add.items() if isinstance(v, dict) and is_digits(str(k))
+            }
+        if isinstance(merge, dict):
+            self.to_merge = {
+                str(k): v for k, v in merge.items() if isinstance(v, dict) and is_digits(str(k))
             }
         if isinstance(delete, list):
             self.to_delete = dict.fromkeys(str(v) for v in delete if is_digits(str(v)))

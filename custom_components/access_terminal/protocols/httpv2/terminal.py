@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import json
@@ -238,6 +238,7 @@ class _Listing:
 
     expected: set[str] | None
     future: asyncio.Future[list[User]]
+    with_credentials: bool
     users: dict[str, User] = field(default_factory=dict)
     delivered: bool = False
     last_push: float = 0.0
@@ -352,16 +353,19 @@ class HttpV2Terminal(BaseTerminal):
         self._finish_quiet_listing()
         while self._remote and self._remote[0].future.done():
             self._remote.popleft()  # abandoned by a caller that timed out
+        self._people.expire_merges()
         work: dict[str, int] = {}
         if self._want_settings:
             work["UploadWorkParameter"] = 1
-        if any(not command.future.done() for command in self._remote):
+        if self._people.pending_merges or any(not c.future.done() for c in self._remote):
             work["Remote"] = 1
         if self._setting_changes:
             work["SyncParameter"] = 1
         if deletes := self._people.pending_deletes:
             work["DeletePeople"] = deletes
-        if adds := self._people.pending_adds:
+        # People waiting to be merged are asked for under Remote, which the device handles
+        # before AddPeople: announced now, they are downloaded in the same cycle.
+        if adds := self._people.pending_adds + self._people.pending_merges:
             work["AddPeople"] = adds
         return ok(**work)
 
@@ -398,6 +402,13 @@ class HttpV2Terminal(BaseTerminal):
             command.future.set_result(None)
             if command.on_delivered is not None:
                 command.on_delivered()
+        if self._people.pending_merges:
+            # Ask for the people whose templates must be kept, with any listing in progress.
+            asked = fields.get("QueryPeople", [])
+            fields["QueryPeople"] = asked + [
+                n for n in self._people.merge_query() if n not in asked
+            ]
+            self._listener.persist()
         return ok(**fields)
 
     async def _register_result(self, request: Request) -> Reply:
@@ -502,6 +513,8 @@ class HttpV2Terminal(BaseTerminal):
             user_id = user.user_id
         if push_type == 4:
             self._collect(user_id, user)
+            if user_id is not None and self._people.held(user_id, detail, request.photo):
+                self._listener.persist()
         elif (change := _PUSH_CHANGES.get(push_type or 0)) is not None:
             self._listener.user_changed(user_id, change)
         return ok()
@@ -555,6 +568,8 @@ class HttpV2Terminal(BaseTerminal):
             return
         listing.last_push = time.monotonic()
         if user is not None:
+            if not listing.with_credentials:
+                user = replace(user, credentials=user.credentials.without_data())
             listing.users[user.user_id] = user
         if listing.expected is not None:
             listing.expected.discard(user_id)
@@ -656,7 +671,13 @@ class HttpV2Terminal(BaseTerminal):
         except TimeoutError:
             raise CommandTimeoutError("time setting", still_queued=True) from None
 
-    async def list_users(self, user_ids: Sequence[str] | None = None) -> list[User]:
+    def canonical_user_id(self, user_id: str) -> str:
+        """Return the decimal number HTTPv2 stores ("007" -> "7")."""
+        return str(valid_user_id(user_id))
+
+    async def list_users(
+        self, user_ids: Sequence[str] | None = None, *, with_credentials: bool = True
+    ) -> list[User]:
         """Ask for PushAllPeople (or QueryPeople) and collect the people pushed back."""
         fields: dict[str, Any] = {"PushAllPeople": 1}
         expected: set[str] | None = None
@@ -667,7 +688,9 @@ class HttpV2Terminal(BaseTerminal):
             fields = {"QueryPeople": numbers}
             expected = {str(number) for number in numbers}
         async with self._listing_lock:
-            listing = _Listing(expected, asyncio.get_running_loop().create_future())
+            listing = _Listing(
+                expected, asyncio.get_running_loop().create_future(), with_credentials
+            )
             self._listing = listing
 
             def delivered() -> None:
@@ -689,11 +712,18 @@ class HttpV2Terminal(BaseTerminal):
             finally:
                 self._listing = None
 
-    async def set_users(self, users: Sequence[User]) -> None:
-        """Queue people for download and wait for the device's per-person results."""
+    async def set_users(
+        self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
+    ) -> None:
+        """Queue people for download and wait for the device's per-person results.
+
+        A download replaces the whole person, so people in `keep_held_credentials` are first
+        asked for (QueryPeople) and their templates and photo carried over.
+        """
         now = datetime.now(UTC)
         documents = {str(valid_user_id(user.user_id)): people_json(user, now) for user in users}
-        futures = self._people.add(documents)
+        keep = {str(valid_user_id(user_id)) for user_id in keep_held_credentials}
+        futures = self._people.add(documents, keep & documents.keys())
         self._listener.persist()
         await self._await_people(list(documents), futures, "user download")
 
@@ -763,5 +793,6 @@ class HttpV2Terminal(BaseTerminal):
             "remote_commands_queued": sum(not c.future.done() for c in self._remote),
             "setting_changes_queued": sorted(self._setting_changes),
             "people_to_add": self._people.pending_adds,
+            "people_to_merge": self._people.pending_merges,
             "people_to_delete": self._people.pending_deletes,
         }
