@@ -106,3 +106,30 @@ async def test_photo_stays_viewable_offline(hass: HomeAssistant, device: HttpV2D
     photo = hass.states.get(f"image.{ENTITY}_last_access_photo")
     assert photo is not None
     assert photo.state != STATE_UNKNOWN
+
+
+async def test_event_keeps_the_terminals_own_time(
+    hass: HomeAssistant, device: HttpV2Device
+) -> None:
+    await device.record(3, RecordDate=1700000000)  # recorded while Home Assistant was away
+    await hass.async_block_till_done()
+    access = hass.states.get(f"event.{ENTITY}_access")
+    assert access is not None
+    assert access.attributes["time"] == "2023-11-14T22:13:20+00:00"
+    assert access.state != access.attributes["time"]
+
+
+async def test_free_pass_card_and_refused_exit_button(
+    hass: HomeAssistant, device: HttpV2Device
+) -> None:
+    events = bus_events(hass)
+    await device.record(25, UserID="12345678", Name="")  # no verification: the card's number
+    await device.system_records(1, 7, first_id=50)  # exit button while locked: door stays shut
+    await device.system_records(2, 9, first_id=60)  # lock-out released: nothing unlocked
+    await hass.async_block_till_done()
+    assert [(e.data["type"], e.data["user_id"], e.data["card_number"]) for e in events] == [
+        ("access_granted", None, "12345678"),
+        ("access_denied", None, None),
+    ]
+    assert events[1].data["reason"] == "locked"
+    assert events[1].data["methods"] == ["button"]

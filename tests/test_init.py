@@ -171,3 +171,23 @@ async def test_entities_have_unique_ids_and_device(
     disabled = {e.unique_id for e in entities if e.disabled_by is not None}
     assert f"{SERIAL}_usage_faces" in disabled
     assert f"{SERIAL}_usage_users" not in disabled
+
+
+async def test_offline_window_follows_a_slow_terminal(
+    hass: HomeAssistant,
+    device: HttpV2Device,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The terminal says it calls every two minutes: three missed calls, not 90 s, make it offline.
+    await device.upload_settings(HTTPClient_KeepaliveTime=120)
+    connectivity = f"binary_sensor.{ENTITY}_connectivity"
+    for _ in range(5):  # 250 s of silence
+        freezer.tick(timedelta(seconds=50))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get(connectivity).state == "on"
+    for _ in range(3):  # 400 s
+        freezer.tick(timedelta(seconds=50))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get(connectivity).state == "off"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 import hashlib
 from pathlib import Path
@@ -10,9 +11,9 @@ from unittest.mock import patch
 
 from aiohttp import web
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -26,7 +27,7 @@ from custom_components.access_terminal.const import (
 )
 from simulator.httpv2 import HttpV2Simulator
 
-from .helpers import SERIAL, TestClient, bus_events, device_id, with_device
+from .helpers import SERIAL, HttpV2Device, TestClient, bus_events, device_id, with_device
 
 ENTITY = SERIAL.lower().replace("-", "_")
 OTHER = "FC-8200H00000002"
@@ -128,10 +129,17 @@ async def test_validity_order(hass: HomeAssistant, sim: HttpV2Simulator) -> None
 
 async def test_photo_files(hass: HomeAssistant, sim: HttpV2Simulator, tmp_path: Path) -> None:
     hass.config.config_dir = str(tmp_path)
+    (tmp_path / "secrets.yaml").write_text("password: hunter2")
+    (tmp_path / "access_terminal").mkdir()
+    (tmp_path / "access_terminal" / "huge.jpg").write_bytes(b"\xff" * (401 * 1024))
     base = {"device_id": device_id(hass), "user_id": "5"}
-    cases = [("../../etc/passwd", "file_not_allowed"), ("missing.jpg", "file_unreadable")]
-    (tmp_path / "huge.jpg").write_bytes(b"\xff" * (401 * 1024))
-    cases.append(("huge.jpg", "file_too_large"))
+    cases = [
+        ("../../etc/passwd", "file_not_allowed"),
+        ("secrets.yaml", "file_not_allowed"),  # never shipped to a device
+        (".storage/auth", "file_not_allowed"),
+        ("access_terminal/missing.jpg", "file_unreadable"),
+        ("access_terminal/huge.jpg", "file_too_large"),
+    ]
     for photo, key in cases:
         with pytest.raises(ServiceValidationError) as err:
             await call(hass, "set_user", {**base, "photo": photo})
@@ -143,8 +151,14 @@ async def test_user_with_photo_reaches_the_device(
 ) -> None:
     hass.config.config_dir = str(tmp_path)
     photo = sim.record_photo(sim.queue_access(3, "0")["RecordID"]) or b""
-    (tmp_path / "alice.jpg").write_bytes(photo)
-    data = {"device_id": device_id(hass), "user_id": "8", "name": "Alice", "photo": "alice.jpg"}
+    (tmp_path / "access_terminal").mkdir()
+    (tmp_path / "access_terminal" / "alice.jpg").write_bytes(photo)
+    data = {
+        "device_id": device_id(hass),
+        "user_id": "8",
+        "name": "Alice",
+        "photo": "access_terminal/alice.jpg",
+    }
     await with_device(hass, sim, call(hass, "set_user", data))
     assert sim.users[8]["Name"] == "Alice"
     assert sim._photos[8] == photo
@@ -330,7 +344,8 @@ async def test_get_users_by_id(hass: HomeAssistant, sim: HttpV2Simulator) -> Non
 @pytest.fixture
 def firmware_dir(hass: HomeAssistant, client: TestClient, tmp_path: Path) -> Path:
     hass.config.config_dir = str(tmp_path)
-    return tmp_path
+    (tmp_path / "access_terminal").mkdir()
+    return tmp_path / "access_terminal"
 
 
 async def test_push_firmware_from_a_file(
@@ -341,7 +356,7 @@ async def test_push_firmware_from_a_file(
     (firmware_dir / "fw.bin").write_bytes(image)
     data = {
         "device_id": device_id(hass),
-        "file": "fw.bin",
+        "file": "access_terminal/fw.bin",
         "md5": hashlib.md5(image).hexdigest().upper(),  # noqa: S324
         "version": "8.47",
     }
@@ -400,7 +415,9 @@ async def test_push_firmware_wrong_md5(
     (firmware_dir / "fw.bin").write_bytes(b"image")
     with pytest.raises(ServiceValidationError) as err:
         await call(
-            hass, "push_firmware", {"device_id": device_id(hass), "file": "fw.bin", "md5": "0" * 32}
+            hass,
+            "push_firmware",
+            {"device_id": device_id(hass), "file": "access_terminal/fw.bin", "md5": "0" * 32},
         )
     assert err.value.translation_key == "md5_mismatch"
     assert sim.firmware_installs == []
@@ -416,7 +433,9 @@ async def test_push_firmware_not_downloaded(
     await async_process_ha_core_config(hass, {"internal_url": "http://127.0.0.1:9"})
     (firmware_dir / "fw.bin").write_bytes(b"image")
     with patch("custom_components.access_terminal.services.FIRMWARE_DOWNLOAD_TIMEOUT", 0.3):
-        push = call(hass, "push_firmware", {"device_id": device_id(hass), "file": "fw.bin"})
+        push = call(
+            hass, "push_firmware", {"device_id": device_id(hass), "file": "access_terminal/fw.bin"}
+        )
         with pytest.raises(HomeAssistantError) as err:
             await with_device(hass, sim, push)
     assert err.value.translation_key == "firmware_not_downloaded"
@@ -561,3 +580,61 @@ async def test_first_sync_to_a_terminal_that_already_matches_sends_nothing(
     )
     assert result["devices"][device_id(hass)] == {"written": [], "deleted": [], "unchanged": 3}
     assert len(sim.download_results) == downloads
+
+
+async def test_managing_people_is_for_administrators(
+    hass: HomeAssistant, sim: HttpV2Simulator, hass_read_only_user: Any, hass_admin_user: Any
+) -> None:
+    target = device_id(hass)
+    data = {"device_id": target, "user_id": "3", "name": "Zed"}
+    for service in ("set_user", "delete_user", "reboot"):
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                {"device_id": target, "user_id": "3"}
+                if service != "reboot"
+                else {"device_id": target},
+                blocking=True,
+                context=Context(user_id=hass_read_only_user.id),
+            )
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "get_users",
+            {"device_id": target},
+            blocking=True,
+            return_response=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    assert sim.users == {}
+    admin = Context(user_id=hass_admin_user.id)
+    await with_device(
+        hass, sim, hass.services.async_call(DOMAIN, "set_user", data, blocking=True, context=admin)
+    )
+    assert sim.users[3]["Name"] == "Zed"
+
+
+async def test_unconfirmed_user_writes_are_reported(
+    hass: HomeAssistant, device: HttpV2Device
+) -> None:
+    # A terminal that takes people but never reports the result.
+    task = asyncio.ensure_future(
+        call(hass, "set_user", {"device_id": device_id(hass), "user_id": "4", "name": "Dee"})
+    )
+    await asyncio.sleep(0.05)
+    reply = await device.keepalive()
+    assert reply["AddPeople"] >= 1
+    # Asked whether it holds user 4 (whose templates would be kept): it does not.
+    assert (await device.remote())["QueryPeople"] == [4]
+    parts: list[tuple[str, bytes, dict[str, str]]] = [
+        ("SN", SERIAL.encode(), {}),
+        ("PushType", b"4", {}),
+        ("UserID", b"4", {}),
+    ]
+    assert await device.post_parts("/People/PushPeople", parts) == {"Success": 1}
+    for _ in range(4):
+        await device.post_json("/People/DownloadPeopleList", {"SN": SERIAL, "Limit": 10})
+    with pytest.raises(HomeAssistantError) as err:
+        await asyncio.wait_for(task, 5)
+    assert err.value.translation_key == "users_unconfirmed"

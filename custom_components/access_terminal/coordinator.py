@@ -47,6 +47,7 @@ from .protocols.errors import (
     DeviceError,
     InvalidRequestError,
     NotSupportedError,
+    UnconfirmedError,
     UnreachableError,
     UserWriteError,
 )
@@ -110,7 +111,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {self.serial}")
         self.family = Family(entry.data[CONF_FAMILY])
         self.store = store
-        self.offline_window: float = entry.options.get(CONF_OFFLINE_WINDOW, DEFAULT_OFFLINE_WINDOW)
+        self._offline_option: float = entry.options.get(CONF_OFFLINE_WINDOW, DEFAULT_OFFLINE_WINDOW)
         self.command_timeout: float = entry.options.get(
             CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT
         )
@@ -141,6 +142,16 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         self._info_at = 0.0
         self._users_changed_at = 0.0
         self._opening_timer: CALLBACK_TYPE | None = None
+
+    @property
+    def offline_window(self) -> float:
+        """Return how long the terminal may stay silent: the option, or three of its own calls.
+
+        A terminal set to call every two minutes would otherwise flap offline every cycle.
+        """
+        info = self.terminal.info
+        interval = info.keepalive_interval if info else None
+        return max(self._offline_option, 3 * interval) if interval else self._offline_option
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -357,6 +368,15 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
                 translation_domain=DOMAIN,
                 translation_key=key,
                 translation_placeholders={"serial": self.serial, "what": err.what},
+            ) from err
+        except UnconfirmedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="users_unconfirmed",
+                translation_placeholders={
+                    "serial": self.serial,
+                    "count": str(len(err.user_ids)),
+                },
             ) from err
         except UserWriteError as err:
             raise HomeAssistantError(

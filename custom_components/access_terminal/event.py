@@ -15,8 +15,9 @@ from .protocols.model import AccessEvent, EventCategory, event_types_of
 
 PARALLEL_UPDATES = 0
 
-# The event entity's own state and event_type already say these.
-_NOT_SHOWN = frozenset({"type", "time"})
+# The event entity's event_type already says it. ("time" stays: it is the device's time,
+# which differs from the state's when a backlog arrives after an outage.)
+_NOT_SHOWN = frozenset({"type"})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,7 @@ FIRMWARE_PATH = "/api/access_terminal/firmware"
 class _Offer:
     data: bytes = field(repr=False)
     expires: float
-    downloaded: asyncio.Future[None]
+    downloaded: asyncio.Future[bool]
 
 
 class FirmwareServer:
@@ -25,11 +25,14 @@ class FirmwareServer:
         """Start with nothing offered."""
         self._offers: dict[str, _Offer] = {}
 
-    def publish(self, data: bytes, ttl: float) -> tuple[str, asyncio.Future[None]]:
-        """Offer `data`; return the secret token and a future resolved once downloaded."""
+    def publish(self, data: bytes, ttl: float) -> tuple[str, asyncio.Future[bool]]:
+        """Offer `data`; return the secret token and a future of its download.
+
+        The future is True once the image was downloaded, False if withdrawn or expired first.
+        """
         self._expire()
         token = secrets.token_urlsafe(32)
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._offers[token] = _Offer(data, time.monotonic() + ttl, future)
         return token, future
 
@@ -45,13 +48,13 @@ class FirmwareServer:
         """Withdraw an image after its one complete download."""
         offer = self._offers.pop(token, None)
         if offer is not None and not offer.downloaded.done():
-            offer.downloaded.set_result(None)
+            offer.downloaded.set_result(True)
 
     def withdraw(self, token: str) -> None:
         """Withdraw an image nobody downloaded."""
         offer = self._offers.pop(token, None)
         if offer is not None and not offer.downloaded.done():
-            offer.downloaded.cancel()
+            offer.downloaded.set_result(False)
 
     def _expire(self) -> None:
         now = time.monotonic()

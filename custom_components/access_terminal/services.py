@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 import hashlib
 from pathlib import Path
 import re
@@ -18,7 +18,12 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
@@ -178,11 +183,19 @@ async def _on_each_device(
     return list(results)
 
 
+FILES_FOLDER = "access_terminal"
+
+
 def _config_path(hass: HomeAssistant, name: str) -> Path:
-    """Resolve a file name under the configuration directory (or an allow-listed one)."""
+    """Resolve a file name (relative to the configuration folder) that may be sent to devices.
+
+    Only <config>/access_terminal/ and folders Home Assistant allows (allowlist_external_dirs,
+    www and media by default) qualify: never secrets.yaml, .storage or other configuration.
+    """
     config_dir = Path(hass.config.config_dir).resolve()
     path = (config_dir / name).resolve()
-    if not (path.is_relative_to(config_dir) or hass.config.is_allowed_path(str(path))):
+    files = config_dir / FILES_FOLDER
+    if not (path.is_relative_to(files) or hass.config.is_allowed_path(str(path))):
         raise _validation_error("file_not_allowed", path=name)
     return path
 
@@ -350,17 +363,21 @@ async def _push_firmware(call: ServiceCall) -> None:
         )
         try:
             await coordinator.async_push_firmware(image)
+            fetched = True
             if coordinator.terminal.downloads_firmware:
-                async with asyncio.timeout(FIRMWARE_DOWNLOAD_TIMEOUT):
-                    await downloaded
-        except (TimeoutError, asyncio.CancelledError) as err:
+                try:
+                    async with asyncio.timeout(FIRMWARE_DOWNLOAD_TIMEOUT):
+                        fetched = await downloaded
+                except TimeoutError:
+                    fetched = False
+        finally:
+            server.withdraw(token)
+        if not fetched:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="firmware_not_downloaded",
                 translation_placeholders={"serial": coordinator.serial},
-            ) from err
-        finally:
-            server.withdraw(token)
+            )
 
     await _on_each_device(hass, call.data[ATTR_DEVICE_ID], push)
 
@@ -373,28 +390,53 @@ async def _reboot(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
 
 
+type _Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
+
+
+def _admin_only(handler: _Handler) -> _Handler:
+    """Refuse people who are not administrators (automations and scripts have no user).
+
+    As Home Assistant's own admin services do; written here because those cannot return data.
+    """
+
+    async def run(call: ServiceCall) -> ServiceResponse | None:
+        if call.context.user_id:
+            user = await call.hass.auth.async_get_user(call.context.user_id)
+            if user is None:
+                raise UnknownUser(context=call.context)
+            if not user.is_admin:
+                raise Unauthorized(context=call.context)
+        return await handler(call)
+
+    return run
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register every service of the integration."""
+    """Register every service of the integration.
+
+    Opening doors and setting clocks are for every user (as the lock entities are); managing
+    people, firmware and restarts is for administrators.
+    """
     register = hass.services.async_register
     register(DOMAIN, SERVICE_OPEN_DOOR, _open_door, OPEN_DOOR_SCHEMA)
-    register(DOMAIN, SERVICE_ENROLL, _enroll, ENROLL_SCHEMA)
-    register(DOMAIN, SERVICE_SET_USER, _set_user, SET_USER_SCHEMA)
-    register(DOMAIN, SERVICE_DELETE_USER, _delete_user, DELETE_USER_SCHEMA)
+    register(DOMAIN, SERVICE_SYNC_TIME, _sync_time, DEVICES_SCHEMA)
+    register(DOMAIN, SERVICE_ENROLL, _admin_only(_enroll), ENROLL_SCHEMA)
+    register(DOMAIN, SERVICE_SET_USER, _admin_only(_set_user), SET_USER_SCHEMA)
+    register(DOMAIN, SERVICE_DELETE_USER, _admin_only(_delete_user), DELETE_USER_SCHEMA)
     register(
         DOMAIN,
         SERVICE_GET_USERS,
-        _get_users,
+        _admin_only(_get_users),
         GET_USERS_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
     register(
         DOMAIN,
         SERVICE_SYNC_USERS,
-        _sync_users,
+        _admin_only(_sync_users),
         SYNC_USERS_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    register(DOMAIN, SERVICE_PUSH_FIRMWARE, _push_firmware, PUSH_FIRMWARE_SCHEMA)
-    register(DOMAIN, SERVICE_SYNC_TIME, _sync_time, DEVICES_SCHEMA)
-    register(DOMAIN, SERVICE_REBOOT, _reboot, DEVICES_SCHEMA)
+    register(DOMAIN, SERVICE_PUSH_FIRMWARE, _admin_only(_push_firmware), PUSH_FIRMWARE_SCHEMA)
+    register(DOMAIN, SERVICE_REBOOT, _admin_only(_reboot), DEVICES_SCHEMA)

@@ -15,6 +15,7 @@ from custom_components.access_terminal.protocols.codec import loads_lenient
 from custom_components.access_terminal.protocols.errors import (
     CommandCancelledError,
     InvalidRequestError,
+    UnconfirmedError,
     UserWriteError,
 )
 from custom_components.access_terminal.protocols.httpv2.people import (
@@ -431,7 +432,7 @@ async def test_queue_cancelled_user_is_not_handed_out_again(deletion: list[str] 
     assert [d["UserID"] for d in queue.next_add_batch(10)] == ["2"]
 
 
-async def test_queue_unreported_batch_handed_out_again_then_taken_as_done() -> None:
+async def test_queue_unreported_batch_handed_out_again_then_unconfirmed() -> None:
     queue = PeopleQueue()
     futures = queue.add({"1": doc("1"), "2": doc("2"), "3": doc("3")})
     handouts = [[d["UserID"] for d in queue.next_add_batch(2)]]
@@ -439,21 +440,24 @@ async def test_queue_unreported_batch_handed_out_again_then_taken_as_done() -> N
         handouts.append([d["UserID"] for d in queue.next_add_batch(2)])
         assert not futures[0].done()
     assert handouts == [["1", "2"]] * MAX_UNREPORTED_HANDOUTS
-    # Once more: the page is taken as delivered and the next one follows.
+    # Once more: the page is settled as unconfirmed (not as done) and the next one follows.
     assert [d["UserID"] for d in queue.next_add_batch(2)] == ["3"]
-    assert futures[0].done()
-    assert futures[1].done()
-    await asyncio.gather(futures[0], futures[1])
+    for future in futures[:2]:
+        with pytest.raises(UnconfirmedError):
+            await future
     assert not futures[2].done()
+    assert queue.pending_adds == 1
 
 
-async def test_queue_unreported_delete_batch_handed_out_again_then_taken_as_done() -> None:
+async def test_queue_unreported_delete_batch_handed_out_again_then_unconfirmed() -> None:
     queue = PeopleQueue()
     futures = queue.delete(["1", "2"])
     for _ in range(MAX_UNREPORTED_HANDOUTS):
         assert queue.next_delete_batch(10) == (False, ["1", "2"])
     assert queue.next_delete_batch(10) == (False, [])
-    await asyncio.gather(*futures)
+    for future in futures:
+        with pytest.raises(UnconfirmedError):
+            await future
     assert queue.pending_deletes == 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 class AccessTerminalError(Exception):
@@ -52,6 +52,15 @@ class CommandTimeoutError(AccessTerminalError):
 
 class CommandCancelledError(AccessTerminalError):
     """A queued command was replaced or withdrawn before the device took it."""
+
+
+class UnconfirmedError(AccessTerminalError):
+    """The device took users (or deletions) but never reported whether it applied them."""
+
+    def __init__(self, user_ids: Sequence[str]) -> None:
+        """Name the users concerned."""
+        super().__init__(f"the terminal never confirmed {len(user_ids)} user change(s)")
+        self.user_ids = list(user_ids)
 
 
 class TerminalClosedError(CommandCancelledError):

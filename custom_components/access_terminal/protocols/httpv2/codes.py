@@ -53,6 +53,8 @@ def _deny(detail: str, reason: DenyReason, *methods: Method) -> Meaning:
     return Meaning(DENIED, detail, methods, reason)
 
 
+FREE_PASS = 25
+
 IDENTIFY_CODES: dict[int, Meaning] = {
     1: _grant("card", C),
     2: _grant("fingerprint", FP),
@@ -128,8 +130,9 @@ DOOR_CODES: dict[int, tuple[Meaning, ...]] = {
     # 3 / 4: the door contact alarm was armed / disarmed: a setting, not an event.
     5: _door(EventType.DOOR_HELD_OPEN, "door not closed"),
     6: _door(EventType.EXIT_BUTTON, "opened with the exit button"),
-    7: _door(EventType.EXIT_BUTTON, "exit button pressed while locked", DenyReason.LOCKED),
-    8: _door(EventType.EXIT_BUTTON, "exit button pressed, controller expired", DenyReason.OTHER),
+    # The button was pressed but the door stayed shut: a refusal, not an exit.
+    7: (_deny("exit button pressed while locked", DenyReason.LOCKED, Method.BUTTON),),
+    8: (_deny("exit button pressed, controller expired", DenyReason.OTHER, Method.BUTTON),),
 }
 
 SYSTEM_CODES: dict[int, tuple[Meaning, ...]] = {
@@ -139,7 +142,7 @@ SYSTEM_CODES: dict[int, tuple[Meaning, ...]] = {
     6: _door(EventType.EXIT_BUTTON, "exit button held: door held open"),
     7: _door(EventType.EXIT_BUTTON, "exit button held: door back to normal"),
     8: _door(EventType.REMOTE_LOCK, "locked out by software"),
-    9: _door(EventType.REMOTE_UNLOCK, "lock-out released by software"),
+    # 9 "lock-out released by software" unlocks nothing: the lock's locked_out attribute shows it.
     14: _alarm(AlarmReason.OTHER, "illegal verification alarm"),
     15: _alarm(AlarmReason.FORCED, "door contact alarm", EventType.DOOR_FORCED_OPEN),
     16: _alarm(AlarmReason.DURESS, "duress alarm"),
@@ -230,6 +233,10 @@ def identify_record(
         return Record((), stream, record_id, date)
     user_id = optional_str(detail.get("UserID"))
     card = optional_str(detail.get("CardNum"))
+    if code == FREE_PASS:
+        # "免验证开门": nobody was verified; for a card the UserID field holds its number.
+        card = card if card not in (None, "0") else user_id
+        user_id = None
     is_entry = optional_int(detail.get("IsEntry"))
     body_temp = optional_int(detail.get("BodyTemp"))
     event = AccessEvent(
@@ -265,7 +272,7 @@ def system_record(kind: int, item: Any, received: datetime) -> Record:
         AccessEvent(
             type=meaning.type,
             time=time,
-            methods=_DOOR_METHODS.get(meaning.type, ()),
+            methods=meaning.methods or _DOOR_METHODS.get(meaning.type, ()),
             reason=meaning.reason,
             record_id=None if record_id is None else str(record_id),
             raw_code=f"{stream}:{code}",

@@ -19,7 +19,12 @@ import logging
 from typing import Any
 
 from ..codec import is_digits, optional_int, optional_str
-from ..errors import CommandCancelledError, InvalidRequestError, UserWriteError
+from ..errors import (
+    CommandCancelledError,
+    InvalidRequestError,
+    UnconfirmedError,
+    UserWriteError,
+)
 from ..model import Credentials, Privilege, User
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,7 +34,7 @@ DEFAULT_DOWNLOAD_LIMIT = 50
 MAX_USER_ID = 4_294_967_295
 MAX_TEXT_BYTES = 63  # "字符<64位", counted in UTF-8 bytes
 MAX_PHOTO = 400 * 1024
-# A batch handed out this many times without a result is taken as delivered: some firmware
+# A batch handed out this many times without a result is settled as unconfirmed: some firmware
 # never reports, and re-sending forever would stall every later change.
 MAX_UNREPORTED_HANDOUTS = 3
 # People whose held templates must be kept are asked for in QueryPeople lists of this size,
@@ -322,8 +327,13 @@ class PeopleQueue:
             if not current:
                 self._add_batch = None
             elif batch.handouts >= MAX_UNREPORTED_HANDOUTS:
-                _LOGGER.warning("Device never reported a people download: taking it as done")
-                self.add_result({})
+                _LOGGER.warning("The terminal never reports people downloads: unconfirmed")
+                self._add_batch = None
+                unconfirmed = UnconfirmedError(list(batch.items))
+                for user_id, sent in batch.items.items():
+                    if self.to_add.get(user_id) is sent:
+                        del self.to_add[user_id]
+                        self._fail(("add", user_id), unconfirmed)
             else:
                 batch.handouts += 1
                 return current
@@ -355,8 +365,15 @@ class PeopleQueue:
         batch = self._delete_batch
         if batch is not None:
             if batch.handouts >= MAX_UNREPORTED_HANDOUTS:
-                _LOGGER.warning("Device never reported a people deletion: taking it as done")
-                self.delete_result()
+                _LOGGER.warning("The terminal never reports people deletions: unconfirmed")
+                self._delete_batch = None
+                keys = ["*"] if batch.delete_all else list(batch.items)
+                unconfirmed = UnconfirmedError(keys)
+                if batch.delete_all:
+                    self.delete_all = False
+                for key in keys:
+                    self.to_delete.pop(key, None)
+                    self._fail(("delete", key), unconfirmed)
             else:
                 batch.handouts += 1
                 return batch.delete_all, list(batch.items)

@@ -27,6 +27,7 @@ from ..errors import (
     NotSupportedError,
     ProtocolError,
     TerminalClosedError,
+    UnconfirmedError,
     UserWriteError,
 )
 from ..model import (
@@ -287,7 +288,8 @@ class HttpV2Terminal(BaseTerminal):
         self._settings_json = "{}"
         self._want_settings = True
         self._remote: deque[_Command] = deque()
-        self._setting_changes: dict[str, Any] = {}
+        # A clock to set at the device's next DownloadWorkSetting: (wanted, TimeZone or None).
+        self._set_clock: tuple[bool, int | None] = (False, None)
         self._setting_waiters: list[asyncio.Future[None]] = []
         self._people = PeopleQueue()
         self._listing: _Listing | None = None
@@ -359,7 +361,7 @@ class HttpV2Terminal(BaseTerminal):
             work["UploadWorkParameter"] = 1
         if self._people.pending_merges or any(not c.future.done() for c in self._remote):
             work["Remote"] = 1
-        if self._setting_changes:
+        if self._set_clock[0]:
             work["SyncParameter"] = 1
         if deletes := self._people.pending_deletes:
             work["DeletePeople"] = deletes
@@ -379,7 +381,14 @@ class HttpV2Terminal(BaseTerminal):
         return ok()
 
     async def _download_work_setting(self, request: Request) -> Reply:
-        changes, self._setting_changes = self._setting_changes, {}
+        changes: dict[str, Any] = {}
+        wanted, zone = self._set_clock
+        if wanted:
+            # The time is taken now, when the device fetches it, not when it was asked for.
+            changes["SystemTime"] = int(time.time())
+            if zone is not None:
+                changes["TimeZone"] = zone
+        self._set_clock = (False, None)
         waiters, self._setting_waiters = self._setting_waiters, []
         for future in waiters:
             if not future.done():
@@ -483,6 +492,7 @@ class HttpV2Terminal(BaseTerminal):
     async def _download_people(self, request: Request) -> Reply:
         limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
         people = self._people.next_add_batch(min(max(limit, 1), MAX_BATCH))
+        self._listener.persist()
         return ok(PeopleCount=len(people), Count=len(people), PeopleList=people)
 
     async def _download_people_result(self, request: Request) -> Reply:
@@ -493,9 +503,11 @@ class HttpV2Terminal(BaseTerminal):
     async def _delete_people(self, request: Request) -> Reply:
         limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
         delete_all, user_ids = self._people.next_delete_batch(min(max(limit, 1), MAX_BATCH))
+        self._listener.persist()
         return ok(
             DeleteAll=int(delete_all),
-            DeleteCount=len(user_ids),
+            # Firmware that only looks at the count must see work when everyone goes.
+            DeleteCount=1 if delete_all else len(user_ids),
             DeleteList=[int(user_id) for user_id in user_ids],
         )
 
@@ -657,13 +669,25 @@ class HttpV2Terminal(BaseTerminal):
         await self._command({"RegisterIdentifyTicket": ticket}, "enrollment start")
 
     async def set_time(self, now: datetime) -> None:
-        """Send SystemTime (and TimeZone in whole hours, as the field holds) via SyncParameter."""
-        changes: dict[str, Any] = {"SystemTime": int(now.timestamp())}
+        """Set the clock (and TimeZone, whole hours only) when the device next fetches settings.
+
+        `now` gives the time zone; the time itself is taken at delivery, so a device that
+        calls late still gets the right time.
+        """
         offset = now.utcoffset()
-        if offset is not None and offset.total_seconds() % 3600 == 0:
-            changes["TimeZone"] = int(offset.total_seconds() // 3600)
+        zone = None
+        if offset is not None:
+            if offset.total_seconds() % 3600 == 0:
+                zone = int(offset.total_seconds() // 3600)
+            else:
+                _LOGGER.warning(
+                    "Terminal %s keeps its time zone in whole hours: its clock is set, its time "
+                    "zone (for UTC%s) is left as it is",
+                    self.serial,
+                    now.strftime("%z"),
+                )
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._setting_changes.update(changes)
+        self._set_clock = (True, zone)
         self._setting_waiters.append(future)
         try:
             async with asyncio.timeout(self.command_timeout):
@@ -747,8 +771,11 @@ class HttpV2Terminal(BaseTerminal):
             self._people.forget(futures)
             raise CommandTimeoutError(what, still_queued=True) from None
         failures: dict[str, str] = {}
+        unconfirmed: list[str] = []
         for user_id, result in zip(user_ids, results, strict=True):
-            if isinstance(result, UserWriteError):
+            if isinstance(result, UnconfirmedError):
+                unconfirmed.append(user_id)
+            elif isinstance(result, UserWriteError):
                 failures.update(result.failures)
             elif isinstance(result, TerminalClosedError):
                 raise result
@@ -758,6 +785,8 @@ class HttpV2Terminal(BaseTerminal):
                 raise result
         if failures:
             raise UserWriteError(failures)
+        if unconfirmed:
+            raise UnconfirmedError(unconfirmed)
 
     # -- persistence and diagnostics -------------------------------------------------------
 
@@ -791,7 +820,7 @@ class HttpV2Terminal(BaseTerminal):
             "settings": json.loads(self._settings_json),
             "awaiting_work_settings": self._want_settings,
             "remote_commands_queued": sum(not c.future.done() for c in self._remote),
-            "setting_changes_queued": sorted(self._setting_changes),
+            "clock_to_set": self._set_clock[0],
             "people_to_add": self._people.pending_adds,
             "people_to_merge": self._people.pending_merges,
             "people_to_delete": self._people.pending_deletes,
