@@ -460,6 +460,8 @@ async def test_buttons(
 ) -> None:
     registry = er.async_get(hass)
     for entity_id in (
+        f"button.{ENTITY}_restart",
+        f"button.{ENTITY}_clear_alarm",
         f"button.{ENTITY}_set_clock",
         f"button.{ENTITY}_take_snapshot",
         f"image.{ENTITY}_camera_snapshot",

@@ -1,4 +1,8 @@
-"""Buttons: restart, clear alarm, set the clock, take a snapshot."""
+"""Buttons: restart, clear alarm, set the clock, take a snapshot.
+
+All are disabled by default: each is an occasional action (restart and clock are also actions),
+and every enabled entity costs Home Assistant memory per terminal.
+"""
 
 from __future__ import annotations
 
@@ -35,12 +39,14 @@ BUTTONS = (
         key="restart",
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
         operation=Operation.REBOOT,
         press_fn=lambda coordinator: coordinator.async_reboot(),
     ),
     AccessTerminalButtonDescription(
         key="clear_alarm",
         translation_key="clear_alarm",
+        entity_registry_enabled_default=False,
         operation=Operation.CLEAR_ALARM,
         press_fn=lambda coordinator: coordinator.async_clear_alarm(),
     ),

@@ -10,10 +10,10 @@ was cleared counts from 1 again but with later dates, so its new records pass.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
-WINDOW = 64
+# Only records arriving out of order need the window (the cursor covers re-sent batches).
+WINDOW = 32
 _DATES = 10_000_000_000  # unix dates stay below 10**10 until the year 2286
 
 
@@ -27,7 +27,8 @@ class RecordLedger:
     def __init__(self) -> None:
         """Start knowing nothing."""
         self._cursors: dict[str, tuple[int, int]] = {}
-        self._windows: dict[str, OrderedDict[int, None]] = {}
+        # Insertion-ordered dicts used as bounded sets (smaller than OrderedDicts).
+        self._windows: dict[str, dict[int, None]] = {}
 
     def handled(self, stream: str, record_id: int, date: int) -> bool:
         """Return True if this record of `stream` was handled already."""
@@ -39,10 +40,10 @@ class RecordLedger:
 
     def remember(self, stream: str, record_id: int, date: int) -> None:
         """Note a handled record."""
-        window = self._windows.setdefault(stream, OrderedDict())
+        window = self._windows.setdefault(stream, {})
         window[_entry(record_id, date)] = None
         if len(window) > WINDOW:
-            window.popitem(last=False)
+            del window[next(iter(window))]
         cursor = self._cursors.get(stream)
         if date and (cursor is None or (date, record_id) > (cursor[1], cursor[0])):
             self._cursors[stream] = (record_id, date)
@@ -82,4 +83,4 @@ class RecordLedger:
                     and len(entry) == 2
                     and all(isinstance(value, int) for value in entry)
                 ][-WINDOW:]
-                self._windows[str(stream)] = OrderedDict.fromkeys(kept)
+                self._windows[str(stream)] = dict.fromkeys(kept)

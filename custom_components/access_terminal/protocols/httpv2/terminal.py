@@ -17,7 +17,8 @@ import json
 import logging
 import re
 import time
-from typing import Any
+from typing import Any, ClassVar
+import zlib
 
 from ..codec import optional_int, optional_str, to_int
 from ..errors import (
@@ -284,8 +285,9 @@ class HttpV2Terminal(BaseTerminal):
         self._listener = listener
         self._authorizer = authorizer
         self._list_quiet = LIST_QUIET_SECONDS if list_quiet is None else list_quiet
-        # The last work settings, as compact JSON text (a third of the parsed size; read rarely).
-        self._settings_json = "{}"
+        # The last work settings, as compressed JSON: only diagnostics reads them, and with
+        # hundreds of terminals the parsed document would cost several KB each.
+        self._settings = zlib.compress(b"{}")
         self._want_settings = True
         self._remote: deque[_Command] = deque()
         # A clock to set at the device's next DownloadWorkSetting: (wanted, TimeZone or None).
@@ -295,22 +297,6 @@ class HttpV2Terminal(BaseTerminal):
         self._listing: _Listing | None = None
         self._listing_lock = asyncio.Lock()
         self._decisions: OrderedDict[str, Reply] = OrderedDict()
-        self._handlers: dict[Endpoint, Callable[[Request], Awaitable[Reply]]] = {
-            Endpoint.KEEPALIVE: self._keepalive,
-            Endpoint.UPLOAD_WORK_SETTING: self._upload_work_setting,
-            Endpoint.DOWNLOAD_WORK_SETTING: self._download_work_setting,
-            Endpoint.REMOTE_COMMAND: self._remote_command,
-            Endpoint.REGISTER_RESULT: self._register_result,
-            Endpoint.UPLOAD_SNAPSHOT: self._upload_snapshot,
-            Endpoint.REQUEST_AUTHORIZATION: self._request_authorization,
-            Endpoint.DOWNLOAD_PEOPLE: self._download_people,
-            Endpoint.DOWNLOAD_PEOPLE_RESULT: self._download_people_result,
-            Endpoint.DELETE_PEOPLE: self._delete_people,
-            Endpoint.DELETE_PEOPLE_RESULT: self._delete_people_result,
-            Endpoint.PUSH_PEOPLE: self._push_people,
-            Endpoint.UPLOAD_IDENTIFY_RECORD: self._upload_identify_record,
-            Endpoint.UPLOAD_SYSTEM_RECORD: self._upload_system_record,
-        }
 
     # -- requests from the device ----------------------------------------------------------
 
@@ -318,7 +304,7 @@ class HttpV2Terminal(BaseTerminal):
         """Answer one device request."""
         self._listener.seen()
         try:
-            return await self._handlers[request.endpoint](request)
+            return await self._HANDLERS[request.endpoint](self, request)
         except ProtocolError as err:
             if request.endpoint in _RECORD_ENDPOINTS:
                 return self._unreadable(request, str(err))
@@ -373,7 +359,7 @@ class HttpV2Terminal(BaseTerminal):
 
     async def _upload_work_setting(self, request: Request) -> Reply:
         settings = {key: value for key, value in request.fields.items() if key != "Success"}
-        self._settings_json = json.dumps(settings, separators=(",", ":"), ensure_ascii=False)
+        self._settings = zlib.compress(json.dumps(settings, separators=(",", ":")).encode())
         self.info = info_from_settings(self.serial, settings)
         self._want_settings = False
         self._set_door(settings)
@@ -551,6 +537,24 @@ class HttpV2Terminal(BaseTerminal):
                 # One unreadable entry must not make the device re-send the whole batch forever.
                 _LOGGER.warning("Skipped a system record from %s: %s (%r)", self.serial, err, item)
         return await self._deliver(records)
+
+    # Which method answers which endpoint: one table for every terminal.
+    _HANDLERS: ClassVar[dict[Endpoint, Callable[[HttpV2Terminal, Request], Awaitable[Reply]]]] = {
+        Endpoint.KEEPALIVE: _keepalive,
+        Endpoint.UPLOAD_WORK_SETTING: _upload_work_setting,
+        Endpoint.DOWNLOAD_WORK_SETTING: _download_work_setting,
+        Endpoint.REMOTE_COMMAND: _remote_command,
+        Endpoint.REGISTER_RESULT: _register_result,
+        Endpoint.UPLOAD_SNAPSHOT: _upload_snapshot,
+        Endpoint.REQUEST_AUTHORIZATION: _request_authorization,
+        Endpoint.DOWNLOAD_PEOPLE: _download_people,
+        Endpoint.DOWNLOAD_PEOPLE_RESULT: _download_people_result,
+        Endpoint.DELETE_PEOPLE: _delete_people,
+        Endpoint.DELETE_PEOPLE_RESULT: _delete_people_result,
+        Endpoint.PUSH_PEOPLE: _push_people,
+        Endpoint.UPLOAD_IDENTIFY_RECORD: _upload_identify_record,
+        Endpoint.UPLOAD_SYSTEM_RECORD: _upload_system_record,
+    }
 
     @staticmethod
     def _document(request: Request, name: str) -> dict[str, Any]:
@@ -817,7 +821,7 @@ class HttpV2Terminal(BaseTerminal):
     def diagnostics(self) -> dict[str, Any]:
         """Return the protocol state (settings hold passwords: the caller redacts them)."""
         return {
-            "settings": json.loads(self._settings_json),
+            "settings": json.loads(zlib.decompress(self._settings)),
             "awaiting_work_settings": self._want_settings,
             "remote_commands_queued": sum(not c.future.done() for c in self._remote),
             "clock_to_set": self._set_clock[0],
