@@ -7,21 +7,13 @@ cable plugged in, watchdog reset...) map to no event; the record is still acknow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..codec import optional_int, optional_str, to_int
 from ..errors import ProtocolError
-from ..model import (
-    AccessEvent,
-    AlarmReason,
-    DenyReason,
-    Direction,
-    EventType,
-    Method,
-    Record,
-)
+from ..model import AlarmReason, DenyReason, Direction, EventType, Method, Record
+from ..vocab import Meaning, admin, alarm, cleared, denied, door, events, granted
 
 F, FP, C, PW, QR, PALM, IDC = (
     Method.FACE,
@@ -32,149 +24,111 @@ F, FP, C, PW, QR, PALM, IDC = (
     Method.PALM,
     Method.ID_CARD,
 )
-GRANTED, DENIED = EventType.ACCESS_GRANTED, EventType.ACCESS_DENIED
-
-
-@dataclass(slots=True, frozen=True)
-class Meaning:
-    """What one device code means in the vocabulary."""
-
-    type: EventType
-    detail: str
-    methods: tuple[Method, ...] = ()
-    reason: DenyReason | AlarmReason | None = None
-
-
-def _grant(detail: str, *methods: Method) -> Meaning:
-    return Meaning(GRANTED, detail, methods)
-
-
-def _deny(detail: str, reason: DenyReason, *methods: Method) -> Meaning:
-    return Meaning(DENIED, detail, methods, reason)
 
 
 FREE_PASS = 25
 
-IDENTIFY_CODES: dict[int, Meaning] = {
-    1: _grant("card", C),
-    2: _grant("fingerprint", FP),
-    3: _grant("face", F),
-    4: _grant("card + fingerprint", C, FP),
-    5: _grant("face + fingerprint", F, FP),
-    6: _grant("card + face", C, F),
-    7: _grant("card + password", C, PW),
-    8: _grant("face + password", F, PW),
-    9: _grant("fingerprint + password", FP, PW),
-    10: _grant("user id + password", PW),
-    11: _grant("card + fingerprint + password", C, FP, PW),
-    12: _grant("card + face + password", C, F, PW),
-    13: _grant("fingerprint + face + password", FP, F, PW),
-    14: _grant("card + fingerprint + face", C, FP, F),
-    15: _deny("repeated verification", DenyReason.INTERVAL),
-    16: _deny("validity expired", DenyReason.EXPIRED),
-    17: _deny("outside the door's time period", DenyReason.TIME_ZONE),
-    18: _deny("holiday: the door may not open", DenyReason.TIME_ZONE),
-    19: _deny("unregistered user", DenyReason.UNREGISTERED),
-    20: _deny("detection lock active", DenyReason.LOCKED),
-    21: _deny("allowed number of openings used up", DenyReason.EXPIRED),
-    22: _deny("verification while the door is locked", DenyReason.LOCKED),
-    23: _deny("card reported lost", DenyReason.BLACKLIST, C),
-    24: _deny("blacklisted card", DenyReason.BLACKLIST, C),
-    25: _grant("opened without verification"),
-    26: _deny("card verification disabled", DenyReason.VERIFY_MODE, C),
-    27: _deny("fingerprint verification disabled", DenyReason.VERIFY_MODE, FP),
-    28: _deny("controller expired", DenyReason.OTHER),
-    29: _grant("granted, validity about to expire"),
-    30: _deny("abnormal body temperature", DenyReason.TEMPERATURE),
-    31: _grant("visitor password", PW),
-    32: _grant("dynamic QR code", QR),
-    33: Meaning(EventType.USER_ADDED, "user added in the device menu"),
-    34: Meaning(EventType.USER_UPDATED, "user changed in the device menu"),
-    35: Meaning(EventType.USER_DELETED, "user deleted in the device menu"),
-    36: _grant("palm vein", PALM),
-    37: _grant("card + palm vein + face", C, PALM, F),
-    38: _grant("palm vein + password", PALM, PW),
-    39: _grant("card + palm vein", C, PALM),
-    40: _grant("face + palm vein", F, PALM),
-    41: _grant("card + palm vein + password", C, PALM, PW),
-    42: _grant("palm vein + face + password", PALM, F, PW),
-    43: _grant("fingerprint + palm vein + face", FP, PALM, F),
+IDENTIFY_CODES: dict[int, tuple[Meaning, ...]] = {
+    1: granted("card", C),
+    2: granted("fingerprint", FP),
+    3: granted("face", F),
+    4: granted("card + fingerprint", C, FP),
+    5: granted("face + fingerprint", F, FP),
+    6: granted("card + face", C, F),
+    7: granted("card + password", C, PW),
+    8: granted("face + password", F, PW),
+    9: granted("fingerprint + password", FP, PW),
+    10: granted("user id + password", PW),
+    11: granted("card + fingerprint + password", C, FP, PW),
+    12: granted("card + face + password", C, F, PW),
+    13: granted("fingerprint + face + password", FP, F, PW),
+    14: granted("card + fingerprint + face", C, FP, F),
+    15: denied("repeated verification", DenyReason.INTERVAL),
+    16: denied("validity expired", DenyReason.EXPIRED),
+    17: denied("outside the door's time period", DenyReason.TIME_ZONE),
+    18: denied("holiday: the door may not open", DenyReason.TIME_ZONE),
+    19: denied("unregistered user", DenyReason.UNREGISTERED),
+    20: denied("detection lock active", DenyReason.LOCKED),
+    21: denied("allowed number of openings used up", DenyReason.EXPIRED),
+    22: denied("verification while the door is locked", DenyReason.LOCKED),
+    23: denied("card reported lost", DenyReason.BLACKLIST, C),
+    24: denied("blacklisted card", DenyReason.BLACKLIST, C),
+    25: granted("opened without verification"),
+    26: denied("card verification disabled", DenyReason.VERIFY_MODE, C),
+    27: denied("fingerprint verification disabled", DenyReason.VERIFY_MODE, FP),
+    28: denied("controller expired", DenyReason.OTHER),
+    29: granted("granted, validity about to expire"),
+    30: denied("abnormal body temperature", DenyReason.TEMPERATURE),
+    31: granted("visitor password", PW),
+    32: granted("dynamic QR code", QR),
+    33: admin(EventType.USER_ADDED, "user added in the device menu"),
+    34: admin(EventType.USER_UPDATED, "user changed in the device menu"),
+    35: admin(EventType.USER_DELETED, "user deleted in the device menu"),
+    36: granted("palm vein", PALM),
+    37: granted("card + palm vein + face", C, PALM, F),
+    38: granted("palm vein + password", PALM, PW),
+    39: granted("card + palm vein", C, PALM),
+    40: granted("face + palm vein", F, PALM),
+    41: granted("card + palm vein + password", C, PALM, PW),
+    42: granted("palm vein + face + password", PALM, F, PW),
+    43: granted("fingerprint + palm vein + face", FP, PALM, F),
     # 44 "combination verification: waiting for the next person" is an intermediate step.
-    45: _deny("combination verification failed", DenyReason.VERIFY_MODE),
-    46: _grant("combination verification complete"),
-    47: _grant("identity card compared with face", IDC, F),
-    48: _deny("card not registered", DenyReason.UNREGISTERED, C),
-    49: _deny("QR code not registered", DenyReason.UNREGISTERED, QR),
+    45: denied("combination verification failed", DenyReason.VERIFY_MODE),
+    46: granted("combination verification complete"),
+    47: granted("identity card compared with face", IDC, F),
+    48: denied("card not registered", DenyReason.UNREGISTERED, C),
+    49: denied("QR code not registered", DenyReason.UNREGISTERED, QR),
 }
-
-
-def _door(kind: EventType, detail: str, reason: DenyReason | None = None) -> tuple[Meaning, ...]:
-    return (Meaning(kind, detail, reason=reason),)
-
-
-def _alarm(reason: AlarmReason, detail: str, door: EventType | None = None) -> tuple[Meaning, ...]:
-    alarm = Meaning(EventType.ALARM, detail, reason=reason)
-    return (alarm,) if door is None else (Meaning(door, detail), alarm)
-
-
-def _cleared(reason: AlarmReason, detail: str) -> tuple[Meaning, ...]:
-    return (Meaning(EventType.ALARM_CLEARED, detail, reason=reason),)
 
 
 DOOR_RECORD_KIND = 1
 SYSTEM_RECORD_KIND = 2
 
 DOOR_CODES: dict[int, tuple[Meaning, ...]] = {
-    1: _door(EventType.DOOR_OPENED, "door contact: opened"),
-    2: _door(EventType.DOOR_CLOSED, "door contact: closed"),
+    1: door(EventType.DOOR_OPENED, "door contact: opened"),
+    2: door(EventType.DOOR_CLOSED, "door contact: closed"),
     # 3 / 4: the door contact alarm was armed / disarmed: a setting, not an event.
-    5: _door(EventType.DOOR_HELD_OPEN, "door not closed"),
-    6: _door(EventType.EXIT_BUTTON, "opened with the exit button"),
+    5: door(EventType.DOOR_HELD_OPEN, "door not closed"),
+    6: door(EventType.EXIT_BUTTON, "opened with the exit button"),
     # The button was pressed but the door stayed shut: a refusal, not an exit.
-    7: (_deny("exit button pressed while locked", DenyReason.LOCKED, Method.BUTTON),),
-    8: (_deny("exit button pressed, controller expired", DenyReason.OTHER, Method.BUTTON),),
+    7: denied("exit button pressed while locked", DenyReason.LOCKED, Method.BUTTON),
+    8: denied("exit button pressed, controller expired", DenyReason.OTHER, Method.BUTTON),
 }
 
 SYSTEM_CODES: dict[int, tuple[Meaning, ...]] = {
-    1: _door(EventType.REMOTE_UNLOCK, "opened by software"),
-    2: _door(EventType.REMOTE_LOCK, "closed by software"),
-    3: _door(EventType.REMOTE_UNLOCK, "held open by software"),
-    6: _door(EventType.EXIT_BUTTON, "exit button held: door held open"),
-    7: _door(EventType.EXIT_BUTTON, "exit button held: door back to normal"),
-    8: _door(EventType.REMOTE_LOCK, "locked out by software"),
+    1: door(EventType.REMOTE_UNLOCK, "opened by software"),
+    2: door(EventType.REMOTE_LOCK, "closed by software"),
+    3: door(EventType.REMOTE_UNLOCK, "held open by software"),
+    6: door(EventType.EXIT_BUTTON, "exit button held: door held open"),
+    7: door(EventType.EXIT_BUTTON, "exit button held: door back to normal"),
+    8: door(EventType.REMOTE_LOCK, "locked out by software"),
     # 9 "lock-out released by software" unlocks nothing: the lock's locked_out attribute shows it.
-    14: _alarm(AlarmReason.OTHER, "illegal verification alarm"),
-    15: _alarm(AlarmReason.FORCED, "door contact alarm", EventType.DOOR_FORCED_OPEN),
-    16: _alarm(AlarmReason.DURESS, "duress alarm"),
-    17: _alarm(AlarmReason.HELD_OPEN, "door open too long", EventType.DOOR_HELD_OPEN),
-    18: _alarm(AlarmReason.OTHER, "blacklist alarm"),
-    19: _alarm(AlarmReason.FIRE, "fire alarm"),
-    20: _alarm(AlarmReason.TAMPER, "tamper alarm"),
-    21: _cleared(AlarmReason.OTHER, "illegal verification alarm cleared"),
-    22: _cleared(AlarmReason.FORCED, "door contact alarm cleared"),
-    23: _cleared(AlarmReason.DURESS, "duress alarm cleared"),
-    24: _cleared(AlarmReason.HELD_OPEN, "door open too long alarm cleared"),
-    25: _cleared(AlarmReason.OTHER, "blacklist alarm cleared"),
-    26: _cleared(AlarmReason.FIRE, "fire alarm cleared"),
-    27: _cleared(AlarmReason.TAMPER, "tamper alarm cleared"),
-    31: _alarm(AlarmReason.READER, "card reader wired in reverse"),
-    32: _alarm(AlarmReason.READER, "card reader not connected"),
-    33: _alarm(AlarmReason.READER, "unknown card reader"),
-    38: _door(EventType.REMOTE_UNLOCK, "opened over Bluetooth"),
-    40: (Meaning(EventType.USER_DELETED, "all users cleared in the device menu"),),
-    42: (Meaning(EventType.USER_ADDED, "users imported from a USB drive"),),
-    43: _door(EventType.REMOTE_UNLOCK, "opened from an indoor unit"),
-    45: (Meaning(EventType.USER_DELETED, "all users deleted"),),
+    14: alarm(AlarmReason.OTHER, "illegal verification alarm"),
+    15: alarm(AlarmReason.FORCED, "door contact alarm", EventType.DOOR_FORCED_OPEN),
+    16: alarm(AlarmReason.DURESS, "duress alarm"),
+    17: alarm(AlarmReason.HELD_OPEN, "door open too long", EventType.DOOR_HELD_OPEN),
+    18: alarm(AlarmReason.OTHER, "blacklist alarm"),
+    19: alarm(AlarmReason.FIRE, "fire alarm"),
+    20: alarm(AlarmReason.TAMPER, "tamper alarm"),
+    21: cleared(AlarmReason.OTHER, "illegal verification alarm cleared"),
+    22: cleared(AlarmReason.FORCED, "door contact alarm cleared"),
+    23: cleared(AlarmReason.DURESS, "duress alarm cleared"),
+    24: cleared(AlarmReason.HELD_OPEN, "door open too long alarm cleared"),
+    25: cleared(AlarmReason.OTHER, "blacklist alarm cleared"),
+    26: cleared(AlarmReason.FIRE, "fire alarm cleared"),
+    27: cleared(AlarmReason.TAMPER, "tamper alarm cleared"),
+    31: alarm(AlarmReason.READER, "card reader wired in reverse"),
+    32: alarm(AlarmReason.READER, "card reader not connected"),
+    33: alarm(AlarmReason.READER, "unknown card reader"),
+    38: door(EventType.REMOTE_UNLOCK, "opened over Bluetooth"),
+    40: admin(EventType.USER_DELETED, "all users cleared in the device menu"),
+    42: admin(EventType.USER_ADDED, "users imported from a USB drive"),
+    43: door(EventType.REMOTE_UNLOCK, "opened from an indoor unit"),
+    45: admin(EventType.USER_DELETED, "all users deleted"),
 }
 
 # Records after which the device holds no user at all.
 ALL_USERS_DELETED_CODES = frozenset({"system:40", "system:45"})
-
-_DOOR_METHODS = {
-    EventType.EXIT_BUTTON: (Method.BUTTON,),
-    EventType.REMOTE_UNLOCK: (Method.REMOTE,),
-    EventType.REMOTE_LOCK: (Method.REMOTE,),
-}
 
 # AlarmStatus names of the keep-alive.
 ALARM_NAMES: dict[str, AlarmReason] = {
@@ -228,9 +182,7 @@ def identify_record(
     code = to_int(detail.get("RecordType"), "RecordType")
     record_id = _record_id(detail.get("RecordID"))
     date = _date(detail.get("RecordDate"))
-    meaning = IDENTIFY_CODES.get(code)
-    if meaning is None:
-        return Record((), stream, record_id, date)
+    meanings = IDENTIFY_CODES.get(code, ())
     user_id = optional_str(detail.get("UserID"))
     card = optional_str(detail.get("CardNum"))
     if code == FREE_PASS:
@@ -239,22 +191,19 @@ def identify_record(
         user_id = None
     is_entry = optional_int(detail.get("IsEntry"))
     body_temp = optional_int(detail.get("BodyTemp"))
-    event = AccessEvent(
-        type=meaning.type,
+    built = events(
+        meanings,
         time=record_time(detail.get("RecordDate"), received),
+        raw_code=f"{stream}:{code}",
         user_id=None if user_id == "0" else user_id,
         user_name=optional_str(detail.get("Name")),
-        methods=meaning.methods,
         direction=None if is_entry is None else (Direction.IN if is_entry else Direction.OUT),
         card_number=None if card == "0" else card,
         temperature=body_temp / 10 if body_temp and 0 < body_temp < 1000 else None,
-        reason=meaning.reason,
         record_id=None if record_id is None else str(record_id),
-        raw_code=f"{stream}:{code}",
-        detail=meaning.detail,
         photo=photo,
     )
-    return Record((event,), stream, record_id, date)
+    return Record(built, stream, record_id, date)
 
 
 def system_record(kind: int, item: Any, received: datetime) -> Record:
@@ -267,17 +216,10 @@ def system_record(kind: int, item: Any, received: datetime) -> Record:
     code = to_int(item.get("RecordType"), "RecordType")
     record_id = _record_id(item.get("RecordID"))
     table = DOOR_CODES if kind == DOOR_RECORD_KIND else SYSTEM_CODES
-    time = record_time(item.get("RecordDate"), received)
-    events = tuple(
-        AccessEvent(
-            type=meaning.type,
-            time=time,
-            methods=meaning.methods or _DOOR_METHODS.get(meaning.type, ()),
-            reason=meaning.reason,
-            record_id=None if record_id is None else str(record_id),
-            raw_code=f"{stream}:{code}",
-            detail=meaning.detail,
-        )
-        for meaning in table.get(code, ())
+    built = events(
+        table.get(code, ()),
+        time=record_time(item.get("RecordDate"), received),
+        raw_code=f"{stream}:{code}",
+        record_id=None if record_id is None else str(record_id),
     )
-    return Record(events, stream, record_id, _date(item.get("RecordDate")))
+    return Record(built, stream, record_id, _date(item.get("RecordDate")))
