@@ -26,7 +26,7 @@ from custom_components.access_terminal.protocols.httpv2.people import (
     user_from_people,
     valid_user_id,
 )
-from custom_components.access_terminal.protocols.model import Credentials, Privilege, User
+from custom_components.access_terminal.protocols.model import Credentials, Family, Privilege, User
 
 NOW = datetime(2024, 6, 17, 12, 0, tzinfo=UTC)
 
@@ -220,10 +220,31 @@ def test_user_from_people_round_trip() -> None:
         password="123456",
         valid_until=until,
         department="IT",
-        credentials=Credentials(face="F==", fingerprints={1: "A=="}, palms={2: "B=="}, photo=photo),
+        credentials=Credentials(
+            face="F==",
+            fingerprints={1: "A=="},
+            palms={2: "B=="},
+            photo=photo,
+            origin=Family.HTTPV2,
+        ),
     )
     user = user_from_people(people_json(original, NOW))
     assert user == original
+
+
+def test_templates_of_another_family_are_left_out() -> None:
+    """A ZK face template means nothing to an HTTPv2 terminal: only the photo goes."""
+    photo = b"\xff\xd8photo"
+    user = User(
+        user_id="9",
+        credentials=Credentials(
+            face="F==", fingerprints={1: "A=="}, photo=photo, origin=Family.ZK_PUSH
+        ),
+    )
+    document = people_json(user, NOW)
+    assert "FaceFeature" not in document
+    assert "Fingerprints" not in document
+    assert base64.b64decode(document["Photo"]) == photo
 
 
 @pytest.mark.parametrize(

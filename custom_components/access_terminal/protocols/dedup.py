@@ -6,6 +6,10 @@ door, system... records) numbers its records and dates them, so a stream keeps a
 latest (number, date) handled, and a small window of recent records for the few that arrive out
 of order. A record no newer than the cursor in both number and date was handled; a device that
 was cleared counts from 1 again but with later dates, so its new records pass.
+
+Some streams have no numbering (attendance punches): their records are identified by a checksum
+and recognised by a larger window alone, big enough for the batch a device re-sends when our
+acknowledgement was lost.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 # Only records arriving out of order need the window (the cursor covers re-sent batches).
 WINDOW = 32
+UNORDERED_WINDOW = 1024
 _DATES = 10_000_000_000  # unix dates stay below 10**10 until the year 2286
 
 
@@ -30,20 +35,23 @@ class RecordLedger:
         # Insertion-ordered dicts used as bounded sets (smaller than OrderedDicts).
         self._windows: dict[str, dict[int, None]] = {}
 
-    def handled(self, stream: str, record_id: int, date: int) -> bool:
+    def handled(self, stream: str, record_id: int, date: int, *, ordered: bool = True) -> bool:
         """Return True if this record of `stream` was handled already."""
-        cursor = self._cursors.get(stream)
+        cursor = self._cursors.get(stream) if ordered else None
         if cursor is not None and date and record_id <= cursor[0] and date <= cursor[1]:
             return True
         window = self._windows.get(stream)
         return window is not None and _entry(record_id, date) in window
 
-    def remember(self, stream: str, record_id: int, date: int) -> None:
+    def remember(self, stream: str, record_id: int, date: int, *, ordered: bool = True) -> None:
         """Note a handled record."""
         window = self._windows.setdefault(stream, {})
         window[_entry(record_id, date)] = None
-        if len(window) > WINDOW:
+        limit = WINDOW if ordered else UNORDERED_WINDOW
+        while len(window) > limit:
             del window[next(iter(window))]
+        if not ordered:
+            return
         cursor = self._cursors.get(stream)
         if date and (cursor is None or (date, record_id) > (cursor[1], cursor[0])):
             self._cursors[stream] = (record_id, date)
@@ -82,5 +90,5 @@ class RecordLedger:
                     if isinstance(entry, list)
                     and len(entry) == 2
                     and all(isinstance(value, int) for value in entry)
-                ][-WINDOW:]
+                ][-UNORDERED_WINDOW:]
                 self._windows[str(stream)] = dict.fromkeys(kept)

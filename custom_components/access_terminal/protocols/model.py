@@ -333,12 +333,15 @@ class Record:
     (a forced door is both a door event and an alarm); it is acknowledged either way.
     `stream`, `record_id` and `date` (unix seconds, 0 when unknown) identify it for
     de-duplication; a record without a stream or number is never taken for a duplicate.
+    In an unordered stream the number is only an identity (a checksum of the record), not a
+    position: such records are recognised by a larger window of recent identities alone.
     """
 
     events: tuple[AccessEvent, ...]
     stream: str | None = None
     record_id: int | None = None
     date: int = 0
+    ordered: bool = True
 
     @property
     def key(self) -> str | None:
@@ -350,12 +353,21 @@ class Record:
 
 @dataclass(slots=True, kw_only=True)
 class Credentials:
-    """Biometric templates and photo of a user, in the family's own encoding (base64 text)."""
+    """Biometric templates and photo of a user, in the family's own encoding (base64 text).
+
+    Templates only mean something to terminals of the family they were read from (`origin`):
+    a terminal of another family writes the photo and leaves the templates out.
+    """
 
     face: str | None = field(default=None, repr=False)
     fingerprints: dict[int, str] = field(default_factory=dict, repr=False)
     palms: dict[int, str] = field(default_factory=dict, repr=False)
     photo: bytes | None = field(default=None, repr=False)
+    origin: Family | None = None
+
+    def templates_for(self, family: Family) -> bool:
+        """Return True if a terminal of `family` can use these templates."""
+        return self.origin is None or self.origin is family
 
     def has_any(self) -> bool:
         """Return True if any template or the photo is set."""
@@ -368,6 +380,7 @@ class Credentials:
             fingerprints=dict.fromkeys(self.fingerprints, ""),
             palms=dict.fromkeys(self.palms, ""),
             photo=b"" if self.photo is not None else None,
+            origin=self.origin,
         )
 
     def summary(self) -> dict[str, Any]:

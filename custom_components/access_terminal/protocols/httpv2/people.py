@@ -25,7 +25,7 @@ from ..errors import (
     UnconfirmedError,
     UserWriteError,
 )
-from ..model import Credentials, Privilege, User
+from ..model import Credentials, Family, Privilege, User
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def people_json(user: User, now: datetime) -> dict[str, Any]:
         document["Photo"] = base64.b64encode(creds.photo).decode()
         document["PhotoMD5"] = hashlib.md5(creds.photo).hexdigest().upper()  # noqa: S324 - the protocol's checksum
         document["PhotoLen"] = len(creds.photo)
+    if not creds.templates_for(Family.HTTPV2):
+        return document  # another family's templates: the device works from the photo
     # Empty values are presence markers from a listing, never data to write.
     if creds.face:
         document["FaceFeature"] = creds.face
@@ -201,6 +203,7 @@ def user_from_people(document: Mapping[str, Any], photo: bytes | None = None) ->
             fingerprints=_templates(document.get("Fingerprints")),
             palms=_templates(document.get("Palmveins")),
             photo=_photo(document.get("Photo"), photo),
+            origin=Family.HTTPV2,
         ),
     )
 
