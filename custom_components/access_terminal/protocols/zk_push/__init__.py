@@ -1,0 +1,17 @@
+"""ZKTeco PUSH (iclock): Security PUSH controllers and attendance PUSH terminals."""
+
+from .terminal import Variant, ZkPushTerminal
+from .wire import MAX_BODY, OK, REFUSED, Endpoint, Reply, Request, endpoint_for, parse_request
+
+__all__ = [
+    "MAX_BODY",
+    "OK",
+    "REFUSED",
+    "Endpoint",
+    "Reply",
+    "Request",
+    "Variant",
+    "ZkPushTerminal",
+    "endpoint_for",
+    "parse_request",
+]

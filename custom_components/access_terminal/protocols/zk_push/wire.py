@@ -1,0 +1,202 @@
+"""ZKTeco PUSH requests and answers on the wire (specs/003_918f4eda729658fc.txt)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from enum import StrEnum
+import re
+
+from ..codec import decode_text, is_valid_serial
+from ..errors import ProtocolError
+
+# Photos (up to ~100 KB each), template batches and ACCOUNT record archives fit; the document's
+# own limit for delivered data is 4 MB.
+MAX_BODY = 4 * 1024 * 1024
+
+
+class Endpoint(StrEnum):
+    """The paths under /iclock/ a terminal calls (any letter case, with or without .aspx)."""
+
+    CDATA = "cdata"
+    REGISTRY = "registry"
+    PUSH = "push"
+    EXCHANGE = "exchange"
+    GETREQUEST = "getrequest"
+    DEVICECMD = "devicecmd"
+    QUERYDATA = "querydata"
+    FILE = "file"
+    PING = "ping"
+    RTDATA = "rtdata"
+
+
+def endpoint_for(name: str) -> Endpoint | None:
+    """Map the last path segment ("cdata", "cdata.aspx", "GetRequest") to an endpoint."""
+    name = name.lower().removesuffix(".aspx")
+    try:
+        return Endpoint(name)
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True, frozen=True)
+class Request:
+    """A terminal's request: endpoint, query parameters (lower-case keys), token and body."""
+
+    endpoint: Endpoint
+    method: str
+    serial: str
+    params: dict[str, str]
+    body: bytes = field(default=b"", repr=False)
+    token: str | None = None
+
+    def param(self, name: str) -> str | None:
+        """Return a query parameter by its lower-case name."""
+        return self.params.get(name)
+
+    @property
+    def text(self) -> str:
+        """Return the body as text (UTF-8, or GB18030 for Chinese names)."""
+        return decode_text(self.body)
+
+
+@dataclass(slots=True, frozen=True)
+class Reply:
+    """A plain-text answer; PUSH terminals compare some of them byte for byte."""
+
+    text: str = "OK"
+    status: int = 200
+    # The encoding of names in commands: GB18030 for terminals set to Chinese.
+    encoding: str = "utf-8"
+
+    @property
+    def body(self) -> bytes:
+        """Return the encoded answer."""
+        return self.text.encode(self.encoding, errors="replace")
+
+
+OK = Reply()
+REFUSED = Reply("Unauthorized", 401)
+
+
+_TOKEN = re.compile(r"token=([0-9A-Fa-f]+)")
+
+
+def parse_request(
+    endpoint: Endpoint, method: str, query: Mapping[str, str], cookie: str | None, body: bytes
+) -> Request:
+    """Check the serial (SN) and gather what the terminal sent; ProtocolError if unusable."""
+    params = {key.lower(): value for key, value in query.items()}
+    serial = (params.get("sn") or "").strip()
+    if not is_valid_serial(serial):
+        raise ProtocolError("missing or invalid serial number (SN)")
+    match = _TOKEN.search(cookie or "")
+    return Request(
+        endpoint, method.upper(), serial, params, body, match.group(1).lower() if match else None
+    )
+
+
+# A field starts where "name=" follows the start, a tab or a space; its value runs to the next
+# field. Firmware separates fields with tabs, runs of spaces, or both, in any order, and values
+# (the time "2017-01-10 11:49:32", a name "Ann B") may hold single spaces.
+_FIELD = re.compile(r"(?:^|(?<=[\t ]))(~?[A-Za-z_][A-Za-z0-9_]*)=")
+
+
+def parse_fields(line: str) -> dict[str, str]:
+    """Parse `key=value` fields of one record line into {lower-case key: value}.
+
+    A leading table name without "=" ("user uid=5 ...", "biodata pin=1 ...") is skipped.
+    """
+    matches = list(_FIELD.finditer(line))
+    fields: dict[str, str] = {}
+    for number, match in enumerate(matches):
+        end = matches[number + 1].start() if number + 1 < len(matches) else len(line)
+        fields.setdefault(match.group(1).lstrip("~").lower(), line[match.end() : end].strip())
+    return fields
+
+
+def parse_options(text: str) -> dict[str, str]:
+    """Parse `Key=value,~Key=value,...` (registry, table=options, GET OPTIONS answers).
+
+    Keys keep their case (they are the device's parameter names) without the "~" marker.
+    """
+    options: dict[str, str] = {}
+    for item in re.split(r"[,\r\n]+", text):
+        key, sep, value = item.partition("=")
+        key = key.strip().lstrip("~")
+        if sep and key:
+            options[key] = value.strip()
+    return options
+
+
+def record_lines(text: str) -> list[str]:
+    """Split a body into its non-empty record lines."""
+    return [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+
+
+def table_rows(text: str, table: str) -> list[str]:
+    """Split a table upload ("user uid=1 ...", "biodata pin=1 ...") into its rows.
+
+    A line that does not start with the table name continues the row before it (firmware and
+    the document's own examples wrap long rows and base64 templates).
+    """
+    prefix = table.lower()
+    rows: list[str] = []
+    for line in record_lines(text):
+        head = line.lstrip().split(None, 1)[0].rstrip("=").lower() if line.strip() else ""
+        if head == prefix or not rows:
+            rows.append(line)
+        else:
+            rows[-1] = f"{rows[-1]}\t{line.strip()}"
+    return rows
+
+
+_EVENT_START = re.compile(r"(?:^|[\t ])(?:time|event)=")
+
+
+def event_rows(text: str) -> list[str]:
+    """Split an rtlog / rtstate body into records.
+
+    Every record carries `time` and `event` (rtstate: `time`); a line with neither continues the
+    record before it, as in the document's own wrapped example.
+    """
+    rows: list[str] = []
+    for line in record_lines(text):
+        if rows and not _EVENT_START.search(line):
+            rows[-1] = f"{rows[-1]}\t{line.strip()}"
+        else:
+            rows.append(line)
+    return rows
+
+
+def old_encode_time(moment: datetime) -> int:
+    """Encode a wall-clock time as ZKTeco seconds (Appendix 5: months of 31 days since 2000)."""
+    return (
+        ((moment.year - 2000) * 12 * 31 + (moment.month - 1) * 31 + moment.day - 1) * 86400
+        + (moment.hour * 60 + moment.minute) * 60
+        + moment.second
+    )
+
+
+def old_decode_time(value: int, zone: tzinfo) -> datetime | None:
+    """Decode ZKTeco seconds (Appendix 6); None when they do not name a real date."""
+    value, second = divmod(value, 60)
+    value, minute = divmod(value, 60)
+    value, hour = divmod(value, 24)
+    value, day = divmod(value, 31)
+    year, month = divmod(value, 12)
+    try:
+        return datetime(year + 2000, month + 1, day + 1, hour, minute, second, tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def parse_local_time(text: str | None, zone: tzinfo) -> datetime | None:
+    """Read "YYYY-MM-DD HH:MM:SS", the terminal's local time, in its time zone."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+    except ValueError:
+        return None
