@@ -7,11 +7,11 @@ import asyncio
 from collections.abc import Sequence
 import sys
 
-from simulator import httpv2
+from simulator import httpv2, zk_push
 from simulator.common import SimulatorFamily, setup_logging
 
 # Every family adds its SimulatorFamily here and so gets its own subcommand.
-FAMILIES: tuple[SimulatorFamily, ...] = (httpv2.FAMILY,)
+FAMILIES: tuple[SimulatorFamily, ...] = (httpv2.FAMILY, zk_push.FAMILY)
 
 
 def build_parser(families: Sequence[SimulatorFamily] = FAMILIES) -> argparse.ArgumentParser:

@@ -103,6 +103,12 @@ async def run_until_signal(simulator: Runnable) -> None:
             loop.remove_signal_handler(sig)
 
 
+def shorten(text: str, limit: int = 160) -> str:
+    """Return text on one line, cut to limit characters for the exchange log."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 # --- time ---------------------------------------------------------------------------------------
 
 

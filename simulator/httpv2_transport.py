@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from simulator.common import monotonic
+from simulator.common import monotonic, shorten
 
 _LOGGER = logging.getLogger("simulator.httpv2")
 
@@ -72,12 +72,6 @@ def as_int(value: Any) -> int | None:
 def json_bytes(value: Any) -> bytes:
     """Encode JSON compactly in UTF-8, as the firmware does."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def shorten(text: str, limit: int = 160) -> str:
-    """Return text on one line, cut to limit characters for the exchange log."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _describe_part(part: FormPart) -> str:

@@ -1,0 +1,1302 @@
+"""ZKTeco PUSH terminal: Security PUSH 3.x access control, or the older attendance PUSH.
+
+Security PUSH connects with `options=all` -> (`registry` when the server says `OK`) -> `push`,
+posts its parameters (`table=options`), then polls `getrequest` every interval: it runs the
+commands, reports all results in one `devicecmd`, uploads what it has queued (users enrolled at the
+device, templates, `rtlog` events in batches of 10) and the door status (`rtstate`) when it
+changed. Every request after `push` carries `Cookie: token=md5(RegistryCode+SN+SessionID)`.
+The attendance variant only asks `options=all`, remembers the stamps and the time zone, and
+uploads `ATTLOG` / `OPERLOG` lines acknowledged with `OK: N`.
+A refusal (401/403/406) or a broken answer keeps everything queued for the next cycle; a refusal
+also makes the terminal connect again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+import contextlib
+from datetime import datetime
+import logging
+import math
+from typing import Any, Final
+
+import aiohttp
+
+from simulator.common import (
+    DeviceClock,
+    SimulatorFamily,
+    add_common_arguments,
+    demo_name,
+    jitter,
+    jpeg_photo,
+    make_rng,
+    md5_hex,
+    monotonic,
+    random_digits,
+    run_until_signal,
+)
+from simulator.zk_push_codec import (
+    ERR_CHECKSUM,
+    ERR_EXECUTION,
+    ERR_LENGTH,
+    ERR_NO_USER,
+    ERR_PARAMETER,
+    ERR_TABLE,
+    ERR_UNKNOWN_COMMAND,
+    ERR_UNSUPPORTED,
+    ERR_UPGRADE,
+    ERR_UPLOAD,
+    ERR_URL,
+    OK,
+    Record,
+    ServerCommand,
+    attlog_line,
+    decode_time,
+    decode_timezone,
+    encode_time,
+    encode_timezone,
+    format_time,
+    join_pairs,
+    local_time,
+    lowered,
+    next_version,
+    ok_count,
+    parse_commands,
+    parse_int,
+    parse_pairs,
+    parse_time,
+    rtlog_line,
+    split_fields,
+    split_params,
+    split_table,
+    split_verb,
+    transaction_line,
+    transaction_tgz,
+    unix_time,
+)
+from simulator.zk_push_device import (
+    ALARM_TAMPER,
+    ATTENDANCE_PUSH_VERSION,
+    BIO_FACE,
+    BIO_FINGERPRINT,
+    PUSH_VERSION,
+    SENSOR_OPEN,
+    DoorSim,
+    enrollable_types,
+    initial_options,
+)
+from simulator.zk_push_doors import DoorPanel
+from simulator.zk_push_tables import DeviceTables, b64
+from simulator.zk_push_transport import ExchangeError, Reply, ZkTransport
+
+_LOGGER = logging.getLogger(__name__)
+
+PATH_CDATA: Final = "/iclock/cdata"
+PATH_REGISTRY: Final = "/iclock/registry"
+PATH_PUSH: Final = "/iclock/push"
+PATH_GETREQUEST: Final = "/iclock/getrequest"
+PATH_DEVICECMD: Final = "/iclock/devicecmd"
+PATH_QUERYDATA: Final = "/iclock/querydata"
+PATH_FILE: Final = "/iclock/file"
+
+# Real-time events (Appendix 2).
+EVENT_ACCESS: Final = 0
+EVENT_UNREGISTERED: Final = 27
+EVENT_REMOTE_ID_FAILED: Final = 44
+EVENT_REMOTE_ID_TIMEOUT: Final = 45
+EVENT_DOOR_LOCKED: Final = 63
+EVENT_TAMPER: Final = 100
+EVENT_EXIT_BUTTON: Final = 202
+EVENT_REMOTE_ID_OK: Final = 222
+EVENT_REMOTE_ID: Final = 223
+VERIFY_FINGERPRINT: Final = 1
+VERIFY_CARD: Final = 4
+VERIFY_FACE: Final = 15
+VERIFY_OTHER: Final = 200  # events the terminal writes itself
+INOUT_NONE: Final = 2  # neither in nor out: door and system events
+# Attendance verify codes (contract): password, fingerprint, card, face, palm.
+ATTENDANCE_VERIFY: Final = (0, 1, 2, 15, 25)
+
+RTLOG_BATCH: Final = 10
+# Random events: kind and weight.
+RANDOM_EVENTS: Final = (
+    ("face", 60),
+    ("fingerprint", 8),
+    ("card", 8),
+    ("unregistered", 8),
+    ("exit", 8),
+    ("door", 6),
+    ("tamper", 2),
+)
+
+Handler = Callable[[ServerCommand, str], Awaitable[int]]
+
+
+class ZkPushSimulator:
+    """A ZKTeco PUSH terminal that polls a server, keeps its own tables and obeys commands."""
+
+    def __init__(
+        self,
+        server: str,
+        serial: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        doors: int = 1,
+        attendance: bool = False,
+        poll_interval: float = 3.0,
+        event_interval: float | None = None,
+        seed: int | None = None,
+        enroll_delay: float = 0.2,
+        firmware_version: str = "ZAM70-NF24VB-Ver1.0.2",
+        timezone_hours: float = 0.0,
+        request_timeout: float = 10.0,
+        date_fmt: bool = True,
+        multi_bio: bool = True,
+        mul_card: bool = False,
+    ) -> None:
+        """Set up the terminal; nothing talks to the server before start(), connect() or cycle()."""
+        if doors < 1:
+            raise ValueError("a terminal has at least one door")
+        self.serial = serial
+        self.attendance = attendance
+        self.poll_interval = poll_interval
+        self.event_interval = event_interval
+        self.enroll_delay = enroll_delay
+        self.firmware_version = firmware_version
+        self.timezone_hours = timezone_hours
+        self._rng = make_rng(seed)
+        self._clock = DeviceClock()
+        self._transport = ZkTransport(
+            server, serial, session=session, request_timeout=request_timeout
+        )
+        self._tables = DeviceTables(
+            attendance=attendance, date_fmt=date_fmt, mul_card=mul_card, multi_bio=multi_bio
+        )
+        self.options: dict[str, str] = initial_options(
+            serial=serial,
+            doors=doors,
+            firmware_version=firmware_version,
+            date_fmt=date_fmt,
+            mul_card=mul_card,
+            multi_bio=multi_bio,
+        )
+        self._panel = DoorPanel(
+            doors,
+            options=self.options,
+            write_event=self._door_event,
+            restart=self._request_restart,
+        )
+
+        # The session with the server.
+        self.connected = False
+        self.registry_code: str | None = None
+        self.session_id: str | None = None
+        self.server_options: dict[str, str] = {}
+        self.stamps: dict[str, str] = {}
+        self._options_sent = False
+        self._info_sent = False
+
+        # Records (the transaction table), numbered from 1, and table lines waiting to go up.
+        self._pending: list[Record] = []
+        self._uploaded: list[Record] = []
+        self._next_index = 1
+        self._pending_lines: list[tuple[str, str]] = []
+        self._operlog_stamp = 0
+        self._acked_state: str | None = None
+
+        # What the server asked for and what the terminal answered, for tests to inspect.
+        self.commands: list[str] = []
+        self.results: list[dict[str, str]] = []
+        self.firmware_installs: list[dict[str, Any]] = []
+        self.restarts = 0
+        self._unsent_results: list[str] = []
+        self._restart_pending = False
+        self._task: asyncio.Task[None] | None = None
+        # One request at a time, as the firmware does.
+        self._lock = asyncio.Lock()
+
+    # --- state shared with the tables and the transport -------------------------------------
+
+    @property
+    def server(self) -> str:
+        """Base URL of the server, without a trailing slash."""
+        return self._transport.server
+
+    @property
+    def doors(self) -> list[DoorSim]:
+        """The doors, door 1 first."""
+        return self._panel.doors
+
+    @property
+    def door_commands(self) -> list[tuple[str, int, int, int]]:
+        """Executed CONTROL DEVICE commands: (action hex, door, arg1, arg2)."""
+        return self._panel.door_commands
+
+    @property
+    def alarms_cleared(self) -> int:
+        """How often CONTROL DEVICE 02 cancelled alarms."""
+        return self._panel.alarms_cleared
+
+    @property
+    def door_second(self) -> float:
+        """Length of one second of a door's drive time; tests shrink it."""
+        return self._panel.second
+
+    @door_second.setter
+    def door_second(self, value: float) -> None:
+        self._panel.second = value
+
+    @property
+    def multi_bio(self) -> bool:
+        """Unified templates and comparison photos (MultiBioDataSupport) are on."""
+        return self._tables.multi_bio
+
+    @property
+    def mul_card(self) -> bool:
+        """More than one card per user (MulCardUserFunOn, the mulcarduser table) is on."""
+        return self._tables.mul_card
+
+    @mul_card.setter
+    def mul_card(self, value: bool) -> None:
+        self._tables.mul_card = value
+        self.options["MulCardUserFunOn"] = str(int(value))
+
+    @property
+    def date_fmt(self) -> bool:
+        """User validity times are OldEncodeTime seconds (DateFmtFunOn), else YYYYMMDD."""
+        return self._tables.date_fmt
+
+    @date_fmt.setter
+    def date_fmt(self, value: bool) -> None:
+        self._tables.date_fmt = value
+        self.options["DateFmtFunOn"] = str(int(value))
+
+    @property
+    def users(self) -> dict[str, dict[str, str]]:
+        """PIN -> the user record as the terminal stores it."""
+        return self._tables.users
+
+    @property
+    def authorize(self) -> dict[str, dict[str, str]]:
+        """PIN -> the user's door rights (userauthorize)."""
+        return self._tables.authorize
+
+    @property
+    def cards(self) -> dict[str, list[str]]:
+        """PIN -> the user's extra cards (mulcarduser)."""
+        return self._tables.cards
+
+    @property
+    def biodata(self) -> dict[tuple[str, int, int], dict[str, str]]:
+        """(PIN, type, number) -> a biometric template."""
+        return self._tables.biodata
+
+    @property
+    def biophotos(self) -> dict[str, bytes]:
+        """PIN -> the user's comparison photo."""
+        return self._tables.biophotos
+
+    @property
+    def userpics(self) -> dict[str, bytes]:
+        """PIN -> the user's display photo."""
+        return self._tables.userpics
+
+    @property
+    def requests(self) -> Counter[str]:
+        """Number of requests sent, per URL path."""
+        return self._transport.requests
+
+    @property
+    def rejected(self) -> bool:
+        """True while the last answer refused the terminal (HTTP 401/403/406)."""
+        return self._transport.rejected
+
+    @rejected.setter
+    def rejected(self, value: bool) -> None:
+        self._transport.rejected = value
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds added to the host's time.time() to get the terminal's time."""
+        return self._clock.offset
+
+    @clock_offset.setter
+    def clock_offset(self, value: float) -> None:
+        self._clock.offset = value
+
+    @property
+    def token(self) -> str | None:
+        """The token cookie value for this session, if the terminal has one."""
+        if self.registry_code is None or self.session_id is None:
+            return None
+        return md5_hex((self.registry_code + self.serial + self.session_id).encode()).lower()
+
+    @property
+    def pending_records(self) -> list[str]:
+        """Record lines not acknowledged yet, oldest first."""
+        return [record.line for record in self._pending]
+
+    @property
+    def uploaded_records(self) -> list[str]:
+        """Record lines the server acknowledged, in upload order."""
+        return [record.line for record in self._uploaded]
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect in the background, then keep polling (and make random events if enabled)."""
+        if self._task is not None and not self._task.done():
+            return
+        self._transport.session()
+        self._task = asyncio.create_task(self._run(), name=f"zk_push {self.serial}")
+
+    async def stop(self) -> None:
+        """Stop polling, cancel door timers and close the session if this terminal made it."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._panel.cancel_timers()
+        await self._transport.close()
+
+    async def _run(self) -> None:
+        next_poll = monotonic()
+        next_event = self._next_event_time()
+        while True:
+            if monotonic() >= next_poll:
+                next_poll = monotonic() + self.poll_interval
+                await self._safely("cycle", self.cycle())
+            if monotonic() >= next_event:
+                await self._safely("random event", self._random_event())
+                next_event = self._next_event_time()
+            await asyncio.sleep(max(min(next_poll, next_event) - monotonic(), 0))
+
+    def _next_event_time(self) -> float:
+        if not self.event_interval:
+            return math.inf
+        return monotonic() + jitter(self._rng, self.event_interval)
+
+    async def _safely(self, what: str, work: Awaitable[Any]) -> None:
+        """Await work; a simulator bug must not end the terminal's polling loop."""
+        try:
+            await work
+        except Exception:
+            _LOGGER.exception("%s: %s failed", self.serial, what)
+
+    async def cycle(self) -> None:
+        """Connect if needed, poll once, then upload queued lines, records and door status."""
+        async with self._lock:
+            if not self.connected and not await self._connect():
+                return
+            try:
+                if not self.attendance and not self._options_sent:
+                    await self._send_options()
+                # Each step only while the session lasts (a restart or a refusal ends it).
+                for step in (
+                    self._poll,
+                    self._upload_lines,
+                    self._upload_pending,
+                    self._report_state,
+                ):
+                    if not self.connected:
+                        return
+                    await step()
+            except ExchangeError as err:
+                _LOGGER.info("%s: cycle stopped until the next one: %s", self.serial, err)
+
+    # --- requests ---------------------------------------------------------------------------
+
+    async def _get(
+        self, path: str, params: dict[str, str] | None = None, *, token: bool = True
+    ) -> Reply:
+        return self._note(await self._transport.get(path, params, token=token))
+
+    async def _post(
+        self,
+        path: str,
+        body: str | bytes,
+        params: dict[str, str] | None = None,
+        *,
+        token: bool = True,
+    ) -> Reply:
+        return self._note(await self._transport.post(path, body, params, token=token))
+
+    def _note(self, reply: Reply) -> Reply:
+        """End the session on a refusal: the terminal connects again at the next cycle."""
+        if reply.refused and self.connected:
+            _LOGGER.info("%s: refused with HTTP %s, will connect again", self.serial, reply.status)
+            self.connected = False
+        return reply
+
+    # --- connecting -------------------------------------------------------------------------
+
+    async def connect(self) -> bool:
+        """Do the handshake; True when the server accepted the terminal."""
+        async with self._lock:
+            return await self._connect()
+
+    async def _connect(self) -> bool:
+        self.connected = False
+        try:
+            if self.attendance:
+                accepted = await self._attendance_handshake()
+            else:
+                accepted = await self._security_handshake()
+        except ExchangeError:
+            return False
+        self.connected = accepted
+        if not accepted:
+            return False
+        self._info_sent = False
+        self._options_sent = False
+        if not self.attendance:
+            with contextlib.suppress(ExchangeError):
+                await self._send_options()
+        return True
+
+    async def _security_handshake(self) -> bool:
+        """options=all, then registry if the server does not know us yet, then push."""
+        self._transport.token = None
+        reply = await self._get(
+            PATH_CDATA,
+            {"options": "all", "pushver": PUSH_VERSION, "DeviceType": "acc"},
+            token=False,
+        )
+        if reply.status != 200:
+            return False
+        params = parse_pairs(reply.text)
+        lines = reply.text.strip().splitlines()
+        if params.get("registry", "").lower() == "ok":
+            self.registry_code = params.get("RegistryCode") or self.registry_code
+            self.session_id = params.get("SessionID") or None
+        elif lines and lines[0].strip() == "OK":
+            self.session_id = None
+            if not await self._register():
+                return False
+        else:
+            _LOGGER.info("%s: options=all answered neither OK nor registry=ok", self.serial)
+            return False
+        return await self._push()
+
+    async def _register(self) -> bool:
+        body = ",".join(f"{key}={value}" for key, value in self._current_options().items())
+        reply = await self._post(PATH_REGISTRY, body, token=False)
+        code = parse_pairs(reply.text).get("RegistryCode", "") if reply.status == 200 else ""
+        if not code:
+            return False
+        self.registry_code = code
+        return True
+
+    async def _push(self) -> bool:
+        """Fetch the server's parameters and a new SessionID; the token follows from it."""
+        # The push itself carries a token only when options=all handed out a session.
+        self._transport.token = self.token
+        reply = await self._post(PATH_PUSH, "")
+        params = parse_pairs(reply.text) if reply.status == 200 else {}
+        if not params:
+            return False
+        self.server_options.update(params)
+        self.session_id = params.get("SessionID") or self.session_id
+        self._transport.token = self.token
+        return True
+
+    async def _attendance_handshake(self) -> bool:
+        """options=all only: remember the stamps and the time zone the server keeps for us."""
+        reply = await self._get(
+            PATH_CDATA,
+            {"options": "all", "language": "69", "pushver": ATTENDANCE_PUSH_VERSION},
+            token=False,
+        )
+        if reply.status != 200:
+            return False
+        params = parse_pairs(reply.text)
+        if not reply.text.lstrip().startswith("GET OPTION FROM") and "ATTLOGStamp" not in params:
+            _LOGGER.info("%s: options=all answer is no attendance option list", self.serial)
+            return False
+        self.server_options.update(params)
+        for key in ("ATTLOGStamp", "OPERLOGStamp", "ATTPHOTOStamp"):
+            if key in params:
+                self.stamps[key] = params[key]
+        if (hours := decode_timezone(params.get("TimeZone"))) is not None:
+            self.timezone_hours = hours
+        self._resume_after(parse_int(params.get("ATTLOGStamp")))
+        return True
+
+    def _resume_after(self, stamp: int | None) -> None:
+        """Upload again the records after the stamp the server says it has (it lost some)."""
+        if stamp is None:
+            return
+        lost = [record for record in self._uploaded if record.index > stamp]
+        if lost:
+            self._uploaded = [record for record in self._uploaded if record.index <= stamp]
+            self._pending = sorted(lost + self._pending, key=lambda record: record.index)
+
+    def _current_options(self) -> dict[str, str]:
+        """Return the parameters with the live values (firmware, time zone) filled in."""
+        self.options.update(
+            {
+                "FirmVer": self.firmware_version,
+                "LockCount": str(len(self.doors)),
+                "TimeZone": encode_timezone(self.timezone_hours),
+            }
+        )
+        return self.options
+
+    def _reported_options(self) -> dict[str, str]:
+        """Parameters plus the counts the terminal reports in table=options."""
+        templates = list(self.biodata)
+        return self._current_options() | {
+            "UserCount": str(len(self.users)),
+            "TransactionCount": str(len(self._pending) + len(self._uploaded)),
+            "FPCount": str(sum(1 for key in templates if key[1] == BIO_FINGERPRINT)),
+            "FaceCount": str(sum(1 for key in templates if key[1] == BIO_FACE)),
+            "BioPhotoCount": str(len(self.biophotos)),
+        }
+
+    async def _send_options(self) -> None:
+        body = ",".join(f"{key}={value}" for key, value in self._reported_options().items())
+        reply = await self._post(PATH_CDATA, body, {"table": "options"})
+        self._options_sent = reply.ok
+
+    # --- commands ---------------------------------------------------------------------------
+
+    async def poll(self) -> list[str]:
+        """Ask for commands once, run them all and report every result in one devicecmd."""
+        async with self._lock:
+            try:
+                return await self._poll()
+            except ExchangeError as err:
+                _LOGGER.info("%s: poll stopped: %s", self.serial, err)
+                return []
+
+    async def _poll(self) -> list[str]:
+        params: dict[str, str] = {}
+        if self.attendance and not self._info_sent:
+            params["INFO"] = self._info()
+        reply = await self._get(PATH_GETREQUEST, params)
+        if reply.status != 200:
+            return []
+        self._info_sent = True
+        executed: list[str] = []
+        for command in parse_commands(reply.text):
+            self.commands.append(command.raw)
+            code, verb = await self._run_command(command)
+            self.results.append({"ID": command.cmd_id, "Return": str(code), "CMD": verb})
+            self._unsent_results.append(f"ID={command.cmd_id}&Return={code}&CMD={verb}")
+            executed.append(command.raw)
+        try:
+            await self._report_results()
+        finally:
+            if self._restart_pending:
+                self._restart()
+        return executed
+
+    async def _report_results(self) -> None:
+        """Send every result not yet acknowledged, several lines in one POST."""
+        if not self._unsent_results:
+            return
+        sent = list(self._unsent_results)
+        reply = await self._post(PATH_DEVICECMD, "\n".join(sent))
+        if reply.ok:
+            del self._unsent_results[: len(sent)]
+
+    async def _run_command(self, command: ServerCommand) -> tuple[int, str]:
+        verb, rest = split_verb(command.text)
+        handler = self._handlers().get(verb)
+        if handler is None:
+            _LOGGER.info("%s: unknown command %r", self.serial, command.text[:80])
+            return ERR_UNKNOWN_COMMAND, verb
+        try:
+            return await handler(command, rest), verb
+        except ExchangeError as err:
+            _LOGGER.info("%s: command %s could not upload: %s", self.serial, command.cmd_id, err)
+            return ERR_UPLOAD, verb
+        except Exception:
+            _LOGGER.exception("%s: command %s failed", self.serial, command.cmd_id)
+            return ERR_EXECUTION, verb
+
+    def _handlers(self) -> dict[str, Handler]:
+        if self.attendance:
+            return {
+                "DATA UPDATE": self._data_update,
+                "DATA DELETE": self._data_delete,
+                "DATA QUERY": self._attendance_query,
+                "ENROLL_FP": self._enroll_fingerprint,
+                "REBOOT": self._reboot,
+            }
+        return {
+            "DATA UPDATE": self._data_update,
+            "DATA DELETE": self._data_delete,
+            "DATA QUERY": self._data_query,
+            "DATA COUNT": self._data_count,
+            "CONTROL DEVICE": self._control_device,
+            "SET OPTIONS": self._set_options,
+            "GET OPTIONS": self._get_options,
+            "ENROLL_BIO": self._enroll_bio,
+            "UPGRADE": self._upgrade,
+            "ACCOUNT": self._account,
+        }
+
+    async def _data_update(self, command: ServerCommand, rest: str) -> int:
+        table, first = split_table(rest)
+        records = [split_fields(first)] + [split_fields(line) for line in command.extra]
+        code = await self._tables.update(table, records, self._transport.fetch)
+        if code == OK and table.lower() == "biophoto":
+            # PostBackTmpFlag=1: the terminal returns the template it made from the photo.
+            for record in records:
+                fields = lowered(record)
+                if fields.get("postbacktmpflag") == "1":
+                    self._capture_template(fields.get("pin", "").strip(), BIO_FACE, 0)
+            await self._upload_lines()
+        return code
+
+    async def _data_delete(self, command: ServerCommand, rest: str) -> int:
+        table, condition = split_table(rest)
+        if table.lower() == "transaction" and not self.attendance:
+            if condition.strip() != "*":
+                return ERR_PARAMETER
+            self._pending.clear()
+            self._uploaded.clear()
+            return OK
+        return self._tables.delete(table, condition)
+
+    async def _data_query(self, command: ServerCommand, rest: str) -> int:
+        """Run DATA QUERY tablename=..,filter=..: one querydata package, Return=count."""
+        params = split_params(rest)
+        table = params.get("tablename", "")
+        condition = params.get("filter", "*")
+        lines = self._tables.query_lines(table, "" if condition == "*" else condition)
+        if lines is None:
+            return ERR_TABLE
+        reply = await self._post(
+            PATH_QUERYDATA,
+            "\n".join(lines),
+            {
+                "type": "tabledata",
+                "cmdid": command.cmd_id,
+                "tablename": table,
+                "count": str(len(lines)),
+                "packcnt": "1",
+                "packidx": "1",
+            },
+        )
+        return len(lines) if reply.status == 200 else ERR_UPLOAD
+
+    async def _data_count(self, command: ServerCommand, rest: str) -> int:
+        table, condition = split_table(rest)
+        if table.lower() == "transaction":
+            count: int | None = len(self._pending) + len(self._uploaded)
+        else:
+            count = self._tables.count(table, "" if condition.strip() == "*" else condition)
+        if count is None:
+            return ERR_TABLE
+        reply = await self._post(
+            PATH_QUERYDATA,
+            f"{table}={count}",
+            {
+                "type": "count",
+                "cmdid": command.cmd_id,
+                "tablename": table,
+                "count": "1",
+                "packcnt": "1",
+                "packidx": "1",
+            },
+        )
+        return OK if reply.status == 200 else ERR_UPLOAD
+
+    async def _set_options(self, command: ServerCommand, rest: str) -> int:
+        result = OK
+        for key, value in split_params(rest).items():
+            if key == "DateTime":
+                local = decode_time(int(value) if value.isascii() and value.isdigit() else -1)
+                if local is None:
+                    result = ERR_PARAMETER
+                    continue
+                self._clock.set(unix_time(local, self.timezone_hours))
+            elif key == "TimeZone" and (hours := decode_timezone(value)) is not None:
+                self.timezone_hours = hours
+            else:
+                self.options[key] = value
+        # Functions the server switches (MulCardUserFunOn after AccSupportFunList bit 7).
+        self.mul_card = self.options.get("MulCardUserFunOn") == "1"
+        self.date_fmt = self.options.get("DateFmtFunOn") == "1"
+        return result
+
+    async def _get_options(self, command: ServerCommand, rest: str) -> int:
+        values = self._reported_options() | {
+            "~SerialNumber": self.serial,
+            "DateTime": str(encode_time(self._local_now())),
+        }
+        wanted = [key.strip() for key in rest.split(",") if key.strip()]
+        answer = [(key, values[key]) for key in wanted if key in values]
+        reply = await self._post(
+            PATH_QUERYDATA,
+            join_pairs(answer, ","),
+            {
+                "type": "options",
+                "cmdid": command.cmd_id,
+                "tablename": "options",
+                "count": "1",
+                "packcnt": "1",
+                "packidx": "1",
+            },
+        )
+        return OK if reply.status == 200 else ERR_UPLOAD
+
+    async def _enroll_bio(self, command: ServerCommand, rest: str) -> int:
+        """Run ENROLL_BIO type, no, pin: capture a template, upload it, then report."""
+        fields = lowered(split_fields(rest))
+        pin = fields.get("pin", "").strip()
+        bio_type, number = parse_int(fields.get("type")), parse_int(fields.get("no", "0"))
+        if bio_type is None or number is None or not pin:
+            return ERR_PARAMETER
+        if pin not in self.users:
+            # Appendix 1 has no "no such user" code for enrollment; -27 (failed to find the
+            # user of a template) is the firmware's nearest.
+            return ERR_NO_USER
+        if bio_type not in enrollable_types(multi_bio=self.multi_bio):
+            return ERR_UNSUPPORTED
+        if fields.get("overwrite") == "0" and (pin, bio_type, number) in self.biodata:
+            return ERR_EXECUTION
+        await asyncio.sleep(self.enroll_delay)
+        self._capture_template(pin, bio_type, number)
+        await self._upload_lines()
+        return OK
+
+    async def _enroll_fingerprint(self, command: ServerCommand, rest: str) -> int:
+        """Run attendance ENROLL_FP PIN, FID: capture, upload FP in OPERLOG, then report."""
+        fields = lowered(split_fields(rest))
+        pin = fields.get("pin", "").strip()
+        finger = parse_int(fields.get("fid", "0"))
+        if finger is None or not pin:
+            return ERR_PARAMETER
+        if pin not in self.users:
+            return ERR_NO_USER  # see _enroll_bio
+        if fields.get("overwrite") == "0" and (pin, BIO_FINGERPRINT, finger) in self.biodata:
+            return ERR_EXECUTION
+        await asyncio.sleep(self.enroll_delay)
+        self._capture_template(pin, BIO_FINGERPRINT, finger)
+        await self._upload_lines()
+        return OK
+
+    def _capture_template(self, pin: str, bio_type: int, number: int) -> None:
+        """Store a freshly captured template and queue its upload."""
+        size = 1024 if bio_type == BIO_FACE else 512
+        record = self._tables.store_template(pin, bio_type, number, b64(self._rng.randbytes(size)))
+        if self.attendance:
+            template = record["Tmp"]
+            now = format_time(self._local_now())
+            self._pending_lines.append(("OPERLOG", f"OPLOG 6\t0\t{now}\t{pin}\t{number}\t0\t0"))
+            fp = join_pairs((("PIN", pin), ("FID", number), ("Size", len(template)), ("Valid", 1)))
+            self._pending_lines.append(("OPERLOG", f"FP {fp}\tTMP={template}"))
+        elif self.multi_bio:
+            self._pending_lines.append(("biodata", self._tables.biodata_line(record)))
+        else:
+            line = self._tables.templatev10_line(self._tables.uid(pin), record)
+            self._pending_lines.append(("templatev10", line))
+
+    async def _upgrade(self, command: ServerCommand, rest: str) -> int:
+        """UPGRADE type=1,checksum=..,size=..,url=..: download via /iclock/file, check, restart."""
+        params = {key.lower(): value for key, value in split_params(rest).items()}
+        if params.get("type") != "1":
+            return ERR_UNSUPPORTED
+        url = params.get("url", "")
+        if not url:
+            return ERR_URL
+        data: bytes | None = None
+        with contextlib.suppress(ExchangeError):
+            reply = await self._get(PATH_FILE, {"url": url})
+            data = reply.raw if reply.status == 200 else None
+        md5_ok = data is not None and md5_hex(data) == params.get("checksum", "").upper()
+        self.firmware_installs.append({"url": url, "size": len(data or b""), "md5_ok": md5_ok})
+        if data is None:
+            return ERR_UPGRADE
+        if not md5_ok:
+            return ERR_CHECKSUM
+        size = parse_int(params.get("size"))
+        if size is not None and size != len(data):
+            return ERR_LENGTH
+        self.firmware_version = next_version(self.firmware_version)
+        _LOGGER.info("%s: firmware %s installed, restarting", self.serial, self.firmware_version)
+        self._restart_pending = True
+        return OK
+
+    async def _account(self, command: ServerCommand, rest: str) -> int:
+        """ACCOUNT transaction MaxIndex=N: overview, then transaction.tgz; Return=count."""
+        table, condition = split_table(rest)
+        if table.lower() != "transaction":
+            return ERR_TABLE
+        fields = lowered(split_fields(condition))
+        records = sorted(self._pending + self._uploaded, key=lambda record: record.index)
+        if "maxindex" in fields:
+            after = parse_int(fields["maxindex"])
+            if after is None:
+                return ERR_PARAMETER
+            records = [record for record in records if record.index > after]
+        elif "startindex" in fields or "endindex" in fields:
+            first = parse_int(fields.get("startindex", "0"))
+            last = parse_int(fields.get("endindex", str(self._next_index)))
+            if first is None or last is None:
+                return ERR_PARAMETER
+            records = [record for record in records if first <= record.index <= last]
+        elif "starttime" in fields or "endtime" in fields:
+            start, end = fields.get("starttime", ""), fields.get("endtime", "")
+            records = [
+                record
+                for record in records
+                if (not start or record.time >= start) and (not end or record.time <= end)
+            ]
+        lines = [transaction_line(record) for record in records]
+        overview = f"SumCount={len(lines)}\nFileName=transaction.tgz\nContentType=tgz\nFileCount=1"
+        reply = await self._post(
+            PATH_CDATA, overview, {"cmdid": command.cmd_id, "desc": "overview"}
+        )
+        if not reply.ok:
+            return ERR_UPLOAD
+        reply = await self._post(
+            PATH_FILE,
+            transaction_tgz(lines, self._clock.now()),
+            {
+                "cmdid": command.cmd_id,
+                "fileseq": "1",
+                "contenttype": "tgz",
+                "table": "transaction",
+                "count": str(len(lines)),
+            },
+        )
+        return len(lines) if reply.ok else ERR_UPLOAD
+
+    async def _reboot(self, command: ServerCommand, rest: str) -> int:
+        self._restart_pending = True
+        return OK
+
+    async def _attendance_query(self, command: ServerCommand, rest: str) -> int:
+        """Run DATA QUERY USERINFO [PIN=..]: USER lines in table=OPERLOG, Return=count."""
+        table, condition = split_table(rest)
+        lines = self._tables.query_lines(table, condition)
+        if lines is None:
+            return ERR_TABLE
+        self._operlog_stamp += 1
+        reply = await self._post(
+            PATH_CDATA, "\n".join(lines), {"table": "OPERLOG", "Stamp": str(self._operlog_stamp)}
+        )
+        return len(lines) if ok_count(reply.text) is not None else ERR_UPLOAD
+
+    def _restart(self) -> None:
+        """Reboot: the session, the relays and the modes are gone; tables and records stay."""
+        self._restart_pending = False
+        self.restarts += 1
+        self.connected = False
+        self.session_id = None
+        self._transport.token = None
+        self._acked_state = None
+        self._panel.power_cycle()
+
+    # --- doors ------------------------------------------------------------------------------
+
+    async def _control_device(self, command: ServerCommand, rest: str) -> int:
+        return self._panel.control(rest)
+
+    def _request_restart(self) -> None:
+        self._restart_pending = True
+
+    def _door_event(self, door: DoorSim, event: int) -> None:
+        """Queue an event the terminal writes itself: pin 0, verify 200, neither in nor out."""
+        if not self.attendance:
+            self.queue_event(event, "0", door=door.number, verify=VERIFY_OTHER, inout=INOUT_NONE)
+
+    def _state_line(self) -> str:
+        sensor, relay, alarm = self._panel.status()
+        return join_pairs(
+            (
+                ("time", format_time(self._local_now())),
+                ("sensor", sensor),
+                ("relay", relay),
+                ("alarm", alarm),
+            )
+        )
+
+    def _state_changed(self) -> bool:
+        return ",".join(self._panel.status()) != self._acked_state
+
+    async def _report_state(self) -> None:
+        """Send the door status when it differs from the last one the server acknowledged."""
+        if not self.attendance and self._state_changed():
+            await self._send_state()
+
+    async def send_state(self) -> bool:
+        """POST the door status (table=rtstate); True when the server acknowledged it."""
+        async with self._lock:
+            try:
+                return await self._send_state()
+            except ExchangeError:
+                return False
+
+    async def _send_state(self) -> bool:
+        signature = ",".join(self._panel.status())
+        reply = await self._post(PATH_CDATA, self._state_line(), {"table": "rtstate"})
+        if reply.ok:
+            self._acked_state = signature
+        return reply.ok
+
+    # --- records ----------------------------------------------------------------------------
+
+    def _local_now(self) -> datetime:
+        return local_time(self._clock.now(), self.timezone_hours)
+
+    def queue_event(
+        self,
+        event: int = EVENT_ACCESS,
+        pin: str = "1",
+        *,
+        door: int = 1,
+        verify: str | int = VERIFY_FACE,
+        cardno: str = "0",
+        inout: int = 0,
+        mask: int | None = None,
+        temperature: float | None = None,
+        time: str | None = None,
+    ) -> str:
+        """Queue a record with the next index (not uploaded yet) and return its line.
+
+        Security PUSH writes an rtlog line; attendance an ATTLOG line (status=inout, verify).
+        """
+        index = self._next_index
+        self._next_index += 1
+        if time is None:
+            local: datetime | None = self._local_now()
+            shown = format_time(self._local_now())
+        else:
+            local, shown = parse_time(time), time
+        if self.attendance:
+            line = attlog_line(pin=pin, time=shown, status=inout, verify=str(verify))
+        else:
+            line = rtlog_line(
+                time=shown,
+                pin=pin,
+                cardno=cardno,
+                door=door,
+                event=event,
+                inout=inout,
+                verify=str(verify),
+                index=index,
+                mask=mask,
+                temperature=temperature,
+            )
+        self._pending.append(
+            Record(
+                index=index,
+                local=local,
+                time=shown,
+                pin=pin,
+                cardno=cardno,
+                door=door,
+                event=event,
+                inout=inout,
+                verify=str(verify),
+                line=line,
+            )
+        )
+        return line
+
+    async def upload_pending(self) -> int:
+        """Upload queued records oldest first; return how many the server acknowledged.
+
+        Security PUSH: one rtlog POST per 10 lines, acknowledged by exactly `OK`.
+        Attendance: all ATTLOG lines in one POST with a Stamp, acknowledged by `OK: N`.
+        What is not acknowledged stays queued for the next try.
+        """
+        async with self._lock:
+            try:
+                return await self._upload_pending()
+            except ExchangeError as err:
+                _LOGGER.info("%s: upload stopped: %s", self.serial, err)
+                return 0
+
+    async def _upload_pending(self) -> int:
+        if self.attendance:
+            if not self._pending:
+                return 0
+            batch = list(self._pending)
+            reply = await self._post(
+                PATH_CDATA,
+                "\n".join(record.line for record in batch),
+                {"table": "ATTLOG", "Stamp": str(batch[-1].index)},
+            )
+            if reply.status != 200 or ok_count(reply.text) is None:
+                return 0
+            self._acknowledge(batch)
+            self.stamps["ATTLOGStamp"] = str(batch[-1].index)
+            return len(batch)
+        acknowledged = 0
+        while self._pending:
+            batch = self._pending[:RTLOG_BATCH]
+            reply = await self._post(
+                PATH_CDATA, "\n".join(record.line for record in batch), {"table": "rtlog"}
+            )
+            if not reply.ok:
+                break
+            self._acknowledge(batch)
+            acknowledged += len(batch)
+        return acknowledged
+
+    def _acknowledge(self, batch: list[Record]) -> None:
+        done = {id(record) for record in batch}
+        self._pending = [record for record in self._pending if id(record) not in done]
+        self._uploaded.extend(batch)
+
+    async def _upload_lines(self) -> None:
+        """Upload table lines in queue order, one POST per run of the same table."""
+        while self._pending_lines:
+            table = self._pending_lines[0][0]
+            run = 0
+            while run < len(self._pending_lines) and self._pending_lines[run][0] == table:
+                run += 1
+            lines = [line for _, line in self._pending_lines[:run]]
+            if table == "OPERLOG":
+                self._operlog_stamp += 1
+                reply = await self._post(
+                    PATH_CDATA,
+                    "\n".join(lines),
+                    {"table": "OPERLOG", "Stamp": str(self._operlog_stamp)},
+                )
+                accepted = reply.status == 200 and ok_count(reply.text) is not None
+            else:
+                reply = await self._post(
+                    PATH_CDATA,
+                    "\n".join(lines),
+                    {"table": "tabledata", "tablename": table, "count": str(len(lines))},
+                )
+                answered = parse_int(parse_pairs(reply.text).get(table))
+                accepted = reply.status == 200 and answered is not None
+            if not accepted:
+                return
+            del self._pending_lines[:run]
+
+    # --- users ------------------------------------------------------------------------------
+
+    def add_local_user(self, pin: str, name: str) -> None:
+        """Enroll a user at the terminal: store it and upload it at the next cycle."""
+        self._tables.put_user({"Pin": pin, "Name": name})
+        if self.attendance:
+            self._pending_lines.append(("OPERLOG", self._tables.userinfo_line(pin)))
+            return
+        self.authorize[pin] = self._all_doors_right(pin)
+        self._pending_lines.append(("user", self._tables.user_line(pin)))
+
+    def _all_doors_right(self, pin: str) -> dict[str, str]:
+        mask = (1 << len(self.doors)) - 1
+        return {"Pin": pin, "AuthorizeTimezoneId": "1", "AuthorizeDoorId": str(mask)}
+
+    def add_demo_users(self, count: int) -> None:
+        """Pre-load users 1..count with names, cards, door rights, templates and photos."""
+        for number in range(1, count + 1):
+            pin, name = str(number), demo_name(number)
+            self._tables.put_user(
+                {
+                    "Pin": pin,
+                    "Name": name,
+                    "CardNo": random_digits(self._rng, 10),
+                    "Privilege": "14" if number == 1 else "0",
+                }
+            )
+            if self.attendance:
+                self._tables.store_template(pin, BIO_FINGERPRINT, 6, b64(self._rng.randbytes(512)))
+                continue
+            self.authorize[pin] = self._all_doors_right(pin)
+            if self.multi_bio:
+                self._tables.store_template(pin, BIO_FACE, 0, b64(self._rng.randbytes(1024)))
+                self.biophotos[pin] = jpeg_photo(name)
+            else:
+                self._tables.store_template(pin, BIO_FINGERPRINT, 6, b64(self._rng.randbytes(512)))
+
+    def _info(self) -> str:
+        """INFO of an attendance getrequest: firmware, users, fingerprints, records, IP, ..."""
+        fingerprints = sum(1 for key in self.biodata if key[1] == BIO_FINGERPRINT)
+        faces = sum(1 for key in self.biodata if key[1] == BIO_FACE)
+        records = len(self._pending) + len(self._uploaded)
+        return ",".join(
+            str(value)
+            for value in (
+                self.firmware_version,
+                len(self.users),
+                fingerprints,
+                records,
+                self.options["IPAddress"],
+                10,
+                7,
+                faces,
+                faces,
+            )
+        )
+
+    # --- remote identification --------------------------------------------------------------
+
+    async def remote_identify(self, pin: str, door: int = 1, verify: int = VERIFY_FACE) -> str:
+        """Ask the server whether to let this person in (AuthType=device); return its answer.
+
+        SUCCESS runs the CONTROL DEVICE line that comes with it and records event 222;
+        FAILED records 44; anything else (timeout, garbage, no answer) records 45.
+        """
+        user = self.users.get(pin, {})
+        cardno = user.get("CardNo") or "0"
+        line = join_pairs(
+            (
+                ("time", format_time(self._local_now())),
+                ("pin", pin),
+                ("cardno", cardno),
+                ("addrtype", 2),
+                ("eventaddr", door),
+                ("event", EVENT_REMOTE_ID),
+                ("inoutstatus", 0),
+                ("verifytype", verify),
+            )
+        )
+        async with self._lock:
+            try:
+                reply = await self._post(PATH_CDATA, line, {"AuthType": "device"})
+            except ExchangeError:
+                reply = Reply(status=0, raw=b"", text="")
+        lines = [text.strip() for text in reply.text.splitlines() if text.strip()]
+        verdict = lines[0] if reply.status == 200 and lines else ""
+        if verdict == "AUTH=SUCCESS":
+            self.queue_event(EVENT_REMOTE_ID_OK, pin, door=door, verify=verify, cardno=cardno)
+            for text in lines[1:]:
+                verb, rest = split_verb(text)
+                if verb == "CONTROL DEVICE":
+                    self._panel.control(rest, remote_event=False)
+        else:
+            event = EVENT_REMOTE_ID_FAILED if verdict == "AUTH=FAILED" else EVENT_REMOTE_ID_TIMEOUT
+            self.queue_event(event, pin, door=door, verify=verify, cardno=cardno)
+        return reply.text
+
+    # --- random events ----------------------------------------------------------------------
+
+    async def _random_event(self) -> None:
+        """Someone uses the terminal (or the door); report at once when connected."""
+        kind = self._rng.choices(
+            [name for name, _ in RANDOM_EVENTS], weights=[weight for _, weight in RANDOM_EVENTS]
+        )[0]
+        door = self._rng.choice(self.doors)
+        if self.attendance:
+            if self.users:
+                self.queue_event(
+                    pin=self._rng.choice(sorted(self.users)),
+                    verify=self._rng.choice(ATTENDANCE_VERIFY),
+                    inout=self._rng.choice((0, 1)),
+                )
+        elif kind in ("face", "fingerprint", "card") and self.users:
+            self._random_access(door, kind)
+        elif kind in ("face", "fingerprint", "card", "unregistered"):
+            verify = self._rng.choice((VERIFY_FACE, VERIFY_CARD))
+            cardno = random_digits(self._rng, 10) if verify == VERIFY_CARD else "0"
+            self.queue_event(
+                EVENT_UNREGISTERED, "0", door=door.number, verify=verify, cardno=cardno
+            )
+        elif kind == "exit":
+            self._door_event(door, EVENT_EXIT_BUTTON)
+            self._panel.pulse(door)
+        elif kind == "door" and not door.relay:
+            # Opened with the key and left ajar, or pushed shut again.
+            if door.sensor == SENSOR_OPEN:
+                self._panel.close_contact(door)
+            else:
+                self._panel.open_contact(door)
+        elif kind == "tamper":
+            door.alarms.add(ALARM_TAMPER)
+            self._door_event(door, EVENT_TAMPER)
+        if self.connected and not self.rejected:
+            async with self._lock:
+                with contextlib.suppress(ExchangeError):
+                    await self._upload_pending()
+                    await self._report_state()
+
+    def _random_access(self, door: DoorSim, kind: str) -> None:
+        pin = self._rng.choice(sorted(self.users))
+        verify = {"face": VERIFY_FACE, "fingerprint": VERIFY_FINGERPRINT}.get(kind, VERIFY_CARD)
+        cardno = (self.users[pin].get("CardNo") or "0") if verify == VERIFY_CARD else "0"
+        inout = int(self._rng.random() < 0.3)
+        if door.locked_out:
+            self.queue_event(
+                EVENT_DOOR_LOCKED, pin, door=door.number, verify=verify, cardno=cardno, inout=inout
+            )
+            return
+        self.queue_event(
+            EVENT_ACCESS, pin, door=door.number, verify=verify, cardno=cardno, inout=inout
+        )
+        self._panel.pulse(door)
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def _seconds(*, allow_zero: bool) -> Callable[[str], float]:
+    """Return an argparse type for a duration in seconds."""
+
+    def parse(text: str) -> float:
+        value = float(text)
+        if not (value >= 0 if allow_zero else value > 0):
+            raise argparse.ArgumentTypeError(f"must be a number {'>=' if allow_zero else '>'} 0")
+        return value
+
+    return parse
+
+
+def _door_count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 16:
+        raise argparse.ArgumentTypeError("must be 1 to 16")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the zk_push subcommand's options."""
+    parser.add_argument("--server", default="http://127.0.0.1:8123", help="server base URL")
+    parser.add_argument("--serial", default="DDG7012017010600049", help="device serial number")
+    parser.add_argument("--doors", type=_door_count, default=1, help="number of doors (default 1)")
+    parser.add_argument(
+        "--attendance",
+        action="store_true",
+        help="speak the older attendance PUSH (ATTLOG/OPERLOG) instead of Security PUSH",
+    )
+    parser.add_argument(
+        "--poll",
+        type=_seconds(allow_zero=False),
+        default=3.0,
+        help="seconds between getrequest polls (default 3)",
+    )
+    parser.add_argument(
+        "--event-interval",
+        type=_seconds(allow_zero=True),
+        default=20.0,
+        help="mean seconds between random events, 0 for none (default 20)",
+    )
+    parser.add_argument("--users", type=int, default=5, help="demo users to pre-load (default 5)")
+    add_common_arguments(parser)
+
+
+async def run_zk_push(args: argparse.Namespace) -> None:
+    """Run one ZKTeco PUSH terminal until SIGINT or SIGTERM."""
+    simulator = ZkPushSimulator(
+        args.server,
+        args.serial,
+        doors=args.doors,
+        attendance=args.attendance,
+        poll_interval=args.poll,
+        event_interval=args.event_interval or None,
+        seed=args.seed,
+    )
+    simulator.add_demo_users(args.users)
+    await run_until_signal(simulator)
+
+
+FAMILY = SimulatorFamily(
+    name="zk_push",
+    help="ZKTeco PUSH terminal (Security PUSH or attendance) polling /iclock/...",
+    add_arguments=add_arguments,
+    run=run_zk_push,
+)

@@ -1,0 +1,200 @@
+"""The ZKTeco PUSH terminal's doors: CONTROL DEVICE actions, lock drive timers and door events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from simulator.zk_push_codec import ERR_FORMAT, ERR_PARAMETER, ERR_UNSUPPORTED, OK, parse_int
+from simulator.zk_push_device import (
+    DEFAULT_DRIVE_SECONDS,
+    SENSOR_CLOSED,
+    SENSOR_OPEN,
+    DoorSim,
+    rtstate_fields,
+)
+
+# Door events (Appendix 2).
+EVENT_CANCEL_ALARM: Final = 7
+EVENT_REMOTE_OPEN: Final = 8
+EVENT_REMOTE_CLOSE: Final = 9
+EVENT_DOOR_OPENED: Final = 200
+EVENT_DOOR_CLOSED: Final = 201
+EVENT_NORMAL_OPEN_END: Final = 204
+EVENT_NORMAL_OPEN: Final = 205
+EVENT_REMOTE_LOCK: Final = 233
+EVENT_REMOTE_UNLOCK: Final = 234
+
+# CONTROL DEVICE AABBCCDD (section 12.4): AA the action, BB the door (00 all).
+ACTION_OUTPUT: Final = 0x01
+ACTION_CANCEL_ALARM: Final = 0x02
+ACTION_RESTART: Final = 0x03
+ACTION_NORMAL_OPEN: Final = 0x04
+ACTION_LOCK_OUT: Final = 0x06
+OUTPUT_LOCK: Final = 0x01
+OUTPUT_AUX: Final = 0x02
+BACK_TO_NORMAL: Final = 0x00
+HOLD_OPEN: Final = 0xFF
+_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
+
+EventWriter = Callable[[DoorSim, int], None]
+
+
+class DoorPanel:
+    """The doors with their lock relays; every change writes the event the firmware writes."""
+
+    def __init__(
+        self,
+        count: int,
+        *,
+        options: Mapping[str, str],
+        write_event: EventWriter,
+        restart: Callable[[], None],
+    ) -> None:
+        """Set up count doors, all closed with a contact sensor, relays off."""
+        self.doors = [DoorSim(number=number) for number in range(1, count + 1)]
+        self.door_commands: list[tuple[str, int, int, int]] = []
+        self.alarms_cleared = 0
+        # Length of one "second" of a drive time; tests shrink it.
+        self.second = 1.0
+        self._options = options
+        self._write_event = write_event
+        self._restart = restart
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+
+    def status(self) -> tuple[str, str, str]:
+        """Return the hex `sensor`, `relay` and `alarm` values of the rtstate line."""
+        return rtstate_fields(self.doors)
+
+    def control(self, text: str, *, remote_event: bool = True) -> int:
+        """Run `CONTROL DEVICE AABBCCDD[EE]`; return the Appendix 1 code.
+
+        remote_event=False opens without event 8: remote identification writes its own event.
+        """
+        code = text.strip().split(" ")[0].strip()
+        if len(code) < 8 or len(code) % 2 or not set(code) <= _HEX_DIGITS:
+            return ERR_FORMAT
+        action, door_id, arg1, arg2 = (int(code[i : i + 2], 16) for i in range(0, 8, 2))
+        if action == ACTION_RESTART:
+            if door_id != 0:
+                return ERR_UNSUPPORTED  # no slave devices behind this terminal
+            self._restart()
+        elif action not in (
+            ACTION_OUTPUT,
+            ACTION_CANCEL_ALARM,
+            ACTION_NORMAL_OPEN,
+            ACTION_LOCK_OUT,
+        ):
+            return ERR_UNSUPPORTED
+        elif door_id > len(self.doors) or (
+            action == ACTION_OUTPUT and arg1 not in (OUTPUT_LOCK, OUTPUT_AUX)
+        ):
+            return ERR_PARAMETER
+        else:
+            for door in self.doors if door_id == 0 else [self.doors[door_id - 1]]:
+                self._act(door, action, arg1, arg2, remote_event=remote_event)
+            if action == ACTION_CANCEL_ALARM:
+                self.alarms_cleared += 1
+        self.door_commands.append((code[:2].upper(), door_id, arg1, arg2))
+        return OK
+
+    def _act(self, door: DoorSim, action: int, arg1: int, arg2: int, *, remote_event: bool) -> None:
+        if action == ACTION_OUTPUT:
+            # An auxiliary output (arg1 2) has nothing to show here.
+            if arg1 == OUTPUT_LOCK:
+                self._drive_lock(door, arg2, remote_event=remote_event)
+        elif action == ACTION_CANCEL_ALARM:
+            door.alarms.clear()
+            self._write_event(door, EVENT_CANCEL_ALARM)
+        elif action == ACTION_NORMAL_OPEN:
+            self._set_normal_open(door, enabled=arg1 == 1)
+        else:
+            self._set_locked_out(door, locked=arg1 == 1)
+
+    def _drive_lock(self, door: DoorSim, seconds: int, *, remote_event: bool) -> None:
+        """Obey 01 <door> 01 <DD>: 00 back to normal, FF hold open, else open DD seconds."""
+        if seconds == BACK_TO_NORMAL:
+            self._cancel_timer(door)
+            door.normal_open = False
+            door.relay = False
+            self._write_event(door, EVENT_REMOTE_CLOSE)
+            self.close_contact(door)
+            return
+        if remote_event:
+            self._write_event(door, EVENT_REMOTE_OPEN)
+        if seconds == HOLD_OPEN:
+            self.energise(door, None)
+            door.normal_open = True
+        else:
+            self.energise(door, seconds)
+
+    def energise(self, door: DoorSim, seconds: float | None) -> None:
+        """Energise the relay for seconds (None: until told otherwise); the door swings open."""
+        self._cancel_timer(door)
+        door.relay = True
+        self.open_contact(door)
+        if seconds is not None:
+            loop = asyncio.get_running_loop()
+            self._timers[door.number] = loop.call_later(seconds * self.second, self._release, door)
+
+    def pulse(self, door: DoorSim) -> None:
+        """Open for the lock's drive time, as after a granted access or the exit button."""
+        value = parse_int(self._options.get(f"Door{door.number}Drivertime"))
+        self.energise(door, value if value and value > 0 else DEFAULT_DRIVE_SECONDS)
+
+    def _release(self, door: DoorSim) -> None:
+        """End the drive time: the relay drops and the door closes (unless held open)."""
+        self._timers.pop(door.number, None)
+        if door.normal_open:
+            return
+        door.relay = False
+        self.close_contact(door)
+
+    def open_contact(self, door: DoorSim) -> None:
+        """Swing the door open (a door without a contact reports nothing)."""
+        if door.sensor == SENSOR_CLOSED:
+            door.sensor = SENSOR_OPEN
+            self._write_event(door, EVENT_DOOR_OPENED)
+
+    def close_contact(self, door: DoorSim) -> None:
+        """Let the door fall shut."""
+        if door.sensor == SENSOR_OPEN:
+            door.sensor = SENSOR_CLOSED
+            self._write_event(door, EVENT_DOOR_CLOSED)
+
+    def _set_normal_open(self, door: DoorSim, *, enabled: bool) -> None:
+        self._cancel_timer(door)
+        door.normal_open = enabled
+        door.relay = enabled
+        self._write_event(door, EVENT_NORMAL_OPEN if enabled else EVENT_NORMAL_OPEN_END)
+        if not enabled:
+            self.close_contact(door)
+
+    def _set_locked_out(self, door: DoorSim, *, locked: bool) -> None:
+        door.locked_out = locked
+        self._write_event(door, EVENT_REMOTE_LOCK if locked else EVENT_REMOTE_UNLOCK)
+        if locked:
+            # A locked-out door drops its relay and leaves any hold-open mode.
+            self._cancel_timer(door)
+            door.normal_open = False
+            door.relay = False
+            self.close_contact(door)
+
+    def power_cycle(self) -> None:
+        """Restart: relays drop (their doors fall shut) and hold-open modes are forgotten."""
+        for door in self.doors:
+            self._cancel_timer(door)
+            if door.relay:
+                door.relay = False
+                self.close_contact(door)
+            door.normal_open = False
+
+    def cancel_timers(self) -> None:
+        """Stop every running drive timer (the simulator is stopping)."""
+        for door in self.doors:
+            self._cancel_timer(door)
+
+    def _cancel_timer(self, door: DoorSim) -> None:
+        if (timer := self._timers.pop(door.number, None)) is not None:
+            timer.cancel()
