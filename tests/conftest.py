@@ -15,8 +15,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import custom_components.access_terminal  # noqa: F401
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 from simulator.httpv2 import HttpV2Simulator
+from simulator.zk_push import ZkPushSimulator
 
 from .helpers import SERIAL, HttpV2Device, TestClient
+from .zk_helpers import ZK_SERIAL
 
 pytest_plugins = ["pytest_homeassistant_custom_component"]
 
@@ -69,6 +71,8 @@ async def client(
     The integration is set up first: its views must be registered before the server starts.
     """
     assert await async_setup_component(hass, DOMAIN, {})
+    # The image platform registers its own views: entries added later (discovery) need them.
+    assert await async_setup_component(hass, "image", {})
     return await hass_client_no_auth()
 
 
@@ -124,5 +128,58 @@ async def sim(
     """A known simulator that has said hello."""
     sim = make_simulator()
     assert (await sim.keepalive_cycle()) is not None
+    await hass.async_block_till_done()
+    return sim
+
+
+def zk_entry(serial: str = ZK_SERIAL) -> MockConfigEntry:
+    """Return the entry of a ZK PUSH terminal."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=serial,
+        unique_id=serial,
+        data={CONF_FAMILY: "zk_push", CONF_SERIAL: serial},
+    )
+
+
+@pytest.fixture
+async def zk_loaded(hass: HomeAssistant) -> MockConfigEntry:
+    """The loaded entry of a Security PUSH controller (set up before the server starts)."""
+    entry = zk_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    return entry
+
+
+@pytest.fixture
+async def make_zk_simulator(
+    client: TestClient,
+) -> AsyncGenerator[Callable[..., ZkPushSimulator]]:
+    """Build ZK PUSH simulators that call Home Assistant's HTTP server over a real socket."""
+    built: list[ZkPushSimulator] = []
+    server = str(client.make_url("")).rstrip("/")
+
+    def build(serial: str = ZK_SERIAL, **kwargs: Any) -> ZkPushSimulator:
+        kwargs.setdefault("enroll_delay", 0.01)
+        kwargs.setdefault("seed", 7)
+        sim = ZkPushSimulator(server, serial, session=client.session, **kwargs)
+        sim.door_second = 0.01
+        built.append(sim)
+        return sim
+
+    yield build
+    for sim in built:
+        await sim.stop()
+
+
+@pytest.fixture
+async def zk_sim(
+    hass: HomeAssistant,
+    zk_loaded: MockConfigEntry,
+    make_zk_simulator: Callable[..., ZkPushSimulator],
+) -> ZkPushSimulator:
+    """A known two-door controller that registered."""
+    sim = make_zk_simulator(doors=2)
+    assert await sim.connect()
     await hass.async_block_till_done()
     return sim

@@ -16,7 +16,7 @@ from .coordinator import AccessTerminalCoordinator
 from .push import DATA_PUSH, PushRouter
 from .services import async_setup_services
 from .store import DeviceStore
-from .views import FirmwareView, HttpV2View
+from .views import FirmwareView, HttpV2View, ZkPushView
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -46,6 +46,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the push endpoints and the services once for every terminal."""
     router = hass.data[DATA_PUSH] = PushRouter(hass)
     hass.http.register_view(HttpV2View(router))
+    hass.http.register_view(ZkPushView(router))
     hass.http.register_view(FirmwareView(router.firmware))
     async_setup_services(hass)
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -17,7 +18,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AccessTerminalConfigEntry
 from .coordinator import AccessTerminalCoordinator
-from .entity import AccessTerminalEntity, async_add_door_entities
+from .entity import (
+    AccessTerminalEntity,
+    async_add_door_entities,
+    async_add_dynamic_entities,
+)
 from .protocols.model import AlarmReason
 
 PARALLEL_UPDATES = 0
@@ -61,15 +66,16 @@ DOOR_CONTACT = AccessTerminalBinarySensorDescription(
     value_fn=lambda coordinator, door: coordinator.door(door or 1).is_open,
 )
 
-TERMINAL_SENSORS = (
-    AccessTerminalBinarySensorDescription(
-        key="connectivity",
-        device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda coordinator, _: coordinator.online,
-        attributes_fn=_last_seen,
-        always_available=True,
-    ),
+CONNECTIVITY = AccessTerminalBinarySensorDescription(
+    key="connectivity",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=lambda coordinator, _: coordinator.online,
+    attributes_fn=_last_seen,
+    always_available=True,
+)
+# Alarms belong to doors: terminals without a door (attendance terminals) have none.
+ALARM_SENSORS = (
     AccessTerminalBinarySensorDescription(
         key="alarm",
         translation_key="alarm",
@@ -92,8 +98,15 @@ async def async_setup_entry(
 ) -> None:
     """Add the terminal's binary sensors and a door contact per door."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        AccessTerminalBinarySensor(coordinator, description) for description in TERMINAL_SENSORS
+    async_add_entities([AccessTerminalBinarySensor(coordinator, CONNECTIVITY)])
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda: (
+            (description.key, partial(AccessTerminalBinarySensor, coordinator, description))
+            for description in ALARM_SENSORS
+            if coordinator.door_numbers
+        ),
     )
     async_add_door_entities(
         entry,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from homeassistant.components.button import (
     ButtonDeviceClass,
@@ -20,7 +21,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AccessTerminalConfigEntry
 from .coordinator import AccessTerminalCoordinator
-from .entity import AccessTerminalEntity
+from .entity import AccessTerminalEntity, async_add_dynamic_entities
 from .protocols.model import Operation
 
 PARALLEL_UPDATES = 0
@@ -73,12 +74,16 @@ async def async_setup_entry(
     entry: AccessTerminalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a button for each operation the terminal supports."""
+    """Add a button for each operation the terminal supports (known once it described itself)."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        AccessTerminalButton(coordinator, description)
-        for description in BUTTONS
-        if coordinator.terminal.supports(description.operation)
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda: (
+            (description.key, partial(AccessTerminalButton, coordinator, description))
+            for description in BUTTONS
+            if coordinator.terminal.supports(description.operation)
+        ),
     )
 
 

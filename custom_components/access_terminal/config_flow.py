@@ -75,6 +75,17 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_httpv2(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add an HTTPv2 terminal by its serial number."""
+        return await self._async_serial_step(Family.HTTPV2, user_input)
+
+    async def async_step_zk_push(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a ZKTeco PUSH terminal by its serial number."""
+        return await self._async_serial_step(Family.ZK_PUSH, user_input)
+
+    async def _async_serial_step(
+        self, family: Family, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
             serial = user_input[CONF_SERIAL].strip()
@@ -83,11 +94,11 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
                     title=_title(serial),
-                    data={CONF_FAMILY: str(Family.HTTPV2), CONF_SERIAL: serial},
+                    data={CONF_FAMILY: str(family), CONF_SERIAL: serial},
                 )
             errors[CONF_SERIAL] = "invalid_serial"
         return self.async_show_form(
-            step_id="httpv2",
+            step_id=str(family),
             data_schema=self.add_suggested_values_to_schema(SERIAL_SCHEMA, user_input),
             errors=errors,
             description_placeholders={"server_url": self._server_url()},

@@ -22,7 +22,7 @@ AUTH_DEVICE: Final = "device"  # grant whom the device recognised as a registere
 AUTH_DENY: Final = "deny"  # refuse every online request (lock-down)
 
 # Families whose terminals can be added today, in the order the config flow offers them.
-SUPPORTED_FAMILIES: Final = (Family.HTTPV2,)
+SUPPORTED_FAMILIES: Final = (Family.HTTPV2, Family.ZK_PUSH)
 
 EVENT_ACCESS_TERMINAL: Final = "access_terminal_event"
 

@@ -67,6 +67,7 @@ from .protocols.model import (
     UserChange,
 )
 from .protocols.sync import SyncPlan, plan_sync, user_digest
+from .protocols.zk_push import ZkPushTerminal
 from .store import DeviceStore
 
 if TYPE_CHECKING:
@@ -93,8 +94,19 @@ def _build_httpv2(coordinator: AccessTerminalCoordinator) -> Terminal:
     )
 
 
+def _build_zk_push(coordinator: AccessTerminalCoordinator) -> Terminal:
+    return ZkPushTerminal(
+        coordinator.serial,
+        coordinator,
+        zone=dt_util.get_default_time_zone(),
+        authorizer=coordinator.authorize,
+        command_timeout=coordinator.command_timeout,
+    )
+
+
 TERMINAL_BUILDERS: dict[Family, Callable[[AccessTerminalCoordinator], Terminal]] = {
     Family.HTTPV2: _build_httpv2,
+    Family.ZK_PUSH: _build_zk_push,
 }
 
 
@@ -264,11 +276,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
                 for event in record.events:
                     self._dispatch(event)
                 continue
-            if ledger.handled(stream, number, record.date):
+            if ledger.handled(stream, number, record.date, ordered=record.ordered):
                 continue
             for event in record.events:
                 self._dispatch(event)
-            ledger.remember(stream, number, record.date)
+            ledger.remember(stream, number, record.date, ordered=record.ordered)
         self.store.schedule_save()
 
     # -- events ----------------------------------------------------------------------------
@@ -330,8 +342,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
 
     @property
     def door_numbers(self) -> list[int]:
-        """Return the doors of this terminal (1-based)."""
-        count = self.terminal.info.doors if self.terminal.info else 1
+        """Return the doors of this terminal (1-based).
+
+        A terminal that announces its doors has none until it did (an attendance terminal has
+        none at all).
+        """
+        count = self.terminal.info.doors if self.terminal.info else 0
         return sorted(set(range(1, count + 1)) | set(self.terminal.doors))
 
     def door(self, number: int) -> DoorState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from http import HTTPStatus
 import logging
+import re
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -12,7 +13,7 @@ from aiohttp.web_protocol import RequestPayloadError
 from homeassistant.helpers.http import HomeAssistantView
 
 from .firmware import FIRMWARE_PATH, FirmwareServer
-from .protocols import httpv2
+from .protocols import httpv2, zk_push
 from .protocols.errors import PayloadTooLargeError, ProtocolError
 from .protocols.model import Family
 from .push import PushRouter
@@ -27,6 +28,8 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     length = request.content_length
     if length is not None and length > limit:
         raise PayloadTooLargeError(limit)
+    if length == 0:
+        return b""
     chunks: list[bytes] = []
     size = 0
     try:
@@ -50,14 +53,19 @@ def _json_response(reply: httpv2.Reply) -> web.Response:
     return web.Response(body=reply.body, status=reply.status, content_type="application/json")
 
 
-def _refuse_body(request: web.Request, reply: httpv2.Reply) -> web.Response:
+def _text_response(reply: zk_push.Reply) -> web.Response:
+    return web.Response(
+        body=reply.body, status=reply.status, content_type="text/plain", charset=reply.encoding
+    )
+
+
+def _refuse_body(request: web.Request, response: web.Response) -> web.Response:
     """Answer a request whose body we stopped reading, and drop the connection.
 
     Marking the body finished stops aiohttp from draining the rest of it (up to ten seconds
     of an oversized upload) and from logging the decoder's error as an unhandled exception.
     """
     request.content.feed_eof()
-    response = _json_response(reply)
     response.force_close()
     return response
 
@@ -82,7 +90,7 @@ class HttpV2View(HomeAssistantView):
             body = await read_body(request, httpv2.MAX_BODY)
         except ProtocolError as err:
             _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
-            return _refuse_body(request, httpv2.error_reply(err))
+            return _refuse_body(request, _json_response(httpv2.error_reply(err)))
         try:
             parsed = httpv2.parse_request(endpoint, request.headers.get("Content-Type"), body)
         except ProtocolError as err:
@@ -92,6 +100,108 @@ class HttpV2View(HomeAssistantView):
         if not isinstance(terminal, httpv2.HttpV2Terminal):
             return _json_response(httpv2.refusal(401))
         return _json_response(await terminal.handle(parsed))
+
+
+class ZkPushView(HomeAssistantView):
+    """Every ZK PUSH endpoint: /iclock/cdata, /iclock/getrequest... (and the .aspx variants)."""
+
+    url = r"/iclock/{name:[A-Za-z]+(?:\.aspx)?}"
+    name = "access_terminal:zk_push"
+    requires_auth = False
+
+    def __init__(self, router: PushRouter) -> None:
+        """Route through `router`."""
+        self._router = router
+
+    async def get(self, request: web.Request, name: str) -> web.StreamResponse:
+        """Answer a GET (hand-shake, commands, ping, time, firmware download)."""
+        return await self._answer(request, name, b"")
+
+    async def post(self, request: web.Request, name: str) -> web.StreamResponse:
+        """Answer a POST (registration, records, command results, query answers)."""
+        try:
+            body = await read_body(request, zk_push.MAX_BODY)
+        except ProtocolError as err:
+            _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
+            return _refuse_body(request, _text_response(zk_push.Reply(str(err), err.status)))
+        return await self._answer(request, name, body)
+
+    async def _answer(self, request: web.Request, name: str, body: bytes) -> web.StreamResponse:
+        endpoint = zk_push.endpoint_for(name)
+        if endpoint is None:
+            return _text_response(zk_push.Reply("unknown endpoint", 404))
+        try:
+            parsed = zk_push.parse_request(
+                endpoint, request.method, request.query, request.headers.get("Cookie"), body
+            )
+        except ProtocolError as err:
+            _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
+            return _text_response(zk_push.Reply(str(err), err.status))
+        terminal = self._router.terminal_for(Family.ZK_PUSH, parsed.serial, request.remote)
+        if not isinstance(terminal, zk_push.ZkPushTerminal):
+            # Registration is refused with 406 as the document says; everything else with 401.
+            status = 406 if endpoint is zk_push.Endpoint.REGISTRY else 401
+            return _text_response(zk_push.Reply("unknown device", status))
+        if endpoint is zk_push.Endpoint.FILE and request.method == "GET":
+            if not terminal.token_accepted(parsed):
+                return _text_response(zk_push.REFUSED)
+            return await _serve_firmware(
+                request, self._router.firmware, _firmware_token(parsed.param("url"))
+            )
+        return _text_response(await terminal.handle(parsed))
+
+
+def _firmware_token(url: str | None) -> str:
+    """Return the token of one of our firmware URLs ("" for any other URL)."""
+    marker = f"{FIRMWARE_PATH}/"
+    if not url or marker not in url:
+        return ""
+    return url.split(marker, 1)[1].split("?", 1)[0].split("/", 1)[0]
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+async def _serve_firmware(
+    request: web.Request, server: FirmwareServer, token: str
+) -> web.StreamResponse:
+    """Stream a firmware image, whole or the byte range asked for (HTTP Range).
+
+    The image is withdrawn once its last byte was sent: a terminal that fetches it in
+    pieces (1 MB at a time) gets every piece.
+    """
+    data = server.find(token) if token else None
+    if data is None:
+        return web.Response(status=HTTPStatus.NOT_FOUND)
+    start, end, status = 0, len(data) - 1, HTTPStatus.OK
+    headers = {"Content-Type": "application/octet-stream", "Accept-Ranges": "bytes"}
+    if (wanted := request.headers.get("Range")) is not None:
+        match = _RANGE.match(wanted.strip())
+        if match is None or not (match.group(1) or match.group(2)):
+            return web.Response(
+                status=HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                headers={"Content-Range": f"bytes */{len(data)}"},
+            )
+        if match.group(1):
+            start = int(match.group(1))
+            end = min(int(match.group(2)), end) if match.group(2) else end
+        else:  # the last N bytes
+            start = max(len(data) - int(match.group(2)), 0)
+        if start > end:
+            return web.Response(
+                status=HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                headers={"Content-Range": f"bytes */{len(data)}"},
+            )
+        status = HTTPStatus.PARTIAL_CONTENT
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+    headers["Content-Length"] = str(end - start + 1)
+    response = web.StreamResponse(status=status, headers=headers)
+    await response.prepare(request)
+    await response.write(data[start : end + 1])
+    await response.write_eof()
+    if end == len(data) - 1:
+        server.consume(token)
+    return response
 
 
 class FirmwareView(HomeAssistantView):
@@ -107,14 +217,4 @@ class FirmwareView(HomeAssistantView):
 
     async def get(self, request: web.Request, token: str) -> web.StreamResponse:
         """Stream the image; it is withdrawn only after a complete download."""
-        data = self._server.find(token)
-        if data is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        response = web.StreamResponse(
-            headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(data))}
-        )
-        await response.prepare(request)
-        await response.write(data)
-        await response.write_eof()
-        self._server.consume(token)
-        return response
+        return await _serve_firmware(request, self._server, token)
