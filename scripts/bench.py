@@ -1,4 +1,4 @@
-"""Benchmark HTTPv2 terminals against Home Assistant's HTTP app with the integration.
+"""Benchmark terminals of each push family against Home Assistant's HTTP app.
 
 Home Assistant (its real core and HTTP app, built by the test harness) runs in this process; the
 simulated terminals run in a second process, so that their CPU does not flatter the result. Every
@@ -8,16 +8,18 @@ figure is set against baselines measured in the same run, on the same app and pa
 - floor: a view that parses the record with our parser, writes one state and fires one event,
          the least any integration must do for "request in -> event entity state written".
 
-    scripts/bench [--terminals 200] [--duration 15] [--users 10000] [--phases paced,flat_out]
+    scripts/bench [--family httpv2,zk_push] [--terminals 200] [--duration 15] [--users 10000]
+                  [--phases paced,flat_out]
+
+Each family gets its own Home Assistant instance, baselines and figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable
 import contextlib
-from datetime import UTC, datetime
+import dataclasses
 import gc
 import json
 import logging
@@ -51,15 +53,21 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 import custom_components.access_terminal  # noqa: E402, F401
 from custom_components.access_terminal.const import DOMAIN  # noqa: E402
 from custom_components.access_terminal.coordinator import AccessTerminalCoordinator  # noqa: E402
-from custom_components.access_terminal.protocols import httpv2  # noqa: E402
-from custom_components.access_terminal.protocols.httpv2.people import people_json  # noqa: E402
 from custom_components.access_terminal.protocols.model import User  # noqa: E402
-from simulator.common import jpeg_photo  # noqa: E402
-from simulator.httpv2 import HttpV2Simulator  # noqa: E402
-from simulator.httpv2_settings import initial_settings  # noqa: E402
-from simulator.httpv2_transport import FormPart, encode_multipart  # noqa: E402
+from scripts.bench_families import (  # noqa: E402
+    FAMILIES,
+    KEEPALIVES,
+    LOAD_TERMINALS,
+    RECORD_KINDS,
+    SYNC_UNITS,
+    SYNCS,
+    BareAnswers,
+    LoadTerminal,
+    floor_answer,
+    floor_httpv2,
+    floor_zk_push,
+)
 
-BOUNDARY = "----------------------------bench"
 BARE_PREFIX = "/bare"
 FLOOR_PREFIX = "/floor"
 RECORDS_BEFORE_MEASURING = 80
@@ -74,89 +82,17 @@ def serial_of(index: int) -> str:
 # -- the load generator (second process) -----------------------------------------------------
 
 
-class Terminal:
-    """A lightweight HTTPv2 terminal: keep-alives and face records with a photo."""
-
-    def __init__(self, session: ClientSession, base: str, index: int) -> None:
-        """Prepare what does not change between requests."""
-        self.session = session
-        self.base = base
-        self.serial = serial_of(index)
-        self.record_id = 0
-        self.photo = jpeg_photo(self.serial)
-        status = {"RelayStatus": 0, "KeepOpenStatus": 0, "DoorSensorStatus": 0}
-        self.keepalive_body = json.dumps({"SN": self.serial, **status}).encode()
-
-    async def post(self, path: str, body: bytes, content_type: str) -> dict[str, Any]:
-        """Send one request and return the JSON reply."""
-        headers = {"Content-Type": content_type}
-        async with self.session.post(self.base + path, data=body, headers=headers) as response:
-            reply: dict[str, Any] = await response.json(content_type=None)
-            return reply
-
-    async def keepalive(self) -> None:
-        """Send a keep-alive."""
-        await self.post("/Device/Keepalive", self.keepalive_body, "application/json")
-
-    async def hello(self) -> None:
-        """Say hello as a terminal does at boot: keep-alive, then work settings."""
-        await self.keepalive()
-        settings = initial_settings(
-            serial=self.serial,
-            firmware_version="8.46",
-            server=self.base,
-            keepalive_interval=10,
-            release_time=3,
-            gzip=True,
-            now=int(time.time()),
-        )
-        body = json.dumps(settings).encode()
-        await self.post("/Device/UploadWorkSetting", body, "application/json")
-
-    async def record(self) -> float:
-        """Upload one face record with its photo; return the round trip in seconds."""
-        self.record_id += 1
-        detail = {
-            "RecordID": self.record_id,
-            "RecordType": 3,
-            "RecordDate": int(time.time()),
-            "UserID": str(1 + self.record_id % 50),
-            "Name": f"Person {self.record_id % 50}",
-            "CardNum": "0",
-            "IsEntry": 1,
-            "BodyTemp": 365,
-            "PhotoLen": len(self.photo),
-        }
-        parts = [
-            FormPart(name="SN", data=self.serial.encode()),
-            FormPart(
-                name="RecordDetail",
-                data=json.dumps(detail).encode(),
-                content_type="application/octet-stream",
-                gzip=True,
-            ),
-            FormPart(name="Photo", data=self.photo, filename="p.jpg", content_type="image/jpeg"),
-        ]
-        body = encode_multipart(parts, BOUNDARY)
-        started = time.perf_counter()
-        reply = await self.post(
-            "/Record/UploadIdentifyRecord", body, f"multipart/form-data; boundary={BOUNDARY}"
-        )
-        if reply.get("Success") != 1:
-            raise RuntimeError(f"record refused: {reply}")
-        return time.perf_counter() - started
-
-
 async def generate_load(args: argparse.Namespace) -> dict[str, Any]:
     """Drive `args.terminals` terminals in `args.mode` and report what the client saw."""
     timeout = ClientTimeout(total=30)
     async with ClientSession(connector=TCPConnector(limit=0), timeout=timeout) as session:
-        terminals = [Terminal(session, args.url, index) for index in range(args.terminals)]
+        build = LOAD_TERMINALS[args.family]
+        terminals = [build(session, args.url, serial_of(index)) for index in range(args.terminals)]
         if args.mode == "hello":
             # Enough records that every terminal's de-dup window is full, as after a busy day.
             await asyncio.gather(*(terminal.hello() for terminal in terminals))
 
-            async def records(terminal: Terminal) -> None:
+            async def records(terminal: LoadTerminal) -> None:
                 for _ in range(RECORDS_BEFORE_MEASURING):
                     await terminal.record()
 
@@ -167,7 +103,7 @@ async def generate_load(args: argparse.Namespace) -> dict[str, Any]:
         errors = 0
         deadline = time.perf_counter() + args.duration
 
-        async def paced(terminal: Terminal, phase: float) -> None:
+        async def paced(terminal: LoadTerminal, phase: float) -> None:
             nonlocal errors
             await asyncio.sleep(phase)
             next_event = next_keepalive = time.perf_counter()
@@ -182,7 +118,7 @@ async def generate_load(args: argparse.Namespace) -> dict[str, Any]:
                 next_event += 1 / args.rate
                 await asyncio.sleep(max(0.0, next_event - time.perf_counter()))
 
-        async def flat_out(terminal: Terminal) -> None:
+        async def flat_out(terminal: LoadTerminal) -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
                 try:
@@ -208,33 +144,32 @@ async def generate_load(args: argparse.Namespace) -> dict[str, Any]:
 
 
 class BareView(HomeAssistantView):
-    """Reads the body and answers success; also serves people pages for the sync baseline."""
+    """Reads the body and answers as a server with nothing to do (and replays a user sync)."""
 
-    url = BARE_PREFIX + "/{group}/{action}"
+    url = BARE_PREFIX + "/{path:.+}"
     name = "bench:bare"
     requires_auth = False
 
     def __init__(self) -> None:
-        """Start with no people to hand out."""
-        self.pages: list[list[dict[str, Any]]] = []
+        """Start with nothing to hand out."""
+        self.answers = BareAnswers()
 
-    async def post(self, request: web.Request, group: str, action: str) -> web.Response:
-        """Answer like a server with nothing to do."""
+    async def get(self, request: web.Request, path: str) -> web.Response:
+        """Answer a GET (ZK PUSH hand-shakes and command polls)."""
+        return await self.post(request, path)
+
+    async def post(self, request: web.Request, path: str) -> web.Response:
+        """Answer a request of either family."""
         await request.read()
-        reply: dict[str, Any] = {"Success": 1}
-        path = f"{group}/{action}".lower()
-        if path == "device/keepalive" and self.pages:
-            reply["AddPeople"] = sum(len(page) for page in self.pages)
-        elif path == "people/downloadpeoplelist":
-            page = self.pages.pop(0) if self.pages else []
-            reply.update(PeopleCount=len(page), PeopleList=page)
-        return web.json_response(reply)
+        if path.lower().startswith("iclock/"):
+            return self.answers.zk_push(path.split("/", 1)[1])
+        return self.answers.httpv2(path.lower())
 
 
 class FloorView(HomeAssistantView):
     """The least any integration must do: parse the record, write one state, fire one event."""
 
-    url = FLOOR_PREFIX + "/{group}/{action}"
+    url = FLOOR_PREFIX + "/{path:.+}"
     name = "bench:floor"
     requires_auth = False
 
@@ -242,17 +177,28 @@ class FloorView(HomeAssistantView):
         """Write into `hass`."""
         self.hass = hass
 
-    async def post(self, request: web.Request, group: str, action: str) -> web.Response:
+    async def get(self, request: web.Request, path: str) -> web.Response:
+        """Answer a GET (ZK PUSH hand-shakes and command polls)."""
+        return await self.post(request, path)
+
+    async def post(self, request: web.Request, path: str) -> web.Response:
         """Parse with the integration's parser, then one state write and one bus event."""
-        endpoint = httpv2.endpoint_for(group, action) or httpv2.Endpoint.KEEPALIVE
-        content_type = request.headers.get("Content-Type")
-        parsed = httpv2.parse_request(endpoint, content_type, await request.read())
-        if (detail := parsed.document) is not None:
+        body = await request.read()
+        if path.lower().startswith("iclock/"):
+            family = "zk_push"
+            serial = request.query.get("SN", "")
+            detail = floor_zk_push(serial, request.query.get("table"), body)
+        else:
+            family = "httpv2"
+            group, _, action = path.partition("/")
+            serial, detail = floor_httpv2(group, action, request.headers.get("Content-Type"), body)
+        if detail is not None:
             attributes = {"event_type": "access_granted", **detail}
-            entity_id = f"event.floor_{parsed.serial.lower()}"
-            self.hass.states.async_set(entity_id, str(time.time()), attributes)
+            self.hass.states.async_set(
+                f"event.floor_{serial.lower()}", str(time.time()), attributes
+            )
             self.hass.bus.async_fire("bench_floor_event", attributes)
-        return web.json_response({"Success": 1})
+        return floor_answer(family)
 
 
 # -- the benchmark (this process) ------------------------------------------------------------
@@ -261,7 +207,7 @@ class FloorView(HomeAssistantView):
 async def run_load(url: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run the load generator in its own process; add this process's CPU time per record."""
     command = [sys.executable, __file__, "--load", "--url", url, "--mode", mode]
-    for option in ("terminals", "duration", "rate", "keepalive"):
+    for option in ("family", "terminals", "duration", "rate", "keepalive"):
         command += [f"--{option}", str(getattr(args, option))]
     cpu_before = time.process_time()
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
@@ -317,12 +263,12 @@ class Bench:
             self.written += 1
 
     async def add_terminal(self, serial: str) -> AccessTerminalCoordinator:
-        """Add and set up the entry of one terminal."""
+        """Add and set up the entry of one terminal of the benchmarked family."""
         entry = MockConfigEntry(
             domain=DOMAIN,
             title=serial,
             unique_id=serial,
-            data={"family": "httpv2", "serial": serial},
+            data={"family": self.args.family, "serial": serial},
         )
         entry.add_to_hass(self.hass)
         if not await self.hass.config_entries.async_setup(entry.entry_id):
@@ -372,56 +318,22 @@ class Bench:
         return figures
 
     async def sync(self) -> dict[str, Any]:
-        """Sync users to one simulated terminal twice; the same pages through the bare view."""
-        users = self.args.users
+        """Sync users to one simulated terminal twice; the same transfer through the bare view."""
         coordinator = await self.add_terminal("SYNC00000001")
         desired = [
             User(user_id=str(n), name=f"Person {n}", cards=(str(10_000_000 + n),))
-            for n in range(1, users + 1)
+            for n in range(1, self.args.users + 1)
         ]
-
-        async def drive(sim: HttpV2Simulator, work: Awaitable[Any]) -> float:
-            task = asyncio.ensure_future(work)
-            started = time.perf_counter()
-            while not task.done():
-                await sim.keepalive_cycle()
-                await asyncio.sleep(0)
-            await task
-            return time.perf_counter() - started
-
         async with ClientSession(connector=TCPConnector(limit=0)) as session:
-            sim = HttpV2Simulator(
-                self.base, "SYNC00000001", session=session, download_limit=1000, seed=1
-            )
-            await sim.keepalive_cycle()
             with patch(LIST_QUIET, 0.0):  # the device answers at once; no need to wait for quiet
-                first = await drive(sim, coordinator.async_sync_users(desired))
-                pages = len(sim.download_results)
-                desired[users // 2].name = "Renamed"
-                second = await drive(sim, coordinator.async_sync_users(desired))
-            documents = [people_json(user, datetime.now(UTC)) for user in desired]
-            self.bare.pages = [documents[i : i + 1000] for i in range(0, len(documents), 1000)]
-            bare_sim = HttpV2Simulator(
-                self.base + BARE_PREFIX, "BARE00000001", session=session, download_limit=1000
-            )
-            started = time.perf_counter()
-            while self.bare.pages:
-                await bare_sim.keepalive_cycle()
-            bare_time = time.perf_counter() - started
-        later = sim.download_results[pages:]
-        return {
-            "users_on_device": len(sim.users),
-            "first_sync_s": first,
-            "first_sync_pages": pages,
-            "largest_page": max(result["SuccessCount"] for result in sim.download_results),
-            "second_sync_s": second,
-            "second_sync_people_sent": sum(r["SuccessCount"] + r["FailCount"] for r in later),
-            "bare_transfer_s": bare_time,
-        }
+                run = await SYNCS[self.args.family](
+                    session, self.base, self.bare.answers, coordinator.async_sync_users, desired
+                )
+        return dataclasses.asdict(run)
 
 
 async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
-    """Run every phase and return the figures."""
+    """Run every phase for `args.family` and return the figures."""
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as config_dir:
         async with async_test_home_assistant(config_dir=config_dir) as hass:
@@ -440,7 +352,7 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 # -- the report ------------------------------------------------------------------------------
 
 
-def _saturation(results: dict[str, Any]) -> list[str]:
+def _saturation(results: dict[str, Any], family: str) -> list[str]:
     bare = results["flat_out_bare"]
 
     def row(name: str, figures: dict[str, float]) -> str:
@@ -455,7 +367,7 @@ def _saturation(results: dict[str, Any]) -> list[str]:
     ours = results["flat_out_ours"]
     return [
         "",
-        "Saturation: every terminal uploads face records with a photo back to back",
+        f"Saturation: every terminal uploads {RECORD_KINDS[family]} back to back",
         row("bare view", bare),
         row("floor", results["flat_out_floor"]),
         row("integration", ours),
@@ -480,13 +392,14 @@ def _paced(results: dict[str, Any], args: argparse.Namespace) -> list[str]:
     ]
 
 
-def _sync(sync: dict[str, Any], users: int) -> list[str]:
+def _sync(sync: dict[str, Any], users: int, family: str) -> list[str]:
+    unit, limit = SYNC_UNITS[family]
     return [
         "",
-        f"sync_users of {users} users to one simulated terminal (pages of at most 1000)",
-        f"  first sync    {sync['first_sync_s']:6.2f} s in {sync['first_sync_pages']} pages "
+        f"sync_users of {users} users to one simulated terminal ({unit} of at most {limit})",
+        f"  first sync    {sync['first_sync_s']:6.2f} s in {sync['first_sync_pages']} {unit} "
         f"(largest {sync['largest_page']}); {sync['users_on_device']} users on the device",
-        f"  bare pages    {sync['bare_transfer_s']:6.2f} s for the same pages from the bare view; "
+        f"  bare replay   {sync['bare_transfer_s']:6.2f} s for the same {unit} from the bare view; "
         f"ratio {sync['first_sync_s'] / sync['bare_transfer_s']:.2f}",
         f"  second sync   {sync['second_sync_s']:6.2f} s with one user changed: "
         f"{sync['second_sync_people_sent']} person sent",
@@ -495,9 +408,9 @@ def _sync(sync: dict[str, Any], users: int) -> list[str]:
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     """Print the figures and the ratios that count."""
-    lines = [f"HTTPv2 benchmark: {args.terminals} terminals, {os.cpu_count()} CPUs"]
+    lines = [f"{args.family} benchmark: {args.terminals} terminals, {os.cpu_count()} CPUs"]
     if "flat_out_ours" in results:
-        lines += _saturation(results)
+        lines += _saturation(results, args.family)
     if "paced_ours" in results:
         lines += _paced(results, args)
     lines += [
@@ -506,7 +419,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         f"{results['peak_traced_per_terminal_kb']:.0f} KB peak (target < 200 KB)",
     ]
     if "sync" in results:
-        lines += _sync(results["sync"], args.users)
+        lines += _sync(results["sync"], args.users, args.family)
     errors = {
         key: value["errors"]
         for key, value in results.items()
@@ -521,10 +434,15 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
 def main() -> None:
     """Parse arguments; run the benchmark or, with --load, the load generator."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--family", default=",".join(FAMILIES), help="families to measure (default: %(default)s)"
+    )
     parser.add_argument("--terminals", type=int, default=200)
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per load phase")
     parser.add_argument("--rate", type=float, default=1.0, help="events/s per terminal (paced)")
-    parser.add_argument("--keepalive", type=float, default=10.0, help="keep-alive interval (s)")
+    parser.add_argument(
+        "--keepalive", type=float, default=None, help="keep-alive interval (s, default per family)"
+    )
     parser.add_argument("--users", type=int, default=10_000, help="users for the sync (0: skip)")
     parser.add_argument("--phases", default="paced,flat_out", help="default: %(default)s")
     parser.add_argument("--json", action="store_true", help="also print every figure as JSON")
@@ -536,8 +454,15 @@ def main() -> None:
         print(json.dumps(asyncio.run(generate_load(args))))
         return
     logging.basicConfig(level=logging.ERROR)
+    keepalive = args.keepalive
     with contextlib.suppress(KeyboardInterrupt):
-        report(asyncio.run(benchmark(args)), args)
+        for family in args.family.split(","):
+            if family not in FAMILIES:
+                parser.error(f"unknown family {family!r}: choose from {', '.join(FAMILIES)}")
+            args.family = family
+            args.keepalive = keepalive or KEEPALIVES[family]
+            report(asyncio.run(benchmark(args)), args)
+            print()
 
 
 if __name__ == "__main__":
