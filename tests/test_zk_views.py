@@ -507,3 +507,71 @@ async def test_unavailable_until_registered(
     lock = hass.states.get("lock.cgxh201360001_door_1_lock")
     assert lock is not None
     assert lock.state != STATE_UNAVAILABLE
+
+
+# -- firmware downloads ------------------------------------------------------------------------
+
+
+def _offer(hass: HomeAssistant, data: bytes) -> str:
+    """Publish an image as push_firmware does; return its single-use URL path."""
+    from custom_components.access_terminal.firmware import FIRMWARE_PATH
+    from custom_components.access_terminal.push import DATA_PUSH
+
+    token, _ = hass.data[DATA_PUSH].firmware.publish(data, 60)
+    return f"{FIRMWARE_PATH}/{token}"
+
+
+async def test_firmware_in_ranges_then_gone(hass: HomeAssistant, zk: ZkDevice) -> None:
+    """A terminal pulling 1 MB pieces (section 12.4.1, method 3) gets every piece, then 404."""
+    image = bytes(range(256)) * 40
+    path = _offer(hass, image)
+    pieces = []
+    for first in range(0, len(image), 4096):
+        response = await zk.client.get(path, headers={"Range": f"bytes={first}-{first + 4095}"})
+        assert response.status == 206
+        assert response.headers["Content-Range"].endswith(f"/{len(image)}")
+        pieces.append(await response.read())
+    assert b"".join(pieces) == image
+    assert (await zk.client.get(path)).status == 404
+
+
+async def test_firmware_through_iclock_file(hass: HomeAssistant, zk: ZkDevice) -> None:
+    """Method 2: GET /iclock/file?url=<our URL> serves the image once; other URLs are 404."""
+    image = b"firmware" * 100
+    path = _offer(hass, image)
+    url = f"http://192.168.1.2:8123{path}"
+    response = await zk.client.get(f"/iclock/file?SN={ZK_SERIAL}&url={url}")
+    assert response.status == 200
+    assert await response.read() == image
+    assert (await zk.client.get(f"/iclock/file?SN={ZK_SERIAL}&url={url}")).status == 404
+    response = await zk.client.get(f"/iclock/file?SN={ZK_SERIAL}&url=http://elsewhere/emfw.cfg")
+    assert response.status == 404
+
+
+async def test_firmware_suffix_and_bad_ranges(hass: HomeAssistant, zk: ZkDevice) -> None:
+    """Unreadable or impossible ranges get 416; the last N bytes can be asked for."""
+    image = bytes(range(200))
+    path = _offer(hass, image)
+    for bad in ("bytes=abc", "bytes=-", "bytes=150-100", "items=0-1"):
+        response = await zk.client.get(path, headers={"Range": bad})
+        assert response.status == 416, bad
+        assert response.headers["Content-Range"] == "bytes */200"
+    response = await zk.client.get(path, headers={"Range": "bytes=100-"})
+    assert await response.read() == image[100:]
+    assert (await zk.client.get(path)).status == 404  # the last byte was sent: withdrawn
+    path = _offer(hass, image)
+    response = await zk.client.get(path, headers={"Range": "bytes=-10"})
+    assert response.status == 206
+    assert await response.read() == image[-10:]
+
+
+async def test_firmware_download_needs_the_token(hass: HomeAssistant, zk: ZkDevice) -> None:
+    """Once a terminal uses tokens, /iclock/file without one is refused like any request."""
+    assert await zk.get("getrequest", cookie=f"token={zk.token}") == (200, "OK")
+    path = _offer(hass, b"image")
+    response = await zk.client.get(f"/iclock/file?SN={ZK_SERIAL}&url=http://h{path}")
+    assert response.status == 401
+    response = await zk.client.get(
+        f"/iclock/file?SN={ZK_SERIAL}&url=http://h{path}", headers={"Cookie": f"token={zk.token}"}
+    )
+    assert await response.read() == b"image"
