@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from custom_components.access_terminal.protocols.model import AccessEvent, Record, UserChange
 
 # The boundary of the document's examples: 26 dashes in the header, 28 on the delimiter lines.
 BOUNDARY = "--------------------------506873351428002157394455"
@@ -44,3 +49,39 @@ def build_multipart(
     if terminate:
         out += b"--" + boundary.encode() + b"--" + newline
     return out
+
+
+@dataclass
+class RecordingListener:
+    """A TerminalListener keeping what a push terminal reported; `fail` makes `records` raise."""
+
+    received: list[Record] = field(default_factory=list)
+    user_changes: list[tuple[str | None, UserChange]] = field(default_factory=list)
+    snapshots: list[bytes] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    fail: bool = False
+
+    async def records(self, records: Sequence[Record]) -> None:
+        if self.fail:
+            raise RuntimeError("database is locked")
+        self.received.extend(records)
+
+    def seen(self) -> None:
+        self.calls["seen"] += 1
+
+    def state_changed(self) -> None:
+        self.calls["state_changed"] += 1
+
+    def user_changed(self, user_id: str | None, change: UserChange) -> None:
+        self.user_changes.append((user_id, change))
+
+    def snapshot(self, image: bytes) -> None:
+        self.snapshots.append(image)
+
+    def persist(self) -> None:
+        self.calls["persist"] += 1
+
+    @property
+    def events(self) -> list[AccessEvent]:
+        """Return the events of every record received, in order."""
+        return [event for record in self.received for event in record.events]

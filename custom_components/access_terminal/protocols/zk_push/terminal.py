@@ -849,8 +849,12 @@ class ZkPushTerminal(BaseTerminal):
 
     def _open_seconds(self, door: int, duration: int | None) -> int:
         if duration is None:
+            # The door's drive time, unless it is no opening time (0 closed, 255 normally open).
+            configured = optional_int(self.options.get(f"Door{door}Drivertime"))
             duration = (
-                optional_int(self.options.get(f"Door{door}Drivertime")) or DEFAULT_OPEN_SECONDS
+                configured
+                if configured is not None and 1 <= configured <= MAX_OPEN_SECONDS
+                else DEFAULT_OPEN_SECONDS
             )
         if not 1 <= duration <= MAX_OPEN_SECONDS:
             raise InvalidRequestError(f"doors open for 1 to {MAX_OPEN_SECONDS} seconds")
@@ -954,7 +958,10 @@ class ZkPushTerminal(BaseTerminal):
             if not name or any(char in name for char in ",=\t\r\n"):
                 raise InvalidRequestError(f"option {name!r}: no commas, '=', tabs or line breaks")
         await self._run(f"GET OPTIONS {','.join(names)}", "option reading")
-        return {name: self.options[name] for name in names if name in self.options}
+        # Options are kept without the "~" mark the document puts on some names.
+        return {
+            name: self.options[key] for name in names if (key := name.lstrip("~")) in self.options
+        }
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
@@ -1097,6 +1104,8 @@ class ZkPushTerminal(BaseTerminal):
         finally:
             if not gathered.done():
                 gathered.cancel()
+                # A cancelled gather ends in an error nobody awaits: take it, or asyncio logs it.
+                gathered.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     async def _list_attendance(self, listing: _Listing) -> list[User]:
         self._attendance_listing = listing

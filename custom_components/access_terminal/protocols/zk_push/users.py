@@ -36,7 +36,7 @@ PIN_DIGITS = 9
 STRING_PIN_LENGTH = 24
 MAX_PHOTO = 512 * 1024
 _STRING_PIN = re.compile(r"^[A-Za-z0-9_-]+$")
-_BRACKETED_CARD = re.compile(r"^\[([0-9A-Fa-f]{2,16})\]$")
+_BRACKETED_CARD = re.compile(r"^\[((?:[0-9A-Fa-f]{2}){1,8})\]$")
 # Chinese-language terminals read names as GB2312 (Appendix 4: 83 simplified, 84 traditional).
 _CHINESE_LANGUAGES = frozenset({"83", "84"})
 

@@ -99,8 +99,9 @@ def parse_request(
 
 # A field starts where "name=" follows the start, a tab or a space; its value runs to the next
 # field. Firmware separates fields with tabs, runs of spaces, or both, in any order, and values
-# (the time "2017-01-10 11:49:32", a name "Ann B") may hold single spaces.
-_FIELD = re.compile(r"(?:^|(?<=[\t ]))(~?[A-Za-z_][A-Za-z0-9_]*)=")
+# (the time "2017-01-10 11:49:32", a name "Ann B") may hold single spaces. "name==" is the end
+# of a wrapped base64 line (its padding), not a field.
+_FIELD = re.compile(r"(?:^|(?<=[\t ]))(~?[A-Za-z_][A-Za-z0-9_]*)=(?!=)")
 
 
 def parse_fields(line: str) -> dict[str, str]:
