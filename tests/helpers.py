@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient as AiohttpTestClient
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
 from custom_components.access_terminal.const import DOMAIN
@@ -144,9 +144,15 @@ class HttpV2Device:
 
 
 def bus_events(hass: HomeAssistant) -> list[Event]:
-    """Collect access_terminal_event bus events."""
+    """Collect access_terminal_event bus events, in the order they were fired."""
     events: list[Event] = []
-    hass.bus.async_listen("access_terminal_event", events.append)
+
+    @callback
+    def collect(event: Event) -> None:
+        # A plain function would run in the executor, and list the events in any order.
+        events.append(event)
+
+    hass.bus.async_listen("access_terminal_event", collect)
     return events
 
 

@@ -2015,3 +2015,91 @@ async def test_canonical_user_id(controller: Device) -> None:
     assert controller.terminal.canonical_user_id(" 007 ") == "7"
     with pytest.raises(InvalidRequestError):
         controller.terminal.canonical_user_id("0")
+
+
+# -- review fixes -------------------------------------------------------------------------------
+
+
+async def test_only_the_options_read_are_kept(device: Device) -> None:
+    """A registration carries some fifty options; the ones nothing reads are not kept."""
+    await device.register(REGISTRY + ",VerifyStyles=ff7f0000,EventTypes=BF0FE03D30,MThreshold=60")
+    options = device.terminal.options
+    assert {"VerifyStyles", "EventTypes", "MThreshold"}.isdisjoint(options)
+    assert options["Door2Drivertime"] == "10"
+    assert options["MultiBioVersion"] == "0:10.0:0:0:0:0:0:0:1.0:5.8"
+    assert device.terminal.export_state()["options"] == options
+
+
+async def test_get_options_returns_what_was_asked_even_if_not_kept(controller: Device) -> None:
+    """GET OPTIONS answers every option asked for, kept or not."""
+    task, commands = await issue(controller, controller.terminal.get_options(["~MThreshold"]))
+    ((number, text),) = commands
+    assert text == "GET OPTIONS ~MThreshold"
+    reply = await controller.send(
+        Endpoint.QUERYDATA, "~MThreshold=55", type="options", cmdid=str(number)
+    )
+    assert reply.text == "OK"
+    await controller.report((number, 0))
+    assert await task == {"~MThreshold": "55"}
+    assert "MThreshold" not in controller.terminal.options
+
+
+async def test_count_answers_are_acknowledged(controller: Device) -> None:
+    """A DATA COUNT answer (type=count) gets OK, as section 12.1.3 says."""
+    reply = await controller.send(
+        Endpoint.QUERYDATA, "user=12", type="count", cmdid="5", tablename="user"
+    )
+    assert (reply.status, reply.text) == (200, "OK")
+
+
+async def test_door_commands_wait_for_the_doors(device: Device) -> None:
+    """Before a controller said which doors it has, no door command is queued."""
+    await device.handshake(pushver="3.1.2")
+    with pytest.raises(InvalidRequestError, match="not said yet"):
+        await device.terminal.door_control(1, DoorAction.OPEN)
+    assert await device.commands() == []
+
+
+async def test_attendance_info_announces_fingerprints_and_faces(attendance: Device) -> None:
+    """The FP and face versions of getrequest INFO say what the terminal can enroll."""
+    await attendance.get(
+        Endpoint.GETREQUEST, INFO="Ver 6.60 Apr 28 2017,2,1,100,192.168.1.201,10,7,0,0"
+    )
+    info = attendance.terminal.info
+    assert info is not None
+    assert {Feature.FINGERPRINT, Feature.FACE} <= info.features
+    commands = await obey(
+        attendance, attendance.terminal.start_enrollment("5", Credential.FINGERPRINT)
+    )
+    assert commands == ["ENROLL_FP PIN=5\tFID=6\tRETRY=3\tOVERWRITE=1"]
+
+
+async def test_language_change_switches_the_name_encoding(attendance: Device) -> None:
+    """A terminal switched to Chinese gets its names in GB18030 from its next hand-shake."""
+    assert attendance.terminal.caps.encoding == "utf-8"
+    await attendance.handshake(pushver="2.4.1", language="83")
+    assert attendance.terminal.caps.encoding == "gb18030"
+
+
+async def test_token_must_be_its_own_cookie(controller: Device) -> None:
+    """`xtoken=<md5>` is not the token: a terminal that uses tokens is refused with it."""
+    assert await controller.ping(controller.token()) == 200
+    reply = await controller.get(Endpoint.PING, cookie=f"xtoken={controller.token()}")
+    assert reply.status == 401
+
+
+async def test_remote_identification_card_zero_is_no_card() -> None:
+    """The authorizer sees no card when the terminal sends cardno=0."""
+    seen: list[AccessEvent] = []
+
+    async def authorizer(event: AccessEvent) -> tuple[bool, str | None]:
+        seen.append(event)
+        return True, None
+
+    controller = Device(authorizer=authorizer)
+    await controller.register()
+    body = "time=2024-03-01 10:00:00\tpin=9\tcardno=0\teventaddr=1\tevent=223\tverifytype=15"
+    reply = await controller.send(Endpoint.CDATA, body, AuthType="device")
+    assert reply.text.startswith("AUTH=SUCCESS")
+    assert seen[0].card_number is None
+    assert seen[0].user_id == "9"

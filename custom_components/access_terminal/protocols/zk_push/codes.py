@@ -8,6 +8,7 @@ records are still acknowledged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 import zlib
 
@@ -320,9 +321,9 @@ def _zk_event(
     return Record(built, stream, number, _date(moment))
 
 
-def rtlog_record(line: str, zone: tzinfo, received: datetime) -> Record:
-    """Turn one rtlog line (fields in any order) into a Record."""
-    fields = parse_fields(line)
+def rtlog_record(line: str | Mapping[str, str], zone: tzinfo, received: datetime) -> Record:
+    """Turn one rtlog line (fields in any order), or its parsed fields, into a Record."""
+    fields = parse_fields(line) if isinstance(line, str) else line
     return _zk_event(
         optional_int(fields.get("event")),
         stream="rtlog",

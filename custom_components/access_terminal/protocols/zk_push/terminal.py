@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import io
 import logging
+import re
 import secrets
 import string
 import tarfile
@@ -167,11 +168,66 @@ _USAGE_OPTIONS = {
 }
 # Attendance getrequest INFO: firmware, users, fingerprints, punches, IP, FP version, face
 # version, face templates, faces.
-_INFO_FIELDS = ("FWVersion", "UserCount", "FPCount", "TransactionCount", "IPAddress")
+_INFO_FIELDS = (
+    "FWVersion",
+    "UserCount",
+    "FPCount",
+    "TransactionCount",
+    "IPAddress",
+    "ZKFPVersion",
+    "FaceVersion",
+)
 _INFO_FACES = 8
 _OPLOG_CHANGES = {6: UserChange.UPDATED, 7: UserChange.UPDATED, 8: UserChange.UPDATED}
 _OPLOG_DELETED = 9
 _DOOR_EVENT_STATES = {"rtlog:200": True, "rtlog:201": False}
+# The options kept per terminal: what capabilities, info and diagnostics read.
+_KEPT_OPTIONS = frozenset(
+    {
+        "AccSupportFunList",
+        "AuxInCount",
+        "AuxOutCount",
+        "DateFmtFunOn",
+        "DeviceName",
+        "DeviceType",
+        "DisableUserFunOn",
+        "FaceCount",
+        "FaceFunOn",
+        "FaceVersion",
+        "FirmVer",
+        "FingerFunOn",
+        "FPCount",
+        "FWVersion",
+        "IPAddress",
+        "IRTempDetectionFunOn",
+        "IsSupportQRcode",
+        "Language",
+        "LockCount",
+        "MAC",
+        "MaskDetectionFunOn",
+        "MaxAttLogCount",
+        "MaxFaceCount",
+        "MaxFingerCount",
+        "MaxPvCount",
+        "MaxUserCount",
+        "MulCardUserFunOn",
+        "MultiBioDataSupport",
+        "MultiBioPhotoSupport",
+        "MultiBioVersion",
+        "OEMVendor",
+        "Platform",
+        "PushVersion",
+        "PvCount",
+        "PvFunOn",
+        "ReaderCount",
+        "StringPinFunOn",
+        "TimeZone",
+        "TransactionCount",
+        "UserCount",
+        "ZKFPVersion",
+    }
+)
+_DRIVE_TIME = re.compile(r"Door\d{1,2}Drivertime")
 
 
 class Variant(StrEnum):
@@ -219,7 +275,7 @@ def info_from_options(serial: str, options: Mapping[str, str], caps: Capabilitie
     features = {Feature.CARD, Feature.PASSWORD}
     if BIO_FINGERPRINT in caps.bio_data or _flag_on(options, "FingerFunOn", "ZKFPVersion"):
         features.add(Feature.FINGERPRINT)
-    if caps.face_type is not None or _flag_on(options, "FaceFunOn"):
+    if caps.face_type is not None or _flag_on(options, "FaceFunOn", "FaceVersion"):
         features.add(Feature.FACE)
     if BIO_PALM in caps.bio_data or _flag_on(options, "PvFunOn"):
         features.add(Feature.PALM)
@@ -343,6 +399,8 @@ class ZkPushTerminal(BaseTerminal):
         self._stamps: dict[str, str] = {}
         self._queue = CommandQueue()
         self._queries: dict[int, tuple[_Listing, str]] = {}
+        self._option_answers: dict[int, dict[str, str]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._attendance_listing: _Listing | None = None
         self._listing_lock = asyncio.Lock()
         # Until the terminal says which protocol it speaks: what both variants can do.
@@ -413,8 +471,9 @@ class ZkPushTerminal(BaseTerminal):
 
     def _handshake(self, request: Request) -> Reply:
         params = request.params
-        if language := params.get("language"):
+        if (language := params.get("language")) and language != self.options.get("Language"):
             self.options["Language"] = language
+            self._refresh()  # names are written in the terminal's language's encoding
         pushver = params.get("pushver") or ""
         major = optional_int(pushver.split(".")[0]) if pushver else None
         if (major is not None and major >= 3) or params.get("devicetype", "").lower() == "acc":
@@ -465,7 +524,7 @@ class ZkPushTerminal(BaseTerminal):
         if not options:
             # "If registration fails, 406 instead of the registration code is returned."
             raise ProtocolError("registration without device parameters", status=406)
-        self.options.update(options)
+        self._keep(options)
         self._set_variant(Variant.SECURITY)
         if self.registry_code is None:
             self.registry_code = "".join(secrets.choice(_REGISTRY_ALPHABET) for _ in range(10))
@@ -476,7 +535,7 @@ class ZkPushTerminal(BaseTerminal):
 
     async def _push(self, request: Request) -> Reply:
         if request.body and (options := parse_options(request.text)):
-            self.options.update(options)
+            self._keep(options)
             self._refresh()
         if self.registry_code is None:
             return Reply("not registered", 406)
@@ -486,9 +545,7 @@ class ZkPushTerminal(BaseTerminal):
         return Reply("encryption not supported", 406)
 
     async def _options_upload(self, request: Request) -> Reply:
-        self.options.update(parse_options(request.text))
-        self._refresh()
-        self._listener.persist()
+        self._remember(parse_options(request.text))
         return OK
 
     async def _rtlog(self, request: Request) -> Reply:
@@ -499,7 +556,7 @@ class ZkPushTerminal(BaseTerminal):
             if "event" not in fields and "sensor" in fields:
                 self._set_doors(row)  # some firmware sends door states as rtlog
                 continue
-            record = rtlog_record(row, self.zone, received)
+            record = rtlog_record(fields, self.zone, received)
             self._door_from_events(record)
             records.append(record)
         return await self._deliver(records, OK)
@@ -646,6 +703,7 @@ class ZkPushTerminal(BaseTerminal):
         record = rtlog_record(rows[0], self.zone, datetime.now(UTC))
         fields = parse_fields(rows[0])
         pin = (fields.get("pin") or "").strip()
+        card = (fields.get("cardno") or "").strip()
         door = max(optional_int(fields.get("eventaddr")) or 1, 1)
         event = AccessEvent(
             type=EventType.ACCESS_GRANTED,
@@ -653,7 +711,7 @@ class ZkPushTerminal(BaseTerminal):
             door=door,
             user_id=pin if pin and pin != "0" else None,
             methods=record.events[0].methods if record.events else (),
-            card_number=(fields.get("cardno") or "").strip() or None,
+            card_number=None if card in ("", "0") else card,
         )
         granted, message = event.user_id is not None, None
         if granted and self._authorizer is not None:
@@ -682,8 +740,7 @@ class ZkPushTerminal(BaseTerminal):
         if len(values) > _INFO_FACES and values[_INFO_FACES]:
             options["FaceCount"] = values[_INFO_FACES]
         if any(self.options.get(key) != value for key, value in options.items()):
-            self.options.update(options)
-            self._refresh()
+            self._remember(options)
 
     async def _devicecmd(self, request: Request) -> Reply:
         results = parse_results(request.text)
@@ -705,13 +762,15 @@ class ZkPushTerminal(BaseTerminal):
         kind = (params.get("type") or "tabledata").lower()
         table = params.get("tablename") or ""
         if kind == "options":
-            self.options.update(parse_options(request.text))
-            self._refresh()
-            self._listener.persist()
+            answered = parse_options(request.text)
+            command_id = optional_int(params.get("cmdid"))
+            if (waiting := self._option_answers.get(command_id or 0)) is not None:
+                waiting.update(answered)
+            self._remember(answered)
             return OK
-        rows = (
-            table_rows(request.text, table) if kind == "tabledata" else record_lines(request.text)
-        )
+        if kind == "count":
+            return OK  # a DATA COUNT answer: "the server returns OK" (section 12.1.3)
+        rows = table_rows(request.text, table)
         command_id = optional_int(params.get("cmdid"))
         query = self._queries.get(command_id) if command_id is not None else None
         if query is not None and kind == "tabledata":
@@ -837,6 +896,20 @@ class ZkPushTerminal(BaseTerminal):
             self.info, self.doors = info, doors
             self._listener.state_changed()
 
+    def _keep(self, options: Mapping[str, str]) -> None:
+        """Keep the options the integration reads (a registration carries some fifty)."""
+        self.options.update(
+            (key, value)
+            for key, value in options.items()
+            if key in _KEPT_OPTIONS or _DRIVE_TIME.fullmatch(key)
+        )
+
+    def _remember(self, options: Mapping[str, str]) -> None:
+        """Keep new options, then recompute what follows from them and save them."""
+        self._keep(options)
+        self._refresh()
+        self._listener.persist()
+
     def canonical_user_id(self, user_id: str) -> str:
         """Return the PIN as the terminal stores it."""
         return canonical_pin(user_id, self.caps)
@@ -844,8 +917,10 @@ class ZkPushTerminal(BaseTerminal):
     # -- operations ------------------------------------------------------------------------
 
     def _check_door(self, door: int) -> None:
-        if not 1 <= door <= self.caps.doors:
-            raise InvalidRequestError(f"door {door}: this terminal has {self.caps.doors} door(s)")
+        if door not in self.doors:
+            if not self.doors:
+                raise InvalidRequestError("the terminal has not said yet which doors it has")
+            raise InvalidRequestError(f"door {door}: this terminal has {len(self.doors)} door(s)")
 
     def _open_seconds(self, door: int, duration: int | None) -> int:
         if duration is None:
@@ -862,7 +937,10 @@ class ZkPushTerminal(BaseTerminal):
 
     async def _run(self, text: str, what: str, *, render: Callable[[], str] | None = None) -> int:
         """Queue a command that only makes sense now and wait for its result."""
-        command = self._queue.add(text, persistent=False, render=render)
+        return await self._result(self._queue.add(text, persistent=False, render=render), what)
+
+    async def _result(self, command: Command, what: str) -> int:
+        """Wait for the result of a command queued to run now (withdrawn when too late)."""
         future = cast("asyncio.Future[int]", command.future)  # add() made it: wait=True
         try:
             async with asyncio.timeout(self.command_timeout):
@@ -947,8 +1025,7 @@ class ZkPushTerminal(BaseTerminal):
                 raise InvalidRequestError(f"option {key!r}: no commas, '=', tabs or line breaks")
         text = ",".join(f"{key}={value}" for key, value in options.items())
         await self._run(f"SET OPTIONS {text}", "option setting")
-        self.options.update(options)
-        self._refresh()
+        self._remember(options)
 
     async def get_options(self, names: Sequence[str]) -> dict[str, str]:
         """Send GET OPTIONS and return the values the terminal uploaded."""
@@ -957,11 +1034,15 @@ class ZkPushTerminal(BaseTerminal):
         for name in names:
             if not name or any(char in name for char in ",=\t\r\n"):
                 raise InvalidRequestError(f"option {name!r}: no commas, '=', tabs or line breaks")
-        await self._run(f"GET OPTIONS {','.join(names)}", "option reading")
-        # Options are kept without the "~" mark the document puts on some names.
-        return {
-            name: self.options[key] for name in names if (key := name.lstrip("~")) in self.options
-        }
+        command = self._queue.add(f"GET OPTIONS {','.join(names)}", persistent=False)
+        answered: dict[str, str] = {}
+        self._option_answers[command.id] = answered
+        try:
+            await self._result(command, "option reading")
+        finally:
+            self._option_answers.pop(command.id, None)
+        # Options arrive without the "~" mark the document puts on some names.
+        return {name: answered[key] for name in names if (key := name.lstrip("~")) in answered}
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
@@ -995,7 +1076,9 @@ class ZkPushTerminal(BaseTerminal):
                 raw_code=f"enroll:{code}",
                 detail=f"{credential} enrolled" if finished else describe_result(code),
             )
-            asyncio.get_running_loop().create_task(self._enrolled(event, finished))
+            task = asyncio.get_running_loop().create_task(self._enrolled(event, finished))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
         command = self._queue.add(
             text, persistent=False, wait=False, handed=True, on_result=outcome
