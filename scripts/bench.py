@@ -292,7 +292,12 @@ class Bench:
         _, peak = tracemalloc.get_traced_memory()
         after = tracemalloc.take_snapshot()
         tracemalloc.stop()
-        grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+        stats = after.compare_to(before, "filename")
+        grown = sum(stat.size_diff for stat in stats)
+        if self.args.memory_detail:
+            for stat in stats[: self.args.memory_detail]:
+                per_terminal = stat.size_diff / self.args.terminals / 1024
+                print(f"  {per_terminal:7.1f} KB/terminal  {stat.traceback[0].filename}")
         return {
             "memory_per_terminal_kb": grown / self.args.terminals / 1024,
             "peak_traced_per_terminal_kb": peak / self.args.terminals / 1024,
@@ -446,6 +451,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000, help="users for the sync (0: skip)")
     parser.add_argument("--phases", default="paced,flat_out", help="default: %(default)s")
     parser.add_argument("--json", action="store_true", help="also print every figure as JSON")
+    parser.add_argument(
+        "--memory-detail", type=int, default=0, help="print the N files whose memory grew most"
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--mode", help=argparse.SUPPRESS)

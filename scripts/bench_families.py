@@ -132,7 +132,7 @@ class HttpV2Load:
 
 
 class ZkLoad:
-    """A lightweight Security PUSH controller: command polls and rtlog events."""
+    """A lightweight one-door Security PUSH controller: command polls and rtlog events."""
 
     def __init__(self, session: ClientSession, base: str, serial: str) -> None:
         """Prepare the registration body."""
@@ -142,7 +142,7 @@ class ZkLoad:
         self.index = 0
         options = initial_options(
             serial=serial,
-            doors=2,
+            doors=1,
             firmware_version="ZAM70-NF24VB-Ver1.0.2",
             date_fmt=True,
             mul_card=False,

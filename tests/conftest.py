@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from dataclasses import dataclass, field
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from aiohttp import ClientSession
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
@@ -14,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 # Import before the harness's own testing_config/custom_components package can shadow ours.
 import custom_components.access_terminal  # noqa: F401
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from simulator.common import Runnable
 from simulator.httpv2 import HttpV2Simulator
 from simulator.zk_push import ZkPushSimulator
 
@@ -97,26 +100,41 @@ def quick_user_listing() -> Any:
         yield
 
 
+@dataclass
+class SimulatorFarm:
+    """Simulators calling Home Assistant's HTTP server over a real socket, stopped at the end."""
+
+    server: str
+    session: ClientSession
+    built: list[Runnable] = field(default_factory=list)
+
+    def add[S: Runnable](self, simulator: S) -> S:
+        """Keep `simulator` to stop it when the test ends."""
+        self.built.append(simulator)
+        return simulator
+
+
 @pytest.fixture
-async def make_simulator(
-    client: TestClient,
-) -> AsyncGenerator[Callable[..., HttpV2Simulator]]:
-    """Build simulators that call Home Assistant's HTTP server over a real socket."""
-    built: list[HttpV2Simulator] = []
-    server = str(client.make_url("")).rstrip("/")
+async def farm(client: TestClient) -> AsyncGenerator[SimulatorFarm]:
+    """Where simulators are built; every one is stopped after the test."""
+    farm = SimulatorFarm(str(client.make_url("")).rstrip("/"), client.session)
+    yield farm
+    for simulator in farm.built:
+        await simulator.stop()
+
+
+@pytest.fixture
+def make_simulator(farm: SimulatorFarm) -> Callable[..., HttpV2Simulator]:
+    """Build HTTPv2 simulators."""
 
     def build(serial: str = SERIAL, **kwargs: Any) -> HttpV2Simulator:
         kwargs.setdefault("keepalive_interval", 30)
         kwargs.setdefault("enroll_delay", 0.01)
         kwargs.setdefault("release_time", 1)
         kwargs.setdefault("seed", 7)
-        sim = HttpV2Simulator(server, serial, session=client.session, **kwargs)
-        built.append(sim)
-        return sim
+        return farm.add(HttpV2Simulator(farm.server, serial, session=farm.session, **kwargs))
 
-    yield build
-    for sim in built:
-        await sim.stop()
+    return build
 
 
 @pytest.fixture
@@ -152,24 +170,17 @@ async def zk_loaded(hass: HomeAssistant) -> MockConfigEntry:
 
 
 @pytest.fixture
-async def make_zk_simulator(
-    client: TestClient,
-) -> AsyncGenerator[Callable[..., ZkPushSimulator]]:
-    """Build ZK PUSH simulators that call Home Assistant's HTTP server over a real socket."""
-    built: list[ZkPushSimulator] = []
-    server = str(client.make_url("")).rstrip("/")
+def make_zk_simulator(farm: SimulatorFarm) -> Callable[..., ZkPushSimulator]:
+    """Build ZK PUSH simulators (door timers run a hundred times faster)."""
 
     def build(serial: str = ZK_SERIAL, **kwargs: Any) -> ZkPushSimulator:
         kwargs.setdefault("enroll_delay", 0.01)
         kwargs.setdefault("seed", 7)
-        sim = ZkPushSimulator(server, serial, session=client.session, **kwargs)
+        sim = farm.add(ZkPushSimulator(farm.server, serial, session=farm.session, **kwargs))
         sim.door_second = 0.01
-        built.append(sim)
         return sim
 
-    yield build
-    for sim in built:
-        await sim.stop()
+    return build
 
 
 @pytest.fixture

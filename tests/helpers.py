@@ -16,6 +16,7 @@ from homeassistant.helpers import device_registry as dr
 
 from custom_components.access_terminal.const import DOMAIN
 from simulator.httpv2 import HttpV2Simulator
+from simulator.zk_push import ZkPushSimulator
 
 from .protocols.common import build_multipart
 
@@ -157,16 +158,22 @@ def bus_events(hass: HomeAssistant) -> list[Event]:
 
 
 async def with_device(
-    hass: HomeAssistant, sim: HttpV2Simulator, call: Awaitable[Any], cycles: int = 4
+    hass: HomeAssistant,
+    sim: HttpV2Simulator | ZkPushSimulator,
+    call: Awaitable[Any],
+    cycles: int = 4,
 ) -> Any:
     """Run a service call while the simulated device polls, as a real one would."""
+    step = sim.keepalive_cycle if isinstance(sim, HttpV2Simulator) else sim.cycle
     task = asyncio.ensure_future(call)
     for _ in range(cycles):
         await asyncio.sleep(0.01)  # let the call queue its work
         if task.done():
             break
-        await sim.keepalive_cycle()
-    return await asyncio.wait_for(task, 5)
+        await step()
+    result = await asyncio.wait_for(task, 5)
+    await hass.async_block_till_done()
+    return result
 
 
 def device_id(hass: HomeAssistant, serial: str = SERIAL) -> str:

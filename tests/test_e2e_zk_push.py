@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
@@ -21,25 +20,10 @@ from custom_components.access_terminal.const import CONF_COMMAND_TIMEOUT, DOMAIN
 from simulator.zk_push import ZkPushSimulator
 
 from .conftest import zk_entry
-from .helpers import TestClient, bus_events, device_id
+from .helpers import TestClient, bus_events, device_id, with_device
 from .zk_helpers import ZK_SERIAL
 
 ENTITY = ZK_SERIAL.lower()
-
-
-async def with_sim(
-    hass: HomeAssistant, sim: ZkPushSimulator, call: Awaitable[Any], cycles: int = 6
-) -> Any:
-    """Run an action while the simulated terminal polls, as a real one would."""
-    task = asyncio.ensure_future(call)
-    for _ in range(cycles):
-        await asyncio.sleep(0.02)  # let the action queue its commands
-        if task.done():
-            break
-        await sim.cycle()
-    result = await asyncio.wait_for(task, 5)
-    await hass.async_block_till_done()
-    return result
 
 
 async def test_discovery_confirm_then_doors(
@@ -107,7 +91,7 @@ async def test_events_per_door_once(hass: HomeAssistant, zk_sim: ZkPushSimulator
 
 async def test_open_door_and_states(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
     """Opening door 2 fires its relay; the door states it reports are shown per door."""
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -122,7 +106,7 @@ async def test_open_door_and_states(hass: HomeAssistant, zk_sim: ZkPushSimulator
     assert hass.states.get(f"binary_sensor.{ENTITY}_door_1").state == "on"
     assert hass.states.get(f"binary_sensor.{ENTITY}_door_2").state == "off"
 
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -131,7 +115,7 @@ async def test_open_door_and_states(hass: HomeAssistant, zk_sim: ZkPushSimulator
     )
     assert zk_sim.doors[0].normal_open
     assert hass.states.get(f"lock.{ENTITY}_door_1_lock").attributes["held_open"] is True
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -144,7 +128,7 @@ async def test_open_door_and_states(hass: HomeAssistant, zk_sim: ZkPushSimulator
 async def test_user_written_read_and_deleted(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
     """set_user fills the terminal's tables; get_users reads them back; delete_user empties."""
     target = {"device_id": device_id(hass, ZK_SERIAL)}
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -166,7 +150,7 @@ async def test_user_written_read_and_deleted(hass: HomeAssistant, zk_sim: ZkPush
     assert stored["Password"] == "1234"
     assert zk_sim.authorize["42"]["AuthorizeDoorId"] == "3"  # both doors
 
-    response = await with_sim(
+    response = await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -178,7 +162,7 @@ async def test_user_written_read_and_deleted(hass: HomeAssistant, zk_sim: ZkPush
     assert user["valid_until"].startswith("2031-01-01")
     assert "password" not in user
 
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -196,7 +180,7 @@ async def test_user_added_at_the_terminal(hass: HomeAssistant, zk_sim: ZkPushSim
     await zk_sim.cycle()
     await hass.async_block_till_done()
     assert [(e.data["type"], e.data["user_id"]) for e in events] == [("user_updated", "77")]
-    response = await with_sim(
+    response = await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -214,7 +198,7 @@ async def test_sync_users_sends_only_changes(hass: HomeAssistant, zk_sim: ZkPush
     """A second sync with one change sends one user."""
     target = {"device_id": device_id(hass, ZK_SERIAL)}
     users = [{"user_id": str(n), "name": f"Person {n}"} for n in range(1, 31)]
-    result = await with_sim(
+    result = await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -226,7 +210,7 @@ async def test_sync_users_sends_only_changes(hass: HomeAssistant, zk_sim: ZkPush
     assert len(zk_sim.users) == 30
     users[4]["name"] = "Renamed"
     commands_before = len(zk_sim.commands)
-    result = await with_sim(
+    result = await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -246,7 +230,7 @@ async def test_enrollment_outcome_is_an_admin_event(
     events = bus_events(hass)
     zk_sim.add_local_user("9", "Ivan")
     await zk_sim.cycle()
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -270,7 +254,7 @@ async def test_enrollment_of_unknown_user_fails_readably(
 ) -> None:
     """The terminal refuses to enroll someone it does not know: enrollment_failed says why."""
     events = bus_events(hass)
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -299,7 +283,7 @@ async def test_firmware_push_checked_by_the_terminal(
     image = bytes(range(256)) * 300
     (folder / "emfw.cfg").write_bytes(image)
     before = zk_sim.firmware_version
-    await with_sim(
+    await with_device(
         hass,
         zk_sim,
         hass.services.async_call(
@@ -371,7 +355,7 @@ async def test_attendance_terminal_end_to_end(
         ("access_granted", "3", "out")
     ]
     assert hass.states.get("lock.att0000001_door_lock") is None
-    await with_sim(
+    await with_device(
         hass,
         sim,
         hass.services.async_call(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from http import HTTPStatus
 import logging
 import re
@@ -70,48 +71,70 @@ def _refuse_body(request: web.Request, response: web.Response) -> web.Response:
     return response
 
 
-class HttpV2View(HomeAssistantView):
-    """Every HTTPv2 endpoint: /Device/..., /People/..., /Record/... (any letter case)."""
+def _httpv2_error(err: ProtocolError) -> web.Response:
+    return _json_response(httpv2.error_reply(err))
 
-    url = r"/{group:(?i:device|people|record)}/{action:[A-Za-z]+}"
-    name = "access_terminal:httpv2"
+
+def _zk_error(err: ProtocolError) -> web.Response:
+    return _text_response(zk_push.Reply(str(err), err.status))
+
+
+def _refused(
+    request: web.Request, err: ProtocolError, answer: Callable[[ProtocolError], web.Response]
+) -> web.Response:
+    _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
+    return answer(err)
+
+
+class _PushView(HomeAssistantView):
+    """A view terminals call: no Home Assistant login, requests routed by serial number."""
+
     requires_auth = False
 
     def __init__(self, router: PushRouter) -> None:
         """Route through `router`."""
         self._router = router
 
+    @staticmethod
+    async def _body(
+        request: web.Request, limit: int, answer: Callable[[ProtocolError], web.Response]
+    ) -> bytes | web.Response:
+        """Read the body, or return the refusal of one that cannot be read (too large...)."""
+        try:
+            return await read_body(request, limit)
+        except ProtocolError as err:
+            return _refuse_body(request, _refused(request, err, answer))
+
+
+class HttpV2View(_PushView):
+    """Every HTTPv2 endpoint: /Device/..., /People/..., /Record/... (any letter case)."""
+
+    url = r"/{group:(?i:device|people|record)}/{action:[A-Za-z]+}"
+    name = "access_terminal:httpv2"
+
     async def post(self, request: web.Request, group: str, action: str) -> web.Response:
         """Answer one device request with the protocol's JSON."""
         endpoint = httpv2.endpoint_for(group, action)
         if endpoint is None:
-            return _json_response(httpv2.error_reply(ProtocolError("unknown endpoint", status=404)))
-        try:
-            body = await read_body(request, httpv2.MAX_BODY)
-        except ProtocolError as err:
-            _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
-            return _refuse_body(request, _json_response(httpv2.error_reply(err)))
+            return _httpv2_error(ProtocolError("unknown endpoint", status=404))
+        body = await self._body(request, httpv2.MAX_BODY, _httpv2_error)
+        if isinstance(body, web.Response):
+            return body
         try:
             parsed = httpv2.parse_request(endpoint, request.headers.get("Content-Type"), body)
         except ProtocolError as err:
-            _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
-            return _json_response(httpv2.error_reply(err))
+            return _refused(request, err, _httpv2_error)
         terminal = self._router.terminal_for(Family.HTTPV2, parsed.serial, request.remote)
         if not isinstance(terminal, httpv2.HttpV2Terminal):
             return _json_response(httpv2.refusal(401))
         return _json_response(await terminal.handle(parsed))
 
 
-class ZkPushView(HomeAssistantView):
+class ZkPushView(_PushView):
     """Every ZK PUSH endpoint: /iclock/cdata, /iclock/getrequest... (and the .aspx variants)."""
 
     url = r"/iclock/{name:[A-Za-z]+(?:\.aspx)?}"
     name = "access_terminal:zk_push"
-    requires_auth = False
-
-    def __init__(self, router: PushRouter) -> None:
-        """Route through `router`."""
-        self._router = router
 
     async def get(self, request: web.Request, name: str) -> web.StreamResponse:
         """Answer a GET (hand-shake, commands, ping, time, firmware download)."""
@@ -119,24 +142,21 @@ class ZkPushView(HomeAssistantView):
 
     async def post(self, request: web.Request, name: str) -> web.StreamResponse:
         """Answer a POST (registration, records, command results, query answers)."""
-        try:
-            body = await read_body(request, zk_push.MAX_BODY)
-        except ProtocolError as err:
-            _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
-            return _refuse_body(request, _text_response(zk_push.Reply(str(err), err.status)))
+        body = await self._body(request, zk_push.MAX_BODY, _zk_error)
+        if isinstance(body, web.Response):
+            return body
         return await self._answer(request, name, body)
 
     async def _answer(self, request: web.Request, name: str, body: bytes) -> web.StreamResponse:
         endpoint = zk_push.endpoint_for(name)
         if endpoint is None:
-            return _text_response(zk_push.Reply("unknown endpoint", 404))
+            return _zk_error(ProtocolError("unknown endpoint", status=404))
         try:
             parsed = zk_push.parse_request(
                 endpoint, request.method, request.query, request.headers.get("Cookie"), body
             )
         except ProtocolError as err:
-            _LOGGER.debug("Refused %s from %s: %s", request.path, request.remote, err)
-            return _text_response(zk_push.Reply(str(err), err.status))
+            return _refused(request, err, _zk_error)
         terminal = self._router.terminal_for(Family.ZK_PUSH, parsed.serial, request.remote)
         if not isinstance(terminal, zk_push.ZkPushTerminal):
             # Registration is refused with 406 as the document says; everything else with 401.
