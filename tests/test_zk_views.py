@@ -20,7 +20,7 @@ from custom_components.access_terminal.protocols.zk_push import ZkPushTerminal
 from custom_components.access_terminal.protocols.zk_push.wire import old_encode_time
 
 from .conftest import zk_entry
-from .helpers import TestClient, bus_events
+from .helpers import TestClient, bus_events, device_id
 from .zk_helpers import REGISTRY_BODY, ZK_SERIAL, ZkDevice, parameters
 
 ATTENDANCE_SERIAL = "A8N5230560123"
@@ -575,3 +575,37 @@ async def test_firmware_download_needs_the_token(hass: HomeAssistant, zk: ZkDevi
         f"/iclock/file?SN={ZK_SERIAL}&url=http://h{path}", headers={"Cookie": f"token={zk.token}"}
     )
     assert await response.read() == b"image"
+
+
+async def test_gb2312_names_read_back(hass: HomeAssistant, zk: ZkDevice) -> None:
+    """A Chinese terminal answers a listing with GB2312 names: get_users shows them right."""
+    task = asyncio.ensure_future(
+        hass.services.async_call(
+            DOMAIN,
+            "get_users",
+            {"device_id": device_id(hass, ZK_SERIAL)},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    await asyncio.sleep(0.05)
+    commands = await zk.commands()
+    results = []
+    for number, text in commands:
+        if "tablename=user," in text:
+            row = (
+                "user uid=1\tcardno=123456\tpin=8\tpassword=\tgroup=1\tstarttime=0\t"
+                "endtime=0\tname=张三\tprivilege=0\tdisable=0\tverify=0"
+            )
+            status, reply = await zk.post(
+                "querydata",
+                f"type=tabledata&cmdid={number}&tablename=user&count=1&packcnt=1&packidx=1",
+                row.encode("gb2312"),
+            )
+            assert (status, reply) == (200, "user=1")
+        results.append(f"ID={number}&Return=1&CMD=DATA QUERY")
+    await zk.result(*results)
+    response = await asyncio.wait_for(task, 5)
+    assert response is not None
+    (user,) = response["users"]
+    assert (user["user_id"], user["name"], user["cards"]) == ("8", "张三", ["123456"])
