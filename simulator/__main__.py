@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import sys
 
 from simulator import httpv2, zk_push
-from simulator.common import SimulatorFamily, setup_logging
+from simulator.cli import SimulatorFamily, setup_logging
 
 # Every family adds its SimulatorFamily here and so gets its own subcommand.
 FAMILIES: tuple[SimulatorFamily, ...] = (httpv2.FAMILY, zk_push.FAMILY)

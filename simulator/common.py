@@ -1,19 +1,14 @@
-"""Shared framework of the device simulators: CLI plumbing, clocks, photos and random helpers."""
+"""Shared helpers of the device simulators: attributes, clocks, photos and randomness."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-from collections.abc import Awaitable, Callable
-import contextlib
 from dataclasses import dataclass
 import hashlib
 import io
 import logging
 import random
-import signal
 import time
-from typing import Protocol
+from typing import Protocol, Self, overload
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -43,34 +38,7 @@ DEMO_NAMES = (
 )
 
 
-# --- command line -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class SimulatorFamily:
-    """One protocol family as the CLI sees it: a subcommand, its options and its runner."""
-
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], Awaitable[None]]
-
-
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options every family's subcommand understands."""
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible randomness")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
-
-
-def setup_logging(*, verbose: bool = False) -> None:
-    """Log one readable line per event to stderr."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    # aiohttp's own chatter would drown the one-line exchange log.
-    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+# --- helpers ------------------------------------------------------------------------------------
 
 
 class Runnable(Protocol):
@@ -83,30 +51,47 @@ class Runnable(Protocol):
         """Stop the background work and release resources."""
 
 
-async def run_until_signal(simulator: Runnable) -> None:
-    """Run a simulator until SIGINT or SIGTERM, then stop it cleanly."""
-    loop = asyncio.get_running_loop()
-    stop_requested = asyncio.Event()
-    handled: list[signal.Signals] = []
-    for sig in (signal.Signals.SIGINT, signal.Signals.SIGTERM):
-        # Windows event loops cannot install signal handlers; Ctrl-C still ends asyncio.run there.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop_requested.set)
-            handled.append(sig)
-    try:
-        await simulator.start()
-        await stop_requested.wait()
-        _LOGGER.info("Stopping")
-    finally:
-        await simulator.stop()
-        for sig in handled:
-            loop.remove_signal_handler(sig)
-
-
 def shorten(text: str, limit: int = 160) -> str:
     """Return text on one line, cut to limit characters for the exchange log."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+# --- attributes ---------------------------------------------------------------------------------
+
+
+class Forwarded[T]:
+    """An attribute that a part of the object keeps (its transport, clock, tables or doors).
+
+    `users = Forwarded[dict[str, str]]("_tables")` reads and writes `self._tables.users`;
+    a second argument names the part's attribute where the name differs.
+    """
+
+    def __init__(self, part: str, attribute: str = "") -> None:
+        """Forward to the attribute of the part (the attribute's own name by default)."""
+        self._part = part
+        self._attribute = attribute
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        """Learn the name the attribute has on its class."""
+        self._attribute = self._attribute or name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | Self:
+        """Read the part's attribute (the descriptor itself on the class)."""
+        if instance is None:
+            return self
+        value: T = getattr(getattr(instance, self._part), self._attribute)
+        return value
+
+    def __set__(self, instance: object, value: T) -> None:
+        """Write the part's attribute."""
+        setattr(getattr(instance, self._part), self._attribute, value)
 
 
 # --- time ---------------------------------------------------------------------------------------

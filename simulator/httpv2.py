@@ -12,28 +12,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 import contextlib
 import logging
-import math
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 import aiohttp
 
-from simulator.common import (
-    DeviceClock,
-    SimulatorFamily,
-    add_common_arguments,
-    demo_name,
-    jitter,
-    jpeg_photo,
-    make_rng,
-    md5_hex,
-    monotonic,
-    random_digits,
-    run_until_signal,
-)
+from simulator.cli import SimulatorFamily, add_common_arguments, device_options, run_demo, seconds
+from simulator.common import Forwarded, demo_name, jpeg_photo, md5_hex, random_digits
+from simulator.device_loop import PollingDevice
 from simulator.httpv2_people import (
     UINT32_MAX,
     PersonChecker,
@@ -42,7 +30,8 @@ from simulator.httpv2_people import (
     person_detail,
 )
 from simulator.httpv2_settings import initial_settings, people_storage, record_storage
-from simulator.httpv2_transport import ExchangeError, FormPart, HttpV2Transport, as_int, json_bytes
+from simulator.httpv2_transport import FormPart, HttpV2Transport, as_int, json_bytes
+from simulator.transport import ExchangeError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -125,8 +114,25 @@ ELEVATOR_COMMANDS: Final = (
 )
 
 
-class HttpV2Simulator:
+class RecordDetails(TypedDict, total=False):
+    """What a record may say besides its type and user; the user's own data by default."""
+
+    name: str | None
+    card: str | None
+    is_entry: int
+    body_temp: int
+    # "auto" draws a picture of the person; None sends no photo.
+    photo: bytes | None | Literal["auto"]
+    record_date: int | None
+
+
+class HttpV2Simulator(PollingDevice[HttpV2Transport]):
     """An HTTPv2 terminal that polls a server, keeps its own user table and obeys commands."""
+
+    family = "httpv2"
+    cycle_name = "keep-alive cycle"
+    # Whether whole JSON bodies are gzip-compressed.
+    gzip_body = Forwarded[bool]("_transport")
 
     def __init__(
         self,
@@ -149,9 +155,8 @@ class HttpV2Simulator:
         request_timeout: float = 10.0,
     ) -> None:
         """Set up the device; nothing talks to the server before start() or a cycle."""
-        self.serial = serial
+        super().__init__(serial, event_interval=event_interval, seed=seed)
         self.keepalive_interval = keepalive_interval
-        self.event_interval = event_interval
         self.download_limit = download_limit
         self.delete_limit = delete_limit
         self.gzip_parts = gzip_parts
@@ -160,16 +165,10 @@ class HttpV2Simulator:
         self.enroll_delay = enroll_delay
         self.release_time = release_time
         self.firmware_version = firmware_version
-        self._rng = make_rng(seed)
-        self._clock = DeviceClock()
         self._transport = HttpV2Transport(
-            server,
-            serial,
-            session=session,
-            request_timeout=request_timeout,
-            gzip_body=gzip_body,
-            rng=self._rng,
+            server, serial, session=session, request_timeout=request_timeout, rng=self._rng
         )
+        self.gzip_body = gzip_body
         self.settings: dict[str, Any] = initial_settings(
             serial=serial,
             firmware_version=firmware_version,
@@ -216,89 +215,17 @@ class HttpV2Simulator:
         # (PushType, UserID) of people changed in the device menu, pushed on the next cycle.
         self._local_pushes: list[tuple[int, int]] = []
         self._settings_uploaded = False
-        self._task: asyncio.Task[None] | None = None
-        # The document wants one connection and no concurrent requests per device.
-        self._lock = asyncio.Lock()
 
-    # --- state shared with the transport ----------------------------------------------------
+    # --- the polling loop -----------------------------------------------------------------
 
-    @property
-    def server(self) -> str:
-        """Base URL of the server, without a trailing slash."""
-        return self._transport.server
+    def _period(self) -> float:
+        return self.keepalive_interval
 
-    @property
-    def rejected(self) -> bool:
-        """True while the last server answer refused the device (401/403, HTTP >= 400)."""
-        return self._transport.rejected
+    def _cycle(self) -> Awaitable[object]:
+        return self.keepalive_cycle()
 
-    @rejected.setter
-    def rejected(self, value: bool) -> None:
-        self._transport.rejected = value
-
-    @property
-    def requests(self) -> Counter[str]:
-        """Number of requests sent, per URL path."""
-        return self._transport.requests
-
-    @property
-    def gzip_body(self) -> bool:
-        """Whether whole JSON bodies are gzip-compressed."""
-        return self._transport.gzip_body
-
-    @property
-    def clock_offset(self) -> float:
-        """Seconds added to the host's time.time() to get the device's time."""
-        return self._clock.offset
-
-    @clock_offset.setter
-    def clock_offset(self, value: float) -> None:
-        self._clock.offset = value
-
-    # --- lifecycle --------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Boot in the background, then keep polling (and make random events if enabled)."""
-        if self._task is not None and not self._task.done():
-            return
-        self._transport.session()
-        self._task = asyncio.create_task(self._run(), name=f"httpv2 {self.serial}")
-
-    async def stop(self) -> None:
-        """Stop polling, cancel timers and close the session if this simulator made it."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def _cancel_timers(self) -> None:
         self._cancel_relay_timer()
-        await self._transport.close()
-
-    async def _run(self) -> None:
-        """Keep-alive every interval from boot on; random events in between when enabled."""
-        next_keepalive = monotonic()
-        next_event = self._next_event_time()
-        while True:
-            if monotonic() >= next_keepalive:
-                # Scheduled from the cycle's start: two keep-alives never lie further apart.
-                next_keepalive = monotonic() + self.keepalive_interval
-                await self._safely("keep-alive cycle", self.keepalive_cycle())
-            if monotonic() >= next_event:
-                await self._safely("random event", self._random_event())
-                next_event = self._next_event_time()
-            await asyncio.sleep(max(min(next_keepalive, next_event) - monotonic(), 0))
-
-    def _next_event_time(self) -> float:
-        if not self.event_interval:
-            return math.inf
-        return monotonic() + jitter(self._rng, self.event_interval)
-
-    async def _safely(self, what: str, work: Awaitable[Any]) -> None:
-        """Await work; a simulator bug must not end the device's polling loop."""
-        try:
-            await work
-        except Exception:
-            _LOGGER.exception("%s: %s failed", self.serial, what)
 
     # --- the keep-alive cycle ---------------------------------------------------------------
 
@@ -356,11 +283,7 @@ class HttpV2Simulator:
 
     async def upload_work_setting(self) -> bool:
         """Upload the current work settings; True when the server accepted them."""
-        async with self._lock:
-            try:
-                return await self._upload_work_setting()
-            except ExchangeError:
-                return False
+        return await self._exclusive(self._upload_work_setting, False)
 
     async def _upload_work_setting(self) -> bool:
         self._refresh_settings()
@@ -810,28 +733,15 @@ class HttpV2Simulator:
         self,
         record_type: int = 3,
         user_id: int | str | None = None,
-        *,
-        name: str | None = None,
-        card: str | None = None,
-        is_entry: int = 1,
-        body_temp: int = 0,
-        photo: bytes | None | Literal["auto"] = "auto",
-        record_date: int | None = None,
+        **details: Unpack[RecordDetails],
     ) -> dict[str, Any]:
-        """Queue an identify record (not uploaded yet) and return its RecordDetail."""
+        """Queue an identify record (not uploaded yet) and return its RecordDetail.
+
+        The keyword arguments are those of RecordDetails; missing ones come from the user.
+        """
         record_id = self._next_record_id
         self._next_record_id += 1
-        record, picture = self._build_record(
-            record_id,
-            record_type,
-            user_id,
-            name=name,
-            card=card,
-            is_entry=is_entry,
-            body_temp=body_temp,
-            photo=photo,
-            record_date=record_date,
-        )
+        record, picture = self._build_record(record_id, record_type, user_id, **details)
         if picture is not None:
             self._record_photos[record_id] = picture
         self.pending_records.append(record)
@@ -967,7 +877,7 @@ class HttpV2Simulator:
         return parts
 
     async def request_authorization(
-        self, record_type: int = 3, user_id: int | str = 1, **kw: Any
+        self, record_type: int = 3, user_id: int | str = 1, **details: Unpack[RecordDetails]
     ) -> dict[str, Any] | None:
         """Ask the server whether to open for this person; the door opens on Success 1 or 2.
 
@@ -976,15 +886,12 @@ class HttpV2Simulator:
         # Request ids are millisecond timestamps as in the document's example, kept increasing.
         request_id = max(int(self._clock.now() * 1000), self._last_authorization_id + 1)
         self._last_authorization_id = request_id
-        record, photo = self._build_record(request_id, record_type, user_id, **kw)
-        async with self._lock:
-            try:
-                reply = await self._transport.post_form(
-                    PATH_AUTHORIZATION, self._record_parts(record, photo), refusal_ok=True
-                )
-            except ExchangeError:
-                return None
-        if as_int(reply.get("Success")) in (1, 2):
+        record, photo = self._build_record(request_id, record_type, user_id, **details)
+        parts = self._record_parts(record, photo)
+        reply = await self._exclusive(
+            lambda: self._transport.post_form(PATH_AUTHORIZATION, parts, refusal_ok=True), None
+        )
+        if reply is not None and as_int(reply.get("Success")) in (1, 2):
             self._pulse_relay()
         return reply
 
@@ -1069,35 +976,27 @@ def _enrollment_ticket(command: dict[str, Any]) -> tuple[int, int | None, int | 
 # --- command line -------------------------------------------------------------------------------
 
 
-def _seconds(*, allow_zero: bool) -> Callable[[str], float]:
-    """Return an argparse type for a duration in seconds."""
-
-    def parse(text: str) -> float:
-        value = float(text)
-        if not (value >= 0 if allow_zero else value > 0):
-            raise argparse.ArgumentTypeError(f"must be a number {'>=' if allow_zero else '>'} 0")
-        return value
-
-    return parse
+async def run_httpv2(args: argparse.Namespace) -> None:
+    """Run one HTTPv2 terminal until SIGINT or SIGTERM."""
+    simulator = HttpV2Simulator(
+        **device_options(args),
+        keepalive_interval=args.keepalive,
+        gzip_parts=not args.no_gzip_parts,
+        gzip_body=args.gzip_body,
+        legacy_part_names=args.legacy_part_names,
+    )
+    await run_demo(simulator, args)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the httpv2 subcommand's options."""
-    parser.add_argument("--server", default="http://127.0.0.1:8123", help="server base URL")
-    parser.add_argument("--serial", default="FC-8200H00000001", help="device serial number")
+    add_common_arguments(parser, serial="FC-8200H00000001")
     parser.add_argument(
         "--keepalive",
-        type=_seconds(allow_zero=False),
+        type=seconds(allow_zero=False),
         default=15.0,
         help="keep-alive interval in seconds (default 15)",
     )
-    parser.add_argument(
-        "--event-interval",
-        type=_seconds(allow_zero=True),
-        default=20.0,
-        help="mean seconds between random access events, 0 for none (default 20)",
-    )
-    parser.add_argument("--users", type=int, default=5, help="demo users to pre-load (default 5)")
     parser.add_argument(
         "--legacy-part-names",
         action="store_true",
@@ -1107,23 +1006,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-gzip-parts", action="store_true", help="send JSON form parts uncompressed"
     )
-    add_common_arguments(parser)
-
-
-async def run_httpv2(args: argparse.Namespace) -> None:
-    """Run one HTTPv2 terminal until SIGINT or SIGTERM."""
-    simulator = HttpV2Simulator(
-        args.server,
-        args.serial,
-        keepalive_interval=args.keepalive,
-        event_interval=args.event_interval or None,
-        gzip_parts=not args.no_gzip_parts,
-        gzip_body=args.gzip_body,
-        legacy_part_names=args.legacy_part_names,
-        seed=args.seed,
-    )
-    simulator.add_demo_users(args.users)
-    await run_until_signal(simulator)
 
 
 FAMILY = SimulatorFamily(

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 import contextlib
 from dataclasses import dataclass
 import gzip
 import json
 import logging
-import random
 from typing import Any, Final
-from urllib.parse import urlsplit
 
-import aiohttp
-
-from simulator.common import monotonic, shorten
-
-_LOGGER = logging.getLogger("simulator.httpv2")
+from simulator.common import shorten
+from simulator.transport import DeviceTransport, ExchangeError
 
 # A `Success` of these means the server refuses the device until a later keep-alive.
 REFUSING_SUCCESS: Final = frozenset({400, 401, 403})
-
-
-class ExchangeError(Exception):
-    """A request got no usable answer or was refused: the device waits for the next keep-alive."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -81,42 +71,12 @@ def _describe_part(part: FormPart) -> str:
     return f"{part.name}{'(gz)' if part.gzip else ''}={text}"
 
 
-class HttpV2Transport:
-    """The device's HTTP client: one request at a time, a timeout on each, refusals noted."""
+class HttpV2Transport(DeviceTransport):
+    """The device's HTTP client: JSON and multipart POSTs, refusals noted."""
 
-    def __init__(
-        self,
-        server: str,
-        serial: str,
-        *,
-        session: aiohttp.ClientSession | None,
-        request_timeout: float,
-        gzip_body: bool,
-        rng: random.Random,
-    ) -> None:
-        """Use the given session (never closed here) or make one on first use."""
-        self.server = server.rstrip("/")
-        self.serial = serial
-        self.gzip_body = gzip_body
-        self.rejected = False
-        self.requests: Counter[str] = Counter()
-        self._session = session
-        self._owns_session = session is None
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._rng = rng
-
-    def session(self) -> aiohttp.ClientSession:
-        """Return the session, creating this transport's own on first use."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self._session
-
-    async def close(self) -> None:
-        """Close the session if this transport created it."""
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+    _logger = logging.getLogger("simulator.httpv2")
+    # Whether whole JSON bodies are gzip-compressed.
+    gzip_body = False
 
     async def post_json(
         self, path: str, body: dict[str, Any], *, refusal_ok: bool = False
@@ -134,7 +94,7 @@ class HttpV2Transport:
         self, path: str, parts: list[FormPart], *, refusal_ok: bool = False
     ) -> dict[str, Any]:
         """POST a multipart/form-data body and return the JSON answer."""
-        boundary = f"----HttpV2Simulator{self._rng.getrandbits(64):016x}"
+        boundary = f"----HttpV2Simulator{self.rng.getrandbits(64):016x}"
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         summary = " ".join(_describe_part(part) for part in parts if part.name != "SN")
         payload = encode_multipart(parts, boundary)
@@ -154,25 +114,13 @@ class HttpV2Transport:
         A refusal (HTTP >= 400, or `Success` 400/401/403 unless refusal_ok) raises too, and
         sets `rejected`; any other answer clears it.
         """
-        self.requests[path] += 1
-        started = monotonic()
-        try:
-            async with self.session().post(
-                self.server + path, data=payload, headers=headers, timeout=self._timeout
-            ) as response:
-                status = response.status
-                raw = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as err:
-            _LOGGER.info("%s POST %s %s -> failed: %r", self.serial, path, summary, err)
-            raise ExchangeError(f"{path}: {err!r}") from err
-        _LOGGER.info(
-            "%s POST %s %s -> %s %s (%d ms)",
-            self.serial,
+        status, raw, _ = await self._exchange(
+            "POST",
             path,
-            summary,
-            status,
-            shorten(raw.decode("utf-8", "replace")),
-            (monotonic() - started) * 1000,
+            f"POST {path} {summary}",
+            decode=lambda raw: raw.decode("utf-8", "replace"),
+            data=payload,
+            headers=headers,
         )
         if status >= 400:
             self.rejected = True
@@ -187,18 +135,3 @@ class HttpV2Transport:
         if self.rejected and not refusal_ok:
             raise ExchangeError(f"{path}: refused with Success {reply.get('Success')!r}")
         return reply
-
-    async def download(self, url: str) -> bytes | None:
-        """GET a file the server points to (photo, template, firmware); None on any failure."""
-        if url.startswith("/"):
-            url = self.server + url
-        self.requests[urlsplit(url).path] += 1
-        try:
-            async with self.session().get(url, timeout=self._timeout) as response:
-                data = await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
-            _LOGGER.info("%s GET %s -> failed: %r", self.serial, url, err)
-            return None
-        _LOGGER.info("%s GET %s -> %s (%d B)", self.serial, url, status, len(data))
-        return data if status == 200 else None

@@ -15,34 +15,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections import Counter
 from collections.abc import Awaitable, Callable
 import contextlib
+from dataclasses import replace
 from datetime import datetime
 import logging
-import math
 from typing import Any, Final
 
 import aiohttp
 
-from simulator.common import (
-    DeviceClock,
-    SimulatorFamily,
-    add_common_arguments,
-    demo_name,
-    jitter,
-    jpeg_photo,
-    make_rng,
-    md5_hex,
-    monotonic,
-    random_digits,
-    run_until_signal,
-)
+from simulator.cli import SimulatorFamily, add_common_arguments, device_options, run_demo, seconds
+from simulator.common import Forwarded, demo_name, jpeg_photo, md5_hex, random_digits
+from simulator.device_loop import PollingDevice
+from simulator.transport import ExchangeError
 from simulator.zk_push_codec import (
     ERR_CHECKSUM,
     ERR_EXECUTION,
     ERR_LENGTH,
-    ERR_NO_USER,
     ERR_PARAMETER,
     ERR_TABLE,
     ERR_UNKNOWN_COMMAND,
@@ -89,8 +78,8 @@ from simulator.zk_push_device import (
     initial_options,
 )
 from simulator.zk_push_doors import DoorPanel
-from simulator.zk_push_tables import DeviceTables, b64
-from simulator.zk_push_transport import ExchangeError, Reply, ZkTransport
+from simulator.zk_push_tables import BioKey, DeviceTables, b64
+from simulator.zk_push_transport import Reply, ZkTransport
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -135,8 +124,35 @@ RANDOM_EVENTS: Final = (
 Handler = Callable[[ServerCommand, str], Awaitable[int]]
 
 
-class ZkPushSimulator:
+class _FunctionSwitch(Forwarded[bool]):
+    """A function of the tables that the terminal also announces in an option (0 or 1)."""
+
+    def __init__(self, option: str) -> None:
+        """Forward to the tables' flag of the same name and keep option in step."""
+        super().__init__("_tables")
+        self._option = option
+
+    def __set__(self, instance: object, value: bool) -> None:
+        """Switch the function and its option."""
+        super().__set__(instance, value)
+        if isinstance(instance, ZkPushSimulator):
+            instance.options[self._option] = str(int(value))
+
+
+class ZkPushSimulator(PollingDevice[ZkTransport]):
     """A ZKTeco PUSH terminal that polls a server, keeps its own tables and obeys commands."""
+
+    family = "zk_push"
+    # How often CONTROL DEVICE 02 cancelled alarms.
+    alarms_cleared = Forwarded[int]("_panel")
+    # Length of one second of a door's drive time; tests shrink it.
+    door_second = Forwarded[float]("_panel", "second")
+    # Unified templates and comparison photos (MultiBioDataSupport) are on.
+    multi_bio = Forwarded[bool]("_tables")
+    # More than one card per user (MulCardUserFunOn, the mulcarduser table) is on.
+    mul_card = _FunctionSwitch("MulCardUserFunOn")
+    # User validity times are OldEncodeTime seconds (DateFmtFunOn), else YYYYMMDD.
+    date_fmt = _FunctionSwitch("DateFmtFunOn")
 
     def __init__(
         self,
@@ -160,18 +176,16 @@ class ZkPushSimulator:
         """Set up the terminal; nothing talks to the server before start(), connect() or cycle()."""
         if doors < 1:
             raise ValueError("a terminal has at least one door")
-        self.serial = serial
+        super().__init__(serial, event_interval=event_interval, seed=seed)
         self.attendance = attendance
         self.poll_interval = poll_interval
-        self.event_interval = event_interval
         self.enroll_delay = enroll_delay
         self.firmware_version = firmware_version
         self.timezone_hours = timezone_hours
-        self._rng = make_rng(seed)
-        self._clock = DeviceClock()
         self._transport = ZkTransport(
             server, serial, session=session, request_timeout=request_timeout
         )
+        self._transport.on_refusal = self._refused
         self._tables = DeviceTables(
             attendance=attendance, date_fmt=date_fmt, mul_card=mul_card, multi_bio=multi_bio
         )
@@ -189,6 +203,17 @@ class ZkPushSimulator:
             write_event=self._door_event,
             restart=self._request_restart,
         )
+        # The doors (door 1 first) and the executed CONTROL DEVICE commands (action hex, door,
+        # arg1, arg2); the user table, door rights, extra cards, templates keyed (PIN, type,
+        # number), comparison and display photos, all by PIN.
+        self.doors = self._panel.doors
+        self.door_commands = self._panel.door_commands
+        self.users = self._tables.users
+        self.authorize = self._tables.authorize
+        self.cards = self._tables.cards
+        self.biodata = self._tables.biodata
+        self.biophotos = self._tables.biophotos
+        self.userpics = self._tables.userpics
 
         # The session with the server.
         self.connected = False
@@ -214,118 +239,8 @@ class ZkPushSimulator:
         self.restarts = 0
         self._unsent_results: list[str] = []
         self._restart_pending = False
-        self._task: asyncio.Task[None] | None = None
-        # One request at a time, as the firmware does.
-        self._lock = asyncio.Lock()
 
-    # --- state shared with the tables and the transport -------------------------------------
-
-    @property
-    def server(self) -> str:
-        """Base URL of the server, without a trailing slash."""
-        return self._transport.server
-
-    @property
-    def doors(self) -> list[DoorSim]:
-        """The doors, door 1 first."""
-        return self._panel.doors
-
-    @property
-    def door_commands(self) -> list[tuple[str, int, int, int]]:
-        """Executed CONTROL DEVICE commands: (action hex, door, arg1, arg2)."""
-        return self._panel.door_commands
-
-    @property
-    def alarms_cleared(self) -> int:
-        """How often CONTROL DEVICE 02 cancelled alarms."""
-        return self._panel.alarms_cleared
-
-    @property
-    def door_second(self) -> float:
-        """Length of one second of a door's drive time; tests shrink it."""
-        return self._panel.second
-
-    @door_second.setter
-    def door_second(self, value: float) -> None:
-        self._panel.second = value
-
-    @property
-    def multi_bio(self) -> bool:
-        """Unified templates and comparison photos (MultiBioDataSupport) are on."""
-        return self._tables.multi_bio
-
-    @property
-    def mul_card(self) -> bool:
-        """More than one card per user (MulCardUserFunOn, the mulcarduser table) is on."""
-        return self._tables.mul_card
-
-    @mul_card.setter
-    def mul_card(self, value: bool) -> None:
-        self._tables.mul_card = value
-        self.options["MulCardUserFunOn"] = str(int(value))
-
-    @property
-    def date_fmt(self) -> bool:
-        """User validity times are OldEncodeTime seconds (DateFmtFunOn), else YYYYMMDD."""
-        return self._tables.date_fmt
-
-    @date_fmt.setter
-    def date_fmt(self, value: bool) -> None:
-        self._tables.date_fmt = value
-        self.options["DateFmtFunOn"] = str(int(value))
-
-    @property
-    def users(self) -> dict[str, dict[str, str]]:
-        """PIN -> the user record as the terminal stores it."""
-        return self._tables.users
-
-    @property
-    def authorize(self) -> dict[str, dict[str, str]]:
-        """PIN -> the user's door rights (userauthorize)."""
-        return self._tables.authorize
-
-    @property
-    def cards(self) -> dict[str, list[str]]:
-        """PIN -> the user's extra cards (mulcarduser)."""
-        return self._tables.cards
-
-    @property
-    def biodata(self) -> dict[tuple[str, int, int], dict[str, str]]:
-        """(PIN, type, number) -> a biometric template."""
-        return self._tables.biodata
-
-    @property
-    def biophotos(self) -> dict[str, bytes]:
-        """PIN -> the user's comparison photo."""
-        return self._tables.biophotos
-
-    @property
-    def userpics(self) -> dict[str, bytes]:
-        """PIN -> the user's display photo."""
-        return self._tables.userpics
-
-    @property
-    def requests(self) -> Counter[str]:
-        """Number of requests sent, per URL path."""
-        return self._transport.requests
-
-    @property
-    def rejected(self) -> bool:
-        """True while the last answer refused the terminal (HTTP 401/403/406)."""
-        return self._transport.rejected
-
-    @rejected.setter
-    def rejected(self, value: bool) -> None:
-        self._transport.rejected = value
-
-    @property
-    def clock_offset(self) -> float:
-        """Seconds added to the host's time.time() to get the terminal's time."""
-        return self._clock.offset
-
-    @clock_offset.setter
-    def clock_offset(self, value: float) -> None:
-        self._clock.offset = value
+    # --- state -----------------------------------------------------------------------------
 
     @property
     def token(self) -> str | None:
@@ -344,48 +259,16 @@ class ZkPushSimulator:
         """Record lines the server acknowledged, in upload order."""
         return [record.line for record in self._uploaded]
 
-    # --- lifecycle --------------------------------------------------------------------------
+    # --- the polling loop -----------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Connect in the background, then keep polling (and make random events if enabled)."""
-        if self._task is not None and not self._task.done():
-            return
-        self._transport.session()
-        self._task = asyncio.create_task(self._run(), name=f"zk_push {self.serial}")
+    def _period(self) -> float:
+        return self.poll_interval
 
-    async def stop(self) -> None:
-        """Stop polling, cancel door timers and close the session if this terminal made it."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def _cycle(self) -> Awaitable[object]:
+        return self.cycle()
+
+    def _cancel_timers(self) -> None:
         self._panel.cancel_timers()
-        await self._transport.close()
-
-    async def _run(self) -> None:
-        next_poll = monotonic()
-        next_event = self._next_event_time()
-        while True:
-            if monotonic() >= next_poll:
-                next_poll = monotonic() + self.poll_interval
-                await self._safely("cycle", self.cycle())
-            if monotonic() >= next_event:
-                await self._safely("random event", self._random_event())
-                next_event = self._next_event_time()
-            await asyncio.sleep(max(min(next_poll, next_event) - monotonic(), 0))
-
-    def _next_event_time(self) -> float:
-        if not self.event_interval:
-            return math.inf
-        return monotonic() + jitter(self._rng, self.event_interval)
-
-    async def _safely(self, what: str, work: Awaitable[Any]) -> None:
-        """Await work; a simulator bug must not end the terminal's polling loop."""
-        try:
-            await work
-        except Exception:
-            _LOGGER.exception("%s: %s failed", self.serial, what)
 
     async def cycle(self) -> None:
         """Connect if needed, poll once, then upload queued lines, records and door status."""
@@ -408,36 +291,17 @@ class ZkPushSimulator:
             except ExchangeError as err:
                 _LOGGER.info("%s: cycle stopped until the next one: %s", self.serial, err)
 
-    # --- requests ---------------------------------------------------------------------------
-
-    async def _get(
-        self, path: str, params: dict[str, str] | None = None, *, token: bool = True
-    ) -> Reply:
-        return self._note(await self._transport.get(path, params, token=token))
-
-    async def _post(
-        self,
-        path: str,
-        body: str | bytes,
-        params: dict[str, str] | None = None,
-        *,
-        token: bool = True,
-    ) -> Reply:
-        return self._note(await self._transport.post(path, body, params, token=token))
-
-    def _note(self, reply: Reply) -> Reply:
+    def _refused(self, status: int) -> None:
         """End the session on a refusal: the terminal connects again at the next cycle."""
-        if reply.refused and self.connected:
-            _LOGGER.info("%s: refused with HTTP %s, will connect again", self.serial, reply.status)
+        if self.connected:
+            _LOGGER.info("%s: refused with HTTP %s, will connect again", self.serial, status)
             self.connected = False
-        return reply
 
     # --- connecting -------------------------------------------------------------------------
 
     async def connect(self) -> bool:
         """Do the handshake; True when the server accepted the terminal."""
-        async with self._lock:
-            return await self._connect()
+        return await self._exclusive(self._connect, False)
 
     async def _connect(self) -> bool:
         self.connected = False
@@ -461,7 +325,7 @@ class ZkPushSimulator:
     async def _security_handshake(self) -> bool:
         """options=all, then registry if the server does not know us yet, then push."""
         self._transport.token = None
-        reply = await self._get(
+        reply = await self._transport.get(
             PATH_CDATA,
             {"options": "all", "pushver": PUSH_VERSION, "DeviceType": "acc"},
             token=False,
@@ -484,7 +348,7 @@ class ZkPushSimulator:
 
     async def _register(self) -> bool:
         body = ",".join(f"{key}={value}" for key, value in self._current_options().items())
-        reply = await self._post(PATH_REGISTRY, body, token=False)
+        reply = await self._transport.post(PATH_REGISTRY, body, token=False)
         code = parse_pairs(reply.text).get("RegistryCode", "") if reply.status == 200 else ""
         if not code:
             return False
@@ -495,7 +359,7 @@ class ZkPushSimulator:
         """Fetch the server's parameters and a new SessionID; the token follows from it."""
         # The push itself carries a token only when options=all handed out a session.
         self._transport.token = self.token
-        reply = await self._post(PATH_PUSH, "")
+        reply = await self._transport.post(PATH_PUSH, "")
         params = parse_pairs(reply.text) if reply.status == 200 else {}
         if not params:
             return False
@@ -506,7 +370,7 @@ class ZkPushSimulator:
 
     async def _attendance_handshake(self) -> bool:
         """options=all only: remember the stamps and the time zone the server keeps for us."""
-        reply = await self._get(
+        reply = await self._transport.get(
             PATH_CDATA,
             {"options": "all", "language": "69", "pushver": ATTENDANCE_PUSH_VERSION},
             token=False,
@@ -559,25 +423,20 @@ class ZkPushSimulator:
 
     async def _send_options(self) -> None:
         body = ",".join(f"{key}={value}" for key, value in self._reported_options().items())
-        reply = await self._post(PATH_CDATA, body, {"table": "options"})
+        reply = await self._transport.post(PATH_CDATA, body, {"table": "options"})
         self._options_sent = reply.ok
 
     # --- commands ---------------------------------------------------------------------------
 
     async def poll(self) -> list[str]:
         """Ask for commands once, run them all and report every result in one devicecmd."""
-        async with self._lock:
-            try:
-                return await self._poll()
-            except ExchangeError as err:
-                _LOGGER.info("%s: poll stopped: %s", self.serial, err)
-                return []
+        return await self._exclusive(self._poll, [], "poll")
 
     async def _poll(self) -> list[str]:
         params: dict[str, str] = {}
         if self.attendance and not self._info_sent:
             params["INFO"] = self._info()
-        reply = await self._get(PATH_GETREQUEST, params)
+        reply = await self._transport.get(PATH_GETREQUEST, params)
         if reply.status != 200:
             return []
         self._info_sent = True
@@ -600,7 +459,7 @@ class ZkPushSimulator:
         if not self._unsent_results:
             return
         sent = list(self._unsent_results)
-        reply = await self._post(PATH_DEVICECMD, "\n".join(sent))
+        reply = await self._transport.post(PATH_DEVICECMD, "\n".join(sent))
         if reply.ok:
             del self._unsent_results[: len(sent)]
 
@@ -672,7 +531,7 @@ class ZkPushSimulator:
         lines = self._tables.query_lines(table, "" if condition == "*" else condition)
         if lines is None:
             return ERR_TABLE
-        reply = await self._post(
+        reply = await self._transport.post(
             PATH_QUERYDATA,
             "\n".join(lines),
             {
@@ -694,7 +553,7 @@ class ZkPushSimulator:
             count = self._tables.count(table, "" if condition.strip() == "*" else condition)
         if count is None:
             return ERR_TABLE
-        reply = await self._post(
+        reply = await self._transport.post(
             PATH_QUERYDATA,
             f"{table}={count}",
             {
@@ -733,7 +592,7 @@ class ZkPushSimulator:
         }
         wanted = [key.strip() for key in rest.split(",") if key.strip()]
         answer = [(key, values[key]) for key in wanted if key in values]
-        reply = await self._post(
+        reply = await self._transport.post(
             PATH_QUERYDATA,
             join_pairs(answer, ","),
             {
@@ -750,36 +609,29 @@ class ZkPushSimulator:
     async def _enroll_bio(self, command: ServerCommand, rest: str) -> int:
         """Run ENROLL_BIO type, no, pin: capture a template, upload it, then report."""
         fields = lowered(split_fields(rest))
-        pin = fields.get("pin", "").strip()
-        bio_type, number = parse_int(fields.get("type")), parse_int(fields.get("no", "0"))
-        if bio_type is None or number is None or not pin:
-            return ERR_PARAMETER
-        if pin not in self.users:
-            # Appendix 1 has no "no such user" code for enrollment; -27 (failed to find the
-            # user of a template) is the firmware's nearest.
-            return ERR_NO_USER
-        if bio_type not in enrollable_types(multi_bio=self.multi_bio):
+        key = self._tables.template_key(
+            fields.get("pin", ""), parse_int(fields.get("type")), parse_int(fields.get("no", "0"))
+        )
+        if not isinstance(key, int) and key[1] not in enrollable_types(multi_bio=self.multi_bio):
             return ERR_UNSUPPORTED
-        if fields.get("overwrite") == "0" and (pin, bio_type, number) in self.biodata:
-            return ERR_EXECUTION
-        await asyncio.sleep(self.enroll_delay)
-        self._capture_template(pin, bio_type, number)
-        await self._upload_lines()
-        return OK
+        return await self._enroll(fields, key)
 
     async def _enroll_fingerprint(self, command: ServerCommand, rest: str) -> int:
         """Run attendance ENROLL_FP PIN, FID: capture, upload FP in OPERLOG, then report."""
         fields = lowered(split_fields(rest))
-        pin = fields.get("pin", "").strip()
-        finger = parse_int(fields.get("fid", "0"))
-        if finger is None or not pin:
-            return ERR_PARAMETER
-        if pin not in self.users:
-            return ERR_NO_USER  # see _enroll_bio
-        if fields.get("overwrite") == "0" and (pin, BIO_FINGERPRINT, finger) in self.biodata:
+        key = self._tables.template_key(
+            fields.get("pin", ""), BIO_FINGERPRINT, parse_int(fields.get("fid", "0"))
+        )
+        return await self._enroll(fields, key)
+
+    async def _enroll(self, fields: dict[str, str], key: BioKey | int) -> int:
+        """Capture the template key names, upload it, then report; an int key is an error."""
+        if isinstance(key, int):
+            return key
+        if fields.get("overwrite") == "0" and key in self.biodata:
             return ERR_EXECUTION
         await asyncio.sleep(self.enroll_delay)
-        self._capture_template(pin, BIO_FINGERPRINT, finger)
+        self._capture_template(*key)
         await self._upload_lines()
         return OK
 
@@ -809,7 +661,7 @@ class ZkPushSimulator:
             return ERR_URL
         data: bytes | None = None
         with contextlib.suppress(ExchangeError):
-            reply = await self._get(PATH_FILE, {"url": url})
+            reply = await self._transport.get(PATH_FILE, {"url": url})
             data = reply.raw if reply.status == 200 else None
         md5_ok = data is not None and md5_hex(data) == params.get("checksum", "").upper()
         self.firmware_installs.append({"url": url, "size": len(data or b""), "md5_ok": md5_ok})
@@ -852,12 +704,12 @@ class ZkPushSimulator:
             ]
         lines = [transaction_line(record) for record in records]
         overview = f"SumCount={len(lines)}\nFileName=transaction.tgz\nContentType=tgz\nFileCount=1"
-        reply = await self._post(
+        reply = await self._transport.post(
             PATH_CDATA, overview, {"cmdid": command.cmd_id, "desc": "overview"}
         )
         if not reply.ok:
             return ERR_UPLOAD
-        reply = await self._post(
+        reply = await self._transport.post(
             PATH_FILE,
             transaction_tgz(lines, self._clock.now()),
             {
@@ -881,7 +733,7 @@ class ZkPushSimulator:
         if lines is None:
             return ERR_TABLE
         self._operlog_stamp += 1
-        reply = await self._post(
+        reply = await self._transport.post(
             PATH_CDATA, "\n".join(lines), {"table": "OPERLOG", "Stamp": str(self._operlog_stamp)}
         )
         return len(lines) if ok_count(reply.text) is not None else ERR_UPLOAD
@@ -930,15 +782,11 @@ class ZkPushSimulator:
 
     async def send_state(self) -> bool:
         """POST the door status (table=rtstate); True when the server acknowledged it."""
-        async with self._lock:
-            try:
-                return await self._send_state()
-            except ExchangeError:
-                return False
+        return await self._exclusive(self._send_state, False)
 
     async def _send_state(self) -> bool:
         signature = ",".join(self._panel.status())
-        reply = await self._post(PATH_CDATA, self._state_line(), {"table": "rtstate"})
+        reply = await self._transport.post(PATH_CDATA, self._state_line(), {"table": "rtstate"})
         if reply.ok:
             self._acked_state = signature
         return reply.ok
@@ -967,40 +815,28 @@ class ZkPushSimulator:
         """
         index = self._next_index
         self._next_index += 1
+        local: datetime | None
         if time is None:
-            local: datetime | None = self._local_now()
-            shown = format_time(self._local_now())
+            local = self._local_now()
+            shown = format_time(local)
         else:
             local, shown = parse_time(time), time
-        if self.attendance:
-            line = attlog_line(pin=pin, time=shown, status=inout, verify=str(verify))
-        else:
-            line = rtlog_line(
-                time=shown,
-                pin=pin,
-                cardno=cardno,
-                door=door,
-                event=event,
-                inout=inout,
-                verify=str(verify),
-                index=index,
-                mask=mask,
-                temperature=temperature,
-            )
-        self._pending.append(
-            Record(
-                index=index,
-                local=local,
-                time=shown,
-                pin=pin,
-                cardno=cardno,
-                door=door,
-                event=event,
-                inout=inout,
-                verify=str(verify),
-                line=line,
-            )
+        record = Record(
+            index=index,
+            local=local,
+            time=shown,
+            verify=str(verify),
+            pin=pin,
+            cardno=cardno,
+            door=door,
+            event=event,
+            inout=inout,
         )
+        if self.attendance:
+            line = attlog_line(record)
+        else:
+            line = rtlog_line(record, mask=mask, temperature=temperature)
+        self._pending.append(replace(record, line=line))
         return line
 
     async def upload_pending(self) -> int:
@@ -1010,19 +846,14 @@ class ZkPushSimulator:
         Attendance: all ATTLOG lines in one POST with a Stamp, acknowledged by `OK: N`.
         What is not acknowledged stays queued for the next try.
         """
-        async with self._lock:
-            try:
-                return await self._upload_pending()
-            except ExchangeError as err:
-                _LOGGER.info("%s: upload stopped: %s", self.serial, err)
-                return 0
+        return await self._exclusive(self._upload_pending, 0, "upload")
 
     async def _upload_pending(self) -> int:
         if self.attendance:
             if not self._pending:
                 return 0
             batch = list(self._pending)
-            reply = await self._post(
+            reply = await self._transport.post(
                 PATH_CDATA,
                 "\n".join(record.line for record in batch),
                 {"table": "ATTLOG", "Stamp": str(batch[-1].index)},
@@ -1035,7 +866,7 @@ class ZkPushSimulator:
         acknowledged = 0
         while self._pending:
             batch = self._pending[:RTLOG_BATCH]
-            reply = await self._post(
+            reply = await self._transport.post(
                 PATH_CDATA, "\n".join(record.line for record in batch), {"table": "rtlog"}
             )
             if not reply.ok:
@@ -1059,14 +890,14 @@ class ZkPushSimulator:
             lines = [line for _, line in self._pending_lines[:run]]
             if table == "OPERLOG":
                 self._operlog_stamp += 1
-                reply = await self._post(
+                reply = await self._transport.post(
                     PATH_CDATA,
                     "\n".join(lines),
                     {"table": "OPERLOG", "Stamp": str(self._operlog_stamp)},
                 )
                 accepted = reply.status == 200 and ok_count(reply.text) is not None
             else:
-                reply = await self._post(
+                reply = await self._transport.post(
                     PATH_CDATA,
                     "\n".join(lines),
                     {"table": "tabledata", "tablename": table, "count": str(len(lines))},
@@ -1156,11 +987,10 @@ class ZkPushSimulator:
                 ("verifytype", verify),
             )
         )
-        async with self._lock:
-            try:
-                reply = await self._post(PATH_CDATA, line, {"AuthType": "device"})
-            except ExchangeError:
-                reply = Reply(status=0, raw=b"", text="")
+        reply = await self._exclusive(
+            lambda: self._transport.post(PATH_CDATA, line, {"AuthType": "device"}),
+            Reply(status=0, raw=b"", text=""),
+        )
         lines = [text.strip() for text in reply.text.splitlines() if text.strip()]
         verdict = lines[0] if reply.status == 200 and lines else ""
         if verdict == "AUTH=SUCCESS":
@@ -1210,10 +1040,11 @@ class ZkPushSimulator:
             door.alarms.add(ALARM_TAMPER)
             self._door_event(door, EVENT_TAMPER)
         if self.connected and not self.rejected:
-            async with self._lock:
-                with contextlib.suppress(ExchangeError):
-                    await self._upload_pending()
-                    await self._report_state()
+            await self._exclusive(self._report_events, None)
+
+    async def _report_events(self) -> None:
+        await self._upload_pending()
+        await self._report_state()
 
     def _random_access(self, door: DoorSim, kind: str) -> None:
         pin = self._rng.choice(sorted(self.users))
@@ -1234,18 +1065,6 @@ class ZkPushSimulator:
 # --- command line -------------------------------------------------------------------------------
 
 
-def _seconds(*, allow_zero: bool) -> Callable[[str], float]:
-    """Return an argparse type for a duration in seconds."""
-
-    def parse(text: str) -> float:
-        value = float(text)
-        if not (value >= 0 if allow_zero else value > 0):
-            raise argparse.ArgumentTypeError(f"must be a number {'>=' if allow_zero else '>'} 0")
-        return value
-
-    return parse
-
-
 def _door_count(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 16:
@@ -1253,10 +1072,20 @@ def _door_count(text: str) -> int:
     return value
 
 
+async def run_zk_push(args: argparse.Namespace) -> None:
+    """Run one ZKTeco PUSH terminal until SIGINT or SIGTERM."""
+    simulator = ZkPushSimulator(
+        **device_options(args),
+        doors=args.doors,
+        attendance=args.attendance,
+        poll_interval=args.poll,
+    )
+    await run_demo(simulator, args)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the zk_push subcommand's options."""
-    parser.add_argument("--server", default="http://127.0.0.1:8123", help="server base URL")
-    parser.add_argument("--serial", default="DDG7012017010600049", help="device serial number")
+    add_common_arguments(parser, serial="DDG7012017010600049")
     parser.add_argument("--doors", type=_door_count, default=1, help="number of doors (default 1)")
     parser.add_argument(
         "--attendance",
@@ -1265,33 +1094,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--poll",
-        type=_seconds(allow_zero=False),
+        type=seconds(allow_zero=False),
         default=3.0,
         help="seconds between getrequest polls (default 3)",
     )
-    parser.add_argument(
-        "--event-interval",
-        type=_seconds(allow_zero=True),
-        default=20.0,
-        help="mean seconds between random events, 0 for none (default 20)",
-    )
-    parser.add_argument("--users", type=int, default=5, help="demo users to pre-load (default 5)")
-    add_common_arguments(parser)
-
-
-async def run_zk_push(args: argparse.Namespace) -> None:
-    """Run one ZKTeco PUSH terminal until SIGINT or SIGTERM."""
-    simulator = ZkPushSimulator(
-        args.server,
-        args.serial,
-        doors=args.doors,
-        attendance=args.attendance,
-        poll_interval=args.poll,
-        event_interval=args.event_interval or None,
-        seed=args.seed,
-    )
-    simulator.add_demo_users(args.users)
-    await run_until_signal(simulator)
 
 
 FAMILY = SimulatorFamily(

@@ -256,34 +256,23 @@ class Record:
     event: int
     inout: int
     verify: str
-    line: str
+    # The line as uploaded (rtlog or ATTLOG), once written.
+    line: str = ""
 
 
-def rtlog_line(
-    *,
-    time: str,
-    pin: str,
-    cardno: str,
-    door: int,
-    event: int,
-    inout: int,
-    verify: str,
-    index: int,
-    mask: int | None = None,
-    temperature: float | None = None,
-) -> str:
+def rtlog_line(record: Record, *, mask: int | None = None, temperature: float | None = None) -> str:
     """One `table=rtlog` line (section 10.2)."""
     fields: list[tuple[str, object]] = [
-        ("time", time),
-        ("pin", pin),
-        ("cardno", cardno),
+        ("time", record.time),
+        ("pin", record.pin),
+        ("cardno", record.cardno),
         ("sitecode", 0),
         ("linkid", 0),
-        ("eventaddr", door),
-        ("event", event),
-        ("inoutstatus", inout),
-        ("verifytype", verify),
-        ("index", index),
+        ("eventaddr", record.door),
+        ("event", record.event),
+        ("inoutstatus", record.inout),
+        ("verifytype", record.verify),
+        ("index", record.index),
     ]
     if mask is not None:
         fields.append(("maskflag", mask))
@@ -292,9 +281,10 @@ def rtlog_line(
     return join_pairs(fields)
 
 
-def attlog_line(*, pin: str, time: str, status: int, verify: str) -> str:
-    """One `table=ATTLOG` line: PIN, time, status, verify, work code and reserved fields."""
-    return "\t".join((pin, time, str(status), verify, "0", "0", "0", "0", "0"))
+def attlog_line(record: Record) -> str:
+    """One `table=ATTLOG` line: PIN, time, status (in/out), verify, work code and reserved."""
+    fields = (record.pin, record.time, str(record.inout), record.verify)
+    return "\t".join((*fields, "0", "0", "0", "0", "0"))
 
 
 def transaction_line(record: Record) -> str:

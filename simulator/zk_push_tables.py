@@ -205,32 +205,44 @@ class DeviceTables:
             cards.append(card)
         return OK
 
-    def _update_fingerprint(self, fields: dict[str, str]) -> int:
-        """templatev10 (fingerprint algorithm 10) is kept as a type 1 unified template."""
-        pin = fields.get("pin", "").strip()
-        finger = parse_int(fields.get("fingerid"))
-        if not pin or finger is None:
-            return ERR_PARAMETER
-        if pin not in self.users:
-            return ERR_NO_USER
-        template = fields.get("template", "")
-        if decode_base64(template) is None:
-            return ERR_BASE64
-        self.store_template(pin, BIO_FINGERPRINT, finger, template)
-        self.biodata[(pin, BIO_FINGERPRINT, finger)]["Valid"] = fields.get("valid", "1")
-        return OK
+    def template_key(self, pin: str, bio_type: int | None, number: int | None) -> BioKey | int:
+        """Return the (PIN, type, number) of a template of a user this terminal holds.
 
-    def _update_biodata(self, fields: dict[str, str]) -> int:
-        pin = fields.get("pin", "").strip()
-        bio_type, number = parse_int(fields.get("type")), parse_int(fields.get("no", "0"))
+        Else the Appendix 1 code: a missing or unreadable field is ERR_PARAMETER, an unknown PIN
+        ERR_NO_USER (-27, failing to find a template's user: Appendix 1 has no "no such user").
+        """
+        pin = pin.strip()
         if not pin or bio_type is None or number is None:
             return ERR_PARAMETER
         if pin not in self.users:
             return ERR_NO_USER
+        return pin, bio_type, number
+
+    def _update_fingerprint(self, fields: dict[str, str]) -> int:
+        """templatev10 (fingerprint algorithm 10) is kept as a type 1 unified template."""
+        key = self.template_key(
+            fields.get("pin", ""), BIO_FINGERPRINT, parse_int(fields.get("fingerid"))
+        )
+        if isinstance(key, int):
+            return key
+        template = fields.get("template", "")
+        if decode_base64(template) is None:
+            return ERR_BASE64
+        self.store_template(*key, template)
+        self.biodata[key]["Valid"] = fields.get("valid", "1")
+        return OK
+
+    def _update_biodata(self, fields: dict[str, str]) -> int:
+        key = self.template_key(
+            fields.get("pin", ""), parse_int(fields.get("type")), parse_int(fields.get("no", "0"))
+        )
+        if isinstance(key, int):
+            return key
         if decode_base64(fields.get("tmp", "")) is None:
             return ERR_BASE64
+        pin, bio_type, number = key
         defaults = {"Index": "0", "Valid": "1", "Duress": "0", "Format": "0"}
-        self.biodata[(pin, bio_type, number)] = {
+        self.biodata[key] = {
             name: fields.get(name.lower(), defaults.get(name, "")) for name in BIODATA_FIELDS
         } | {"Pin": pin, "No": str(number), "Type": str(bio_type)}
         return OK

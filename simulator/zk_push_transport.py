@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 import logging
 from typing import Final
-from urllib.parse import urlsplit
 
 import aiohttp
 
-from simulator.common import monotonic, shorten
+from simulator.common import shorten
+from simulator.transport import DeviceTransport
 from simulator.zk_push_codec import decode_text
-
-_LOGGER = logging.getLogger("simulator.zk_push")
 
 # HTTP statuses with which the server refuses the terminal (unknown serial, bad token, no registry).
 REFUSING_STATUS: Final = frozenset({401, 403, 406})
 USER_AGENT: Final = "iClock Proxy/1.09"
 TEXT_TYPE: Final = "application/push;charset=UTF-8"
 BINARY_TYPE: Final = "application/octet-stream"
-
-
-class ExchangeError(Exception):
-    """A request got no answer at all (refused connection, timeout, broken response)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -45,40 +39,18 @@ class Reply:
         return self.status in REFUSING_STATUS
 
 
-class ZkTransport:
+class ZkTransport(DeviceTransport):
     """The terminal's HTTP client: SN on every request, the session token as a cookie."""
 
-    def __init__(
-        self,
-        server: str,
-        serial: str,
-        *,
-        session: aiohttp.ClientSession | None,
-        request_timeout: float,
-    ) -> None:
-        """Use the given session (never closed here) or make one on first use."""
-        self.server = server.rstrip("/")
-        self.serial = serial
-        self.token: str | None = None
-        self.rejected = False
-        self.requests: Counter[str] = Counter()
-        self._session = session
-        self._owns_session = session is None
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+    _logger = logging.getLogger("simulator.zk_push")
+    # The session token sent as a cookie, once the terminal has one.
+    token: str | None = None
+    # Called with the status of every answer that refuses the terminal.
+    on_refusal: Callable[[int], None] | None = None
 
-    def session(self) -> aiohttp.ClientSession:
-        """Return the session, creating this transport's own on first use."""
-        if self._session is None:
-            # Firmware ignores Set-Cookie: the only cookie it sends is its token.
-            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
-            self._owns_session = True
-        return self._session
-
-    async def close(self) -> None:
-        """Close the session if this transport created it."""
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+    def _new_session(self) -> aiohttp.ClientSession:
+        # Firmware ignores Set-Cookie: the only cookie it sends is its token.
+        return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
 
     async def get(
         self, path: str, params: dict[str, str] | None = None, *, token: bool = True
@@ -97,24 +69,15 @@ class ZkTransport:
         """POST a text (UTF-8) or binary body to path?SN=..&params."""
         return await self._request("POST", path, params or {}, body, token=token)
 
-    async def fetch(self, url: str) -> bytes | None:
-        """GET a file a command points to (a relative URL is on the server); None on failure."""
-        if url.startswith("/"):
-            url = self.server + url
-        path = urlsplit(url).path
-        self.requests[path] += 1
+    def _file_headers(self, url: str) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT}
         if self.token and url.startswith(self.server + "/"):
             headers["Cookie"] = f"token={self.token}"
-        try:
-            async with self.session().get(url, headers=headers, timeout=self._timeout) as response:
-                status = response.status
-                data = await response.read()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
-            _LOGGER.info("%s GET %s -> failed: %r", self.serial, url, err)
-            return None
-        _LOGGER.info("%s GET %s -> %s <%d B>", self.serial, url, status, len(data))
-        return data if status == 200 and data else None
+        return headers
+
+    async def fetch(self, url: str) -> bytes | None:
+        """GET a file a command points to (a relative URL is on the server); None on failure."""
+        return await self.download(url) or None
 
     async def _request(
         self,
@@ -144,31 +107,18 @@ class ZkTransport:
             summary += " " + shorten(body, 100)
         elif isinstance(body, bytes):
             summary += f" <{len(body)} B>"
-        self.requests[path] += 1
-        started = monotonic()
-        try:
-            async with self.session().request(
-                method,
-                self.server + path,
-                params={"SN": self.serial, **params},
-                data=data,
-                headers=headers,
-                timeout=self._timeout,
-            ) as response:
-                status = response.status
-                raw = await response.read()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
-            _LOGGER.info("%s %s -> failed: %r", self.serial, summary, err)
-            raise ExchangeError(f"{path}: {err!r}") from err
-        text = decode_text(raw)
-        shown = f"<{len(raw)} B>" if path.endswith("/file") else shorten(text)
-        _LOGGER.info(
-            "%s %s -> %s %s (%d ms)",
-            self.serial,
+        status, raw, text = await self._exchange(
+            method,
+            path,
             summary,
-            status,
-            shown,
-            (monotonic() - started) * 1000,
+            decode=decode_text,
+            binary=path.endswith("/file"),
+            params={"SN": self.serial, **params},
+            data=data,
+            headers=headers,
         )
         self.rejected = status in REFUSING_STATUS
-        return Reply(status=status, raw=raw, text=text)
+        reply = Reply(status=status, raw=raw, text=text)
+        if reply.refused and self.on_refusal is not None:
+            self.on_refusal(status)
+        return reply

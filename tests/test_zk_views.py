@@ -607,5 +607,8 @@ async def test_gb2312_names_read_back(hass: HomeAssistant, zk: ZkDevice) -> None
     await zk.result(*results)
     response = await asyncio.wait_for(task, 5)
     assert response is not None
-    (user,) = response["users"]
+    users = response["users"]
+    assert isinstance(users, list)
+    (user,) = users
+    assert isinstance(user, dict)
     assert (user["user_id"], user["name"], user["cards"]) == ("8", "张三", ["123456"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+import functools
 import gzip
 import hashlib
 import io
 import json
-import signal
-import socket
 import time
 from typing import Any
 
@@ -24,6 +23,8 @@ from pytest_aiohttp import AiohttpServer
 from simulator.__main__ import build_parser
 from simulator.common import jpeg_photo
 from simulator.httpv2 import HttpV2Simulator, run_httpv2
+from tests.simulator import common
+from tests.simulator.common import Raw, refused, wait_for
 
 SERIAL = "FC-8200H00000001"
 KEEPALIVE = "/Device/Keepalive"
@@ -84,46 +85,23 @@ class Exchange:
         return json.loads(body)
 
 
-@dataclass(frozen=True)
-class Raw:
-    """A scripted answer that is not a JSON object."""
+@dataclass
+class FakeServer(common.ScriptedServer[Exchange]):
+    """Records every POST and answers from per-path scripts (default `{"Success": 1}`).
 
-    body: str
-    status: int = 200
+    GETs fetch `files` (404 for others) and are not recorded; people pages come from `people`.
+    """
 
-
-Answer = dict[str, Any] | list[Any] | Raw | Callable[[], Awaitable[web.StreamResponse]]
-
-
-class FakeServer:
-    """Records every request and answers from per-path scripts (default `{"Success": 1}`)."""
-
-    def __init__(self) -> None:
-        self.exchanges: list[Exchange] = []
-        self.scripts: dict[str, list[Answer]] = {}
-        self.files: dict[str, bytes] = {}
-        self.people: list[Any] = []
-        self.url = ""
-        self.app = web.Application()
-        self.app.router.add_route("*", "/{tail:.*}", self.handle)
-
-    def script(self, path: str, *answers: Answer) -> None:
-        self.scripts.setdefault(path, []).extend(answers)
-
-    def paths(self) -> list[str]:
-        return [exchange.path for exchange in self.exchanges]
-
-    def received(self, path: str) -> list[Exchange]:
-        return [exchange for exchange in self.exchanges if exchange.path == path]
-
-    def clear(self) -> None:
-        self.exchanges.clear()
+    people: list[Any] = field(default_factory=list)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET":
             if request.path in self.files:
                 return web.Response(body=self.files[request.path])
             return web.Response(status=404)
+        return await super().handle(request)
+
+    async def record(self, request: web.Request) -> Exchange:
         exchange = Exchange(request.path, dict(request.headers))
         if request.content_type == "multipart/form-data":
             reader = await request.multipart()
@@ -134,19 +112,18 @@ class FakeServer:
                 exchange.parts[part.name] = Part(bytes(raw), dict(part.headers), part.filename)
         else:
             exchange.raw = await request.read()
-        self.exchanges.append(exchange)
-        queued = self.scripts.get(request.path)
-        if queued:
-            answer = queued.pop(0)
-        elif request.path == DOWNLOAD_PEOPLE:
-            answer = self._next_people_page(exchange.json()["Limit"])
-        else:
-            answer = {"Success": 1}
-        if isinstance(answer, Raw):
-            return web.Response(status=answer.status, text=answer.body)
-        if callable(answer):
-            return await answer()
-        return web.json_response(answer)
+        return exchange
+
+    def key(self, exchange: Exchange) -> str:
+        return exchange.path
+
+    def default(self, exchange: Exchange) -> dict[str, Any]:
+        if exchange.path == DOWNLOAD_PEOPLE:
+            return self._next_people_page(exchange.json()["Limit"])
+        return {"Success": 1}
+
+    def paths(self) -> list[str]:
+        return self.keys()
 
     def _next_people_page(self, limit: int) -> dict[str, Any]:
         page, self.people = self.people[:limit], self.people[limit:]
@@ -155,11 +132,8 @@ class FakeServer:
 
 @pytest.fixture
 async def fake(aiohttp_server: AiohttpServer) -> FakeServer:
-    server = FakeServer()
     # Keep request bodies as sent, so the tests see the device's own compression.
-    test_server = await aiohttp_server(server.app, auto_decompress=False)
-    server.url = str(test_server.make_url("")).rstrip("/")
-    return server
+    return await common.serve(aiohttp_server, FakeServer(), auto_decompress=False)
 
 
 MakeSimulator = Callable[..., HttpV2Simulator]
@@ -167,31 +141,15 @@ MakeSimulator = Callable[..., HttpV2Simulator]
 
 @pytest.fixture
 async def make_simulator(fake: FakeServer) -> AsyncIterator[MakeSimulator]:
-    made: list[HttpV2Simulator] = []
-
-    def make(users: int = 0, **kwargs: Any) -> HttpV2Simulator:
-        options: dict[str, Any] = {
-            "keepalive_interval": 60.0,
-            "enroll_delay": 0.01,
-            "release_time": 0.05,
-            "request_timeout": 2.0,
-            "seed": 1,
-        } | kwargs
-        simulator = HttpV2Simulator(fake.url, SERIAL, **options)
-        simulator.add_demo_users(users)
-        made.append(simulator)
-        return simulator
-
-    yield make
-    for simulator in made:
-        await simulator.stop()
-
-
-async def wait_for(condition: Callable[[], bool], within: float = 3.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
+    async with common.simulators(
+        functools.partial(HttpV2Simulator, fake.url, SERIAL),
+        keepalive_interval=60.0,
+        enroll_delay=0.01,
+        release_time=0.05,
+        request_timeout=2.0,
+        seed=1,
+    ) as make:
+        yield make
 
 
 async def remote(fake: FakeServer, simulator: HttpV2Simulator, command: dict[str, Any]) -> None:
@@ -208,11 +166,6 @@ def system_codes(fake: FakeServer, kind: int) -> list[int]:
         if exchange.json()["RecordType"] == kind
         for record in exchange.json()["Records"]
     ]
-
-
-def refused(simulator: HttpV2Simulator) -> bool:
-    # A function call, so that mypy does not narrow the property across awaits.
-    return simulator.rejected
 
 
 def b64(data: bytes) -> str:
@@ -910,11 +863,8 @@ async def test_garbage_answers_do_not_crash(
 
 
 async def test_unreachable_server_is_retried_quietly() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     simulator = HttpV2Simulator(
-        f"http://127.0.0.1:{port}", SERIAL, keepalive_interval=0.02, request_timeout=0.5
+        common.closed_url(), SERIAL, keepalive_interval=0.02, request_timeout=0.5
     )
     simulator.queue_access(19, "0", photo=None)
 
@@ -951,46 +901,19 @@ async def test_background_loop_polls_and_reports_random_events(
 
 
 def test_cli_arguments() -> None:
-    parser = build_parser()
-    args = parser.parse_args(
-        [
-            "httpv2",
-            "--server",
-            "http://10.0.0.2:8123",
-            "--serial",
-            "FC-8200H00000009",
-            "--keepalive",
-            "5",
-            "--event-interval",
-            "0",
-            "--users",
-            "7",
-            "--seed",
-            "42",
-            "--legacy-part-names",
-            "--gzip-body",
-            "-v",
-        ]
+    args = common.parse_cli(
+        "httpv2", "--serial=FC-8200H00000009", "--keepalive=5", "--legacy-part-names", "--gzip-body"
     )
-    assert args.family == "httpv2"
-    assert (args.server, args.serial, args.keepalive, args.event_interval) == (
-        "http://10.0.0.2:8123",
+    assert (args.serial, args.keepalive, args.legacy_part_names, args.gzip_body) == (
         "FC-8200H00000009",
         5.0,
-        0.0,
-    )
-    assert (args.users, args.seed, args.legacy_part_names, args.gzip_body, args.verbose) == (
-        7,
-        42,
-        True,
         True,
         True,
     )
     assert args.run is run_httpv2
 
-    defaults = parser.parse_args(["httpv2"])
-    assert (defaults.server, defaults.serial) == ("http://127.0.0.1:8123", "FC-8200H00000001")
-    assert (defaults.keepalive, defaults.event_interval, defaults.users) == (15.0, 20.0, 5)
+    defaults = common.parse_defaults("httpv2")
+    assert (defaults.serial, defaults.keepalive) == ("FC-8200H00000001", 15.0)
     assert not defaults.legacy_part_names
     assert not defaults.gzip_body
     assert not defaults.no_gzip_parts
@@ -1009,11 +932,7 @@ async def test_run_httpv2_stops_on_sigterm(fake: FakeServer) -> None:
         ["httpv2", "--server", fake.url, "--users", "2", "--event-interval", "0"]
     )
     assert isinstance(args, argparse.Namespace)
-    run = asyncio.create_task(run_httpv2(args))
-    await wait_for(lambda: UPLOAD_SETTING in fake.paths())
-
-    signal.raise_signal(signal.SIGTERM)
-    await asyncio.wait_for(run, timeout=2)
+    await common.stops_on_sigterm(run_httpv2(args), lambda: UPLOAD_SETTING in fake.paths())
 
     settings = fake.received(UPLOAD_SETTING)[0].json()
     assert settings["PeopleStorageInfo"]["Person"]["Current"] == 2

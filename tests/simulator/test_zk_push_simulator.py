@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import hashlib
 import io
-import signal
-import socket
 import tarfile
 import time
 from typing import Any
@@ -33,6 +31,8 @@ from simulator.zk_push_codec import (
 )
 from simulator.zk_push_device import DoorSim, rtstate_fields
 from simulator.zk_push_tables import b64
+from tests.simulator import common
+from tests.simulator.common import Raw, refused, wait_for
 
 SERIAL = "DDG7012017010600049"
 REGISTRY_CODE = "Uy47fxftP3"
@@ -85,41 +85,41 @@ class Exchange:
         return dict(part.strip().split("=", 1) for part in cookie.split(";"))["token"]
 
 
-@dataclass(frozen=True)
-class Raw:
-    """A scripted answer."""
-
-    body: str | bytes
-    status: int = 200
-
-
-Answer = Raw | str | Callable[[], Awaitable[web.StreamResponse]]
-
-
 def md5(text: str) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass
-class FakeZk:
+class FakeZk(common.ScriptedServer[Exchange]):
     """Answers as docs/zk_push.md says, records every request; scripts override by label."""
 
     known: set[str] = field(default_factory=lambda: {SERIAL})
     registered: set[str] = field(default_factory=set)
     sessions: list[str] = field(default_factory=list)
-    scripts: dict[str, list[Answer]] = field(default_factory=dict)
-    exchanges: list[Exchange] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
     attlog_stamp: str = "None"
     timezone: str = "8"
     next_id: int = 1
-    url: str = ""
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self.handle)
-        return app
+    async def record(self, request: web.Request) -> Exchange:
+        return Exchange(
+            request.method,
+            request.path,
+            dict(request.query),
+            dict(request.headers),
+            await request.read(),
+        )
+
+    def key(self, exchange: Exchange) -> str:
+        return exchange.label
+
+    def default(self, exchange: Exchange) -> Raw:
+        if exchange.method == "GET" and exchange.path in self.files:
+            return Raw(self.files[exchange.path])
+        if exchange.query.get("SN") not in self.known:
+            return Raw("", 401)
+        status, body = self.answer(exchange)
+        return Raw(body, status)
 
     def queue(self, *texts: str) -> list[str]:
         ids = []
@@ -129,20 +129,11 @@ class FakeZk:
             self.next_id += 1
         return ids
 
-    def script(self, label: str, *answers: Answer) -> None:
-        self.scripts.setdefault(label, []).extend(answers)
-
     def labels(self) -> list[str]:
-        return [exchange.label for exchange in self.exchanges]
-
-    def received(self, label: str) -> list[Exchange]:
-        return [exchange for exchange in self.exchanges if exchange.label == label]
+        return self.keys()
 
     def results(self) -> list[str]:
         return [line for exchange in self.received("devicecmd") for line in exchange.lines]
-
-    def clear(self) -> None:
-        self.exchanges.clear()
 
     def expected_token(self, session: int = -1) -> str:
         return md5(REGISTRY_CODE + SERIAL + self.sessions[session])
@@ -150,29 +141,6 @@ class FakeZk:
     def new_session(self) -> str:
         self.sessions.append(f"{len(self.sessions) + 1:032X}")
         return self.sessions[-1]
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        exchange = Exchange(
-            request.method,
-            request.path,
-            dict(request.query),
-            dict(request.headers),
-            await request.read(),
-        )
-        self.exchanges.append(exchange)
-        if queued := self.scripts.get(exchange.label):
-            answer = queued.pop(0)
-            if callable(answer):
-                return await answer()
-            if isinstance(answer, str):
-                answer = Raw(answer)
-            return web.Response(status=answer.status, body=answer.body)
-        if request.method == "GET" and request.path in self.files:
-            return web.Response(body=self.files[request.path])
-        if exchange.query.get("SN") not in self.known:
-            return web.Response(status=401)
-        status, body = self.answer(exchange)
-        return web.Response(status=status, body=body)
 
     def answer(self, exchange: Exchange) -> tuple[int, str | bytes]:
         query, label = exchange.query, exchange.label
@@ -244,10 +212,7 @@ class FakeZk:
 
 @pytest.fixture
 async def fake(aiohttp_server: AiohttpServer) -> FakeZk:
-    server = FakeZk()
-    test_server = await aiohttp_server(server.app())
-    server.url = str(test_server.make_url("")).rstrip("/")
-    return server
+    return await common.serve(aiohttp_server, FakeZk())
 
 
 MakeSimulator = Callable[..., ZkPushSimulator]
@@ -255,24 +220,15 @@ MakeSimulator = Callable[..., ZkPushSimulator]
 
 @pytest.fixture
 async def make_simulator(fake: FakeZk) -> AsyncIterator[MakeSimulator]:
-    made: list[ZkPushSimulator] = []
-
-    def make(users: int = 0, **kwargs: Any) -> ZkPushSimulator:
-        options: dict[str, Any] = {
-            "poll_interval": 60.0,
-            "enroll_delay": 0.01,
-            "request_timeout": 2.0,
-            "seed": 1,
-        } | kwargs
+    def build(**options: Any) -> ZkPushSimulator:
         simulator = ZkPushSimulator(fake.url, SERIAL, **options)
         simulator.door_second = 0.01
-        simulator.add_demo_users(users)
-        made.append(simulator)
         return simulator
 
-    yield make
-    for simulator in made:
-        await simulator.stop()
+    async with common.simulators(
+        build, poll_interval=60.0, enroll_delay=0.01, request_timeout=2.0, seed=1
+    ) as make:
+        yield make
 
 
 async def connected(fake: FakeZk, make_simulator: MakeSimulator, **kwargs: Any) -> ZkPushSimulator:
@@ -283,13 +239,6 @@ async def connected(fake: FakeZk, make_simulator: MakeSimulator, **kwargs: Any) 
     return simulator
 
 
-async def wait_for(condition: Callable[[], bool], within: float = 3.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
-
-
 def returns(simulator: ZkPushSimulator) -> list[int]:
     return [int(result["Return"]) for result in simulator.results]
 
@@ -298,12 +247,8 @@ def events(lines: list[str]) -> list[int]:
     return [int(split_fields(line)["event"]) for line in lines]
 
 
-def refused(simulator: ZkPushSimulator) -> bool:
-    # Function calls, so that mypy does not narrow attributes across awaits.
-    return simulator.rejected
-
-
 def online(simulator: ZkPushSimulator) -> bool:
+    # A function call, so that mypy does not narrow the attribute across awaits.
     return simulator.connected
 
 
@@ -1341,10 +1286,7 @@ async def test_slow_and_unreachable_servers_are_retried_quietly(
     fake.script("cdata?options=all", slow)
     assert not await simulator.connect()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    lonely = ZkPushSimulator(f"http://127.0.0.1:{port}", SERIAL, poll_interval=0.02)
+    lonely = ZkPushSimulator(common.closed_url(), SERIAL, poll_interval=0.02)
     lonely.queue_event(0, "1")
     assert not await lonely.connect()
     assert await lonely.poll() == []
@@ -1419,48 +1361,17 @@ def test_time_and_text_codecs() -> None:
 
 
 def test_cli_arguments() -> None:
-    parser = build_parser()
-    args = parser.parse_args(
-        [
-            "zk_push",
-            "--server",
-            "http://10.0.0.2:8123",
-            "--serial",
-            "ABC123",
-            "--doors",
-            "4",
-            "--attendance",
-            "--poll",
-            "2.5",
-            "--event-interval",
-            "0",
-            "--users",
-            "7",
-            "--seed",
-            "42",
-            "-v",
-        ]
-    )
-    assert args.family == "zk_push"
-    assert (args.server, args.serial, args.doors, args.attendance) == (
-        "http://10.0.0.2:8123",
-        "ABC123",
-        4,
-        True,
-    )
-    assert (args.poll, args.event_interval, args.users, args.seed, args.verbose) == (
-        2.5,
-        0.0,
-        7,
-        42,
-        True,
-    )
+    args = common.parse_cli("zk_push", "--serial=ABC123", "--doors=4", "--attendance", "--poll=2.5")
+    assert (args.serial, args.doors, args.attendance, args.poll) == ("ABC123", 4, True, 2.5)
     assert args.run is run_zk_push
 
-    defaults = parser.parse_args(["zk_push"])
-    assert (defaults.server, defaults.serial) == ("http://127.0.0.1:8123", SERIAL)
-    assert (defaults.doors, defaults.attendance, defaults.poll) == (1, False, 3.0)
-    assert (defaults.event_interval, defaults.users, defaults.seed) == (20.0, 5, None)
+    defaults = common.parse_defaults("zk_push")
+    assert (defaults.serial, defaults.doors, defaults.attendance, defaults.poll) == (
+        SERIAL,
+        1,
+        False,
+        3.0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -1482,11 +1393,7 @@ async def test_run_zk_push_stops_on_sigterm(fake: FakeZk) -> None:
         ["zk_push", "--server", fake.url, "--users", "2", "--doors", "2", "--event-interval", "0"]
     )
     assert isinstance(args, argparse.Namespace)
-    run = asyncio.create_task(run_zk_push(args))
-    await wait_for(lambda: "getrequest" in fake.labels())
-
-    signal.raise_signal(signal.SIGTERM)
-    await asyncio.wait_for(run, timeout=2)
+    await common.stops_on_sigterm(run_zk_push(args), lambda: "getrequest" in fake.labels())
 
     reported = pairs(fake.received("cdata?options")[0].text)
     assert (reported["UserCount"], reported["LockCount"]) == ("2", "2")
