@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 import gzip
 import json
 from pathlib import Path
+import time
 from typing import Any
 
 from aiohttp import web
@@ -181,3 +182,11 @@ def device_id(hass: HomeAssistant, serial: str = SERIAL) -> str:
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
     assert device is not None
     return device.id
+
+
+async def wait_until(condition: Callable[[], object], within: float = 15.0) -> None:
+    """Poll `condition` until it holds (generous: the machine may be busy)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)

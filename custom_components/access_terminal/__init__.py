@@ -8,11 +8,19 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
-from .const import CONF_SERIAL, DOMAIN
+from .const import (
+    CONF_SERIAL,
+    DOMAIN,
+    SIGNAL_TERMINAL_LOADED,
+    SIGNAL_TERMINAL_REMOVED,
+    SIGNAL_TERMINAL_UNLOADED,
+)
 from .coordinator import AccessTerminalCoordinator
+from .mqtt_bridge import async_setup_bridge, async_unload_bridge, is_bridge_entry
 from .push import DATA_PUSH, PushRouter
 from .services import async_setup_services
 from .store import DeviceStore
@@ -53,7 +61,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> bool:
-    """Set up one terminal."""
+    """Set up one terminal (or the MQTT bridge)."""
+    if is_bridge_entry(entry):
+        return await async_setup_bridge(hass, entry)
     store = DeviceStore(hass, entry.entry_id)
     await store.async_load()
     coordinator = AccessTerminalCoordinator(hass, entry, store)
@@ -72,6 +82,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntr
     entry.runtime_data = AccessTerminalRuntimeData(coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    async_dispatcher_send(hass, SIGNAL_TERMINAL_LOADED, coordinator)
     return True
 
 
@@ -81,11 +92,17 @@ async def _async_options_updated(hass: HomeAssistant, entry: AccessTerminalConfi
 
 async def async_unload_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> bool:
     """Unload a terminal; what it still had queued is saved for the next start."""
+    if is_bridge_entry(entry):
+        return await async_unload_bridge(hass, entry)
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         await entry.runtime_data.coordinator.async_stop()
+        async_dispatcher_send(hass, SIGNAL_TERMINAL_UNLOADED, entry.data[CONF_SERIAL])
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> None:
-    """Delete the terminal's saved state."""
+    """Delete the terminal's saved state, and what the MQTT bridge retained of it."""
+    if is_bridge_entry(entry):
+        return
+    async_dispatcher_send(hass, SIGNAL_TERMINAL_REMOVED, entry.data[CONF_SERIAL])
     await DeviceStore(hass, entry.entry_id).async_remove()

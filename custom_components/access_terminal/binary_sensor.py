@@ -28,20 +28,10 @@ from .protocols.model import AlarmReason
 PARALLEL_UPDATES = 0
 
 
-def _alarms(coordinator: AccessTerminalCoordinator) -> set[AlarmReason]:
-    return {alarm for door in coordinator.door_numbers for alarm in coordinator.door(door).alarms}
-
-
-def _reported(coordinator: AccessTerminalCoordinator) -> bool:
-    """Return True once the terminal reported its door status (alarms come with it)."""
-    doors = coordinator.door_numbers
-    return any(coordinator.door(door).relay_energised is not None for door in doors)
-
-
 def _alarm_on(coordinator: AccessTerminalCoordinator, reason: AlarmReason | None) -> bool | None:
-    if not _reported(coordinator):
+    alarms = coordinator.active_alarms()
+    if alarms is None:
         return None
-    alarms = _alarms(coordinator)
     return bool(alarms) if reason is None else reason in alarms
 
 
@@ -81,7 +71,7 @@ ALARM_SENSORS = (
         translation_key="alarm",
         device_class=BinarySensorDeviceClass.SAFETY,
         value_fn=lambda coordinator, _: _alarm_on(coordinator, None),
-        attributes_fn=lambda coordinator: {"alarms": sorted(_alarms(coordinator))},
+        attributes_fn=lambda coordinator: {"alarms": sorted(coordinator.active_alarms() or ())},
     ),
     AccessTerminalBinarySensorDescription(
         key="tamper",

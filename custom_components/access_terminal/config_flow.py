@@ -35,6 +35,9 @@ from .const import (
     DOMAIN,
     SUPPORTED_FAMILIES,
 )
+from .mqtt_bridge import BRIDGE_KIND, is_bridge_entry
+from .mqtt_bridge.const import BRIDGE_UNIQUE_ID, CONF_BRIDGE
+from .mqtt_bridge.flow import async_validate, bridge_schema, clean_options, default_options
 from .protocols.codec import is_valid_serial
 from .protocols.model import Family
 
@@ -57,14 +60,42 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> AccessTerminalOptionsFlow:
-        """Return the options flow."""
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow of a terminal or of the MQTT bridge."""
+        if is_bridge_entry(config_entry):
+            return MqttBridgeOptionsFlow()
         return AccessTerminalOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask which kind of terminal to add."""
+        """Ask which kind of terminal to add, or to set up the MQTT bridge."""
         return self.async_show_menu(
-            step_id="user", menu_options=[str(family) for family in SUPPORTED_FAMILIES]
+            step_id="user",
+            menu_options=[*(str(family) for family in SUPPORTED_FAMILIES), "mqtt_bridge"],
+        )
+
+    async def async_step_mqtt_bridge(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set up the MQTT bridge (once): the broker is tried before anything is saved."""
+        await self.async_set_unique_id(BRIDGE_UNIQUE_ID)
+        if BRIDGE_UNIQUE_ID in self._async_current_ids(include_ignore=False):
+            return self.async_abort(reason="bridge_already_configured")
+        errors: dict[str, str] = {}
+        detail = ""
+        if user_input is not None:
+            options = clean_options(user_input)
+            errors, detail = await async_validate(self.hass, options)
+            if not errors:
+                return self.async_create_entry(
+                    title="MQTT bridge", data={CONF_BRIDGE: BRIDGE_KIND}, options=options
+                )
+        return self.async_show_form(
+            step_id="mqtt_bridge",
+            data_schema=self.add_suggested_values_to_schema(
+                bridge_schema(), user_input or await default_options(self.hass)
+            ),
+            errors=errors,
+            description_placeholders={"error": detail},
         )
 
     def _server_url(self) -> str:
@@ -217,4 +248,30 @@ class AccessTerminalOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+        )
+
+
+class MqttBridgeOptionsFlow(OptionsFlow):
+    """Change the broker and what the bridge publishes; the broker is tried before saving."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Go to the bridge's settings."""
+        return await self.async_step_bridge()
+
+    async def async_step_bridge(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the bridge's settings."""
+        errors: dict[str, str] = {}
+        detail = ""
+        if user_input is not None:
+            options = clean_options(user_input)
+            errors, detail = await async_validate(self.hass, options)
+            if not errors:
+                return self.async_create_entry(data=options)
+        return self.async_show_form(
+            step_id="bridge",
+            data_schema=self.add_suggested_values_to_schema(
+                bridge_schema(), user_input or self.config_entry.options
+            ),
+            errors=errors,
+            description_placeholders={"error": detail},
         )

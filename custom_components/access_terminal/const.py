@@ -29,3 +29,9 @@ EVENT_ACCESS_TERMINAL: Final = "access_terminal_event"
 ATTR_DEVICE_ID: Final = "device_id"
 ATTR_SERIAL: Final = "serial"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+
+# Dispatcher signals a terminal's entry sends for the MQTT bridge: loaded (coordinator),
+# unloaded (serial) and removed for good (serial).
+SIGNAL_TERMINAL_LOADED: Final = f"{DOMAIN}_terminal_loaded"
+SIGNAL_TERMINAL_UNLOADED: Final = f"{DOMAIN}_terminal_unloaded"
+SIGNAL_TERMINAL_REMOVED: Final = f"{DOMAIN}_terminal_removed"

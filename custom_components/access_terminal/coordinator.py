@@ -54,6 +54,7 @@ from .protocols.errors import (
 from .protocols.httpv2 import HttpV2Terminal
 from .protocols.model import (
     AccessEvent,
+    AlarmReason,
     Credential,
     DoorAction,
     DoorState,
@@ -357,6 +358,25 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
     def is_opening(self, number: int) -> bool:
         """Return True while a momentary opening we sent is running."""
         return time.monotonic() < self._opening_until.get(number, 0.0)
+
+    def door_releasing(self, number: int) -> bool:
+        """Return True while the door is released for one passage (not held open)."""
+        state = self.door(number)
+        return self.is_opening(number) or (bool(state.relay_energised) and not state.held_open)
+
+    def door_locked(self, number: int) -> bool | None:
+        """Return False while held open or released; None until the terminal reported."""
+        state = self.door(number)
+        if state.relay_energised is None and state.held_open is None:
+            return None
+        return not (state.relay_energised or state.held_open or self.door_releasing(number))
+
+    def active_alarms(self) -> set[AlarmReason] | None:
+        """Return the alarms of every door; None until the terminal reported its doors."""
+        doors = [self.door(number) for number in self.door_numbers]
+        if all(door.relay_energised is None for door in doors):
+            return None  # alarms come with the door status
+        return {alarm for door in doors for alarm in door.alarms}
 
     # -- commands --------------------------------------------------------------------------
 

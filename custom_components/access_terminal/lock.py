@@ -38,18 +38,12 @@ class AccessTerminalLock(AccessTerminalEntity, LockEntity):
     @property
     def is_open(self) -> bool:
         """Return True while the door's relay is energised for a momentary opening."""
-        state = self.coordinator.door(self.door)
-        return self.coordinator.is_opening(self.door) or (
-            bool(state.relay_energised) and not state.held_open
-        )
+        return self.coordinator.door_releasing(self.door)
 
     @property
     def is_locked(self) -> bool | None:
         """Return False while held open or opening; None until the terminal reported."""
-        state = self.coordinator.door(self.door)
-        if state.relay_energised is None and state.held_open is None:
-            return None
-        return not (state.relay_energised or state.held_open or self.is_open)
+        return self.coordinator.door_locked(self.door)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:

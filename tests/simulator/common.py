@@ -10,7 +10,6 @@ import contextlib
 from dataclasses import dataclass, field
 import signal
 import socket
-import time
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +17,7 @@ from pytest_aiohttp import AiohttpServer
 
 from simulator.__main__ import build_parser
 from simulator.device_loop import PollingDevice
+from tests.helpers import wait_until
 
 # --- the fake server ----------------------------------------------------------------------------
 
@@ -131,10 +131,7 @@ async def simulators[S: PollingDevice[Any]](
 
 
 async def wait_for(condition: Callable[[], bool], within: float = 3.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
+    await wait_until(condition, within)
 
 
 def refused(simulator: PollingDevice[Any]) -> bool:

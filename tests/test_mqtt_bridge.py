@@ -1,0 +1,603 @@
+"""The MQTT bridge end to end: simulated terminals → Home Assistant → a real Mosquitto → a hub."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Generator
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.mqtt_bridge import connection as connection_module
+from simulator.common import jpeg_photo
+from simulator.zk_push import ZkPushSimulator
+
+from .helpers import SERIAL, HttpV2Device, device_id, wait_until
+from .mqtt_broker import Mosquitto, MqttProbe, free_port, make_tls_files
+from .zk_helpers import ZK_SERIAL
+
+BASE = "access_terminal"
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback_sockets(socket_enabled: None) -> None:
+    """Let the tests talk to brokers on the loopback interface."""
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff() -> Generator[None]:
+    """Reconnect after tenths of seconds instead of seconds."""
+    with (
+        patch.object(connection_module, "MIN_BACKOFF", 0.1),
+        patch.object(connection_module, "MAX_BACKOFF", 0.2),
+    ):
+        yield
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Generator[Mosquitto]:
+    """Run an anonymous broker."""
+    broker = Mosquitto(tmp_path / "broker")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def probe(broker: Mosquitto) -> Generator[MqttProbe]:
+    """The other hub: hears everything on the broker."""
+    probe = MqttProbe(broker)
+    yield probe
+    probe.close()
+
+
+def bridge_options(broker: Mosquitto, **changes: Any) -> dict[str, Any]:
+    """Return the bridge's options for `broker`."""
+    return {
+        "host": "127.0.0.1",
+        "port": broker.port,
+        "client_id": "ha-bridge",
+        "base_topic": BASE,
+        "discovery": False,
+        "discovery_prefix": "homeassistant",
+        "photos": False,
+        "commands": False,
+        "command_devices": [],
+        **changes,
+    }
+
+
+@pytest.fixture
+def start_bridge(hass: HomeAssistant, broker: Mosquitto) -> Callable[..., Any]:
+    """Set the bridge up with some options changed; wait until it is connected."""
+
+    async def start(**changes: Any) -> MockConfigEntry:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="MQTT bridge",
+            unique_id="mqtt_bridge",
+            data={"bridge": "mqtt"},
+            options=bridge_options(broker, **changes),
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await wait_until(lambda: _bridge(hass).connection.connected)
+        return entry
+
+    return start
+
+
+def _bridge(hass: HomeAssistant) -> Any:
+    from custom_components.access_terminal.mqtt_bridge import DATA_BRIDGE
+
+    return hass.data[DATA_BRIDGE]
+
+
+def _json(message: Any) -> Any:
+    return json.loads(message.payload)
+
+
+# -- config and options flows ---------------------------------------------------------------
+
+
+async def test_config_flow_tries_the_broker(
+    hass: HomeAssistant, broker: Mosquitto, tmp_path: Path
+) -> None:
+    """The bridge is saved only once the broker answered; it can be set up once."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    assert "mqtt_bridge" in result["menu_options"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "mqtt_bridge"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "mqtt_bridge"
+    wrong = bridge_options(broker, port=free_port())
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], wrong)
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["description_placeholders"]["error"]  # the reason is shown
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], bridge_options(broker, base_topic=" /doors/ ")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "MQTT bridge"
+    entry = result["result"]
+    assert entry.options["base_topic"] == "doors"
+    assert entry.options["port"] == broker.port
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    again = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    again = await hass.config_entries.flow.async_configure(
+        again["flow_id"], {"next_step_id": "mqtt_bridge"}
+    )
+    assert again["type"] is FlowResultType.ABORT
+    assert again["reason"] == "bridge_already_configured"
+
+
+async def _bridge_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "mqtt_bridge"}
+    )
+    return str(result["flow_id"])
+
+
+async def test_config_flow_explains_bad_settings(
+    hass: HomeAssistant, broker: Mosquitto, tmp_path: Path
+) -> None:
+    """Bad topics, commands without terminals and CA files are refused field by field."""
+    flow_id = await _bridge_form(hass)
+    cases: list[tuple[dict[str, Any], dict[str, str]]] = [
+        ({"base_topic": "a/+/b"}, {"base_topic": "invalid_topic"}),
+        ({"discovery_prefix": "#"}, {"discovery_prefix": "invalid_topic"}),
+        ({"base_topic": "a//b"}, {"base_topic": "invalid_topic"}),
+        ({"commands": True}, {"command_devices": "no_command_devices"}),
+        ({"tls": True, "ca_certs": "missing.pem"}, {"ca_certs": "ca_not_found"}),
+        ({"ca_certs": "missing.pem"}, {"ca_certs": "ca_without_tls"}),
+    ]
+    for changes, errors in cases:
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, bridge_options(broker, **changes)
+        )
+        assert result["errors"] == errors, changes
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_config_flow_wrong_credentials(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A refused username or password says so (not 'cannot connect')."""
+    broker = Mosquitto(tmp_path / "auth", users={"hub": "s3cret"})
+    broker.start()
+    try:
+        flow_id = await _bridge_form(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, bridge_options(broker, username="hub", password="wrong")
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, bridge_options(broker, username="hub", password="s3cret")
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["result"].options["password"] == "s3cret"
+        await hass.async_block_till_done()
+    finally:
+        broker.stop()
+
+
+async def test_config_flow_tls(hass: HomeAssistant, tmp_path: Path) -> None:
+    """An untrusted broker certificate is a TLS error; with its CA file the bridge connects."""
+    files = make_tls_files(Path(hass.config.path("tls")))
+    broker = Mosquitto(tmp_path / "tls-broker", tls=files)
+    broker.start()
+    try:
+        flow_id = await _bridge_form(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, bridge_options(broker, tls=True)
+        )
+        assert result["errors"] == {"base": "tls_failed"}
+        assert "certificate verify failed" in result["description_placeholders"]["error"]
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, bridge_options(broker, tls=True, ca_certs=f"tls/{files.ca.name}")
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        await wait_until(lambda: _bridge(hass).connection.connected)
+    finally:
+        broker.stop()
+
+
+async def test_options_are_tried_then_applied(
+    hass: HomeAssistant, broker: Mosquitto, probe: MqttProbe, start_bridge: Any
+) -> None:
+    """Changed options are tried first; once saved the bridge reconnects with them."""
+    entry = await start_bridge()
+    await probe.wait_for(f"{BASE}/availability", lambda m: m.payload == b"online")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "bridge"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], bridge_options(broker, port=free_port())
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], bridge_options(broker, base_topic="site2")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    # The old bridge said goodbye; the new one speaks under the new base topic.
+    await probe.wait_for(f"{BASE}/availability", lambda m: m.payload == b"offline")
+    await probe.wait_for("site2/availability", lambda m: m.payload == b"online")
+
+
+# -- what other hubs see -------------------------------------------------------------------
+
+
+async def test_terminal_info_state_and_events(
+    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+) -> None:
+    """Info and door states are retained; every event arrives as JSON on its stream's topic."""
+    await start_bridge()
+    root = f"{BASE}/{ZK_SERIAL}"
+    availability = await probe.wait_for(f"{BASE}/availability")
+    assert (availability.payload, availability.retain) == (b"online", False)
+    assert (await probe.wait_for(f"{root}/availability")).payload == b"online"
+    info = _json(await probe.wait_for(f"{root}/info"))
+    assert (info["serial"], info["family"], info["model"], info["doors"]) == (
+        ZK_SERIAL,
+        "zk_push",
+        "SpeedFace-V5L",
+        2,
+    )
+    state = _json(await probe.wait_for(f"{root}/state"))
+    assert set(state["doors"]) == {"1", "2"}
+    zk_sim.doors[0].sensor = "closed"
+    await zk_sim.send_state()  # the controller reports its doors
+    state = _json(await probe.wait_for(f"{root}/state", lambda m: _json(m)["doors"]["1"]["locked"]))
+    door_one = state["doors"]["1"]
+    assert (door_one["open"], door_one["locked"], door_one["released"]) == (False, True, False)
+    assert door_one["alarms"] == []
+    assert (state["alarm"], state["alarms"]) == (False, [])
+
+    # A late subscriber gets the retained info and state at once.
+    late = MqttProbe(probe.broker, topic=f"{root}/#")
+    try:
+        info_message = await late.wait_for(f"{root}/info")
+        assert info_message.retain
+        assert (await late.wait_for(f"{root}/state")).retain
+    finally:
+        late.close()
+
+    zk_sim.add_local_user("7", "Grace")
+    zk_sim.queue_event(0, "7", door=2, verify=15, temperature=36.4)
+    zk_sim.queue_event(27, "0", door=1, verify=4, cardno="123456")
+    zk_sim.queue_event(202, "0", door=2, verify=200)
+    await zk_sim.cycle()
+    await hass.async_block_till_done()
+    await wait_until(lambda: len(probe.received(f"{root}/event/access")) == 2)
+    granted, denied = (_json(m) for m in probe.received(f"{root}/event/access"))
+    assert granted["type"] == granted["event_type"] == "access_granted"
+    assert (granted["user_id"], granted["door"], granted["temperature"]) == ("7", 2, 36.4)
+    assert (granted["serial"], granted["category"]) == (ZK_SERIAL, "access")
+    assert granted["device_id"] == device_id(hass, ZK_SERIAL)
+    assert (denied["type"], denied["card_number"]) == ("access_denied", "123456")
+    door = _json(await probe.wait_for(f"{root}/event/door"))
+    assert (door["type"], door["door"]) == ("exit_button", 2)
+    assert not any(m.retain for m in probe.received(f"{root}/event/access"))
+
+    # The door opens at the device: the retained state follows.
+    zk_sim.doors[0].sensor = "open"
+    await zk_sim.send_state()
+    await hass.async_block_till_done()
+    state = _json(
+        await probe.wait_for(f"{root}/state", lambda m: _json(m)["doors"]["1"]["open"] is True)
+    )
+    assert state["doors"]["2"]["open"] is False
+
+
+async def test_no_secrets_and_photos_only_when_enabled(
+    hass: HomeAssistant,
+    device: HttpV2Device,
+    probe: MqttProbe,
+    start_bridge: Any,
+) -> None:
+    """Events carry no photo or password; the photo goes to its own topic only when enabled."""
+    entry = await start_bridge()
+    root = f"{BASE}/{SERIAL}"
+    photo = jpeg_photo("face", seed=3)
+    await device.record(photo=photo)
+    event = await probe.wait_for(f"{root}/event/access")
+    payload = event.payload.decode()
+    assert _json(event)["has_photo"] is True
+    assert "photo" not in _json(event)
+    assert "password" not in payload
+    await asyncio.sleep(0.2)
+    assert probe.received(f"{root}/photo") == []
+
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "photos": True})
+    await hass.async_block_till_done()
+    await wait_until(lambda: _bridge(hass).connection.connected)
+    await device.record(photo=photo)
+    message = await probe.wait_for(f"{root}/photo")
+    assert message.payload == photo
+
+
+# -- availability, will and restarts --------------------------------------------------------
+
+
+async def test_unloading_says_offline(
+    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+) -> None:
+    """A terminal that unloads goes offline on MQTT; the bridge says offline when it stops."""
+    entry = await start_bridge()
+    root = f"{BASE}/{ZK_SERIAL}"
+    await probe.wait_for(f"{root}/availability", lambda m: m.payload == b"online")
+    (terminal,) = [e for e in hass.config_entries.async_entries(DOMAIN) if e is not entry]
+    assert await hass.config_entries.async_unload(terminal.entry_id)
+    await probe.wait_for(f"{root}/availability", lambda m: m.payload == b"offline")
+    assert await hass.config_entries.async_setup(terminal.entry_id)
+    await hass.async_block_till_done()
+    await wait_until(lambda: probe.received(f"{root}/availability")[-1].payload == b"online")
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    message = await probe.wait_for(f"{BASE}/availability", lambda m: m.payload == b"offline")
+    assert message.retain is False or message.payload == b"offline"
+
+
+async def test_last_will_when_home_assistant_vanishes(
+    hass: HomeAssistant, broker: Mosquitto, probe: MqttProbe, start_bridge: Any
+) -> None:
+    """Other hubs learn Home Assistant is gone from the retained last will."""
+    await start_bridge()
+    sock = _bridge(hass).connection._sock
+    sock.close()  # no goodbye, as when the machine loses power
+    await probe.wait_for(f"{BASE}/availability", lambda m: m.payload == b"offline", within=20)
+    late = MqttProbe(broker, topic=f"{BASE}/availability")
+    try:
+        # Retained: a hub that connects later still sees it (until the bridge is back).
+        first = await late.wait_for(f"{BASE}/availability")
+        assert first.retain
+    finally:
+        late.close()
+
+
+async def test_broker_restart_loses_nothing(
+    hass: HomeAssistant,
+    broker: Mosquitto,
+    zk_sim: ZkPushSimulator,
+    start_bridge: Any,
+) -> None:
+    """Events during a broker outage arrive after it; retained state is published again."""
+    await start_bridge()
+    broker.stop()
+    await wait_until(lambda: not _bridge(hass).connection.connected)
+    zk_sim.queue_event(27, "0", door=1, verify=4, cardno="111")
+    zk_sim.queue_event(27, "0", door=1, verify=4, cardno="222")
+    await zk_sim.cycle()
+    await hass.async_block_till_done()
+    broker.start()  # with no memory of the retained messages
+    probe = MqttProbe(broker)
+    try:
+        root = f"{BASE}/{ZK_SERIAL}"
+        await wait_until(lambda: len(probe.received(f"{root}/event/access")) == 2)
+        cards = [_json(m)["card_number"] for m in probe.received(f"{root}/event/access")]
+        assert cards == ["111", "222"]
+        assert _json(await probe.wait_for(f"{root}/info"))["serial"] == ZK_SERIAL
+        await probe.wait_for(f"{root}/state")
+        await probe.wait_for(f"{BASE}/availability", lambda m: m.payload == b"online")
+    finally:
+        probe.close()
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+async def _command(
+    hass: HomeAssistant,
+    probe: MqttProbe,
+    sim: ZkPushSimulator,
+    payload: str | bytes,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Send a command and let the controller poll until its result is published."""
+    topic = f"{BASE}/{ZK_SERIAL}/command"
+    before = len(probe.received(f"{topic}/result"))
+    probe.publish(topic, payload, **kwargs)
+    async with asyncio.timeout(15):
+        while len(probe.received(f"{topic}/result")) == before:
+            await sim.cycle()
+            await asyncio.sleep(0.02)
+    result: dict[str, Any] = _json(probe.received(f"{topic}/result")[-1])
+    return result
+
+
+async def test_commands_off_by_default(
+    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+) -> None:
+    """With commands off, a command is answered with a refusal and no door moves."""
+    await start_bridge()
+    result = await _command(hass, probe, zk_sim, '{"action": "open", "door": 1, "id": "a1"}')
+    assert result == {
+        "id": "a1",
+        "action": "open",
+        "door": 1,
+        "success": False,
+        "error": "disabled",
+        "message": "Commands are turned off in the bridge",
+    }
+    assert zk_sim.door_commands == []
+
+
+async def test_commands_only_for_chosen_terminals(
+    hass: HomeAssistant,
+    zk_sim: ZkPushSimulator,
+    make_zk_simulator: Callable[..., ZkPushSimulator],
+    probe: MqttProbe,
+    start_bridge: Any,
+) -> None:
+    """Commands open doors of the chosen terminals only; bad commands are refused clearly."""
+    await start_bridge(commands=True, command_devices=[device_id(hass, ZK_SERIAL)])
+    result = await _command(hass, probe, zk_sim, '{"action": "open", "door": 2, "id": 7}')
+    assert (result["success"], result["id"], result["error"]) == (True, 7, None)
+    assert zk_sim.door_commands[-1][:2] == ("01", 2)
+
+    result = await _command(hass, probe, zk_sim, "lock")
+    assert (result["success"], result["action"], result["door"]) == (True, "lock", 1)
+
+    opened = len(zk_sim.door_commands)
+    for payload, error in (
+        ("{broken", "invalid"),
+        ('{"action": "explode"}', "invalid"),
+        ('{"action": "open", "door": "1"}', "invalid"),
+        ('{"action": "open", "door": true}', "invalid"),
+        ("[1, 2]", "invalid"),
+        (b"\xff\xfe", "invalid"),
+        ('{"action": "open", "door": 3}', "unknown_door"),
+        ('{"action": "open", "id": "' + "x" * 100 + '"}', "invalid"),
+    ):
+        result = await _command(hass, probe, zk_sim, payload)
+        assert (result["success"], result["error"]) == (False, error), payload
+    assert len(zk_sim.door_commands) == opened
+
+    # A retained command runs when sent, but never again when the bridge reconnects.
+    result = await _command(hass, probe, zk_sim, '{"action": "open", "id": "r"}', retain=True)
+    assert result["success"] is True
+    opened = len(zk_sim.door_commands)
+    bridge_entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, "mqtt_bridge")
+    before = len(probe.received(f"{BASE}/{ZK_SERIAL}/command/result"))
+    assert await hass.config_entries.async_reload(bridge_entry.entry_id)
+    await wait_until(lambda: len(probe.received(f"{BASE}/{ZK_SERIAL}/command/result")) > before)
+    result = _json(probe.received(f"{BASE}/{ZK_SERIAL}/command/result")[-1])
+    assert (result["id"], result["error"]) == ("r", "retained")
+    await zk_sim.cycle()
+    assert len(zk_sim.door_commands) == opened
+    probe.publish(f"{BASE}/{ZK_SERIAL}/command", b"", retain=True)  # clear it from the broker
+
+    # Another terminal the user did not choose.
+    other = "CGXH201360002"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=other,
+        unique_id=other,
+        data={"family": "zk_push", "serial": other},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    topic = f"{BASE}/{other}/command"
+    probe.publish(topic, '{"action": "open"}')
+    result = _json(await probe.wait_for(f"{topic}/result"))
+    assert result["error"] == "not_allowed"
+
+
+async def test_command_that_the_terminal_fails(
+    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+) -> None:
+    """A door the terminal cannot open is reported as failed with the reason."""
+    await start_bridge(commands=True, command_devices=[device_id(hass, ZK_SERIAL)])
+    (terminal,) = [e for e in hass.config_entries.async_entries(DOMAIN) if e.unique_id == ZK_SERIAL]
+    terminal.runtime_data.coordinator.terminal.command_timeout = 0.2
+    topic = f"{BASE}/{ZK_SERIAL}/command"
+    probe.publish(topic, '{"action": "open", "door": 1}')
+    result = _json(await probe.wait_for(f"{topic}/result"))  # the controller never polls
+    assert (result["success"], result["error"]) == (False, "failed")
+    assert result["message"]
+
+
+# -- discovery -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def upload_ready(hass: HomeAssistant) -> None:
+    """Set up what Home Assistant's MQTT integration needs before the HTTP server starts."""
+    Path(hass.config.path("configuration.yaml")).write_text("")  # MQTT reads it
+    assert await async_setup_component(hass, "file_upload", {})
+
+
+async def test_discovery_mirrors_the_terminal_in_another_home_assistant(
+    hass: HomeAssistant,
+    upload_ready: None,
+    broker: Mosquitto,
+    zk_sim: ZkPushSimulator,
+    probe: MqttProbe,
+    start_bridge: Any,
+) -> None:
+    """Home Assistant's own MQTT integration sees the doors, locks and events, and opens doors."""
+    await start_bridge(discovery=True, commands=True, command_devices=[device_id(hass, ZK_SERIAL)])
+    mqtt_entry = MockConfigEntry(
+        domain="mqtt", data={"broker": "127.0.0.1", "port": broker.port, "discovery": True}
+    )
+    mqtt_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
+    try:
+        await _mirror_checks(hass, zk_sim)
+    finally:
+        assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def _mirror_checks(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
+    # The mirrored entities are named like ours, so Home Assistant suffixes them with _2.
+    mirror = ZK_SERIAL.lower()
+    lock = f"lock.{mirror}_door_2_lock_2"
+    await wait_until(lambda: hass.states.get(lock) is not None)
+    zk_sim.doors[1].sensor = "closed"
+    await zk_sim.send_state()
+    await wait_until(lambda: hass.states.get(lock).state == "locked")
+    await wait_until(lambda: hass.states.get(f"binary_sensor.{mirror}_door_2_2").state == "off")
+    assert hass.states.get(f"binary_sensor.{mirror}_connectivity_2").state == "on"
+
+    zk_sim.add_local_user("7", "Grace")
+    zk_sim.queue_event(0, "7", door=2, verify=15)
+    await zk_sim.cycle()
+    event = f"event.{mirror}_access_event"
+    await wait_until(
+        lambda: hass.states.get(event).attributes.get("event_type") == "access_granted"
+    )
+    attributes = hass.states.get(event).attributes
+    assert (attributes["user_id"], attributes["door"]) == ("7", 2)
+    assert attributes["serial"] == ZK_SERIAL
+    who = attributes["user_name"] or "7"
+    await wait_until(lambda: hass.states.get(f"sensor.{mirror}_last_user_2").state == who)
+
+    # Opening the mirrored lock opens the real door.
+    task = asyncio.ensure_future(
+        hass.services.async_call("lock", "open", {"entity_id": lock}, blocking=True)
+    )
+    async with asyncio.timeout(15):
+        while not zk_sim.door_commands:
+            await zk_sim.cycle()
+            await asyncio.sleep(0.02)
+    await task
+    assert zk_sim.door_commands[-1][:2] == ("01", 2)
+
+
+async def test_removed_terminal_is_cleared(
+    hass: HomeAssistant,
+    zk_sim: ZkPushSimulator,
+    probe: MqttProbe,
+    start_bridge: Any,
+) -> None:
+    """Deleting a terminal removes its retained info, state and discovery configs."""
+    await start_bridge(discovery=True)
+    root = f"{BASE}/{ZK_SERIAL}"
+    await probe.wait_for(f"{root}/info")
+    config = "homeassistant/lock/access_terminal_CGXH201360001/door_2/config"
+    sensor = "homeassistant/binary_sensor/access_terminal_CGXH201360001/door_2_lock/config"
+    assert probe.received(config) == []  # commands off: a lock sensor instead of a lock
+    await probe.wait_for(sensor)
+    (terminal,) = [
+        e for e in hass.config_entries.async_entries(DOMAIN) if e.unique_id != "mqtt_bridge"
+    ]
+    assert await hass.config_entries.async_remove(terminal.entry_id)
+    await hass.async_block_till_done()
+    for topic in (f"{root}/info", f"{root}/state", f"{root}/availability", sensor):
+        await probe.wait_for(topic, lambda m: m.payload == b"" and m.retain is False)
