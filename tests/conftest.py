@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -21,6 +22,7 @@ from simulator.httpv2 import HttpV2Simulator
 from simulator.zk_push import ZkPushSimulator
 
 from .helpers import SERIAL, HttpV2Device, TestClient
+from .mqtt_broker import Mosquitto, MqttProbe
 from .zk_helpers import ZK_SERIAL
 
 pytest_plugins = ["pytest_homeassistant_custom_component"]
@@ -194,3 +196,32 @@ async def zk_sim(
     assert await sim.connect()
     await hass.async_block_till_done()
     return sim
+
+
+@pytest.fixture
+def mqtt_ready(socket_enabled: None) -> Generator[None]:
+    """Allow loopback sockets, and reconnect to brokers after tenths of seconds."""
+    from custom_components.access_terminal.mqtt_bridge import connection
+
+    with (
+        patch.object(connection, "MIN_BACKOFF", 0.1),
+        patch.object(connection, "MAX_BACKOFF", 0.2),
+    ):
+        yield
+
+
+@pytest.fixture
+def broker(mqtt_ready: None, tmp_path: Path) -> Generator[Mosquitto]:
+    """Run an anonymous Mosquitto on a free loopback port."""
+    broker = Mosquitto(tmp_path / "broker")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def probe(broker: Mosquitto) -> Generator[MqttProbe]:
+    """Another hub that hears everything on the broker."""
+    probe = MqttProbe(broker)
+    yield probe
+    probe.close()

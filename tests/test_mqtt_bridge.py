@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -17,7 +16,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import DOMAIN
-from custom_components.access_terminal.mqtt_bridge import connection as connection_module
 from simulator.common import jpeg_photo
 from simulator.zk_push import ZkPushSimulator
 
@@ -27,37 +25,7 @@ from .zk_helpers import ZK_SERIAL
 
 BASE = "access_terminal"
 
-
-@pytest.fixture(autouse=True)
-def allow_loopback_sockets(socket_enabled: None) -> None:
-    """Let the tests talk to brokers on the loopback interface."""
-
-
-@pytest.fixture(autouse=True)
-def quick_backoff() -> Generator[None]:
-    """Reconnect after tenths of seconds instead of seconds."""
-    with (
-        patch.object(connection_module, "MIN_BACKOFF", 0.1),
-        patch.object(connection_module, "MAX_BACKOFF", 0.2),
-    ):
-        yield
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Generator[Mosquitto]:
-    """Run an anonymous broker."""
-    broker = Mosquitto(tmp_path / "broker")
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-def probe(broker: Mosquitto) -> Generator[MqttProbe]:
-    """The other hub: hears everything on the broker."""
-    probe = MqttProbe(broker)
-    yield probe
-    probe.close()
+pytestmark = pytest.mark.usefixtures("mqtt_ready")
 
 
 def bridge_options(broker: Mosquitto, **changes: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from unittest.mock import patch
 
@@ -25,38 +25,7 @@ from custom_components.access_terminal.mqtt_bridge.connection import (
 from .helpers import wait_until
 from .mqtt_broker import Mosquitto, MqttProbe, free_port, make_tls_files
 
-
-@pytest.fixture(autouse=True)
-def allow_loopback_sockets(socket_enabled: None) -> None:
-    """Let the tests talk to brokers on the loopback interface."""
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Generator[Mosquitto]:
-    """Run an anonymous broker."""
-    broker = Mosquitto(tmp_path / "broker")
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-def probe(broker: Mosquitto) -> Generator[MqttProbe]:
-    """Listen to everything on the broker."""
-    probe = MqttProbe(broker)
-    yield probe
-    probe.close()
-
-
-@pytest.fixture(autouse=True)
-def quick_backoff() -> Generator[None]:
-    """Reconnect after tenths of seconds instead of seconds."""
-    with (
-        patch.object(connection_module, "MIN_BACKOFF", 0.1),
-        patch.object(connection_module, "MAX_BACKOFF", 0.2),
-    ):
-        yield
-
+pytestmark = pytest.mark.usefixtures("mqtt_ready")
 
 WILL = Message("test/availability", b"offline", 1, True)
 

@@ -37,7 +37,7 @@ from .const import (
 )
 from .mqtt_bridge import BRIDGE_KIND, is_bridge_entry
 from .mqtt_bridge.const import BRIDGE_UNIQUE_ID, CONF_BRIDGE
-from .mqtt_bridge.flow import async_validate, bridge_schema, clean_options, default_options
+from .mqtt_bridge.flow import async_bridge_step, default_options
 from .protocols.codec import is_valid_serial
 from .protocols.model import Family
 
@@ -80,22 +80,14 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(BRIDGE_UNIQUE_ID)
         if BRIDGE_UNIQUE_ID in self._async_current_ids(include_ignore=False):
             return self.async_abort(reason="bridge_already_configured")
-        errors: dict[str, str] = {}
-        detail = ""
-        if user_input is not None:
-            options = clean_options(user_input)
-            errors, detail = await async_validate(self.hass, options)
-            if not errors:
-                return self.async_create_entry(
-                    title="MQTT bridge", data={CONF_BRIDGE: BRIDGE_KIND}, options=options
-                )
-        return self.async_show_form(
-            step_id="mqtt_bridge",
-            data_schema=self.add_suggested_values_to_schema(
-                bridge_schema(), user_input or await default_options(self.hass)
+        return await async_bridge_step(
+            self,
+            "mqtt_bridge",
+            user_input,
+            suggested=await default_options(self.hass),
+            save=lambda options: self.async_create_entry(
+                title="MQTT bridge", data={CONF_BRIDGE: BRIDGE_KIND}, options=options
             ),
-            errors=errors,
-            description_placeholders={"error": detail},
         )
 
     def _server_url(self) -> str:
@@ -260,18 +252,10 @@ class MqttBridgeOptionsFlow(OptionsFlow):
 
     async def async_step_bridge(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the bridge's settings."""
-        errors: dict[str, str] = {}
-        detail = ""
-        if user_input is not None:
-            options = clean_options(user_input)
-            errors, detail = await async_validate(self.hass, options)
-            if not errors:
-                return self.async_create_entry(data=options)
-        return self.async_show_form(
-            step_id="bridge",
-            data_schema=self.add_suggested_values_to_schema(
-                bridge_schema(), user_input or self.config_entry.options
-            ),
-            errors=errors,
-            description_placeholders={"error": detail},
+        return await async_bridge_step(
+            self,
+            "bridge",
+            user_input,
+            suggested=self.config_entry.options,
+            save=lambda options: self.async_create_entry(data=options),
         )

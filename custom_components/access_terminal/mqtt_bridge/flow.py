@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import instance_id
 from homeassistant.helpers.selector import (
@@ -126,3 +127,27 @@ async def async_validate(
     finally:
         await connection.stop()
     return {}, ""
+
+
+async def async_bridge_step(
+    flow: ConfigFlow | OptionsFlow,
+    step_id: str,
+    user_input: dict[str, Any] | None,
+    *,
+    suggested: Mapping[str, Any],
+    save: Callable[[dict[str, Any]], ConfigFlowResult],
+) -> ConfigFlowResult:
+    """Show the bridge's form; save what the broker accepted (config and options flows)."""
+    errors: dict[str, str] = {}
+    detail = ""
+    if user_input is not None:
+        options = clean_options(user_input)
+        errors, detail = await async_validate(flow.hass, options)
+        if not errors:
+            return save(options)
+    return flow.async_show_form(
+        step_id=step_id,
+        data_schema=flow.add_suggested_values_to_schema(bridge_schema(), user_input or suggested),
+        errors=errors,
+        description_placeholders={"error": detail},
+    )
