@@ -97,6 +97,7 @@ class _Watched:
     unsubscribes: list[CALLBACK_TYPE] = field(default_factory=list)
     published: dict[str, bytes] = field(default_factory=dict)  # retained topic → payload
     discovery: set[str] = field(default_factory=set)
+    discovery_inputs: tuple[Any, ...] | None = None  # what the discovery configs were built from
 
 
 class MqttBridge:
@@ -190,7 +191,6 @@ class MqttBridge:
             return False
         for unsubscribe in watched.unsubscribes:
             unsubscribe()
-        watched.unsubscribes.clear()
         return True
 
     @callback
@@ -263,13 +263,13 @@ class MqttBridge:
         self, watched: _Watched, info: dict[str, Any] | None, doors: list[int]
     ) -> None:
         serial = watched.coordinator.serial
-        configs = self.discovery.configs(
-            serial,
-            info,
-            doors,
-            commands=self._commands_allowed(serial),
-            photos=self.photos,
-        )
+        commands = self._commands_allowed(serial)
+        # Door and alarm changes update listeners too: build configs only when their inputs change.
+        inputs = (watched.published.get(self.topics.info(serial)), tuple(doors), commands)
+        if inputs == watched.discovery_inputs:
+            return
+        watched.discovery_inputs = inputs
+        configs = self.discovery.configs(serial, info, doors, commands=commands, photos=self.photos)
         for topic, config in configs.items():
             self._retain(watched, topic, _json(config))
         for gone in watched.discovery - configs.keys():
@@ -299,6 +299,7 @@ class MqttBridge:
         self.connection.subscribe(self.topics.command_filter)
         for serial, watched in self._watched.items():
             watched.published.clear()
+            watched.discovery_inputs = None
             if not self.discovery_on:
                 for topic in self.discovery.all_topics(serial, self._doors.get(serial, 1)):
                     self._publish(topic, b"", retain=True, keep=False)
@@ -373,7 +374,6 @@ class MqttBridge:
             "door": data.get("door", 1),
         }
         if isinstance(command["id"], str) and len(command["id"]) > MAX_COMMAND_ID:
-            command["id"] = None
             raise invalid
         door = command["door"]
         if (

@@ -146,7 +146,6 @@ class MqttConnection:
         self.on_message = on_message
         self.outbox = outbox or Outbox()
         self.connected = False
-        self.last_error: BrokerError | None = None
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._client: Client | None = None
@@ -169,7 +168,7 @@ class MqttConnection:
                 self._log_outage(err)
             else:
                 delay = MIN_BACKOFF
-                await self._wait_lost()
+                await self._lost.wait()
                 if self._stopping.is_set():
                     break
                 self._log_outage(BrokerUnreachableError("connection lost"))
@@ -212,7 +211,13 @@ class MqttConnection:
         self._stopping.set()
         client = self._client
         if client is not None and self.connected:
-            pending = [client.publish(m.topic, m.payload, m.qos, m.retain) for m in self._goodbye()]
+            # On a clean disconnect the broker drops the will: publish what it would have said.
+            will = self.will
+            pending = (
+                []
+                if will is None
+                else [client.publish(will.topic, will.payload, will.qos, will.retain)]
+            )
             try:
                 async with asyncio.timeout(STOP_FLUSH_TIMEOUT):
                     # paho offers no awaitable for an acknowledgement: look every 20 ms.
@@ -229,15 +234,7 @@ class MqttConnection:
         self._drop_socket()
         self._lost.set()
 
-    def _goodbye(self) -> list[Message]:
-        # On a clean disconnect the broker drops the will: publish what it would have said.
-        return [self.will] if self.will is not None else []
-
-    async def _wait_lost(self) -> None:
-        await self._lost.wait()
-
     def _log_outage(self, err: BrokerError) -> None:
-        self.last_error = err
         if not self._outage_logged:
             self._outage_logged = True
             _LOGGER.warning(
@@ -400,7 +397,6 @@ class MqttConnection:
         if self._outage_logged:
             _LOGGER.info("MQTT broker %s:%s is back", self.settings.host, self.settings.port)
         self._outage_logged = False
-        self.last_error = None
         self._flush_outbox()  # older than anything on_connect publishes
         if self.on_connect is not None:
             self.on_connect()
