@@ -16,7 +16,7 @@ from .coordinator import AccessTerminalCoordinator
 from .push import DATA_PUSH, PushRouter
 from .services import async_setup_services
 from .store import DeviceStore
-from .views import FirmwareView, HttpV2View, ZkPushView
+from .views import FirmwareView, HttpV2View, LogUploadView, ZkPushView
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -48,6 +48,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(HttpV2View(router))
     hass.http.register_view(ZkPushView(router))
     hass.http.register_view(FirmwareView(router.firmware))
+    hass.http.register_view(LogUploadView(router))
     async_setup_services(hass)
     return True
 
@@ -68,6 +69,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntr
         sw_version=info.firmware if info else None,
     )
     coordinator.device_id = device.id
+    if coordinator.polls:
+        # A terminal we call must answer before its entities exist (else: retried later).
+        await coordinator.async_config_entry_first_refresh()
     coordinator.async_start()
     entry.runtime_data = AccessTerminalRuntimeData(coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

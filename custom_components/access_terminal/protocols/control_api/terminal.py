@@ -236,13 +236,15 @@ class ControlApiTerminal(PullTerminal):
             self.next_pos = position
             self.listener.persist()
 
-    async def handle_upload(self, document: Mapping[str, Any]) -> dict[str, Any]:
+    async def handle_upload(self, document: Any) -> dict[str, Any]:
         """Answer the log uploader ("Automatic reporting of attendance records").
 
         The first request is empty: answer where to start (nothing when we never got a log).
         Later ones carry logs: take them and answer where to continue. A batch that starts
         after our cursor leaves a gap, so the device is asked once to go back to the cursor.
         """
+        if not isinstance(document, dict):
+            raise ProtocolError("expected a JSON object")
         self.listener.seen()
         async with self._intake:
             if "logs" not in document and "start_pos" not in document:
