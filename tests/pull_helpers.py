@@ -47,7 +47,8 @@ def pull_entry(sim: WebJsonSimulator | ControlApiSimulator) -> MockConfigEntry:
 async def poll(hass: HomeAssistant, seconds: float = 20) -> None:
     """Let the polling interval pass so every pull terminal is read once."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done()
+    # The coordinator polls in a background task.
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def until(hass: HomeAssistant, condition: Callable[[], bool], within: float = 10) -> None:
@@ -56,4 +57,4 @@ async def until(hass: HomeAssistant, condition: Callable[[], bool], within: floa
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)

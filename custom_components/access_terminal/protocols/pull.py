@@ -82,7 +82,9 @@ async def post_json(
             url,
             data=body,
             params=params,
-            headers={"Content-Type": "application/json"},
+            # One connection per request: embedded web servers drop idle connections without
+            # notice, and a reused dead one would lose the answer (getrtlog's records with it).
+            headers={"Content-Type": "application/json", "Connection": "close"},
             timeout=aiohttp.ClientTimeout(total=wait),
         ) as response:
             status = response.status
