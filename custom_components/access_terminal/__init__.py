@@ -70,11 +70,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntr
     )
     coordinator.device_id = device.id
     if coordinator.polls:
-        # A terminal we call must answer before its entities exist (else: retried later).
+        # A terminal we call must answer before its entities exist (else: retried later);
+        # its records are read once the entities listen.
         await coordinator.async_config_entry_first_refresh()
     coordinator.async_start()
     entry.runtime_data = AccessTerminalRuntimeData(coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await coordinator.async_entities_ready()
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 

@@ -176,6 +176,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         self._info_at = 0.0
         self._users_changed_at = 0.0
         self._opening_timer: CALLBACK_TYPE | None = None
+        # Records are read once the entities listen (after the first refresh).
+        self._entities_ready = False
 
     @property
     def offline_window(self) -> float:
@@ -188,6 +190,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         return max(self._offline_option, 3 * interval) if interval else self._offline_option
 
     # -- life cycle ------------------------------------------------------------------------
+
+    async def async_entities_ready(self) -> None:
+        """Read records from now on (the entities exist), the first ones at once."""
+        self._entities_ready = True
+        if self.polls:
+            await self.async_refresh()
 
     @callback
     def async_start(self) -> None:
@@ -626,7 +634,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         if not self.polls:
             return
         try:
-            await self.terminal.refresh()
+            await self.terminal.refresh(records=self._entities_ready)
         except AuthError as err:
             self.online = False
             raise ConfigEntryAuthFailed(

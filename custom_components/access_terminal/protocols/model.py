@@ -499,8 +499,11 @@ class Terminal:
         if operation not in self.operations:
             raise NotSupportedError(operation)
 
-    async def refresh(self) -> None:
-        """Read what changed at the device (pull families); records go to the listener."""
+    async def refresh(self, *, records: bool = True) -> None:
+        """Read what changed at the device (pull families); records go to the listener.
+
+        Without `records`, only what the device is (its info) is read.
+        """
 
     async def door_control(
         self, door: int, action: DoorAction, *, duration: int | None = None

@@ -195,13 +195,17 @@ class PullTerminal(Terminal):
         """Return the zone the device's local times are in."""
         return self.device_zone or self.default_zone
 
-    async def refresh(self) -> None:
-        """Read info when due (every `info_interval`), then doors and records."""
+    async def refresh(self, *, records: bool = True) -> None:
+        """Read info when due (every `info_interval`), then doors and records.
+
+        Without `records` only the info is read (to check the device before anything listens).
+        """
         if self.info is None or time.monotonic() >= self._info_due:
             await self._read_info()
             self._info_due = time.monotonic() + self.info_interval
             self.listener.state_changed()
-        await self._read_state()
+        if records:
+            await self._read_state()
 
     def invalidate_info(self) -> None:
         """Read the info again at the next refresh (users or storage changed)."""
