@@ -66,22 +66,18 @@ def build_pull_terminal(
     hass: HomeAssistant, serial: str, data: Mapping[str, Any], listener: TerminalListener
 ) -> Terminal:
     """Build the terminal of a pull-family entry."""
-    session = _session(hass, data)
+    session, address = _session(hass, data), device_address(data)
     zone = dt_util.get_default_time_zone()
     if data[CONF_FAMILY] == Family.WEBJSON:
+        password = data[CONF_PASSWORD]
         return WebJsonTerminal(
-            serial,
-            listener,
-            session=session,
-            address=device_address(data),
-            password=data[CONF_PASSWORD],
-            zone=zone,
+            serial, listener, session=session, address=address, password=password, zone=zone
         )
     return ControlApiTerminal(
         serial,
         listener,
         session=session,
-        address=device_address(data),
+        address=address,
         api_key=data[CONF_API_KEY],
         zone=zone,
         upload_url=upload_url(hass, data[CONF_UPLOAD_SECRET]),

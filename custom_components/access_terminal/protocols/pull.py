@@ -9,7 +9,7 @@ and report their outcome as admin events, as the push families do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 import json
@@ -27,6 +27,7 @@ from .errors import (
     DeviceError,
     PayloadTooLargeError,
     UnreachableError,
+    UserWriteError,
 )
 from .model import (
     AccessEvent,
@@ -36,6 +37,7 @@ from .model import (
     Record,
     Terminal,
     TerminalListener,
+    User,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -218,6 +220,34 @@ class PullTerminal(Terminal):
     async def _read_state(self) -> None:
         """Read doors and new records (records go to the listener before anything else)."""
         raise NotImplementedError
+
+    # -- users, one command each ------------------------------------------------------------
+
+    async def write_each(
+        self, users: Sequence[User], write: Callable[[User], Awaitable[None]]
+    ) -> None:
+        """Write users one by one; raise UserWriteError naming those the device refused."""
+        failures: dict[str, str] = {}
+        for user in users:
+            try:
+                await write(user)
+            except AccessTerminalError as err:
+                failures[user.user_id] = str(err)
+        self.invalidate_info()
+        if failures:
+            raise UserWriteError(failures)
+
+    async def delete_each(
+        self, user_ids: Sequence[str], delete: Callable[[str], Awaitable[object]], missing: object
+    ) -> None:
+        """Delete users one by one; one the device does not have (error `missing`) is gone."""
+        for user_id in user_ids:
+            try:
+                await delete(user_id)
+            except DeviceError as err:
+                if err.code != missing:
+                    raise
+        self.invalidate_info()
 
     # -- background jobs -------------------------------------------------------------------
 

@@ -18,11 +18,9 @@ import aiohttp
 
 from ..codec import optional_int, optional_str
 from ..errors import (
-    AccessTerminalError,
     DeviceError,
     InvalidRequestError,
     ProtocolError,
-    UserWriteError,
 )
 from ..model import (
     Credential,
@@ -309,31 +307,24 @@ class ControlApiTerminal(PullTerminal):
         self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
     ) -> None:
         """Write each user with `SetUserInfo` (templates it does not bring are kept if asked)."""
-        failures: dict[str, str] = {}
-        for user in users:
-            payload = user_payload(
-                user, keep_held_credentials=user.user_id in keep_held_credentials
-            )
-            try:
-                await self.client.call("SetUserInfo", payload)
-            except AccessTerminalError as err:
-                failures[user.user_id] = str(err)
-        self.invalidate_info()
-        if failures:
-            raise UserWriteError(failures)
+
+        async def write(user: User) -> None:
+            keep = user.user_id in keep_held_credentials
+            await self.client.call("SetUserInfo", user_payload(user, keep_held_credentials=keep))
+
+        await self.write_each(users, write)
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`DeleteUserInfo` each), or every user (`DeviceControl` ClearUsers)."""
         if user_ids is None:
             await self.client.call("DeviceControl", {"Action": "ClearUsers"})
-        else:
-            for user_id in user_ids:
-                try:
-                    await self.client.call("DeleteUserInfo", {"id": user_id})
-                except DeviceError as err:
-                    if err.code != USER_NOT_FOUND:  # already gone is what we wanted
-                        raise
-        self.invalidate_info()
+            self.invalidate_info()
+            return
+        await self.delete_each(
+            user_ids,
+            lambda user_id: self.client.call("DeleteUserInfo", {"id": user_id}),
+            USER_NOT_FOUND,
+        )
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None

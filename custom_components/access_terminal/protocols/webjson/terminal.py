@@ -18,12 +18,10 @@ import aiohttp
 
 from ..codec import optional_int, optional_str
 from ..errors import (
-    AccessTerminalError,
     DeviceError,
     InvalidRequestError,
     ProtocolError,
     UnreachableError,
-    UserWriteError,
 )
 from ..model import (
     Credential,
@@ -269,35 +267,29 @@ class WebJsonTerminal(PullTerminal):
         self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
     ) -> None:
         """Write each user's basic fields, then password, templates, photo and enable flag."""
-        failures: dict[str, str] = {}
-        for user in users:
-            try:
-                await self.client.call("setuserinfo", basic_fields(user))
-                for document in template_writes(user):
-                    await self.client.call("setuserinfo", document)
-                await self.client.call(
-                    "enableuser", {"enrollid": user.user_id, "enflag": int(user.enabled)}
-                )
-            except AccessTerminalError as err:
-                failures[user.user_id] = str(err)
-        self.invalidate_info()
-        if failures:
-            raise UserWriteError(failures)
+        await self.write_each(users, self._write_user)
+
+    async def _write_user(self, user: User) -> None:
+        await self.client.call("setuserinfo", basic_fields(user))
+        for document in template_writes(user):
+            await self.client.call("setuserinfo", document)
+        await self.client.call(
+            "enableuser", {"enrollid": user.user_id, "enflag": int(user.enabled)}
+        )
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`deleteuser` each), or every user (`cleanuser`)."""
         if user_ids is None:
             await self.client.call("cleanuser")
-        else:
-            for user_id in user_ids:
-                try:
-                    await self.client.call(
-                        "deleteuser", {"enrollid": user_id, "backupnum": BACKUP_WHOLE_USER}
-                    )
-                except DeviceError as err:
-                    if err.code != USER_NOT_FOUND:  # already gone is what we wanted
-                        raise
-        self.invalidate_info()
+            self.invalidate_info()
+            return
+        await self.delete_each(
+            user_ids,
+            lambda user_id: self.client.call(
+                "deleteuser", {"enrollid": user_id, "backupnum": BACKUP_WHOLE_USER}
+            ),
+            USER_NOT_FOUND,
+        )
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
