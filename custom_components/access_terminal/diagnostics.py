@@ -15,6 +15,7 @@ from . import AccessTerminalConfigEntry
 REDACT = {
     "password",
     "api_key",
+    "upload_secret",
     "ConnectPassword",
     "MenuPassword",
     "VisitorRootPassword",
@@ -52,6 +53,10 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for one terminal."""
     coordinator = entry.runtime_data.coordinator
     return {
-        "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+        # Entries of the terminals we call hold their password or API key and upload secret.
+        "entry": {
+            "data": async_redact_data(dict(entry.data), REDACT),
+            "options": dict(entry.options),
+        },
         "terminal": _redact_passwords(async_redact_data(coordinator.diagnostics(), REDACT)),
     }
