@@ -1,4 +1,4 @@
-"""Benchmark terminals of each push family against Home Assistant's HTTP app.
+"""Benchmark terminals of each family against Home Assistant (pull families: scripts/bench_pull.py).
 
 Home Assistant (its real core and HTTP app, built by the test harness) runs in this process; the
 simulated terminals run in a second process, so that their CPU does not flatter the result. Every
@@ -67,6 +67,7 @@ from scripts.bench_families import (  # noqa: E402
     floor_httpv2,
     floor_zk_push,
 )
+from scripts.bench_pull import PULL_FAMILIES, benchmark_pull, report_pull  # noqa: E402
 
 BARE_PREFIX = "/bare"
 FLOOR_PREFIX = "/floor"
@@ -414,16 +415,18 @@ def _sync(sync: dict[str, Any], users: int, family: str) -> list[str]:
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     """Print the figures and the ratios that count."""
     lines = [f"{args.family} benchmark: {args.terminals} terminals, {os.cpu_count()} CPUs"]
-    if "flat_out_ours" in results:
+    if args.family in PULL_FAMILIES:
+        lines += report_pull(results, args)
+    elif "flat_out_ours" in results:
         lines += _saturation(results, args.family)
-    if "paced_ours" in results:
+    if "paced_ours" in results and args.family not in PULL_FAMILIES:
         lines += _paced(results, args)
     lines += [
         "",
         f"Memory per terminal: {results['memory_per_terminal_kb']:.0f} KB retained, "
         f"{results['peak_traced_per_terminal_kb']:.0f} KB peak (target < 200 KB)",
     ]
-    if "sync" in results:
+    if "sync" in results and args.family not in PULL_FAMILIES:
         lines += _sync(results["sync"], args.users, args.family)
     errors = {
         key: value["errors"]
@@ -440,7 +443,9 @@ def main() -> None:
     """Parse arguments; run the benchmark or, with --load, the load generator."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
-        "--family", default=",".join(FAMILIES), help="families to measure (default: %(default)s)"
+        "--family",
+        default=",".join(FAMILIES + PULL_FAMILIES),
+        help="families to measure (default: %(default)s)",
     )
     parser.add_argument("--terminals", type=int, default=200)
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per load phase")
@@ -465,9 +470,14 @@ def main() -> None:
     keepalive = args.keepalive
     with contextlib.suppress(KeyboardInterrupt):
         for family in args.family.split(","):
-            if family not in FAMILIES:
-                parser.error(f"unknown family {family!r}: choose from {', '.join(FAMILIES)}")
+            known = FAMILIES + PULL_FAMILIES
+            if family not in known:
+                parser.error(f"unknown family {family!r}: choose from {', '.join(known)}")
             args.family = family
+            if family in PULL_FAMILIES:  # Home Assistant polls: no keep-alive of theirs
+                report(asyncio.run(benchmark_pull(args)), args)
+                print()
+                continue
             args.keepalive = keepalive or KEEPALIVES[family]
             report(asyncio.run(benchmark(args)), args)
             print()

@@ -7,11 +7,16 @@ import asyncio
 from collections.abc import Sequence
 import sys
 
-from simulator import httpv2, zk_push
+from simulator import control_api, httpv2, webjson, zk_push
 from simulator.cli import SimulatorFamily, setup_logging
 
 # Every family adds its SimulatorFamily here and so gets its own subcommand.
-FAMILIES: tuple[SimulatorFamily, ...] = (httpv2.FAMILY, zk_push.FAMILY)
+FAMILIES: tuple[SimulatorFamily, ...] = (
+    httpv2.FAMILY,
+    zk_push.FAMILY,
+    webjson.FAMILY,
+    control_api.FAMILY,
+)
 
 
 def build_parser(families: Sequence[SimulatorFamily] = FAMILIES) -> argparse.ArgumentParser:

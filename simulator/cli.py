@@ -27,8 +27,13 @@ class SimulatorFamily:
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, *, serial: str) -> None:
-    """Add the options every family's subcommand understands; serial is the default serial."""
+    """Add the options every push family's subcommand understands (the server to call)."""
     parser.add_argument("--server", default="http://127.0.0.1:8123", help="server base URL")
+    add_device_arguments(parser, serial=serial)
+
+
+def add_device_arguments(parser: argparse.ArgumentParser, *, serial: str) -> None:
+    """Add the options every family's subcommand understands; serial is the default serial."""
     parser.add_argument("--serial", default=serial, help="device serial number")
     parser.add_argument(
         "--event-interval",
@@ -114,3 +119,11 @@ def seconds(*, allow_zero: bool) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """Parse HOST:PORT (port 0: any free port) for the pull families' --listen."""
+    host, colon, port = text.rpartition(":")
+    if not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError("expected HOST:PORT, for example 127.0.0.1:8080")
+    return host.strip("[]") or "127.0.0.1", int(port)

@@ -10,6 +10,7 @@ from unittest.mock import PropertyMock, patch
 
 from aiohttp import ClientSession
 from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -18,7 +19,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import custom_components.access_terminal  # noqa: F401
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 from simulator.common import Runnable
+from simulator.control_api import ControlApiSimulator
 from simulator.httpv2 import HttpV2Simulator
+from simulator.webjson import WebJsonSimulator
 from simulator.zk_push import ZkPushSimulator
 
 from .helpers import SERIAL, HttpV2Device, TestClient
@@ -225,3 +228,39 @@ def probe(broker: Mosquitto) -> Generator[MqttProbe]:
     probe = MqttProbe(broker)
     yield probe
     probe.close()
+
+
+@pytest.fixture
+async def webjson_sim() -> AsyncGenerator[WebJsonSimulator]:
+    """A Webserver + JSON terminal with three users, serving on a free loopback port."""
+    sim = WebJsonSimulator(enroll_delay=0.05, seed=11)
+    sim.add_demo_users(3)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def control_sim() -> AsyncGenerator[ControlApiSimulator]:
+    """A terminal with the device control interface (three users), on a free loopback port.
+
+    Its firmware has no log uploader (Home Assistant reads the logs); see `uploading_sim`.
+    """
+    sim = ControlApiSimulator(enroll_delay=0.05, seed=13, uploader=False)
+    sim.add_demo_users(3)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def uploading_sim(
+    hass: HomeAssistant, farm: SimulatorFarm
+) -> AsyncGenerator[ControlApiSimulator]:
+    """A control API terminal whose log uploader posts to Home Assistant's real HTTP server."""
+    await async_process_ha_core_config(hass, {"internal_url": farm.server})
+    sim = ControlApiSimulator(enroll_delay=0.05, seed=17, session=farm.session)
+    sim.add_demo_users(3)
+    await sim.start()
+    yield sim
+    await sim.stop()

@@ -26,7 +26,7 @@ async def test_user_adds_httpv2_terminal(hass: HomeAssistant) -> None:
     await async_process_ha_core_config(hass, {"internal_url": "http://192.168.1.2:8123"})
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["httpv2", "zk_push", "mqtt_bridge"]
+    assert result["menu_options"] == ["httpv2", "zk_push", "webjson", "control_api", "mqtt_bridge"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "httpv2"}
     )

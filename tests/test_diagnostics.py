@@ -13,7 +13,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
+from simulator.control_api import ControlApiSimulator
+
 from .helpers import HttpV2Device, TestClient
+from .pull_helpers import UPLOAD_SECRET, pull_entry
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +52,21 @@ async def test_diagnostics_before_the_terminal_talked(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     assert diagnostics["terminal"]["info"] is None
     assert diagnostics["terminal"]["protocol"]["awaiting_work_settings"] is True
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_diagnostics_of_a_polled_terminal(
+    hass: HomeAssistant, control_sim: ControlApiSimulator, hass_client: Any, client: TestClient
+) -> None:
+    """The API key and the upload secret stay hidden; the log position and uploader show."""
+    entry = pull_entry(control_sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    assert control_sim.api_key not in text
+    assert UPLOAD_SECRET not in text
+    protocol = diagnostics["terminal"]["protocol"]
+    assert (protocol["next_pos"], protocol["uploader"]) == (0, False)
+    assert protocol["progress"] == {}

@@ -91,7 +91,7 @@ async def test_config_flow_tries_the_broker(
     assert result["step_id"] == "mqtt_bridge"
     wrong = bridge_options(broker, port=free_port())
     result = await hass.config_entries.flow.async_configure(result["flow_id"], wrong)
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "broker_unreachable"}
     assert result["description_placeholders"]["error"]  # the reason is shown
 
     result = await hass.config_entries.flow.async_configure(
@@ -151,7 +151,7 @@ async def test_config_flow_wrong_credentials(hass: HomeAssistant, tmp_path: Path
         result = await hass.config_entries.flow.async_configure(
             flow_id, bridge_options(broker, username="hub", password="wrong")
         )
-        assert result["errors"] == {"base": "invalid_auth"}
+        assert result["errors"] == {"base": "broker_auth"}
         result = await hass.config_entries.flow.async_configure(
             flow_id, bridge_options(broker, username="hub", password="s3cret")
         )
@@ -172,7 +172,7 @@ async def test_config_flow_tls(hass: HomeAssistant, tmp_path: Path) -> None:
         result = await hass.config_entries.flow.async_configure(
             flow_id, bridge_options(broker, tls=True)
         )
-        assert result["errors"] == {"base": "tls_failed"}
+        assert result["errors"] == {"base": "broker_tls"}
         assert "certificate verify failed" in result["description_placeholders"]["error"]
         result = await hass.config_entries.flow.async_configure(
             flow_id, bridge_options(broker, tls=True, ca_certs=f"tls/{files.ca.name}")
@@ -195,7 +195,7 @@ async def test_options_are_tried_then_applied(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], bridge_options(broker, port=free_port())
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "broker_unreachable"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], bridge_options(broker, base_topic="site2")
     )
@@ -204,6 +204,56 @@ async def test_options_are_tried_then_applied(
     # The old bridge said goodbye; the new one speaks under the new base topic.
     await probe.wait_for(f"{BASE}/availability", lambda m: m.payload == b"offline")
     await probe.wait_for("site2/availability", lambda m: m.payload == b"online")
+
+
+async def test_reconfigure_changes_the_bridge(
+    hass: HomeAssistant, broker: Mosquitto, probe: MqttProbe, start_bridge: Any
+) -> None:
+    """ "Reconfigure" on the bridge shows its form, tries the broker and applies the change."""
+    entry = await start_bridge()
+    result = await entry.start_reconfigure_flow(hass)
+    assert (result["type"], result["step_id"]) == (FlowResultType.FORM, "reconfigure_bridge")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], bridge_options(broker, port=free_port())
+    )
+    assert result["errors"] == {"base": "broker_unreachable"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], bridge_options(broker, base_topic="site3")
+    )
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "bridge_updated")
+    await hass.async_block_till_done()
+    assert entry.options["base_topic"] == "site3"
+    await probe.wait_for("site3/availability", lambda m: m.payload == b"online")
+
+
+@pytest.fixture
+async def diagnostics_ready(hass: HomeAssistant) -> None:
+    """Register the diagnostics views before the HTTP test server freezes its routes."""
+    assert await async_setup_component(hass, "diagnostics", {})
+
+
+async def test_bridge_diagnostics_hide_the_credentials(
+    diagnostics_ready: None,
+    hass: HomeAssistant,
+    zk_sim: ZkPushSimulator,
+    start_bridge: Any,
+    hass_client: Any,
+) -> None:
+    """The bridge's diagnostics show its connection and terminals, never the broker login."""
+    from pytest_homeassistant_custom_component.components.diagnostics import (
+        get_diagnostics_for_config_entry,
+    )
+
+    entry = await start_bridge(username="hub-user", password="hub-s3cret")
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    assert "hub-s3cret" not in text
+    assert "hub-user" not in text
+    assert diagnostics["entry"]["options"]["base_topic"] == BASE
+    bridge = diagnostics["bridge"]
+    assert bridge["connected"] is True
+    assert bridge["terminals"] == [ZK_SERIAL]
+    assert bridge["outbox"] == {"waiting": 0, "dropped": 0}
 
 
 # -- what other hubs see -------------------------------------------------------------------

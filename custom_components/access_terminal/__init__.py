@@ -24,7 +24,7 @@ from .mqtt_bridge import async_setup_bridge, async_unload_bridge, is_bridge_entr
 from .push import DATA_PUSH, PushRouter
 from .services import async_setup_services
 from .store import DeviceStore
-from .views import FirmwareView, HttpV2View, ZkPushView
+from .views import FirmwareView, HttpV2View, LogUploadView, ZkPushView
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -56,6 +56,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(HttpV2View(router))
     hass.http.register_view(ZkPushView(router))
     hass.http.register_view(FirmwareView(router.firmware))
+    hass.http.register_view(LogUploadView(router))
     async_setup_services(hass)
     return True
 
@@ -78,9 +79,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntr
         sw_version=info.firmware if info else None,
     )
     coordinator.device_id = device.id
+    if coordinator.polls:
+        # A terminal we call must answer before its entities exist (else: retried later);
+        # its records are read once the entities listen.
+        await coordinator.async_config_entry_first_refresh()
     coordinator.async_start()
     entry.runtime_data = AccessTerminalRuntimeData(coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await coordinator.async_entities_ready()
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     async_dispatcher_send(hass, SIGNAL_TERMINAL_LOADED, coordinator)
     return True

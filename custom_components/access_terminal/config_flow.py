@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+import secrets
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -9,6 +11,14 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
+)
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_VERIFY_SSL,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.network import NoURLAvailableError, get_url
@@ -19,6 +29,9 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import voluptuous as vol
 
@@ -30,18 +43,59 @@ from .const import (
     CONF_OFFLINE_WINDOW,
     CONF_ONLINE_AUTHORIZATION,
     CONF_SERIAL,
+    CONF_UPLOAD_SECRET,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_OFFLINE_WINDOW,
+    DEFAULT_PULL_PORT,
     DOMAIN,
+    PULL_FAMILIES,
     SUPPORTED_FAMILIES,
 )
 from .mqtt_bridge import BRIDGE_KIND, is_bridge_entry
 from .mqtt_bridge.const import BRIDGE_UNIQUE_ID, CONF_BRIDGE
 from .mqtt_bridge.flow import async_bridge_step, default_options
 from .protocols.codec import is_valid_serial
+from .protocols.errors import AccessTerminalError, AuthError, UnreachableError
 from .protocols.model import Family
+from .pull import async_read_serial
 
 SERIAL_SCHEMA = vol.Schema({vol.Required(CONF_SERIAL): str})
+SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def credential_key(family: Family | str) -> str:
+    """Return the entry key of a pull family's credential (password or API key)."""
+    return CONF_PASSWORD if family == Family.WEBJSON else CONF_API_KEY
+
+
+def pull_schema(family: Family | str) -> vol.Schema:
+    """Return the form asking where a pull terminal listens and how to log in."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST): str,
+            vol.Required(CONF_PORT, default=DEFAULT_PULL_PORT): vol.All(
+                vol.Coerce(int), vol.Range(min=1, max=65535)
+            ),
+            vol.Required(credential_key(family)): SECRET_SELECTOR,
+            vol.Required(CONF_SSL, default=False): bool,
+            vol.Required(CONF_VERIFY_SSL, default=True): bool,
+        }
+    )
+
+
+async def _async_try(flow: ConfigFlow, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Call the terminal: return (its serial, None) or (None, the form error)."""
+    try:
+        serial = await async_read_serial(flow.hass, data)
+    except AuthError:
+        return None, "invalid_auth"
+    except UnreachableError:
+        return None, "cannot_connect"
+    except AccessTerminalError:
+        return None, "unexpected_answer"
+    if not is_valid_serial(serial):
+        return None, "unexpected_answer"
+    return serial, None
 
 
 def _title(serial: str) -> str:
@@ -90,6 +144,21 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
         )
 
+    async def async_step_reconfigure_bridge(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the MQTT bridge from "Reconfigure": the same form as its options."""
+        entry = self._get_reconfigure_entry()
+        return await async_bridge_step(
+            self,
+            "reconfigure_bridge",
+            user_input,
+            suggested=entry.options,
+            save=lambda options: self.async_update_reload_and_abort(
+                entry, options=options, reason="bridge_updated"
+            ),
+        )
+
     def _server_url(self) -> str:
         try:
             return get_url(self.hass, allow_external=False, allow_cloud=False)
@@ -105,6 +174,90 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Add a ZKTeco PUSH terminal by its serial number."""
         return await self._async_serial_step(Family.ZK_PUSH, user_input)
+
+    async def async_step_webjson(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a Webserver + JSON terminal by its address and password."""
+        return await self._async_pull_step(Family.WEBJSON, user_input)
+
+    async def async_step_control_api(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a terminal with the device control interface by its address and API key."""
+        return await self._async_pull_step(Family.CONTROL_API, user_input)
+
+    async def _async_pull_step(
+        self, family: Family, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask where the terminal listens; create the entry once it answered."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_FAMILY: str(family), **user_input}
+            serial, error = await _async_try(self, data)
+            if serial is not None:
+                await self.async_set_unique_id(serial)
+                self._abort_if_unique_id_configured(updates=user_input)
+                data[CONF_SERIAL] = serial
+                if family is Family.CONTROL_API:
+                    data[CONF_UPLOAD_SECRET] = secrets.token_urlsafe(32)
+                return self.async_create_entry(title=_title(serial), data=data)
+            errors["base"] = error or "unknown"
+        return self.async_show_form(
+            step_id=str(family),
+            data_schema=self.add_suggested_values_to_schema(pull_schema(family), user_input),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start over when the terminal refused its password or API key."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the new password or API key and check it."""
+        entry = self._get_reauth_entry()
+        key = credential_key(entry.data[CONF_FAMILY])
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            serial, error = await _async_try(self, {**entry.data, key: user_input[key]})
+            if serial is not None:
+                await self.async_set_unique_id(serial)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={key: user_input[key]}
+                )
+            errors["base"] = error or "unknown"
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(key): SECRET_SELECTOR}),
+            errors=errors,
+            description_placeholders={"serial": entry.data[CONF_SERIAL]},
+        )
+
+    async def async_step_reconfigure_pull(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change where a terminal we call listens, or how we log in."""
+        entry = self._get_reconfigure_entry()
+        family = entry.data[CONF_FAMILY]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            serial, error = await _async_try(self, {**entry.data, **user_input})
+            if serial is not None:
+                await self.async_set_unique_id(serial)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+            errors["base"] = error or "unknown"
+        return self.async_show_form(
+            step_id="reconfigure_pull",
+            data_schema=self.add_suggested_values_to_schema(
+                pull_schema(family), user_input or dict(entry.data)
+            ),
+            errors=errors,
+            description_placeholders={"serial": entry.data[CONF_SERIAL]},
+        )
 
     async def _async_serial_step(
         self, family: Family, user_input: dict[str, Any] | None
@@ -133,7 +286,9 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
         """Offer a terminal nobody added that called in."""
         serial = str(discovery_info.get(CONF_SERIAL, ""))
         family = discovery_info.get(CONF_FAMILY)
-        if family not in SUPPORTED_FAMILIES or not is_valid_serial(serial):
+        # Terminals we call are added by address: they never call in to be discovered.
+        pushes = family in SUPPORTED_FAMILIES and family not in PULL_FAMILIES
+        if not pushes or not is_valid_serial(serial):
             return self.async_abort(reason="not_supported")
         await self.async_set_unique_id(serial)
         self._abort_if_unique_id_configured()
@@ -170,6 +325,10 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Correct the serial number of a terminal (a typo, or a replaced unit)."""
         entry = self._get_reconfigure_entry()
+        if is_bridge_entry(entry):
+            return await self.async_step_reconfigure_bridge()
+        if entry.data[CONF_FAMILY] in PULL_FAMILIES:
+            return await self.async_step_reconfigure_pull()
         errors: dict[str, str] = {}
         if user_input is not None:
             serial = user_input[CONF_SERIAL].strip()

@@ -13,6 +13,10 @@ CONF_SERIAL: Final = "serial"
 CONF_OFFLINE_WINDOW: Final = "offline_window"
 CONF_COMMAND_TIMEOUT: Final = "command_timeout"
 CONF_ONLINE_AUTHORIZATION: Final = "online_authorization"
+# Pull families: where the terminal's API listens is in CONF_HOST, CONF_PORT, CONF_SSL and
+# CONF_VERIFY_SSL (homeassistant.const), its credential in CONF_PASSWORD or CONF_API_KEY.
+# The secret in the URL the control API's log uploader posts to.
+CONF_UPLOAD_SECRET: Final = "upload_secret"  # noqa: S105 - a key name
 
 DEFAULT_OFFLINE_WINDOW: Final = 90  # seconds: three missed keep-alives of a 30 s device
 DEFAULT_COMMAND_TIMEOUT: Final = 60  # seconds: a polling device picks work up at its next poll
@@ -22,7 +26,12 @@ AUTH_DEVICE: Final = "device"  # grant whom the device recognised as a registere
 AUTH_DENY: Final = "deny"  # refuse every online request (lock-down)
 
 # Families whose terminals can be added today, in the order the config flow offers them.
-SUPPORTED_FAMILIES: Final = (Family.HTTPV2, Family.ZK_PUSH)
+SUPPORTED_FAMILIES: Final = (Family.HTTPV2, Family.ZK_PUSH, Family.WEBJSON, Family.CONTROL_API)
+# Families Home Assistant calls (the terminal serves an API): added by address, not discovered.
+PULL_FAMILIES: Final = (Family.WEBJSON, Family.CONTROL_API)
+DEFAULT_PULL_PORT: Final = 80
+
+LOG_UPLOAD_PATH: Final = "/api/access_terminal/log_upload"
 
 EVENT_ACCESS_TERMINAL: Final = "access_terminal_event"
 

@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -69,6 +73,7 @@ from .protocols.model import (
 )
 from .protocols.sync import SyncPlan, plan_sync, user_digest
 from .protocols.zk_push import ZkPushTerminal
+from .pull import build_pull_terminal
 from .store import DeviceStore
 
 if TYPE_CHECKING:
@@ -105,9 +110,17 @@ def _build_zk_push(coordinator: AccessTerminalCoordinator) -> Terminal:
     )
 
 
+def _build_pull(coordinator: AccessTerminalCoordinator) -> Terminal:
+    return build_pull_terminal(
+        coordinator.hass, coordinator.serial, coordinator.config_entry.data, coordinator
+    )
+
+
 TERMINAL_BUILDERS: dict[Family, Callable[[AccessTerminalCoordinator], Terminal]] = {
     Family.HTTPV2: _build_httpv2,
     Family.ZK_PUSH: _build_zk_push,
+    Family.WEBJSON: _build_pull,
+    Family.CONTROL_API: _build_pull,
 }
 
 
@@ -121,7 +134,14 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
     ) -> None:
         """Build the terminal for the entry's family and restore what was saved."""
         self.serial: str = entry.data[CONF_SERIAL]
-        super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {self.serial}")
+        # Entities follow state_changed(); a poll that changed nothing writes no state.
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {self.serial}",
+            always_update=False,
+        )
         self.family = Family(entry.data[CONF_FAMILY])
         self.store = store
         self._offline_option: float = entry.options.get(CONF_OFFLINE_WINDOW, DEFAULT_OFFLINE_WINDOW)
@@ -129,6 +149,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
             CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT
         )
         self.terminal = TERMINAL_BUILDERS[self.family](self)
+        if (interval := self.terminal.poll_interval) is not None:
+            self.update_interval = timedelta(seconds=interval)  # the family decides
         self.terminal.restore_state(store.protocol_state)
         if store.info:
             try:
@@ -155,6 +177,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         self._info_at = 0.0
         self._users_changed_at = 0.0
         self._opening_timer: CALLBACK_TYPE | None = None
+        # Records are read once the entities listen (after the first refresh).
+        self._entities_ready = False
 
     @property
     def offline_window(self) -> float:
@@ -167,6 +191,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         return max(self._offline_option, 3 * interval) if interval else self._offline_option
 
     # -- life cycle ------------------------------------------------------------------------
+
+    async def async_entities_ready(self) -> None:
+        """Read records from now on (the entities exist), the first ones at once."""
+        self._entities_ready = True
+        if self.polls:
+            await self.async_refresh()
 
     @callback
     def async_start(self) -> None:
@@ -610,8 +640,36 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
             sw_version=info.firmware,
         )
 
+    @property
+    def polls(self) -> bool:
+        """Return True for terminals we call (pull families)."""
+        return self.terminal.poll_interval is not None
+
     async def _async_update_data(self) -> None:
-        """Push families have nothing to poll."""
+        """Read the terminal (pull families; push families have nothing to poll).
+
+        Errors are mapped once: refused credentials start a reauthentication, anything else
+        marks the terminal offline until a poll succeeds (Home Assistant logs it once).
+        """
+        if not self.polls:
+            return
+        try:
+            await self.terminal.refresh(records=self._entities_ready)
+        except AuthError as err:
+            self.online = False
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"serial": self.serial},
+            ) from err
+        except AccessTerminalError as err:
+            self.online = False
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="poll_failed",
+                translation_placeholders={"serial": self.serial, "error": str(err)},
+            ) from err
+        self.seen()
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the coordinator's state for diagnostics."""

@@ -9,12 +9,14 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from . import AccessTerminalConfigEntry
+from .mqtt_bridge import DATA_BRIDGE, is_bridge_entry
 
 # Keys whose values never leave Home Assistant: passwords of every kind the settings hold,
 # network credentials, and (for other families) keys, templates and photos.
 REDACT = {
     "password",
     "api_key",
+    "upload_secret",
     "ConnectPassword",
     "MenuPassword",
     "VisitorRootPassword",
@@ -49,9 +51,19 @@ def _redact_passwords(data: Any) -> Any:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: AccessTerminalConfigEntry
 ) -> dict[str, Any]:
-    """Return diagnostics for one terminal."""
+    """Return diagnostics for one terminal, or for the MQTT bridge."""
+    if is_bridge_entry(entry):
+        bridge = hass.data.get(DATA_BRIDGE)
+        return {
+            "entry": {"options": async_redact_data(dict(entry.options), REDACT | {"username"})},
+            "bridge": bridge.diagnostics() if bridge is not None else None,
+        }
     coordinator = entry.runtime_data.coordinator
     return {
-        "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+        # Entries of the terminals we call hold their password or API key and upload secret.
+        "entry": {
+            "data": async_redact_data(dict(entry.data), REDACT),
+            "options": dict(entry.options),
+        },
         "terminal": _redact_passwords(async_redact_data(coordinator.diagnostics(), REDACT)),
     }

@@ -8,6 +8,7 @@ single `integration_discovery` flow; nothing else of theirs is kept.
 from __future__ import annotations
 
 from collections import OrderedDict
+import hmac
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from .const import CONF_FAMILY, CONF_SERIAL, CONF_UPLOAD_SECRET, DOMAIN
 from .firmware import FirmwareServer
 from .protocols.model import Family, Terminal
 
@@ -60,6 +61,23 @@ class PushRouter:
         if entry.state is not ConfigEntryState.LOADED or entry.data.get(CONF_FAMILY) != family:
             return None  # ignored, disabled, failed, or a different family claiming the serial
         return entry.runtime_data.coordinator.terminal
+
+    @callback
+    def terminal_for_secret(self, secret: str) -> Terminal | None:
+        """Return the loaded terminal whose log uploader URL holds `secret` (or None).
+
+        Every entry is compared in constant time, so a guess learns nothing from the timing.
+        """
+        found: Terminal | None = None
+        for entry in self.hass.config_entries.async_entries(DOMAIN):
+            known = str(entry.data.get(CONF_UPLOAD_SECRET) or "")
+            if (
+                hmac.compare_digest(known.encode(), secret.encode())
+                and known
+                and entry.state is ConfigEntryState.LOADED
+            ):
+                found = entry.runtime_data.coordinator.terminal
+        return found
 
     def _offer(self, family: Family, serial: str, host: str | None) -> None:
         now = time.monotonic()

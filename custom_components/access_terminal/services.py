@@ -346,13 +346,20 @@ async def _firmware_image(call: ServiceCall) -> tuple[bytes, str]:
 async def _push_firmware(call: ServiceCall) -> None:
     hass = call.hass
     data, md5 = await _firmware_image(call)
-    try:
-        base_url = get_url(hass, allow_external=False, allow_cloud=False)
-    except NoURLAvailableError as err:
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_local_url") from err
     server = hass.data[DATA_PUSH].firmware
 
     async def push(coordinator: AccessTerminalCoordinator) -> None:
+        if not coordinator.terminal.downloads_firmware:
+            # We hand the image over ourselves (the pull families upload it in blocks).
+            image = FirmwareImage(data=data, md5=md5, version=call.data.get("version"))
+            await coordinator.async_push_firmware(image)
+            return
+        try:
+            base_url = get_url(hass, allow_external=False, allow_cloud=False)
+        except NoURLAvailableError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="no_local_url"
+            ) from err
         # One single-use URL per terminal.
         token, downloaded = server.publish(data, FIRMWARE_DOWNLOAD_TIMEOUT)
         image = FirmwareImage(
@@ -363,13 +370,11 @@ async def _push_firmware(call: ServiceCall) -> None:
         )
         try:
             await coordinator.async_push_firmware(image)
-            fetched = True
-            if coordinator.terminal.downloads_firmware:
-                try:
-                    async with asyncio.timeout(FIRMWARE_DOWNLOAD_TIMEOUT):
-                        fetched = await downloaded
-                except TimeoutError:
-                    fetched = False
+            try:
+                async with asyncio.timeout(FIRMWARE_DOWNLOAD_TIMEOUT):
+                    fetched = await downloaded
+            except TimeoutError:
+                fetched = False
         finally:
             server.withdraw(token)
         if not fetched:

@@ -13,8 +13,11 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 from homeassistant.helpers.http import HomeAssistantView
 
+from .const import LOG_UPLOAD_PATH
 from .firmware import FIRMWARE_PATH, FirmwareServer
 from .protocols import httpv2, zk_push
+from .protocols.codec import parse_json_bytes
+from .protocols.control_api import ControlApiTerminal
 from .protocols.errors import PayloadTooLargeError, ProtocolError
 from .protocols.model import Family
 from .push import PushRouter
@@ -238,3 +241,37 @@ class FirmwareView(HomeAssistantView):
     async def get(self, request: web.Request, token: str) -> web.StreamResponse:
         """Stream the image; it is withdrawn only after a complete download."""
         return await _serve_firmware(request, self._server, token)
+
+
+# A batch of a hundred logs is a few kilobytes; nothing legitimate comes near this.
+MAX_UPLOAD = 1024 * 1024
+
+
+def _upload_error(err: ProtocolError) -> web.Response:
+    return web.json_response({"error": str(err)}, status=err.status)
+
+
+class LogUploadView(_PushView):
+    """The control API's log uploader ("Automatic reporting of attendance records").
+
+    The device posts to the URL it was given, which holds its entry's secret: an unknown
+    secret is refused with 404 and nothing of the body is kept.
+    """
+
+    url = LOG_UPLOAD_PATH + "/{secret}"
+    name = "access_terminal:log_upload"
+
+    async def post(self, request: web.Request, secret: str) -> web.Response:
+        """Take a batch of logs; answer where the device continues."""
+        terminal = self._router.terminal_for_secret(secret)
+        if not isinstance(terminal, ControlApiTerminal):
+            return _refuse_body(request, _upload_error(ProtocolError("unknown", status=404)))
+        body = await self._body(request, MAX_UPLOAD, _upload_error)
+        if isinstance(body, web.Response):
+            return body
+        try:
+            document = parse_json_bytes(body, MAX_UPLOAD) if body.strip() else {}
+            reply = await terminal.handle_upload(document)
+        except ProtocolError as err:
+            return _refused(request, err, _upload_error)
+        return web.json_response(reply)

@@ -150,6 +150,19 @@ class MqttBridge:
             self.hass, self.connection.run(), f"{DOMAIN} MQTT bridge"
         )
 
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the bridge's state for diagnostics (no broker credentials)."""
+        outbox = self.connection.outbox
+        return {
+            "connected": self.connection.connected,
+            "terminals": sorted(self._watched),
+            "outbox": {"waiting": len(outbox), "dropped": outbox.dropped},
+            "discovery": self.discovery_on,
+            "photos": self.photos,
+            "commands": self.commands,
+            "command_devices": len(self.command_devices),
+        }
+
     async def _on_hass_stop(self, _event: Event) -> None:
         await self.async_stop()
 

@@ -119,11 +119,11 @@ async def async_validate(
     try:
         await connection.connect_once()
     except BrokerAuthError as err:
-        return {"base": "invalid_auth"}, str(err)
+        return {"base": "broker_auth"}, str(err)
     except BrokerTlsError as err:
-        return {"base": "tls_failed"}, str(err)
+        return {"base": "broker_tls"}, str(err)
     except BrokerError as err:
-        return {"base": "cannot_connect"}, str(err)
+        return {"base": "broker_unreachable"}, str(err)
     finally:
         await connection.stop()
     return {}, ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 import json
 import re
 from typing import Any
@@ -287,3 +288,31 @@ def optional_str(value: Any) -> str | None:
     if isinstance(value, str):
         return value.strip() or None
     return None
+
+
+def parse_local_time(text: str | None, zone: tzinfo, *, separators: str = " ") -> datetime | None:
+    """Read "YYYY-MM-DD HH:MM:SS", a terminal's local time, in its time zone.
+
+    `separators` lists what may stand between date and time (" T" also reads ISO 8601).
+    """
+    if not text or not isinstance(text, str):
+        return None
+    value = text.strip()
+    # strptime costs several times more, on every record of a busy terminal.
+    if (
+        len(value) != 19
+        or value[4] != "-"
+        or value[7] != "-"
+        or value[10] not in separators
+        or value[13] != ":"
+        or value[16] != ":"
+    ):
+        return None
+    parts = (value[0:4], value[5:7], value[8:10], value[11:13], value[14:16], value[17:19])
+    if not all(part.isdigit() and part.isascii() for part in parts):
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in parts)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=zone)
+    except ValueError:
+        return None

@@ -480,6 +480,9 @@ class Terminal:
     operations: frozenset[Operation] = frozenset()
     # True where the device fetches firmware from a URL (rather than receiving its bytes).
     downloads_firmware: bool = False
+    # Seconds between two `refresh` calls for families that we call (pull); None: the device
+    # calls us (push) and there is nothing to poll.
+    poll_interval: float | None = None
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -495,6 +498,12 @@ class Terminal:
         """Raise NotSupportedError unless `operation` is supported."""
         if operation not in self.operations:
             raise NotSupportedError(operation)
+
+    async def refresh(self, *, records: bool = True) -> None:
+        """Read what changed at the device (pull families); records go to the listener.
+
+        Without `records`, only what the device is (its info) is read.
+        """
 
     async def door_control(
         self, door: int, action: DoorAction, *, duration: int | None = None

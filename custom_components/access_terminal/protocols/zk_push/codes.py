@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 import zlib
 
-from ..codec import optional_int, optional_str
+from ..codec import optional_int, optional_str, parse_local_time
 from ..model import (
     AccessEvent,
     AlarmReason,
@@ -24,7 +24,7 @@ from ..model import (
     Record,
 )
 from ..vocab import Meaning, alarm, cleared, denied, door, events, granted
-from .wire import old_decode_time, parse_fields, parse_local_time
+from .wire import old_decode_time, parse_fields
 
 F, FP, C, PW, QR, PALM, FV, IRIS, IDC = (
     Method.FACE,

@@ -1,0 +1,396 @@
+"""The device control interface terminal (specs/001_0944bd5a8bd87614.txt): we call the device.
+
+Attendance logs arrive two ways, both ending in the same cursor (`next_pos`, persisted): the
+device's log uploader posts them to Home Assistant when it can be configured, otherwise every
+poll reads them with `GetAttendLog`. A batch reaches the listener before the cursor moves past
+it, so neither a restart nor a lost answer leaves a gap, and the record ledger drops repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, tzinfo
+import logging
+from typing import Any
+
+import aiohttp
+
+from ..codec import optional_int, optional_str
+from ..errors import (
+    DeviceError,
+    InvalidRequestError,
+    ProtocolError,
+)
+from ..model import (
+    Credential,
+    Family,
+    Feature,
+    Operation,
+    TerminalInfo,
+    TerminalListener,
+    Usage,
+    User,
+)
+from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal
+from .client import USER_NOT_FOUND, ControlApiClient
+from .logs import LogBatch, parse_batch
+from .users import user_from_info, user_payload
+
+_LOGGER = logging.getLogger(__name__)
+
+# Log pages read per poll (a device returns about a hundred logs a page).
+MAX_LOG_PAGES = 50
+MAX_USER_PAGES = 10_000
+UPLOAD_INTERVAL = 10  # seconds between two uploads of the device (the document allows 5-3600)
+
+_ENROLL_COMMANDS = {
+    Credential.FACE: "BeginEnrollFace",
+    Credential.FINGERPRINT: "BeginEnrollFp",
+    Credential.CARD: "BeginEnrollCard",
+    Credential.PALM: "BeginEnrollPalm",
+}
+_CAPABILITY_FEATURES = {
+    "face": Feature.FACE,
+    "vrface": Feature.FACE,
+    "fingerprint": Feature.FINGERPRINT,
+    "card": Feature.CARD,
+    "palm": Feature.PALM,
+    "password": Feature.PASSWORD,
+}
+# usage key -> (GetCurrentUsage key, GetCapacityLimit key)
+_USAGE = {
+    "users": ("user_count", "max_user"),
+    "faces": ("face_count", "max_face"),
+    "fingerprints": ("fp_count", "max_fp"),
+    "palms": ("palm_count", "max_palm"),
+    "cards": ("card_count", None),
+    "passwords": ("password_count", None),
+    "admins": ("manager_count", None),
+    "logs": ("attend_log_count", "max_attend_log"),
+}
+
+
+def job_state(payload: Mapping[str, Any]) -> JobState:
+    """Read a JobStatus payload (pending, succeeded, failed)."""
+    state = (optional_str(payload.get("state")) or "pending").lower()
+    if state == "pending":
+        return JobState(done=False)
+    if state == "succeeded":
+        return JobState(done=True, succeeded=True, data=payload)
+    return JobState(done=True, reason="failed or cancelled at the device")
+
+
+def info_from_payloads(
+    serial: str,
+    version: Mapping[str, Any],
+    capabilities: Mapping[str, Any],
+    limits: Mapping[str, Any],
+    usage: Mapping[str, Any],
+) -> TerminalInfo:
+    """Build TerminalInfo from the version, capability, capacity and usage answers."""
+    features = {feat for key, feat in _CAPABILITY_FEATURES.items() if capabilities.get(key) is True}
+    return TerminalInfo(
+        serial=serial,
+        family=Family.CONTROL_API,
+        firmware=optional_str(version.get("firmware_version")),
+        features=frozenset(features),
+        doors=0,  # the interface has no door commands: an attendance terminal
+        usage={
+            key: Usage(
+                optional_int(usage.get(used)), optional_int(limits.get(cap)) if cap else None
+            )
+            for key, (used, cap) in _USAGE.items()
+            if used in usage or (cap is not None and cap in limits)
+        },
+    )
+
+
+class ControlApiTerminal(PullTerminal):
+    """A terminal with the device control interface, reached over HTTP(S)."""
+
+    family = Family.CONTROL_API
+    poll_interval = 15.0
+    operations = frozenset(
+        {
+            Operation.LIST_USERS,
+            Operation.SET_USERS,
+            Operation.DELETE_USERS,
+            Operation.ENROLL,
+            Operation.SET_TIME,
+        }
+    )
+
+    def __init__(
+        self,
+        serial: str,
+        listener: TerminalListener,
+        *,
+        session: aiohttp.ClientSession,
+        address: DeviceAddress,
+        api_key: str,
+        zone: tzinfo,
+        upload_url: str | None = None,
+    ) -> None:
+        """Reach the device at `address`; `upload_url` is where its log uploader should post."""
+        super().__init__(serial, listener, zone=zone)
+        self.doors = {}
+        self.client = ControlApiClient(session, address, api_key)
+        self.upload_url = upload_url
+        self.next_pos: int | None = None
+        # None: not configured yet this run; False: the device refused it (poll instead).
+        self.uploader: bool | None = None
+        self._intake = asyncio.Lock()
+        self._gap_asked: int | None = None
+
+    @staticmethod
+    async def read_serial(client: ControlApiClient) -> str:
+        """Return the device's unique id, used as its serial (to add it)."""
+        serial = optional_str(
+            (await client.call("GetDeviceUid", expect="DeviceUid")).get("device_uid")
+        )
+        if serial is None:
+            raise ProtocolError("the device did not say its unique id")
+        return serial
+
+    # -- persisted cursor ------------------------------------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """Return the log cursor."""
+        return {"next_pos": self.next_pos}
+
+    def restore_state(self, data: Mapping[str, Any]) -> None:
+        """Reload the log cursor."""
+        self.next_pos = optional_int(data.get("next_pos"))
+
+    # -- polling ---------------------------------------------------------------------------
+
+    async def _read_info(self) -> None:
+        call = self.client.call
+        version = await call("GetVersionInfo", expect="VersionInfo")
+        capabilities = await self._optional("GetDeviceCapabilities", "DeviceCapabilities")
+        limits = await call("GetCapacityLimit", expect="CapacityLimit")
+        usage = await call("GetCurrentUsage", expect="CurrentUsage")
+        self.info = info_from_payloads(self.serial, version, capabilities, limits, usage)
+        if self.uploader is not False and self.upload_url:
+            await self._configure_uploader()
+
+    async def _optional(self, cmd: str, expect: str) -> dict[str, Any]:
+        """Run a command older firmware may not know; {} when refused."""
+        try:
+            return await self.client.call(cmd, expect=expect)
+        except DeviceError:
+            return {}
+
+    async def _configure_uploader(self) -> None:
+        """Point the device's log uploader at Home Assistant (or note that it cannot)."""
+        if self.uploader:
+            status = await self.client.call(
+                "GetAttendLogUploaderStatus", expect="AttendLogUploaderStatus"
+            )
+            if optional_str(status.get("status")) == "active":
+                return
+        try:
+            await self.client.call(
+                "ConfigAttendLogUploader",
+                {"target_uri": self.upload_url, "interval": UPLOAD_INTERVAL},
+            )
+        except DeviceError as err:
+            _LOGGER.info("%s: no log uploader (%s): polling the logs", self.serial, err.reason)
+            self.uploader = False
+        else:
+            self.uploader = True
+
+    async def _read_state(self) -> None:
+        if self.uploader:
+            # The device posts its logs; a cheap call tells it is still there.
+            await self.client.call("GetDeviceTime", expect="DeviceTime")
+            return
+        async with self._intake:
+            for _ in range(MAX_LOG_PAGES):
+                start = self.next_pos or 0
+                payload = await self.client.call(
+                    "GetAttendLog", {"start_pos": start}, expect="AttendLog"
+                )
+                batch = parse_batch(
+                    payload, self.zone, datetime.now(self.zone), default_start=start
+                )
+                if batch.next_pos < start:
+                    # The device's logs were cleared: its positions start over.
+                    self._move_cursor(0)
+                    continue
+                await self._take(batch)
+                if not batch.records or batch.next_pos <= start:
+                    return
+
+    async def _take(self, batch: LogBatch) -> None:
+        """Hand a batch to the listener, then move the cursor past it."""
+        if batch.records:
+            await self.listener.records(batch.records)
+        self._move_cursor(batch.next_pos)
+
+    def _move_cursor(self, position: int) -> None:
+        if position != self.next_pos:
+            self.next_pos = position
+            self.listener.persist()
+
+    async def handle_upload(self, document: Any) -> dict[str, Any]:
+        """Answer the log uploader ("Automatic reporting of attendance records").
+
+        The first request is empty: answer where to start (nothing when we never got a log).
+        Later ones carry logs: take them and answer where to continue. A batch that starts
+        after our cursor leaves a gap, so the device is asked once to go back to the cursor.
+        """
+        if not isinstance(document, dict):
+            raise ProtocolError("expected a JSON object")
+        self.listener.seen()
+        async with self._intake:
+            if "logs" not in document and "start_pos" not in document:
+                return {} if self.next_pos is None else {"next_upload_pos": self.next_pos}
+            batch = parse_batch(document, self.zone, datetime.now(self.zone), default_start=0)
+            cursor = self.next_pos or 0
+            if batch.start_pos > cursor and self._gap_asked != batch.start_pos:
+                self._gap_asked = batch.start_pos
+                return {"next_upload_pos": cursor}
+            self._gap_asked = None
+            await self._take(batch)
+            return {"next_upload_pos": batch.next_pos}
+
+    # -- device ----------------------------------------------------------------------------
+
+    async def set_time(self, now: datetime) -> None:
+        """Set the device clock to `now` in the device's zone (`SetDeviceTime`)."""
+        local = now.astimezone(self.zone)
+        await self.client.call("SetDeviceTime", {"time": local.strftime("%Y-%m-%dT%H:%M:%S")})
+
+    # -- users -----------------------------------------------------------------------------
+
+    def canonical_user_id(self, user_id: str) -> str:
+        """Return the id as the device stores it (text of up to 32 characters)."""
+        text = user_id.strip()
+        if not text or len(text) > 32:
+            raise InvalidRequestError(f"not a user id of this terminal: {user_id!r}")
+        return text
+
+    async def list_users(
+        self, user_ids: Sequence[str] | None = None, *, with_credentials: bool = True
+    ) -> list[User]:
+        """Read all users (paged `GetUserIdList`, then `GetUserInfo`) or the given ones."""
+        ids = await self._user_ids() if user_ids is None else list(user_ids)
+        users = []
+        for user_id in ids:
+            try:
+                payload = await self.client.call("GetUserInfo", {"id": user_id}, expect="UserInfo")
+            except DeviceError as err:
+                if err.code == USER_NOT_FOUND:
+                    continue  # deleted meanwhile, or never there
+                raise
+            if (user := user_from_info(payload, with_credentials=with_credentials)) is not None:
+                users.append(user)
+        return users
+
+    async def _user_ids(self) -> list[str]:
+        ids: dict[str, None] = {}
+        request: dict[str, Any] = {}
+        for _ in range(MAX_USER_PAGES):
+            payload = await self.client.call("GetUserIdList", request, expect="UserIdList")
+            page = payload.get("user_id")
+            page = page if isinstance(page, list) else []
+            ids.update((str(item), None) for item in page if isinstance(item, str | int))
+            next_page = optional_int(payload.get("next_page_pos"))
+            if next_page is None or not page or next_page <= request.get("start_pos", 0):
+                return list(ids)
+            request = {"start_pos": next_page}
+        raise ProtocolError("the user id list does not end")
+
+    async def set_users(
+        self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
+    ) -> None:
+        """Write each user with `SetUserInfo` (templates it does not bring are kept if asked)."""
+
+        async def write(user: User) -> None:
+            keep = user.user_id in keep_held_credentials
+            await self.client.call("SetUserInfo", user_payload(user, keep_held_credentials=keep))
+
+        await self.write_each(users, write)
+
+    async def delete_users(self, user_ids: Sequence[str] | None) -> None:
+        """Delete users (`DeleteUserInfo` each), or every user (`DeviceControl` ClearUsers)."""
+        if user_ids is None:
+            await self.client.call("DeviceControl", {"Action": "ClearUsers"})
+            self.invalidate_info()
+            return
+        await self.delete_each(
+            user_ids,
+            lambda user_id: self.client.call("DeleteUserInfo", {"id": user_id}),
+            USER_NOT_FOUND,
+        )
+
+    async def start_enrollment(
+        self, user_id: str, credential: Credential, index: int | None = None
+    ) -> None:
+        """Start an enrollment job; when it succeeds, the template is written to the user."""
+        command = _ENROLL_COMMANDS.get(credential)
+        if command is None:
+            raise InvalidRequestError(f"this terminal cannot enroll a {credential} remotely")
+        created = await self.client.call(command, expect="JobCreated")
+        job_id = optional_int(created.get("job_id"))
+        if job_id is None:
+            raise ProtocolError(f"{command}: no job id in the answer")
+
+        async def query() -> JobState:
+            return job_state(
+                await self.client.call("QueryJobStatus", {"job_id": job_id}, expect="JobStatus")
+            )
+
+        async def cancel() -> None:
+            await self.client.call("CancelJob", {"job_id": job_id})
+
+        async def finish(state: JobState) -> None:
+            await self._store_enrolled(user_id, credential, index, state.data or {})
+
+        self.follow_enrollment(
+            Enrollment(
+                user_id=user_id, credential=credential, query=query, finish=finish, cancel=cancel
+            )
+        )
+
+    async def _store_enrolled(
+        self, user_id: str, credential: Credential, index: int | None, data: Mapping[str, Any]
+    ) -> None:
+        """Write what the job captured to the user (created if new)."""
+        payload: dict[str, Any] = {"id": user_id}
+        if credential is Credential.FACE:
+            payload["face"] = optional_str(data.get("face_data")) or ""
+        elif credential is Credential.CARD:
+            payload["card"] = optional_str(data.get("card_data")) or ""
+        else:
+            key, field = (
+                ("fp", "fp_data") if credential is Credential.FINGERPRINT else ("palm", "palm_data")
+            )
+            template = optional_str(data.get(field))
+            if template is None:
+                raise ProtocolError(f"the job finished without {field}")
+            held = await self._held_templates(user_id, key)
+            slot = min(index if index is not None else len(held), len(held))
+            payload[key] = [*held[:slot], template, *held[slot + 1 :]]
+        await self.client.call("SetUserInfo", payload)
+        self.invalidate_info()
+
+    async def _held_templates(self, user_id: str, key: str) -> list[str]:
+        try:
+            payload = await self.client.call("GetUserInfo", {"id": user_id}, expect="UserInfo")
+        except DeviceError as err:
+            if err.code == USER_NOT_FOUND:
+                return []
+            raise
+        held = payload.get(key)
+        return [item for item in held if isinstance(item, str)] if isinstance(held, list) else []
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return progress, the log cursor and how logs arrive."""
+        return {
+            **super().diagnostics(),
+            "next_pos": self.next_pos,
+            "uploader": self.uploader,
+        }

@@ -1,0 +1,157 @@
+"""What the Webserver + JSON device reports, in the shared model (specs/000_021a89f13c4f291f.txt).
+
+`reg` describes the device (devinfo), `getdoorstatus` its door, `getrtlog` hands over real-time
+records (and deletes them at the device: they exist nowhere else once read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+import zlib
+
+from ..codec import optional_int, optional_str, parse_local_time
+from ..model import (
+    DenyReason,
+    Direction,
+    DoorState,
+    Family,
+    Feature,
+    Method,
+    Record,
+    TerminalInfo,
+    Usage,
+)
+from ..vocab import denied, events, granted
+
+# "Verification Methods (mode)" of the document.
+MODES = {
+    0: (Method.FINGERPRINT,),
+    1: (Method.CARD,),
+    2: (Method.PASSWORD,),
+    3: (Method.FACE,),
+    13: (Method.QR,),
+}
+# "Event Types (event)": clock in / out and overtime in / out carry a direction.
+EVENT_DIRECTIONS = {1: Direction.IN, 2: Direction.OUT, 3: Direction.IN, 4: Direction.OUT}
+EVENT_NAMES = {
+    0: "normal",
+    1: "clock in",
+    2: "clock out",
+    3: "overtime in",
+    4: "overtime out",
+    5: "F1",
+    6: "F2",
+    7: "F3",
+    8: "F4",
+}
+# devinfo keys: usage key -> (used, size).
+_USAGE = {
+    "users": ("useduser", "usersize"),
+    "faces": ("usedface", "facesize"),
+    "fingerprints": ("usedfp", "fpsize"),
+    "cards": ("usedcard", "cardsize"),
+    "logs": ("usedlog", "logsize"),
+}
+# Lock modes of `lockctrl` (1 normally open, 2 normally closed, 3 back to normal).
+LOCK_HOLD_OPEN = 1
+LOCK_LOCKOUT = 2
+LOCK_NORMAL = 3
+
+
+def info_from_reg(serial: str, answer: Mapping[str, Any]) -> TerminalInfo:
+    """Build TerminalInfo from the answer to `reg`."""
+    devinfo = answer.get("devinfo")
+    details: Mapping[str, Any] = devinfo if isinstance(devinfo, dict) else {}
+    usage = {
+        key: Usage(optional_int(details.get(used)), optional_int(details.get(size)))
+        for key, (used, size) in _USAGE.items()
+        if used in details or size in details
+    }
+    features = {Feature.CARD, Feature.PASSWORD}
+    if (optional_int(details.get("facesize")) or 0) > 0:
+        features.add(Feature.FACE)
+    if optional_str(details.get("fpalgo")) or (optional_int(details.get("fpsize")) or 0) > 0:
+        features.add(Feature.FINGERPRINT)
+    return TerminalInfo(
+        serial=serial,
+        family=Family.WEBJSON,
+        model=optional_str(details.get("modelname")),
+        manufacturer=optional_str(details.get("manufacturer")),
+        firmware=optional_str(details.get("firmware")),
+        features=frozenset(features),
+        doors=1,
+        usage=usage,
+    )
+
+
+def door_from_status(answer: Mapping[str, Any], lock_mode: int) -> DoorState:
+    """Read `getdoorstatus` (0 closed, 1 open); the lock mode is the last one we set."""
+    value = None
+    for key in ("status", "doorstatus", "door", "state"):
+        if key in answer:
+            value = optional_int(answer[key])
+            break
+    return DoorState(
+        door=1,
+        is_open=None if value is None else value == 1,
+        held_open=lock_mode == LOCK_HOLD_OPEN,
+        locked_out=lock_mode == LOCK_LOCKOUT,
+    )
+
+
+def rtlog_items(answer: Mapping[str, Any]) -> list[Any]:
+    """Return the records of a `getrtlog` (or `getlog`) answer, whatever the key."""
+    for key in ("record", "records", "logs"):
+        items = answer.get(key)
+        if isinstance(items, list):
+            return items
+    return []
+
+
+def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record | None:
+    """Turn one real-time record into a Record; None for one without a person or a time.
+
+    A record of user "0" (or none) is someone the device did not recognise. Records carry no
+    number, so the record itself is its identity (an unordered stream).
+    """
+    if not isinstance(item, dict):
+        return None
+    user_id = optional_str(item.get("enrollid", item.get("id")))
+    moment = parse_local_time(optional_str(item.get("time")), zone, separators=" T")
+    mode = optional_int(item.get("mode"))
+    event = optional_int(item.get("event"))
+    stranger = user_id in (None, "0")
+    meanings = (
+        denied("not registered", DenyReason.UNREGISTERED)
+        if stranger
+        else granted(f"verified ({EVENT_NAMES.get(event or 0, 'normal')})")
+    )
+    built = events(
+        meanings,
+        time=moment or received,
+        raw_code=f"rtlog:{event}:{mode}",
+        methods=MODES.get(mode, ()) if mode is not None else (),
+        user_id=None if stranger else user_id,
+        user_name=optional_str(item.get("name")),
+        direction=EVENT_DIRECTIONS.get(event) if event is not None else None,
+        card_number=optional_str(item.get("card")),
+        temperature=_temperature(item.get("temp", item.get("temperature"))),
+    )
+    identity_text = "\t".join(
+        str(item.get(key, "")) for key in ("enrollid", "time", "mode", "event")
+    )
+    identity = zlib.crc32(identity_text.encode()) & 0x7FFFFFFF
+    date = int(moment.timestamp()) if moment else 0
+    return Record(built, "rtlog", identity, date, ordered=False)
+
+
+def _temperature(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if 30.0 <= number <= 45.0 else None
