@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from custom_components.access_terminal.protocols.codec import parse_local_time
 from custom_components.access_terminal.protocols.errors import ProtocolError
 from custom_components.access_terminal.protocols.zk_push.wire import (
     OK,
@@ -17,7 +18,6 @@ from custom_components.access_terminal.protocols.zk_push.wire import (
     old_decode_time,
     old_encode_time,
     parse_fields,
-    parse_local_time,
     parse_options,
     parse_request,
     record_lines,

@@ -7,8 +7,11 @@ bare exception), with hard limits so a hostile body cannot exhaust memory.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 import json
 import re
 from typing import Any
@@ -287,3 +290,55 @@ def optional_str(value: Any) -> str | None:
     if isinstance(value, str):
         return value.strip() or None
     return None
+
+
+def decode_base64(value: Any) -> bytes | None:
+    """Decode base64 text (line breaks and spaces allowed); None when absent or not base64."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(value.split())
+    if not text:
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def parse_local_time(text: str | None, zone: tzinfo) -> datetime | None:
+    """Read "YYYY-MM-DD HH:MM:SS", a terminal's local time, in its time zone."""
+    if not text:
+        return None
+    value = text.strip()
+    # strptime costs several times more, on every record of a busy terminal.
+    if (
+        len(value) != 19
+        or value[4] != "-"
+        or value[7] != "-"
+        or value[10] != " "
+        or value[13] != ":"
+        or value[16] != ":"
+    ):
+        return None
+    parts = (value[0:4], value[5:7], value[8:10], value[11:13], value[14:16], value[17:19])
+    if not all(part.isdigit() and part.isascii() for part in parts):
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in parts)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def body_temperature(value: Any) -> float | None:
+    """Read a body temperature in degrees Celsius (number or text); None when implausible.
+
+    Terminals without a sensor send 0 or an empty field; anything outside 20-50 °C is no reading.
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        degrees = float(value) if isinstance(value, int | float | str) and value != "" else None
+    except ValueError:
+        return None
+    return degrees if degrees is not None and 20.0 < degrees < 50.0 else None

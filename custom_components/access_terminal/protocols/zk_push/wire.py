@@ -218,28 +218,3 @@ def old_decode_time(value: int, zone: tzinfo) -> datetime | None:
         return datetime(year + 2000, month + 1, day + 1, hour, minute, second, tzinfo=zone)
     except ValueError:
         return None
-
-
-def parse_local_time(text: str | None, zone: tzinfo) -> datetime | None:
-    """Read "YYYY-MM-DD HH:MM:SS", the terminal's local time, in its time zone."""
-    if not text:
-        return None
-    value = text.strip()
-    # strptime costs several times more, on every record of a busy terminal.
-    if (
-        len(value) != 19
-        or value[4] != "-"
-        or value[7] != "-"
-        or value[10] != " "
-        or value[13] != ":"
-        or value[16] != ":"
-    ):
-        return None
-    parts = (value[0:4], value[5:7], value[8:10], value[11:13], value[14:16], value[17:19])
-    if not all(part.isdigit() and part.isascii() for part in parts):
-        return None
-    year, month, day, hour, minute, second = (int(part) for part in parts)
-    try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=zone)
-    except ValueError:
-        return None
