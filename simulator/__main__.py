@@ -7,11 +7,11 @@ import asyncio
 from collections.abc import Sequence
 import sys
 
-from simulator import httpv2, zk_push
+from simulator import cloud_ws, httpv2, zk_push
 from simulator.cli import SimulatorFamily, setup_logging
 
 # Every family adds its SimulatorFamily here and so gets its own subcommand.
-FAMILIES: tuple[SimulatorFamily, ...] = (httpv2.FAMILY, zk_push.FAMILY)
+FAMILIES: tuple[SimulatorFamily, ...] = (httpv2.FAMILY, zk_push.FAMILY, cloud_ws.FAMILY)
 
 
 def build_parser(families: Sequence[SimulatorFamily] = FAMILIES) -> argparse.ArgumentParser:
