@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 import json
 from typing import Any
@@ -100,6 +100,19 @@ class Authorizer:
         return self.granted, None if self.granted else "Access denied"
 
 
+_MADE: list[CloudWsTerminal] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_terminals() -> AsyncIterator[None]:
+    """Close every terminal a test made, so that no background task outlives it."""
+    yield
+    while _MADE:
+        terminal = _MADE.pop()
+        terminal.close()
+        await asyncio.gather(*terminal._tasks, return_exceptions=True)
+
+
 def make(
     timeout: float = 5.0, authorizer: Authorizer | None = None
 ) -> tuple[CloudWsTerminal, RecordingListener, FakeDevice]:
@@ -107,6 +120,7 @@ def make(
     terminal = CloudWsTerminal(
         SERIAL, listener, zone=ZONE, command_timeout=timeout, authorizer=authorizer
     )
+    _MADE.append(terminal)
     device = FakeDevice(terminal)
     terminal.attach(device)
     return terminal, listener, device
@@ -368,6 +382,15 @@ async def test_a_disconnect_fails_the_command_in_flight() -> None:
     terminal.detach(device)
     with pytest.raises(CommandCancelledError):
         await task
+
+
+async def test_an_open_socket_keeps_the_terminal_online() -> None:
+    terminal, listener, device = make()
+    await asyncio.sleep(0.01)
+    assert listener.calls["seen"] == 1  # at once, then every SEEN_INTERVAL while connected
+    terminal.detach(device)
+    await asyncio.sleep(0.01)
+    assert terminal._alive is None
 
 
 async def test_a_second_socket_replaces_the_first() -> None:

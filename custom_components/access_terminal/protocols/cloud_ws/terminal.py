@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
+    AccessTerminalError,
     CommandCancelledError,
     DeviceError,
     InvalidRequestError,
@@ -34,6 +35,7 @@ from ..model import (
     DoorState,
     EventType,
     Family,
+    Feature,
     Method,
     Operation,
     Record,
@@ -65,6 +67,9 @@ from .wire import DEVICE_COMMANDS, Message, format_time
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_COMMAND_TIMEOUT = 60.0
+# An open socket is a live device (the server's WebSocket pings drop a dead one): while it stays
+# open the terminal counts as heard from this often, however quiet the people at the door are.
+SEEN_INTERVAL = 30.0
 # An access controller has up to four doors ("opendoor", doornum 1-4).
 MAX_DOORS = 4
 # lockctrl `fuc` codes ("Set door status"); they act on the whole terminal.
@@ -77,6 +82,12 @@ _LOCKCTRL = {
 _CLEAR_ALARM = 6
 MAX_HOLIDAYS = 30
 MAX_PROFILE_BYTES = 200
+
+
+def _counter(value: Any) -> int | None:
+    """Read a count or index the device numbers in 32 bits (anything else is not echoed)."""
+    number = optional_int(value)
+    return number if number is not None and 0 <= number < 2**31 else None
 
 
 @dataclass(slots=True, frozen=True)
@@ -127,6 +138,7 @@ class CloudWsTerminal(BaseTerminal):
         self._channel = CommandChannel(command_timeout)
         self._tasks: set[asyncio.Task[None]] = set()
         self._backfill: asyncio.Task[None] | None = None
+        self._alive: asyncio.Task[None] | None = None
         # Users whose remote enrollment we started: their next `senduser` ends it.
         self._enrolling: dict[str, Credential] = {}
         # The latest `logindex` acknowledged (kept across restarts, shown in diagnostics).
@@ -151,20 +163,30 @@ class CloudWsTerminal(BaseTerminal):
         self._channel.attach(connection)
         if previous is not None and previous is not connection:
             self._spawn(previous.close, "close the previous socket")
+        if self._alive is None or self._alive.done():
+            self._alive = self._spawn(self._keep_seen, "keep-alive")
 
     def detach(self, connection: Connection) -> None:
         """Forget a closed socket: an unanswered command fails, later ones wait for the next."""
         self._channel.detach(
             connection, CommandCancelledError("the terminal disconnected before answering")
         )
+        if self._channel.connection is None and self._alive is not None:
+            self._alive.cancel()
+            self._alive = None
+
+    async def _keep_seen(self) -> None:
+        while True:
+            self._listener.seen()
+            await asyncio.sleep(SEEN_INTERVAL)
 
     def _spawn(self, work: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
         # `work` makes its coroutine only when the task runs: a task cancelled first leaves none.
         async def run() -> None:
             try:
                 await work()
-            except (CommandCancelledError, DeviceError, TimeoutError, OSError) as err:
-                _LOGGER.debug("Terminal %s: %s stopped: %s", self.serial, what, err)
+            except (AccessTerminalError, OSError) as err:
+                _LOGGER.info("Terminal %s: %s stopped: %s", self.serial, what, err)
             except Exception:  # a bug in one terminal's background work must not spread
                 _LOGGER.exception("Terminal %s: %s failed", self.serial, what)
 
@@ -215,10 +237,10 @@ class CloudWsTerminal(BaseTerminal):
             return Reply({"ret": "sendlog", "result": False, "reason": "server busy"})
         reply: dict[str, Any] = {"ret": "sendlog", "result": True}
         for key in ("count", "logindex"):
-            if (value := optional_int(message.fields.get(key))) is not None:
+            if (value := _counter(message.fields.get(key))) is not None:
                 reply[key] = value
         reply.setdefault("count", len(items))
-        if (index := optional_int(message.fields.get("logindex"))) is not None:
+        if (index := _counter(message.fields.get("logindex"))) is not None:
             self.log_index = index
             self._listener.persist()
         reply["cloudtime"] = self._now()
@@ -249,11 +271,18 @@ class CloudWsTerminal(BaseTerminal):
             _LOGGER.exception("Could not handle records from %s", self.serial)
             return False
         doors = dict(self.doors)
+        measured = False
         for record in records:
+            measured = measured or any(e.temperature is not None for e in record.events)
             for number, is_open in door_states(record).items():
                 known = doors.get(number) or DoorState(door=number)
                 doors[number] = replace(known, is_open=is_open)
-        if doors != self.doors:
+        info = self.info
+        # Nothing the device says about itself tells whether it measures temperatures: its
+        # records do ("temp", just temperature device support).
+        if measured and info is not None and Feature.TEMPERATURE not in info.features:
+            self.info = replace(info, features=info.features | {Feature.TEMPERATURE})
+        if doors != self.doors or self.info is not info:
             self.doors = doors
             self._listener.state_changed()
         return True
@@ -619,8 +648,9 @@ class CloudWsTerminal(BaseTerminal):
     def close(self) -> None:
         """Fail whatever waits, stop background work and close the socket."""
         self._channel.close(TerminalClosedError("the terminal was unloaded"))
-        if self._backfill is not None:
-            self._backfill.cancel()
+        for task in (self._backfill, self._alive):
+            if task is not None:
+                task.cancel()
         if (connection := self._channel.connection) is not None:
             self._spawn(connection.close, "close the socket")
 
