@@ -49,11 +49,14 @@ class SimLog:
 
 @dataclass
 class Paging:
-    """A listing in progress: what it lists and where the next page starts."""
+    """A listing in progress: what it lists and where the next page starts.
+
+    `logs` (new logs being fetched) stop being new as their page is handed out.
+    """
 
     items: list[dict[str, Any]]
     position: int = 0
-    on_done: Callable[[], None] | None = None
+    logs: list[SimLog] | None = None
 
 
 class DeviceTables:
@@ -194,10 +197,10 @@ class DeviceTables:
         start = paging.position
         items = paging.items[start : start + size]
         paging.position += len(items)
+        for log in (paging.logs or [])[start : start + size]:
+            log.new = False
         if not items:
             self.pagings.pop(name, None)
-            if paging.on_done is not None:
-                paging.on_done()
             return self._result(name, count=0, **{"from": 0, "to": 0, key: []})
         fields = {"count": len(paging.items), "from": start, "to": start + len(items) - 1}
         if name == "getuserlist":
@@ -219,12 +222,7 @@ class DeviceTables:
     def _logs_paging(self, only_new: bool) -> Paging:
         chosen = [log for log in self.logs if log.new or not only_new]
         items = [{k: v for k, v in log.fields.items() if k != "image"} for log in chosen]
-
-        def fetched() -> None:
-            for log in chosen:
-                log.new = False
-
-        return Paging(items, on_done=fetched if only_new else None)
+        return Paging(items, logs=chosen if only_new else None)
 
     def _cmd_getnewlog(self, command: dict[str, Any]) -> dict[str, Any]:
         return self._page("getnewlog", command, lambda: self._logs_paging(True), LOGS_PER_PAGE)

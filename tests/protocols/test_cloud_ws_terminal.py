@@ -762,3 +762,16 @@ async def test_session_stops_when_the_socket_is_gone() -> None:
     assert not await session.receive(encode(REG | {"sn": SERIAL}))
     assert not await session.receive("garbage")
     terminal.close()
+
+
+async def test_a_socket_that_cannot_send() -> None:
+    terminal, _listener, device = make()
+
+    async def broken(text: str) -> None:
+        raise ConnectionResetError("gone")
+
+    device.send = broken  # type: ignore[method-assign]
+    with pytest.raises(CommandCancelledError, match="disconnected"):
+        await terminal.reboot()
+    with pytest.raises(CommandCancelledError):
+        await terminal.clean_logs()

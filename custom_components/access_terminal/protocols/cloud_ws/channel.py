@@ -9,7 +9,8 @@ Listings come in pages: the first asked with `stn: true`, each next one with `st
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
 import logging
 from typing import Any, Protocol
 
@@ -84,25 +85,26 @@ class CommandChannel:
 
     async def request(self, document: dict[str, Any], what: str, *, check: bool = True) -> Message:
         """Send one command and return its answer (DeviceError when it reports failure)."""
+        async with self._turn(what):
+            return await self._exchange(document, what, check=check)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, what: str) -> AsyncIterator[None]:
+        """Wait (at most the timeout) until no other command is in flight, then hold the turn."""
         try:
             async with asyncio.timeout(self.timeout):
                 await self._lock.acquire()
         except TimeoutError:
             raise CommandTimeoutError(what) from None
         try:
-            return await self._exchange(document, what, check=check)
+            yield
         finally:
             self._lock.release()
 
     async def send_only(self, document: dict[str, Any], what: str) -> None:
         """Send a command the terminal never answers (reboot)."""
-        try:
-            async with asyncio.timeout(self.timeout):
-                async with self._lock:
-                    connection = await self._connection()
-                    await connection.send(encode(document))
-        except TimeoutError:
-            raise CommandTimeoutError(what) from None
+        async with self._turn(what):
+            await self._exchange(document, what, check=False, answered=False)
 
     async def pages(
         self,
@@ -119,12 +121,7 @@ class CommandChannel:
         """
         read = 0
         starts: set[int] = set()
-        try:
-            async with asyncio.timeout(self.timeout):
-                await self._lock.acquire()
-        except TimeoutError:
-            raise CommandTimeoutError(what) from None
-        try:
+        async with self._turn(what):
             for page in range(MAX_PAGES):
                 answer = await self._exchange({**document, "stn": page == 0}, what, check=page == 0)
                 records = answer.fields.get(key)
@@ -146,11 +143,12 @@ class CommandChannel:
                     and (read >= count or (last is not None and last + 1 >= count))
                 ):
                     break
-        finally:
-            self._lock.release()
         return read
 
-    async def _exchange(self, document: dict[str, Any], what: str, *, check: bool) -> Message:
+    async def _exchange(
+        self, document: dict[str, Any], what: str, *, check: bool, answered: bool = True
+    ) -> Message:
+        """Send a command and wait for its answer (a sent one stands for it if none comes)."""
         name = str(document["cmd"])
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Message] = loop.create_future()
@@ -159,6 +157,8 @@ class CommandChannel:
                 connection = await self._connection()
                 self._waiting = (name, future)
                 await connection.send(encode(document))
+                if not answered:
+                    return Message(name, False, {"result": True})
                 answer = await future
         except TimeoutError:
             raise CommandTimeoutError(what) from None
