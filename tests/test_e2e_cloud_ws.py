@@ -202,13 +202,14 @@ async def test_paging_of_many_users_and_logs(
 
 
 async def test_disconnect_while_events_happen_then_reconnect(
-    hass: HomeAssistant, cloud_sim: CloudWsSimulator
+    hass: HomeAssistant, cloud_loaded: MockConfigEntry, cloud_sim: CloudWsSimulator
 ) -> None:
     """Logs made offline arrive once: pushed again and fetched too, each is one event."""
     events = bus_events(hass)
+    terminal = cloud_loaded.runtime_data.coordinator.terminal
     await cloud_sim.access(1)
     await cloud_sim.go_offline()
-    await until(lambda: hass.states.get(f"binary_sensor.{ENTITY}_connectivity") is not None)
+    await until(lambda: not terminal.connected)
     # Records carry no number: the same person, mode and second is the same record.
     for number, mode in ((2, 1), (3, 8), (1, 3), (2, 8)):
         assert await cloud_sim.access(number, mode=mode) is None
