@@ -8,8 +8,8 @@ figure is set against baselines measured in the same run, on the same app and pa
 - floor: a view that parses the record with our parser, writes one state and fires one event,
          the least any integration must do for "request in -> event entity state written".
 
-    scripts/bench [--family httpv2,zk_push] [--terminals 200] [--duration 15] [--users 10000]
-                  [--phases paced,flat_out]
+    scripts/bench [--family httpv2,zk_push,cloud_ws] [--terminals 200] [--duration 15]
+                  [--users 10000] [--phases paced,flat_out]
 
 Each family gets its own Home Assistant instance, baselines and figures.
 """
@@ -54,6 +54,7 @@ import custom_components.access_terminal  # noqa: E402, F401
 from custom_components.access_terminal.const import DOMAIN  # noqa: E402
 from custom_components.access_terminal.coordinator import AccessTerminalCoordinator  # noqa: E402
 from custom_components.access_terminal.protocols.model import User  # noqa: E402
+from scripts.bench_cloud_ws import BareSocket  # noqa: E402
 from scripts.bench_families import (  # noqa: E402
     FAMILIES,
     KEEPALIVES,
@@ -69,6 +70,7 @@ from scripts.bench_families import (  # noqa: E402
 )
 from scripts.bench_pull import PULL_FAMILIES, benchmark_pull, report_pull  # noqa: E402
 
+CLOUD_WS_PATH = "access_terminal/ws"
 BARE_PREFIX = "/bare"
 FLOOR_PREFIX = "/floor"
 RECORDS_BEFORE_MEASURING = 80
@@ -155,8 +157,10 @@ class BareView(HomeAssistantView):
         """Start with nothing to hand out."""
         self.answers = BareAnswers()
 
-    async def get(self, request: web.Request, path: str) -> web.Response:
-        """Answer a GET (ZK PUSH hand-shakes and command polls)."""
+    async def get(self, request: web.Request, path: str) -> web.StreamResponse:
+        """Answer a GET (ZK PUSH hand-shakes and command polls, cloud terminals' socket)."""
+        if path.endswith(CLOUD_WS_PATH):
+            return await self.answers.cloud_ws.serve(request)
         return await self.post(request, path)
 
     async def post(self, request: web.Request, path: str) -> web.Response:
@@ -178,9 +182,16 @@ class FloorView(HomeAssistantView):
         """Write into `hass`."""
         self.hass = hass
 
-    async def get(self, request: web.Request, path: str) -> web.Response:
-        """Answer a GET (ZK PUSH hand-shakes and command polls)."""
+    async def get(self, request: web.Request, path: str) -> web.StreamResponse:
+        """Answer a GET (ZK PUSH hand-shakes and command polls, cloud terminals' socket)."""
+        if path.endswith(CLOUD_WS_PATH):
+            return await BareSocket().serve(request, self._write)
         return await self.post(request, path)
+
+    def _write(self, serial: str, detail: Any) -> None:
+        attributes = {"event_type": "access_granted", **detail}
+        self.hass.states.async_set(f"event.floor_{serial.lower()}", str(time.time()), attributes)
+        self.hass.bus.async_fire("bench_floor_event", attributes)
 
     async def post(self, request: web.Request, path: str) -> web.Response:
         """Parse with the integration's parser, then one state write and one bus event."""
@@ -194,11 +205,7 @@ class FloorView(HomeAssistantView):
             group, _, action = path.partition("/")
             serial, detail = floor_httpv2(group, action, request.headers.get("Content-Type"), body)
         if detail is not None:
-            attributes = {"event_type": "access_granted", **detail}
-            self.hass.states.async_set(
-                f"event.floor_{serial.lower()}", str(time.time()), attributes
-            )
-            self.hass.bus.async_fire("bench_floor_event", attributes)
+            self._write(serial, detail)
         return floor_answer(family)
 
 

@@ -23,6 +23,7 @@ from custom_components.access_terminal.protocols import httpv2
 from custom_components.access_terminal.protocols.httpv2.people import people_json
 from custom_components.access_terminal.protocols.model import User
 from custom_components.access_terminal.protocols.zk_push.wire import parse_fields
+from scripts.bench_cloud_ws import BareSocket, CloudWsLoad, sync_cloud_ws as cloud_sync
 from simulator.common import jpeg_photo
 from simulator.httpv2 import HttpV2Simulator
 from simulator.httpv2_settings import initial_settings
@@ -31,12 +32,18 @@ from simulator.zk_push import ZkPushSimulator
 from simulator.zk_push_device import initial_options
 
 BOUNDARY = "----------------------------bench"
-FAMILIES = ("httpv2", "zk_push")
-# How often a terminal of the family calls when idle (keep-alive, or ZK's command poll).
-KEEPALIVES = {"httpv2": 10.0, "zk_push": 3.0}
-RECORD_KINDS = {"httpv2": "face records with a photo", "zk_push": "rtlog face verifications"}
-# How a sync is split: HTTPv2 people pages, ZK table commands (100 users each, 20 per poll).
-SYNC_UNITS = {"httpv2": ("pages", 1000), "zk_push": ("commands", 100)}
+FAMILIES = ("httpv2", "zk_push", "cloud_ws")
+# How often a terminal of the family calls when idle (keep-alive, or ZK's command poll; a cloud
+# terminal's socket needs nothing but the server's pings).
+KEEPALIVES = {"httpv2": 10.0, "zk_push": 3.0, "cloud_ws": 30.0}
+RECORD_KINDS = {
+    "httpv2": "face records with a photo",
+    "zk_push": "rtlog face verifications",
+    "cloud_ws": "sendlog face records with a photo",
+}
+# How a sync is split: HTTPv2 people pages, ZK table commands (100 users each, 20 per poll),
+# cloud commands (one user each, one in flight).
+SYNC_UNITS = {"httpv2": ("pages", 1000), "zk_push": ("commands", 100), "cloud_ws": ("commands", 1)}
 
 
 class LoadTerminal(Protocol):
@@ -188,6 +195,7 @@ class ZkLoad:
 LOAD_TERMINALS: dict[str, Callable[[ClientSession, str, str], LoadTerminal]] = {
     "httpv2": HttpV2Load,
     "zk_push": ZkLoad,
+    "cloud_ws": CloudWsLoad,
 }
 
 
@@ -201,6 +209,7 @@ class BareAnswers:
         """Start with nothing to hand out."""
         self.pages: list[list[dict[str, Any]]] = []  # HTTPv2 people pages
         self.commands: list[str] = []  # ZK command lines
+        self.cloud_ws = BareSocket()  # cloud terminals' socket
 
     def httpv2(self, path: str) -> web.Response:
         """Answer {"Success":1}, handing out queued people pages."""
@@ -341,4 +350,15 @@ async def sync_zk_push(
     )
 
 
-SYNCS = {"httpv2": sync_httpv2, "zk_push": sync_zk_push}
+async def sync_cloud_ws(
+    session: ClientSession,
+    base: str,
+    bare: BareAnswers,
+    sync: Callable[[list[User]], Awaitable[Any]],
+    desired: list[User],
+) -> SyncRun:
+    """Sync to a cloud simulator, then replay its commands from the bare socket."""
+    return SyncRun(**await cloud_sync(session, base, bare.cloud_ws, sync, desired))
+
+
+SYNCS = {"httpv2": sync_httpv2, "zk_push": sync_zk_push, "cloud_ws": sync_cloud_ws}

@@ -7,13 +7,14 @@ import asyncio
 from collections.abc import Sequence
 import sys
 
-from simulator import control_api, httpv2, webjson, zk_push
+from simulator import cloud_ws, control_api, httpv2, webjson, zk_push
 from simulator.cli import SimulatorFamily, setup_logging
 
 # Every family adds its SimulatorFamily here and so gets its own subcommand.
 FAMILIES: tuple[SimulatorFamily, ...] = (
     httpv2.FAMILY,
     zk_push.FAMILY,
+    cloud_ws.FAMILY,
     webjson.FAMILY,
     control_api.FAMILY,
 )

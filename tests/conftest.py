@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 # Import before the harness's own testing_config/custom_components package can shadow ours.
 import custom_components.access_terminal  # noqa: F401
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from simulator.cloud_ws import CloudWsSimulator
 from simulator.common import Runnable
 from simulator.control_api import ControlApiSimulator
 from simulator.httpv2 import HttpV2Simulator
@@ -264,3 +266,55 @@ async def uploading_sim(
     await sim.start()
     yield sim
     await sim.stop()
+
+
+CLOUD_SERIAL = "ZX12345678"
+
+
+def cloud_entry(serial: str = CLOUD_SERIAL, **options: Any) -> MockConfigEntry:
+    """Return the entry of a cloud WebSocket terminal."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=serial,
+        unique_id=serial,
+        data={CONF_FAMILY: "cloud_ws", CONF_SERIAL: serial},
+        options=options,
+    )
+
+
+@pytest.fixture
+async def cloud_loaded(hass: HomeAssistant) -> MockConfigEntry:
+    """The loaded entry of a cloud WebSocket terminal (set up before the server starts)."""
+    entry = cloud_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    return entry
+
+
+@pytest.fixture
+def make_cloud_simulator(farm: SimulatorFarm) -> Callable[..., CloudWsSimulator]:
+    """Build cloud WebSocket simulators connecting to Home Assistant's own port."""
+
+    def build(serial: str = CLOUD_SERIAL, **kwargs: Any) -> CloudWsSimulator:
+        kwargs.setdefault("enroll_delay", 0.01)
+        kwargs.setdefault("reconnect_delay", 0.05)
+        kwargs.setdefault("seed", 7)
+        kwargs.setdefault("server", farm.server)
+        return farm.add(CloudWsSimulator(serial=serial, session=farm.session, **kwargs))
+
+    return build
+
+
+@pytest.fixture
+async def cloud_sim(
+    hass: HomeAssistant,
+    cloud_loaded: MockConfigEntry,
+    make_cloud_simulator: Callable[..., CloudWsSimulator],
+) -> CloudWsSimulator:
+    """A known cloud terminal with three demo users, connected and registered."""
+    sim = make_cloud_simulator()
+    sim.add_demo_users(3)
+    await sim.start()
+    await asyncio.wait_for(sim.wait_registered(), 10)
+    await hass.async_block_till_done()
+    return sim

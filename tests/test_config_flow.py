@@ -26,7 +26,14 @@ async def test_user_adds_httpv2_terminal(hass: HomeAssistant) -> None:
     await async_process_ha_core_config(hass, {"internal_url": "http://192.168.1.2:8123"})
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["httpv2", "zk_push", "webjson", "control_api", "mqtt_bridge"]
+    assert result["menu_options"] == [
+        "httpv2",
+        "zk_push",
+        "cloud_ws",
+        "webjson",
+        "control_api",
+        "mqtt_bridge",
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "httpv2"}
     )
@@ -46,6 +53,19 @@ async def test_user_adds_httpv2_terminal(hass: HomeAssistant) -> None:
     assert result["title"] == SERIAL
     assert result["data"] == {CONF_FAMILY: "httpv2", CONF_SERIAL: SERIAL}
     assert result["result"].unique_id == SERIAL
+
+
+async def test_user_adds_cloud_ws_terminal(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "cloud_ws"}
+    )
+    assert (result["type"], result["step_id"]) == (FlowResultType.FORM, "cloud_ws")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SERIAL: "ZX12345678"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_FAMILY: "cloud_ws", CONF_SERIAL: "ZX12345678"}
 
 
 async def test_user_step_without_local_url(hass: HomeAssistant) -> None:

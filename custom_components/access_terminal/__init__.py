@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
 from .const import (
+    CONF_FAMILY,
+    CONF_LISTEN_PORT,
     CONF_SERIAL,
+    CONF_WEBSOCKET_PORT,
     DOMAIN,
     SIGNAL_TERMINAL_LOADED,
     SIGNAL_TERMINAL_REMOVED,
@@ -21,10 +25,12 @@ from .const import (
 )
 from .coordinator import AccessTerminalCoordinator
 from .mqtt_bridge import async_setup_bridge, async_unload_bridge, is_bridge_entry
+from .protocols.model import Family
 from .push import DATA_PUSH, PushRouter
 from .services import async_setup_services
 from .store import DeviceStore
 from .views import FirmwareView, HttpV2View, LogUploadView, ZkPushView
+from .websocket import DATA_WEBSOCKETS, CloudWsHub, CloudWsView
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -35,9 +41,15 @@ PLATFORMS = [
     Platform.SENSOR,
 ]
 
-# Terminals are added in the UI. An empty `access_terminal:` in configuration.yaml only makes Home
-# Assistant listen for terminals before the first one is added, so they can be discovered.
-CONFIG_SCHEMA = vol.Schema({vol.Optional(DOMAIN): vol.Schema({})}, extra=vol.ALLOW_EXTRA)
+# Terminals are added in the UI. An `access_terminal:` in configuration.yaml only makes Home
+# Assistant listen for terminals before the first one is added, so they can be discovered; with
+# `websocket_port: 7788` it also opens the cloud terminals' dedicated listener.
+CONFIG_SCHEMA = vol.Schema(
+    {vol.Optional(DOMAIN): vol.Schema({vol.Optional(CONF_WEBSOCKET_PORT): cv.port})},
+    extra=vol.ALLOW_EXTRA,
+)
+# Who holds a dedicated listener opened by configuration.yaml.
+_YAML_HOLDER = "configuration.yaml"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -57,6 +69,15 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(ZkPushView(router))
     hass.http.register_view(FirmwareView(router.firmware))
     hass.http.register_view(LogUploadView(router))
+    hub = hass.data[DATA_WEBSOCKETS] = CloudWsHub(router)
+    hass.http.register_view(CloudWsView(hub))
+
+    async def stop(_event: Event) -> None:
+        await hub.async_stop()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
+    if (port := config.get(DOMAIN, {}).get(CONF_WEBSOCKET_PORT)) is not None:
+        await hub.async_acquire(port, _YAML_HOLDER)
     async_setup_services(hass)
     return True
 
@@ -88,6 +109,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntr
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await coordinator.async_entities_ready()
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    port = entry.options.get(CONF_LISTEN_PORT)
+    if entry.data[CONF_FAMILY] == Family.CLOUD_WS and port:
+        # A taken port is logged; the terminal can still reach Home Assistant's own port.
+        hub = hass.data[DATA_WEBSOCKETS]
+        if await hub.async_acquire(port, entry.entry_id):
+            entry.async_on_unload(partial(hub.async_release, port, entry.entry_id))
     async_dispatcher_send(hass, SIGNAL_TERMINAL_LOADED, coordinator)
     return True
 

@@ -40,6 +40,8 @@ from .const import (
     AUTH_DEVICE,
     CONF_COMMAND_TIMEOUT,
     CONF_FAMILY,
+    CONF_LISTEN_PORT,
+    CONF_MODE_TABLE,
     CONF_OFFLINE_WINDOW,
     CONF_ONLINE_AUTHORIZATION,
     CONF_SERIAL,
@@ -54,6 +56,7 @@ from .const import (
 from .mqtt_bridge import BRIDGE_KIND, is_bridge_entry
 from .mqtt_bridge.const import BRIDGE_UNIQUE_ID, CONF_BRIDGE
 from .mqtt_bridge.flow import async_bridge_step, default_options
+from .protocols.cloud_ws import ModeTable
 from .protocols.codec import is_valid_serial
 from .protocols.errors import AccessTerminalError, AuthError, UnreachableError
 from .protocols.model import Family
@@ -259,6 +262,12 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"serial": entry.data[CONF_SERIAL]},
         )
 
+    async def async_step_cloud_ws(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a cloud WebSocket terminal (AiFace / TFS) by its serial number."""
+        return await self._async_serial_step(Family.CLOUD_WS, user_input)
+
     async def _async_serial_step(
         self, family: Family, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -358,15 +367,18 @@ class AccessTerminalOptionsFlow(OptionsFlow):
     """Tune offline detection, command timeouts and online authorization."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the options."""
+        """Show the options (cloud terminals also have their listener and mode table)."""
+        cloud = self.config_entry.data.get(CONF_FAMILY) == Family.CLOUD_WS
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_OFFLINE_WINDOW: int(user_input[CONF_OFFLINE_WINDOW]),
-                    CONF_COMMAND_TIMEOUT: int(user_input[CONF_COMMAND_TIMEOUT]),
-                    CONF_ONLINE_AUTHORIZATION: user_input[CONF_ONLINE_AUTHORIZATION],
-                }
-            )
+            options = {
+                CONF_OFFLINE_WINDOW: int(user_input[CONF_OFFLINE_WINDOW]),
+                CONF_COMMAND_TIMEOUT: int(user_input[CONF_COMMAND_TIMEOUT]),
+                CONF_ONLINE_AUTHORIZATION: user_input[CONF_ONLINE_AUTHORIZATION],
+            }
+            if cloud:
+                options[CONF_LISTEN_PORT] = int(user_input[CONF_LISTEN_PORT])
+                options[CONF_MODE_TABLE] = user_input[CONF_MODE_TABLE]
+            return self.async_create_entry(data=options)
         schema = vol.Schema(
             {
                 vol.Required(CONF_OFFLINE_WINDOW, default=DEFAULT_OFFLINE_WINDOW): NumberSelector(
@@ -396,6 +408,8 @@ class AccessTerminalOptionsFlow(OptionsFlow):
                 ),
             }
         )
+        if cloud:
+            schema = schema.extend(_CLOUD_OPTIONS)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
@@ -418,3 +432,19 @@ class MqttBridgeOptionsFlow(OptionsFlow):
             suggested=self.config_entry.options,
             save=lambda options: self.async_create_entry(data=options),
         )
+
+
+# A dedicated listener port (0: none, Home Assistant's own port serves the terminal) and the
+# `mode` table of the terminal's records (specs/002_c663bad8f76a6161.txt gives two).
+_CLOUD_OPTIONS = {
+    vol.Required(CONF_LISTEN_PORT, default=0): NumberSelector(
+        NumberSelectorConfig(min=0, max=65535, step=1, mode=NumberSelectorMode.BOX)
+    ),
+    vol.Required(CONF_MODE_TABLE, default=str(ModeTable.VERIFY)): SelectSelector(
+        SelectSelectorConfig(
+            options=[str(table) for table in ModeTable],
+            translation_key=CONF_MODE_TABLE,
+            mode=SelectSelectorMode.LIST,
+        )
+    ),
+}

@@ -35,6 +35,7 @@ from .const import (
     AUTH_DENY,
     CONF_COMMAND_TIMEOUT,
     CONF_FAMILY,
+    CONF_MODE_TABLE,
     CONF_OFFLINE_WINDOW,
     CONF_ONLINE_AUTHORIZATION,
     CONF_SERIAL,
@@ -43,6 +44,7 @@ from .const import (
     DOMAIN,
     EVENT_ACCESS_TERMINAL,
 )
+from .protocols.cloud_ws import CloudWsTerminal, ModeTable
 from .protocols.errors import (
     AccessTerminalError,
     AuthError,
@@ -116,11 +118,24 @@ def _build_pull(coordinator: AccessTerminalCoordinator) -> Terminal:
     )
 
 
+def _build_cloud_ws(coordinator: AccessTerminalCoordinator) -> Terminal:
+    options = coordinator.config_entry.options
+    return CloudWsTerminal(
+        coordinator.serial,
+        coordinator,
+        zone=dt_util.get_default_time_zone(),
+        authorizer=coordinator.authorize,
+        command_timeout=coordinator.command_timeout,
+        mode_table=ModeTable(options.get(CONF_MODE_TABLE, ModeTable.VERIFY)),
+    )
+
+
 TERMINAL_BUILDERS: dict[Family, Callable[[AccessTerminalCoordinator], Terminal]] = {
     Family.HTTPV2: _build_httpv2,
     Family.ZK_PUSH: _build_zk_push,
     Family.WEBJSON: _build_pull,
     Family.CONTROL_API: _build_pull,
+    Family.CLOUD_WS: _build_cloud_ws,
 }
 
 
@@ -409,6 +424,14 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
         return {alarm for door in doors for alarm in door.alarms}
 
     # -- commands --------------------------------------------------------------------------
+
+    async def async_call[T](self, action: Awaitable[T]) -> T:
+        """Run any terminal operation, a family's own ones included, with errors translated.
+
+        For example `await coordinator.async_call(terminal.set_holidays(holidays))` on a cloud
+        WebSocket terminal: the commands no Terminal operation covers are reached this way.
+        """
+        return await self._call(action)
 
     async def _call[T](self, action: Awaitable[T]) -> T:
         """Run a terminal operation, turning library errors into Home Assistant errors."""

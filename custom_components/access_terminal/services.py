@@ -38,6 +38,7 @@ from .protocols.model import (
     Credentials,
     DoorAction,
     FirmwareImage,
+    Operation,
     Privilege,
     User,
 )
@@ -345,6 +346,13 @@ async def _firmware_image(call: ServiceCall) -> tuple[bytes, str]:
 
 async def _push_firmware(call: ServiceCall) -> None:
     hass = call.hass
+    for device in call.data[ATTR_DEVICE_ID]:
+        # Refused before any download: some families have no firmware command at all.
+        coordinator = _coordinator(hass, device)
+        if not coordinator.terminal.supports(Operation.PUSH_FIRMWARE):
+            raise _validation_error(
+                "firmware_not_supported", serial=coordinator.serial, family=coordinator.family
+            )
     data, md5 = await _firmware_image(call)
     server = hass.data[DATA_PUSH].firmware
 

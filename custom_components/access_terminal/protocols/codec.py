@@ -7,6 +7,8 @@ bare exception), with hard limits so a hostile body cannot exhaust memory.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -290,6 +292,19 @@ def optional_str(value: Any) -> str | None:
     return None
 
 
+def decode_base64(value: Any) -> bytes | None:
+    """Decode base64 text (line breaks and spaces allowed); None when absent or not base64."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(value.split())
+    if not text:
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def parse_local_time(text: str | None, zone: tzinfo, *, separators: str = " ") -> datetime | None:
     """Read "YYYY-MM-DD HH:MM:SS", a terminal's local time, in its time zone.
 
@@ -316,3 +331,17 @@ def parse_local_time(text: str | None, zone: tzinfo, *, separators: str = " ") -
         return datetime(year, month, day, hour, minute, second, tzinfo=zone)
     except ValueError:
         return None
+
+
+def body_temperature(value: Any) -> float | None:
+    """Read a body temperature in degrees Celsius (number or text); None when implausible.
+
+    Terminals without a sensor send 0 or an empty field; anything outside 20-50 °C is no reading.
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        degrees = float(value) if isinstance(value, int | float | str) and value != "" else None
+    except ValueError:
+        return None
+    return degrees if degrees is not None and 20.0 < degrees < 50.0 else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ import hashlib
 import logging
 from typing import Any
 
-from ..codec import is_digits, optional_int, optional_str
+from ..codec import decode_base64, is_digits, optional_int, optional_str
 from ..errors import (
     CommandCancelledError,
     InvalidRequestError,
@@ -172,10 +171,7 @@ def _photo(value: Any, attached: bytes | None) -> bytes | None:
     text = optional_str(value)
     if not text or text.startswith(("http://", "https://")):
         return None
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
+    return decode_base64(text)
 
 
 def user_from_people(document: Mapping[str, Any], photo: bytes | None = None) -> User | None:

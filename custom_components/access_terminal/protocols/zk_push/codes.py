@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 import zlib
 
-from ..codec import optional_int, optional_str, parse_local_time
+from ..codec import body_temperature, optional_int, optional_str, parse_local_time
 from ..model import (
     AccessEvent,
     AlarmReason,
@@ -270,14 +270,6 @@ def _direction(value: str | None) -> Direction | None:
     return {0: Direction.IN, 1: Direction.OUT}.get(status) if status is not None else None
 
 
-def _temperature(value: str | None) -> float | None:
-    try:
-        degrees = float(value) if value else None
-    except ValueError:
-        return None
-    return degrees if degrees is not None and 20.0 < degrees < 50.0 else None
-
-
 def _date(moment: datetime | None) -> int:
     return int(moment.timestamp()) if moment is not None else 0
 
@@ -314,7 +306,7 @@ def _zk_event(
         user_id=user_id,
         direction=_direction(inout),
         card_number=None if card in (None, "", "0") else card,
-        temperature=_temperature(temperature),
+        temperature=body_temperature(temperature),
         mask=None if mask_flag is None else mask_flag == 1,
         record_id=None if number is None else str(number),
     )

@@ -8,13 +8,12 @@ from the options it announced (registry body, `table=options`, `GET OPTIONS` ans
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 import re
 
-from ..codec import is_digits, optional_int
+from ..codec import decode_base64, is_digits, optional_int
 from ..errors import InvalidRequestError
 from ..model import Credentials, Family, Privilege, User
 from .wire import old_decode_time, old_encode_time
@@ -291,13 +290,10 @@ def photo_from_row(fields: Mapping[str, str]) -> tuple[str, bytes] | None:
     """Read a biophoto row (visible light face photos only) into (pin, JPEG bytes)."""
     pin = (fields.get("pin") or "").strip()
     kind = optional_int(fields.get("type"))
-    content = re.sub(r"\s+", "", fields.get("content") or "")
-    if not pin or not content or kind not in (None, BIO_FACE):
+    photo = decode_base64(fields.get("content"))
+    if not pin or photo is None or kind not in (None, BIO_FACE):
         return None
-    try:
-        return pin, base64.b64decode(content, validate=True)
-    except (binascii.Error, ValueError):
-        return None
+    return pin, photo
 
 
 # -- users as command records ------------------------------------------------------------------

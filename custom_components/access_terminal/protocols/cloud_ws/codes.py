@@ -1,0 +1,125 @@
+"""Access records of the cloud WebSocket protocol (`sendlog`, `getnewlog`, `getalllog` items).
+
+specs/002_c663bad8f76a6161.txt, "Send the logs" and "Note: about the logs": a record of a person
+(`enrollid` other than 0) says how they identified (`mode`), which reader (`inout`), which function
+key (`event`), their temperature and a photo; a record with `enrollid` 0 is the door itself, its
+`event` one of T_UI_MGLOG_TYPE. The document gives two `mode` tables (see ModeTable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from enum import StrEnum
+from typing import Any
+import zlib
+
+from ..codec import body_temperature, decode_base64, optional_int, parse_local_time, to_int
+from ..errors import ProtocolError
+from ..model import AlarmReason as A, Direction, EventType as E, Method, Record
+from ..vocab import Meaning, alarm, door, events, granted
+from .users import MAX_ENROLL_ID
+
+# Every record of a terminal, live (`sendlog`) or fetched (`getnewlog`), is one stream: records
+# carry no number, so each is known by a checksum of its fields (an unordered stream).
+STREAM = "log"
+
+
+class ModeTable(StrEnum):
+    """Which of the document's `mode` tables a terminal uses."""
+
+    # The sendlog example and the verifymode list of "Send user information" (5.09): 2 is a
+    # password, 3 a card, 8 a face; the newest text, and what AI face terminals send.
+    VERIFY = "verify"
+    # "Note: about the logs": 2 is a card, 3 a password (older fingerprint terminals).
+    LOG_NOTE = "log_note"
+
+
+_FP, _PWD, _CARD = Method.FINGERPRINT, Method.PASSWORD, Method.CARD
+_FACE, _PALM = Method.FACE, Method.PALM
+_VERIFY_MODES: dict[int, tuple[Method, ...]] = {
+    1: (_FP,),
+    2: (_PWD,),
+    3: (_CARD,),
+    4: (_FP, _PWD),
+    5: (_FP, _CARD),
+    8: (_FACE,),
+    9: (_FACE, _PWD),
+    10: (_FACE, _CARD),
+    11: (_CARD, _PWD),
+    12: (_FP, _FACE),
+    13: (Method.QR,),
+    14: (_FACE,),  # face + (card or password): which one is not said
+    15: (Method.ID_CARD,),
+    16: (_PALM,),
+    21: (_PALM, _FACE),
+    22: (_FP, _PALM),
+    23: (_CARD, _PALM),
+    24: (_PALM, _PWD),
+}
+MODE_TABLES: Mapping[ModeTable, Mapping[int, tuple[Method, ...]]] = {
+    ModeTable.VERIFY: _VERIFY_MODES,
+    ModeTable.LOG_NOTE: {**_VERIFY_MODES, 2: (_CARD,), 3: (_PWD,)},
+}
+
+# T_UI_MGLOG_TYPE: what a record with enrollid 0 reports about the door.
+DOOR_EVENTS: Mapping[int, tuple[Meaning, ...]] = {
+    0: door(E.DOOR_CLOSED, "door closed"),
+    1: door(E.DOOR_OPENED, "door opened"),
+    2: door(E.EXIT_BUTTON, "opened with the exit button"),
+    3: door(E.REMOTE_UNLOCK, "opened by software"),
+    4: door(E.REMOTE_LOCK, "closed by software"),
+    5: alarm(A.FORCED, "door opened illegally", E.DOOR_FORCED_OPEN),
+    6: alarm(A.TAMPER, "terminal removed from the wall"),
+    7: alarm(A.OTHER, "input alarm"),
+}
+_DOOR_STATES = {E.DOOR_OPENED: True, E.DOOR_FORCED_OPEN: True, E.DOOR_CLOSED: False}
+_DIRECTIONS = {0: Direction.IN, 1: Direction.OUT}
+_PASSAGE = granted("access")
+
+
+def log_record(
+    item: Any, zone: tzinfo, received: datetime, table: ModeTable = ModeTable.VERIFY
+) -> Record:
+    """Turn one log item into a Record (ProtocolError when it names nobody and no door)."""
+    if not isinstance(item, Mapping):
+        raise ProtocolError("log record: expected an object")
+    enroll_id = to_int(item.get("enrollid", item.get("enrolled")), "enrollid")
+    if not 0 <= enroll_id <= MAX_ENROLL_ID:
+        raise ProtocolError(f"enrollid: {enroll_id} is not a user number")
+    text_time = item.get("time")
+    moment = parse_local_time(text_time if isinstance(text_time, str) else None, zone)
+    mode, inout, event = (optional_int(item.get(key)) for key in ("mode", "inout", "event"))
+    door_number = max(optional_int(item.get("doornum", item.get("door"))) or 1, 1)
+    if enroll_id == 0:
+        meanings = DOOR_EVENTS.get(event, ()) if event is not None else ()
+        raw_code = f"door:{event}"
+        user_id = None
+    else:
+        meanings = _PASSAGE
+        raw_code = f"mode:{mode}:event:{event}"
+        user_id = str(enroll_id)
+    built = events(
+        meanings,
+        time=moment or received,
+        raw_code=raw_code,
+        door_number=door_number,
+        methods=MODE_TABLES[table].get(mode, ()) if mode is not None and user_id else (),
+        user_id=user_id,
+        direction=_DIRECTIONS.get(inout) if inout is not None and user_id else None,
+        temperature=body_temperature(item.get("temp")),
+        photo=decode_base64(item.get("image")),
+    )
+    identity = f"{enroll_id}|{text_time}|{mode}|{inout}|{event}|{door_number}"
+    checksum = zlib.crc32(identity.encode()) & 0x7FFFFFFF
+    date = int(moment.timestamp()) if moment is not None else 0
+    return Record(built, STREAM, checksum, date, ordered=False)
+
+
+def door_states(record: Record) -> dict[int, bool]:
+    """Return {door: is open} for the doors a record says opened or closed."""
+    return {
+        event.door: _DOOR_STATES[event.type]
+        for event in record.events
+        if event.type in _DOOR_STATES
+    }

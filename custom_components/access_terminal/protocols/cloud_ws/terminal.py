@@ -1,0 +1,674 @@
+"""The cloud WebSocket terminal: answers what the device sends and sends it our commands.
+
+specs/002_c663bad8f76a6161.txt: the device keeps a WebSocket open to us. It registers (`reg`),
+reports records (`sendlog`), users enrolled at its keypad (`senduser`) and QR codes
+(`sendqrcode`), each answered at once; we send commands on the same socket (see channel.py) and
+fetch what it recorded while it could not reach us (`getnewlog`) each time it registers again.
+See docs/cloud_ws.md for every answer's shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, tzinfo
+import logging
+from typing import Any, ClassVar
+
+from ..codec import optional_int, optional_str, parse_local_time
+from ..errors import (
+    AccessTerminalError,
+    CommandCancelledError,
+    DeviceError,
+    InvalidRequestError,
+    NotSupportedError,
+    ProtocolError,
+    TerminalClosedError,
+    UserWriteError,
+)
+from ..model import (
+    AccessEvent,
+    Authorizer,
+    Credential,
+    DoorAction,
+    DoorState,
+    EventType,
+    Family,
+    Feature,
+    Method,
+    Operation,
+    Record,
+    Terminal as BaseTerminal,
+    TerminalListener,
+    User,
+    UserChange,
+)
+from .channel import CommandChannel, Connection
+from .codes import ModeTable, door_states, log_record
+from .device import info_from_fields
+from .users import (
+    CARD,
+    DELETE_ALL,
+    ENROLL_BACKUPNUMS,
+    LOCKS_PER_COMMAND,
+    NAMES_PER_COMMAND,
+    PALMS,
+    PASSWORD,
+    ListedUser,
+    enroll_id,
+    read_listing_page,
+    reads_for,
+    user_commands,
+    user_from_records,
+)
+from .wire import DEVICE_COMMANDS, Message, format_time
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_COMMAND_TIMEOUT = 60.0
+# An open socket is a live device (the server's WebSocket pings drop a dead one): while it stays
+# open the terminal counts as heard from this often, however quiet the people at the door are.
+SEEN_INTERVAL = 30.0
+# An access controller has up to four doors ("opendoor", doornum 1-4).
+MAX_DOORS = 4
+# lockctrl `fuc` codes ("Set door status"); they act on the whole terminal.
+_LOCKCTRL = {
+    DoorAction.HOLD_OPEN: 1,
+    DoorAction.LOCKOUT: 2,
+    DoorAction.NORMAL: 4,
+    DoorAction.RELEASE_LOCKOUT: 4,
+}
+_CLEAR_ALARM = 6
+MAX_HOLIDAYS = 30
+MAX_PROFILE_BYTES = 200
+
+
+def _counter(value: Any) -> int | None:
+    """Read a count or index the device numbers in 32 bits (anything else is not echoed)."""
+    number = optional_int(value)
+    return number if number is not None and 0 <= number < 2**31 else None
+
+
+@dataclass(slots=True, frozen=True)
+class Reply:
+    """The answer to a device frame, and what to do once it is sent."""
+
+    document: dict[str, Any]
+    then: Callable[[], None] | None = None
+
+
+class CloudWsTerminal(BaseTerminal):
+    """One terminal connected (or not, right now) over the cloud WebSocket."""
+
+    family = Family.CLOUD_WS
+    operations = frozenset(
+        {
+            Operation.OPEN_DOOR,
+            Operation.HOLD_OPEN,
+            Operation.NORMAL_MODE,
+            Operation.LOCKOUT,
+            Operation.RELEASE_LOCKOUT,
+            Operation.CLEAR_ALARM,
+            Operation.LIST_USERS,
+            Operation.SET_USERS,
+            Operation.DELETE_USERS,
+            Operation.ENROLL,
+            Operation.SET_TIME,
+            Operation.REBOOT,
+        }
+    )
+
+    def __init__(
+        self,
+        serial: str,
+        listener: TerminalListener,
+        *,
+        zone: tzinfo,
+        authorizer: Authorizer | None = None,
+        command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
+        mode_table: ModeTable = ModeTable.VERIFY,
+    ) -> None:
+        """Create the terminal; it is offline until its device connects and registers."""
+        super().__init__(serial)
+        self.zone = zone
+        self.mode_table = mode_table
+        self._listener = listener
+        self._authorizer = authorizer
+        self._channel = CommandChannel(command_timeout)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._backfill: asyncio.Task[None] | None = None
+        self._alive: asyncio.Task[None] | None = None
+        # Users whose remote enrollment we started: their next `senduser` ends it.
+        self._enrolling: dict[str, Credential] = {}
+        # The latest `logindex` acknowledged (kept across restarts, shown in diagnostics).
+        self.log_index: int | None = None
+        self.backfilled = 0
+
+    @property
+    def command_timeout(self) -> float:
+        """Return how long one command may take."""
+        return self._channel.timeout
+
+    @property
+    def connected(self) -> bool:
+        """Return True while the device's socket is open."""
+        return self._channel.connection is not None
+
+    # -- the socket ------------------------------------------------------------------------
+
+    def attach(self, connection: Connection) -> None:
+        """Use `connection` from now on (a second socket of the same device replaces the first)."""
+        previous = self._channel.connection
+        self._channel.attach(connection)
+        if previous is not None and previous is not connection:
+            self._spawn(previous.close, "close the previous socket")
+        if self._alive is None or self._alive.done():
+            self._alive = self._spawn(self._keep_seen, "keep-alive")
+
+    def detach(self, connection: Connection) -> None:
+        """Forget a closed socket: an unanswered command fails, later ones wait for the next."""
+        self._channel.detach(
+            connection, CommandCancelledError("the terminal disconnected before answering")
+        )
+        if self._channel.connection is None and self._alive is not None:
+            self._alive.cancel()
+            self._alive = None
+
+    async def _keep_seen(self) -> None:
+        while True:
+            self._listener.seen()
+            await asyncio.sleep(SEEN_INTERVAL)
+
+    def _spawn(self, work: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
+        # `work` makes its coroutine only when the task runs: a task cancelled first leaves none.
+        async def run() -> None:
+            try:
+                await work()
+            except (AccessTerminalError, OSError) as err:
+                _LOGGER.info("Terminal %s: %s stopped: %s", self.serial, what, err)
+            except Exception:  # a bug in one terminal's background work must not spread
+                _LOGGER.exception("Terminal %s: %s failed", self.serial, what)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"{self.serial} {what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- frames from the device ------------------------------------------------------------
+
+    async def handle(self, message: Message) -> Reply | None:
+        """Answer one frame of the device (None for answers to our commands)."""
+        self._listener.seen()
+        if not message.asks or message.name not in DEVICE_COMMANDS:
+            if self._channel.answer(message):
+                return None
+            if message.asks:  # every cmd gets its ret, even one we do not know
+                return Reply({"ret": message.name, "result": False, "reason": "unknown command"})
+            _LOGGER.debug("Terminal %s answered %s: nobody waits", self.serial, message.name)
+            return None
+        return await self._HANDLERS[message.name](self, message)
+
+    def _now(self) -> str:
+        return format_time(datetime.now(self.zone))
+
+    async def _reg(self, message: Message) -> Reply:
+        devinfo = message.fields.get("devinfo")
+        if isinstance(devinfo, Mapping):
+            self.info = info_from_fields(self.serial, devinfo, self.info)
+        elif self.info is None:
+            self.info = info_from_fields(self.serial, {})
+        if 1 not in self.doors or self.doors[1].held_open is None:
+            self.doors[1] = DoorState(door=1, held_open=False, locked_out=False)
+        self._listener.state_changed()
+        # The answer goes first: the device takes no command before it is registered.
+        return Reply(
+            {"ret": "reg", "result": True, "cloudtime": self._now(), "nosenduser": False},
+            self._start_backfill,
+        )
+
+    async def _sendlog(self, message: Message) -> Reply:
+        items = message.fields.get("record")
+        if not isinstance(items, list):
+            _LOGGER.warning("Terminal %s sent logs without a record list", self.serial)
+            items = []
+        records = self._log_records(items)
+        if not await self._deliver(records):
+            return Reply({"ret": "sendlog", "result": False, "reason": "server busy"})
+        reply: dict[str, Any] = {"ret": "sendlog", "result": True}
+        for key in ("count", "logindex"):
+            if (value := _counter(message.fields.get(key))) is not None:
+                reply[key] = value
+        reply.setdefault("count", len(items))
+        if (index := _counter(message.fields.get("logindex"))) is not None:
+            self.log_index = index
+            self._listener.persist()
+        reply["cloudtime"] = self._now()
+        people = [e for r in records for e in r.events if e.type is EventType.ACCESS_GRANTED]
+        if len(items) == 1 and len(people) == 1 and self._authorizer is not None:
+            # A terminal in server mode opens only when told to (`access`).
+            granted, text = await self._authorizer(people[0])
+            reply["access"] = int(granted)
+            if text:
+                reply["message"] = text
+        return Reply(reply)
+
+    def _log_records(self, items: Sequence[Any]) -> list[Record]:
+        received = datetime.now(UTC)
+        records = []
+        for item in items:
+            try:
+                records.append(log_record(item, self.zone, received, self.mode_table))
+            except ProtocolError as err:
+                # One unreadable record must not make the device send the batch forever.
+                _LOGGER.warning("Skipped a log record of %s: %s", self.serial, err)
+        return records
+
+    async def _deliver(self, records: Sequence[Record]) -> bool:
+        try:
+            await self._listener.records(records)
+        except Exception:  # whatever failed, the device must keep the records
+            _LOGGER.exception("Could not handle records from %s", self.serial)
+            return False
+        doors = dict(self.doors)
+        measured = False
+        for record in records:
+            measured = measured or any(e.temperature is not None for e in record.events)
+            for number, is_open in door_states(record).items():
+                known = doors.get(number) or DoorState(door=number)
+                doors[number] = replace(known, is_open=is_open)
+        info = self.info
+        # Nothing the device says about itself tells whether it measures temperatures: its
+        # records do ("temp", just temperature device support).
+        if measured and info is not None and Feature.TEMPERATURE not in info.features:
+            self.info = replace(info, features=info.features | {Feature.TEMPERATURE})
+        if doors != self.doors or self.info is not info:
+            self.doors = doors
+            self._listener.state_changed()
+        return True
+
+    async def _senduser(self, message: Message) -> Reply:
+        fields = message.fields
+        number = optional_int(fields.get("enrollid", fields.get("enrolled")))
+        if number is not None and number > 0:
+            user_id = str(number)
+            credential = self._enrolling.pop(user_id, None)
+            backupnum = optional_int(fields.get("backupnum"))
+            kind = EventType.USER_UPDATED if credential is None else EventType.ENROLLMENT_FINISHED
+            event = AccessEvent(
+                type=kind,
+                time=datetime.now(UTC),
+                user_id=user_id,
+                user_name=optional_str(fields.get("name")),
+                raw_code=f"senduser:{backupnum}",
+                detail="enrolled at the terminal" if credential is None else str(credential),
+            )
+            if not await self._deliver([Record((event,))]):
+                return Reply({"ret": "senduser", "result": False, "reason": "server busy"})
+            self._listener.user_changed(user_id, UserChange.UPDATED)
+        else:
+            _LOGGER.warning("Terminal %s sent a user without a user number", self.serial)
+        return Reply({"ret": "senduser", "result": True, "cloudtime": self._now()})
+
+    async def _sendqrcode(self, message: Message) -> Reply:
+        code = optional_str(message.fields.get("record"))
+        granted: bool = False
+        text: str | None = "Unknown QR code"
+        if code is not None and self._authorizer is not None:
+            event = AccessEvent(
+                type=EventType.ACCESS_GRANTED,
+                time=datetime.now(UTC),
+                methods=(Method.QR,),
+                detail="QR code",
+            )
+            granted, text = await self._authorizer(event)
+        reply = {"ret": "sendqrcode", "sn": self.serial, "result": True, "access": int(granted)}
+        return Reply({**reply, "message": text or "ok"})
+
+    _HANDLERS: ClassVar[dict[str, Callable[[CloudWsTerminal, Message], Awaitable[Reply]]]] = {
+        "reg": _reg,
+        "sendlog": _sendlog,
+        "senduser": _senduser,
+        "sendqrcode": _sendqrcode,
+    }
+
+    # -- after a registration --------------------------------------------------------------
+
+    def _start_backfill(self) -> None:
+        if self._backfill is None or self._backfill.done():
+            self._backfill = self._spawn(self._after_registration, "log backfill")
+
+    async def _after_registration(self) -> None:
+        """Learn the capacities, then fetch what was recorded while we could not be reached."""
+        answer = await self._channel.request({"cmd": "getdevcap"}, "capabilities", check=False)
+        if answer.ok:
+            self.info = info_from_fields(self.serial, answer.fields, self.info)
+            self._listener.state_changed()
+        await self.fetch_new_logs()
+
+    async def _deliver_page(self, _answer: Message, items: list[Any]) -> None:
+        if not await self._deliver(self._log_records(items)):
+            raise CommandCancelledError("records could not be handled")
+
+    async def fetch_new_logs(self) -> int:
+        """Fetch the logs the device has not reported yet (`getnewlog`); return how many."""
+
+        document = {"cmd": "getnewlog"}
+        fetched = await self._channel.pages(document, "log backfill", self._deliver_page)
+        self.backfilled += fetched
+        if fetched:
+            _LOGGER.info("Terminal %s: fetched %d logs recorded offline", self.serial, fetched)
+        return fetched
+
+    # -- operations ------------------------------------------------------------------------
+
+    async def command(self, name: str, what: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Send any command of the document; return the answer's fields (DeviceError: failed)."""
+        answer = await self._channel.request({"cmd": name, **fields}, what or name)
+        return answer.fields
+
+    async def door_control(
+        self, door: int, action: DoorAction, *, duration: int | None = None
+    ) -> None:
+        """Open one door (`opendoor`), or set the terminal's lock mode (`lockctrl`)."""
+        self.require(action.operation)
+        if duration is not None:
+            raise NotSupportedError(Operation.TIMED_OPEN)
+        if not 1 <= door <= MAX_DOORS:
+            raise InvalidRequestError(f"door {door}: cloud terminals have doors 1 to {MAX_DOORS}")
+        if action is DoorAction.OPEN:
+            # Always name the door: a controller without `doornum` opens every door.
+            await self.command("opendoor", f"door {door} opening", doornum=door)
+            return
+        if door != 1:
+            raise InvalidRequestError("the lock mode applies to the whole terminal: use door 1")
+        await self.command("lockctrl", f"lock mode {action}", fuc=_LOCKCTRL[action])
+        held = action is DoorAction.HOLD_OPEN
+        locked = action is DoorAction.LOCKOUT
+        self.doors[1] = replace(
+            self.doors.get(1) or DoorState(door=1), held_open=held, locked_out=locked
+        )
+        self._listener.state_changed()
+
+    async def clear_alarm(self) -> None:
+        """Cancel the alarm (`lockctrl` 6)."""
+        await self.command("lockctrl", "alarm reset", fuc=_CLEAR_ALARM)
+
+    async def reboot(self) -> None:
+        """Send `reboot` (the device restarts at once and never answers)."""
+        await self._channel.send_only({"cmd": "reboot"}, "restart")
+
+    async def set_time(self, now: datetime) -> None:
+        """Set the clock (`settime`) to `now` in the terminal's time zone."""
+        local = format_time(now.astimezone(self.zone))
+        await self.command("settime", "time setting", cloudtime=local)
+
+    async def get_time(self) -> datetime | None:
+        """Read the terminal's clock (`gettime`; its answer has no `result`)."""
+        answer = await self._channel.request({"cmd": "gettime"}, "time reading", check=False)
+        return parse_local_time(optional_str(answer.fields.get("time")), self.zone)
+
+    async def start_enrollment(
+        self, user_id: str, credential: Credential, index: int | None = None
+    ) -> None:
+        """Start remote enrollment (`adduser`); the device reports the result with `senduser`."""
+        number = enroll_id(user_id)
+        allowed = ENROLL_BACKUPNUMS[credential]
+        if credential is Credential.PALM and index is not None:
+            index = PALMS.start + index - 1  # slots 1-2, as the enroll action numbers them
+        backupnum = allowed.start if index is None else index
+        if backupnum not in allowed:
+            raise InvalidRequestError(f"index {index} is not valid for {credential}")
+        self._enrolling[str(number)] = credential
+        try:
+            await self.command(
+                "adduser", "enrollment start", enrollid=number, backupnum=backupnum, admin=0
+            )
+        except BaseException:
+            self._enrolling.pop(str(number), None)
+            raise
+
+    def canonical_user_id(self, user_id: str) -> str:
+        """Return the number the terminal stores ("007" -> "7")."""
+        return str(enroll_id(user_id))
+
+    async def list_users(
+        self, user_ids: Sequence[str] | None = None, *, with_credentials: bool = True
+    ) -> list[User]:
+        """List users (`getuserlist` pages), then read each one's records, name and validity."""
+        listed: dict[int, ListedUser] = {}
+
+        async def collect(_answer: Message, items: list[Any]) -> None:
+            read_listing_page(items, listed)
+
+        await self._channel.pages({"cmd": "getuserlist"}, "user listing", collect)
+        if user_ids is not None:
+            wanted = {enroll_id(user_id) for user_id in user_ids}
+            listed = {number: entry for number, entry in listed.items() if number in wanted}
+        return [
+            await self._read_user(entry, with_credentials=with_credentials)
+            for entry in sorted(listed.values(), key=lambda entry: entry.enroll_id)
+        ]
+
+    async def _read_user(self, entry: ListedUser, *, with_credentials: bool) -> User:
+        infos: dict[int, dict[str, Any]] = {}
+        number = entry.enroll_id
+        for backupnum in reads_for(entry, with_credentials=with_credentials):
+            answer = await self._channel.request(
+                {"cmd": "getuserinfo", "enrollid": number, "backupnum": backupnum},
+                "user listing",
+                check=False,
+            )
+            if answer.ok:
+                infos[backupnum] = answer.fields
+        name = None
+        if not any(optional_str(info.get("name")) for info in infos.values()):
+            answer = await self._channel.request(
+                {"cmd": "getusername", "enrollid": number}, "user listing", check=False
+            )
+            name = optional_str(answer.fields.get("record")) if answer.ok else None
+        answer = await self._channel.request(
+            {"cmd": "getuserlock", "enrollid": number}, "user listing", check=False
+        )
+        return user_from_records(
+            entry,
+            infos,
+            name=name,
+            lock=answer.fields if answer.ok else None,
+            zone=self.zone,
+            with_credentials=with_credentials,
+        )
+
+    async def set_users(
+        self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
+    ) -> None:
+        """Write each user (one `setuserinfo` per credential); UserWriteError names failures.
+
+        Each record is written on its own, so credentials the device holds stay unless replaced;
+        a user it may hold who now has no card or password loses the old one.
+        """
+        failures: dict[str, str] = {}
+        for user in users:
+            try:
+                commands = user_commands(user, self.zone)
+                for command in commands:
+                    await self._channel.request(command, "user write")
+            except (InvalidRequestError, DeviceError) as err:
+                failures[user.user_id] = str(err)
+                continue
+            if user.user_id in keep_held_credentials:
+                held = ((CARD, user.cards), (PASSWORD, user.password))
+                for backupnum in [number for number, value in held if not value]:
+                    # Nothing to delete is a refusal too: the outcome is the same.
+                    number = enroll_id(user.user_id)
+                    await self._channel.request(
+                        {"cmd": "deleteuser", "enrollid": number, "backupnum": backupnum},
+                        "user write",
+                        check=False,
+                    )
+        if failures:
+            raise UserWriteError(failures)
+
+    async def delete_users(self, user_ids: Sequence[str] | None) -> None:
+        """Delete users with all their records (`deleteuser` 13), or every user (`cleanuser`)."""
+        if user_ids is None:
+            await self.command("cleanuser", "user deletion")
+            return
+        failures: dict[str, str] = {}
+        for user_id in user_ids:
+            try:
+                await self.command(
+                    "deleteuser", "user deletion", enrollid=enroll_id(user_id), backupnum=DELETE_ALL
+                )
+            except DeviceError as err:
+                failures[user_id] = str(err)
+        if failures:
+            raise UserWriteError(failures)
+
+    # -- commands without a place in the Terminal interface ------------------------------
+
+    async def enable_user(self, user_id: str, enabled: bool) -> None:
+        """Enable or disable a user (`enableuser`)."""
+        await self.command("enableuser", enrollid=enroll_id(user_id), enflag=int(enabled))
+
+    async def get_user_name(self, user_id: str) -> str | None:
+        """Read a user's name (`getusername`)."""
+        answer = await self.command("getusername", enrollid=enroll_id(user_id))
+        return optional_str(answer.get("record"))
+
+    async def set_user_names(self, names: Mapping[str, str]) -> None:
+        """Rename users (`setusername`, at most 50 per command)."""
+        items = [{"enrollid": enroll_id(uid), "name": name} for uid, name in names.items()]
+        for start in range(0, len(items), NAMES_PER_COMMAND):
+            batch = items[start : start + NAMES_PER_COMMAND]
+            await self.command("setusername", count=len(batch), record=batch)
+
+    async def get_user_access(self, user_id: str) -> dict[str, Any]:
+        """Read a user's access parameters (`getuserlock`: week zones, group, validity)."""
+        return await self.command("getuserlock", enrollid=enroll_id(user_id))
+
+    async def set_user_access(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """Write users' access parameters (`setuserlock`, at most 40 per command)."""
+        for start in range(0, len(items), LOCKS_PER_COMMAND):
+            batch = [dict(item) for item in items[start : start + LOCKS_PER_COMMAND]]
+            await self.command("setuserlock", count=len(batch), record=batch)
+
+    async def delete_user_access(self, user_id: str | None) -> None:
+        """Delete one user's access parameters (`deleteuserlock`), or all (`cleanuserlock`)."""
+        if user_id is None:
+            await self.command("cleanuserlock")
+        else:
+            await self.command("deleteuserlock", enrollid=enroll_id(user_id))
+
+    async def clean_logs(self) -> None:
+        """Delete every log on the device (`cleanlog`)."""
+        await self.command("cleanlog")
+
+    async def initialize(self) -> None:
+        """Delete every user and log, keeping the settings (`initsys`)."""
+        await self.command("initsys")
+
+    async def clean_admins(self) -> None:
+        """Make every administrator a normal user (`cleanadmin`)."""
+        await self.command("cleanadmin")
+
+    async def get_settings(self) -> dict[str, Any]:
+        """Read the terminal parameters (`getdevinfo`: volume, language, verify mode...)."""
+        return await self.command("getdevinfo")
+
+    async def set_settings(self, **settings: Any) -> None:
+        """Write terminal parameters (`setdevinfo`; only those given change)."""
+        await self.command("setdevinfo", **settings)
+
+    async def get_access_settings(self) -> dict[str, Any]:
+        """Read the access parameters (`getdevlock`: open delay, zones, lock groups...)."""
+        return await self.command("getdevlock")
+
+    async def set_access_settings(self, **settings: Any) -> None:
+        """Write access parameters (`setdevlock`; only those given change)."""
+        await self.command("setdevlock", **settings)
+
+    async def get_questionnaire(self) -> dict[str, Any]:
+        """Read the questionnaire (`getquestionnaire`)."""
+        return await self.command("getquestionnaire", stn=True)
+
+    async def set_questionnaire(self, **settings: Any) -> None:
+        """Write the questionnaire (`setquestionnaire`)."""
+        await self.command("setquestionnaire", **settings)
+
+    async def get_holidays(self) -> list[dict[str, Any]]:
+        """Read every holiday (`getholiday`, in pages)."""
+        holidays: list[dict[str, Any]] = []
+
+        async def collect(_answer: Message, items: list[Any]) -> None:
+            holidays.extend(item for item in items if isinstance(item, dict))
+
+        await self._channel.pages({"cmd": "getholiday"}, "holiday reading", collect, key="holidays")
+        return holidays
+
+    async def set_holidays(self, holidays: Sequence[Mapping[str, Any]]) -> None:
+        """Write the holidays (`setholiday`, at most 30)."""
+        if len(holidays) > MAX_HOLIDAYS:
+            raise InvalidRequestError(f"at most {MAX_HOLIDAYS} holidays")
+        await self.command("setholiday", holidays=[dict(item) for item in holidays])
+
+    async def get_profile(self, user_id: str | None) -> str | None:
+        """Read a user's message (`getuserprofile`; None: the public message)."""
+        number = 0 if user_id is None else enroll_id(user_id)
+        return optional_str((await self.command("getuserprofile", enrollid=number)).get("record"))
+
+    async def set_profile(self, user_id: str | None, text: str) -> None:
+        """Write a user's message, or the public one (`setuserprofile`, 200 bytes at most)."""
+        if len(text.encode()) > MAX_PROFILE_BYTES:
+            raise InvalidRequestError(f"a profile holds at most {MAX_PROFILE_BYTES} bytes")
+        number = 0 if user_id is None else enroll_id(user_id)
+        await self.command("setuserprofile", enrollid=number, profile=text)
+
+    async def read_capabilities(self) -> dict[str, Any]:
+        """Read capacities and usage (`getdevcap`) and update the terminal's info."""
+        fields = await self.command("getdevcap", "capabilities")
+        self.info = info_from_fields(self.serial, fields, self.info)
+        self._listener.state_changed()
+        return fields
+
+    async def fetch_all_logs(self, start: date | None = None, end: date | None = None) -> int:
+        """Fetch every stored log (`getalllog`, optionally between two dates); new ones are events.
+
+        Logs already handled are recognised and not repeated. Returns how many were read.
+        """
+        document: dict[str, Any] = {"cmd": "getalllog"}
+        for key, day in (("from", start), ("to", end)):
+            if day is not None:
+                document[key] = f"{day.year}-{day.month}-{day.day}"
+
+        return await self._channel.pages(document, "log reading", self._deliver_page)
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Fail whatever waits, stop background work and close the socket."""
+        self._channel.close(TerminalClosedError("the terminal was unloaded"))
+        for task in (self._backfill, self._alive):
+            if task is not None:
+                task.cancel()
+        if (connection := self._channel.connection) is not None:
+            self._spawn(connection.close, "close the socket")
+
+    def export_state(self) -> dict[str, Any]:
+        """Return the last log index acknowledged."""
+        return {"log_index": self.log_index}
+
+    def restore_state(self, data: Mapping[str, Any]) -> None:
+        """Reload export_state() output."""
+        self.log_index = optional_int(data.get("log_index"))
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the protocol state."""
+        return {
+            "connected": self.connected,
+            "command_in_flight": self._channel.busy,
+            "log_index": self.log_index,
+            "logs_fetched_after_reconnect": self.backfilled,
+            "enrollments_pending": sorted(self._enrolling),
+            "mode_table": str(self.mode_table),
+        }
