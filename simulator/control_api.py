@@ -362,11 +362,12 @@ class ControlApiSimulator(DeviceServer):
     async def _upload_loop(self) -> None:
         """Post logs to the target every interval (sooner after a new log), as the device does."""
         while True:
+            # Cleared before the upload: a log made while it runs wakes the next one at once.
+            self._upload_wake.clear()
             try:
                 await self.upload_once()
             except (aiohttp.ClientError, TimeoutError, ValueError) as err:
                 self._logger.info("%s upload failed: %r", self.serial, err)
-            self._upload_wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._upload_wake.wait(), self.upload_interval)
 
