@@ -79,6 +79,7 @@ async def test_discovery_then_registration(
     assert hass.states.get(f"lock.{ENTITY}_door_lock").state == "locked"
     assert hass.states.get(f"binary_sensor.{ENTITY}_connectivity").state == "on"
     assert hass.states.get(f"sensor.{ENTITY}_users").state == "0"
+    assert hass.states.get(f"binary_sensor.{ENTITY}_alarm") is None  # no alarm status to show
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, CLOUD_SERIAL)})
     assert device is not None
     assert (device.model, device.sw_version) == ("AiFace-Mars", "ai806 v5.09")

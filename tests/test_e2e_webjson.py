@@ -47,6 +47,9 @@ async def test_device_entities_and_events(
     )
     assert hass.states.get(entity(webjson_sim, "sensor", "users")).state == "3"
     assert hass.states.get(entity(webjson_sim, "binary_sensor", "door")).state == "off"
+    # Its door status says nothing of alarms: no alarm or tamper sensor that stays unknown.
+    assert hass.states.get(entity(webjson_sim, "binary_sensor", "alarm")) is None
+    assert hass.states.get(entity(webjson_sim, "binary_sensor", "tamper")) is None
     events = bus_events(hass)
     webjson_sim.open_seconds = 3600  # the poll's time jump must not close it
     webjson_sim.record("2", mode=1, event=1)

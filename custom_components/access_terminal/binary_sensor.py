@@ -64,7 +64,8 @@ CONNECTIVITY = AccessTerminalBinarySensorDescription(
     attributes_fn=_last_seen,
     always_available=True,
 )
-# Alarms belong to doors: terminals without a door (attendance terminals) have none.
+# Alarms belong to doors: terminals without a door (attendance terminals) have none, nor do
+# families whose door status says nothing of alarms (they would stay unknown for ever).
 ALARM_SENSORS = (
     AccessTerminalBinarySensorDescription(
         key="alarm",
@@ -95,7 +96,7 @@ async def async_setup_entry(
         lambda: (
             (description.key, partial(AccessTerminalBinarySensor, coordinator, description))
             for description in ALARM_SENSORS
-            if coordinator.door_numbers
+            if coordinator.door_numbers and coordinator.terminal.reports_alarms
         ),
     )
     async_add_door_entities(

@@ -167,6 +167,21 @@ class Operation(StrEnum):
     SNAPSHOT = "snapshot"
 
 
+# Operation groups most families share (each family adds its own to them).
+DOOR_MODE_OPERATIONS: frozenset[Operation] = frozenset(
+    {
+        Operation.OPEN_DOOR,
+        Operation.HOLD_OPEN,
+        Operation.NORMAL_MODE,
+        Operation.LOCKOUT,
+        Operation.RELEASE_LOCKOUT,
+    }
+)
+USER_OPERATIONS: frozenset[Operation] = frozenset(
+    {Operation.LIST_USERS, Operation.SET_USERS, Operation.DELETE_USERS, Operation.ENROLL}
+)
+
+
 class DoorAction(StrEnum):
     """Door commands, each tied to the operation that must be supported for it."""
 
@@ -480,6 +495,8 @@ class Terminal:
     operations: frozenset[Operation] = frozenset()
     # True where the device fetches firmware from a URL (rather than receiving its bytes).
     downloads_firmware: bool = False
+    # True where the door status carries the alarms (and their end): alarm sensors mean something.
+    reports_alarms: bool = False
     # Seconds between two `refresh` calls for families that we call (pull); None: the device
     # calls us (push) and there is nothing to poll.
     poll_interval: float | None = None

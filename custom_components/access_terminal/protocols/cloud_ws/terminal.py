@@ -28,6 +28,8 @@ from ..errors import (
     UserWriteError,
 )
 from ..model import (
+    DOOR_MODE_OPERATIONS,
+    USER_OPERATIONS,
     AccessEvent,
     Authorizer,
     Credential,
@@ -102,21 +104,10 @@ class CloudWsTerminal(BaseTerminal):
     """One terminal connected (or not, right now) over the cloud WebSocket."""
 
     family = Family.CLOUD_WS
-    operations = frozenset(
-        {
-            Operation.OPEN_DOOR,
-            Operation.HOLD_OPEN,
-            Operation.NORMAL_MODE,
-            Operation.LOCKOUT,
-            Operation.RELEASE_LOCKOUT,
-            Operation.CLEAR_ALARM,
-            Operation.LIST_USERS,
-            Operation.SET_USERS,
-            Operation.DELETE_USERS,
-            Operation.ENROLL,
-            Operation.SET_TIME,
-            Operation.REBOOT,
-        }
+    operations = (
+        DOOR_MODE_OPERATIONS
+        | USER_OPERATIONS
+        | {Operation.CLEAR_ALARM, Operation.SET_TIME, Operation.REBOOT}
     )
 
     def __init__(

@@ -23,6 +23,7 @@ from ..errors import (
     ProtocolError,
 )
 from ..model import (
+    USER_OPERATIONS,
     Credential,
     Family,
     Feature,
@@ -111,15 +112,7 @@ class ControlApiTerminal(PullTerminal):
 
     family = Family.CONTROL_API
     poll_interval = 15.0
-    operations = frozenset(
-        {
-            Operation.LIST_USERS,
-            Operation.SET_USERS,
-            Operation.DELETE_USERS,
-            Operation.ENROLL,
-            Operation.SET_TIME,
-        }
-    )
+    operations = USER_OPERATIONS | {Operation.SET_TIME}
 
     def __init__(
         self,

@@ -32,6 +32,8 @@ from ..errors import (
     UserWriteError,
 )
 from ..model import (
+    DOOR_MODE_OPERATIONS,
+    USER_OPERATIONS,
     AccessEvent,
     Authorizer,
     Credential,
@@ -251,18 +253,12 @@ class HttpV2Terminal(BaseTerminal):
 
     family = Family.HTTPV2
     downloads_firmware = True
-    operations = frozenset(
-        {
-            Operation.OPEN_DOOR,
-            Operation.HOLD_OPEN,
-            Operation.NORMAL_MODE,
-            Operation.LOCKOUT,
-            Operation.RELEASE_LOCKOUT,
+    reports_alarms = True
+    operations = (
+        DOOR_MODE_OPERATIONS
+        | USER_OPERATIONS
+        | {
             Operation.CLEAR_ALARM,
-            Operation.LIST_USERS,
-            Operation.SET_USERS,
-            Operation.DELETE_USERS,
-            Operation.ENROLL,
             Operation.PUSH_FIRMWARE,
             Operation.SET_TIME,
             Operation.REBOOT,

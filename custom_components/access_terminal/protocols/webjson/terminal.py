@@ -24,6 +24,8 @@ from ..errors import (
     UnreachableError,
 )
 from ..model import (
+    DOOR_MODE_OPERATIONS,
+    USER_OPERATIONS,
     Credential,
     DoorAction,
     DoorState,
@@ -90,21 +92,10 @@ class WebJsonTerminal(PullTerminal):
 
     family = Family.WEBJSON
     poll_interval = 5.0
-    operations = frozenset(
-        {
-            Operation.OPEN_DOOR,
-            Operation.HOLD_OPEN,
-            Operation.NORMAL_MODE,
-            Operation.LOCKOUT,
-            Operation.RELEASE_LOCKOUT,
-            Operation.LIST_USERS,
-            Operation.SET_USERS,
-            Operation.DELETE_USERS,
-            Operation.ENROLL,
-            Operation.PUSH_FIRMWARE,
-            Operation.SET_TIME,
-            Operation.REBOOT,
-        }
+    operations = (
+        DOOR_MODE_OPERATIONS
+        | USER_OPERATIONS
+        | {Operation.PUSH_FIRMWARE, Operation.SET_TIME, Operation.REBOOT}
     )
 
     def __init__(

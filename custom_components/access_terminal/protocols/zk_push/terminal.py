@@ -35,6 +35,7 @@ from ..errors import (
     UserWriteError,
 )
 from ..model import (
+    USER_OPERATIONS,
     AccessEvent,
     Authorizer,
     Credential,
@@ -237,33 +238,19 @@ class Variant(StrEnum):
     ATTENDANCE = "attendance"
 
 
-_SECURITY_OPERATIONS = frozenset(
-    {
-        Operation.OPEN_DOOR,
-        Operation.TIMED_OPEN,
-        Operation.HOLD_OPEN,
-        Operation.NORMAL_MODE,
-        Operation.CLEAR_ALARM,
-        Operation.LIST_USERS,
-        Operation.SET_USERS,
-        Operation.DELETE_USERS,
-        Operation.ENROLL,
-        Operation.PUSH_FIRMWARE,
-        Operation.SET_TIME,
-        Operation.REBOOT,
-    }
-)
+# ZK's lock-out is the controller's lock option, so it is added where the firmware has one.
+_SECURITY_OPERATIONS = USER_OPERATIONS | {
+    Operation.OPEN_DOOR,
+    Operation.TIMED_OPEN,
+    Operation.HOLD_OPEN,
+    Operation.NORMAL_MODE,
+    Operation.CLEAR_ALARM,
+    Operation.PUSH_FIRMWARE,
+    Operation.SET_TIME,
+    Operation.REBOOT,
+}
 _LOCK_OPERATIONS = frozenset({Operation.LOCKOUT, Operation.RELEASE_LOCKOUT})
-_ATTENDANCE_OPERATIONS = frozenset(
-    {
-        Operation.LIST_USERS,
-        Operation.SET_USERS,
-        Operation.DELETE_USERS,
-        Operation.ENROLL,
-        Operation.SET_TIME,
-        Operation.REBOOT,
-    }
-)
+_ATTENDANCE_OPERATIONS = USER_OPERATIONS | {Operation.SET_TIME, Operation.REBOOT}
 
 
 def _flag_on(options: Mapping[str, str], *keys: str) -> bool:
@@ -372,6 +359,7 @@ class ZkPushTerminal(BaseTerminal):
 
     family = Family.ZK_PUSH
     downloads_firmware = True
+    reports_alarms = True
 
     def __init__(
         self,
