@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import AsyncIterator
 import contextlib
 import dataclasses
 import gc
@@ -59,6 +60,7 @@ from scripts.bench_families import (  # noqa: E402
     FAMILIES,
     KEEPALIVES,
     LOAD_TERMINALS,
+    PERSISTENT,
     RECORD_KINDS,
     SYNC_UNITS,
     SYNCS,
@@ -101,7 +103,12 @@ async def generate_load(args: argparse.Namespace) -> dict[str, Any]:
 
             await asyncio.gather(*(records(terminal) for terminal in terminals))
             count = len(terminals) * RECORDS_BEFORE_MEASURING
-            return {"records": count, "errors": 0, "elapsed": 0.0, "latencies": []}
+            result = {"records": count, "errors": 0, "elapsed": 0.0, "latencies": []}
+            if args.family in PERSISTENT:
+                # Stay connected while the server measures: an open socket is part of the cost.
+                print(json.dumps(result), flush=True)
+                await asyncio.to_thread(sys.stdin.readline)
+            return result
         latencies: list[float] = []
         errors = 0
         deadline = time.perf_counter() + args.duration
@@ -212,11 +219,16 @@ class FloorView(HomeAssistantView):
 # -- the benchmark (this process) ------------------------------------------------------------
 
 
-async def run_load(url: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Run the load generator in its own process; add this process's CPU time per record."""
+def _load_command(url: str, mode: str, args: argparse.Namespace) -> list[str]:
     command = [sys.executable, __file__, "--load", "--url", url, "--mode", mode]
     for option in ("family", "terminals", "duration", "rate", "keepalive"):
         command += [f"--{option}", str(getattr(args, option))]
+    return command
+
+
+async def run_load(url: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run the load generator in its own process; add this process's CPU time per record."""
+    command = _load_command(url, mode, args)
     cpu_before = time.process_time()
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
@@ -227,6 +239,24 @@ async def run_load(url: str, mode: str, args: argparse.Namespace) -> dict[str, A
     cpu = time.process_time() - cpu_before
     result["ha_cpu_us_per_record"] = cpu / max(result["records"], 1) * 1e6
     return result
+
+
+@contextlib.asynccontextmanager
+async def hold_load(url: str, args: argparse.Namespace) -> AsyncIterator[None]:
+    """Connect every terminal and send its records; keep the sockets open inside the block."""
+    pipe = asyncio.subprocess.PIPE
+    command = _load_command(url, "hello", args)
+    process = await asyncio.create_subprocess_exec(*command, stdin=pipe, stdout=pipe)
+    stdin, stdout = process.stdin, process.stdout
+    if stdin is None or stdout is None:
+        raise RuntimeError("no pipes to the load generator")
+    try:
+        if not await stdout.readline():
+            raise RuntimeError("load generator failed before its terminals were connected")
+        yield
+    finally:
+        stdin.close()
+        await process.communicate()
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -294,11 +324,19 @@ class Bench:
         for index in range(self.args.terminals):
             await self.add_terminal(serial_of(index))
         await self.hass.async_block_till_done()
-        await run_load(self.base, "hello", self.args)
-        await self.hass.async_block_till_done()
-        gc.collect()  # count what is kept, not garbage waiting for the collector
-        _, peak = tracemalloc.get_traced_memory()
-        after = tracemalloc.take_snapshot()
+        if self.args.family in PERSISTENT:
+            # The terminals keep their sockets open while the memory is measured.
+            async with hold_load(self.base, self.args):
+                await self.hass.async_block_till_done()
+                gc.collect()
+                _, peak = tracemalloc.get_traced_memory()
+                after = tracemalloc.take_snapshot()
+        else:
+            await run_load(self.base, "hello", self.args)
+            await self.hass.async_block_till_done()
+            gc.collect()  # count what is kept, not garbage waiting for the collector
+            _, peak = tracemalloc.get_traced_memory()
+            after = tracemalloc.take_snapshot()
         tracemalloc.stop()
         stats = after.compare_to(before, "filename")
         grown = sum(stat.size_diff for stat in stats)

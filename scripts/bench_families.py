@@ -33,6 +33,8 @@ from simulator.zk_push_device import initial_options
 
 BOUNDARY = "----------------------------bench"
 FAMILIES = ("httpv2", "zk_push", "cloud_ws")
+# Families whose terminals stay connected (their open socket counts in the memory figure).
+PERSISTENT = frozenset({"cloud_ws"})
 # How often a terminal of the family calls when idle (keep-alive, or ZK's command poll; a cloud
 # terminal's socket needs nothing but the server's pings).
 KEEPALIVES = {"httpv2": 10.0, "zk_push": 3.0, "cloud_ws": 30.0}
