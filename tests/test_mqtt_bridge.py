@@ -16,9 +16,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import DOMAIN
+from simulator.cloud_ws import CloudWsSimulator
 from simulator.common import jpeg_photo
 from simulator.zk_push import ZkPushSimulator
 
+from .conftest import CLOUD_SERIAL
 from .helpers import SERIAL, HttpV2Device, device_id, wait_until
 from .mqtt_broker import Mosquitto, MqttProbe, free_port, make_tls_files
 from .zk_helpers import ZK_SERIAL
@@ -596,6 +598,24 @@ async def _mirror_checks(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
             await asyncio.sleep(0.02)
     await task
     assert zk_sim.door_commands[-1][:2] == ("01", 2)
+
+
+async def test_every_family_is_bridged_with_the_entities_it_has(
+    hass: HomeAssistant,
+    zk_sim: ZkPushSimulator,
+    cloud_sim: CloudWsSimulator,
+    probe: MqttProbe,
+    start_bridge: Any,
+) -> None:
+    """A cloud terminal is published like a ZK one, without an alarm it never reports."""
+    await start_bridge(discovery=True)
+    info = _json(await probe.wait_for(f"{BASE}/{CLOUD_SERIAL}/info"))
+    assert (info["family"], info["doors"]) == ("cloud_ws", 1)
+    prefix = "homeassistant/binary_sensor/access_terminal_"
+    await probe.wait_for(f"{prefix}{ZK_SERIAL}/alarm/config")
+    # Configs go out in order on one connection: the cloud's door comes after where its alarm would.
+    await probe.wait_for(f"{prefix}{CLOUD_SERIAL}/door_1/config")
+    assert probe.received(f"{prefix}{CLOUD_SERIAL}/alarm/config") == []
 
 
 async def test_removed_terminal_is_cleared(

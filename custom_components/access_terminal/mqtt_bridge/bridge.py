@@ -282,7 +282,14 @@ class MqttBridge:
         if inputs == watched.discovery_inputs:
             return
         watched.discovery_inputs = inputs
-        configs = self.discovery.configs(serial, info, doors, commands=commands, photos=self.photos)
+        configs = self.discovery.configs(
+            serial,
+            info,
+            doors,
+            commands=commands,
+            photos=self.photos,
+            alarms=bool(doors) and watched.coordinator.terminal.reports_alarms,
+        )
         for topic, config in configs.items():
             self._retain(watched, topic, _json(config))
         for gone in watched.discovery - configs.keys():

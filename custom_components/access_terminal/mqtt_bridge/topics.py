@@ -129,6 +129,7 @@ class Discovery:
         *,
         commands: bool,
         photos: bool,
+        alarms: bool,
     ) -> dict[str, dict[str, Any]]:
         """Return config topic → config for every entity the terminal has now."""
         topics = self.topics
@@ -175,20 +176,21 @@ class Discovery:
             },
             follow=False,
         )
-        add(
-            "binary_sensor",
-            "alarm",
-            {
-                "name": "Alarm",
-                "device_class": "problem",
-                "state_topic": state,
-                "value_template": "{{ value_json.alarm }}",
-                "payload_on": "True",
-                "payload_off": "False",
-                "json_attributes_topic": state,
-                "json_attributes_template": "{{ {'alarms': value_json.alarms} | tojson }}",
-            },
-        )
+        if alarms:  # only where the terminal's door status reports them (as in Home Assistant)
+            add(
+                "binary_sensor",
+                "alarm",
+                {
+                    "name": "Alarm",
+                    "device_class": "problem",
+                    "state_topic": state,
+                    "value_template": "{{ value_json.alarm }}",
+                    "payload_on": "True",
+                    "payload_off": "False",
+                    "json_attributes_topic": state,
+                    "json_attributes_template": "{{ {'alarms': value_json.alarms} | tojson }}",
+                },
+            )
         add(
             "sensor",
             "last_user",
