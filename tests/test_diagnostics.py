@@ -44,6 +44,10 @@ async def test_diagnostics_redacted(
     assert terminal["protocol"]["settings"]["MenuPassword"] == "**REDACTED**"
     assert terminal["protocol"]["settings"]["WiredIP"] == "192.168.10.50"
     assert terminal["record_cursors"] == {"identify": [1, 1718616772]}
+    # How many passwords the terminal stores is shown; only the passwords themselves are hidden.
+    used, capacity = terminal["info"]["usage"]["passwords"]
+    assert isinstance(used, int)
+    assert isinstance(capacity, int)
 
 
 async def test_diagnostics_before_the_terminal_talked(

@@ -36,11 +36,20 @@ REDACT = {
 }
 
 
+def _is_usage(value: Any) -> bool:
+    # [used, capacity]: how many passwords a terminal stores is no secret.
+    return isinstance(value, list | tuple) and all(
+        isinstance(item, int) or item is None for item in value
+    )
+
+
 def _redact_passwords(data: Any) -> Any:
-    """Redact any key that mentions a password, whatever firmware named it."""
+    """Redact any key that mentions a password, whatever firmware named it (not usage counts)."""
     if isinstance(data, Mapping):
         return {
-            key: "**REDACTED**" if "password" in str(key).lower() else _redact_passwords(value)
+            key: "**REDACTED**"
+            if "password" in str(key).lower() and not _is_usage(value)
+            else _redact_passwords(value)
             for key, value in data.items()
         }
     if isinstance(data, list):
