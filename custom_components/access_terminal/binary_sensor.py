@@ -96,7 +96,7 @@ async def async_setup_entry(
         lambda: (
             (description.key, partial(AccessTerminalBinarySensor, coordinator, description))
             for description in ALARM_SENSORS
-            if coordinator.door_numbers and coordinator.terminal.reports_alarms
+            if coordinator.reports_alarms
         ),
     )
     async_add_door_entities(

@@ -416,6 +416,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[None]):
             return None
         return not (state.relay_energised or state.held_open or self.door_releasing(number))
 
+    @property
+    def reports_alarms(self) -> bool:
+        """Return True if the terminal has doors whose status carries alarms (alarm entities)."""
+        return bool(self.door_numbers) and self.terminal.reports_alarms
+
     def active_alarms(self) -> set[AlarmReason] | None:
         """Return the alarms of every door; None until the terminal reported its doors."""
         doors = [self.door(number) for number in self.door_numbers]

@@ -288,7 +288,7 @@ class MqttBridge:
             doors,
             commands=commands,
             photos=self.photos,
-            alarms=bool(doors) and watched.coordinator.terminal.reports_alarms,
+            alarms=watched.coordinator.reports_alarms,
         )
         for topic, config in configs.items():
             self._retain(watched, topic, _json(config))
