@@ -231,9 +231,9 @@ class Usage:
     capacity: int | None
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class TerminalInfo:
-    """What a terminal says about itself."""
+    """What a terminal says about itself (a value: build a new one with `replace`)."""
 
     serial: str
     family: Family
@@ -244,7 +244,7 @@ class TerminalInfo:
     features: frozenset[Feature] = frozenset()
     doors: int = 1
     # Keys: users, faces, fingerprints, cards, palms, passwords, admins, logs, photos.
-    usage: dict[str, Usage] = field(default_factory=dict)
+    usage: Mapping[str, Usage] = field(default_factory=dict)
     keepalive_interval: int | None = None
     release_time: int | None = None
 

@@ -878,8 +878,7 @@ class ZkPushTerminal(BaseTerminal):
             number: self.doors.get(number) or DoorState(door=number)
             for number in range(1, count + 1)
         }
-        info = info_from_options(self.serial, self.options, self.caps)
-        info.doors = count
+        info = replace(info_from_options(self.serial, self.options, self.caps), doors=count)
         if info != self.info or doors != self.doors:
             self.info, self.doors = info, doors
             self._listener.state_changed()
