@@ -378,7 +378,7 @@ class Bench:
         async with ClientSession(connector=TCPConnector(limit=0)) as session:
             with patch(LIST_QUIET, 0.0):  # the device answers at once; no need to wait for quiet
                 run = await SYNCS[self.args.family](
-                    session, self.base, self.bare.answers, coordinator.async_sync_users, desired
+                    session, self.base, self.bare.answers, coordinator.users.async_sync, desired
                 )
         return dataclasses.asdict(run)
 

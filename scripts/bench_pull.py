@@ -351,11 +351,11 @@ class PullBench:
             for n in range(1, self.args.users + 1)
         ]
         started = time.perf_counter()
-        first = await coordinator.async_sync_users(desired)
+        first = await coordinator.users.async_sync(desired)
         first_s = time.perf_counter() - started
         desired[-1] = User(user_id=desired[-1].user_id, name="Renamed")
         started = time.perf_counter()
-        second = await coordinator.async_sync_users(desired)
+        second = await coordinator.users.async_sync(desired)
         second_s = time.perf_counter() - started
         writes = [_user_write(self.args.family, user) for user in desired]
         url = f"http://127.0.0.1:{port}/" + (

@@ -22,8 +22,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.families.cloud_ws import DATA_WEBSOCKETS
 from custom_components.access_terminal.protocols.cloud_ws import CloudWsTerminal
-from custom_components.access_terminal.websocket import DATA_WEBSOCKETS
 from simulator.cloud_ws import CloudWsSimulator
 from simulator.cloud_ws_device import CARD, DOOR_OPENED, PASSWORD
 

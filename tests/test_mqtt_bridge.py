@@ -16,6 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.kinds import EntryKind, kind_of
 from simulator.cloud_ws import CloudWsSimulator
 from simulator.common import jpeg_photo
 from simulator.zk_push import ZkPushSimulator
@@ -68,9 +69,12 @@ def start_bridge(hass: HomeAssistant, broker: Mosquitto) -> Callable[..., Any]:
 
 
 def _bridge(hass: HomeAssistant) -> Any:
-    from custom_components.access_terminal.mqtt_bridge import DATA_BRIDGE
-
-    return hass.data[DATA_BRIDGE]
+    (entry,) = [
+        entry
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        if kind_of(entry) is EntryKind.MQTT_BRIDGE
+    ]
+    return entry.runtime_data.bridge
 
 
 def _json(message: Any) -> Any:

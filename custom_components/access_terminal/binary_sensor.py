@@ -16,27 +16,23 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AccessTerminalConfigEntry
-from .coordinator import AccessTerminalCoordinator
-from .entity import (
-    AccessTerminalEntity,
-    async_add_door_entities,
-    async_add_dynamic_entities,
-)
+from .coordinator import AccessTerminalConfigEntry
+from .entity import AccessTerminalEntity, async_add_door_entities, async_add_dynamic_entities
 from .protocols.model import AlarmReason
+from .state import TerminalState
 
 PARALLEL_UPDATES = 0
 
 
-def _alarm_on(coordinator: AccessTerminalCoordinator, reason: AlarmReason | None) -> bool | None:
-    alarms = coordinator.active_alarms()
+def _alarm_on(state: TerminalState, reason: AlarmReason | None) -> bool | None:
+    alarms = state.alarms
     if alarms is None:
         return None
     return bool(alarms) if reason is None else reason in alarms
 
 
-def _last_seen(coordinator: AccessTerminalCoordinator) -> dict[str, Any]:
-    last_seen = coordinator.last_seen
+def _last_seen(state: TerminalState) -> dict[str, Any]:
+    last_seen = state.last_seen
     return {"last_seen": None if last_seen is None else last_seen.isoformat()}
 
 
@@ -44,8 +40,9 @@ def _last_seen(coordinator: AccessTerminalCoordinator) -> dict[str, Any]:
 class AccessTerminalBinarySensorDescription(BinarySensorEntityDescription):
     """A binary sensor of a terminal (or of one of its doors)."""
 
-    value_fn: Callable[[AccessTerminalCoordinator, int | None], bool | None]
-    attributes_fn: Callable[[AccessTerminalCoordinator], dict[str, Any]] | None = None
+    value_fn: Callable[[TerminalState, int | None], bool | None]
+    attributes_fn: Callable[[TerminalState], dict[str, Any]] | None = None
+    exists_fn: Callable[[TerminalState], bool] = lambda _: True
     always_available: bool = False
 
 
@@ -53,31 +50,33 @@ DOOR_CONTACT = AccessTerminalBinarySensorDescription(
     key="contact",
     translation_key="door_contact",
     device_class=BinarySensorDeviceClass.DOOR,
-    value_fn=lambda coordinator, door: coordinator.door(door or 1).is_open,
+    value_fn=lambda state, door: state.door(door or 1).is_open,
 )
 
-CONNECTIVITY = AccessTerminalBinarySensorDescription(
-    key="connectivity",
-    device_class=BinarySensorDeviceClass.CONNECTIVITY,
-    entity_category=EntityCategory.DIAGNOSTIC,
-    value_fn=lambda coordinator, _: coordinator.online,
-    attributes_fn=_last_seen,
-    always_available=True,
-)
 # Alarms belong to doors: terminals without a door (attendance terminals) have none, nor do
 # families whose door status says nothing of alarms (they would stay unknown for ever).
-ALARM_SENSORS = (
+SENSORS = (
+    AccessTerminalBinarySensorDescription(
+        key="connectivity",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state, _: state.online,
+        attributes_fn=_last_seen,
+        always_available=True,
+    ),
     AccessTerminalBinarySensorDescription(
         key="alarm",
         translation_key="alarm",
         device_class=BinarySensorDeviceClass.SAFETY,
-        value_fn=lambda coordinator, _: _alarm_on(coordinator, None),
-        attributes_fn=lambda coordinator: {"alarms": sorted(coordinator.active_alarms() or ())},
+        value_fn=lambda state, _: _alarm_on(state, None),
+        attributes_fn=lambda state: {"alarms": sorted(state.alarms or ())},
+        exists_fn=lambda state: state.reports_alarms,
     ),
     AccessTerminalBinarySensorDescription(
         key="tamper",
         device_class=BinarySensorDeviceClass.TAMPER,
-        value_fn=lambda coordinator, _: _alarm_on(coordinator, AlarmReason.TAMPER),
+        value_fn=lambda state, _: _alarm_on(state, AlarmReason.TAMPER),
+        exists_fn=lambda state: state.reports_alarms,
     ),
 )
 
@@ -89,14 +88,13 @@ async def async_setup_entry(
 ) -> None:
     """Add the terminal's binary sensors and a door contact per door."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities([AccessTerminalBinarySensor(coordinator, CONNECTIVITY)])
     async_add_dynamic_entities(
         entry,
         async_add_entities,
-        lambda: (
+        lambda state: (
             (description.key, partial(AccessTerminalBinarySensor, coordinator, description))
-            for description in ALARM_SENSORS
-            if coordinator.reports_alarms
+            for description in SENSORS
+            if description.exists_fn(state)
         ),
     )
     async_add_door_entities(
@@ -111,17 +109,20 @@ class AccessTerminalBinarySensor(AccessTerminalEntity, BinarySensorEntity):
 
     entity_description: AccessTerminalBinarySensorDescription
 
+    def _showing(self) -> tuple[Any, ...]:
+        return (self.available, self.is_on, self.extra_state_attributes)
+
     @property
     def is_on(self) -> bool | None:
         """Return the described value."""
-        return self.entity_description.value_fn(self.coordinator, self.door)
+        return self.entity_description.value_fn(self.terminal, self.door)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the described attributes."""
         if (attributes_fn := self.entity_description.attributes_fn) is None:
             return None
-        return attributes_fn(self.coordinator)
+        return attributes_fn(self.terminal)
 
     @property
     def available(self) -> bool:

@@ -19,8 +19,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AccessTerminalConfigEntry
-from .coordinator import AccessTerminalCoordinator
+from .coordinator import AccessTerminalConfigEntry, AccessTerminalCoordinator
 from .entity import AccessTerminalEntity, async_add_dynamic_entities
 from .protocols.model import Operation
 
@@ -79,10 +78,10 @@ async def async_setup_entry(
     async_add_dynamic_entities(
         entry,
         async_add_entities,
-        lambda: (
+        lambda state: (
             (description.key, partial(AccessTerminalButton, coordinator, description))
             for description in BUTTONS
-            if coordinator.terminal.supports(description.operation)
+            if state.supports(description.operation)
         ),
     )
 

@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, assert_never
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
-from . import AccessTerminalConfigEntry
-from .mqtt_bridge import DATA_BRIDGE, is_bridge_entry
+from .families import FAMILIES
+from .kinds import EntryKind, kind_of
+from .mqtt_bridge import bridge_diagnostics
 
-# Keys whose values never leave Home Assistant: passwords of every kind the settings hold,
-# network credentials, and (for other families) keys, templates and photos.
-REDACT = {
-    "password",
-    "api_key",
-    "upload_secret",
-    "ConnectPassword",
-    "MenuPassword",
-    "VisitorRootPassword",
-    "PasswordAlarm_Password",
-    "RTSPPassword",
-    "RTSPUser",
-    "WIFIAPPassword",
-    "WIFIAPName",
-    "MQTTLoginName",
-    "MQTTLoginPassword",
-    "FaceFeature",
-    "Fingerprints",
-    "Palmveins",
-    "Photo",
-    "WiredMAC",
-    "WIFIMAC",
-}
+# Keys whose values never leave Home Assistant: passwords and keys of every kind, and what each
+# family declares (its settings' network credentials, templates and photos).
+REDACT = {"password", "api_key"}.union(*(spec.redact for spec in FAMILIES.values()))
+# The bridge's options also name the broker's user.
+BRIDGE_REDACT = REDACT | {"username"}
 
 
 def _is_usage(value: Any) -> bool:
@@ -58,21 +42,24 @@ def _redact_passwords(data: Any) -> Any:
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: AccessTerminalConfigEntry
+    hass: HomeAssistant, entry: ConfigEntry[Any]
 ) -> dict[str, Any]:
     """Return diagnostics for one terminal, or for the MQTT bridge."""
-    if is_bridge_entry(entry):
-        bridge = hass.data.get(DATA_BRIDGE)
-        return {
-            "entry": {"options": async_redact_data(dict(entry.options), REDACT | {"username"})},
-            "bridge": bridge.diagnostics() if bridge is not None else None,
-        }
-    coordinator = entry.runtime_data.coordinator
-    return {
-        # Entries of the terminals we call hold their password or API key and upload secret.
-        "entry": {
-            "data": async_redact_data(dict(entry.data), REDACT),
-            "options": dict(entry.options),
-        },
-        "terminal": _redact_passwords(async_redact_data(coordinator.diagnostics(), REDACT)),
-    }
+    match kind_of(entry):
+        case EntryKind.MQTT_BRIDGE:
+            return {
+                "entry": {"options": async_redact_data(dict(entry.options), BRIDGE_REDACT)},
+                "bridge": bridge_diagnostics(entry),
+            }
+        case EntryKind.TERMINAL:
+            coordinator = entry.runtime_data.coordinator
+            return {
+                # Entries of the terminals we call hold their password or API key (and secret).
+                "entry": {
+                    "data": async_redact_data(dict(entry.data), REDACT),
+                    "options": dict(entry.options),
+                },
+                "terminal": _redact_passwords(async_redact_data(coordinator.diagnostics(), REDACT)),
+            }
+        case unknown:
+            assert_never(unknown)

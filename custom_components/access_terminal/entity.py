@@ -1,20 +1,18 @@
-"""Base entity of every Access Terminal platform."""
+"""Base entity of every Access Terminal platform: it reads the terminal's `TerminalState`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .coordinator import AccessTerminalCoordinator
-
-if TYPE_CHECKING:
-    from . import AccessTerminalConfigEntry
+from .coordinator import AccessTerminalConfigEntry, AccessTerminalCoordinator
+from .state import TerminalState
 
 
 class AccessTerminalEntity(CoordinatorEntity[AccessTerminalCoordinator]):
@@ -35,32 +33,55 @@ class AccessTerminalEntity(CoordinatorEntity[AccessTerminalCoordinator]):
         suffix = description.key if door is None else f"door_{door}_{description.key}"
         self._attr_unique_id = f"{coordinator.serial}_{suffix}"
         self._attr_device_info = coordinator.device_info
-        if door is not None and len(coordinator.door_numbers) > 1:
+        if door is not None and len(coordinator.data.doors) > 1:
             self._attr_translation_key = f"{description.translation_key}_n"
             self._attr_translation_placeholders = {"door": str(door)}
+        self._shown: tuple[Any, ...] | None = None
+
+    @property
+    def terminal(self) -> TerminalState:
+        """Return the terminal's latest state."""
+        return self.coordinator.data
 
     @property
     def available(self) -> bool:
         """Entities follow the terminal's connectivity."""
-        return self.coordinator.online
+        return self.coordinator.data.online
+
+    def _showing(self) -> tuple[Any, ...]:
+        """Return what the entity shows of the state (a new state is written when it changed)."""
+        return (self.available,)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the entity's state only if what it shows changed.
+
+        The state is handed out whenever any part of it changed (a door, the last access...):
+        most entities show none of that part, and a write costs more than this comparison.
+        """
+        showing = self._showing()
+        if showing != self._shown:
+            self._shown = showing
+            self.async_write_ha_state()
 
 
 @callback
 def async_add_dynamic_entities(
     entry: AccessTerminalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    candidates: Callable[[], Iterable[tuple[str, Callable[[], Entity]]]],
+    candidates: Callable[[TerminalState], Iterable[tuple[str, Callable[[], Entity]]]],
 ) -> None:
     """Add entities now and whenever new ones become possible (a new door, a new feature).
 
-    `candidates` yields (key, factory) pairs; each key's factory is called once.
+    `candidates` yields (key, factory) pairs for a state; each key's factory is called once.
     """
+    coordinator = entry.runtime_data.coordinator
     added: set[str] = set()
 
     @callback
     def add_new() -> None:
         new: list[Entity] = []
-        for key, factory in candidates():
+        for key, factory in candidates(coordinator.data):
             if key not in added:
                 added.add(key)
                 new.append(factory())
@@ -68,7 +89,7 @@ def async_add_dynamic_entities(
             async_add_entities(new)
 
     add_new()
-    entry.async_on_unload(entry.runtime_data.coordinator.async_add_listener(add_new))
+    entry.async_on_unload(coordinator.async_add_listener(add_new))
 
 
 @callback
@@ -78,9 +99,8 @@ def async_add_door_entities(
     build: Callable[[int], Entity],
 ) -> None:
     """Add `build(door)` for every door, and for doors the terminal reports later."""
-    coordinator = entry.runtime_data.coordinator
     async_add_dynamic_entities(
         entry,
         async_add_entities,
-        lambda: ((f"door_{door}", partial(build, door)) for door in coordinator.door_numbers),
+        lambda state: ((f"door_{door}", partial(build, door)) for door in state.door_numbers),
     )

@@ -9,7 +9,7 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AccessTerminalConfigEntry
+from .coordinator import AccessTerminalConfigEntry
 from .entity import AccessTerminalEntity, async_add_door_entities
 from .protocols.model import AccessEvent, EventCategory, event_types_of
 
@@ -64,7 +64,7 @@ class AccessTerminalEvent(AccessTerminalEntity, EventEntity):
         """Listen to the terminal's events."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.coordinator.async_subscribe_events(
+            self.coordinator.events.async_subscribe(
                 self.entity_description.category, self._on_event
             )
         )

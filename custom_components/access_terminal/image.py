@@ -5,39 +5,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.image import ImageEntity, ImageEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AccessTerminalConfigEntry
-from .coordinator import AccessTerminalCoordinator
+from .coordinator import AccessTerminalConfigEntry, AccessTerminalCoordinator
 from .entity import AccessTerminalEntity
 from .protocols.model import Operation
+from .state import Picture, TerminalState
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class AccessTerminalImageDescription(ImageEntityDescription):
-    """An image kept by the coordinator."""
+    """A picture the terminal sent."""
 
-    image_fn: Callable[[AccessTerminalCoordinator], tuple[bytes, datetime] | None]
-    exists_fn: Callable[[AccessTerminalCoordinator], bool] = lambda _: True
+    image_fn: Callable[[TerminalState], Picture | None]
+    exists_fn: Callable[[TerminalState], bool] = lambda _: True
 
 
 IMAGES = (
     AccessTerminalImageDescription(
         key="last_photo",
         translation_key="last_photo",
-        image_fn=lambda coordinator: coordinator.last_photo,
+        image_fn=lambda state: state.last_photo,
     ),
     AccessTerminalImageDescription(
         key="snapshot",
         translation_key="snapshot",
         entity_registry_enabled_default=False,
-        image_fn=lambda coordinator: coordinator.snapshot_image,
-        exists_fn=lambda coordinator: coordinator.terminal.supports(Operation.SNAPSHOT),
+        image_fn=lambda state: state.snapshot,
+        exists_fn=lambda state: state.supports(Operation.SNAPSHOT),
     ),
 )
 
@@ -52,7 +53,7 @@ async def async_setup_entry(
     async_add_entities(
         AccessTerminalImage(coordinator, description)
         for description in IMAGES
-        if description.exists_fn(coordinator)
+        if description.exists_fn(coordinator.data)
     )
 
 
@@ -68,19 +69,10 @@ class AccessTerminalImage(AccessTerminalEntity, ImageEntity):
         """Set up both parents (ImageEntity needs hass for its access tokens)."""
         AccessTerminalEntity.__init__(self, coordinator, description)
         ImageEntity.__init__(self, coordinator.hass)
-        self._shown: datetime | None = None
 
-    async def async_added_to_hass(self) -> None:
-        """Access photos arrive with events, not with state updates."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.async_subscribe_access(self._on_access))
-
-    @callback
-    def _on_access(self) -> None:
+    def _showing(self) -> tuple[Any, ...]:
         # Access events without a photo leave the picture (and the state) as it was.
-        if self.image_last_updated != self._shown:
-            self._shown = self.image_last_updated
-            self.async_write_ha_state()
+        return (self.image_last_updated,)
 
     @property
     def available(self) -> bool:
@@ -90,10 +82,10 @@ class AccessTerminalImage(AccessTerminalEntity, ImageEntity):
     @property
     def image_last_updated(self) -> datetime | None:
         """Return when the current picture was taken."""
-        image = self.entity_description.image_fn(self.coordinator)
-        return None if image is None else image[1]
+        picture = self.entity_description.image_fn(self.terminal)
+        return None if picture is None else picture.taken
 
     async def async_image(self) -> bytes | None:
         """Return the JPEG bytes."""
-        image = self.entity_description.image_fn(self.coordinator)
-        return None if image is None else image[0]
+        picture = self.entity_description.image_fn(self.terminal)
+        return None if picture is None else picture.data

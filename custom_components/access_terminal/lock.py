@@ -8,7 +8,7 @@ from homeassistant.components.lock import LockEntity, LockEntityDescription, Loc
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AccessTerminalConfigEntry
+from .coordinator import AccessTerminalConfigEntry
 from .entity import AccessTerminalEntity, async_add_door_entities
 from .protocols.model import DoorAction
 
@@ -35,21 +35,24 @@ class AccessTerminalLock(AccessTerminalEntity, LockEntity):
     _attr_supported_features = LockEntityFeature.OPEN
     door: int
 
+    def _showing(self) -> tuple[Any, ...]:
+        return (self.available, self.terminal.door(self.door))
+
     @property
     def is_open(self) -> bool:
-        """Return True while the door's relay is energised for a momentary opening."""
-        return self.coordinator.door_releasing(self.door)
+        """Return True while the door is released for one passage (a momentary opening)."""
+        return self.terminal.door(self.door).releasing
 
     @property
     def is_locked(self) -> bool | None:
         """Return False while held open or opening; None until the terminal reported."""
-        return self.coordinator.door_locked(self.door)
+        return self.terminal.door(self.door).locked
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Expose the modes a lock state cannot show."""
-        state = self.coordinator.door(self.door)
-        return {"held_open": state.held_open, "locked_out": state.locked_out}
+        door = self.terminal.door(self.door)
+        return {"held_open": door.held_open, "locked_out": door.locked_out}
 
     async def async_open(self, **kwargs: Any) -> None:
         """Open the door for the terminal's release time."""

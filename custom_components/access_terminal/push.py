@@ -8,22 +8,19 @@ single `integration_discovery` flow; nothing else of theirs is kept.
 from __future__ import annotations
 
 from collections import OrderedDict
-import hmac
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_FAMILY, CONF_SERIAL, CONF_UPLOAD_SECRET, DOMAIN
+from .const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from .coordinator import AccessTerminalConfigEntry
 from .firmware import FirmwareServer
+from .kinds import as_terminal_entry
 from .protocols.model import Family, Terminal
-
-if TYPE_CHECKING:
-    from . import AccessTerminalConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,7 +49,8 @@ class PushRouter:
         entry = self._entries.get(serial)
         if entry is None or entry.unique_id != serial or entry.state is ConfigEntryState.NOT_LOADED:
             # Not cached, re-keyed by a reconfigure, or possibly removed: ask the registry.
-            entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, serial)
+            found = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, serial)
+            entry = None if found is None else as_terminal_entry(found)
             if entry is None:
                 self._entries.pop(serial, None)
                 self._offer(family, serial, host)
@@ -61,23 +59,6 @@ class PushRouter:
         if entry.state is not ConfigEntryState.LOADED or entry.data.get(CONF_FAMILY) != family:
             return None  # ignored, disabled, failed, or a different family claiming the serial
         return entry.runtime_data.coordinator.terminal
-
-    @callback
-    def terminal_for_secret(self, secret: str) -> Terminal | None:
-        """Return the loaded terminal whose log uploader URL holds `secret` (or None).
-
-        Every entry is compared in constant time, so a guess learns nothing from the timing.
-        """
-        found: Terminal | None = None
-        for entry in self.hass.config_entries.async_entries(DOMAIN):
-            known = str(entry.data.get(CONF_UPLOAD_SECRET) or "")
-            if (
-                hmac.compare_digest(known.encode(), secret.encode())
-                and known
-                and entry.state is ConfigEntryState.LOADED
-            ):
-                found = entry.runtime_data.coordinator.terminal
-        return found
 
     def _offer(self, family: Family, serial: str, host: str | None) -> None:
         now = time.monotonic()

@@ -19,10 +19,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from . import AccessTerminalConfigEntry
-from .coordinator import AccessTerminalCoordinator
+from .coordinator import AccessTerminalConfigEntry
 from .entity import AccessTerminalEntity, async_add_dynamic_entities
 from .protocols.model import AccessEvent, Feature
+from .state import TerminalState
 
 PARALLEL_UPDATES = 0
 
@@ -31,23 +31,22 @@ PARALLEL_UPDATES = 0
 class AccessTerminalSensorDescription(SensorEntityDescription):
     """A sensor of a terminal."""
 
-    value_fn: Callable[[AccessTerminalCoordinator], StateType | datetime]
-    attributes_fn: Callable[[AccessTerminalCoordinator], dict[str, Any]] | None = None
-    exists_fn: Callable[[AccessTerminalCoordinator], bool] = lambda _: True
-    follows_access: bool = False  # updated by each access event
+    value_fn: Callable[[TerminalState], StateType | datetime]
+    attributes_fn: Callable[[TerminalState], dict[str, Any]] | None = None
+    exists_fn: Callable[[TerminalState], bool] = lambda _: True
 
 
-def _last(coordinator: AccessTerminalCoordinator) -> AccessEvent | None:
-    return coordinator.last_access
+def _last(state: TerminalState) -> AccessEvent | None:
+    return state.last_access
 
 
 def _usage(key: str, *, enabled: bool = False) -> AccessTerminalSensorDescription:
-    def used(coordinator: AccessTerminalCoordinator) -> int | None:
-        info = coordinator.info
+    def used(state: TerminalState) -> int | None:
+        info = state.info
         return info.usage[key].used if info and key in info.usage else None
 
-    def capacity(coordinator: AccessTerminalCoordinator) -> dict[str, Any]:
-        info = coordinator.info
+    def capacity(state: TerminalState) -> dict[str, Any]:
+        info = state.info
         return {"capacity": info.usage[key].capacity if info and key in info.usage else None}
 
     return AccessTerminalSensorDescription(
@@ -58,7 +57,7 @@ def _usage(key: str, *, enabled: bool = False) -> AccessTerminalSensorDescriptio
         entity_registry_enabled_default=enabled,
         value_fn=used,
         attributes_fn=capacity,
-        exists_fn=lambda coordinator: bool(coordinator.info and key in coordinator.info.usage),
+        exists_fn=lambda state: bool(state.info and key in state.info.usage),
     )
 
 
@@ -66,25 +65,22 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
     AccessTerminalSensorDescription(
         key="last_user",
         translation_key="last_user",
-        value_fn=lambda c: (ev.user_name or ev.user_id) if (ev := _last(c)) else None,
-        attributes_fn=lambda c: {"user_id": ev.user_id if (ev := _last(c)) else None},
-        follows_access=True,
+        value_fn=lambda s: (ev.user_name or ev.user_id) if (ev := _last(s)) else None,
+        attributes_fn=lambda s: {"user_id": ev.user_id if (ev := _last(s)) else None},
     ),
     AccessTerminalSensorDescription(
         key="last_method",
         translation_key="last_method",
         # The access event entity's `methods` attribute says the same.
         entity_registry_enabled_default=False,
-        value_fn=lambda c: ", ".join(ev.methods) or None if (ev := _last(c)) else None,
-        follows_access=True,
+        value_fn=lambda s: ", ".join(ev.methods) or None if (ev := _last(s)) else None,
     ),
     AccessTerminalSensorDescription(
         key="last_access",
         translation_key="last_access",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda c: ev.time if (ev := _last(c)) else None,
-        attributes_fn=lambda c: {"result": str(ev.type) if (ev := _last(c)) else None},
-        follows_access=True,
+        value_fn=lambda s: ev.time if (ev := _last(s)) else None,
+        attributes_fn=lambda s: {"result": str(ev.type) if (ev := _last(s)) else None},
     ),
     AccessTerminalSensorDescription(
         key="temperature",
@@ -92,9 +88,8 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda c: ev.temperature if (ev := _last(c)) else None,
-        exists_fn=lambda c: bool(c.info and Feature.TEMPERATURE in c.info.features),
-        follows_access=True,
+        value_fn=lambda s: ev.temperature if (ev := _last(s)) else None,
+        exists_fn=lambda s: bool(s.info and Feature.TEMPERATURE in s.info.features),
     ),
     _usage("users", enabled=True),
     _usage("faces"),
@@ -115,10 +110,10 @@ async def async_setup_entry(
     async_add_dynamic_entities(
         entry,
         async_add_entities,
-        lambda: (
+        lambda state: (
             (description.key, partial(AccessTerminalSensor, coordinator, description))
             for description in SENSORS
-            if description.exists_fn(coordinator)
+            if description.exists_fn(state)
         ),
     )
 
@@ -128,20 +123,17 @@ class AccessTerminalSensor(AccessTerminalEntity, SensorEntity):
 
     entity_description: AccessTerminalSensorDescription
 
-    async def async_added_to_hass(self) -> None:
-        """Follow access events where the description says so."""
-        await super().async_added_to_hass()
-        if self.entity_description.follows_access:
-            self.async_on_remove(self.coordinator.async_subscribe_access(self.async_write_ha_state))
+    def _showing(self) -> tuple[Any, ...]:
+        return (self.available, self.native_value, self.extra_state_attributes)
 
     @property
     def native_value(self) -> StateType | datetime:
         """Return the described value."""
-        return self.entity_description.value_fn(self.coordinator)
+        return self.entity_description.value_fn(self.terminal)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the described attributes."""
         if (attributes_fn := self.entity_description.attributes_fn) is None:
             return None
-        return attributes_fn(self.coordinator)
+        return attributes_fn(self.terminal)

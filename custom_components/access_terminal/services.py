@@ -33,6 +33,7 @@ import voluptuous as vol
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import AccessTerminalCoordinator
 from .firmware import FIRMWARE_PATH
+from .kinds import as_terminal_entry
 from .protocols.model import (
     Credential,
     Credentials,
@@ -146,10 +147,11 @@ def _coordinator(hass: HomeAssistant, device_id: str) -> AccessTerminalCoordinat
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
             continue
-        if entry.state is not ConfigEntryState.LOADED:
+        if (terminal := as_terminal_entry(entry)) is None:
+            continue
+        if terminal.state is not ConfigEntryState.LOADED:
             raise _validation_error("device_not_loaded", name=device.name or device_id)
-        coordinator: AccessTerminalCoordinator = entry.runtime_data.coordinator
-        return coordinator
+        return terminal.runtime_data.coordinator
     raise _validation_error("unknown_device", device_id=device_id)
 
 
@@ -282,19 +284,19 @@ async def _enroll(call: ServiceCall) -> None:
 
 async def _set_user(call: ServiceCall) -> None:
     user = await _user_from_call(call.hass, dict(call.data))
-    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_set_users([user]))
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.users.async_set([user]))
 
 
 async def _delete_user(call: ServiceCall) -> None:
     user_ids = call.data["user_id"]
     await _on_each_device(
-        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_delete_users(user_ids)
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.users.async_delete(user_ids)
     )
 
 
 async def _get_users(call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
-    users = await coordinator.async_get_users(call.data.get("user_id"))
+    users = await coordinator.users.async_get(call.data.get("user_id"))
     return {"users": [user.public_dict() for user in users]}
 
 
@@ -302,14 +304,14 @@ async def _sync_users(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     if "source_device_id" in call.data:
         source = _coordinator(hass, call.data["source_device_id"])
-        desired = await source.async_get_users(with_credentials=True)
+        desired = await source.users.async_get(with_credentials=True)
     else:
         desired = [await _user_from_call(hass, dict(item)) for item in call.data["users"]]
     device_ids = call.data[ATTR_DEVICE_ID]
     plans = await _on_each_device(
         hass,
         device_ids,
-        lambda c: c.async_sync_users(
+        lambda c: c.users.async_sync(
             desired,
             delete_missing=call.data["delete_missing"],
             full_read=call.data["full_read"],
@@ -349,7 +351,7 @@ async def _push_firmware(call: ServiceCall) -> None:
     for device in call.data[ATTR_DEVICE_ID]:
         # Refused before any download: some families have no firmware command at all.
         coordinator = _coordinator(hass, device)
-        if not coordinator.terminal.supports(Operation.PUSH_FIRMWARE):
+        if not coordinator.data.supports(Operation.PUSH_FIRMWARE):
             raise _validation_error(
                 "firmware_not_supported", serial=coordinator.serial, family=coordinator.family
             )

@@ -6,40 +6,50 @@ integration's menu) whose options hold the broker and what to publish.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.util.hass_dict import HassKey
 
-from ..const import DOMAIN
 from .bridge import MqttBridge
-from .const import CONF_BRIDGE
-
-DATA_BRIDGE: HassKey[MqttBridge] = HassKey(f"{DOMAIN}_mqtt_bridge")
-BRIDGE_KIND = "mqtt"
 
 
-def is_bridge_entry(entry: ConfigEntry[Any]) -> bool:
-    """Return True for the bridge's entry (every other entry is a terminal)."""
-    return entry.data.get(CONF_BRIDGE) == BRIDGE_KIND
+@dataclass(kw_only=True, slots=True)
+class MqttBridgeRuntimeData:
+    """What the loaded bridge entry holds."""
+
+    bridge: MqttBridge
 
 
-async def async_setup_bridge(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+type MqttBridgeConfigEntry = ConfigEntry[MqttBridgeRuntimeData]
+
+
+async def async_setup_bridge(hass: HomeAssistant, entry: MqttBridgeConfigEntry) -> bool:
     """Start the bridge; it connects in the background and retries until the broker is there."""
     bridge = MqttBridge(hass, entry)
-    hass.data[DATA_BRIDGE] = bridge
+    entry.runtime_data = MqttBridgeRuntimeData(bridge=bridge)
     await bridge.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def _async_options_updated(hass: HomeAssistant, entry: MqttBridgeConfigEntry) -> None:
     await hass.config_entries.async_reload(entry.entry_id)
 
 
-async def async_unload_bridge(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_unload_bridge(hass: HomeAssistant, entry: MqttBridgeConfigEntry) -> bool:
     """Say goodbye to the broker."""
-    if (bridge := hass.data.pop(DATA_BRIDGE, None)) is not None:
-        await bridge.async_stop()
+    await entry.runtime_data.bridge.async_stop()
     return True
+
+
+async def async_remove_bridge(hass: HomeAssistant, entry: MqttBridgeConfigEntry) -> None:
+    """Nothing is stored for the bridge: what it retained at the broker is the broker's."""
+
+
+def bridge_diagnostics(entry: MqttBridgeConfigEntry) -> dict[str, Any] | None:
+    """Return the loaded bridge's state for diagnostics (None while not loaded)."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    return entry.runtime_data.bridge.diagnostics()

@@ -26,7 +26,9 @@ from ..const import (
     SIGNAL_TERMINAL_REMOVED,
     SIGNAL_TERMINAL_UNLOADED,
 )
+from ..kinds import loaded_terminal_entries
 from ..protocols.model import AccessEvent, DoorAction, EventCategory
+from ..state import DoorView
 from .connection import BrokerSettings, Message, MqttConnection
 from .const import (
     CONF_BASE_TOPIC,
@@ -78,6 +80,17 @@ def broker_settings(hass: HomeAssistant, options: Mapping[str, Any]) -> BrokerSe
 
 def _json(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _door_state(door: DoorView) -> dict[str, Any]:
+    return {
+        "open": door.is_open,
+        "locked": door.locked,
+        "released": door.releasing,
+        "held_open": door.held_open,
+        "locked_out": door.locked_out,
+        "alarms": sorted(door.alarms),
+    }
 
 
 class CommandRefusedError(Exception):
@@ -139,10 +152,8 @@ class MqttBridge:
             (SIGNAL_TERMINAL_REMOVED, self._forget),
         ):
             entry.async_on_unload(async_dispatcher_connect(self.hass, signal, handler))
-        for other in self.hass.config_entries.async_loaded_entries(DOMAIN):
-            runtime = getattr(other, "runtime_data", None)
-            if coordinator := getattr(runtime, "coordinator", None):
-                self._watch(coordinator)
+        for terminal in loaded_terminal_entries(self.hass):
+            self._watch(terminal.runtime_data.coordinator)
         entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_hass_stop)
         )
@@ -182,13 +193,13 @@ class MqttBridge:
         serial = coordinator.serial
         self._unwatch_quietly(serial)
         watched = self._watched[serial] = _Watched(coordinator)
-        self._doors[serial] = max(coordinator.door_numbers, default=1)
+        self._doors[serial] = max(coordinator.data.door_numbers, default=1)
         watched.unsubscribes.append(
             coordinator.async_add_listener(partial(self._publish_state, serial))
         )
         for category in EventCategory:
             watched.unsubscribes.append(
-                coordinator.async_subscribe_events(category, partial(self._publish_event, serial))
+                coordinator.events.async_subscribe(category, partial(self._publish_event, serial))
             )
         self._publish_state(serial)
 
@@ -240,37 +251,25 @@ class MqttBridge:
         watched = self._watched.get(serial)
         if watched is None or not self.connection.connected:
             return
-        coordinator = watched.coordinator
+        terminal = watched.coordinator.data
         topics = self.topics
-        online = ONLINE if coordinator.online else OFFLINE
+        online = ONLINE if terminal.online else OFFLINE
         self._retain(watched, topics.terminal_availability(serial), online.encode())
-        info = coordinator.info
+        info = terminal.info
         info_dict = info.as_dict() if info else None
         if info_dict is not None:
             self._retain(watched, topics.info(serial), _json(info_dict))
-        doors = coordinator.door_numbers
+        doors = terminal.door_numbers
         self._doors[serial] = max(doors, default=1)
-        alarms = coordinator.active_alarms()
+        alarms = terminal.alarms
         state = {
             "alarm": None if alarms is None else bool(alarms),
             "alarms": sorted(alarms or ()),
-            "doors": {str(door): self._door_state(coordinator, door) for door in doors},
+            "doors": {str(door): _door_state(terminal.door(door)) for door in doors},
         }
         self._retain(watched, topics.state(serial), _json(state))
         if self.discovery_on:
             self._publish_discovery(watched, info_dict, doors)
-
-    @staticmethod
-    def _door_state(coordinator: AccessTerminalCoordinator, door: int) -> dict[str, Any]:
-        state = coordinator.door(door)
-        return {
-            "open": state.is_open,
-            "locked": coordinator.door_locked(door),
-            "released": coordinator.door_releasing(door),
-            "held_open": state.held_open,
-            "locked_out": state.locked_out,
-            "alarms": sorted(state.alarms),
-        }
 
     def _publish_discovery(
         self, watched: _Watched, info: dict[str, Any] | None, doors: list[int]
@@ -288,7 +287,7 @@ class MqttBridge:
             doors,
             commands=commands,
             photos=self.photos,
-            alarms=watched.coordinator.reports_alarms,
+            alarms=watched.coordinator.data.reports_alarms,
         )
         for topic, config in configs.items():
             self._retain(watched, topic, _json(config))
@@ -366,7 +365,7 @@ class MqttBridge:
         watched = self._watched.get(serial)
         if watched is None:
             raise CommandRefusedError("unknown_terminal", f"No loaded terminal {serial}")
-        if command["door"] not in watched.coordinator.door_numbers:
+        if command["door"] not in watched.coordinator.data.doors:
             raise CommandRefusedError(
                 "unknown_door", f"Terminal {serial} has no door {command['door']}"
             )

@@ -21,7 +21,6 @@ __all__ = [
 ]
 
 BRIDGE_UNIQUE_ID: Final = "mqtt_bridge"
-CONF_BRIDGE: Final = "bridge"  # in the entry's data: marks the bridge's entry
 
 CONF_TLS: Final = "tls"
 CONF_CA_CERTS: Final = "ca_certs"

@@ -151,3 +151,21 @@ async def async_bridge_step(
         errors=errors,
         description_placeholders={"error": detail},
     )
+
+
+class MqttBridgeOptionsFlow(OptionsFlow):
+    """Change the broker and what the bridge publishes; the broker is tried before saving."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Go to the bridge's settings."""
+        return await self.async_step_bridge()
+
+    async def async_step_bridge(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the bridge's settings."""
+        return await async_bridge_step(
+            self,
+            "bridge",
+            user_input,
+            suggested=self.config_entry.options,
+            save=lambda options: self.async_create_entry(data=options),
+        )

@@ -1,4 +1,4 @@
-"""Where cloud WebSocket terminals connect: Home Assistant's own server and dedicated listeners.
+"""Cloud WebSocket terminals (AiFace / TFS, specs/002_c663bad8f76a6161.txt): they connect to us.
 
 The view answers `/api/access_terminal/ws` on Home Assistant's port. Many of these terminals can
 only be given a host and a port (specs/002_c663bad8f76a6161.txt: "default listen port is 7788"),
@@ -8,25 +8,52 @@ per port, opened while a terminal's options or configuration.yaml ask for it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 import logging
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
-from homeassistant.core import callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
 from homeassistant.util.hass_dict import HassKey
+import voluptuous as vol
 
-from .const import DOMAIN
-from .protocols.cloud_ws import CloudWsTerminal
-from .protocols.cloud_ws.session import serve_websocket
-from .protocols.model import Family
-from .push import PushRouter
+from ..const import DOMAIN
+from ..protocols.cloud_ws import CloudWsTerminal, ModeTable
+from ..protocols.cloud_ws.session import serve_websocket
+from ..protocols.model import Family, Terminal
+from ..push import PushRouter
+from .base import BuildContext, FamilySpec
+
+if TYPE_CHECKING:
+    from ..coordinator import AccessTerminalConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
 DATA_WEBSOCKETS: HassKey[CloudWsHub] = HassKey(f"{DOMAIN}_websockets")
 WEBSOCKET_PATH = "/api/access_terminal/ws"
+
+# Options: a dedicated listener port (0: none, Home Assistant's own port serves the terminal)
+# and which `mode` table the terminal's records use (the document gives two).
+CONF_LISTEN_PORT: Final = "listen_port"
+CONF_MODE_TABLE: Final = "mode_table"
+# configuration.yaml: `access_terminal: websocket_port: 7788` listens before any terminal is added.
+CONF_WEBSOCKET_PORT: Final = "websocket_port"
+DEFAULT_LISTEN_PORT: Final = 7788  # what the cloud terminals' document names
+# Who holds a dedicated listener opened by configuration.yaml.
+_YAML_HOLDER = "configuration.yaml"
 
 
 @dataclass
@@ -125,3 +152,64 @@ class CloudWsView(HomeAssistantView):
     async def get(self, request: web.Request) -> web.StreamResponse:
         """Upgrade to a WebSocket and serve the terminal."""
         return await self._hub.serve(request)
+
+
+async def _async_setup(hass: HomeAssistant, router: PushRouter, config: Mapping[str, Any]) -> None:
+    hub = hass.data[DATA_WEBSOCKETS] = CloudWsHub(router)
+    hass.http.register_view(CloudWsView(hub))
+
+    async def stop(_event: Event) -> None:
+        await hub.async_stop()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
+    if (port := config.get(CONF_WEBSOCKET_PORT)) is not None:
+        await hub.async_acquire(port, _YAML_HOLDER)
+
+
+async def _async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> None:
+    """Open the dedicated listener the entry's options ask for (a taken port is logged)."""
+    if port := entry.options.get(CONF_LISTEN_PORT):
+        # The terminal can still reach Home Assistant's own port if this one is taken.
+        hub = hass.data[DATA_WEBSOCKETS]
+        if await hub.async_acquire(port, entry.entry_id):
+            entry.async_on_unload(partial(hub.async_release, port, entry.entry_id))
+
+
+def _build(context: BuildContext) -> Terminal:
+    return CloudWsTerminal(
+        context.serial,
+        context.listener,
+        zone=context.zone,
+        authorizer=context.authorizer,
+        command_timeout=context.command_timeout,
+        mode_table=ModeTable(context.options.get(CONF_MODE_TABLE, ModeTable.VERIFY)),
+    )
+
+
+def _parse_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        CONF_LISTEN_PORT: int(user_input[CONF_LISTEN_PORT]),
+        CONF_MODE_TABLE: user_input[CONF_MODE_TABLE],
+    }
+
+
+SPEC = FamilySpec(
+    family=Family.CLOUD_WS,
+    build=_build,
+    async_setup=_async_setup,
+    async_setup_entry=_async_setup_entry,
+    yaml_schema={vol.Optional(CONF_WEBSOCKET_PORT): cv.port},
+    options_schema={
+        vol.Required(CONF_LISTEN_PORT, default=0): NumberSelector(
+            NumberSelectorConfig(min=0, max=65535, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Required(CONF_MODE_TABLE, default=str(ModeTable.VERIFY)): SelectSelector(
+            SelectSelectorConfig(
+                options=[str(table) for table in ModeTable],
+                translation_key=CONF_MODE_TABLE,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+    },
+    parse_options=_parse_options,
+)
