@@ -71,7 +71,9 @@ class TerminalState:
     """Everything a reader may show of one terminal, as of one moment."""
 
     online: bool = False
-    last_seen: datetime | None = None
+    # Moves with every call of the terminal: not a change worth handing out a state for (it is
+    # shown as of the latest state that was).
+    last_seen: datetime | None = field(default=None, compare=False)
     info: TerminalInfo | None = None
     # Every door the terminal has (an attendance terminal has none), by number.
     doors: Mapping[int, DoorView] = field(default_factory=dict)
