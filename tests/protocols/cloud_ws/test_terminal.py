@@ -40,7 +40,7 @@ from custom_components.access_terminal.protocols.model import (
     UserChange,
 )
 
-from .common import RecordingListener
+from ..common import RecordingListener
 
 SERIAL = "ZX12345678"
 ZONE = timezone(timedelta(hours=8))

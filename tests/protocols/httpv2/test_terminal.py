@@ -50,7 +50,7 @@ from custom_components.access_terminal.protocols.model import (
     UserChange,
 )
 
-from .common import CONTENT_TYPE, build_multipart
+from ..common import CONTENT_TYPE, build_multipart
 
 SERIAL = "FC-8200H12345678"
 SHORT = 0.05  # command timeout of tests that let a command time out

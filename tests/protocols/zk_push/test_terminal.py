@@ -61,7 +61,7 @@ from custom_components.access_terminal.protocols.zk_push.wire import (
     parse_options,
 )
 
-from .common import RecordingListener
+from ..common import RecordingListener
 
 SERIAL = "CGXH201360001"
 ZONE = timezone(timedelta(hours=2))
