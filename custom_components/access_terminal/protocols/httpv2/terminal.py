@@ -23,7 +23,6 @@ import zlib
 from ..codec import optional_int, optional_str, to_int
 from ..errors import (
     CommandCancelledError,
-    CommandTimeoutError,
     InvalidRequestError,
     NotSupportedError,
     ProtocolError,
@@ -46,12 +45,18 @@ from ..model import (
     FirmwareImage,
     Operation,
     Record,
-    Terminal as BaseTerminal,
     TerminalInfo,
     TerminalListener,
     Usage,
     User,
     UserChange,
+)
+from ..push import (
+    DEFAULT_COMMAND_TIMEOUT,
+    Listing,
+    PushTerminal,
+    await_result,
+    await_results,
 )
 from .codes import ALL_USERS_DELETED_CODES, identify_record, parse_alarms, system_record
 from .people import (
@@ -67,7 +72,6 @@ from .wire import Endpoint, Reply, Request, error_reply, ok
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_COMMAND_TIMEOUT = 60.0
 # A full user listing has no end marker: it is over at a keep-alive after this much silence.
 LIST_QUIET_SECONDS = 2.0
 # Extra seconds a people download may take per person (10,000 people: 500 s more).
@@ -237,7 +241,7 @@ class _Command:
 
 
 @dataclass(slots=True)
-class _Listing:
+class _Listing(Listing):
     """Users being collected from PushPeople after PushAllPeople / QueryPeople."""
 
     expected: set[str] | None
@@ -245,10 +249,9 @@ class _Listing:
     with_credentials: bool
     users: dict[str, User] = field(default_factory=dict)
     delivered: bool = False
-    last_push: float = 0.0
 
 
-class HttpV2Terminal(BaseTerminal):
+class HttpV2Terminal(PushTerminal):
     """One HTTPv2 face terminal, as seen from the server it polls."""
 
     family = Family.HTTPV2
@@ -276,10 +279,7 @@ class HttpV2Terminal(BaseTerminal):
         list_quiet: float | None = None,
     ) -> None:
         """Create the terminal; it asks the device for its work settings at the first chance."""
-        super().__init__(serial)
-        self.command_timeout = command_timeout
-        self._listener = listener
-        self._authorizer = authorizer
+        super().__init__(serial, listener, authorizer=authorizer, command_timeout=command_timeout)
         self._list_quiet = LIST_QUIET_SECONDS if list_quiet is None else list_quiet
         # The last work settings, as compressed JSON: only diagnostics reads them, and with
         # hundreds of terminals the parsed document would cost several KB each.
@@ -298,7 +298,7 @@ class HttpV2Terminal(BaseTerminal):
 
     async def handle(self, request: Request) -> Reply:
         """Answer one device request."""
-        self._listener.seen()
+        self.listener.seen()
         try:
             return await self._HANDLERS[request.endpoint](self, request)
         except ProtocolError as err:
@@ -330,7 +330,7 @@ class HttpV2Terminal(BaseTerminal):
         door = door_from_status(document)
         if door != self.doors.get(1):
             self.doors = {1: door}
-            self._listener.state_changed()
+            self.listener.state_changed()
 
     async def _keepalive(self, request: Request) -> Reply:
         self._set_door(request.fields)
@@ -359,7 +359,7 @@ class HttpV2Terminal(BaseTerminal):
         self.info = info_from_settings(self.serial, settings)
         self._want_settings = False
         self._set_door(settings)
-        self._listener.state_changed()
+        self.listener.state_changed()
         return ok()
 
     async def _download_work_setting(self, request: Request) -> Reply:
@@ -399,7 +399,7 @@ class HttpV2Terminal(BaseTerminal):
             fields["QueryPeople"] = asked + [
                 n for n in self._people.merge_query() if n not in asked
             ]
-            self._listener.persist()
+            self.listener.persist()
         return ok(**fields)
 
     async def _register_result(self, request: Request) -> Reply:
@@ -423,12 +423,12 @@ class HttpV2Terminal(BaseTerminal):
         )
         reply = await self._deliver([Record((event,))])
         if code == 1:  # the device now holds a new credential for this person
-            self._listener.user_changed(user_id, UserChange.UPDATED)
+            self.listener.user_changed(user_id, UserChange.UPDATED)
         return reply
 
     async def _upload_snapshot(self, request: Request) -> Reply:
         if request.photo:
-            self._listener.snapshot(request.photo)
+            self.listener.snapshot(request.photo)
         return ok()
 
     async def _request_authorization(self, request: Request) -> Reply:
@@ -449,8 +449,8 @@ class HttpV2Terminal(BaseTerminal):
         message: str | None = "Access denied"
         if event is not None and event.type is EventType.ACCESS_GRANTED:
             granted, message = True, None
-            if self._authorizer is not None:
-                granted, message = await self._authorizer(event)
+            if self.authorizer is not None:
+                granted, message = await self.authorizer(event)
             if not granted:
                 event = replace(
                     event,
@@ -474,18 +474,18 @@ class HttpV2Terminal(BaseTerminal):
     async def _download_people(self, request: Request) -> Reply:
         limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
         people = self._people.next_add_batch(min(max(limit, 1), MAX_BATCH))
-        self._listener.persist()
+        self.listener.persist()
         return ok(PeopleCount=len(people), Count=len(people), PeopleList=people)
 
     async def _download_people_result(self, request: Request) -> Reply:
         self._people.add_result(_failures(request.fields))
-        self._listener.persist()
+        self.listener.persist()
         return ok()
 
     async def _delete_people(self, request: Request) -> Reply:
         limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
         delete_all, user_ids = self._people.next_delete_batch(min(max(limit, 1), MAX_BATCH))
-        self._listener.persist()
+        self.listener.persist()
         return ok(
             DeleteAll=int(delete_all),
             # Firmware that only looks at the count must see work when everyone goes.
@@ -495,7 +495,7 @@ class HttpV2Terminal(BaseTerminal):
 
     async def _delete_people_result(self, request: Request) -> Reply:
         self._people.delete_result()
-        self._listener.persist()
+        self.listener.persist()
         return ok()
 
     async def _push_people(self, request: Request) -> Reply:
@@ -508,9 +508,9 @@ class HttpV2Terminal(BaseTerminal):
         if push_type == 4:
             self._collect(user_id, user)
             if user_id is not None and self._people.held(user_id, detail, request.photo):
-                self._listener.persist()
+                self.listener.persist()
         elif (change := _PUSH_CHANGES.get(push_type or 0)) is not None:
-            self._listener.user_changed(user_id, change)
+            self.listener.user_changed(user_id, change)
         return ok()
 
     async def _upload_identify_record(self, request: Request) -> Reply:
@@ -559,17 +559,14 @@ class HttpV2Terminal(BaseTerminal):
         return request.document
 
     async def _deliver(self, records: Sequence[Record]) -> Reply:
-        try:
-            await self._listener.records(records)
-        except Exception:  # whatever failed, the device must keep the record
-            _LOGGER.exception("Could not handle records from %s", self.serial)
+        if not await self.deliver(records):
             return Reply({"Success": 0, "Message": "server busy, send again later"}, status=503)
         for record in records:
             for event in record.events:
                 if (change := _ADMIN_CHANGES.get(event.type)) is not None:
                     if event.raw_code in ALL_USERS_DELETED_CODES:
                         change = UserChange.ALL_DELETED
-                    self._listener.user_changed(event.user_id, change)
+                    self.listener.user_changed(event.user_id, change)
         return ok()
 
     # -- user listings ---------------------------------------------------------------------
@@ -578,7 +575,7 @@ class HttpV2Terminal(BaseTerminal):
         listing = self._listing
         if listing is None or listing.future.done() or user_id is None:
             return
-        listing.last_push = time.monotonic()
+        listing.arrived()
         if user is not None:
             if not listing.with_credentials:
                 user = replace(user, credentials=user.credentials.without_data())
@@ -595,12 +592,9 @@ class HttpV2Terminal(BaseTerminal):
             and listing.delivered
             and listing.expected is None
             and not listing.future.done()
-            and time.monotonic() - listing.last_push >= self._list_quiet
+            and listing.quiet_for() >= self._list_quiet
         ):
             listing.future.set_result(list(listing.users.values()))
-
-    def _listing_deadline(self, listing: _Listing) -> float:
-        return listing.last_push + self.command_timeout - time.monotonic()
 
     # -- operations ------------------------------------------------------------------------
 
@@ -609,12 +603,8 @@ class HttpV2Terminal(BaseTerminal):
     ) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._remote.append(_Command(fields, future, on_delivered))
-        try:
-            async with asyncio.timeout(self.command_timeout):
-                await future
-        except TimeoutError:
-            # Never deliver a stale command later (a door opening minutes late is a hazard).
-            raise CommandTimeoutError(what) from None
+        # A wait given up cancels the future: a stale command is never delivered later.
+        await await_result(future, what, within=self.command_timeout)
 
     async def door_control(
         self, door: int, action: DoorAction, *, duration: int | None = None
@@ -689,11 +679,7 @@ class HttpV2Terminal(BaseTerminal):
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._set_clock = (True, zone)
         self._setting_waiters.append(future)
-        try:
-            async with asyncio.timeout(self.command_timeout):
-                await future
-        except TimeoutError:
-            raise CommandTimeoutError("time setting", still_queued=True) from None
+        await await_result(future, "time setting", within=self.command_timeout, still_queued=True)
 
     def canonical_user_id(self, user_id: str) -> str:
         """Return the decimal number HTTPv2 stores ("007" -> "7")."""
@@ -719,20 +705,14 @@ class HttpV2Terminal(BaseTerminal):
 
             def delivered() -> None:
                 listing.delivered = True
-                listing.last_push = time.monotonic()
+                listing.arrived()
 
             try:
                 await self._command(fields, "user listing", delivered)
                 # Wait as long as people keep arriving: each push moves the deadline.
-                while (
-                    remaining := listing.last_push + self.command_timeout - time.monotonic()
-                ) > 0:
-                    try:
-                        async with asyncio.timeout(remaining):
-                            return await asyncio.shield(listing.future)
-                    except TimeoutError:
-                        continue
-                raise CommandTimeoutError("user listing")
+                return await listing.wait(
+                    listing.future, "user listing", silence=self.command_timeout
+                )
             finally:
                 self._listing = None
 
@@ -748,28 +728,25 @@ class HttpV2Terminal(BaseTerminal):
         documents = {str(valid_user_id(user.user_id)): people_json(user, now) for user in users}
         keep = {str(valid_user_id(user_id)) for user_id in keep_held_credentials}
         futures = self._people.add(documents, keep & documents.keys())
-        self._listener.persist()
+        self.listener.persist()
         await self._await_people(list(documents), futures, "user download")
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Queue deletions (None: all) and wait for the device to report them."""
         ids = None if user_ids is None else [str(valid_user_id(user_id)) for user_id in user_ids]
         futures = self._people.delete(ids)
-        self._listener.persist()
+        self.listener.persist()
         await self._await_people(["*"] if ids is None else ids, futures, "user deletion")
 
     async def _await_people(
         self, user_ids: list[str], futures: list[asyncio.Future[None]], what: str
     ) -> None:
-        timeout = self.command_timeout + SECONDS_PER_PERSON * len(futures)
-        try:
-            async with asyncio.timeout(timeout):
-                results = await asyncio.gather(
-                    *(asyncio.shield(future) for future in futures), return_exceptions=True
-                )
-        except TimeoutError:
-            self._people.forget(futures)
-            raise CommandTimeoutError(what, still_queued=True) from None
+        results = await await_results(
+            futures,
+            what,
+            within=self.command_timeout + SECONDS_PER_PERSON * len(futures),
+            forget=lambda: self._people.forget(futures),
+        )
         failures: dict[str, str] = {}
         unconfirmed: list[str] = []
         for user_id, result in zip(user_ids, results, strict=True):
