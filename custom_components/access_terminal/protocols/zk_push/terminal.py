@@ -25,7 +25,6 @@ from typing import Any, ClassVar, cast
 
 from ..codec import decode_text, optional_int, optional_str
 from ..errors import (
-    CommandTimeoutError,
     DeviceError,
     InvalidRequestError,
     NotSupportedError,
@@ -47,12 +46,19 @@ from ..model import (
     FirmwareImage,
     Operation,
     Record,
-    Terminal as BaseTerminal,
     TerminalInfo,
     TerminalListener,
     Usage,
     User,
     UserChange,
+)
+from ..push import (
+    DEFAULT_COMMAND_TIMEOUT,
+    Listing,
+    PushTerminal,
+    await_result,
+    await_results,
+    gather_results,
 )
 from .codes import (
     attlog_record,
@@ -99,7 +105,6 @@ from .wire import (
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_COMMAND_TIMEOUT = 60.0
 # Seconds between a Security terminal's command requests (RequestDelay) and an attendance
 # terminal's (Delay): the first drives how soon a door opens after it is asked to.
 REQUEST_DELAY = 3
@@ -323,7 +328,7 @@ def _token(registry_code: str, serial: str, session: str) -> str:
 
 
 @dataclass(slots=True)
-class _Listing:
+class _Listing(Listing):
     """Users collected from DATA QUERY answers."""
 
     wanted: set[str] | None
@@ -332,7 +337,6 @@ class _Listing:
     cards: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     templates: list[Template] = field(default_factory=list)
     photos: dict[str, bytes] = field(default_factory=dict)
-    last_activity: float = field(default_factory=time.monotonic)
 
     def keeps(self, pin: str) -> bool:
         return self.wanted is None or pin in self.wanted
@@ -354,7 +358,7 @@ class _Listing:
         return list(self.users.values())
 
 
-class ZkPushTerminal(BaseTerminal):
+class ZkPushTerminal(PushTerminal):
     """One ZKTeco PUSH terminal (Security PUSH controller or attendance terminal)."""
 
     family = Family.ZK_PUSH
@@ -371,10 +375,7 @@ class ZkPushTerminal(BaseTerminal):
         command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
     ) -> None:
         """Create the terminal; `zone` is where its clock is when it does not say."""
-        super().__init__(serial)
-        self.command_timeout = command_timeout
-        self._listener = listener
-        self._authorizer = authorizer
+        super().__init__(serial, listener, authorizer=authorizer, command_timeout=command_timeout)
         self._default_zone = zone
         self.variant: Variant | None = None
         self.options: dict[str, str] = {}
@@ -388,7 +389,6 @@ class ZkPushTerminal(BaseTerminal):
         self._queue = CommandQueue()
         self._queries: dict[int, tuple[_Listing, str]] = {}
         self._option_answers: dict[int, dict[str, str]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
         self._attendance_listing: _Listing | None = None
         self._listing_lock = asyncio.Lock()
         # Until the terminal says which protocol it speaks: what both variants can do.
@@ -404,7 +404,7 @@ class ZkPushTerminal(BaseTerminal):
                 "Refused %s from %s: missing or stale token", request.endpoint, self.serial
             )
             return False
-        self._listener.seen()
+        self.listener.seen()
         return True
 
     async def handle(self, request: Request) -> Reply:
@@ -439,7 +439,7 @@ class ZkPushTerminal(BaseTerminal):
             if hmac.compare_digest(expected, request.token):
                 if not self.token_required:
                     self.token_required = True
-                    self._listener.persist()
+                    self.listener.persist()
                 return True
         return False
 
@@ -497,7 +497,7 @@ class ZkPushTerminal(BaseTerminal):
         if self._session:
             self._previous_session = (self._session, time.monotonic() + SESSION_GRACE)
         self._session = session
-        self._listener.persist()
+        self.listener.persist()
         lines = ["registry=ok", f"RegistryCode={self.registry_code}"] if registry else []
         lines += [f"{key}={value}" for key, value in _SERVER_PARAMETERS]
         lines += [f"SessionID={session}", "TimeoutSec=10"]
@@ -517,7 +517,7 @@ class ZkPushTerminal(BaseTerminal):
         if self.registry_code is None:
             self.registry_code = "".join(secrets.choice(_REGISTRY_ALPHABET) for _ in range(10))
         self._refresh()
-        self._listener.persist()
+        self.listener.persist()
         # Exactly this, without a newline: firmware compares it.
         return Reply(f"RegistryCode={self.registry_code}")
 
@@ -566,7 +566,7 @@ class ZkPushTerminal(BaseTerminal):
         }
         if merged != self.doors:
             self.doors = merged
-            self._listener.state_changed()
+            self.listener.state_changed()
 
     def _door_from_events(self, record: Record) -> None:
         for event in record.events:
@@ -574,7 +574,7 @@ class ZkPushTerminal(BaseTerminal):
             current = self.doors.get(event.door)
             if state is not None and current is not None and current.is_open is not state:
                 self.doors = {**self.doors, event.door: replace(current, is_open=state)}
-                self._listener.state_changed()
+                self.listener.state_changed()
 
     async def _tabledata(self, request: Request) -> Reply:
         table = request.params.get("tablename") or ""
@@ -611,7 +611,7 @@ class ZkPushTerminal(BaseTerminal):
         )
         if reply.status == 200:
             for pin, change in changed.items():
-                self._listener.user_changed(pin, change)
+                self.listener.user_changed(pin, change)
         return reply
 
     async def _attlog(self, request: Request) -> Reply:
@@ -638,15 +638,15 @@ class ZkPushTerminal(BaseTerminal):
                 if user is None:
                     continue
                 if listing is not None:
-                    listing.last_activity = time.monotonic()
+                    listing.arrived()
                     if listing.keeps(user.user_id):
                         listing.users[user.user_id] = user
                 else:
-                    self._listener.user_changed(user.user_id, UserChange.UPDATED)
+                    self.listener.user_changed(user.user_id, UserChange.UPDATED)
             elif head in ("FP", "FACE", "BIODATA"):
                 pin = parse_fields(line).get("pin")
                 if pin:
-                    self._listener.user_changed(pin, UserChange.UPDATED)
+                    self.listener.user_changed(pin, UserChange.UPDATED)
             elif head == "OPLOG":
                 self._oplog(line)
         self._stamp(request, "OPERLOG")
@@ -659,9 +659,9 @@ class ZkPushTerminal(BaseTerminal):
         if not pin or pin == "0" or code is None:
             return
         if code == _OPLOG_DELETED:
-            self._listener.user_changed(pin, UserChange.DELETED)
+            self.listener.user_changed(pin, UserChange.DELETED)
         elif (change := _OPLOG_CHANGES.get(code)) is not None:
-            self._listener.user_changed(pin, change)
+            self.listener.user_changed(pin, change)
 
     async def _counted(self, request: Request) -> Reply:
         """Acknowledge attendance photos and templates (templates mean a changed user)."""
@@ -674,7 +674,7 @@ class ZkPushTerminal(BaseTerminal):
             count = len(lines)
             for line in lines:
                 if pin := parse_fields(line).get("pin"):
-                    self._listener.user_changed(pin, UserChange.UPDATED)
+                    self.listener.user_changed(pin, UserChange.UPDATED)
         self._stamp(request, table)
         return Reply(f"OK: {count}")
 
@@ -682,7 +682,7 @@ class ZkPushTerminal(BaseTerminal):
         stamp = request.params.get("stamp")
         if stamp and stamp != self._stamps.get(table):
             self._stamps[table] = stamp
-            self._listener.persist()
+            self.listener.persist()
 
     async def _remote_identification(self, request: Request) -> Reply:
         rows = event_rows(request.text)
@@ -702,8 +702,8 @@ class ZkPushTerminal(BaseTerminal):
             card_number=None if card in ("", "0") else card,
         )
         granted, message = event.user_id is not None, None
-        if granted and self._authorizer is not None:
-            granted, message = await self._authorizer(event)
+        if granted and self.authorizer is not None:
+            granted, message = await self.authorizer(event)
         # The terminal logs the passage (or refusal) itself and uploads it as rtlog.
         if not granted:
             _LOGGER.info(
@@ -719,7 +719,7 @@ class ZkPushTerminal(BaseTerminal):
         commands = self._queue.handout()
         if not commands:
             return OK
-        self._listener.persist()
+        self.listener.persist()
         return Reply("\n".join(command.line() for command in commands), encoding=self.caps.encoding)
 
     def _attendance_info(self, info: str) -> None:
@@ -742,7 +742,7 @@ class ZkPushTerminal(BaseTerminal):
                 )
             elif command_id in self._queries and code < 0:
                 _LOGGER.debug("Query %s failed at %s: %s", command_id, self.serial, code)
-        self._listener.persist()
+        self.listener.persist()
         return OK
 
     async def _querydata(self, request: Request) -> Reply:
@@ -763,7 +763,7 @@ class ZkPushTerminal(BaseTerminal):
         query = self._queries.get(command_id) if command_id is not None else None
         if query is not None and kind == "tabledata":
             listing, _ = query
-            listing.last_activity = time.monotonic()
+            listing.arrived()
             self._collect(listing, table.lower(), rows)
         elif table.lower() == "transaction" and kind == "tabledata":
             return await self._transactions(rows, Reply(f"{table}={len(rows)}"))
@@ -845,12 +845,9 @@ class ZkPushTerminal(BaseTerminal):
     }
 
     async def _deliver(self, records: Sequence[Record], reply: Reply) -> Reply:
-        if records:
-            try:
-                await self._listener.records(records)
-            except Exception:  # whatever failed, the device must keep the records
-                _LOGGER.exception("Could not handle records from %s", self.serial)
-                return Reply("server busy, send again later", 503)
+        """Answer `reply` once the records are handled (an upload without any needs nothing)."""
+        if records and not await self.deliver(records):
+            return Reply("server busy, send again later", 503)
         return reply
 
     # -- what the terminal is --------------------------------------------------------------
@@ -859,7 +856,7 @@ class ZkPushTerminal(BaseTerminal):
         if self.variant is not variant:
             self.variant = variant
             self._refresh()
-            self._listener.persist()
+            self.listener.persist()
 
     def _refresh(self) -> None:
         """Recompute capabilities, info, operations and doors from the options."""
@@ -881,7 +878,7 @@ class ZkPushTerminal(BaseTerminal):
         info = replace(info_from_options(self.serial, self.options, self.caps), doors=count)
         if info != self.info or doors != self.doors:
             self.info, self.doors = info, doors
-            self._listener.state_changed()
+            self.listener.state_changed()
 
     def _keep(self, options: Mapping[str, str]) -> None:
         """Keep the options the integration reads (a registration carries some fifty)."""
@@ -895,7 +892,7 @@ class ZkPushTerminal(BaseTerminal):
         """Keep new options, then recompute what follows from them and save them."""
         self._keep(options)
         self._refresh()
-        self._listener.persist()
+        self.listener.persist()
 
     def canonical_user_id(self, user_id: str) -> str:
         """Return the PIN as the terminal stores it."""
@@ -929,23 +926,23 @@ class ZkPushTerminal(BaseTerminal):
     async def _result(self, command: Command, what: str) -> int:
         """Wait for the result of a command queued to run now (withdrawn when too late)."""
         future = cast("asyncio.Future[int]", command.future)  # add() made it: wait=True
-        try:
-            async with asyncio.timeout(self.command_timeout):
-                return await future
-        except TimeoutError:
-            # Never deliver it later (a door opening minutes late is a hazard).
-            self._queue.withdraw([command])
-            raise CommandTimeoutError(what) from None
+        # Never deliver it later (a door opening minutes late is a hazard).
+        return await await_result(
+            future,
+            what,
+            within=self.command_timeout,
+            withdraw=lambda: self._queue.withdraw([command]),
+        )
 
     async def _hand_over(self, command: Command, what: str) -> None:
         """Wait until the terminal takes `command` (its result may come much later)."""
         handed = cast("asyncio.Future[None]", command.handed)  # add() made it: handed=True
-        try:
-            async with asyncio.timeout(self.command_timeout):
-                await handed
-        except TimeoutError:
-            self._queue.withdraw([command])
-            raise CommandTimeoutError(what) from None
+        await await_result(
+            handed,
+            what,
+            within=self.command_timeout,
+            withdraw=lambda: self._queue.withdraw([command]),
+        )
 
     async def door_control(
         self, door: int, action: DoorAction, *, duration: int | None = None
@@ -974,7 +971,7 @@ class ZkPushTerminal(BaseTerminal):
                 state = replace(current, locked_out=action is DoorAction.LOCKOUT)
             if state != current:
                 self.doors = {**self.doors, door: state}
-                self._listener.state_changed()
+                self.listener.state_changed()
 
     async def clear_alarm(self) -> None:
         """Send CONTROL DEVICE 02 (cancel the alarms of every door)."""
@@ -1063,9 +1060,7 @@ class ZkPushTerminal(BaseTerminal):
                 raw_code=f"enroll:{code}",
                 detail=f"{credential} enrolled" if finished else describe_result(code),
             )
-            task = asyncio.get_running_loop().create_task(self._enrolled(event, finished))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.spawn(lambda: self._enrolled(event, finished), "enrollment outcome")
 
         command = self._queue.add(
             text, persistent=False, wait=False, handed=True, on_result=outcome
@@ -1075,7 +1070,7 @@ class ZkPushTerminal(BaseTerminal):
     async def _enrolled(self, event: AccessEvent, finished: bool) -> None:
         await self._deliver([Record((event,))], OK)
         if finished:
-            self._listener.user_changed(event.user_id, UserChange.UPDATED)
+            self.listener.user_changed(event.user_id, UserChange.UPDATED)
 
     async def push_firmware(self, firmware: FirmwareImage) -> None:
         """Send UPGRADE with the single-use URL; the terminal downloads and checks the image."""
@@ -1142,9 +1137,7 @@ class ZkPushTerminal(BaseTerminal):
             self._queries[command.id] = (listing, table)
             commands.append((command, table, required))
         try:
-            results = await self._await_activity(
-                listing, [command for command, _, _ in commands], "user listing"
-            )
+            results = await self._await_activity(listing, [command for command, _, _ in commands])
         finally:
             for command, _, _ in commands:
                 self._queries.pop(command.id, None)
@@ -1156,26 +1149,11 @@ class ZkPushTerminal(BaseTerminal):
                 _LOGGER.debug("Terminal %s could not list %s: %s", self.serial, table, result)
 
     async def _await_activity(
-        self, listing: _Listing, commands: Sequence[Command], what: str
+        self, listing: _Listing, commands: Sequence[Command]
     ) -> list[int | BaseException]:
         """Wait for every command's result, as long as rows keep arriving."""
-        futures = [command.future for command in commands if command.future is not None]
-        gathered = asyncio.gather(*(asyncio.shield(f) for f in futures), return_exceptions=True)
-        try:
-            while (
-                remaining := listing.last_activity + self.command_timeout - time.monotonic()
-            ) > 0:
-                try:
-                    async with asyncio.timeout(remaining):
-                        return await asyncio.shield(gathered)
-                except TimeoutError:
-                    continue
-            raise CommandTimeoutError(what)
-        finally:
-            if not gathered.done():
-                gathered.cancel()
-                # A cancelled gather ends in an error nobody awaits: take it, or asyncio logs it.
-                gathered.add_done_callback(lambda done: done.cancelled() or done.exception())
+        outcome = gather_results(c.future for c in commands if c.future is not None)
+        return await listing.wait(outcome, "user listing", silence=self.command_timeout)
 
     async def _list_attendance(self, listing: _Listing) -> list[User]:
         self._attendance_listing = listing
@@ -1186,7 +1164,7 @@ class ZkPushTerminal(BaseTerminal):
                 texts = ["DATA QUERY USERINFO"]
             commands = [self._queue.add(text, persistent=False) for text in texts]
             try:
-                results = await self._await_activity(listing, commands, "user listing")
+                results = await self._await_activity(listing, commands)
             finally:
                 self._queue.withdraw(commands)
             for result in results:
@@ -1232,16 +1210,14 @@ class ZkPushTerminal(BaseTerminal):
         self, batches: Sequence[tuple[str, list[str]]], what: str, count: int
     ) -> None:
         commands = [(self._queue.add(text, persistent=True), pins) for text, pins in batches]
-        self._listener.persist()
+        self.listener.persist()
         futures = [command.future for command, _ in commands if command.future is not None]
-        try:
-            async with asyncio.timeout(self.command_timeout + SECONDS_PER_USER * count):
-                results = await asyncio.gather(
-                    *(asyncio.shield(future) for future in futures), return_exceptions=True
-                )
-        except TimeoutError:
-            self._queue.withdraw([command for command, _ in commands])
-            raise CommandTimeoutError(what, still_queued=True) from None
+        results = await await_results(
+            futures,
+            what,
+            within=self.command_timeout + SECONDS_PER_USER * count,
+            forget=lambda: self._queue.withdraw([command for command, _ in commands]),
+        )
         failures: dict[str, str] = {}
         for (_, pins), result in zip(commands, results, strict=True):
             if isinstance(result, TerminalClosedError):
