@@ -369,7 +369,7 @@ async def test_commands_wait_for_a_connection() -> None:
     terminal.attach(device)
     assert await task == {"ret": "cleanlog", "sn": SERIAL, "result": True}
     terminal.detach(device)
-    terminal._channel.timeout = SHORT
+    terminal.command_timeout = SHORT
     with pytest.raises(CommandTimeoutError):
         await terminal.command("cleanlog")
 
@@ -687,7 +687,7 @@ async def test_background_failures_are_contained(caplog: pytest.LogCaptureFixtur
     assert "Could not handle records" in caplog.text
     assert "log backfill failed" not in caplog.text  # it stopped: a debug line, no traceback
     assert terminal.backfilled == 0
-    terminal._spawn(_explode, "a bug")
+    terminal.spawn(_explode, "a bug")
     await asyncio.sleep(0.01)
     assert "a bug failed" in caplog.text
 

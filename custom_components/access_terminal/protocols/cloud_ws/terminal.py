@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
-    AccessTerminalError,
     CommandCancelledError,
     DeviceError,
     InvalidRequestError,
@@ -41,11 +40,11 @@ from ..model import (
     Method,
     Operation,
     Record,
-    Terminal as BaseTerminal,
     TerminalListener,
     User,
     UserChange,
 )
+from ..push import DEFAULT_COMMAND_TIMEOUT, PushTerminal
 from .channel import CommandChannel, Connection
 from .codes import ModeTable, door_states, log_record
 from .device import info_from_fields
@@ -68,7 +67,6 @@ from .wire import DEVICE_COMMANDS, Message, format_time
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_COMMAND_TIMEOUT = 60.0
 # An open socket is a live device (the server's WebSocket pings drop a dead one): while it stays
 # open the terminal counts as heard from this often, however quiet the people at the door are.
 SEEN_INTERVAL = 30.0
@@ -100,7 +98,7 @@ class Reply:
     then: Callable[[], None] | None = None
 
 
-class CloudWsTerminal(BaseTerminal):
+class CloudWsTerminal(PushTerminal):
     """One terminal connected (or not, right now) over the cloud WebSocket."""
 
     family = Family.CLOUD_WS
@@ -121,13 +119,11 @@ class CloudWsTerminal(BaseTerminal):
         mode_table: ModeTable = ModeTable.VERIFY,
     ) -> None:
         """Create the terminal; it is offline until its device connects and registers."""
-        super().__init__(serial)
+        # The channel keeps the command timeout (see command_timeout): it exists first.
+        self._channel = CommandChannel(command_timeout)
+        super().__init__(serial, listener, authorizer=authorizer, command_timeout=command_timeout)
         self.zone = zone
         self.mode_table = mode_table
-        self._listener = listener
-        self._authorizer = authorizer
-        self._channel = CommandChannel(command_timeout)
-        self._tasks: set[asyncio.Task[None]] = set()
         self._backfill: asyncio.Task[None] | None = None
         self._alive: asyncio.Task[None] | None = None
         # Users whose remote enrollment we started: their next `senduser` ends it.
@@ -138,8 +134,12 @@ class CloudWsTerminal(BaseTerminal):
 
     @property
     def command_timeout(self) -> float:
-        """Return how long one command may take."""
+        """Return how long one command may take (the channel's deadline)."""
         return self._channel.timeout
+
+    @command_timeout.setter
+    def command_timeout(self, seconds: float) -> None:
+        self._channel.timeout = seconds
 
     @property
     def connected(self) -> bool:
@@ -153,9 +153,9 @@ class CloudWsTerminal(BaseTerminal):
         previous = self._channel.connection
         self._channel.attach(connection)
         if previous is not None and previous is not connection:
-            self._spawn(previous.close, "close the previous socket")
+            self.spawn(previous.close, "close the previous socket")
         if self._alive is None or self._alive.done():
-            self._alive = self._spawn(self._keep_seen, "keep-alive")
+            self._alive = self.spawn(self._keep_seen, "keep-alive")
 
     def detach(self, connection: Connection) -> None:
         """Forget a closed socket: an unanswered command fails, later ones wait for the next."""
@@ -168,29 +168,14 @@ class CloudWsTerminal(BaseTerminal):
 
     async def _keep_seen(self) -> None:
         while True:
-            self._listener.seen()
+            self.listener.seen()
             await asyncio.sleep(SEEN_INTERVAL)
-
-    def _spawn(self, work: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
-        # `work` makes its coroutine only when the task runs: a task cancelled first leaves none.
-        async def run() -> None:
-            try:
-                await work()
-            except (AccessTerminalError, OSError) as err:
-                _LOGGER.info("Terminal %s: %s stopped: %s", self.serial, what, err)
-            except Exception:  # a bug in one terminal's background work must not spread
-                _LOGGER.exception("Terminal %s: %s failed", self.serial, what)
-
-        task = asyncio.get_running_loop().create_task(run(), name=f"{self.serial} {what}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     # -- frames from the device ------------------------------------------------------------
 
     async def handle(self, message: Message) -> Reply | None:
         """Answer one frame of the device (None for answers to our commands)."""
-        self._listener.seen()
+        self.listener.seen()
         if not message.asks or message.name not in DEVICE_COMMANDS:
             if self._channel.answer(message):
                 return None
@@ -211,7 +196,7 @@ class CloudWsTerminal(BaseTerminal):
             self.info = info_from_fields(self.serial, {})
         if 1 not in self.doors or self.doors[1].held_open is None:
             self.doors[1] = DoorState(door=1, held_open=False, locked_out=False)
-        self._listener.state_changed()
+        self.listener.state_changed()
         # The answer goes first: the device takes no command before it is registered.
         return Reply(
             {"ret": "reg", "result": True, "cloudtime": self._now(), "nosenduser": False},
@@ -233,12 +218,12 @@ class CloudWsTerminal(BaseTerminal):
         reply.setdefault("count", len(items))
         if (index := _counter(message.fields.get("logindex"))) is not None:
             self.log_index = index
-            self._listener.persist()
+            self.listener.persist()
         reply["cloudtime"] = self._now()
         people = [e for r in records for e in r.events if e.type is EventType.ACCESS_GRANTED]
-        if len(items) == 1 and len(people) == 1 and self._authorizer is not None:
+        if len(items) == 1 and len(people) == 1 and self.authorizer is not None:
             # A terminal in server mode opens only when told to (`access`).
-            granted, text = await self._authorizer(people[0])
+            granted, text = await self.authorizer(people[0])
             reply["access"] = int(granted)
             if text:
                 reply["message"] = text
@@ -256,10 +241,8 @@ class CloudWsTerminal(BaseTerminal):
         return records
 
     async def _deliver(self, records: Sequence[Record]) -> bool:
-        try:
-            await self._listener.records(records)
-        except Exception:  # whatever failed, the device must keep the records
-            _LOGGER.exception("Could not handle records from %s", self.serial)
+        """Deliver records, then take the door states and temperatures they tell of."""
+        if not await self.deliver(records):
             return False
         doors = dict(self.doors)
         measured = False
@@ -275,7 +258,7 @@ class CloudWsTerminal(BaseTerminal):
             self.info = replace(info, features=info.features | {Feature.TEMPERATURE})
         if doors != self.doors or self.info is not info:
             self.doors = doors
-            self._listener.state_changed()
+            self.listener.state_changed()
         return True
 
     async def _senduser(self, message: Message) -> Reply:
@@ -296,7 +279,7 @@ class CloudWsTerminal(BaseTerminal):
             )
             if not await self._deliver([Record((event,))]):
                 return Reply({"ret": "senduser", "result": False, "reason": "server busy"})
-            self._listener.user_changed(user_id, UserChange.UPDATED)
+            self.listener.user_changed(user_id, UserChange.UPDATED)
         else:
             _LOGGER.warning("Terminal %s sent a user without a user number", self.serial)
         return Reply({"ret": "senduser", "result": True, "cloudtime": self._now()})
@@ -305,14 +288,14 @@ class CloudWsTerminal(BaseTerminal):
         code = optional_str(message.fields.get("record"))
         granted: bool = False
         text: str | None = "Unknown QR code"
-        if code is not None and self._authorizer is not None:
+        if code is not None and self.authorizer is not None:
             event = AccessEvent(
                 type=EventType.ACCESS_GRANTED,
                 time=datetime.now(UTC),
                 methods=(Method.QR,),
                 detail="QR code",
             )
-            granted, text = await self._authorizer(event)
+            granted, text = await self.authorizer(event)
         reply = {"ret": "sendqrcode", "sn": self.serial, "result": True, "access": int(granted)}
         return Reply({**reply, "message": text or "ok"})
 
@@ -327,14 +310,14 @@ class CloudWsTerminal(BaseTerminal):
 
     def _start_backfill(self) -> None:
         if self._backfill is None or self._backfill.done():
-            self._backfill = self._spawn(self._after_registration, "log backfill")
+            self._backfill = self.spawn(self._after_registration, "log backfill")
 
     async def _after_registration(self) -> None:
         """Learn the capacities, then fetch what was recorded while we could not be reached."""
         answer = await self._channel.request({"cmd": "getdevcap"}, "capabilities", check=False)
         if answer.ok:
             self.info = info_from_fields(self.serial, answer.fields, self.info)
-            self._listener.state_changed()
+            self.listener.state_changed()
         await self.fetch_new_logs()
 
     async def _deliver_page(self, _answer: Message, items: list[Any]) -> None:
@@ -379,7 +362,7 @@ class CloudWsTerminal(BaseTerminal):
         self.doors[1] = replace(
             self.doors.get(1) or DoorState(door=1), held_open=held, locked_out=locked
         )
-        self._listener.state_changed()
+        self.listener.state_changed()
 
     async def clear_alarm(self) -> None:
         """Cancel the alarm (`lockctrl` 6)."""
@@ -619,7 +602,7 @@ class CloudWsTerminal(BaseTerminal):
         """Read capacities and usage (`getdevcap`) and update the terminal's info."""
         fields = await self.command("getdevcap", "capabilities")
         self.info = info_from_fields(self.serial, fields, self.info)
-        self._listener.state_changed()
+        self.listener.state_changed()
         return fields
 
     async def fetch_all_logs(self, start: date | None = None, end: date | None = None) -> int:
@@ -643,7 +626,7 @@ class CloudWsTerminal(BaseTerminal):
             if task is not None:
                 task.cancel()
         if (connection := self._channel.connection) is not None:
-            self._spawn(connection.close, "close the socket")
+            self.spawn(connection.close, "close the socket")
 
     def export_state(self) -> dict[str, Any]:
         """Return the last log index acknowledged."""
