@@ -27,7 +27,7 @@ from custom_components.access_terminal.protocols.httpv2 import (
     Request,
     parse_request,
 )
-from custom_components.access_terminal.protocols.httpv2.terminal import (
+from custom_components.access_terminal.protocols.httpv2.settings import (
     info_from_settings,
     model_from_serial,
 )
