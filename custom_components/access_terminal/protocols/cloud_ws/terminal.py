@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import Any, ClassVar
@@ -19,12 +19,9 @@ from typing import Any, ClassVar
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     CommandCancelledError,
-    DeviceError,
     InvalidRequestError,
     NotSupportedError,
-    ProtocolError,
     TerminalClosedError,
-    UserWriteError,
 )
 from ..model import (
     DOOR_MODE_OPERATIONS,
@@ -45,25 +42,18 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, PushTerminal
+from . import user_table
 from .channel import CommandChannel, Connection
-from .codes import ModeTable, door_states, log_record
+from .codes import ModeTable, doors_after, log_records
 from .device import info_from_fields
 from .users import (
-    CARD,
-    DELETE_ALL,
     ENROLL_BACKUPNUMS,
     LOCKS_PER_COMMAND,
     NAMES_PER_COMMAND,
     PALMS,
-    PASSWORD,
-    ListedUser,
     enroll_id,
-    read_listing_page,
-    reads_for,
-    user_commands,
-    user_from_records,
 )
-from .wire import DEVICE_COMMANDS, Message, format_time
+from .wire import DEVICE_COMMANDS, Message, Reply, format_time, read_counter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -82,20 +72,6 @@ _LOCKCTRL = {
 _CLEAR_ALARM = 6
 MAX_HOLIDAYS = 30
 MAX_PROFILE_BYTES = 200
-
-
-def _counter(value: Any) -> int | None:
-    """Read a count or index the device numbers in 32 bits (anything else is not echoed)."""
-    number = optional_int(value)
-    return number if number is not None and 0 <= number < 2**31 else None
-
-
-@dataclass(slots=True, frozen=True)
-class Reply:
-    """The answer to a device frame, and what to do once it is sent."""
-
-    document: dict[str, Any]
-    then: Callable[[], None] | None = None
 
 
 class CloudWsTerminal(PushTerminal):
@@ -213,10 +189,10 @@ class CloudWsTerminal(PushTerminal):
             return Reply({"ret": "sendlog", "result": False, "reason": "server busy"})
         reply: dict[str, Any] = {"ret": "sendlog", "result": True}
         for key in ("count", "logindex"):
-            if (value := _counter(message.fields.get(key))) is not None:
+            if (value := read_counter(message.fields.get(key))) is not None:
                 reply[key] = value
         reply.setdefault("count", len(items))
-        if (index := _counter(message.fields.get("logindex"))) is not None:
+        if (index := read_counter(message.fields.get("logindex"))) is not None:
             self.log_index = index
             self.listener.persist()
         reply["cloudtime"] = self._now()
@@ -230,30 +206,17 @@ class CloudWsTerminal(PushTerminal):
         return Reply(reply)
 
     def _log_records(self, items: Sequence[Any]) -> list[Record]:
-        received = datetime.now(UTC)
-        records = []
-        for item in items:
-            try:
-                records.append(log_record(item, self.zone, received, self.mode_table))
-            except ProtocolError as err:
-                # One unreadable record must not make the device send the batch forever.
-                _LOGGER.warning("Skipped a log record of %s: %s", self.serial, err)
-        return records
+        return log_records(items, self.zone, datetime.now(UTC), self.mode_table, self.serial)
 
     async def _deliver(self, records: Sequence[Record]) -> bool:
         """Deliver records, then take the door states and temperatures they tell of."""
         if not await self.deliver(records):
             return False
-        doors = dict(self.doors)
-        measured = False
-        for record in records:
-            measured = measured or any(e.temperature is not None for e in record.events)
-            for number, is_open in door_states(record).items():
-                known = doors.get(number) or DoorState(door=number)
-                doors[number] = replace(known, is_open=is_open)
+        doors = doors_after(self.doors, records)
         info = self.info
         # Nothing the device says about itself tells whether it measures temperatures: its
         # records do ("temp", just temperature device support).
+        measured = any(e.temperature is not None for r in records for e in r.events)
         if measured and info is not None and Feature.TEMPERATURE not in info.features:
             self.info = replace(info, features=info.features | {Feature.TEMPERATURE})
         if doors != self.doors or self.info is not info:
@@ -410,94 +373,19 @@ class CloudWsTerminal(PushTerminal):
         self, user_ids: Sequence[str] | None = None, *, with_credentials: bool = True
     ) -> list[User]:
         """List users (`getuserlist` pages), then read each one's records, name and validity."""
-        listed: dict[int, ListedUser] = {}
-
-        async def collect(_answer: Message, items: list[Any]) -> None:
-            read_listing_page(items, listed)
-
-        await self._channel.pages({"cmd": "getuserlist"}, "user listing", collect)
-        if user_ids is not None:
-            wanted = {enroll_id(user_id) for user_id in user_ids}
-            listed = {number: entry for number, entry in listed.items() if number in wanted}
-        return [
-            await self._read_user(entry, with_credentials=with_credentials)
-            for entry in sorted(listed.values(), key=lambda entry: entry.enroll_id)
-        ]
-
-    async def _read_user(self, entry: ListedUser, *, with_credentials: bool) -> User:
-        infos: dict[int, dict[str, Any]] = {}
-        number = entry.enroll_id
-        for backupnum in reads_for(entry, with_credentials=with_credentials):
-            answer = await self._channel.request(
-                {"cmd": "getuserinfo", "enrollid": number, "backupnum": backupnum},
-                "user listing",
-                check=False,
-            )
-            if answer.ok:
-                infos[backupnum] = answer.fields
-        name = None
-        if not any(optional_str(info.get("name")) for info in infos.values()):
-            answer = await self._channel.request(
-                {"cmd": "getusername", "enrollid": number}, "user listing", check=False
-            )
-            name = optional_str(answer.fields.get("record")) if answer.ok else None
-        answer = await self._channel.request(
-            {"cmd": "getuserlock", "enrollid": number}, "user listing", check=False
-        )
-        return user_from_records(
-            entry,
-            infos,
-            name=name,
-            lock=answer.fields if answer.ok else None,
-            zone=self.zone,
-            with_credentials=with_credentials,
+        return await user_table.list_users(
+            self._channel, user_ids, with_credentials=with_credentials, zone=self.zone
         )
 
     async def set_users(
         self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
     ) -> None:
-        """Write each user (one `setuserinfo` per credential); UserWriteError names failures.
-
-        Each record is written on its own, so credentials the device holds stay unless replaced;
-        a user it may hold who now has no card or password loses the old one.
-        """
-        failures: dict[str, str] = {}
-        for user in users:
-            try:
-                commands = user_commands(user, self.zone)
-                for command in commands:
-                    await self._channel.request(command, "user write")
-            except (InvalidRequestError, DeviceError) as err:
-                failures[user.user_id] = str(err)
-                continue
-            if user.user_id in keep_held_credentials:
-                held = ((CARD, user.cards), (PASSWORD, user.password))
-                for backupnum in [number for number, value in held if not value]:
-                    # Nothing to delete is a refusal too: the outcome is the same.
-                    number = enroll_id(user.user_id)
-                    await self._channel.request(
-                        {"cmd": "deleteuser", "enrollid": number, "backupnum": backupnum},
-                        "user write",
-                        check=False,
-                    )
-        if failures:
-            raise UserWriteError(failures)
+        """Write each user (one `setuserinfo` per credential); UserWriteError names failures."""
+        await user_table.write_users(self._channel, users, keep_held_credentials, self.zone)
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users with all their records (`deleteuser` 13), or every user (`cleanuser`)."""
-        if user_ids is None:
-            await self.command("cleanuser", "user deletion")
-            return
-        failures: dict[str, str] = {}
-        for user_id in user_ids:
-            try:
-                await self.command(
-                    "deleteuser", "user deletion", enrollid=enroll_id(user_id), backupnum=DELETE_ALL
-                )
-            except DeviceError as err:
-                failures[user_id] = str(err)
-        if failures:
-            raise UserWriteError(failures)
+        await user_table.delete_users(self._channel, user_ids)
 
     # -- commands without a place in the Terminal interface ------------------------------
 
