@@ -52,9 +52,12 @@ from custom_components.access_terminal.protocols.zk_push import (
     ZkPushTerminal,
     commands as commands_module,
     parse_request,
+    registration as registration_module,
     terminal as terminal_module,
+    uploads as uploads_module,
+    writes as writes_module,
 )
-from custom_components.access_terminal.protocols.zk_push.terminal import info_from_options
+from custom_components.access_terminal.protocols.zk_push.device import info_from_options
 from custom_components.access_terminal.protocols.zk_push.users import Capabilities
 from custom_components.access_terminal.protocols.zk_push.wire import (
     old_decode_time,
@@ -425,12 +428,14 @@ async def test_tokens_before_registration_are_refused(device: Device) -> None:
     assert (await device.handshake(pushver="3.1.2", cookie=f"token={md5('x')}")).text == "OK"
 
 
-@pytest.mark.parametrize(("grace", "status"), [(terminal_module.SESSION_GRACE, 200), (-1.0, 401)])
+@pytest.mark.parametrize(
+    ("grace", "status"), [(registration_module.SESSION_GRACE, 200), (-1.0, 401)]
+)
 async def test_previous_session_valid_for_a_while(
     controller: Device, monkeypatch: pytest.MonkeyPatch, grace: float, status: int
 ) -> None:
     # Tokens of the session before the latest push are still in flight for a while.
-    monkeypatch.setattr(terminal_module, "SESSION_GRACE", grace)
+    monkeypatch.setattr(registration_module, "SESSION_GRACE", grace)
     old = controller.session
     await controller.push()
     assert await controller.ping(controller.token(old)) == status
@@ -1034,7 +1039,7 @@ async def test_file_uploads_that_carry_no_records(
     assert "uploaded an unreadable record archive: not a tgz archive" in caplog.text
     other = await plain.send(Endpoint.FILE, tgz({"a.txt": b"x"}), table="other")
     assert other.text == "OK"
-    monkeypatch.setattr(terminal_module, "MAX_ARCHIVE", 100)
+    monkeypatch.setattr(uploads_module, "MAX_ARCHIVE", 100)
     big = await plain.send(
         Endpoint.FILE, tgz({"transaction.txt": TRANSACTIONS}), table="transaction"
     )
@@ -1753,7 +1758,7 @@ async def test_set_users_sends_every_table(controller: Device) -> None:
 
 
 async def test_set_users_in_batches(plain: Device, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(terminal_module, "USERS_PER_BATCH", 2)
+    monkeypatch.setattr(writes_module, "USERS_PER_BATCH", 2)
     users = [User(user_id=str(number)) for number in (1, 2, 3)]
     texts = await obey(plain, plain.terminal.set_users(users))
     assert [text.split(" ", 3)[2] for text in texts] == ["user", "userauthorize"] * 2
@@ -1766,7 +1771,7 @@ async def test_set_users_in_batches(plain: Device, monkeypatch: pytest.MonkeyPat
 async def test_set_users_splits_commands_by_size(
     plain: Device, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(terminal_module, "MAX_COMMAND_BYTES", 150)
+    monkeypatch.setattr(writes_module, "MAX_COMMAND_BYTES", 150)
     users = [User(user_id=str(number), name=f"Person {number}") for number in (1, 2, 3)]
     texts = await obey(plain, plain.terminal.set_users(users))
     assert [re.findall(r"\bPin=(\d+)", text) for text in texts] == [
@@ -1778,7 +1783,7 @@ async def test_set_users_splits_commands_by_size(
     ]
     assert all(len(text) <= 150 for text in texts)
     # A record longer than the limit still goes, alone.
-    monkeypatch.setattr(terminal_module, "MAX_COMMAND_BYTES", 10)
+    monkeypatch.setattr(writes_module, "MAX_COMMAND_BYTES", 10)
     assert len(await obey(plain, plain.terminal.set_users(users[:2]))) == 4
 
 
