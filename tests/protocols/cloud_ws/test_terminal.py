@@ -370,6 +370,7 @@ async def test_commands_wait_for_a_connection() -> None:
     assert await task == {"ret": "cleanlog", "sn": SERIAL, "result": True}
     terminal.detach(device)
     terminal.command_timeout = SHORT
+    assert terminal.command_timeout == SHORT
     with pytest.raises(CommandTimeoutError):
         await terminal.command("cleanlog")
 

@@ -1340,6 +1340,57 @@ async def test_queued_people_survive_a_new_terminal() -> None:
     assert person["PhotoLen"] == len(photo)
 
 
+# What export_state() saved with a person to add, one to merge and one to delete, before the
+# terminal was split into modules: the same code must read it.
+SAVED_PEOPLE: dict[str, Any] = {
+    "people": {
+        "add": {
+            "5": {
+                "UserID": "5",
+                "Name": "Bob",
+                "Department": "",
+                "CardNum": "",
+                "Password": "",
+                "AccessType": 0,
+                "ExpirationDate": 0,
+                "OpenTimes": 65535,
+                "KeepOpen": 0,
+                "Timegroup": 1,
+            }
+        },
+        "merge": {
+            "6": {
+                "UserID": "6",
+                "Name": "Cy",
+                "Department": "",
+                "CardNum": "",
+                "Password": "",
+                "AccessType": 0,
+                "ExpirationDate": 0,
+                "OpenTimes": 65535,
+                "KeepOpen": 0,
+                "Timegroup": 1,
+            }
+        },
+        "delete": ["9"],
+        "delete_all": False,
+    }
+}
+
+
+async def test_people_saved_before_the_split_restore() -> None:
+    terminal, _ = make_terminal()
+    terminal.restore_state(SAVED_PEOPLE)
+    assert terminal.export_state() == SAVED_PEOPLE
+    payload = await keepalive(terminal)
+    assert (payload["Remote"], payload["AddPeople"], payload["DeletePeople"]) == (1, 2, 1)
+    assert (await remote(terminal))["QueryPeople"] == [6]
+    deletion = await send(terminal, Endpoint.DELETE_PEOPLE, {"Limit": 10})
+    assert deletion.payload["DeleteList"] == [9]
+    download = await send(terminal, Endpoint.DOWNLOAD_PEOPLE, {"Limit": 10})
+    assert download.payload["PeopleList"] == [SAVED_PEOPLE["people"]["add"]["5"]]
+
+
 @pytest.mark.parametrize("state", [{}, {"people": "junk"}, {"people": {"add": 5}}])
 async def test_restore_state_garbage(state: dict[str, Any]) -> None:
     terminal, _ = make_terminal()
