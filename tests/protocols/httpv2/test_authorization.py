@@ -11,6 +11,11 @@ from custom_components.access_terminal.protocols.httpv2 import (
     HttpV2Terminal,
     Reply,
 )
+from custom_components.access_terminal.protocols.httpv2.authorization import (
+    REFUSED,
+    Decisions,
+    decide,
+)
 from custom_components.access_terminal.protocols.model import (
     AccessEvent,
     DenyReason,
@@ -119,3 +124,20 @@ async def test_authorization_without_record_detail() -> None:
     assert reply.status == 200
     assert reply.payload["Success"] == 0
     assert listener.events == []
+
+
+def test_the_latest_answers_are_remembered() -> None:
+    decisions = Decisions()
+    for number in range(65):
+        decisions.remember(f"auth:{number}", Reply({"Success": 2, "Number": number}))
+    assert decisions.get("auth:0") is None  # the oldest is forgotten
+    assert decisions.get("auth:1") == Reply({"Success": 2, "Number": 1})
+    assert decisions.get("auth:64") == Reply({"Success": 2, "Number": 64})
+    decisions.remember(None, REFUSED)  # a record without a key is never asked about again
+    assert decisions.get(None) is None
+
+
+async def test_nothing_to_decide_is_refused_without_an_event() -> None:
+    authorizer = FakeAuthorizer((True, None))
+    assert await decide(None, authorizer) == (REFUSED, None)
+    assert authorizer.asked == []

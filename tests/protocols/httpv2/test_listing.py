@@ -15,9 +15,8 @@ from custom_components.access_terminal.protocols.httpv2 import (
     Endpoint,
     parse_request,
 )
-from custom_components.access_terminal.protocols.model import (
-    UserChange,
-)
+from custom_components.access_terminal.protocols.httpv2.listing import PeopleListing
+from custom_components.access_terminal.protocols.model import Credentials, User, UserChange
 
 from ..common import CONTENT_TYPE, build_multipart
 from .helpers import (
@@ -135,3 +134,28 @@ async def test_push_people_through_the_wire() -> None:
     request = parse_request(Endpoint.PUSH_PEOPLE, CONTENT_TYPE, body)
     assert (await terminal.handle(request)).payload == {"Success": 1}
     assert listener.user_changes == [("3", UserChange.UPDATED)]
+
+
+async def test_a_query_listing_is_complete_when_every_id_came_back() -> None:
+    future: asyncio.Future[list[User]] = asyncio.get_running_loop().create_future()
+    listing = PeopleListing({"1", "2"}, future, with_credentials=False)
+    listing.collect(None, None)  # a push without a user id
+    listing.collect("1", User(user_id="1", credentials=Credentials(face="template")))
+    assert not future.done()
+    listing.collect("2", None)  # the device has no user 2
+    listing.collect("3", User(user_id="3"))  # too late: the listing is complete
+    (user,) = future.result()
+    assert user.user_id == "1"
+    assert user.credentials.face == ""  # present, without the template
+
+
+async def test_a_full_listing_is_complete_after_a_quiet_spell_once_fetched() -> None:
+    future: asyncio.Future[list[User]] = asyncio.get_running_loop().create_future()
+    listing = PeopleListing(None, future, with_credentials=True)
+    listing.finish_if_quiet(0.0)
+    assert not future.done()  # the device has not fetched PushAllPeople yet
+    listing.fetched()
+    listing.finish_if_quiet(3600.0)
+    assert not future.done()
+    listing.finish_if_quiet(0.0)
+    assert future.result() == []

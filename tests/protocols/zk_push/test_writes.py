@@ -10,7 +10,9 @@ import pytest
 
 from custom_components.access_terminal.protocols.errors import (
     CommandTimeoutError,
+    DeviceError,
     InvalidRequestError,
+    TerminalClosedError,
     UserWriteError,
 )
 from custom_components.access_terminal.protocols.model import (
@@ -22,6 +24,7 @@ from custom_components.access_terminal.protocols.zk_push import (
     terminal as terminal_module,
     writes as writes_module,
 )
+from custom_components.access_terminal.protocols.zk_push.writes import raise_for_results
 
 from .helpers import (
     SHORT,
@@ -204,3 +207,19 @@ async def test_delete_everyone_on_an_attendance_terminal(attendance: Device) -> 
     ]
     await attendance.report(*((number, 0) for number, _ in deletions))
     await task
+
+
+def test_results_name_the_users_of_each_failed_command() -> None:
+    batches = [("DATA UPDATE user", ["1", "2"]), ("DATA UPDATE user", ["3"]), ("DATA", ["2", "4"])]
+    raise_for_results(batches, [0, 0, 0])
+    with pytest.raises(UserWriteError) as err:
+        raise_for_results(
+            batches, [0, DeviceError(-1003, "full"), CommandTimeoutError("command 3: no result")]
+        )
+    assert err.value.failures == {
+        "3": "full [code -1003]",
+        "2": "device did not complete command 3: no result in time",
+        "4": "device did not complete command 3: no result in time",
+    }
+    with pytest.raises(TerminalClosedError):
+        raise_for_results(batches, [0, TerminalClosedError("unloaded"), 0])
