@@ -14,9 +14,7 @@ from custom_components.access_terminal.protocols.cloud_ws import (
     parse_message,
 )
 from custom_components.access_terminal.protocols.cloud_ws.wire import encode
-from custom_components.access_terminal.protocols.model import (
-    AccessEvent,
-)
+from custom_components.access_terminal.protocols.model import AccessEvent
 
 from ..common import RecordingListener
 

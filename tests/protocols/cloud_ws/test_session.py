@@ -7,20 +7,11 @@ from typing import Any
 
 import pytest
 
-from custom_components.access_terminal.protocols.cloud_ws import (
-    CloudWsTerminal,
-    DeviceSession,
-)
+from custom_components.access_terminal.protocols.cloud_ws import CloudWsTerminal, DeviceSession
 from custom_components.access_terminal.protocols.cloud_ws.wire import encode
-from custom_components.access_terminal.protocols.errors import (
-    CommandCancelledError,
-)
+from custom_components.access_terminal.protocols.errors import CommandCancelledError
 
-from .helpers import (
-    REG,
-    SERIAL,
-    make,
-)
+from .helpers import REG, SERIAL, make
 
 # -- the socket session --------------------------------------------------------------------
 

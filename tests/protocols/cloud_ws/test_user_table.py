@@ -8,25 +8,16 @@ from typing import Any
 
 import pytest
 
-from custom_components.access_terminal.protocols.cloud_ws import (
-    channel as channel_module,
-)
+from custom_components.access_terminal.protocols.cloud_ws import channel as channel_module
 from custom_components.access_terminal.protocols.errors import (
     CommandCancelledError,
     DeviceError,
     InvalidRequestError,
     UserWriteError,
 )
-from custom_components.access_terminal.protocols.model import (
-    User,
-)
+from custom_components.access_terminal.protocols.model import User
 
-from .helpers import (
-    PHOTO,
-    ZONE,
-    make,
-    page,
-)
+from .helpers import PHOTO, ZONE, make, page
 
 # -- paging --------------------------------------------------------------------------------
 

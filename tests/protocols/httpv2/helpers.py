@@ -12,11 +12,7 @@ from custom_components.access_terminal.protocols.httpv2 import (
     Reply,
     Request,
 )
-from custom_components.access_terminal.protocols.model import (
-    AccessEvent,
-    Record,
-    UserChange,
-)
+from custom_components.access_terminal.protocols.model import AccessEvent, Record, UserChange
 
 SERIAL = "FC-8200H12345678"
 SHORT = 0.05  # command timeout of tests that let a command time out

@@ -6,11 +6,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-    HttpV2Terminal,
-    Reply,
-)
+from custom_components.access_terminal.protocols.httpv2 import Endpoint, HttpV2Terminal, Reply
 from custom_components.access_terminal.protocols.httpv2.authorization import (
     REFUSED,
     Decisions,
@@ -23,11 +19,7 @@ from custom_components.access_terminal.protocols.model import (
     Method,
 )
 
-from .helpers import (
-    make_terminal,
-    record_detail,
-    send,
-)
+from .helpers import make_terminal, record_detail, send
 
 # -- online authorization --------------------------------------------------------------------
 

@@ -11,26 +11,11 @@ from custom_components.access_terminal.protocols.errors import (
     InvalidRequestError,
     NotSupportedError,
 )
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-    parse_request,
-)
-from custom_components.access_terminal.protocols.model import (
-    Credential,
-    EventType,
-    UserChange,
-)
+from custom_components.access_terminal.protocols.httpv2 import Endpoint, parse_request
+from custom_components.access_terminal.protocols.model import Credential, EventType, UserChange
 
 from ..common import CONTENT_TYPE, build_multipart
-from .helpers import (
-    SERIAL,
-    SETTINGS,
-    make_terminal,
-    remote,
-    send,
-    settle,
-    start,
-)
+from .helpers import SERIAL, SETTINGS, make_terminal, remote, send, settle, start
 
 # -- enrollment ------------------------------------------------------------------------------
 

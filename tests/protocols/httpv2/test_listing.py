@@ -11,10 +11,7 @@ from custom_components.access_terminal.protocols.errors import (
     CommandTimeoutError,
     InvalidRequestError,
 )
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-    parse_request,
-)
+from custom_components.access_terminal.protocols.httpv2 import Endpoint, parse_request
 from custom_components.access_terminal.protocols.httpv2.listing import PeopleListing
 from custom_components.access_terminal.protocols.model import Credentials, User, UserChange
 

@@ -12,21 +12,10 @@ from custom_components.access_terminal.protocols.errors import (
     InvalidRequestError,
     UserWriteError,
 )
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-)
-from custom_components.access_terminal.protocols.model import (
-    User,
-)
+from custom_components.access_terminal.protocols.httpv2 import Endpoint
+from custom_components.access_terminal.protocols.model import User
 
-from .helpers import (
-    SHORT,
-    keepalive,
-    make_terminal,
-    send,
-    settle,
-    start,
-)
+from .helpers import SHORT, keepalive, make_terminal, send, settle, start
 
 # -- people downloads ------------------------------------------------------------------------
 

@@ -8,22 +8,11 @@ from typing import Any
 
 import pytest
 
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-    parse_request,
-)
-from custom_components.access_terminal.protocols.model import (
-    EventType,
-    UserChange,
-)
+from custom_components.access_terminal.protocols.httpv2 import Endpoint, parse_request
+from custom_components.access_terminal.protocols.model import EventType, UserChange
 
 from ..common import CONTENT_TYPE, build_multipart
-from .helpers import (
-    SERIAL,
-    make_terminal,
-    record_detail,
-    send,
-)
+from .helpers import SERIAL, make_terminal, record_detail, send
 
 # -- records ---------------------------------------------------------------------------------
 

@@ -14,10 +14,7 @@ from custom_components.access_terminal.protocols.errors import (
     InvalidRequestError,
     NotSupportedError,
 )
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-    Reply,
-)
+from custom_components.access_terminal.protocols.httpv2 import Endpoint, Reply
 from custom_components.access_terminal.protocols.model import (
     DoorAction,
     Family,
@@ -25,15 +22,7 @@ from custom_components.access_terminal.protocols.model import (
     Operation,
 )
 
-from .helpers import (
-    SHORT,
-    keepalive,
-    make_terminal,
-    remote,
-    send,
-    settle,
-    start,
-)
+from .helpers import SHORT, keepalive, make_terminal, remote, send, settle, start
 
 # -- remote commands -------------------------------------------------------------------------
 

@@ -7,12 +7,8 @@ import json
 
 import pytest
 
-from custom_components.access_terminal.protocols.errors import (
-    AccessTerminalError,
-)
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-)
+from custom_components.access_terminal.protocols.errors import AccessTerminalError
+from custom_components.access_terminal.protocols.httpv2 import Endpoint
 from custom_components.access_terminal.protocols.httpv2.settings import (
     info_from_settings,
     model_from_serial,
@@ -26,15 +22,7 @@ from custom_components.access_terminal.protocols.model import (
     User,
 )
 
-from .helpers import (
-    SERIAL,
-    SETTINGS,
-    keepalive,
-    make_terminal,
-    send,
-    settle,
-    start,
-)
+from .helpers import SERIAL, SETTINGS, keepalive, make_terminal, send, settle, start
 
 # -- keep-alive and work settings ------------------------------------------------------------
 

@@ -13,25 +13,10 @@ from custom_components.access_terminal.protocols.errors import (
     AccessTerminalError,
     CommandCancelledError,
 )
-from custom_components.access_terminal.protocols.httpv2 import (
-    Endpoint,
-)
-from custom_components.access_terminal.protocols.model import (
-    Credentials,
-    DoorAction,
-    User,
-)
+from custom_components.access_terminal.protocols.httpv2 import Endpoint
+from custom_components.access_terminal.protocols.model import Credentials, DoorAction, User
 
-from .helpers import (
-    SETTINGS,
-    keepalive,
-    make_terminal,
-    push_request,
-    remote,
-    send,
-    settle,
-    start,
-)
+from .helpers import SETTINGS, keepalive, make_terminal, push_request, remote, send, settle, start
 
 # -- close and persistence -------------------------------------------------------------------
 

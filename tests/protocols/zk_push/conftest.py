@@ -7,10 +7,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import (
-    PLAIN,
-    Device,
-)
+from .helpers import PLAIN, Device
 
 
 @pytest.fixture

@@ -9,21 +9,14 @@ import hashlib
 import re
 from typing import Any
 
-from custom_components.access_terminal.protocols.model import (
-    Authorizer,
-    DoorState,
-    FirmwareImage,
-)
+from custom_components.access_terminal.protocols.model import Authorizer, DoorState, FirmwareImage
 from custom_components.access_terminal.protocols.zk_push import (
     Endpoint,
     Reply,
     ZkPushTerminal,
     parse_request,
 )
-from custom_components.access_terminal.protocols.zk_push.wire import (
-    old_decode_time,
-    parse_options,
-)
+from custom_components.access_terminal.protocols.zk_push.wire import old_decode_time, parse_options
 
 from ..common import RecordingListener
 

@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 import pytest
 
-from custom_components.access_terminal.protocols.errors import (
-    TerminalClosedError,
-)
+from custom_components.access_terminal.protocols.errors import TerminalClosedError
 from custom_components.access_terminal.protocols.model import (
     Credential,
     Family,
@@ -17,21 +15,11 @@ from custom_components.access_terminal.protocols.model import (
     Usage,
     User,
 )
-from custom_components.access_terminal.protocols.zk_push import (
-    Endpoint,
-)
+from custom_components.access_terminal.protocols.zk_push import Endpoint
 from custom_components.access_terminal.protocols.zk_push.device import info_from_options
 from custom_components.access_terminal.protocols.zk_push.users import Capabilities
 
-from .helpers import (
-    PLAIN,
-    REGISTRY,
-    SERIAL,
-    ZONE,
-    Device,
-    obey,
-    settle,
-)
+from .helpers import PLAIN, REGISTRY, SERIAL, ZONE, Device, obey, settle
 
 # -- options and info ----------------------------------------------------------------------------
 

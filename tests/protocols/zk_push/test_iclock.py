@@ -15,18 +15,9 @@ from custom_components.access_terminal.protocols.model import (
     EventType,
     Method,
 )
-from custom_components.access_terminal.protocols.zk_push import (
-    Endpoint,
-    uploads as uploads_module,
-)
+from custom_components.access_terminal.protocols.zk_push import Endpoint, uploads as uploads_module
 
-from .helpers import (
-    PLAIN,
-    ZONE,
-    Device,
-    assert_about_now,
-    obey,
-)
+from .helpers import PLAIN, ZONE, Device, assert_about_now, obey
 
 # -- remote identification -----------------------------------------------------------------------
 

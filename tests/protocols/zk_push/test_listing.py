@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-from custom_components.access_terminal.protocols.errors import (
-    DeviceError,
-)
+from custom_components.access_terminal.protocols.errors import DeviceError
 from custom_components.access_terminal.protocols.model import (
     Credentials,
     Family,
@@ -20,11 +18,7 @@ from custom_components.access_terminal.protocols.model import (
     UserChange,
 )
 
-from .helpers import (
-    ZONE,
-    Device,
-    issue,
-)
+from .helpers import ZONE, Device, issue
 
 # -- listing users -------------------------------------------------------------------------------
 

@@ -24,10 +24,7 @@ from custom_components.access_terminal.protocols.model import (
     FirmwareImage,
     UserChange,
 )
-from custom_components.access_terminal.protocols.zk_push import (
-    Endpoint,
-    ZkPushTerminal,
-)
+from custom_components.access_terminal.protocols.zk_push import Endpoint, ZkPushTerminal
 
 from .helpers import (
     FIRMWARE,

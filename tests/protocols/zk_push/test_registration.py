@@ -6,25 +6,15 @@ import re
 
 import pytest
 
-from custom_components.access_terminal.protocols.model import (
-    Operation,
-)
+from custom_components.access_terminal.protocols.model import Operation
 from custom_components.access_terminal.protocols.zk_push import (
     Endpoint,
     Variant,
     registration as registration_module,
 )
-from custom_components.access_terminal.protocols.zk_push.wire import (
-    parse_options,
-)
+from custom_components.access_terminal.protocols.zk_push.wire import parse_options
 
-from .helpers import (
-    REGISTRY,
-    RTLOG_EXAMPLE,
-    SERVER_PARAMETERS,
-    Device,
-    md5,
-)
+from .helpers import REGISTRY, RTLOG_EXAMPLE, SERVER_PARAMETERS, Device, md5
 
 # -- hand-shake ----------------------------------------------------------------------------------
 

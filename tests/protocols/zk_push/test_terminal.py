@@ -13,23 +13,10 @@ from custom_components.access_terminal.protocols.errors import (
     InvalidRequestError,
     TerminalClosedError,
 )
-from custom_components.access_terminal.protocols.model import (
-    DoorAction,
-    Operation,
-    User,
-)
-from custom_components.access_terminal.protocols.zk_push import (
-    Endpoint,
-    Variant,
-)
+from custom_components.access_terminal.protocols.model import DoorAction, Operation, User
+from custom_components.access_terminal.protocols.zk_push import Endpoint, Variant
 
-from .helpers import (
-    SHORT,
-    Device,
-    issue,
-    md5,
-    settle,
-)
+from .helpers import SHORT, Device, issue, md5, settle
 
 # -- life cycle ----------------------------------------------------------------------------------
 

@@ -16,18 +16,9 @@ from custom_components.access_terminal.protocols.model import (
     Usage,
     UserChange,
 )
-from custom_components.access_terminal.protocols.zk_push import (
-    Endpoint,
-)
+from custom_components.access_terminal.protocols.zk_push import Endpoint
 
-from .helpers import (
-    RTLOG_EXAMPLE,
-    SERIAL,
-    ZONE,
-    Device,
-    door,
-    obey,
-)
+from .helpers import RTLOG_EXAMPLE, SERIAL, ZONE, Device, door, obey
 
 # -- records -------------------------------------------------------------------------------------
 

@@ -15,10 +15,7 @@ from custom_components.access_terminal.protocols.errors import (
     TerminalClosedError,
     UserWriteError,
 )
-from custom_components.access_terminal.protocols.model import (
-    Privilege,
-    User,
-)
+from custom_components.access_terminal.protocols.model import Privilege, User
 from custom_components.access_terminal.protocols.zk_push import (
     commands as commands_module,
     terminal as terminal_module,
@@ -26,13 +23,7 @@ from custom_components.access_terminal.protocols.zk_push import (
 )
 from custom_components.access_terminal.protocols.zk_push.writes import raise_for_results
 
-from .helpers import (
-    SHORT,
-    Device,
-    issue,
-    obey,
-    settle,
-)
+from .helpers import SHORT, Device, issue, obey, settle
 
 # -- writing and deleting users ------------------------------------------------------------------
 
