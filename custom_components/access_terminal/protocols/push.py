@@ -50,7 +50,7 @@ async def await_result[T](
 def gather_results[T](
     futures: Iterable[asyncio.Future[T]],
 ) -> asyncio.Future[list[T | BaseException]]:
-    """Gather each future's result or error, in order; ending the wait leaves them running.
+    """Gather each future's result or error, in order; giving up the wait leaves them pending.
 
     The futures are shielded: they belong to commands still queued, which resolve them later.
     """
