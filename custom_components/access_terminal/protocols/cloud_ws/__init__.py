@@ -3,8 +3,8 @@
 from .channel import Connection
 from .codes import ModeTable
 from .session import DeviceSession
-from .terminal import CloudWsTerminal, Reply
-from .wire import MAX_FRAME, Message, parse_message
+from .terminal import CloudWsTerminal
+from .wire import MAX_FRAME, Message, Reply, parse_message
 
 __all__ = [
     "MAX_FRAME",

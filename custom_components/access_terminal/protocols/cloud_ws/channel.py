@@ -15,7 +15,8 @@ import logging
 from typing import Any, Protocol
 
 from ..codec import optional_int
-from ..errors import CommandCancelledError, CommandTimeoutError, DeviceError
+from ..errors import CommandCancelledError, DeviceError
+from ..push import await_result
 from .wire import Message, encode
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,11 +92,7 @@ class CommandChannel:
     @contextlib.asynccontextmanager
     async def _turn(self, what: str) -> AsyncIterator[None]:
         """Wait (at most the timeout) until no other command is in flight, then hold the turn."""
-        try:
-            async with asyncio.timeout(self.timeout):
-                await self._lock.acquire()
-        except TimeoutError:
-            raise CommandTimeoutError(what) from None
+        await await_result(self._lock.acquire(), what, within=self.timeout)
         try:
             yield
         finally:
@@ -149,19 +146,11 @@ class CommandChannel:
         self, document: dict[str, Any], what: str, *, check: bool, answered: bool = True
     ) -> Message:
         """Send a command and wait for its answer (a sent one stands for it if none comes)."""
-        name = str(document["cmd"])
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Message] = loop.create_future()
         try:
-            async with asyncio.timeout(self.timeout):
-                connection = await self._connection()
-                self._waiting = (name, future)
-                await connection.send(encode(document))
-                if not answered:
-                    return Message(name, False, {"result": True})
-                answer = await future
-        except TimeoutError:
-            raise CommandTimeoutError(what) from None
+            # Connecting, sending and the answer share one deadline; then nobody waits for it.
+            answer = await await_result(
+                self._send(document, answered=answered), what, within=self.timeout
+            )
         except (ConnectionError, RuntimeError) as err:
             # The socket closed under us (aiohttp raises ConnectionResetError or RuntimeError).
             raise CommandCancelledError(f"{what}: the terminal disconnected ({err})") from None
@@ -170,6 +159,16 @@ class CommandChannel:
         if check and not answer.ok:
             raise DeviceError(answer.reason or "?", describe_reason(answer.reason))
         return answer
+
+    async def _send(self, document: dict[str, Any], *, answered: bool) -> Message:
+        name = str(document["cmd"])
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        connection = await self._connection()
+        self._waiting = (name, future)
+        await connection.send(encode(document))
+        if not answered:
+            return Message(name, False, {"result": True})
+        return await future
 
     def close(self, error: Exception) -> None:
         """Fail the command in flight and every later one with `error` (the terminal is gone)."""

@@ -8,17 +8,21 @@ key (`event`), their temperature and a photo; a record with `enrollid` 0 is the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
+import logging
 from typing import Any
 import zlib
 
 from ..codec import body_temperature, decode_base64, optional_int, parse_local_time, to_int
 from ..errors import ProtocolError
-from ..model import AlarmReason as A, Direction, EventType as E, Method, Record
+from ..model import AlarmReason as A, Direction, DoorState, EventType as E, Method, Record
 from ..vocab import Meaning, alarm, door, events, granted
 from .users import MAX_ENROLL_ID
+
+_LOGGER = logging.getLogger(__name__)
 
 # Every record of a terminal, live (`sendlog`) or fetched (`getnewlog`), is one stream: records
 # carry no number, so each is known by a checksum of its fields (an unordered stream).
@@ -123,3 +127,27 @@ def door_states(record: Record) -> dict[int, bool]:
         for event in record.events
         if event.type in _DOOR_STATES
     }
+
+
+def log_records(
+    items: Sequence[Any], zone: tzinfo, received: datetime, table: ModeTable, serial: str
+) -> list[Record]:
+    """Turn log items into Records, skipping (and logging) the unreadable ones of `serial`."""
+    records = []
+    for item in items:
+        try:
+            records.append(log_record(item, zone, received, table))
+        except ProtocolError as err:
+            # One unreadable record must not make the device send the batch forever.
+            _LOGGER.warning("Skipped a log record of %s: %s", serial, err)
+    return records
+
+
+def doors_after(doors: Mapping[int, DoorState], records: Iterable[Record]) -> dict[int, DoorState]:
+    """Return `doors` with the openings and closings the records tell of."""
+    after = dict(doors)
+    for record in records:
+        for number, is_open in door_states(record).items():
+            known = after.get(number) or DoorState(door=number)
+            after[number] = replace(known, is_open=is_open)
+    return after

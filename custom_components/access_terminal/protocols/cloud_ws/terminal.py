@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import Any, ClassVar
 
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
-    AccessTerminalError,
     CommandCancelledError,
-    DeviceError,
     InvalidRequestError,
     NotSupportedError,
-    ProtocolError,
     TerminalClosedError,
-    UserWriteError,
 )
 from ..model import (
     DOOR_MODE_OPERATIONS,
@@ -41,34 +37,26 @@ from ..model import (
     Method,
     Operation,
     Record,
-    Terminal as BaseTerminal,
     TerminalListener,
     User,
     UserChange,
 )
+from ..push import DEFAULT_COMMAND_TIMEOUT, PushTerminal
+from . import user_table
 from .channel import CommandChannel, Connection
-from .codes import ModeTable, door_states, log_record
+from .codes import ModeTable, doors_after, log_records
 from .device import info_from_fields
 from .users import (
-    CARD,
-    DELETE_ALL,
     ENROLL_BACKUPNUMS,
     LOCKS_PER_COMMAND,
     NAMES_PER_COMMAND,
     PALMS,
-    PASSWORD,
-    ListedUser,
     enroll_id,
-    read_listing_page,
-    reads_for,
-    user_commands,
-    user_from_records,
 )
-from .wire import DEVICE_COMMANDS, Message, format_time
+from .wire import DEVICE_COMMANDS, Message, Reply, format_time, read_counter
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_COMMAND_TIMEOUT = 60.0
 # An open socket is a live device (the server's WebSocket pings drop a dead one): while it stays
 # open the terminal counts as heard from this often, however quiet the people at the door are.
 SEEN_INTERVAL = 30.0
@@ -86,21 +74,7 @@ MAX_HOLIDAYS = 30
 MAX_PROFILE_BYTES = 200
 
 
-def _counter(value: Any) -> int | None:
-    """Read a count or index the device numbers in 32 bits (anything else is not echoed)."""
-    number = optional_int(value)
-    return number if number is not None and 0 <= number < 2**31 else None
-
-
-@dataclass(slots=True, frozen=True)
-class Reply:
-    """The answer to a device frame, and what to do once it is sent."""
-
-    document: dict[str, Any]
-    then: Callable[[], None] | None = None
-
-
-class CloudWsTerminal(BaseTerminal):
+class CloudWsTerminal(PushTerminal):
     """One terminal connected (or not, right now) over the cloud WebSocket."""
 
     family = Family.CLOUD_WS
@@ -121,13 +95,11 @@ class CloudWsTerminal(BaseTerminal):
         mode_table: ModeTable = ModeTable.VERIFY,
     ) -> None:
         """Create the terminal; it is offline until its device connects and registers."""
-        super().__init__(serial)
+        # The channel keeps the command timeout (see command_timeout): it exists first.
+        self._channel = CommandChannel(command_timeout)
+        super().__init__(serial, listener, authorizer=authorizer, command_timeout=command_timeout)
         self.zone = zone
         self.mode_table = mode_table
-        self._listener = listener
-        self._authorizer = authorizer
-        self._channel = CommandChannel(command_timeout)
-        self._tasks: set[asyncio.Task[None]] = set()
         self._backfill: asyncio.Task[None] | None = None
         self._alive: asyncio.Task[None] | None = None
         # Users whose remote enrollment we started: their next `senduser` ends it.
@@ -138,8 +110,12 @@ class CloudWsTerminal(BaseTerminal):
 
     @property
     def command_timeout(self) -> float:
-        """Return how long one command may take."""
+        """Return how long one command may take (the channel's deadline)."""
         return self._channel.timeout
+
+    @command_timeout.setter
+    def command_timeout(self, seconds: float) -> None:
+        self._channel.timeout = seconds
 
     @property
     def connected(self) -> bool:
@@ -153,9 +129,9 @@ class CloudWsTerminal(BaseTerminal):
         previous = self._channel.connection
         self._channel.attach(connection)
         if previous is not None and previous is not connection:
-            self._spawn(previous.close, "close the previous socket")
+            self.spawn(previous.close, "close the previous socket")
         if self._alive is None or self._alive.done():
-            self._alive = self._spawn(self._keep_seen, "keep-alive")
+            self._alive = self.spawn(self._keep_seen, "keep-alive")
 
     def detach(self, connection: Connection) -> None:
         """Forget a closed socket: an unanswered command fails, later ones wait for the next."""
@@ -168,29 +144,14 @@ class CloudWsTerminal(BaseTerminal):
 
     async def _keep_seen(self) -> None:
         while True:
-            self._listener.seen()
+            self.listener.seen()
             await asyncio.sleep(SEEN_INTERVAL)
-
-    def _spawn(self, work: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
-        # `work` makes its coroutine only when the task runs: a task cancelled first leaves none.
-        async def run() -> None:
-            try:
-                await work()
-            except (AccessTerminalError, OSError) as err:
-                _LOGGER.info("Terminal %s: %s stopped: %s", self.serial, what, err)
-            except Exception:  # a bug in one terminal's background work must not spread
-                _LOGGER.exception("Terminal %s: %s failed", self.serial, what)
-
-        task = asyncio.get_running_loop().create_task(run(), name=f"{self.serial} {what}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     # -- frames from the device ------------------------------------------------------------
 
     async def handle(self, message: Message) -> Reply | None:
         """Answer one frame of the device (None for answers to our commands)."""
-        self._listener.seen()
+        self.listener.seen()
         if not message.asks or message.name not in DEVICE_COMMANDS:
             if self._channel.answer(message):
                 return None
@@ -211,7 +172,7 @@ class CloudWsTerminal(BaseTerminal):
             self.info = info_from_fields(self.serial, {})
         if 1 not in self.doors or self.doors[1].held_open is None:
             self.doors[1] = DoorState(door=1, held_open=False, locked_out=False)
-        self._listener.state_changed()
+        self.listener.state_changed()
         # The answer goes first: the device takes no command before it is registered.
         return Reply(
             {"ret": "reg", "result": True, "cloudtime": self._now(), "nosenduser": False},
@@ -228,54 +189,39 @@ class CloudWsTerminal(BaseTerminal):
             return Reply({"ret": "sendlog", "result": False, "reason": "server busy"})
         reply: dict[str, Any] = {"ret": "sendlog", "result": True}
         for key in ("count", "logindex"):
-            if (value := _counter(message.fields.get(key))) is not None:
+            if (value := read_counter(message.fields.get(key))) is not None:
                 reply[key] = value
         reply.setdefault("count", len(items))
-        if (index := _counter(message.fields.get("logindex"))) is not None:
+        if (index := read_counter(message.fields.get("logindex"))) is not None:
             self.log_index = index
-            self._listener.persist()
+            self.listener.persist()
         reply["cloudtime"] = self._now()
         people = [e for r in records for e in r.events if e.type is EventType.ACCESS_GRANTED]
-        if len(items) == 1 and len(people) == 1 and self._authorizer is not None:
+        if len(items) == 1 and len(people) == 1 and self.authorizer is not None:
             # A terminal in server mode opens only when told to (`access`).
-            granted, text = await self._authorizer(people[0])
+            granted, text = await self.authorizer(people[0])
             reply["access"] = int(granted)
             if text:
                 reply["message"] = text
         return Reply(reply)
 
     def _log_records(self, items: Sequence[Any]) -> list[Record]:
-        received = datetime.now(UTC)
-        records = []
-        for item in items:
-            try:
-                records.append(log_record(item, self.zone, received, self.mode_table))
-            except ProtocolError as err:
-                # One unreadable record must not make the device send the batch forever.
-                _LOGGER.warning("Skipped a log record of %s: %s", self.serial, err)
-        return records
+        return log_records(items, self.zone, datetime.now(UTC), self.mode_table, self.serial)
 
     async def _deliver(self, records: Sequence[Record]) -> bool:
-        try:
-            await self._listener.records(records)
-        except Exception:  # whatever failed, the device must keep the records
-            _LOGGER.exception("Could not handle records from %s", self.serial)
+        """Deliver records, then take the door states and temperatures they tell of."""
+        if not await self.deliver(records):
             return False
-        doors = dict(self.doors)
-        measured = False
-        for record in records:
-            measured = measured or any(e.temperature is not None for e in record.events)
-            for number, is_open in door_states(record).items():
-                known = doors.get(number) or DoorState(door=number)
-                doors[number] = replace(known, is_open=is_open)
+        doors = doors_after(self.doors, records)
         info = self.info
         # Nothing the device says about itself tells whether it measures temperatures: its
         # records do ("temp", just temperature device support).
+        measured = any(e.temperature is not None for r in records for e in r.events)
         if measured and info is not None and Feature.TEMPERATURE not in info.features:
             self.info = replace(info, features=info.features | {Feature.TEMPERATURE})
         if doors != self.doors or self.info is not info:
             self.doors = doors
-            self._listener.state_changed()
+            self.listener.state_changed()
         return True
 
     async def _senduser(self, message: Message) -> Reply:
@@ -296,7 +242,7 @@ class CloudWsTerminal(BaseTerminal):
             )
             if not await self._deliver([Record((event,))]):
                 return Reply({"ret": "senduser", "result": False, "reason": "server busy"})
-            self._listener.user_changed(user_id, UserChange.UPDATED)
+            self.listener.user_changed(user_id, UserChange.UPDATED)
         else:
             _LOGGER.warning("Terminal %s sent a user without a user number", self.serial)
         return Reply({"ret": "senduser", "result": True, "cloudtime": self._now()})
@@ -305,14 +251,14 @@ class CloudWsTerminal(BaseTerminal):
         code = optional_str(message.fields.get("record"))
         granted: bool = False
         text: str | None = "Unknown QR code"
-        if code is not None and self._authorizer is not None:
+        if code is not None and self.authorizer is not None:
             event = AccessEvent(
                 type=EventType.ACCESS_GRANTED,
                 time=datetime.now(UTC),
                 methods=(Method.QR,),
                 detail="QR code",
             )
-            granted, text = await self._authorizer(event)
+            granted, text = await self.authorizer(event)
         reply = {"ret": "sendqrcode", "sn": self.serial, "result": True, "access": int(granted)}
         return Reply({**reply, "message": text or "ok"})
 
@@ -327,14 +273,14 @@ class CloudWsTerminal(BaseTerminal):
 
     def _start_backfill(self) -> None:
         if self._backfill is None or self._backfill.done():
-            self._backfill = self._spawn(self._after_registration, "log backfill")
+            self._backfill = self.spawn(self._after_registration, "log backfill")
 
     async def _after_registration(self) -> None:
         """Learn the capacities, then fetch what was recorded while we could not be reached."""
         answer = await self._channel.request({"cmd": "getdevcap"}, "capabilities", check=False)
         if answer.ok:
             self.info = info_from_fields(self.serial, answer.fields, self.info)
-            self._listener.state_changed()
+            self.listener.state_changed()
         await self.fetch_new_logs()
 
     async def _deliver_page(self, _answer: Message, items: list[Any]) -> None:
@@ -379,7 +325,7 @@ class CloudWsTerminal(BaseTerminal):
         self.doors[1] = replace(
             self.doors.get(1) or DoorState(door=1), held_open=held, locked_out=locked
         )
-        self._listener.state_changed()
+        self.listener.state_changed()
 
     async def clear_alarm(self) -> None:
         """Cancel the alarm (`lockctrl` 6)."""
@@ -427,94 +373,19 @@ class CloudWsTerminal(BaseTerminal):
         self, user_ids: Sequence[str] | None = None, *, with_credentials: bool = True
     ) -> list[User]:
         """List users (`getuserlist` pages), then read each one's records, name and validity."""
-        listed: dict[int, ListedUser] = {}
-
-        async def collect(_answer: Message, items: list[Any]) -> None:
-            read_listing_page(items, listed)
-
-        await self._channel.pages({"cmd": "getuserlist"}, "user listing", collect)
-        if user_ids is not None:
-            wanted = {enroll_id(user_id) for user_id in user_ids}
-            listed = {number: entry for number, entry in listed.items() if number in wanted}
-        return [
-            await self._read_user(entry, with_credentials=with_credentials)
-            for entry in sorted(listed.values(), key=lambda entry: entry.enroll_id)
-        ]
-
-    async def _read_user(self, entry: ListedUser, *, with_credentials: bool) -> User:
-        infos: dict[int, dict[str, Any]] = {}
-        number = entry.enroll_id
-        for backupnum in reads_for(entry, with_credentials=with_credentials):
-            answer = await self._channel.request(
-                {"cmd": "getuserinfo", "enrollid": number, "backupnum": backupnum},
-                "user listing",
-                check=False,
-            )
-            if answer.ok:
-                infos[backupnum] = answer.fields
-        name = None
-        if not any(optional_str(info.get("name")) for info in infos.values()):
-            answer = await self._channel.request(
-                {"cmd": "getusername", "enrollid": number}, "user listing", check=False
-            )
-            name = optional_str(answer.fields.get("record")) if answer.ok else None
-        answer = await self._channel.request(
-            {"cmd": "getuserlock", "enrollid": number}, "user listing", check=False
-        )
-        return user_from_records(
-            entry,
-            infos,
-            name=name,
-            lock=answer.fields if answer.ok else None,
-            zone=self.zone,
-            with_credentials=with_credentials,
+        return await user_table.list_users(
+            self._channel, user_ids, with_credentials=with_credentials, zone=self.zone
         )
 
     async def set_users(
         self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
     ) -> None:
-        """Write each user (one `setuserinfo` per credential); UserWriteError names failures.
-
-        Each record is written on its own, so credentials the device holds stay unless replaced;
-        a user it may hold who now has no card or password loses the old one.
-        """
-        failures: dict[str, str] = {}
-        for user in users:
-            try:
-                commands = user_commands(user, self.zone)
-                for command in commands:
-                    await self._channel.request(command, "user write")
-            except (InvalidRequestError, DeviceError) as err:
-                failures[user.user_id] = str(err)
-                continue
-            if user.user_id in keep_held_credentials:
-                held = ((CARD, user.cards), (PASSWORD, user.password))
-                for backupnum in [number for number, value in held if not value]:
-                    # Nothing to delete is a refusal too: the outcome is the same.
-                    number = enroll_id(user.user_id)
-                    await self._channel.request(
-                        {"cmd": "deleteuser", "enrollid": number, "backupnum": backupnum},
-                        "user write",
-                        check=False,
-                    )
-        if failures:
-            raise UserWriteError(failures)
+        """Write each user (one `setuserinfo` per credential); UserWriteError names failures."""
+        await user_table.write_users(self._channel, users, keep_held_credentials, self.zone)
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users with all their records (`deleteuser` 13), or every user (`cleanuser`)."""
-        if user_ids is None:
-            await self.command("cleanuser", "user deletion")
-            return
-        failures: dict[str, str] = {}
-        for user_id in user_ids:
-            try:
-                await self.command(
-                    "deleteuser", "user deletion", enrollid=enroll_id(user_id), backupnum=DELETE_ALL
-                )
-            except DeviceError as err:
-                failures[user_id] = str(err)
-        if failures:
-            raise UserWriteError(failures)
+        await user_table.delete_users(self._channel, user_ids)
 
     # -- commands without a place in the Terminal interface ------------------------------
 
@@ -619,7 +490,7 @@ class CloudWsTerminal(BaseTerminal):
         """Read capacities and usage (`getdevcap`) and update the terminal's info."""
         fields = await self.command("getdevcap", "capabilities")
         self.info = info_from_fields(self.serial, fields, self.info)
-        self._listener.state_changed()
+        self.listener.state_changed()
         return fields
 
     async def fetch_all_logs(self, start: date | None = None, end: date | None = None) -> int:
@@ -643,7 +514,7 @@ class CloudWsTerminal(BaseTerminal):
             if task is not None:
                 task.cancel()
         if (connection := self._channel.connection) is not None:
-            self._spawn(connection.close, "close the socket")
+            self.spawn(connection.close, "close the socket")
 
     def export_state(self) -> dict[str, Any]:
         """Return the last log index acknowledged."""

@@ -8,12 +8,13 @@ everything else it sends answers one of our commands. Some firmware answers with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 import json
 from typing import Any
 
-from ..codec import decode_text, loads_lenient, optional_str
+from ..codec import decode_text, loads_lenient, optional_int, optional_str
 from ..errors import PayloadTooLargeError, ProtocolError
 
 # A frame may carry a batch of records with base64 photos (tens of KB each); more is refused.
@@ -76,3 +77,17 @@ def encode(document: dict[str, Any]) -> str:
 def format_time(moment: datetime) -> str:
     """Write a time as the terminal reads it: "YYYY-MM-DD HH:MM:SS", its own local time."""
     return moment.strftime(TIME_FORMAT)
+
+
+def read_counter(value: Any) -> int | None:
+    """Read a count or index the device numbers in 32 bits (anything else is not echoed)."""
+    number = optional_int(value)
+    return number if number is not None and 0 <= number < 2**31 else None
+
+
+@dataclass(slots=True, frozen=True)
+class Reply:
+    """The answer to a device frame, and what to do once it is sent."""
+
+    document: dict[str, Any]
+    then: Callable[[], None] | None = None

@@ -21,6 +21,7 @@ from ..codec import decode_base64, is_digits, optional_int, optional_str
 from ..errors import (
     CommandCancelledError,
     InvalidRequestError,
+    TerminalClosedError,
     UnconfirmedError,
     UserWriteError,
 )
@@ -129,6 +130,25 @@ def people_json(user: User, now: datetime) -> dict[str, Any]:
     if palms := {num: data for num, data in creds.palms.items() if data}:
         document["Palmveins"] = [{"Num": num, "Data": data} for num, data in sorted(palms.items())]
     return document
+
+
+def download_failures(document: Mapping[str, Any]) -> dict[str, str]:
+    """Read the per-person failures of a DownloadPeopleListResult (user id -> reason)."""
+    # The document spells the failure list "FailList" in the table and "FailCount" (a second
+    # time) in the example: accept a list under either name.
+    items = document.get("FailList")
+    if not isinstance(items, list):
+        items = document.get("FailCount")
+    failures: dict[str, str] = {}
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or (user_id := optional_str(item.get("UserID"))) is None:
+            continue
+        code = optional_int(item.get("ErrorCode"))
+        reason = DOWNLOAD_ERRORS.get(code or 0, optional_str(item.get("ErrMsg")) or "refused")
+        if code in (20, 21, 22, 23) and (other := optional_str(item.get("RepeatID"))):
+            reason = f"{reason} ({other})"
+        failures[user_id] = f"{reason} [code {code}]" if code is not None else reason
+    return failures
 
 
 _HELD_FIELDS = ("FaceFeature", "FaceFeatureMD5", "Fingerprints", "Palmveins")
@@ -455,3 +475,28 @@ class PeopleQueue:
                 self._waiters[key] = kept
             else:
                 del self._waiters[key]
+
+
+def raise_for_outcomes(user_ids: Sequence[str], results: Sequence[object]) -> None:
+    """Raise what the device reported for each queued change, if anything went wrong.
+
+    Refused and cancelled changes are named in one UserWriteError; changes the device took
+    without ever reporting on them in an UnconfirmedError; an unloaded terminal fails them all.
+    """
+    failures: dict[str, str] = {}
+    unconfirmed: list[str] = []
+    for user_id, result in zip(user_ids, results, strict=True):
+        if isinstance(result, UnconfirmedError):
+            unconfirmed.append(user_id)
+        elif isinstance(result, UserWriteError):
+            failures.update(result.failures)
+        elif isinstance(result, TerminalClosedError):
+            raise result
+        elif isinstance(result, CommandCancelledError):
+            failures[user_id] = str(result)
+        elif isinstance(result, BaseException):
+            raise result
+    if failures:
+        raise UserWriteError(failures)
+    if unconfirmed:
+        raise UnconfirmedError(unconfirmed)

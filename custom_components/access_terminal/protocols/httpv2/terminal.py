@@ -9,72 +9,67 @@ commands, reboot) or reports their outcome (people downloads, deletions).
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 import json
 import logging
-import re
-import time
 from typing import Any, ClassVar
 import zlib
 
 from ..codec import optional_int, optional_str, to_int
 from ..errors import (
-    CommandCancelledError,
-    CommandTimeoutError,
     InvalidRequestError,
     NotSupportedError,
     ProtocolError,
     TerminalClosedError,
-    UnconfirmedError,
-    UserWriteError,
 )
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
-    AccessEvent,
     Authorizer,
     Credential,
-    DenyReason,
     DoorAction,
-    DoorState,
     EventType,
     Family,
-    Feature,
     FirmwareImage,
     Operation,
     Record,
-    Terminal as BaseTerminal,
-    TerminalInfo,
     TerminalListener,
-    Usage,
     User,
     UserChange,
 )
-from .codes import ALL_USERS_DELETED_CODES, identify_record, parse_alarms, system_record
+from ..push import (
+    DEFAULT_COMMAND_TIMEOUT,
+    PushTerminal,
+    await_result,
+    await_results,
+)
+from .authorization import REFUSED, Decisions, decide
+from .codes import ALL_USERS_DELETED_CODES, identify_record, system_record
+from .enrollment import enrollment_event, enrollment_ticket
+from .listing import PeopleListing
 from .people import (
     DEFAULT_DOWNLOAD_LIMIT,
-    DOWNLOAD_ERRORS,
     MAX_BATCH,
     PeopleQueue,
+    download_failures,
     people_json,
+    raise_for_outcomes,
     user_from_people,
     valid_user_id,
 )
+from .remote import ClockSetting, RemoteCommands
+from .settings import door_from_status, info_from_settings
 from .wire import Endpoint, Reply, Request, error_reply, ok
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_COMMAND_TIMEOUT = 60.0
 # A full user listing has no end marker: it is over at a keep-alive after this much silence.
 LIST_QUIET_SECONDS = 2.0
 # Extra seconds a people download may take per person (10,000 people: 500 s more).
 SECONDS_PER_PERSON = 0.05
-_DECISION_CACHE = 64
 _LOGGED_CONTENT = 2000
-_REFUSED = Reply({"Success": 0, "Message": "Access denied"})
 
 _OPENDOOR_CODES = {
     DoorAction.OPEN: 1,
@@ -83,58 +78,12 @@ _OPENDOOR_CODES = {
     DoorAction.LOCKOUT: 4,
     DoorAction.RELEASE_LOCKOUT: 5,
 }
-_REGISTER_TYPES = {
-    Credential.CARD: 1,
-    Credential.PASSWORD: 2,
-    Credential.FINGERPRINT: 3,
-    Credential.FACE: 4,
-    Credential.PALM: 5,
-}
-_CREDENTIAL_FEATURES = {
-    Credential.FINGERPRINT: Feature.FINGERPRINT,
-    Credential.FACE: Feature.FACE,
-    Credential.PALM: Feature.PALM,
-}
-# "对于指纹的索引号是 0-9, 对于掌静脉的索引号是 1-2"
-_CREDENTIAL_INDEXES = {Credential.FINGERPRINT: range(10), Credential.PALM: range(1, 3)}
-_ENROLL_RESULTS = {
-    2: "cancelled at the device",
-    3: "credential already registered",
-    4: "the device has no fingerprint reader",
-    5: "the device has no palm vein reader",
-    6: "the device is busy",
-}
-_FUNCTION_FEATURES = {
-    "Face": Feature.FACE,
-    "Fingerprint": Feature.FINGERPRINT,
-    "Palmvein": Feature.PALM,
-    "QRCode": Feature.QR,
-    "BodyTemperature": Feature.TEMPERATURE,
-    "FaceMask": Feature.MASK,
-}
-_STORAGE_FEATURES = {
-    "Face": Feature.FACE,
-    "Fingerprint": Feature.FINGERPRINT,
-    "PalmVein": Feature.PALM,
-}
-_USAGE_KEYS = {
-    "users": ("PeopleStorageInfo", "Person"),
-    "faces": ("PeopleStorageInfo", "Face"),
-    "cards": ("PeopleStorageInfo", "Card"),
-    "fingerprints": ("PeopleStorageInfo", "Fingerprint"),
-    "palms": ("PeopleStorageInfo", "PalmVein"),
-    "passwords": ("PeopleStorageInfo", "Pasword"),
-    "admins": ("PeopleStorageInfo", "Admin"),
-    "logs": ("RecordStorageInfo", "VerifyRecord"),
-    "photos": ("RecordStorageInfo", "RecordPhoto"),
-}
 _PUSH_CHANGES = {1: UserChange.ADDED, 2: UserChange.UPDATED, 3: UserChange.DELETED}
 _ADMIN_CHANGES = {
     EventType.USER_ADDED: UserChange.ADDED,
     EventType.USER_UPDATED: UserChange.UPDATED,
     EventType.USER_DELETED: UserChange.DELETED,
 }
-_MODEL_IN_SERIAL = re.compile(r"^(.*?[A-Za-z])\d{6,}$")
 # Records and reports the device would otherwise re-send forever if refused.
 _RECORD_ENDPOINTS = frozenset(
     {
@@ -148,107 +97,7 @@ _RECORD_ENDPOINTS = frozenset(
 )
 
 
-def model_from_serial(serial: str) -> str | None:
-    """Return the model prefix of a serial ("FC-8200H12345678" -> "FC-8200H")."""
-    match = _MODEL_IN_SERIAL.match(serial)
-    return match.group(1) if match else None
-
-
-def _flag(document: Mapping[str, Any], key: str) -> bool | None:
-    value = optional_int(document.get(key))
-    return None if value is None else value == 1
-
-
-def door_from_status(document: Mapping[str, Any]) -> DoorState:
-    """Read the door fields shared by Keepalive and UploadWorkSetting."""
-    return DoorState(
-        door=1,
-        is_open=_flag(document, "DoorSensorStatus"),
-        relay_energised=_flag(document, "RelayStatus"),
-        held_open=_flag(document, "KeepOpenStatus"),
-        locked_out=_flag(document, "LockDoorStatus"),
-        alarms=parse_alarms(document.get("AlarmStatus")),
-    )
-
-
-def info_from_settings(serial: str, settings: Mapping[str, Any]) -> TerminalInfo:
-    """Build TerminalInfo from an UploadWorkSetting document."""
-    usage: dict[str, Usage] = {}
-    for key, (section, name) in _USAGE_KEYS.items():
-        group = settings.get(section)
-        entry = group.get(name) if isinstance(group, dict) else None
-        if isinstance(entry, dict):
-            usage[key] = Usage(optional_int(entry.get("Current")), optional_int(entry.get("Max")))
-    features = {Feature.CARD, Feature.PASSWORD}
-    functions = settings.get("FunctionList")
-    if isinstance(functions, dict):
-        features.update(
-            feat for key, feat in _FUNCTION_FEATURES.items() if functions.get(key) is True
-        )
-    else:  # older firmware: a reader exists where it has storage for its templates
-        storage = settings.get("PeopleStorageInfo")
-        for key, feat in _STORAGE_FEATURES.items():
-            entry = storage.get(key) if isinstance(storage, dict) else None
-            if isinstance(entry, dict) and (optional_int(entry.get("Max")) or 0) > 0:
-                features.add(feat)
-    keepalive = optional_int(settings.get("HTTPClient_KeepaliveTime")) or optional_int(
-        settings.get("KeepaliveTime")
-    )
-    return TerminalInfo(
-        serial=serial,
-        family=Family.HTTPV2,
-        model=model_from_serial(serial),
-        manufacturer=optional_str(settings.get("Manufacturer")),
-        firmware=optional_str(settings.get("FirmwareVerson")),
-        name=optional_str(settings.get("DeviceName")),
-        features=frozenset(features),
-        doors=1,
-        usage=usage,
-        keepalive_interval=keepalive,
-        release_time=optional_int(settings.get("ReleaseTime")),
-    )
-
-
-def _failures(document: Mapping[str, Any]) -> dict[str, str]:
-    # The document spells the failure list "FailList" in the table and "FailCount" (a second
-    # time) in the example: accept a list under either name.
-    items = document.get("FailList")
-    if not isinstance(items, list):
-        items = document.get("FailCount")
-    failures: dict[str, str] = {}
-    for item in items if isinstance(items, list) else ():
-        if not isinstance(item, dict) or (user_id := optional_str(item.get("UserID"))) is None:
-            continue
-        code = optional_int(item.get("ErrorCode"))
-        reason = DOWNLOAD_ERRORS.get(code or 0, optional_str(item.get("ErrMsg")) or "refused")
-        if code in (20, 21, 22, 23) and (other := optional_str(item.get("RepeatID"))):
-            reason = f"{reason} ({other})"
-        failures[user_id] = f"{reason} [code {code}]" if code is not None else reason
-    return failures
-
-
-@dataclass(slots=True)
-class _Command:
-    """A RemoteCommand waiting for the device to fetch it."""
-
-    fields: dict[str, Any]
-    future: asyncio.Future[None]
-    on_delivered: Callable[[], None] | None = None
-
-
-@dataclass(slots=True)
-class _Listing:
-    """Users being collected from PushPeople after PushAllPeople / QueryPeople."""
-
-    expected: set[str] | None
-    future: asyncio.Future[list[User]]
-    with_credentials: bool
-    users: dict[str, User] = field(default_factory=dict)
-    delivered: bool = False
-    last_push: float = 0.0
-
-
-class HttpV2Terminal(BaseTerminal):
+class HttpV2Terminal(PushTerminal):
     """One HTTPv2 face terminal, as seen from the server it polls."""
 
     family = Family.HTTPV2
@@ -276,29 +125,24 @@ class HttpV2Terminal(BaseTerminal):
         list_quiet: float | None = None,
     ) -> None:
         """Create the terminal; it asks the device for its work settings at the first chance."""
-        super().__init__(serial)
-        self.command_timeout = command_timeout
-        self._listener = listener
-        self._authorizer = authorizer
+        super().__init__(serial, listener, authorizer=authorizer, command_timeout=command_timeout)
         self._list_quiet = LIST_QUIET_SECONDS if list_quiet is None else list_quiet
         # The last work settings, as compressed JSON: only diagnostics reads them, and with
         # hundreds of terminals the parsed document would cost several KB each.
         self._settings = zlib.compress(b"{}")
         self._want_settings = True
-        self._remote: deque[_Command] = deque()
-        # A clock to set at the device's next DownloadWorkSetting: (wanted, TimeZone or None).
-        self._set_clock: tuple[bool, int | None] = (False, None)
-        self._setting_waiters: list[asyncio.Future[None]] = []
+        self._remote = RemoteCommands()
+        self._clock = ClockSetting()
         self._people = PeopleQueue()
-        self._listing: _Listing | None = None
+        self._listing: PeopleListing | None = None
         self._listing_lock = asyncio.Lock()
-        self._decisions: OrderedDict[str, Reply] = OrderedDict()
+        self._decisions = Decisions()
 
     # -- requests from the device ----------------------------------------------------------
 
     async def handle(self, request: Request) -> Reply:
         """Answer one device request."""
-        self._listener.seen()
+        self.listener.seen()
         try:
             return await self._HANDLERS[request.endpoint](self, request)
         except ProtocolError as err:
@@ -330,20 +174,20 @@ class HttpV2Terminal(BaseTerminal):
         door = door_from_status(document)
         if door != self.doors.get(1):
             self.doors = {1: door}
-            self._listener.state_changed()
+            self.listener.state_changed()
 
     async def _keepalive(self, request: Request) -> Reply:
         self._set_door(request.fields)
-        self._finish_quiet_listing()
-        while self._remote and self._remote[0].future.done():
-            self._remote.popleft()  # abandoned by a caller that timed out
+        if self._listing is not None:
+            self._listing.finish_if_quiet(self._list_quiet)
+        self._remote.drop_abandoned()
         self._people.expire_merges()
         work: dict[str, int] = {}
         if self._want_settings:
             work["UploadWorkParameter"] = 1
-        if self._people.pending_merges or any(not c.future.done() for c in self._remote):
+        if self._people.pending_merges or self._remote.waiting:
             work["Remote"] = 1
-        if self._set_clock[0]:
+        if self._clock.wanted:
             work["SyncParameter"] = 1
         if deletes := self._people.pending_deletes:
             work["DeletePeople"] = deletes
@@ -359,76 +203,33 @@ class HttpV2Terminal(BaseTerminal):
         self.info = info_from_settings(self.serial, settings)
         self._want_settings = False
         self._set_door(settings)
-        self._listener.state_changed()
+        self.listener.state_changed()
         return ok()
 
     async def _download_work_setting(self, request: Request) -> Reply:
-        changes: dict[str, Any] = {}
-        wanted, zone = self._set_clock
-        if wanted:
-            # The time is taken now, when the device fetches it, not when it was asked for.
-            changes["SystemTime"] = int(time.time())
-            if zone is not None:
-                changes["TimeZone"] = zone
-        self._set_clock = (False, None)
-        waiters, self._setting_waiters = self._setting_waiters, []
-        for future in waiters:
-            if not future.done():
-                future.set_result(None)
-        return ok(**changes)
+        return ok(**self._clock.take())
 
     async def _remote_command(self, request: Request) -> Reply:
-        # One reply carries several commands as long as their fields do not collide; the rest
-        # wait for the next keep-alive, in order.
-        fields: dict[str, Any] = {}
-        while self._remote:
-            command = self._remote[0]
-            if command.future.done():
-                self._remote.popleft()
-                continue
-            if fields.keys() & command.fields.keys():
-                break
-            self._remote.popleft()
-            fields.update(command.fields)
-            command.future.set_result(None)
-            if command.on_delivered is not None:
-                command.on_delivered()
+        fields = self._remote.take()
         if self._people.pending_merges:
             # Ask for the people whose templates must be kept, with any listing in progress.
             asked = fields.get("QueryPeople", [])
             fields["QueryPeople"] = asked + [
                 n for n in self._people.merge_query() if n not in asked
             ]
-            self._listener.persist()
+            self.listener.persist()
         return ok(**fields)
 
     async def _register_result(self, request: Request) -> Reply:
-        result = self._document(request, "ResultJson")
-        user_id = optional_str(result.get("UserID"))
-        code = optional_int(result.get("Result"))
-        if code == 1:
-            kind, detail = EventType.ENROLLMENT_FINISHED, "credential enrolled"
-        else:
-            kind = EventType.ENROLLMENT_FAILED
-            detail = _ENROLL_RESULTS.get(code or 0, f"enrollment failed (result {code})")
-            if code == 3 and (other := optional_str(result.get("RepetitionUserID"))):
-                detail = f"{detail} to user {other}"
-        event = AccessEvent(
-            type=kind,
-            time=datetime.now(UTC),
-            user_id=user_id,
-            raw_code=f"enroll:{code}",
-            detail=detail,
-            photo=request.photo,
-        )
+        event = enrollment_event(self._document(request, "ResultJson"), request.photo)
         reply = await self._deliver([Record((event,))])
-        if code == 1:  # the device now holds a new credential for this person
-            self._listener.user_changed(user_id, UserChange.UPDATED)
+        if event.type is EventType.ENROLLMENT_FINISHED:  # the device holds a new credential
+            self.listener.user_changed(event.user_id, UserChange.UPDATED)
         return reply
 
     async def _upload_snapshot(self, request: Request) -> Reply:
         if request.photo:
-            self._listener.snapshot(request.photo)
+            self.listener.snapshot(request.photo)
         return ok()
 
     async def _request_authorization(self, request: Request) -> Reply:
@@ -441,51 +242,31 @@ class HttpV2Terminal(BaseTerminal):
             )
         except ProtocolError as err:
             _LOGGER.warning("Terminal %s asked to let someone in unreadably: %s", self.serial, err)
-            return _REFUSED
-        if record.key is not None and (earlier := self._decisions.get(record.key)) is not None:
+            return REFUSED
+        if (earlier := self._decisions.get(record.key)) is not None:
             return earlier  # the device asked again: same answer, no second event
-        event = record.events[0] if record.events else None
-        granted: bool = False
-        message: str | None = "Access denied"
-        if event is not None and event.type is EventType.ACCESS_GRANTED:
-            granted, message = True, None
-            if self._authorizer is not None:
-                granted, message = await self._authorizer(event)
-            if not granted:
-                event = replace(
-                    event,
-                    type=EventType.ACCESS_DENIED,
-                    reason=DenyReason.SERVER_DENIED,
-                    detail=message or "refused by the server",
-                )
+        reply, event = await decide(record.events[0] if record.events else None, self.authorizer)
         if event is not None:
             # The person at the door is answered even if the event could not be stored.
             await self._deliver([replace(record, events=(event,))])
-        if granted:
-            reply = ok(Message=message) if message else Reply({"Success": 2})
-        else:
-            reply = Reply({"Success": 0, "Message": message or _REFUSED.payload["Message"]})
-        if record.key is not None:
-            self._decisions[record.key] = reply
-            while len(self._decisions) > _DECISION_CACHE:
-                self._decisions.popitem(last=False)
+        self._decisions.remember(record.key, reply)
         return reply
 
     async def _download_people(self, request: Request) -> Reply:
         limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
         people = self._people.next_add_batch(min(max(limit, 1), MAX_BATCH))
-        self._listener.persist()
+        self.listener.persist()
         return ok(PeopleCount=len(people), Count=len(people), PeopleList=people)
 
     async def _download_people_result(self, request: Request) -> Reply:
-        self._people.add_result(_failures(request.fields))
-        self._listener.persist()
+        self._people.add_result(download_failures(request.fields))
+        self.listener.persist()
         return ok()
 
     async def _delete_people(self, request: Request) -> Reply:
         limit = optional_int(request.fields.get("Limit")) or DEFAULT_DOWNLOAD_LIMIT
         delete_all, user_ids = self._people.next_delete_batch(min(max(limit, 1), MAX_BATCH))
-        self._listener.persist()
+        self.listener.persist()
         return ok(
             DeleteAll=int(delete_all),
             # Firmware that only looks at the count must see work when everyone goes.
@@ -495,7 +276,7 @@ class HttpV2Terminal(BaseTerminal):
 
     async def _delete_people_result(self, request: Request) -> Reply:
         self._people.delete_result()
-        self._listener.persist()
+        self.listener.persist()
         return ok()
 
     async def _push_people(self, request: Request) -> Reply:
@@ -506,11 +287,12 @@ class HttpV2Terminal(BaseTerminal):
         if user_id is None and user is not None:
             user_id = user.user_id
         if push_type == 4:
-            self._collect(user_id, user)
+            if self._listing is not None:
+                self._listing.collect(user_id, user)
             if user_id is not None and self._people.held(user_id, detail, request.photo):
-                self._listener.persist()
+                self.listener.persist()
         elif (change := _PUSH_CHANGES.get(push_type or 0)) is not None:
-            self._listener.user_changed(user_id, change)
+            self.listener.user_changed(user_id, change)
         return ok()
 
     async def _upload_identify_record(self, request: Request) -> Reply:
@@ -559,62 +341,24 @@ class HttpV2Terminal(BaseTerminal):
         return request.document
 
     async def _deliver(self, records: Sequence[Record]) -> Reply:
-        try:
-            await self._listener.records(records)
-        except Exception:  # whatever failed, the device must keep the record
-            _LOGGER.exception("Could not handle records from %s", self.serial)
+        if not await self.deliver(records):
             return Reply({"Success": 0, "Message": "server busy, send again later"}, status=503)
         for record in records:
             for event in record.events:
                 if (change := _ADMIN_CHANGES.get(event.type)) is not None:
                     if event.raw_code in ALL_USERS_DELETED_CODES:
                         change = UserChange.ALL_DELETED
-                    self._listener.user_changed(event.user_id, change)
+                    self.listener.user_changed(event.user_id, change)
         return ok()
-
-    # -- user listings ---------------------------------------------------------------------
-
-    def _collect(self, user_id: str | None, user: User | None) -> None:
-        listing = self._listing
-        if listing is None or listing.future.done() or user_id is None:
-            return
-        listing.last_push = time.monotonic()
-        if user is not None:
-            if not listing.with_credentials:
-                user = replace(user, credentials=user.credentials.without_data())
-            listing.users[user.user_id] = user
-        if listing.expected is not None:
-            listing.expected.discard(user_id)
-            if not listing.expected:
-                listing.future.set_result(list(listing.users.values()))
-
-    def _finish_quiet_listing(self) -> None:
-        listing = self._listing
-        if (
-            listing is not None
-            and listing.delivered
-            and listing.expected is None
-            and not listing.future.done()
-            and time.monotonic() - listing.last_push >= self._list_quiet
-        ):
-            listing.future.set_result(list(listing.users.values()))
-
-    def _listing_deadline(self, listing: _Listing) -> float:
-        return listing.last_push + self.command_timeout - time.monotonic()
 
     # -- operations ------------------------------------------------------------------------
 
     async def _command(
         self, fields: dict[str, Any], what: str, on_delivered: Callable[[], None] | None = None
     ) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._remote.append(_Command(fields, future, on_delivered))
-        try:
-            async with asyncio.timeout(self.command_timeout):
-                await future
-        except TimeoutError:
-            # Never deliver a stale command later (a door opening minutes late is a hazard).
-            raise CommandTimeoutError(what) from None
+        future = self._remote.add(fields, on_delivered)
+        # A wait given up cancels the future: a stale command is never delivered later.
+        await await_result(future, what, within=self.command_timeout)
 
     async def door_control(
         self, door: int, action: DoorAction, *, duration: int | None = None
@@ -654,18 +398,8 @@ class HttpV2Terminal(BaseTerminal):
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:
         """Send RegisterIdentifyTicket; the result arrives as an admin event."""
-        number = valid_user_id(user_id)
-        feature = _CREDENTIAL_FEATURES.get(credential)
-        if feature is not None and self.info is not None and feature not in self.info.features:
-            raise NotSupportedError(f"{Operation.ENROLL} {credential}")
-        allowed = _CREDENTIAL_INDEXES.get(credential)
-        if index is not None and (allowed is None or index not in allowed):
-            raise InvalidRequestError(f"index {index} is not valid for {credential}")
-        if index is None and allowed is not None:
-            index = allowed[0]
-        ticket = {"RegisterType": _REGISTER_TYPES[credential], "UserID": number}
-        if index is not None:
-            ticket["RegisterIndex"] = index
+        features = None if self.info is None else self.info.features
+        ticket = enrollment_ticket(user_id, credential, index, features)
         await self._command({"RegisterIdentifyTicket": ticket}, "enrollment start")
 
     async def set_time(self, now: datetime) -> None:
@@ -686,14 +420,8 @@ class HttpV2Terminal(BaseTerminal):
                     self.serial,
                     now.strftime("%z"),
                 )
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._set_clock = (True, zone)
-        self._setting_waiters.append(future)
-        try:
-            async with asyncio.timeout(self.command_timeout):
-                await future
-        except TimeoutError:
-            raise CommandTimeoutError("time setting", still_queued=True) from None
+        future = self._clock.ask(zone)
+        await await_result(future, "time setting", within=self.command_timeout, still_queued=True)
 
     def canonical_user_id(self, user_id: str) -> str:
         """Return the decimal number HTTPv2 stores ("007" -> "7")."""
@@ -712,27 +440,16 @@ class HttpV2Terminal(BaseTerminal):
             fields = {"QueryPeople": numbers}
             expected = {str(number) for number in numbers}
         async with self._listing_lock:
-            listing = _Listing(
+            listing = PeopleListing(
                 expected, asyncio.get_running_loop().create_future(), with_credentials
             )
             self._listing = listing
-
-            def delivered() -> None:
-                listing.delivered = True
-                listing.last_push = time.monotonic()
-
             try:
-                await self._command(fields, "user listing", delivered)
+                await self._command(fields, "user listing", listing.fetched)
                 # Wait as long as people keep arriving: each push moves the deadline.
-                while (
-                    remaining := listing.last_push + self.command_timeout - time.monotonic()
-                ) > 0:
-                    try:
-                        async with asyncio.timeout(remaining):
-                            return await asyncio.shield(listing.future)
-                    except TimeoutError:
-                        continue
-                raise CommandTimeoutError("user listing")
+                return await listing.wait(
+                    listing.future, "user listing", silence=self.command_timeout
+                )
             finally:
                 self._listing = None
 
@@ -748,60 +465,36 @@ class HttpV2Terminal(BaseTerminal):
         documents = {str(valid_user_id(user.user_id)): people_json(user, now) for user in users}
         keep = {str(valid_user_id(user_id)) for user_id in keep_held_credentials}
         futures = self._people.add(documents, keep & documents.keys())
-        self._listener.persist()
+        self.listener.persist()
         await self._await_people(list(documents), futures, "user download")
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Queue deletions (None: all) and wait for the device to report them."""
         ids = None if user_ids is None else [str(valid_user_id(user_id)) for user_id in user_ids]
         futures = self._people.delete(ids)
-        self._listener.persist()
+        self.listener.persist()
         await self._await_people(["*"] if ids is None else ids, futures, "user deletion")
 
     async def _await_people(
         self, user_ids: list[str], futures: list[asyncio.Future[None]], what: str
     ) -> None:
-        timeout = self.command_timeout + SECONDS_PER_PERSON * len(futures)
-        try:
-            async with asyncio.timeout(timeout):
-                results = await asyncio.gather(
-                    *(asyncio.shield(future) for future in futures), return_exceptions=True
-                )
-        except TimeoutError:
-            self._people.forget(futures)
-            raise CommandTimeoutError(what, still_queued=True) from None
-        failures: dict[str, str] = {}
-        unconfirmed: list[str] = []
-        for user_id, result in zip(user_ids, results, strict=True):
-            if isinstance(result, UnconfirmedError):
-                unconfirmed.append(user_id)
-            elif isinstance(result, UserWriteError):
-                failures.update(result.failures)
-            elif isinstance(result, TerminalClosedError):
-                raise result
-            elif isinstance(result, CommandCancelledError):
-                failures[user_id] = str(result)
-            elif isinstance(result, BaseException):
-                raise result
-        if failures:
-            raise UserWriteError(failures)
-        if unconfirmed:
-            raise UnconfirmedError(unconfirmed)
+        results = await await_results(
+            futures,
+            what,
+            within=self.command_timeout + SECONDS_PER_PERSON * len(futures),
+            forget=lambda: self._people.forget(futures),
+        )
+        raise_for_outcomes(user_ids, results)
 
     # -- persistence and diagnostics -------------------------------------------------------
 
     def close(self) -> None:
         """Fail every caller still waiting (queued people stay saved for the next start)."""
         stopped = TerminalClosedError("the terminal was unloaded; queued users stay queued")
-        waiting = [command.future for command in self._remote]
-        waiting += self._setting_waiters
-        if self._listing is not None:
-            waiting.append(self._listing.future)  # type: ignore[arg-type]
-        for future in waiting:
-            if not future.done():
-                future.set_exception(stopped)
-        self._remote.clear()
-        self._setting_waiters = []
+        self._remote.fail_all(stopped)
+        self._clock.fail_all(stopped)
+        if self._listing is not None and not self._listing.future.done():
+            self._listing.future.set_exception(stopped)
         self._people.fail_all(stopped)
 
     def export_state(self) -> dict[str, Any]:
@@ -819,8 +512,8 @@ class HttpV2Terminal(BaseTerminal):
         return {
             "settings": json.loads(zlib.decompress(self._settings)),
             "awaiting_work_settings": self._want_settings,
-            "remote_commands_queued": sum(not c.future.done() for c in self._remote),
-            "clock_to_set": self._set_clock[0],
+            "remote_commands_queued": self._remote.waiting,
+            "clock_to_set": self._clock.wanted,
             "people_to_add": self._people.pending_adds,
             "people_to_merge": self._people.pending_merges,
             "people_to_delete": self._people.pending_deletes,

@@ -1,6 +1,7 @@
 """ZKTeco PUSH (iclock): Security PUSH controllers and attendance PUSH terminals."""
 
-from .terminal import Variant, ZkPushTerminal
+from .device import Variant
+from .terminal import ZkPushTerminal
 from .wire import MAX_BODY, OK, REFUSED, Endpoint, Reply, Request, endpoint_for, parse_request
 
 __all__ = [

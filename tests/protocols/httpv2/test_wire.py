@@ -22,7 +22,7 @@ from custom_components.access_terminal.protocols.httpv2 import (
     refusal,
 )
 
-from .common import BOUNDARY, CONTENT_TYPE, RECORD_DETAIL, build_multipart
+from ..common import BOUNDARY, CONTENT_TYPE, RECORD_DETAIL, build_multipart
 
 SERIAL = "FC-8200H12345678"
 JSON = "application/json"

@@ -42,8 +42,8 @@ from custom_components.access_terminal.protocols.webjson.client import check_ans
 from custom_components.access_terminal.protocols.webjson.records import rtlog_record
 from simulator.webjson import WebJsonSimulator
 
-from .common import RecordingListener
-from .pull_helpers import FakeDevice, running, serve_fake
+from ..common import RecordingListener
+from ..pull_helpers import FakeDevice, running, serve_fake
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -15,6 +15,7 @@ from custom_components.access_terminal.protocols.codec import loads_lenient
 from custom_components.access_terminal.protocols.errors import (
     CommandCancelledError,
     InvalidRequestError,
+    TerminalClosedError,
     UnconfirmedError,
     UserWriteError,
 )
@@ -23,6 +24,7 @@ from custom_components.access_terminal.protocols.httpv2.people import (
     MAX_UNREPORTED_HANDOUTS,
     PeopleQueue,
     people_json,
+    raise_for_outcomes,
     user_from_people,
     valid_user_id,
 )
@@ -625,3 +627,30 @@ async def test_merge_cancelled_by_a_delete_and_kept_across_restarts() -> None:
     restored = PeopleQueue()
     restored.restore(queue.export())
     assert restored.merge_query() == [9]
+
+
+def test_outcomes_name_what_the_device_refused_or_never_confirmed() -> None:
+    raise_for_outcomes(["1", "2"], [None, None])
+    with pytest.raises(UserWriteError) as refused:
+        raise_for_outcomes(
+            ["1", "2", "3", "4"],
+            [
+                None,
+                UserWriteError({"2": "card number already used by another user [code 23]"}),
+                CommandCancelledError("user 3 deleted"),
+                UnconfirmedError(["4"]),
+            ],
+        )
+    assert refused.value.failures == {
+        "2": "card number already used by another user [code 23]",
+        "3": "user 3 deleted",
+    }
+    with pytest.raises(UnconfirmedError) as unconfirmed:
+        raise_for_outcomes(["1", "2"], [UnconfirmedError(["1"]), None])
+    assert unconfirmed.value.user_ids == ["1"]
+
+
+@pytest.mark.parametrize("error", [TerminalClosedError("unloaded"), RuntimeError("a bug")])
+def test_outcomes_that_are_no_answer_fail_the_whole_write(error: Exception) -> None:
+    with pytest.raises(type(error)):
+        raise_for_outcomes(["1", "2"], [UserWriteError({"1": "refused"}), error])

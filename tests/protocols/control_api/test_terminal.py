@@ -35,8 +35,8 @@ from custom_components.access_terminal.protocols.model import (
 from custom_components.access_terminal.protocols.pull import DeviceAddress
 from simulator.control_api import ControlApiSimulator
 
-from .common import RecordingListener
-from .pull_helpers import FakeDevice, running, serve_fake
+from ..common import RecordingListener
+from ..pull_helpers import FakeDevice, running, serve_fake
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -1,0 +1,172 @@
+"""What the push families share: record delivery, command deadlines, listings row by row.
+
+In ZK PUSH, HTTPv2 and the cloud WebSocket the device calls us. Its records are acknowledged
+only after the listener handled them, so a failure makes the device send them again. What we
+want from it waits until it asks (or, on a socket, until it answers): every such wait has a
+deadline, after which the command is withdrawn, since a door opening minutes after it was asked
+to is a hazard. A user listing has no size known in advance: it is waited for as long as rows
+keep arriving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+import logging
+import time
+from typing import Any
+
+from .errors import AccessTerminalError, CommandTimeoutError
+from .model import Authorizer, Record, Terminal, TerminalListener
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_COMMAND_TIMEOUT = 60.0
+
+
+async def await_result[T](
+    result: Awaitable[T],
+    what: str,
+    *,
+    within: float,
+    withdraw: Callable[[], object] | None = None,
+    still_queued: bool = False,
+) -> T:
+    """Wait at most `within` seconds for a command's result, else withdraw it and fail.
+
+    `withdraw` takes the command back so that it never runs late; `still_queued` tells the
+    caller that it runs anyway (data commands kept for the device's next poll).
+    """
+    try:
+        async with asyncio.timeout(within):
+            return await result
+    except TimeoutError:
+        if withdraw is not None:
+            withdraw()
+        raise CommandTimeoutError(what, still_queued=still_queued) from None
+
+
+def gather_results[T](
+    futures: Iterable[asyncio.Future[T]],
+) -> asyncio.Future[list[T | BaseException]]:
+    """Gather each future's result or error, in order; giving up the wait leaves them pending.
+
+    The futures are shielded: they belong to commands still queued, which resolve them later.
+    """
+    return asyncio.gather(*(asyncio.shield(future) for future in futures), return_exceptions=True)
+
+
+async def await_results[T](
+    futures: Sequence[asyncio.Future[T]],
+    what: str,
+    *,
+    within: float,
+    forget: Callable[[], object],
+) -> list[T | BaseException]:
+    """Wait for many queued commands together; return each one's result or error, in order.
+
+    Past the deadline the commands stay queued (the error says so) and `forget` drops the
+    futures nobody waits for any more.
+    """
+    return await await_result(
+        gather_results(futures), what, within=within, withdraw=forget, still_queued=True
+    )
+
+
+def _take_error(future: asyncio.Future[Any]) -> None:
+    # A future given up on ends in an error nobody awaits: take it, or asyncio logs it.
+    if not future.cancelled():
+        future.exception()
+
+
+@dataclass(slots=True, kw_only=True)
+class Listing:
+    """Rows a device uploads in answer to a query, collected until the answer is complete.
+
+    The device says neither how many rows come nor when they stop, so the wait is given up only
+    when no row came for a whole timeout: each arrival moves the deadline.
+    """
+
+    last_arrival: float = field(default_factory=time.monotonic)
+
+    def arrived(self) -> None:
+        """Note that rows arrived (the deadline moves)."""
+        self.last_arrival = time.monotonic()
+
+    def quiet_for(self) -> float:
+        """Return the seconds since rows last arrived."""
+        return time.monotonic() - self.last_arrival
+
+    async def wait[T](self, outcome: asyncio.Future[T], what: str, *, silence: float) -> T:
+        """Wait for `outcome` while rows keep arriving; give up after `silence` seconds without.
+
+        Giving up raises CommandTimeoutError; an `outcome` still pending then is cancelled.
+        """
+        try:
+            while (remaining := self.last_arrival + silence - time.monotonic()) > 0:
+                try:
+                    async with asyncio.timeout(remaining):
+                        return await asyncio.shield(outcome)
+                except TimeoutError:
+                    continue  # rows arrived meanwhile: the deadline moved
+            raise CommandTimeoutError(what)
+        finally:
+            if not outcome.done():
+                outcome.cancel()
+                outcome.add_done_callback(_take_error)
+
+
+class PushTerminal(Terminal):
+    """A terminal that calls us: it reports to a listener and may ask us to let someone in.
+
+    Holds what every push family needs besides its protocol: the listener, the authorizer, how
+    long a command may take, and background work that must not outlive the terminal unnoticed.
+    """
+
+    def __init__(
+        self,
+        serial: str,
+        listener: TerminalListener,
+        *,
+        authorizer: Authorizer | None,
+        command_timeout: float,
+    ) -> None:
+        """Start with nothing known but the serial."""
+        super().__init__(serial)
+        self.listener = listener
+        self.authorizer = authorizer
+        self.command_timeout = command_timeout
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def deliver(self, records: Sequence[Record]) -> bool:
+        """Hand records to the listener; False (logged) when it failed.
+
+        The family acknowledges the records only after True, and answers False with its own
+        "send again later", so that a record is never lost between the device and the listener.
+        """
+        try:
+            await self.listener.records(records)
+        except Exception:  # whatever failed, the device must keep the records
+            _LOGGER.exception("Could not handle records from %s", self.serial)
+            return False
+        return True
+
+    def spawn(self, work: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
+        """Run `work` in the background; its failure is logged, never raised into the loop.
+
+        `work` makes its coroutine only when the task runs: a task cancelled first leaves none.
+        """
+
+        async def run() -> None:
+            try:
+                await work()
+            except (AccessTerminalError, OSError) as err:
+                _LOGGER.info("Terminal %s: %s stopped: %s", self.serial, what, err)
+            except Exception:  # a bug in one terminal's background work must not spread
+                _LOGGER.exception("Terminal %s: %s failed", self.serial, what)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"{self.serial} {what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task

@@ -1,0 +1,208 @@
+"""What a ZK terminal is, from the options it announced: variant, capabilities, info, zone.
+
+A terminal says what it is in its registry body (Security PUSH), its `table=options` uploads, the
+`INFO` of its command requests (attendance PUSH) and the answers to `GET OPTIONS`. Only the
+options read here and in users.py are kept (a registration carries some fifty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
+from enum import StrEnum
+import re
+
+from ..codec import optional_int, optional_str
+from ..errors import InvalidRequestError
+from ..model import (
+    USER_OPERATIONS,
+    DoorState,
+    Family,
+    Feature,
+    Operation,
+    TerminalInfo,
+    Usage,
+)
+from .users import BIO_FINGERPRINT, BIO_PALM, Capabilities
+
+# Seconds between a Security terminal's command requests (RequestDelay) and an attendance
+# terminal's (Delay): the first drives how soon a door opens after it is asked to.
+REQUEST_DELAY = 3
+ATTENDANCE_DELAY = 10
+DEFAULT_OPEN_SECONDS = 5
+MAX_OPEN_SECONDS = 254
+# Options naming a count and its capacity; ZK reports some capacities in hundreds or ten
+# thousands ("~MaxUserCount=100" is 10,000 users); options are kept without the "~" mark.
+_USAGE_OPTIONS = {
+    "users": ("UserCount", "MaxUserCount", 100),
+    "fingerprints": ("FPCount", "MaxFingerCount", 100),
+    "faces": ("FaceCount", "MaxFaceCount", 1),
+    "palms": ("PvCount", "MaxPvCount", 1),
+    "logs": ("TransactionCount", "MaxAttLogCount", 10000),
+}
+# The options kept per terminal: what capabilities, info and diagnostics read.
+_KEPT_OPTIONS = frozenset(
+    {
+        "AccSupportFunList",
+        "AuxInCount",
+        "AuxOutCount",
+        "DateFmtFunOn",
+        "DeviceName",
+        "DeviceType",
+        "DisableUserFunOn",
+        "FaceCount",
+        "FaceFunOn",
+        "FaceVersion",
+        "FirmVer",
+        "FingerFunOn",
+        "FPCount",
+        "FWVersion",
+        "IPAddress",
+        "IRTempDetectionFunOn",
+        "IsSupportQRcode",
+        "Language",
+        "LockCount",
+        "MAC",
+        "MaskDetectionFunOn",
+        "MaxAttLogCount",
+        "MaxFaceCount",
+        "MaxFingerCount",
+        "MaxPvCount",
+        "MaxUserCount",
+        "MulCardUserFunOn",
+        "MultiBioDataSupport",
+        "MultiBioPhotoSupport",
+        "MultiBioVersion",
+        "OEMVendor",
+        "Platform",
+        "PushVersion",
+        "PvCount",
+        "PvFunOn",
+        "ReaderCount",
+        "StringPinFunOn",
+        "TimeZone",
+        "TransactionCount",
+        "UserCount",
+        "ZKFPVersion",
+    }
+)
+_DRIVE_TIME = re.compile(r"Door\d{1,2}Drivertime")
+
+
+class Variant(StrEnum):
+    """Which protocol a terminal speaks on the iclock endpoints."""
+
+    SECURITY = "security"
+    ATTENDANCE = "attendance"
+
+
+# ZK's lock-out is the controller's lock option, so it is added where the firmware has one.
+_SECURITY_OPERATIONS = USER_OPERATIONS | {
+    Operation.OPEN_DOOR,
+    Operation.TIMED_OPEN,
+    Operation.HOLD_OPEN,
+    Operation.NORMAL_MODE,
+    Operation.CLEAR_ALARM,
+    Operation.PUSH_FIRMWARE,
+    Operation.SET_TIME,
+    Operation.REBOOT,
+}
+_LOCK_OPERATIONS = frozenset({Operation.LOCKOUT, Operation.RELEASE_LOCKOUT})
+_ATTENDANCE_OPERATIONS = USER_OPERATIONS | {Operation.SET_TIME, Operation.REBOOT}
+# Until a terminal says which protocol it speaks: what both variants can do.
+UNKNOWN_VARIANT_OPERATIONS = _SECURITY_OPERATIONS & _ATTENDANCE_OPERATIONS
+
+
+def operations_for(variant: Variant | None, caps: Capabilities) -> frozenset[Operation]:
+    """Return what a terminal of `variant` with `caps` can do."""
+    if variant is Variant.ATTENDANCE:
+        return _ATTENDANCE_OPERATIONS
+    return _SECURITY_OPERATIONS | (_LOCK_OPERATIONS if caps.lock_control else frozenset())
+
+
+def kept_options(options: Mapping[str, str]) -> dict[str, str]:
+    """Return the options the integration reads, out of all a terminal announced."""
+    return {
+        key: value
+        for key, value in options.items()
+        if key in _KEPT_OPTIONS or _DRIVE_TIME.fullmatch(key)
+    }
+
+
+def _flag_on(options: Mapping[str, str], *keys: str) -> bool:
+    return any((optional_int(options.get(key)) or 0) > 0 for key in keys)
+
+
+def info_from_options(serial: str, options: Mapping[str, str], caps: Capabilities) -> TerminalInfo:
+    """Build TerminalInfo from the options a terminal announced."""
+    features = {Feature.CARD, Feature.PASSWORD}
+    if BIO_FINGERPRINT in caps.bio_data or _flag_on(options, "FingerFunOn", "ZKFPVersion"):
+        features.add(Feature.FINGERPRINT)
+    if caps.face_type is not None or _flag_on(options, "FaceFunOn", "FaceVersion"):
+        features.add(Feature.FACE)
+    if BIO_PALM in caps.bio_data or _flag_on(options, "PvFunOn"):
+        features.add(Feature.PALM)
+    if _flag_on(options, "IRTempDetectionFunOn"):
+        features.add(Feature.TEMPERATURE)
+    if _flag_on(options, "MaskDetectionFunOn"):
+        features.add(Feature.MASK)
+    if (optional_int(options.get("IsSupportQRcode")) or 0) >= 2:
+        features.add(Feature.QR)
+    usage: dict[str, Usage] = {}
+    for key, (count, capacity, unit) in _USAGE_OPTIONS.items():
+        used, most = optional_int(options.get(count)), optional_int(options.get(capacity))
+        if used is not None or most is not None:
+            usage[key] = Usage(used, None if most is None else most * unit)
+    return TerminalInfo(
+        serial=serial,
+        family=Family.ZK_PUSH,
+        model=optional_str(options.get("DeviceName")),
+        manufacturer=optional_str(options.get("OEMVendor")) or "ZKTeco",
+        firmware=optional_str(options.get("FirmVer") or options.get("FWVersion")),
+        features=frozenset(features),
+        doors=caps.doors,
+        usage=usage,
+        keepalive_interval=ATTENDANCE_DELAY if caps.attendance else REQUEST_DELAY,
+        release_time=optional_int(options.get("Door1Drivertime")),
+    )
+
+
+def zone_from_option(value: str | None) -> tzinfo | None:
+    """Read the TimeZone option: whole hours, or minutes for half-hour zones."""
+    number = optional_int(value)
+    if number is None:
+        return None
+    minutes = number * 60 if -14 <= number <= 14 else number
+    if not -14 * 60 <= minutes <= 14 * 60:
+        return None
+    return timezone(timedelta(minutes=minutes))
+
+
+def zone_option(moment: datetime) -> str:
+    """Return the TimeZone option for the zone of `moment`: hours, or minutes if not whole."""
+    offset = moment.utcoffset() or timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    return str(minutes // 60) if minutes % 60 == 0 else str(minutes)
+
+
+def open_seconds(options: Mapping[str, str], door: int, duration: int | None) -> int:
+    """Return how long `door` opens: `duration`, else its drive time, else the default."""
+    if duration is None:
+        # The door's drive time, unless it is no opening time (0 closed, 255 normally open).
+        configured = optional_int(options.get(f"Door{door}Drivertime"))
+        duration = (
+            configured
+            if configured is not None and 1 <= configured <= MAX_OPEN_SECONDS
+            else DEFAULT_OPEN_SECONDS
+        )
+    if not 1 <= duration <= MAX_OPEN_SECONDS:
+        raise InvalidRequestError(f"doors open for 1 to {MAX_OPEN_SECONDS} seconds")
+    return duration
+
+
+def check_door(doors: Mapping[int, DoorState], door: int) -> None:
+    """Refuse a door the terminal does not have (or before it said which it has)."""
+    if door not in doors:
+        if not doors:
+            raise InvalidRequestError("the terminal has not said yet which doors it has")
+        raise InvalidRequestError(f"door {door}: this terminal has {len(doors)} door(s)")

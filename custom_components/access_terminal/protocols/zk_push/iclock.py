@@ -1,0 +1,467 @@
+"""A ZK PUSH terminal as its device's iclock requests make it: what it is, and every answer.
+
+The device polls: it registers, uploads records as they happen and asks for commands every few
+seconds (`getrequest`), reporting each command's result (`devicecmd`) and the rows its queries
+bring (`querydata`). Each request changes what we know of the terminal (its options, doors,
+session) and gets its answer here; ZkPushTerminal adds the operations that become commands.
+See docs/zk_push.md for every answer's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+import logging
+from typing import ClassVar
+
+from ..codec import optional_int
+from ..errors import ProtocolError
+from ..model import (
+    Authorizer,
+    DoorAction,
+    DoorState,
+    Record,
+    TerminalListener,
+    User,
+    UserChange,
+)
+from ..push import PushTerminal
+from .codes import attlog_record, rtlog_record, rtstate_doors, transaction_record
+from .commands import CommandQueue, parse_results
+from .device import (
+    UNKNOWN_VARIANT_OPERATIONS,
+    Variant,
+    info_from_options,
+    kept_options,
+    open_seconds,
+    operations_for,
+    zone_from_option,
+)
+from .listing import UserListing
+from .operations import door_command
+from .registration import (
+    Registration,
+    attendance_options,
+    needs_no_token,
+    parameters,
+    server_time,
+)
+from .uploads import (
+    archive_rows,
+    door_event_state,
+    read_counted,
+    read_identification,
+    read_info,
+    read_operlog,
+    read_table,
+)
+from .users import Capabilities
+from .wire import (
+    OK,
+    REFUSED,
+    Endpoint,
+    Reply,
+    Request,
+    event_rows,
+    parse_fields,
+    parse_options,
+    record_lines,
+    table_rows,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+_LOGGED_CONTENT = 2000
+
+
+class IclockTerminal(PushTerminal):
+    """The state a ZK terminal's requests build up, and the answer to each request."""
+
+    def __init__(
+        self,
+        serial: str,
+        listener: TerminalListener,
+        *,
+        zone: tzinfo,
+        authorizer: Authorizer | None,
+        command_timeout: float,
+    ) -> None:
+        """Start knowing nothing of the terminal; `zone` is its clock's until it says."""
+        super().__init__(serial, listener, authorizer=authorizer, command_timeout=command_timeout)
+        self._default_zone = zone
+        self.variant: Variant | None = None
+        self.options: dict[str, str] = {}
+        self.caps = Capabilities()
+        self.zone = zone
+        self._registration = Registration()
+        self._stamps: dict[str, str] = {}
+        self._queue = CommandQueue()
+        # Listings in progress: by the id of each of their queries, and an attendance one.
+        self._queries: dict[int, UserListing] = {}
+        self._attendance_listing: UserListing | None = None
+        self._option_answers: dict[int, dict[str, str]] = {}
+        self.operations = UNKNOWN_VARIANT_OPERATIONS
+        self.doors = {}  # known once it announces them
+
+    @property
+    def registry_code(self) -> str | None:
+        """Return the code the controller registered with (None: not registered)."""
+        return self._registration.code
+
+    @property
+    def token_required(self) -> bool:
+        """Return True once the terminal sent a token: then every request needs one."""
+        return self._registration.token_required
+
+    # -- requests from the device ----------------------------------------------------------
+
+    def token_accepted(self, request: Request) -> bool:
+        """Check the request's token, and note that the terminal talked to us."""
+        if not self._token_ok(request):
+            _LOGGER.debug(
+                "Refused %s from %s: missing or stale token", request.endpoint, self.serial
+            )
+            return False
+        self.listener.seen()
+        return True
+
+    async def handle(self, request: Request) -> Reply:
+        """Answer one device request."""
+        if not self.token_accepted(request):
+            return REFUSED
+        try:
+            return await self._HANDLERS[request.endpoint](self, request)
+        except ProtocolError as err:
+            _LOGGER.debug("Refused %s from %s: %s", request.endpoint, self.serial, err)
+            return Reply(str(err), err.status)
+
+    def _token_ok(self, request: Request) -> bool:
+        """Check the token cookie (md5 of RegistryCode, SN and SessionID), where one is used."""
+        if needs_no_token(request):
+            return True
+        registration = self._registration
+        if request.token is None:
+            return not registration.token_required
+        if not registration.accepts(self.serial, request.token):
+            return False
+        if not registration.token_required:
+            registration.token_required = True
+            self.listener.persist()
+        return True
+
+    async def _cdata(self, request: Request) -> Reply:
+        params = request.params
+        if request.method == "GET":
+            return self._handshake(request) if "options" in params else OK
+        if params.get("authtype", "").lower() == "device":
+            return await self._remote_identification(request)
+        table = (params.get("table") or "").lower()
+        handler = self._TABLES.get(table)
+        if handler is not None:
+            return await handler(self, request)
+        if table:
+            _LOGGER.debug("Terminal %s uploaded table %s: acknowledged", self.serial, table)
+        return OK
+
+    def _handshake(self, request: Request) -> Reply:
+        params = request.params
+        if (language := params.get("language")) and language != self.options.get("Language"):
+            self.options["Language"] = language
+            self._refresh()  # names are written in the terminal's language's encoding
+        pushver = params.get("pushver") or ""
+        major = optional_int(pushver.split(".")[0]) if pushver else None
+        if (major is not None and major >= 3) or params.get("devicetype", "").lower() == "acc":
+            self._set_variant(Variant.SECURITY)
+        elif self.variant is None:
+            self._set_variant(Variant.ATTENDANCE)
+        if self.variant is Variant.ATTENDANCE:
+            return attendance_options(
+                self.serial, self._stamps, self._default_zone, self.caps.encoding
+            )
+        if self.registry_code is None or not self.options.get("LockCount"):
+            return OK  # not registered: the terminal registers next
+        return self._parameters(registry_code=self.registry_code)
+
+    def _parameters(self, *, registry_code: str | None) -> Reply:
+        session = self._registration.new_session()
+        self.listener.persist()
+        return parameters(session, registry_code=registry_code, options=self.options)
+
+    async def _registry(self, request: Request) -> Reply:
+        options = parse_options(request.text)
+        if not options:
+            # "If registration fails, 406 instead of the registration code is returned."
+            raise ProtocolError("registration without device parameters", status=406)
+        self._keep(options)
+        self._set_variant(Variant.SECURITY)
+        code = self._registration.register()
+        self._refresh()
+        self.listener.persist()
+        # Exactly this, without a newline: firmware compares it.
+        return Reply(f"RegistryCode={code}")
+
+    async def _push(self, request: Request) -> Reply:
+        if request.body and (options := parse_options(request.text)):
+            self._keep(options)
+            self._refresh()
+        if self.registry_code is None:
+            return Reply("not registered", 406)
+        return self._parameters(registry_code=None)
+
+    async def _exchange(self, request: Request) -> Reply:
+        return Reply("encryption not supported", 406)
+
+    async def _options_upload(self, request: Request) -> Reply:
+        self._remember(parse_options(request.text))
+        return OK
+
+    async def _rtlog(self, request: Request) -> Reply:
+        received = datetime.now(UTC)
+        records: list[Record] = []
+        for row in event_rows(request.text):
+            fields = parse_fields(row)
+            if "event" not in fields and "sensor" in fields:
+                self._set_doors(row)  # some firmware sends door states as rtlog
+                continue
+            record = rtlog_record(fields, self.zone, received)
+            self._door_from_events(record)
+            records.append(record)
+        return await self._deliver(records, OK)
+
+    async def _rtstate(self, request: Request) -> Reply:
+        for row in event_rows(request.text):
+            self._set_doors(row)
+        return OK
+
+    def _set_doors(self, row: str) -> None:
+        doors = rtstate_doors(row, max(self.caps.doors, 1))
+        merged = {
+            number: replace(
+                state,
+                held_open=self.doors.get(number, state).held_open,
+                locked_out=self.doors.get(number, state).locked_out,
+            )
+            for number, state in doors.items()
+        }
+        if merged != self.doors:
+            self.doors = merged
+            self.listener.state_changed()
+
+    def _door_from_events(self, record: Record) -> None:
+        for event in record.events:
+            state = door_event_state(event)
+            current = self.doors.get(event.door)
+            if state is not None and current is not None and current.is_open is not state:
+                self.doors = {**self.doors, event.door: replace(current, is_open=state)}
+                self.listener.state_changed()
+
+    async def _tabledata(self, request: Request) -> Reply:
+        table = request.params.get("tablename") or ""
+        rows = table_rows(request.text, table)
+        upload = read_table(table, rows)
+        for row in upload.errors:
+            _LOGGER.info("Terminal %s reported an error: %s", self.serial, row[:_LOGGED_CONTENT])
+        reply = await self._deliver(upload.records, Reply(f"{table}={len(rows)}"))
+        if reply.status == 200:
+            for pin in upload.changed:
+                self.listener.user_changed(pin, UserChange.UPDATED)
+        return reply
+
+    async def _attlog(self, request: Request) -> Reply:
+        self._set_variant(Variant.ATTENDANCE)
+        received = datetime.now(UTC)
+        lines = record_lines(request.text)
+        records = [record for line in lines if (record := attlog_record(line, self.zone, received))]
+        skipped = len(lines) - len(records)
+        if skipped:
+            _LOGGER.warning("Terminal %s sent %d unreadable punch(es)", self.serial, skipped)
+        reply = await self._deliver(records, Reply(f"OK: {len(lines)}"))
+        if reply.status == 200:
+            self._stamp(request, "ATTLOG")
+        return reply
+
+    async def _operlog(self, request: Request) -> Reply:
+        self._set_variant(Variant.ATTENDANCE)
+        lines = record_lines(request.text)
+        listing = self._attendance_listing
+        for entry in read_operlog(lines):
+            if not isinstance(entry, User):
+                self.listener.user_changed(*entry)
+            elif listing is not None:
+                listing.add(entry)
+            else:
+                self.listener.user_changed(entry.user_id, UserChange.UPDATED)
+        self._stamp(request, "OPERLOG")
+        return Reply(f"OK: {len(lines)}")
+
+    async def _counted(self, request: Request) -> Reply:
+        """Acknowledge attendance photos and templates (templates mean a changed user)."""
+        self._set_variant(Variant.ATTENDANCE)
+        table = (request.params.get("table") or "").upper()
+        count, changed = read_counted(table, request.text)
+        for pin in changed:
+            self.listener.user_changed(pin, UserChange.UPDATED)
+        self._stamp(request, table)
+        return Reply(f"OK: {count}")
+
+    def _stamp(self, request: Request, table: str) -> None:
+        stamp = request.params.get("stamp")
+        if stamp and stamp != self._stamps.get(table):
+            self._stamps[table] = stamp
+            self.listener.persist()
+
+    async def _remote_identification(self, request: Request) -> Reply:
+        rows = event_rows(request.text)
+        if not rows:
+            raise ProtocolError("remote identification without a record")
+        event = read_identification(rows[0], self.zone)
+        granted, message = event.user_id is not None, None
+        if granted and self.authorizer is not None:
+            granted, message = await self.authorizer(event)
+        # The terminal logs the passage (or refusal) itself and uploads it as rtlog.
+        if not granted:
+            _LOGGER.info(
+                "Refused remote identification at %s: %s", self.serial, message or "unknown person"
+            )
+            return Reply(f"AUTH=FAILED\r\n{rows[0]}")
+        seconds = open_seconds(self.options, event.door, None)
+        opening = door_command(event.door, DoorAction.OPEN, seconds)
+        return Reply(f"AUTH=SUCCESS\r\n{rows[0]}\r\n{opening}")
+
+    async def _getrequest(self, request: Request) -> Reply:
+        if info := request.params.get("info"):
+            options = read_info(info)
+            if any(self.options.get(key) != value for key, value in options.items()):
+                self._remember(options)
+        commands = self._queue.handout()
+        if not commands:
+            return OK
+        self.listener.persist()
+        return Reply("\n".join(command.line() for command in commands), encoding=self.caps.encoding)
+
+    async def _devicecmd(self, request: Request) -> Reply:
+        results = parse_results(request.text)
+        if not results and request.body.strip():
+            raise ProtocolError("no command result in the body")
+        for command_id, code, name in results:
+            command = self._queue.result(command_id, code)
+            if command is None:
+                _LOGGER.debug(
+                    "Terminal %s reported unknown command %s (%s)", self.serial, command_id, name
+                )
+            elif command_id in self._queries and code < 0:
+                _LOGGER.debug("Query %s failed at %s: %s", command_id, self.serial, code)
+        self.listener.persist()
+        return OK
+
+    async def _querydata(self, request: Request) -> Reply:
+        params = request.params
+        kind = (params.get("type") or "tabledata").lower()
+        table = params.get("tablename") or ""
+        if kind == "options":
+            answered = parse_options(request.text)
+            command_id = optional_int(params.get("cmdid"))
+            if (waiting := self._option_answers.get(command_id or 0)) is not None:
+                waiting.update(answered)
+            self._remember(answered)
+            return OK
+        if kind == "count":
+            return OK  # a DATA COUNT answer: "the server returns OK" (section 12.1.3)
+        rows = table_rows(request.text, table)
+        command_id = optional_int(params.get("cmdid"))
+        listing = self._queries.get(command_id) if command_id is not None else None
+        if listing is not None and kind == "tabledata":
+            listing.collect(table.lower(), rows, self.caps, self.zone)
+        elif table.lower() == "transaction" and kind == "tabledata":
+            return await self._transactions(rows, Reply(f"{table}={len(rows)}"))
+        return Reply(f"{table}={len(rows)}")
+
+    async def _file(self, request: Request) -> Reply:
+        if request.method == "GET":
+            return Reply("not found", 404)  # firmware downloads are served by the view
+        if (request.params.get("table") or "").lower() != "transaction":
+            return OK
+        try:
+            rows = archive_rows(request.body)
+        except ProtocolError as err:
+            _LOGGER.warning(
+                "Terminal %s uploaded an unreadable record archive: %s", self.serial, err
+            )
+            return OK
+        return await self._transactions(rows, OK)
+
+    async def _transactions(self, rows: Sequence[str], reply: Reply) -> Reply:
+        received = datetime.now(UTC)
+        records = [transaction_record(row, self.zone, received) for row in rows]
+        return await self._deliver(records, reply)
+
+    async def _ping(self, request: Request) -> Reply:
+        return OK
+
+    async def _rtdata(self, request: Request) -> Reply:
+        return server_time(self._default_zone)
+
+    _HANDLERS: ClassVar[dict[Endpoint, Callable[[IclockTerminal, Request], Awaitable[Reply]]]] = {
+        Endpoint.CDATA: _cdata,
+        Endpoint.REGISTRY: _registry,
+        Endpoint.PUSH: _push,
+        Endpoint.EXCHANGE: _exchange,
+        Endpoint.GETREQUEST: _getrequest,
+        Endpoint.DEVICECMD: _devicecmd,
+        Endpoint.QUERYDATA: _querydata,
+        Endpoint.FILE: _file,
+        Endpoint.PING: _ping,
+        Endpoint.RTDATA: _rtdata,
+    }
+    _TABLES: ClassVar[dict[str, Callable[[IclockTerminal, Request], Awaitable[Reply]]]] = {
+        "options": _options_upload,
+        "rtlog": _rtlog,
+        "rtstate": _rtstate,
+        "tabledata": _tabledata,
+        "attlog": _attlog,
+        "operlog": _operlog,
+        "attphoto": _counted,
+        "biodata": _counted,
+    }
+
+    async def _deliver(self, records: Sequence[Record], reply: Reply) -> Reply:
+        """Answer `reply` once the records are handled (an upload without any needs nothing)."""
+        if records and not await self.deliver(records):
+            return Reply("server busy, send again later", 503)
+        return reply
+
+    # -- what the terminal is --------------------------------------------------------------
+
+    def _set_variant(self, variant: Variant) -> None:
+        if self.variant is not variant:
+            self.variant = variant
+            self._refresh()
+            self.listener.persist()
+
+    def _refresh(self) -> None:
+        """Recompute capabilities, info, operations and doors from the options."""
+        attendance = self.variant is Variant.ATTENDANCE
+        self.caps = Capabilities.from_options(self.options, attendance=attendance)
+        self.zone = zone_from_option(self.options.get("TimeZone")) or self._default_zone
+        self.operations = operations_for(self.variant, self.caps)
+        # A controller's doors are known once it registered (LockCount).
+        count = self.caps.doors if attendance or self.registry_code else 0
+        doors = {
+            number: self.doors.get(number) or DoorState(door=number)
+            for number in range(1, count + 1)
+        }
+        info = replace(info_from_options(self.serial, self.options, self.caps), doors=count)
+        if info != self.info or doors != self.doors:
+            self.info, self.doors = info, doors
+            self.listener.state_changed()
+
+    def _keep(self, options: Mapping[str, str]) -> None:
+        """Keep the options the integration reads (a registration carries some fifty)."""
+        self.options.update(kept_options(options))
+
+    def _remember(self, options: Mapping[str, str]) -> None:
+        """Keep new options, then recompute what follows from them and save them."""
+        self._keep(options)
+        self._refresh()
+        self.listener.persist()

@@ -1,0 +1,102 @@
+"""What ZK PUSH operations ask a terminal to do: the command texts, checked before queuing.
+
+Section 12 of specs/003_918f4eda729658fc.txt: CONTROL DEVICE (doors, alarms), ENROLL_BIO and the
+attendance ENROLL_FP, UPGRADE, SET / GET OPTIONS. A text a terminal could misread is refused
+here, before anything is queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from ..errors import InvalidRequestError, NotSupportedError
+from ..model import Credential, DoorAction, Feature, FirmwareImage, Operation
+from .users import BIO_FACE, BIO_FINGERPRINT, BIO_PALM, Capabilities
+
+_DOOR_CODES = {
+    DoorAction.HOLD_OPEN: "01{door:02X}01FF",
+    DoorAction.NORMAL: "01{door:02X}0100",
+    DoorAction.LOCKOUT: "06{door:02X}0100",
+    DoorAction.RELEASE_LOCKOUT: "06{door:02X}0000",
+}
+_ENROLL_TYPES = {
+    Credential.FACE: BIO_FACE,
+    Credential.FINGERPRINT: BIO_FINGERPRINT,
+    Credential.PALM: BIO_PALM,
+}
+_ENROLL_INDEXES = {
+    Credential.FACE: range(1),
+    Credential.FINGERPRINT: range(10),
+    Credential.PALM: range(2),
+}
+# Right index finger, the one people offer first (0-4 left little..thumb, 5-9 right thumb..).
+_DEFAULT_FINGER = 6
+_CREDENTIAL_FEATURES = {
+    Credential.FACE: Feature.FACE,
+    Credential.FINGERPRINT: Feature.FINGERPRINT,
+    Credential.PALM: Feature.PALM,
+}
+
+
+def door_command(door: int, action: DoorAction, seconds: int = 0) -> str:
+    """Return CONTROL DEVICE for a door: output 01 (open `seconds`, hold, normal), lock 06."""
+    if action is DoorAction.OPEN:
+        return f"CONTROL DEVICE 01{door:02X}01{seconds:02X}"
+    return f"CONTROL DEVICE {_DOOR_CODES[action].format(door=door)}"
+
+
+def enrollment_command(
+    pin: str,
+    credential: Credential,
+    index: int | None,
+    *,
+    features: Collection[Feature] | None,
+    caps: Capabilities,
+    attendance: bool,
+) -> str:
+    """Return ENROLL_BIO (ENROLL_FP on attendance terminals) for a terminal with `features`.
+
+    `features` None: the terminal has not said yet what it reads.
+    """
+    feature = _CREDENTIAL_FEATURES.get(credential)
+    if feature is None or (features is not None and feature not in features):
+        raise NotSupportedError(f"{Operation.ENROLL} {credential}")
+    allowed = _ENROLL_INDEXES[credential]
+    if index is not None and index not in allowed:
+        raise InvalidRequestError(f"index {index} is not valid for {credential}")
+    if index is None:
+        index = _DEFAULT_FINGER if credential is Credential.FINGERPRINT else 0
+    if attendance:
+        if credential is not Credential.FINGERPRINT:
+            raise NotSupportedError(f"{Operation.ENROLL} {credential}")
+        return f"ENROLL_FP PIN={pin}\tFID={index}\tRETRY=3\tOVERWRITE=1"
+    kind = _ENROLL_TYPES[credential]
+    if credential is Credential.FACE:
+        kind = caps.face_type or BIO_FACE
+    return f"ENROLL_BIO type={kind}\tno={index}\tpin={pin}\tretry=3\toverwrite=1"
+
+
+def firmware_command(firmware: FirmwareImage) -> str:
+    """Return UPGRADE with the URL the terminal downloads the image from."""
+    if firmware.url is None:
+        raise InvalidRequestError("ZK terminals download firmware: a URL is needed")
+    return (
+        f"UPGRADE type=1,checksum={firmware.md5.lower()},size={len(firmware.data)},"
+        f"url={firmware.url}"
+    )
+
+
+def set_options_command(options: Mapping[str, str]) -> str:
+    """Return SET OPTIONS key=value,... (refusing what the command cannot carry)."""
+    for key, value in options.items():
+        if not key or any(char in f"{key}{value}" for char in ",=\t\r\n"):
+            raise InvalidRequestError(f"option {key!r}: no commas, '=', tabs or line breaks")
+    return "SET OPTIONS " + ",".join(f"{key}={value}" for key, value in options.items())
+
+
+def get_options_command(names: Sequence[str]) -> str:
+    """Return GET OPTIONS name,... (refusing what the command cannot carry)."""
+    for name in names:
+        if not name or any(char in name for char in ",=\t\r\n"):
+            raise InvalidRequestError(f"option {name!r}: no commas, '=', tabs or line breaks")
+    return f"GET OPTIONS {','.join(names)}"

@@ -1,0 +1,161 @@
+"""What ZK terminals upload, read: tables, attendance logs, remote identifications, archives.
+
+The handlers (iclock.py) decide what each upload changes and how to answer; here the uploads
+are only read. Records themselves are read in codes.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+import io
+import tarfile
+
+from ..codec import decode_text, optional_int
+from ..errors import PayloadTooLargeError, ProtocolError
+from ..model import AccessEvent, EventType, Record, User, UserChange
+from .codes import rtlog_record
+from .users import user_from_userinfo
+from .wire import parse_fields, record_lines
+
+MAX_ARCHIVE = 16 * 1024 * 1024
+# Tables whose rows mean a user changed at the terminal (its keypad, its enrollment).
+_USER_TABLES = ("user", "biodata", "templatev10", "biophoto", "userpic")
+# Attendance getrequest INFO: firmware, users, fingerprints, punches, IP, FP version, face
+# version, face templates, faces.
+_INFO_FIELDS = (
+    "FWVersion",
+    "UserCount",
+    "FPCount",
+    "TransactionCount",
+    "IPAddress",
+    "ZKFPVersion",
+    "FaceVersion",
+)
+_INFO_FACES = 8
+_OPLOG_CHANGES = {6: UserChange.UPDATED, 7: UserChange.UPDATED, 8: UserChange.UPDATED}
+_OPLOG_DELETED = 9
+# Door sensor events of rtlog: opened, closed.
+_DOOR_EVENT_STATES = {"rtlog:200": True, "rtlog:201": False}
+
+
+@dataclass(slots=True, frozen=True)
+class TableUpload:
+    """A `tabledata` upload: which users it changed, and the rows of an error log."""
+
+    changed: tuple[str, ...]
+    errors: tuple[str, ...]
+    records: list[Record]
+
+
+def read_table(table: str, rows: Sequence[str]) -> TableUpload:
+    """Read the rows of a `tabledata` upload (users changed become admin events)."""
+    changed: dict[str, None] = {}
+    errors: list[str] = []
+    lowered = table.lower()
+    for row in rows:
+        fields = parse_fields(row)
+        pin = (fields.get("pin") or "").strip()
+        if lowered == "errorlog":
+            errors.append(row)
+        elif pin and pin != "0" and lowered in _USER_TABLES:
+            changed[pin] = None
+    events = [
+        AccessEvent(
+            type=EventType.USER_UPDATED,
+            time=datetime.now(UTC),
+            user_id=pin,
+            raw_code=f"tabledata:{lowered}",
+            detail="credential enrolled at the terminal"
+            if lowered != "user"
+            else "user changed at the terminal",
+        )
+        for pin in changed
+    ]
+    return TableUpload(tuple(changed), tuple(errors), [Record(tuple(events))] if events else [])
+
+
+def door_event_state(event: AccessEvent) -> bool | None:
+    """Return whether a door sensor event says the door is open (None: not such an event)."""
+    return _DOOR_EVENT_STATES.get(event.raw_code or "")
+
+
+def read_operlog(lines: Iterable[str]) -> Iterator[User | tuple[str, UserChange]]:
+    """Read an OPERLOG upload, in order: users (USER lines) and changes to users."""
+    for line in lines:
+        head = line.split(None, 1)[0].upper()
+        if head == "USER":
+            if (user := user_from_userinfo(parse_fields(line))) is not None:
+                yield user
+        elif head in ("FP", "FACE", "BIODATA"):
+            if pin := parse_fields(line).get("pin"):
+                yield pin, UserChange.UPDATED
+        elif head == "OPLOG" and (change := _oplog_change(line)) is not None:
+            yield change
+
+
+def _oplog_change(line: str) -> tuple[str, UserChange] | None:
+    parts = line.split("\t")
+    code = optional_int(parts[0].split()[-1]) if parts else None
+    pin = parts[3].strip() if len(parts) > 3 else ""
+    if not pin or pin == "0" or code is None:
+        return None
+    if code == _OPLOG_DELETED:
+        return pin, UserChange.DELETED
+    if (change := _OPLOG_CHANGES.get(code)) is not None:
+        return pin, change
+    return None
+
+
+def read_counted(table: str, text: str) -> tuple[int, list[str]]:
+    """Read an attendance photo or template upload: how many items, and the users changed."""
+    if table == "ATTPHOTO":
+        return 1, []  # one photo: text headers, a NUL, then the JPEG
+    lines = record_lines(text)
+    return len(lines), [pin for line in lines if (pin := parse_fields(line).get("pin"))]
+
+
+def read_info(info: str) -> dict[str, str]:
+    """Read the INFO of an attendance terminal's command request into options."""
+    values = [value.strip() for value in info.split(",")]
+    options = {key: value for key, value in zip(_INFO_FIELDS, values, strict=False) if value}
+    if len(values) > _INFO_FACES and values[_INFO_FACES]:
+        options["FaceCount"] = values[_INFO_FACES]
+    return options
+
+
+def read_identification(row: str, zone: tzinfo) -> AccessEvent:
+    """Read a remote identification request: who asks to pass, at which door, and how."""
+    record = rtlog_record(row, zone, datetime.now(UTC))
+    fields = parse_fields(row)
+    pin = (fields.get("pin") or "").strip()
+    card = (fields.get("cardno") or "").strip()
+    return AccessEvent(
+        type=EventType.ACCESS_GRANTED,
+        time=record.events[0].time if record.events else datetime.now(UTC),
+        door=max(optional_int(fields.get("eventaddr")) or 1, 1),
+        user_id=pin if pin and pin != "0" else None,
+        methods=record.events[0].methods if record.events else (),
+        card_number=None if card in ("", "0") else card,
+    )
+
+
+def archive_rows(data: bytes) -> list[str]:
+    """Read the transaction lines of an ACCOUNT upload (a tgz of transaction.txt)."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+            rows: list[str] = []
+            total = 0
+            for member in archive.getmembers():
+                if not member.isfile():
+                    continue
+                total += member.size
+                if total > MAX_ARCHIVE:
+                    raise PayloadTooLargeError(MAX_ARCHIVE)
+                extracted = archive.extractfile(member)
+                if extracted is not None:
+                    rows.extend(record_lines(decode_text(extracted.read())))
+            return rows
+    except (tarfile.TarError, OSError, EOFError) as err:
+        raise ProtocolError(f"not a tgz archive: {err}") from None
