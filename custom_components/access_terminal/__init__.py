@@ -37,6 +37,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(FirmwareView(router.firmware))
     section = config.get(DOMAIN, {})
     for spec in FAMILIES.values():
+        for view in spec.views:
+            hass.http.register_view(view(router))
         if spec.async_setup is not None:
             await spec.async_setup(hass, router, section)
     async_setup_services(hass)

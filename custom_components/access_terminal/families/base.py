@@ -14,6 +14,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.http import HomeAssistantView
 
 from ..protocols.model import Authorizer, Family, Terminal, TerminalListener
 
@@ -63,8 +64,10 @@ class FamilySpec:
     family: Family
     build: Callable[[BuildContext], Terminal]
     pull: PullConnection | None = None
-    # Registers what the family's terminals call on Home Assistant's server (views, sockets),
-    # once, in async_setup; `config` is the integration's section of configuration.yaml.
+    # The endpoints the family's terminals call on Home Assistant's server, registered once.
+    views: tuple[Callable[[PushRouter], HomeAssistantView], ...] = ()
+    # Anything else to set up once, in async_setup (e.g. sockets that need a hub of their own);
+    # `config` is the integration's section of configuration.yaml.
     async_setup: (
         Callable[[HomeAssistant, PushRouter, Mapping[str, Any]], Awaitable[None]] | None
     ) = None

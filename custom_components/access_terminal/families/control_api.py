@@ -22,7 +22,6 @@ from ..protocols.codec import parse_json_bytes
 from ..protocols.control_api import ControlApiClient, ControlApiTerminal
 from ..protocols.errors import ProtocolError
 from ..protocols.model import Family, Terminal
-from ..push import PushRouter
 from ..views import PushView, refuse_body, refused
 from .base import BuildContext, FamilySpec, PullConnection
 from .pull import client_session, device_address
@@ -92,10 +91,6 @@ class LogUploadView(PushView):
         return web.json_response(reply)
 
 
-async def _async_setup(hass: HomeAssistant, router: PushRouter, _config: Mapping[str, Any]) -> None:
-    hass.http.register_view(LogUploadView(router))
-
-
 async def _read_serial(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
     client = ControlApiClient(client_session(hass, data), device_address(data), data[CONF_API_KEY])
     return await ControlApiTerminal.read_serial(client)
@@ -122,6 +117,6 @@ SPEC = FamilySpec(
         read_serial=_read_serial,
         new_entry_data=lambda: {CONF_UPLOAD_SECRET: secrets.token_urlsafe(32)},
     ),
-    async_setup=_async_setup,
+    views=(LogUploadView,),
     redact=frozenset({CONF_UPLOAD_SECRET}),
 )

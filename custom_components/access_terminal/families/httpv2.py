@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from aiohttp import web
-from homeassistant.core import HomeAssistant
 
 from ..protocols import httpv2
 from ..protocols.errors import ProtocolError
 from ..protocols.model import Family, Terminal
-from ..push import PushRouter
 from ..views import PushView, refused
 from .base import BuildContext, FamilySpec
 
@@ -48,10 +43,6 @@ class HttpV2View(PushView):
         return _json_response(await terminal.handle(parsed))
 
 
-async def _async_setup(hass: HomeAssistant, router: PushRouter, _config: Mapping[str, Any]) -> None:
-    hass.http.register_view(HttpV2View(router))
-
-
 def _build(context: BuildContext) -> Terminal:
     return httpv2.HttpV2Terminal(
         context.serial,
@@ -64,7 +55,7 @@ def _build(context: BuildContext) -> Terminal:
 SPEC = FamilySpec(
     family=Family.HTTPV2,
     build=_build,
-    async_setup=_async_setup,
+    views=(HttpV2View,),
     # Work settings and people carry passwords, network credentials, templates and photos.
     redact=frozenset(
         {

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from aiohttp import web
-from homeassistant.core import HomeAssistant
 
 from ..protocols import zk_push
 from ..protocols.errors import ProtocolError
 from ..protocols.model import Family, Terminal
-from ..push import PushRouter
 from ..views import PushView, firmware_token, refused, serve_firmware
 from .base import BuildContext, FamilySpec
 
@@ -67,10 +62,6 @@ class ZkPushView(PushView):
         return _text_response(await terminal.handle(parsed))
 
 
-async def _async_setup(hass: HomeAssistant, router: PushRouter, _config: Mapping[str, Any]) -> None:
-    hass.http.register_view(ZkPushView(router))
-
-
 def _build(context: BuildContext) -> Terminal:
     return zk_push.ZkPushTerminal(
         context.serial,
@@ -81,4 +72,4 @@ def _build(context: BuildContext) -> Terminal:
     )
 
 
-SPEC = FamilySpec(family=Family.ZK_PUSH, build=_build, async_setup=_async_setup)
+SPEC = FamilySpec(family=Family.ZK_PUSH, build=_build, views=(ZkPushView,))
