@@ -11,22 +11,29 @@ family: `ALL_FAMILIES`), or a folder's conftest pins it (tests/families/<family>
 - `init_integration`: the entry set up and the terminal heard from (hello, first poll);
 - `terminal_in_use`: that, and the terminal used as the snapshots show it.
 
-A platform's tests override `platforms` to set up only their own platform.
+A platform's snapshot test parametrises `platforms` to set up only its own platform, freezes
+the clock (`frozen_clock`) and snapshots `terminal_in_use`. Snapshots live in tests/snapshots/.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from pathlib import Path
 from typing import Any, Final
 from unittest.mock import PropertyMock, patch
 
-from freezegun.api import FrozenDateTimeFactory, real_monotonic
+from freezegun import api as freezegun_api
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import image
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 # Import before the harness's own testing_config/custom_components package can shadow ours.
 import custom_components.access_terminal  # noqa: F401
@@ -44,6 +51,23 @@ pytest_plugins = ["pytest_homeassistant_custom_component"]
 # The moment the snapshot tests take place (winter: Home Assistant's test zone, US/Pacific,
 # is eight whole hours behind UTC).
 FROZEN_AT: Final = "2025-01-14T08:30:00+00:00"
+
+
+class SnapshotsFolder(HomeAssistantSnapshotExtension):  # type: ignore[misc]  # untyped harness
+    """Home Assistant's snapshots, kept in tests/snapshots/ (its folders mirror the tests')."""
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return tests/snapshots/ plus the test module's folder under tests/."""
+        tests = Path(__file__).parent
+        folder = Path(test_location.filepath).parent.relative_to(tests)
+        return str(tests / "snapshots" / folder)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return the snapshot assertion, keeping its files in tests/snapshots/."""
+    return snapshot.use_extension(SnapshotsFolder)
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +104,8 @@ def frozen_clock(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Generat
     """
     freezer.move_to(FROZEN_AT)
     with (
-        patch.object(hass.loop, "time", real_monotonic),
+        # freezegun's own module keeps the real clock (it fakes the copies held elsewhere).
+        patch.object(hass.loop, "time", freezegun_api.real_monotonic),
         patch.object(image._RND, "getrandbits", return_value=0xC0FFEE),
     ):
         yield
@@ -143,9 +168,10 @@ def make_simulator(kit: TerminalKit[Any], farm: SimulatorFarm) -> Callable[..., 
 
 
 @pytest.fixture
-def mock_config_entry(family: Family, request: pytest.FixtureRequest) -> MockConfigEntry:
+def mock_config_entry(
+    family: Family, kit: TerminalKit[Any], request: pytest.FixtureRequest
+) -> MockConfigEntry:
     """Return the entry of the family's terminal."""
-    kit = KITS[family]
     if FAMILIES[family].pull is None:
         return kit.entry()
     # A terminal Home Assistant calls is wherever its simulator listens.
@@ -168,6 +194,9 @@ async def loaded_entry(
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
         yield mock_config_entry
+        if platforms != PLATFORMS and mock_config_entry.state is ConfigEntryState.LOADED:
+            # Unloaded while only these platforms are known (unloading asks every platform).
+            assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
 @pytest.fixture

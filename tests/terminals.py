@@ -31,6 +31,7 @@ from simulator.httpv2 import DOOR_OPENED, KIND_DOOR, HttpV2Simulator
 from simulator.webjson import WebJsonSimulator
 from simulator.zk_push import EVENT_EXIT_BUTTON, EVENT_TAMPER, VERIFY_OTHER, ZkPushSimulator
 from simulator.zk_push_device import ALARM_TAMPER, SENSOR_CLOSED
+from simulator.zk_push_doors import EVENT_DOOR_CLOSED, EVENT_DOOR_OPENED
 
 from .helpers import bus_events, poll, settle_until, wait_until, with_device
 
@@ -211,9 +212,14 @@ class ZkPushKit(_PushKit[ZkPushSimulator]):
     async def exercise(
         self, hass: HomeAssistant, sim: ZkPushSimulator, entry: AccessTerminalConfigEntry
     ) -> None:
+        sim.add_demo_users(2)
+        sim.options.update(IRTempDetectionFunOn="1", MaskDetectionFunOn="1")
+        assert await sim.connect()  # restarted, it reports its people and its thermometer
         sim.add_local_user("7", "Grace")  # enrolled at the terminal
         sim.queue_event(0, "7", door=2, verify=15, temperature=36.4, mask=1)
         sim.queue_event(EVENT_EXIT_BUTTON, "0", door=1, verify=VERIFY_OTHER, inout=2)
+        for event in (EVENT_DOOR_OPENED, EVENT_DOOR_CLOSED):  # someone passes door 2
+            sim.queue_event(event, "0", door=2, verify=VERIFY_OTHER, inout=2)
         for door in sim.doors:
             door.sensor = SENSOR_CLOSED
         sim.doors[0].alarms.add(ALARM_TAMPER)  # someone opens door 1's reader
@@ -276,10 +282,13 @@ class _PullKit[S: PullSimulator](TerminalKit[S]):
     async def _enroll(
         self,
         hass: HomeAssistant,
+        sim: S,
         entry: AccessTerminalConfigEntry,
         user_id: str,
         credential: Credential,
     ) -> None:
+        # The person is quick: the simulator times enrollment on the clock the snapshots stop.
+        sim.enroll_delay = 0
         events = bus_events(hass)
         await entry.runtime_data.coordinator.async_enroll(user_id, credential, None)
         await settle_until(
@@ -310,7 +319,7 @@ class WebJsonKit(_PullKit[WebJsonSimulator]):
         sim.open_seconds = 3600  # the door stays open over the polls below
         sim.record("2", mode=1, event=1)  # Bob clocks in with his card
         await poll(hass)
-        await self._enroll(hass, entry, "3", Credential.FACE)
+        await self._enroll(hass, sim, entry, "3", Credential.FACE)
 
 
 class ControlApiKit(_PullKit[ControlApiSimulator]):
@@ -334,9 +343,11 @@ class ControlApiKit(_PullKit[ControlApiSimulator]):
     async def exercise(
         self, hass: HomeAssistant, sim: ControlApiSimulator, entry: AccessTerminalConfigEntry
     ) -> None:
+        # Its clock is set to Home Assistant's (the control API does not say its time zone).
+        await entry.runtime_data.coordinator.async_sync_time()
         sim.punch("2", "fp")  # Bob, by fingerprint
         await poll(hass)
-        await self._enroll(hass, entry, "3", Credential.PALM)
+        await self._enroll(hass, sim, entry, "3", Credential.PALM)
 
 
 # Every registered family has a kit (tests/families/test_registry.py checks it).

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from simulator.httpv2 import HttpV2Simulator
 
 from .helpers import with_device
-from .terminals import HTTPV2_SERIAL
+from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+@pytest.mark.parametrize("platforms", [[Platform.BUTTON]], ids=["button"])
+@pytest.mark.usefixtures("frozen_clock", "entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """Every button of every family."""
+    await snapshot_platform(hass, entity_registry, snapshot, terminal_in_use.entry_id)
 
 
 async def test_buttons(

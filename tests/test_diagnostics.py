@@ -3,28 +3,62 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.system_info import async_get_system_info
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.access_terminal.protocols.model import Family
 from simulator.control_api import ControlApiSimulator
 
 from .families.httpv2.device import HttpV2Device
 from .helpers import TestClient
-from .terminals import UPLOAD_SECRET
+from .terminals import ALL_FAMILIES, UPLOAD_SECRET
 
 
 @pytest.fixture(autouse=True)
 async def diagnostics_first(hass: HomeAssistant) -> None:
-    """Register the diagnostics views before the HTTP test server freezes its routes."""
+    """Register the diagnostics views before the HTTP test server freezes its routes.
+
+    Diagnostics read the system info, which imports hassio: its dataclasses cannot be built
+    while a snapshot test freezes time (freezegun's datetime is no datetime to them).
+    """
     assert await async_setup_component(hass, "diagnostics", {})
+    await async_get_system_info(hass)
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+@pytest.mark.usefixtures("frozen_clock")
+async def test_snapshot(
+    hass: HomeAssistant,
+    hass_client: Any,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """What each family's diagnostics show once the terminal was used."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, terminal_in_use)
+    assert without_ports(diagnostics) == snapshot
+
+
+def without_ports(data: Any) -> Any:
+    """Return `data` without the loopback ports (free ones, others at every run)."""
+    if isinstance(data, dict):
+        return {
+            key: "<port>" if key == "port" else without_ports(value) for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [without_ports(item) for item in data]
+    if isinstance(data, str):
+        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<port>", data)
+    return data
 
 
 async def test_diagnostics_redacted(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable
 
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.access_terminal.protocols.model import Family
 from simulator.cloud_ws import CloudWsSimulator
@@ -16,9 +19,22 @@ from simulator.httpv2 import HttpV2Simulator
 
 from .families.httpv2.device import HttpV2Device
 from .helpers import TestClient, bus_events
-from .terminals import CLOUD_SERIAL, HTTPV2_SERIAL
+from .terminals import ALL_FAMILIES, CLOUD_SERIAL, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+@pytest.mark.parametrize("platforms", [[Platform.IMAGE]], ids=["image"])
+@pytest.mark.usefixtures("frozen_clock", "entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """Every image of every family, after the terminal was used."""
+    await snapshot_platform(hass, entity_registry, snapshot, terminal_in_use.entry_id)
 
 
 async def test_photo_stays_viewable_offline(

@@ -10,15 +10,34 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.access_terminal.const import DOMAIN
 
 from .families.httpv2.device import HttpV2Device
 from .helpers import bus_events
-from .terminals import HTTPV2_SERIAL
+from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+@pytest.mark.usefixtures("frozen_clock")
+async def test_device(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """The terminal's device as it describes itself; every entity belongs to it."""
+    device = device_registry.async_get_device(identifiers={(DOMAIN, terminal_in_use.unique_id)})
+    assert device == snapshot
+    entities = er.async_entries_for_config_entry(entity_registry, terminal_in_use.entry_id)
+    assert entities
+    assert {entity.device_id for entity in entities} == {device.id}
 
 
 async def test_unload_and_remove(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.access_terminal.const import DOMAIN
 from custom_components.access_terminal.protocols.model import Family
@@ -18,9 +20,33 @@ from simulator.zk_push import ZkPushSimulator
 
 from .families.httpv2.device import HttpV2Device
 from .helpers import bus_events, device_id, entity_id, with_device
-from .terminals import CLOUD_SERIAL, HTTPV2_SERIAL, WEBJSON_SERIAL, ZK_SERIAL
+from .terminals import ALL_FAMILIES, CLOUD_SERIAL, HTTPV2_SERIAL, WEBJSON_SERIAL, ZK_SERIAL
 
 HTTPV2_LOCK = entity_id("lock", HTTPV2_SERIAL, "door_lock")
+# Attendance terminals (a control API terminal) have no door: no lock.
+WITHOUT_DOORS = [Family.CONTROL_API]
+WITH_DOORS = [family for family in ALL_FAMILIES if family not in WITHOUT_DOORS]
+
+
+@pytest.mark.parametrize("family", WITH_DOORS, indirect=True)
+@pytest.mark.parametrize("platforms", [[Platform.LOCK]], ids=["lock"])
+@pytest.mark.usefixtures("frozen_clock", "entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """Every lock of every family, after the terminal was used."""
+    await snapshot_platform(hass, entity_registry, snapshot, terminal_in_use.entry_id)
+
+
+@pytest.mark.parametrize("family", WITHOUT_DOORS, indirect=True)
+@pytest.mark.parametrize("platforms", [[Platform.LOCK]], ids=["lock"])
+async def test_no_lock_without_a_door(
+    entity_registry: er.EntityRegistry, terminal_in_use: MockConfigEntry
+) -> None:
+    assert not er.async_entries_for_config_entry(entity_registry, terminal_in_use.entry_id)
 
 
 async def test_lock_modes(hass: HomeAssistant, httpv2_device: HttpV2Device) -> None:

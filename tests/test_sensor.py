@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from .families.httpv2.device import HttpV2Device
-from .terminals import HTTPV2_SERIAL
+from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+@pytest.mark.parametrize("platforms", [[Platform.SENSOR]], ids=["sensor"])
+@pytest.mark.usefixtures("frozen_clock", "entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """Every sensor of every family, after the terminal was used."""
+    await snapshot_platform(hass, entity_registry, snapshot, terminal_in_use.entry_id)
 
 
 async def test_temperature_and_last_access(
