@@ -1,41 +1,87 @@
-"""Fixtures shared by the Access Terminal tests."""
+"""Fixtures shared by the Access Terminal tests.
+
+Most fixtures stand for the terminal of one protocol family, `family`: HTTPv2 unless a test
+asks for another one, with `@pytest.mark.parametrize("family", [...], indirect=True)` (every
+family: `ALL_FAMILIES`), or a folder's conftest pins it (tests/families/<family>/).
+
+- `mock_config_entry`: the terminal's entry (of a terminal we call: where its simulator listens);
+- `simulator`: the family's simulator, built to call Home Assistant's real HTTP server, or
+  serving on a loopback port for Home Assistant to call;
+- `loaded_entry`: the entry set up; a terminal that calls us has not called yet;
+- `init_integration`: the entry set up and the terminal heard from (hello, first poll);
+- `terminal_in_use`: that, and the terminal used as the snapshots show it.
+
+A platform's snapshot test parametrises `platforms` to set up only its own platform, freezes
+the clock (`frozen_clock`) and snapshots `terminal_in_use`. Snapshots live in tests/snapshots/.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from unittest.mock import PropertyMock, patch
 
-from aiohttp import ClientSession
+from freezegun import api as freezegun_api
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import image
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 # Import before the harness's own testing_config/custom_components package can shadow ours.
 import custom_components.access_terminal  # noqa: F401
-from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
-from simulator.cloud_ws import CloudWsSimulator
-from simulator.common import Runnable
-from simulator.control_api import ControlApiSimulator
-from simulator.httpv2 import HttpV2Simulator
-from simulator.webjson import WebJsonSimulator
-from simulator.zk_push import ZkPushSimulator
+from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.families import FAMILIES
+from custom_components.access_terminal.protocols.model import Family
+from custom_components.access_terminal.terminal_entry import PLATFORMS
 
-from .helpers import SERIAL, HttpV2Device, TestClient
-from .mqtt_broker import Mosquitto, MqttProbe
-from .zk_helpers import ZK_SERIAL
+from .families.httpv2.device import HttpV2Device
+from .helpers import TestClient
+from .terminals import HTTPV2_SERIAL, KITS, AddTerminal, Simulator, SimulatorFarm, TerminalKit
 
 pytest_plugins = ["pytest_homeassistant_custom_component"]
+
+# The moment the snapshot tests take place (winter: Home Assistant's test zone, US/Pacific,
+# is eight whole hours behind UTC).
+FROZEN_AT: Final = "2025-01-14T08:30:00+00:00"
+
+
+class SnapshotsFolder(HomeAssistantSnapshotExtension):  # type: ignore[misc]  # untyped harness
+    """Home Assistant's snapshots, kept in tests/snapshots/ (its folders mirror the tests')."""
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return tests/snapshots/ plus the test module's folder under tests/."""
+        tests = Path(__file__).parent
+        folder = Path(test_location.filepath).parent.relative_to(tests)
+        return str(tests / "snapshots" / folder)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return the snapshot assertion, keeping its files in tests/snapshots/."""
+    return snapshot.use_extension(SnapshotsFolder)
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components."""
+
+
+@pytest.fixture(autouse=True)
+def quick_user_listing() -> Generator[None]:
+    """A user listing ends at the first keep-alive after the pushes stop."""
+    with patch(
+        "custom_components.access_terminal.protocols.httpv2.terminal.LIST_QUIET_SECONDS", 0.0
+    ):
+        yield
 
 
 @pytest.fixture
@@ -50,25 +96,19 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 
 
 @pytest.fixture
-def mock_config_entry() -> MockConfigEntry:
-    """Return the entry of an HTTPv2 terminal."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=SERIAL,
-        unique_id=SERIAL,
-        data={CONF_FAMILY: "httpv2", CONF_SERIAL: SERIAL},
-    )
+def frozen_clock(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Generator[None]:
+    """Stop the wall clock (Home Assistant's, the simulators') at FROZEN_AT.
 
-
-@pytest.fixture
-async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """Set the terminal's entry up."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    return mock_config_entry
+    The event loop's own clock keeps running: simulators and sockets wait on it. Image entities
+    get a fixed access token.
+    """
+    freezer.move_to(FROZEN_AT)
+    with (
+        # freezegun's own module keeps the real clock (it fakes the copies held elsewhere).
+        patch.object(hass.loop, "time", freezegun_api.real_monotonic),
+        patch.object(image._RND, "getrandbits", return_value=0xC0FFEE),
+    ):
+        yield
 
 
 @pytest.fixture
@@ -87,42 +127,7 @@ async def client(
 
 
 @pytest.fixture
-async def device(
-    hass: HomeAssistant, init_integration: MockConfigEntry, client: TestClient
-) -> HttpV2Device:
-    """Return a raw HTTPv2 device that already said hello (keep-alive and work settings)."""
-    device = HttpV2Device(client, SERIAL)
-    assert (await device.keepalive())["Success"] == 1
-    assert (await device.upload_settings())["Success"] == 1
-    await hass.async_block_till_done()
-    return device
-
-
-@pytest.fixture(autouse=True)
-def quick_user_listing() -> Any:
-    """A user listing ends at the first keep-alive after the pushes stop."""
-    with patch(
-        "custom_components.access_terminal.protocols.httpv2.terminal.LIST_QUIET_SECONDS", 0.0
-    ):
-        yield
-
-
-@dataclass
-class SimulatorFarm:
-    """Simulators calling Home Assistant's HTTP server over a real socket, stopped at the end."""
-
-    server: str
-    session: ClientSession
-    built: list[Runnable] = field(default_factory=list)
-
-    def add[S: Runnable](self, simulator: S) -> S:
-        """Keep `simulator` to stop it when the test ends."""
-        self.built.append(simulator)
-        return simulator
-
-
-@pytest.fixture
-async def farm(client: TestClient) -> AsyncGenerator[SimulatorFarm]:
+async def farm(client: TestClient, socket_enabled: None) -> AsyncGenerator[SimulatorFarm]:
     """Where simulators are built; every one is stopped after the test."""
     farm = SimulatorFarm(str(client.make_url("")).rstrip("/"), client.session)
     yield farm
@@ -130,191 +135,121 @@ async def farm(client: TestClient) -> AsyncGenerator[SimulatorFarm]:
         await simulator.stop()
 
 
-@pytest.fixture
-def make_simulator(farm: SimulatorFarm) -> Callable[..., HttpV2Simulator]:
-    """Build HTTPv2 simulators."""
+# -- the terminal of one family ----------------------------------------------------------------
 
-    def build(serial: str = SERIAL, **kwargs: Any) -> HttpV2Simulator:
-        kwargs.setdefault("keepalive_interval", 30)
-        kwargs.setdefault("enroll_delay", 0.01)
-        kwargs.setdefault("release_time", 1)
-        kwargs.setdefault("seed", 7)
-        return farm.add(HttpV2Simulator(farm.server, serial, session=farm.session, **kwargs))
+
+@pytest.fixture
+def family(request: pytest.FixtureRequest) -> Family:
+    """Return the family under test (parametrise it indirectly; HTTPv2 by default)."""
+    return Family(getattr(request, "param", Family.HTTPV2))
+
+
+@pytest.fixture
+def kit(family: Family) -> TerminalKit[Any]:
+    """Return how the tests build the family's terminal."""
+    return KITS[family]
+
+
+@pytest.fixture
+async def simulator(kit: TerminalKit[Any], farm: SimulatorFarm) -> Simulator:
+    """Return the family's simulator (one Home Assistant calls is listening already)."""
+    sim: Simulator = await kit.simulator(farm)
+    return sim
+
+
+@pytest.fixture
+def make_simulator(kit: TerminalKit[Any], farm: SimulatorFarm) -> Callable[..., Awaitable[Any]]:
+    """Build more simulators of the family (another serial, other settings)."""
+
+    async def build(serial: str | None = None, **kwargs: Any) -> Any:
+        return await kit.simulator(farm, serial, **kwargs)
 
     return build
 
 
 @pytest.fixture
-async def sim(
+def mock_config_entry(
+    family: Family, kit: TerminalKit[Any], request: pytest.FixtureRequest
+) -> MockConfigEntry:
+    """Return the entry of the family's terminal."""
+    if FAMILIES[family].pull is None:
+        return kit.entry()
+    # A terminal Home Assistant calls is wherever its simulator listens.
+    return kit.entry(request.getfixturevalue("simulator"))
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms a terminal's entry sets up (a platform's tests: only theirs)."""
+    return list(PLATFORMS)
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, platforms: list[Platform]
+) -> AsyncGenerator[MockConfigEntry]:
+    """Set the terminal's entry up (a terminal we call answered; one that calls us did not yet)."""
+    with patch("custom_components.access_terminal.terminal_entry.PLATFORMS", platforms):
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        yield mock_config_entry
+        if platforms != PLATFORMS and mock_config_entry.state is ConfigEntryState.LOADED:
+            # Unloaded while only these platforms are known (unloading asks every platform).
+            assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+@pytest.fixture
+async def init_integration(
     hass: HomeAssistant,
+    kit: TerminalKit[Any],
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+) -> MockConfigEntry:
+    """Set the terminal's entry up and let its simulator say hello."""
+    await kit.hello(hass, simulator)
+    return loaded_entry
+
+
+@pytest.fixture
+async def terminal_in_use(
+    hass: HomeAssistant,
+    kit: TerminalKit[Any],
+    simulator: Simulator,
     init_integration: MockConfigEntry,
-    make_simulator: Callable[..., HttpV2Simulator],
-) -> HttpV2Simulator:
-    """A known simulator that has said hello."""
-    sim = make_simulator()
-    assert (await sim.keepalive_cycle()) is not None
+) -> MockConfigEntry:
+    """Use the terminal: someone let in, a door event, an alarm, an admin event (see KITS)."""
+    await kit.exercise(hass, simulator, init_integration)
     await hass.async_block_till_done()
-    return sim
-
-
-def zk_entry(serial: str = ZK_SERIAL) -> MockConfigEntry:
-    """Return the entry of a ZK PUSH terminal."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=serial,
-        unique_id=serial,
-        data={CONF_FAMILY: "zk_push", CONF_SERIAL: serial},
-    )
+    return init_integration
 
 
 @pytest.fixture
-async def zk_loaded(hass: HomeAssistant) -> MockConfigEntry:
-    """The loaded entry of a Security PUSH controller (set up before the server starts)."""
-    entry = zk_entry()
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    return entry
+def add_terminal(hass: HomeAssistant, farm: SimulatorFarm) -> AddTerminal:
+    """Add a terminal of any family (entry set up, simulator heard from) next to the others."""
+
+    async def add(
+        family: Family, serial: str | None = None, **kwargs: Any
+    ) -> tuple[MockConfigEntry, Any]:
+        kit = KITS[family]
+        sim = await kit.simulator(farm, serial, **kwargs)
+        entry = kit.entry(sim)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await kit.hello(hass, sim)
+        return entry, sim
+
+    return add
 
 
 @pytest.fixture
-def make_zk_simulator(farm: SimulatorFarm) -> Callable[..., ZkPushSimulator]:
-    """Build ZK PUSH simulators (door timers run a hundred times faster)."""
-
-    def build(serial: str = ZK_SERIAL, **kwargs: Any) -> ZkPushSimulator:
-        kwargs.setdefault("enroll_delay", 0.01)
-        kwargs.setdefault("seed", 7)
-        sim = farm.add(ZkPushSimulator(farm.server, serial, session=farm.session, **kwargs))
-        sim.door_second = 0.01
-        return sim
-
-    return build
-
-
-@pytest.fixture
-async def zk_sim(
-    hass: HomeAssistant,
-    zk_loaded: MockConfigEntry,
-    make_zk_simulator: Callable[..., ZkPushSimulator],
-) -> ZkPushSimulator:
-    """A known two-door controller that registered."""
-    sim = make_zk_simulator(doors=2)
-    assert await sim.connect()
+async def httpv2_device(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient
+) -> HttpV2Device:
+    """Return a raw HTTPv2 device that already said hello (keep-alive and work settings)."""
+    device = HttpV2Device(client, HTTPV2_SERIAL)
+    assert (await device.keepalive())["Success"] == 1
+    assert (await device.upload_settings())["Success"] == 1
     await hass.async_block_till_done()
-    return sim
-
-
-@pytest.fixture
-def mqtt_ready(socket_enabled: None) -> Generator[None]:
-    """Allow loopback sockets, and reconnect to brokers after tenths of seconds."""
-    from custom_components.access_terminal.mqtt_bridge import connection
-
-    with (
-        patch.object(connection, "MIN_BACKOFF", 0.1),
-        patch.object(connection, "MAX_BACKOFF", 0.2),
-    ):
-        yield
-
-
-@pytest.fixture
-def broker(mqtt_ready: None, tmp_path: Path) -> Generator[Mosquitto]:
-    """Run an anonymous Mosquitto on a free loopback port."""
-    broker = Mosquitto(tmp_path / "broker")
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-def probe(broker: Mosquitto) -> Generator[MqttProbe]:
-    """Another hub that hears everything on the broker."""
-    probe = MqttProbe(broker)
-    yield probe
-    probe.close()
-
-
-@pytest.fixture
-async def webjson_sim() -> AsyncGenerator[WebJsonSimulator]:
-    """A Webserver + JSON terminal with three users, serving on a free loopback port."""
-    sim = WebJsonSimulator(enroll_delay=0.05, seed=11)
-    sim.add_demo_users(3)
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
-async def control_sim() -> AsyncGenerator[ControlApiSimulator]:
-    """A terminal with the device control interface (three users), on a free loopback port.
-
-    Its firmware has no log uploader (Home Assistant reads the logs); see `uploading_sim`.
-    """
-    sim = ControlApiSimulator(enroll_delay=0.05, seed=13, uploader=False)
-    sim.add_demo_users(3)
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
-async def uploading_sim(
-    hass: HomeAssistant, farm: SimulatorFarm
-) -> AsyncGenerator[ControlApiSimulator]:
-    """A control API terminal whose log uploader posts to Home Assistant's real HTTP server."""
-    await async_process_ha_core_config(hass, {"internal_url": farm.server})
-    sim = ControlApiSimulator(enroll_delay=0.05, seed=17, session=farm.session)
-    sim.add_demo_users(3)
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
-CLOUD_SERIAL = "ZX12345678"
-
-
-def cloud_entry(serial: str = CLOUD_SERIAL, **options: Any) -> MockConfigEntry:
-    """Return the entry of a cloud WebSocket terminal."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=serial,
-        unique_id=serial,
-        data={CONF_FAMILY: "cloud_ws", CONF_SERIAL: serial},
-        options=options,
-    )
-
-
-@pytest.fixture
-async def cloud_loaded(hass: HomeAssistant) -> MockConfigEntry:
-    """The loaded entry of a cloud WebSocket terminal (set up before the server starts)."""
-    entry = cloud_entry()
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    return entry
-
-
-@pytest.fixture
-def make_cloud_simulator(farm: SimulatorFarm) -> Callable[..., CloudWsSimulator]:
-    """Build cloud WebSocket simulators connecting to Home Assistant's own port."""
-
-    def build(serial: str = CLOUD_SERIAL, **kwargs: Any) -> CloudWsSimulator:
-        kwargs.setdefault("enroll_delay", 0.01)
-        kwargs.setdefault("reconnect_delay", 0.05)
-        kwargs.setdefault("seed", 7)
-        kwargs.setdefault("server", farm.server)
-        return farm.add(CloudWsSimulator(serial=serial, session=farm.session, **kwargs))
-
-    return build
-
-
-@pytest.fixture
-async def cloud_sim(
-    hass: HomeAssistant,
-    cloud_loaded: MockConfigEntry,
-    make_cloud_simulator: Callable[..., CloudWsSimulator],
-) -> CloudWsSimulator:
-    """A known cloud terminal with three demo users, connected and registered."""
-    sim = make_cloud_simulator()
-    sim.add_demo_users(3)
-    await sim.start()
-    await asyncio.wait_for(sim.wait_registered(), 10)
-    await hass.async_block_till_done()
-    return sim
+    return device

@@ -1,11 +1,19 @@
-"""Config flow: manual add, discovery, reconfigure, options."""
+"""Config flow: the menu, adding a terminal by hand or from discovery, reauth, reconfigure, options.
+
+Each family's own form checks (what a terminal we call must answer) are in tests/families/.
+"""
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, SOURCE_USER
+from homeassistant.config_entries import (
+    SOURCE_INTEGRATION_DISCOVERY,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import (
@@ -16,14 +24,18 @@ from custom_components.access_terminal.const import (
     CONF_SERIAL,
     DOMAIN,
 )
+from custom_components.access_terminal.protocols.model import Family
+from simulator.control_api import ControlApiSimulator
+from simulator.webjson import WebJsonSimulator
 
-from .helpers import SERIAL
+from .helpers import free_port, start_add_flow
+from .terminals import HTTPV2_SERIAL, KITS, PUSH_FAMILIES, pull_entry, pull_form
 
+SERIAL = HTTPV2_SERIAL
 OTHER = "FC-8200H00000002"
 
 
-async def test_user_adds_httpv2_terminal(hass: HomeAssistant) -> None:
-    await async_process_ha_core_config(hass, {"internal_url": "http://192.168.1.2:8123"})
+async def test_user_menu(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
@@ -34,10 +46,14 @@ async def test_user_adds_httpv2_terminal(hass: HomeAssistant) -> None:
         "control_api",
         "mqtt_bridge",
     ]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "httpv2"}
-    )
-    assert result["type"] is FlowResultType.FORM
+
+
+@pytest.mark.parametrize("family", PUSH_FAMILIES, indirect=True)
+async def test_user_adds_a_terminal_that_calls_us(hass: HomeAssistant, family: Family) -> None:
+    serial = KITS[family].serial
+    await async_process_ha_core_config(hass, {"internal_url": "http://192.168.1.2:8123"})
+    result = await start_add_flow(hass, family)
+    assert (result["type"], result["step_id"]) == (FlowResultType.FORM, family)
     assert result["description_placeholders"] == {"server_url": "http://192.168.1.2:8123"}
 
     result = await hass.config_entries.flow.async_configure(
@@ -47,32 +63,16 @@ async def test_user_adds_httpv2_terminal(hass: HomeAssistant) -> None:
     assert result["errors"] == {CONF_SERIAL: "invalid_serial"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SERIAL: f"  {SERIAL} "}
+        result["flow_id"], {CONF_SERIAL: f"  {serial} "}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == SERIAL
-    assert result["data"] == {CONF_FAMILY: "httpv2", CONF_SERIAL: SERIAL}
-    assert result["result"].unique_id == SERIAL
-
-
-async def test_user_adds_cloud_ws_terminal(hass: HomeAssistant) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "cloud_ws"}
-    )
-    assert (result["type"], result["step_id"]) == (FlowResultType.FORM, "cloud_ws")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SERIAL: "ZX12345678"}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_FAMILY: "cloud_ws", CONF_SERIAL: "ZX12345678"}
+    assert result["title"] == serial
+    assert result["data"] == {CONF_FAMILY: str(family), CONF_SERIAL: serial}
+    assert result["result"].unique_id == serial
 
 
 async def test_user_step_without_local_url(hass: HomeAssistant) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "httpv2"}
-    )
+    result = await start_add_flow(hass, "httpv2")
     assert "8123" in result["description_placeholders"]["server_url"]
 
 
@@ -80,15 +80,15 @@ async def test_user_cannot_add_twice(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "httpv2"}
-    )
+    result = await start_add_flow(hass, "httpv2")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SERIAL: SERIAL}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+# -- discovery -----------------------------------------------------------------------------
 
 
 async def test_discovery_confirm(hass: HomeAssistant) -> None:
@@ -146,8 +146,20 @@ async def test_discovery_of_unsupported_data_aborts(hass: HomeAssistant) -> None
         assert result["reason"] == "not_supported"
 
 
-async def test_reconfigure_serial(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
-    result = await init_integration.start_reconfigure_flow(hass)
+async def test_pull_families_are_never_discovered(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={"family": "webjson", "serial": "X1"},
+    )
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "not_supported")
+
+
+# -- reconfigure ---------------------------------------------------------------------------
+
+
+async def test_reconfigure_serial(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    result = await loaded_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_SERIAL: "x y"})
     assert result["errors"] == {CONF_SERIAL: "invalid_serial"}
@@ -155,15 +167,13 @@ async def test_reconfigure_serial(hass: HomeAssistant, init_integration: MockCon
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert init_integration.unique_id == OTHER
-    assert init_integration.data[CONF_SERIAL] == OTHER
-    assert init_integration.title == OTHER
+    assert loaded_entry.unique_id == OTHER
+    assert loaded_entry.data[CONF_SERIAL] == OTHER
+    assert loaded_entry.title == OTHER
 
 
-async def test_reconfigure_same_serial(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    result = await init_integration.start_reconfigure_flow(hass)
+async def test_reconfigure_same_serial(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SERIAL: SERIAL}
     )
@@ -171,20 +181,108 @@ async def test_reconfigure_same_serial(
 
 
 async def test_reconfigure_to_a_taken_serial(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     MockConfigEntry(
         domain=DOMAIN, unique_id=OTHER, data={CONF_FAMILY: "httpv2", CONF_SERIAL: OTHER}
     ).add_to_hass(hass)
-    result = await init_integration.start_reconfigure_flow(hass)
+    result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_SERIAL: OTHER})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert init_integration.unique_id == SERIAL
+    assert loaded_entry.unique_id == SERIAL
 
 
-async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_reconfigure_the_address(
+    hass: HomeAssistant, simulator: WebJsonSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    entry = loaded_entry
+    await simulator.go_away()
+    simulator.port = free_port()
+    await simulator.come_back()
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure_pull"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], pull_form(simulator, "wrong")
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], pull_form(simulator, "123456")
+    )
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "reconfigure_successful")
+    assert entry.data["port"] == simulator.port
+    await hass.async_block_till_done()
+    connectivity = f"binary_sensor.{simulator.serial.lower()}_connectivity"
+    assert hass.states.get(connectivity).state == "on"
+
+
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_reconfigure_refuses_another_device(
+    hass: HomeAssistant, simulator: WebJsonSimulator
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="OTHER123",
+        data={**pull_entry(simulator).data, "serial": "OTHER123"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], pull_form(simulator, "123456")
+    )
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "wrong_device")
+
+
+# -- reauthentication ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_reauth_when_the_password_changes(
+    hass: HomeAssistant, simulator: WebJsonSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    entry = loaded_entry
+    simulator.password = "changed"
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {"password": "old"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"password": "changed"}
+    )
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "reauth_successful")
+    assert entry.data["password"] == "changed"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize("family", [Family.CONTROL_API], indirect=True)
+@pytest.mark.usefixtures("socket_enabled")
+async def test_reauth_refuses_another_device(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    entry = mock_config_entry
+    entry.add_to_hass(hass)
+    other = ControlApiSimulator("ffff000011112222", api_key="new")
+    await other.start()
+    try:
+        result = await entry.start_reauth_flow(hass, data={"port": other.port})
+        hass.config_entries.async_update_entry(entry, data={**entry.data, "port": other.port})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"api_key": "new"}
+        )
+    finally:
+        await other.stop()
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "wrong_device")
+
+
+# -- options -------------------------------------------------------------------------------
+
+
+async def test_options(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -192,11 +290,11 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert init_integration.options == {
+    assert loaded_entry.options == {
         CONF_OFFLINE_WINDOW: 120,
         CONF_COMMAND_TIMEOUT: 30,
         CONF_ONLINE_AUTHORIZATION: "deny",
     }
-    coordinator = init_integration.runtime_data.coordinator
+    coordinator = loaded_entry.runtime_data.coordinator
     assert coordinator.offline_window == 120
     assert coordinator.terminal.command_timeout == 30

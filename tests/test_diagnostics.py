@@ -3,37 +3,73 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.system_info import async_get_system_info
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.access_terminal.protocols.model import Family
 from simulator.control_api import ControlApiSimulator
 
-from .helpers import HttpV2Device, TestClient
-from .pull_helpers import UPLOAD_SECRET, pull_entry
+from .families.httpv2.device import HttpV2Device
+from .helpers import TestClient
+from .terminals import ALL_FAMILIES, UPLOAD_SECRET
 
 
 @pytest.fixture(autouse=True)
 async def diagnostics_first(hass: HomeAssistant) -> None:
-    """Register the diagnostics views before the HTTP test server freezes its routes."""
+    """Register the diagnostics views before the HTTP test server freezes its routes.
+
+    Diagnostics read the system info, which imports hassio: its dataclasses cannot be built
+    while a snapshot test freezes time (freezegun's datetime is no datetime to them).
+    """
     assert await async_setup_component(hass, "diagnostics", {})
+    await async_get_system_info(hass)
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+@pytest.mark.usefixtures("frozen_clock")
+async def test_snapshot(
+    hass: HomeAssistant,
+    hass_client: Any,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """What each family's diagnostics show once the terminal was used."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, terminal_in_use)
+    assert without_ports(diagnostics) == snapshot
+
+
+def without_ports(data: Any) -> Any:
+    """Return `data` without the loopback ports (free ones, others at every run)."""
+    if isinstance(data, dict):
+        return {
+            key: "<port>" if key == "port" else without_ports(value) for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [without_ports(item) for item in data]
+    if isinstance(data, str):
+        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<port>", data)
+    return data
 
 
 async def test_diagnostics_redacted(
     hass: HomeAssistant,
-    device: HttpV2Device,
-    init_integration: MockConfigEntry,
+    httpv2_device: HttpV2Device,
+    loaded_entry: MockConfigEntry,
     hass_client: Any,
 ) -> None:
-    await device.keepalive(AlarmStatus="fire")
-    await device.record(3, photo=b"\xff\xd8secret-face")
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    await httpv2_device.keepalive(AlarmStatus="fire")
+    await httpv2_device.record(3, photo=b"\xff\xd8secret-face")
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_entry)
     text = json.dumps(diagnostics)
     for secret in ("4321", "hunter22", "rtsp-secret", "wifi-secret", "mqtt-secret", "home-wifi"):
         assert secret not in text
@@ -51,25 +87,24 @@ async def test_diagnostics_redacted(
 
 
 async def test_diagnostics_before_the_terminal_talked(
-    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: Any, client: TestClient
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_client: Any, client: TestClient
 ) -> None:
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_entry)
     assert diagnostics["terminal"]["info"] is None
     assert diagnostics["terminal"]["protocol"]["awaiting_work_settings"] is True
 
 
-@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize("family", [Family.CONTROL_API], indirect=True)
 async def test_diagnostics_of_a_polled_terminal(
-    hass: HomeAssistant, control_sim: ControlApiSimulator, hass_client: Any, client: TestClient
+    hass: HomeAssistant,
+    simulator: ControlApiSimulator,
+    loaded_entry: MockConfigEntry,
+    hass_client: Any,
 ) -> None:
     """The API key and the upload secret stay hidden; the log position and uploader show."""
-    entry = pull_entry(control_sim)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_entry)
     text = json.dumps(diagnostics)
-    assert control_sim.api_key not in text
+    assert simulator.api_key not in text
     assert UPLOAD_SECRET not in text
     protocol = diagnostics["terminal"]["protocol"]
     assert (protocol["next_pos"], protocol["uploader"]) == (0, False)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import hashlib
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 from aiohttp import web
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -27,9 +26,11 @@ from custom_components.access_terminal.const import (
 )
 from simulator.httpv2 import HttpV2Simulator
 
-from .helpers import SERIAL, HttpV2Device, TestClient, bus_events, device_id, with_device
+from .families.httpv2.device import HttpV2Device
+from .helpers import TestClient, bus_events, device_id, with_device
+from .terminals import HTTPV2_SERIAL
 
-ENTITY = SERIAL.lower().replace("-", "_")
+ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
 OTHER = "FC-8200H00000002"
 
 
@@ -44,14 +45,14 @@ def short_timeouts(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 # -- who is targeted -----------------------------------------------------------------------
 
 
-async def test_unknown_device(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+async def test_unknown_device(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "reboot", {"device_id": "nope"})
     assert err.value.translation_key == "unknown_device"
 
 
 async def test_device_of_another_integration(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     other = MockConfigEntry(domain="demo")
     other.add_to_hass(hass)
@@ -63,9 +64,9 @@ async def test_device_of_another_integration(
     assert err.value.translation_key == "unknown_device"
 
 
-async def test_device_not_loaded(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
-    target = device_id(hass)
-    await hass.config_entries.async_unload(init_integration.entry_id)
+async def test_device_not_loaded(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    target = device_id(hass, HTTPV2_SERIAL)
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "reboot", {"device_id": target})
     assert err.value.translation_key == "device_not_loaded"
@@ -74,17 +75,19 @@ async def test_device_not_loaded(hass: HomeAssistant, init_integration: MockConf
 # -- what the family cannot do -----------------------------------------------------------
 
 
-async def test_timed_opening_not_supported(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_timed_opening_not_supported(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "open_door", {"device_id": device_id(hass), "duration": 10})
+        await call(hass, "open_door", {"device_id": device_id(hass, HTTPV2_SERIAL), "duration": 10})
     assert err.value.translation_key == "not_supported"
     assert err.value.translation_placeholders["operation"] == "timed_open"
-    assert sim.door_commands == []
+    assert simulator.door_commands == []
 
 
-async def test_second_door_refused(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_second_door_refused(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "open_door", {"device_id": device_id(hass), "door": 2})
+        await call(hass, "open_door", {"device_id": device_id(hass, HTTPV2_SERIAL), "door": 2})
     assert err.value.translation_key == "invalid_request"
 
 
@@ -99,26 +102,27 @@ async def test_second_door_refused(hass: HomeAssistant, sim: HttpV2Simulator) ->
 )
 async def test_user_the_family_cannot_hold(
     hass: HomeAssistant,
-    sim: HttpV2Simulator,
+    simulator: HttpV2Simulator,
     init_integration: MockConfigEntry,
     fields: dict[str, Any],
     message: str,
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "set_user", {"device_id": device_id(hass), **fields})
+        await call(hass, "set_user", {"device_id": device_id(hass, HTTPV2_SERIAL), **fields})
     assert err.value.translation_key == "invalid_request"
     assert message in err.value.translation_placeholders["error"]
     # Nothing half-done: no work was queued for the device.
-    assert await sim.keepalive_cycle() == {"Success": 1}
+    assert await simulator.keepalive_cycle() == {"Success": 1}
 
 
-async def test_validity_order(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_validity_order(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await call(
             hass,
             "set_user",
             {
-                "device_id": device_id(hass),
+                "device_id": device_id(hass, HTTPV2_SERIAL),
                 "user_id": "5",
                 "valid_from": "2030-01-02 00:00:00",
                 "valid_until": "2030-01-01 00:00:00",
@@ -127,12 +131,13 @@ async def test_validity_order(hass: HomeAssistant, sim: HttpV2Simulator) -> None
     assert err.value.translation_key == "invalid_validity"
 
 
-async def test_photo_files(hass: HomeAssistant, sim: HttpV2Simulator, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_photo_files(hass: HomeAssistant, simulator: HttpV2Simulator, tmp_path: Path) -> None:
     hass.config.config_dir = str(tmp_path)
     (tmp_path / "secrets.yaml").write_text("password: hunter2")
     (tmp_path / "access_terminal").mkdir()
     (tmp_path / "access_terminal" / "huge.jpg").write_bytes(b"\xff" * (401 * 1024))
-    base = {"device_id": device_id(hass), "user_id": "5"}
+    base = {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "5"}
     cases = [
         ("../../etc/passwd", "file_not_allowed"),
         ("secrets.yaml", "file_not_allowed"),  # never shipped to a device
@@ -146,39 +151,40 @@ async def test_photo_files(hass: HomeAssistant, sim: HttpV2Simulator, tmp_path: 
         assert err.value.translation_key == key
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_user_with_photo_reaches_the_device(
-    hass: HomeAssistant, sim: HttpV2Simulator, tmp_path: Path
+    hass: HomeAssistant, simulator: HttpV2Simulator, tmp_path: Path
 ) -> None:
     hass.config.config_dir = str(tmp_path)
-    photo = sim.record_photo(sim.queue_access(3, "0")["RecordID"]) or b""
+    photo = simulator.record_photo(simulator.queue_access(3, "0")["RecordID"]) or b""
     (tmp_path / "access_terminal").mkdir()
     (tmp_path / "access_terminal" / "alice.jpg").write_bytes(photo)
     data = {
-        "device_id": device_id(hass),
+        "device_id": device_id(hass, HTTPV2_SERIAL),
         "user_id": "8",
         "name": "Alice",
         "photo": "access_terminal/alice.jpg",
     }
-    await with_device(hass, sim, call(hass, "set_user", data))
-    assert sim.users[8]["Name"] == "Alice"
-    assert sim._photos[8] == photo
+    await with_device(hass, simulator, call(hass, "set_user", data))
+    assert simulator.users[8]["Name"] == "Alice"
+    assert simulator._photos[8] == photo
 
 
 # -- timeouts ----------------------------------------------------------------------------
 
 
 async def test_door_command_times_out_and_is_withdrawn(
-    hass: HomeAssistant, sim: HttpV2Simulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: HttpV2Simulator, init_integration: MockConfigEntry
 ) -> None:
     short_timeouts(hass, init_integration)
     await hass.async_block_till_done()
-    await sim.keepalive_cycle()  # online after the reload
+    await simulator.keepalive_cycle()  # online after the reload
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "open_door", {"device_id": device_id(hass)})
+        await call(hass, "open_door", {"device_id": device_id(hass, HTTPV2_SERIAL)})
     assert err.value.translation_key == "timeout"
     # The late device is not told to open the door any more.
-    assert await sim.keepalive_cycle() == {"Success": 1}
-    assert sim.door_commands == []
+    assert await simulator.keepalive_cycle() == {"Success": 1}
+    assert simulator.door_commands == []
 
 
 async def test_offline_device_timeout_says_so(
@@ -188,33 +194,37 @@ async def test_offline_device_timeout_says_so(
     hass.config_entries.async_update_entry(mock_config_entry, options={CONF_COMMAND_TIMEOUT: 0.2})
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "reboot", {"device_id": device_id(hass)})
+        await call(hass, "reboot", {"device_id": device_id(hass, HTTPV2_SERIAL)})
     assert err.value.translation_key == "timeout_offline"
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "set_user", {"device_id": device_id(hass), "user_id": "3"})
+        await call(hass, "set_user", {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "3"})
     assert err.value.translation_key == "timeout_queued_offline"
 
 
 async def test_queued_user_delivered_when_device_returns(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
-    make_simulator: Callable[..., HttpV2Simulator],
+    make_simulator: Callable[..., Awaitable[HttpV2Simulator]],
 ) -> None:
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(mock_config_entry, options={CONF_COMMAND_TIMEOUT: 0.2})
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     with pytest.raises(HomeAssistantError):
-        await call(hass, "set_user", {"device_id": device_id(hass), "user_id": "3", "name": "C"})
+        await call(
+            hass,
+            "set_user",
+            {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "3", "name": "C"},
+        )
     # Home Assistant restarts before the device shows up: the change is kept.
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
-    sim = make_simulator()
-    await sim.keepalive_cycle()
-    assert sim.users[3]["Name"] == "C"
+    simulator = await make_simulator()
+    await simulator.keepalive_cycle()
+    assert simulator.users[3]["Name"] == "C"
 
 
 async def test_some_devices_fail(
     hass: HomeAssistant,
-    sim: HttpV2Simulator,
+    simulator: HttpV2Simulator,
     init_integration: MockConfigEntry,
 ) -> None:
     short_timeouts(hass, init_integration)
@@ -227,114 +237,130 @@ async def test_some_devices_fail(
     silent.add_to_hass(hass)
     assert await hass.config_entries.async_setup(silent.entry_id)
     await hass.async_block_till_done()
-    targets = [device_id(hass), device_id(hass, OTHER)]
+    targets = [device_id(hass, HTTPV2_SERIAL), device_id(hass, OTHER)]
     with pytest.raises(HomeAssistantError) as err:
-        await with_device(hass, sim, call(hass, "reboot", {"device_id": targets}))
+        await with_device(hass, simulator, call(hass, "reboot", {"device_id": targets}))
     assert err.value.translation_key == "some_devices_failed"
     assert OTHER in err.value.translation_placeholders["failed"]
-    assert err.value.translation_placeholders["succeeded"] == SERIAL
-    assert sim.restarts == 1
+    assert err.value.translation_placeholders["succeeded"] == HTTPV2_SERIAL
+    assert simulator.restarts == 1
 
 
 # -- each service with the simulated terminal --------------------------------------------
 
 
-async def test_enroll_face(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
-    sim.add_demo_users(1)
+@pytest.mark.usefixtures("init_integration")
+async def test_enroll_face(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+    simulator.add_demo_users(1)
     events = bus_events(hass)
-    data = {"device_id": device_id(hass), "user_id": "1", "credential": "face"}
-    await with_device(hass, sim, call(hass, "enroll", data))
+    data = {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "1", "credential": "face"}
+    await with_device(hass, simulator, call(hass, "enroll", data))
     await hass.async_block_till_done()
-    assert sim.users[1].get("FaceFeature")
+    assert simulator.users[1].get("FaceFeature")
     admin = hass.states.get(f"event.{ENTITY}_admin_events")
     assert admin.attributes["event_type"] == "enrollment_finished"
     assert admin.attributes["user_id"] == "1"
     assert [e.data["type"] for e in events] == ["enrollment_finished"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_enroll_unknown_user_fails_readably(
-    hass: HomeAssistant, sim: HttpV2Simulator
+    hass: HomeAssistant, simulator: HttpV2Simulator
 ) -> None:
-    data = {"device_id": device_id(hass), "user_id": "77", "credential": "card"}
-    await with_device(hass, sim, call(hass, "enroll", data))
+    data = {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "77", "credential": "card"}
+    await with_device(hass, simulator, call(hass, "enroll", data))
     await hass.async_block_till_done()
     admin = hass.states.get(f"event.{ENTITY}_admin_events")
     assert admin.attributes["event_type"] == "enrollment_failed"
     assert admin.attributes["detail"] == "cancelled at the device"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_enroll_fingerprint_on_a_face_only_terminal(
-    hass: HomeAssistant, sim: HttpV2Simulator
+    hass: HomeAssistant, simulator: HttpV2Simulator
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await call(
             hass,
             "enroll",
-            {"device_id": device_id(hass), "user_id": "1", "credential": "fingerprint"},
+            {
+                "device_id": device_id(hass, HTTPV2_SERIAL),
+                "user_id": "1",
+                "credential": "fingerprint",
+            },
         )
     assert err.value.translation_key == "not_supported"
 
 
-async def test_sync_users_sends_only_changes(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
-    sim.add_demo_users(3)  # people added at the device; the list below replaces them
+@pytest.mark.usefixtures("init_integration")
+async def test_sync_users_sends_only_changes(
+    hass: HomeAssistant, simulator: HttpV2Simulator
+) -> None:
+    simulator.add_demo_users(3)  # people added at the device; the list below replaces them
     users = [
         {"user_id": str(n), "name": f"Person {n}", "cards": [str(9000 + n)]} for n in range(10, 20)
     ]
-    data = {"device_id": device_id(hass), "users": users}
-    result = await with_device(hass, sim, call(hass, "sync_users", data, return_response=True), 8)
-    plan = result["devices"][device_id(hass)]
+    data = {"device_id": device_id(hass, HTTPV2_SERIAL), "users": users}
+    result = await with_device(
+        hass, simulator, call(hass, "sync_users", data, return_response=True), 8
+    )
+    plan = result["devices"][device_id(hass, HTTPV2_SERIAL)]
     assert len(plan["written"]) == 10
     assert sorted(plan["deleted"]) == ["1", "2", "3"]
-    assert sorted(sim.users) == list(range(10, 20))
+    assert sorted(simulator.users) == list(range(10, 20))
 
     users[4]["name"] = "Renamed"
-    downloads = len(sim.download_results)
-    result = await with_device(hass, sim, call(hass, "sync_users", data, return_response=True), 8)
-    plan = result["devices"][device_id(hass)]
+    downloads = len(simulator.download_results)
+    result = await with_device(
+        hass, simulator, call(hass, "sync_users", data, return_response=True), 8
+    )
+    plan = result["devices"][device_id(hass, HTTPV2_SERIAL)]
     assert plan == {"written": ["14"], "deleted": [], "unchanged": 9}
-    assert sim.users[14]["Name"] == "Renamed"
-    assert [r["SuccessCount"] for r in sim.download_results[downloads:]] == [1]
+    assert simulator.users[14]["Name"] == "Renamed"
+    assert [r["SuccessCount"] for r in simulator.download_results[downloads:]] == [1]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_sync_users_from_another_terminal(
     hass: HomeAssistant,
-    sim: HttpV2Simulator,
-    make_simulator: Callable[..., HttpV2Simulator],
+    simulator: HttpV2Simulator,
+    make_simulator: Callable[..., Awaitable[HttpV2Simulator]],
 ) -> None:
     other_entry = MockConfigEntry(
         domain=DOMAIN, unique_id=OTHER, data={CONF_FAMILY: "httpv2", CONF_SERIAL: OTHER}
     )
     other_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(other_entry.entry_id)
-    source = make_simulator(OTHER)
+    source = await make_simulator(OTHER)
     source.add_demo_users(4)
     await source.keepalive_cycle()
 
     async def both_poll() -> None:
         await source.keepalive_cycle()
 
-    sim_cycle = sim.keepalive_cycle
+    sim_cycle = simulator.keepalive_cycle
 
     async def cycle() -> dict[str, Any] | None:
         await both_poll()
         return await sim_cycle()
 
-    sim.keepalive_cycle = cycle  # type: ignore[method-assign]
-    data = {"device_id": device_id(hass), "source_device_id": device_id(hass, OTHER)}
-    await with_device(hass, sim, call(hass, "sync_users", data), 8)
-    assert sorted(sim.users) == [1, 2, 3, 4]
-    assert sim.users[2]["Name"] == source.users[2]["Name"]
+    simulator.keepalive_cycle = cycle  # type: ignore[method-assign]
+    data = {"device_id": device_id(hass, HTTPV2_SERIAL), "source_device_id": device_id(hass, OTHER)}
+    await with_device(hass, simulator, call(hass, "sync_users", data), 8)
+    assert sorted(simulator.users) == [1, 2, 3, 4]
+    assert simulator.users[2]["Name"] == source.users[2]["Name"]
 
 
-async def test_get_users_by_id(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
-    sim.add_demo_users(3)
+@pytest.mark.usefixtures("init_integration")
+async def test_get_users_by_id(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+    simulator.add_demo_users(3)
     response = await with_device(
         hass,
-        sim,
+        simulator,
         call(
             hass,
             "get_users",
-            {"device_id": device_id(hass), "user_id": ["2", "99"]},
+            {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": ["2", "99"]},
             return_response=True,
         ),
     )
@@ -348,36 +374,38 @@ def firmware_dir(hass: HomeAssistant, client: TestClient, tmp_path: Path) -> Pat
     return tmp_path / "access_terminal"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_push_firmware_from_a_file(
-    hass: HomeAssistant, sim: HttpV2Simulator, client: TestClient, firmware_dir: Path
+    hass: HomeAssistant, simulator: HttpV2Simulator, client: TestClient, firmware_dir: Path
 ) -> None:
     await async_process_ha_core_config(hass, {"internal_url": str(client.make_url("")).rstrip("/")})
     image = b"FIRMWARE" * 5000
     (firmware_dir / "fw.bin").write_bytes(image)
     data = {
-        "device_id": device_id(hass),
+        "device_id": device_id(hass, HTTPV2_SERIAL),
         "file": "access_terminal/fw.bin",
         "md5": hashlib.md5(image).hexdigest().upper(),  # noqa: S324
         "version": "8.47",
     }
-    await with_device(hass, sim, call(hass, "push_firmware", data))
-    assert sim.firmware_installs[-1]["md5_ok"] is True
-    assert sim.firmware_installs[-1]["size"] == len(image)
-    assert sim.firmware_version == "8.47"
-    await sim.keepalive_cycle()
+    await with_device(hass, simulator, call(hass, "push_firmware", data))
+    assert simulator.firmware_installs[-1]["md5_ok"] is True
+    assert simulator.firmware_installs[-1]["size"] == len(image)
+    assert simulator.firmware_version == "8.47"
+    await simulator.keepalive_cycle()
     await hass.async_block_till_done()
-    registry_device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, SERIAL)})
+    registry_device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, HTTPV2_SERIAL)})
     assert registry_device is not None
     assert registry_device.sw_version == "8.47"
     # The URL was single-use.
-    url = sim.remote_commands[-1]["PushSoftware"]["SoftwareURL"]
+    url = simulator.remote_commands[-1]["PushSoftware"]["SoftwareURL"]
     response = await client.get(url.replace(str(client.make_url("")).rstrip("/"), ""))
     assert response.status == 404
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_push_firmware_from_a_url(
     hass: HomeAssistant,
-    sim: HttpV2Simulator,
+    simulator: HttpV2Simulator,
     client: TestClient,
     aiohttp_server: Any,
     firmware_dir: Path,
@@ -397,35 +425,43 @@ async def test_push_firmware_from_a_url(
     server = await aiohttp_server(app)
     url = str(server.make_url("/fw.bin"))
     await with_device(
-        hass, sim, call(hass, "push_firmware", {"device_id": device_id(hass), "url": url})
+        hass,
+        simulator,
+        call(hass, "push_firmware", {"device_id": device_id(hass, HTTPV2_SERIAL), "url": url}),
     )
-    assert sim.firmware_installs[-1]["md5_ok"] is True
+    assert simulator.firmware_installs[-1]["md5_ok"] is True
     with pytest.raises(HomeAssistantError) as err:
         await call(
             hass,
             "push_firmware",
-            {"device_id": device_id(hass), "url": str(server.make_url("/gone.bin"))},
+            {"device_id": device_id(hass, HTTPV2_SERIAL), "url": str(server.make_url("/gone.bin"))},
         )
     assert err.value.translation_key == "download_failed"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_push_firmware_wrong_md5(
-    hass: HomeAssistant, sim: HttpV2Simulator, firmware_dir: Path
+    hass: HomeAssistant, simulator: HttpV2Simulator, firmware_dir: Path
 ) -> None:
     (firmware_dir / "fw.bin").write_bytes(b"image")
     with pytest.raises(ServiceValidationError) as err:
         await call(
             hass,
             "push_firmware",
-            {"device_id": device_id(hass), "file": "access_terminal/fw.bin", "md5": "0" * 32},
+            {
+                "device_id": device_id(hass, HTTPV2_SERIAL),
+                "file": "access_terminal/fw.bin",
+                "md5": "0" * 32,
+            },
         )
     assert err.value.translation_key == "md5_mismatch"
-    assert sim.firmware_installs == []
+    assert simulator.firmware_installs == []
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_push_firmware_not_downloaded(
     hass: HomeAssistant,
-    sim: HttpV2Simulator,
+    simulator: HttpV2Simulator,
     client: TestClient,
     firmware_dir: Path,
 ) -> None:
@@ -434,70 +470,47 @@ async def test_push_firmware_not_downloaded(
     (firmware_dir / "fw.bin").write_bytes(b"image")
     with patch("custom_components.access_terminal.services.FIRMWARE_DOWNLOAD_TIMEOUT", 0.3):
         push = call(
-            hass, "push_firmware", {"device_id": device_id(hass), "file": "access_terminal/fw.bin"}
+            hass,
+            "push_firmware",
+            {"device_id": device_id(hass, HTTPV2_SERIAL), "file": "access_terminal/fw.bin"},
         )
         with pytest.raises(HomeAssistantError) as err:
-            await with_device(hass, sim, push)
+            await with_device(hass, simulator, push)
     assert err.value.translation_key == "firmware_not_downloaded"
-    assert sim.firmware_installs[-1]["md5_ok"] is False
+    assert simulator.firmware_installs[-1]["md5_ok"] is False
 
 
-async def test_sync_time(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_sync_time(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     await hass.config.async_set_time_zone("Europe/Berlin")
-    sim.clock_offset = -3600
-    await with_device(hass, sim, call(hass, "sync_time", {"device_id": device_id(hass)}))
-    assert abs(sim.clock_offset) < 5
-    assert sim.settings["TimeZone"] in (1, 2)
+    simulator.clock_offset = -3600
+    await with_device(
+        hass, simulator, call(hass, "sync_time", {"device_id": device_id(hass, HTTPV2_SERIAL)})
+    )
+    assert abs(simulator.clock_offset) < 5
+    assert simulator.settings["TimeZone"] in (1, 2)
 
 
-async def test_reboot(hass: HomeAssistant, sim: HttpV2Simulator) -> None:
-    await with_device(hass, sim, call(hass, "reboot", {"device_id": device_id(hass)}))
-    assert sim.restarts == 1
-
-
-async def test_buttons(
-    hass: HomeAssistant, sim: HttpV2Simulator, init_integration: MockConfigEntry
-) -> None:
-    registry = er.async_get(hass)
-    for entity_id in (
-        f"button.{ENTITY}_restart",
-        f"button.{ENTITY}_clear_alarm",
-        f"button.{ENTITY}_set_clock",
-        f"button.{ENTITY}_take_snapshot",
-        f"image.{ENTITY}_camera_snapshot",
-    ):
-        assert registry.async_get(entity_id).disabled_by is er.RegistryEntryDisabler.INTEGRATION
-        registry.async_update_entity(entity_id, disabled_by=None)
-    await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-    sim.raise_alarm("fire")
-    await sim.keepalive_cycle()
-    for button in ("clear_alarm", "take_snapshot", "restart", "set_clock"):
-        await with_device(
-            hass,
-            sim,
-            hass.services.async_call(
-                "button", "press", {ATTR_ENTITY_ID: f"button.{ENTITY}_{button}"}, blocking=True
-            ),
-        )
-    await hass.async_block_till_done()
-    assert (sim.alarms_cleared, sim.snapshots, sim.restarts) == (1, 1, 1)
-    assert hass.states.get(f"image.{ENTITY}_camera_snapshot").state != "unknown"
-    assert hass.states.get(f"binary_sensor.{ENTITY}_alarm").state == "off"
+@pytest.mark.usefixtures("init_integration")
+async def test_reboot(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+    await with_device(
+        hass, simulator, call(hass, "reboot", {"device_id": device_id(hass, HTTPV2_SERIAL)})
+    )
+    assert simulator.restarts == 1
 
 
 async def test_online_authorization(
-    hass: HomeAssistant, sim: HttpV2Simulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: HttpV2Simulator, init_integration: MockConfigEntry
 ) -> None:
-    sim.add_demo_users(1)
+    simulator.add_demo_users(1)
     events = bus_events(hass)
-    assert (await sim.request_authorization(3, 1))["Success"] == 2
-    assert (await sim.request_authorization(19, 0))["Success"] == 0
+    assert (await simulator.request_authorization(3, 1))["Success"] == 2
+    assert (await simulator.request_authorization(19, 0))["Success"] == 0
     hass.config_entries.async_update_entry(
         init_integration, options={CONF_ONLINE_AUTHORIZATION: "deny"}
     )
     await hass.async_block_till_done()
-    reply = await sim.request_authorization(3, 1)
+    reply = await simulator.request_authorization(3, 1)
     assert reply["Success"] == 0
     await hass.async_block_till_done()
     assert [(e.data["type"], e.data["reason"]) for e in events] == [
@@ -507,46 +520,54 @@ async def test_online_authorization(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_renaming_keeps_the_face_enrolled_at_the_terminal(
-    hass: HomeAssistant, sim: HttpV2Simulator
+    hass: HomeAssistant, simulator: HttpV2Simulator
 ) -> None:
-    target = device_id(hass)
+    target = device_id(hass, HTTPV2_SERIAL)
     users = [{"user_id": "1", "name": "Ann"}]
-    await with_device(hass, sim, call(hass, "sync_users", {"device_id": target, "users": users}))
+    await with_device(
+        hass, simulator, call(hass, "sync_users", {"device_id": target, "users": users})
+    )
     enroll = {"device_id": target, "user_id": "1", "credential": "face"}
-    await with_device(hass, sim, call(hass, "enroll", enroll))
+    await with_device(hass, simulator, call(hass, "enroll", enroll))
     await hass.async_block_till_done()
-    face, photo = sim.users[1]["FaceFeature"], sim._photos[1]
+    face, photo = simulator.users[1]["FaceFeature"], simulator._photos[1]
     assert face
 
     users[0]["name"] = "Ann B."
     result = await with_device(
         hass,
-        sim,
+        simulator,
         call(hass, "sync_users", {"device_id": target, "users": users}, return_response=True),
     )
     assert result["devices"][target]["written"] == ["1"]
-    assert sim.users[1]["Name"] == "Ann B."
-    assert sim.users[1]["FaceFeature"] == face
-    assert sim._photos[1] == photo
+    assert simulator.users[1]["Name"] == "Ann B."
+    assert simulator.users[1]["FaceFeature"] == face
+    assert simulator._photos[1] == photo
 
     await with_device(
-        hass, sim, call(hass, "set_user", {"device_id": target, "user_id": "1", "name": "Ann C."})
+        hass,
+        simulator,
+        call(hass, "set_user", {"device_id": target, "user_id": "1", "name": "Ann C."}),
     )
-    assert sim.users[1]["Name"] == "Ann C."
-    assert sim.users[1]["FaceFeature"] == face
+    assert simulator.users[1]["Name"] == "Ann C."
+    assert simulator.users[1]["FaceFeature"] == face
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_user_ids_are_the_terminals_numbers(
-    hass: HomeAssistant, sim: HttpV2Simulator
+    hass: HomeAssistant, simulator: HttpV2Simulator
 ) -> None:
-    target = device_id(hass)
+    target = device_id(hass, HTTPV2_SERIAL)
     users = [{"user_id": "007", "name": "Bond"}]
-    await with_device(hass, sim, call(hass, "sync_users", {"device_id": target, "users": users}))
-    assert sim.users[7]["Name"] == "Bond"
+    await with_device(
+        hass, simulator, call(hass, "sync_users", {"device_id": target, "users": users})
+    )
+    assert simulator.users[7]["Name"] == "Bond"
     result = await with_device(
         hass,
-        sim,
+        simulator,
         call(
             hass,
             "sync_users",
@@ -558,10 +579,11 @@ async def test_user_ids_are_the_terminals_numbers(
     assert result["devices"][target] == {"written": [], "deleted": [], "unchanged": 1}
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_first_sync_to_a_terminal_that_already_matches_sends_nothing(
-    hass: HomeAssistant, sim: HttpV2Simulator
+    hass: HomeAssistant, simulator: HttpV2Simulator
 ) -> None:
-    sim.add_demo_users(3)
+    simulator.add_demo_users(3)
     users = [
         {
             "user_id": str(n),
@@ -570,24 +592,32 @@ async def test_first_sync_to_a_terminal_that_already_matches_sends_nothing(
             "department": held["Department"],
             "privilege": "admin" if held["AccessType"] == 1 else "user",
         }
-        for n, held in sim.users.items()
+        for n, held in simulator.users.items()
     ]
-    downloads = len(sim.download_results)
+    downloads = len(simulator.download_results)
     result = await with_device(
         hass,
-        sim,
+        simulator,
         call(
-            hass, "sync_users", {"device_id": device_id(hass), "users": users}, return_response=True
+            hass,
+            "sync_users",
+            {"device_id": device_id(hass, HTTPV2_SERIAL), "users": users},
+            return_response=True,
         ),
     )
-    assert result["devices"][device_id(hass)] == {"written": [], "deleted": [], "unchanged": 3}
-    assert len(sim.download_results) == downloads
+    assert result["devices"][device_id(hass, HTTPV2_SERIAL)] == {
+        "written": [],
+        "deleted": [],
+        "unchanged": 3,
+    }
+    assert len(simulator.download_results) == downloads
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_managing_people_is_for_administrators(
-    hass: HomeAssistant, sim: HttpV2Simulator, hass_read_only_user: Any, hass_admin_user: Any
+    hass: HomeAssistant, simulator: HttpV2Simulator, hass_read_only_user: Any, hass_admin_user: Any
 ) -> None:
-    target = device_id(hass)
+    target = device_id(hass, HTTPV2_SERIAL)
     data = {"device_id": target, "user_id": "3", "name": "Zed"}
     for service in ("set_user", "delete_user", "reboot"):
         with pytest.raises(Unauthorized):
@@ -609,34 +639,42 @@ async def test_managing_people_is_for_administrators(
             return_response=True,
             context=Context(user_id=hass_read_only_user.id),
         )
-    assert sim.users == {}
+    assert simulator.users == {}
     admin = Context(user_id=hass_admin_user.id)
     await with_device(
-        hass, sim, hass.services.async_call(DOMAIN, "set_user", data, blocking=True, context=admin)
+        hass,
+        simulator,
+        hass.services.async_call(DOMAIN, "set_user", data, blocking=True, context=admin),
     )
-    assert sim.users[3]["Name"] == "Zed"
+    assert simulator.users[3]["Name"] == "Zed"
 
 
 async def test_unconfirmed_user_writes_are_reported(
-    hass: HomeAssistant, device: HttpV2Device
+    hass: HomeAssistant, httpv2_device: HttpV2Device
 ) -> None:
     # A terminal that takes people but never reports the result.
     task = asyncio.ensure_future(
-        call(hass, "set_user", {"device_id": device_id(hass), "user_id": "4", "name": "Dee"})
+        call(
+            hass,
+            "set_user",
+            {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "4", "name": "Dee"},
+        )
     )
     await asyncio.sleep(0.05)
-    reply = await device.keepalive()
+    reply = await httpv2_device.keepalive()
     assert reply["AddPeople"] >= 1
     # Asked whether it holds user 4 (whose templates would be kept): it does not.
-    assert (await device.remote())["QueryPeople"] == [4]
+    assert (await httpv2_device.remote())["QueryPeople"] == [4]
     parts: list[tuple[str, bytes, dict[str, str]]] = [
-        ("SN", SERIAL.encode(), {}),
+        ("SN", HTTPV2_SERIAL.encode(), {}),
         ("PushType", b"4", {}),
         ("UserID", b"4", {}),
     ]
-    assert await device.post_parts("/People/PushPeople", parts) == {"Success": 1}
+    assert await httpv2_device.post_parts("/People/PushPeople", parts) == {"Success": 1}
     for _ in range(4):
-        await device.post_json("/People/DownloadPeopleList", {"SN": SERIAL, "Limit": 10})
+        await httpv2_device.post_json(
+            "/People/DownloadPeopleList", {"SN": HTTPV2_SERIAL, "Limit": 10}
+        )
     with pytest.raises(HomeAssistantError) as err:
         await asyncio.wait_for(task, 5)
     assert err.value.translation_key == "users_unconfirmed"

@@ -21,9 +21,9 @@ from custom_components.access_terminal.mqtt_bridge.connection import (
     Outbox,
     classify_connect_error,
 )
+from tests.helpers import free_port, wait_until
 
-from .helpers import wait_until
-from .mqtt_broker import Mosquitto, MqttProbe, free_port, make_tls_files
+from .mqtt_broker import Mosquitto, MqttProbe, make_tls_files
 
 pytestmark = pytest.mark.usefixtures("mqtt_ready")
 

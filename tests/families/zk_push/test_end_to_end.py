@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import hashlib
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
@@ -17,20 +15,21 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import CONF_COMMAND_TIMEOUT, DOMAIN
+from custom_components.access_terminal.protocols.model import Family
 from simulator.zk_push import ZkPushSimulator
-
-from .conftest import zk_entry
-from .helpers import TestClient, bus_events, device_id, with_device
-from .zk_helpers import ZK_SERIAL
+from tests.helpers import TestClient, bus_events, device_id, with_device
+from tests.terminals import ZK_SERIAL, push_entry
 
 ENTITY = ZK_SERIAL.lower()
 
 
 async def test_discovery_confirm_then_doors(
-    hass: HomeAssistant, client: TestClient, make_zk_simulator: Callable[..., ZkPushSimulator]
+    hass: HomeAssistant,
+    client: TestClient,
+    make_simulator: Callable[..., Awaitable[ZkPushSimulator]],
 ) -> None:
     """An unknown controller is refused and offered; once added it registers with two doors."""
-    sim = make_zk_simulator(doors=2)
+    sim = await make_simulator(doors=2)
     assert not await sim.connect()
     assert sim.rejected
     await hass.async_block_till_done()
@@ -57,14 +56,15 @@ async def test_discovery_confirm_then_doors(
     )
 
 
-async def test_events_per_door_once(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_events_per_door_once(hass: HomeAssistant, simulator: ZkPushSimulator) -> None:
     """Events reach the access and per-door entities; records sent again are not repeated."""
     events = bus_events(hass)
-    zk_sim.add_local_user("7", "Grace")
-    zk_sim.queue_event(0, "7", door=2, verify=15, temperature=36.4, mask=1)
-    zk_sim.queue_event(27, "0", door=1, verify=4, cardno="123456")
-    zk_sim.queue_event(202, "0", door=2, verify=200, inout=2)
-    await zk_sim.cycle()
+    simulator.add_local_user("7", "Grace")
+    simulator.queue_event(0, "7", door=2, verify=15, temperature=36.4, mask=1)
+    simulator.queue_event(27, "0", door=1, verify=4, cardno="123456")
+    simulator.queue_event(202, "0", door=2, verify=200, inout=2)
+    await simulator.cycle()
     await hass.async_block_till_done()
     assert [
         (e.data["type"], e.data["door"]) for e in events if e.data["type"] != "user_updated"
@@ -82,55 +82,22 @@ async def test_events_per_door_once(hass: HomeAssistant, zk_sim: ZkPushSimulator
 
     # The terminal uploads the same records again (our answer was lost): nothing new.
     before = len(events)
-    await zk_sim.remote_identify("7", door=1)  # unrelated traffic in between
-    zk_sim._pending = list(zk_sim._uploaded)
-    await zk_sim.cycle()
+    await simulator.remote_identify("7", door=1)  # unrelated traffic in between
+    simulator._pending = list(simulator._uploaded)
+    await simulator.cycle()
     await hass.async_block_till_done()
     assert [e.data["type"] for e in events[before:]] == []
 
 
-async def test_open_door_and_states(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
-    """Opening door 2 fires its relay; the door states it reports are shown per door."""
-    await with_device(
-        hass,
-        zk_sim,
-        hass.services.async_call(
-            "lock", "open", {ATTR_ENTITY_ID: f"lock.{ENTITY}_door_2_lock"}, blocking=True
-        ),
-    )
-    assert zk_sim.door_commands[-1][:2] == ("01", 2)
-    await asyncio.sleep(0.1)  # the relay drops after its drive time, the door closes
-    zk_sim.doors[0].sensor = "open"
-    await zk_sim.send_state()
-    await hass.async_block_till_done()
-    assert hass.states.get(f"binary_sensor.{ENTITY}_door_1").state == "on"
-    assert hass.states.get(f"binary_sensor.{ENTITY}_door_2").state == "off"
-
-    await with_device(
-        hass,
-        zk_sim,
-        hass.services.async_call(
-            "lock", "unlock", {ATTR_ENTITY_ID: f"lock.{ENTITY}_door_1_lock"}, blocking=True
-        ),
-    )
-    assert zk_sim.doors[0].normal_open
-    assert hass.states.get(f"lock.{ENTITY}_door_1_lock").attributes["held_open"] is True
-    await with_device(
-        hass,
-        zk_sim,
-        hass.services.async_call(
-            "lock", "lock", {ATTR_ENTITY_ID: f"lock.{ENTITY}_door_1_lock"}, blocking=True
-        ),
-    )
-    assert not zk_sim.doors[0].normal_open
-
-
-async def test_user_written_read_and_deleted(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_user_written_read_and_deleted(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
     """set_user fills the terminal's tables; get_users reads them back; delete_user empties."""
     target = {"device_id": device_id(hass, ZK_SERIAL)}
     await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN,
             "set_user",
@@ -145,14 +112,14 @@ async def test_user_written_read_and_deleted(hass: HomeAssistant, zk_sim: ZkPush
             blocking=True,
         ),
     )
-    stored = zk_sim.users["42"]
+    stored = simulator.users["42"]
     assert stored["Name"] == "Zoë Ångström"
     assert stored["Password"] == "1234"
-    assert zk_sim.authorize["42"]["AuthorizeDoorId"] == "3"  # both doors
+    assert simulator.authorize["42"]["AuthorizeDoorId"] == "3"  # both doors
 
     response = await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN, "get_users", {**target, "user_id": ["42"]}, blocking=True, return_response=True
         ),
@@ -164,25 +131,26 @@ async def test_user_written_read_and_deleted(hass: HomeAssistant, zk_sim: ZkPush
 
     await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN, "delete_user", {**target, "user_id": ["42"]}, blocking=True
         ),
     )
-    assert "42" not in zk_sim.users
-    assert "42" not in zk_sim.authorize
+    assert "42" not in simulator.users
+    assert "42" not in simulator.authorize
 
 
-async def test_user_added_at_the_terminal(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_user_added_at_the_terminal(hass: HomeAssistant, simulator: ZkPushSimulator) -> None:
     """A user enrolled at the terminal is an admin event, and the next listing has them."""
     events = bus_events(hass)
-    zk_sim.add_local_user("77", "Heidi")
-    await zk_sim.cycle()
+    simulator.add_local_user("77", "Heidi")
+    await simulator.cycle()
     await hass.async_block_till_done()
     assert [(e.data["type"], e.data["user_id"]) for e in events] == [("user_updated", "77")]
     response = await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN,
             "get_users",
@@ -194,45 +162,49 @@ async def test_user_added_at_the_terminal(hass: HomeAssistant, zk_sim: ZkPushSim
     assert {user["user_id"]: user["name"] for user in response["users"]} == {"77": "Heidi"}
 
 
-async def test_sync_users_sends_only_changes(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_sync_users_sends_only_changes(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
     """A second sync with one change sends one user."""
     target = {"device_id": device_id(hass, ZK_SERIAL)}
     users = [{"user_id": str(n), "name": f"Person {n}"} for n in range(1, 31)]
     result = await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN, "sync_users", {**target, "users": users}, blocking=True, return_response=True
         ),
         cycles=10,
     )
     assert len(result["devices"][target["device_id"]]["written"]) == 30
-    assert len(zk_sim.users) == 30
+    assert len(simulator.users) == 30
     users[4]["name"] = "Renamed"
-    commands_before = len(zk_sim.commands)
+    commands_before = len(simulator.commands)
     result = await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN, "sync_users", {**target, "users": users}, blocking=True, return_response=True
         ),
     )
     assert result["devices"][target["device_id"]]["written"] == ["5"]
-    assert zk_sim.users["5"]["Name"] == "Renamed"
-    sent = zk_sim.commands[commands_before:]
+    assert simulator.users["5"]["Name"] == "Renamed"
+    sent = simulator.commands[commands_before:]
     assert all("Pin=5\t" in command or command.endswith("Pin=5") for command in sent), sent
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_enrollment_outcome_is_an_admin_event(
-    hass: HomeAssistant, zk_sim: ZkPushSimulator
+    hass: HomeAssistant, simulator: ZkPushSimulator
 ) -> None:
     """ENROLL_BIO runs at the terminal; its result comes back as enrollment_finished."""
     events = bus_events(hass)
-    zk_sim.add_local_user("9", "Ivan")
-    await zk_sim.cycle()
+    simulator.add_local_user("9", "Ivan")
+    await simulator.cycle()
     await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN,
             "enroll",
@@ -240,23 +212,24 @@ async def test_enrollment_outcome_is_an_admin_event(
             blocking=True,
         ),
     )
-    await zk_sim.cycle()
+    await simulator.cycle()
     await hass.async_block_till_done()
-    assert ("9", 9, 0) in zk_sim.biodata
+    assert ("9", 9, 0) in simulator.biodata
     kinds = [(e.data["type"], e.data["user_id"]) for e in events]
     assert ("enrollment_finished", "9") in kinds
     state = hass.states.get(f"event.{ENTITY}_admin_events")
     assert state.attributes["event_type"] in ("enrollment_finished", "user_updated")
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_enrollment_of_unknown_user_fails_readably(
-    hass: HomeAssistant, zk_sim: ZkPushSimulator
+    hass: HomeAssistant, simulator: ZkPushSimulator
 ) -> None:
     """The terminal refuses to enroll someone it does not know: enrollment_failed says why."""
     events = bus_events(hass)
     await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN,
             "enroll",
@@ -274,18 +247,19 @@ async def test_enrollment_of_unknown_user_fails_readably(
     assert event.data["detail"] == "fingerprint template for an unknown user"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_firmware_push_checked_by_the_terminal(
-    hass: HomeAssistant, zk_sim: ZkPushSimulator
+    hass: HomeAssistant, simulator: ZkPushSimulator
 ) -> None:
     """The terminal downloads the image through /iclock/file and verifies size and MD5."""
     folder = Path(hass.config.path("access_terminal"))
     folder.mkdir(exist_ok=True)
     image = bytes(range(256)) * 300
     (folder / "emfw.cfg").write_bytes(image)
-    before = zk_sim.firmware_version
+    before = simulator.firmware_version
     await with_device(
         hass,
-        zk_sim,
+        simulator,
         hass.services.async_call(
             DOMAIN,
             "push_firmware",
@@ -297,27 +271,27 @@ async def test_firmware_push_checked_by_the_terminal(
             blocking=True,
         ),
     )
-    (install,) = zk_sim.firmware_installs
+    (install,) = simulator.firmware_installs
     assert install["md5_ok"] is True
     assert install["size"] == len(image)
-    assert zk_sim.firmware_version != before
+    assert simulator.firmware_version != before
     # The single-use URL is gone after the download (the terminal restarted meanwhile).
-    assert await zk_sim.connect()
-    response = await zk_sim._transport.get("/iclock/file", {"url": install["url"]})
+    assert await simulator.connect()
+    response = await simulator._transport.get("/iclock/file", {"url": install["url"]})
     assert response.status == 404
 
 
 async def test_queued_user_survives_restart(
     hass: HomeAssistant,
     client: TestClient,
-    make_zk_simulator: Callable[..., ZkPushSimulator],
+    make_simulator: Callable[..., Awaitable[ZkPushSimulator]],
 ) -> None:
     """A user written while the terminal is away is kept across an HA restart and delivered."""
-    entry = zk_entry()
+    entry = push_entry(Family.ZK_PUSH, ZK_SERIAL)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, options={CONF_COMMAND_TIMEOUT: 0.2})
     assert await hass.config_entries.async_setup(entry.entry_id)
-    sim = make_zk_simulator(doors=1)
+    sim = await make_simulator(doors=1)
     assert await sim.connect()
     await hass.async_block_till_done()
 
@@ -339,13 +313,13 @@ async def test_queued_user_survives_restart(
 async def test_attendance_terminal_end_to_end(
     hass: HomeAssistant,
     client: TestClient,
-    make_zk_simulator: Callable[..., ZkPushSimulator],
+    make_simulator: Callable[..., Awaitable[ZkPushSimulator]],
 ) -> None:
     """An attendance terminal: punches become events, users go as USERINFO, no doors."""
-    entry = zk_entry("ATT0000001")
+    entry = push_entry(Family.ZK_PUSH, "ATT0000001")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    sim = make_zk_simulator("ATT0000001", attendance=True)
+    sim = await make_simulator("ATT0000001", attendance=True)
     events = bus_events(hass)
     assert await sim.connect()
     sim.queue_event(pin="3", verify=1, inout=1)
@@ -376,7 +350,9 @@ async def test_attendance_terminal_end_to_end(
 
 
 async def test_offered_entry_ignored_keeps_refusing(
-    hass: HomeAssistant, client: TestClient, make_zk_simulator: Callable[..., ZkPushSimulator]
+    hass: HomeAssistant,
+    client: TestClient,
+    make_simulator: Callable[..., Awaitable[ZkPushSimulator]],
 ) -> None:
     """An entry that is not loaded refuses the terminal like an unknown one."""
     entry = MockConfigEntry(
@@ -386,6 +362,6 @@ async def test_offered_entry_ignored_keeps_refusing(
         disabled_by=None,
     )
     entry.add_to_hass(hass)
-    sim = make_zk_simulator()
+    sim = await make_simulator()
     assert not await sim.connect()
     assert sim.rejected

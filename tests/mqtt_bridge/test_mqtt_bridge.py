@@ -17,17 +17,18 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import DOMAIN
 from custom_components.access_terminal.kinds import EntryKind, kind_of
-from simulator.cloud_ws import CloudWsSimulator
+from custom_components.access_terminal.protocols.model import Family
 from simulator.common import jpeg_photo
 from simulator.zk_push import ZkPushSimulator
+from tests.families.httpv2.device import HttpV2Device
+from tests.helpers import device_id, free_port, wait_until
+from tests.terminals import CLOUD_SERIAL, HTTPV2_SERIAL, ZK_SERIAL, AddTerminal
 
-from .conftest import CLOUD_SERIAL
-from .helpers import SERIAL, HttpV2Device, device_id, wait_until
-from .mqtt_broker import Mosquitto, MqttProbe, free_port, make_tls_files
-from .zk_helpers import ZK_SERIAL
+from .mqtt_broker import Mosquitto, MqttProbe, make_tls_files
 
 BASE = "access_terminal"
 
+# The bridge is tried with the two-door ZK controller of the `simulator` fixture (conftest.py).
 pytestmark = pytest.mark.usefixtures("mqtt_ready")
 
 
@@ -241,7 +242,8 @@ async def diagnostics_ready(hass: HomeAssistant) -> None:
 async def test_bridge_diagnostics_hide_the_credentials(
     diagnostics_ready: None,
     hass: HomeAssistant,
-    zk_sim: ZkPushSimulator,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
     start_bridge: Any,
     hass_client: Any,
 ) -> None:
@@ -266,7 +268,11 @@ async def test_bridge_diagnostics_hide_the_credentials(
 
 
 async def test_terminal_info_state_and_events(
-    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    probe: MqttProbe,
+    start_bridge: Any,
 ) -> None:
     """Info and door states are retained; every event arrives as JSON on its stream's topic."""
     await start_bridge()
@@ -283,8 +289,8 @@ async def test_terminal_info_state_and_events(
     )
     state = _json(await probe.wait_for(f"{root}/state"))
     assert set(state["doors"]) == {"1", "2"}
-    zk_sim.doors[0].sensor = "closed"
-    await zk_sim.send_state()  # the controller reports its doors
+    simulator.doors[0].sensor = "closed"
+    await simulator.send_state()  # the controller reports its doors
     state = _json(await probe.wait_for(f"{root}/state", lambda m: _json(m)["doors"]["1"]["locked"]))
     door_one = state["doors"]["1"]
     assert (door_one["open"], door_one["locked"], door_one["released"]) == (False, True, False)
@@ -300,11 +306,11 @@ async def test_terminal_info_state_and_events(
     finally:
         late.close()
 
-    zk_sim.add_local_user("7", "Grace")
-    zk_sim.queue_event(0, "7", door=2, verify=15, temperature=36.4)
-    zk_sim.queue_event(27, "0", door=1, verify=4, cardno="123456")
-    zk_sim.queue_event(202, "0", door=2, verify=200)
-    await zk_sim.cycle()
+    simulator.add_local_user("7", "Grace")
+    simulator.queue_event(0, "7", door=2, verify=15, temperature=36.4)
+    simulator.queue_event(27, "0", door=1, verify=4, cardno="123456")
+    simulator.queue_event(202, "0", door=2, verify=200)
+    await simulator.cycle()
     await hass.async_block_till_done()
     await wait_until(lambda: len(probe.received(f"{root}/event/access")) == 2)
     granted, denied = (_json(m) for m in probe.received(f"{root}/event/access"))
@@ -318,8 +324,8 @@ async def test_terminal_info_state_and_events(
     assert not any(m.retain for m in probe.received(f"{root}/event/access"))
 
     # The door opens at the device: the retained state follows.
-    zk_sim.doors[0].sensor = "open"
-    await zk_sim.send_state()
+    simulator.doors[0].sensor = "open"
+    await simulator.send_state()
     await hass.async_block_till_done()
     state = _json(
         await probe.wait_for(f"{root}/state", lambda m: _json(m)["doors"]["1"]["open"] is True)
@@ -327,15 +333,17 @@ async def test_terminal_info_state_and_events(
     assert state["doors"]["2"]["open"] is False
 
 
+@pytest.mark.parametrize("family", [Family.HTTPV2], indirect=True)
 async def test_no_secrets_and_photos_only_when_enabled(
     hass: HomeAssistant,
-    device: HttpV2Device,
+    httpv2_device: HttpV2Device,
     probe: MqttProbe,
     start_bridge: Any,
 ) -> None:
     """Events carry no photo or password; the photo goes to its own topic only when enabled."""
+    device = httpv2_device
     entry = await start_bridge()
-    root = f"{BASE}/{SERIAL}"
+    root = f"{BASE}/{HTTPV2_SERIAL}"
     photo = jpeg_photo("face", seed=3)
     await device.record(photo=photo)
     event = await probe.wait_for(f"{root}/event/access")
@@ -358,7 +366,11 @@ async def test_no_secrets_and_photos_only_when_enabled(
 
 
 async def test_unloading_says_offline(
-    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    probe: MqttProbe,
+    start_bridge: Any,
 ) -> None:
     """A terminal that unloads goes offline on MQTT; the bridge says offline when it stops."""
     entry = await start_bridge()
@@ -396,16 +408,17 @@ async def test_last_will_when_home_assistant_vanishes(
 async def test_broker_restart_loses_nothing(
     hass: HomeAssistant,
     broker: Mosquitto,
-    zk_sim: ZkPushSimulator,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
     start_bridge: Any,
 ) -> None:
     """Events during a broker outage arrive after it; retained state is published again."""
     await start_bridge()
     broker.stop()
     await wait_until(lambda: not _bridge(hass).connection.connected)
-    zk_sim.queue_event(27, "0", door=1, verify=4, cardno="111")
-    zk_sim.queue_event(27, "0", door=1, verify=4, cardno="222")
-    await zk_sim.cycle()
+    simulator.queue_event(27, "0", door=1, verify=4, cardno="111")
+    simulator.queue_event(27, "0", door=1, verify=4, cardno="222")
+    await simulator.cycle()
     await hass.async_block_till_done()
     broker.start()  # with no memory of the retained messages
     probe = MqttProbe(broker)
@@ -444,11 +457,15 @@ async def _command(
 
 
 async def test_commands_off_by_default(
-    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    probe: MqttProbe,
+    start_bridge: Any,
 ) -> None:
     """With commands off, a command is answered with a refusal and no door moves."""
     await start_bridge()
-    result = await _command(hass, probe, zk_sim, '{"action": "open", "door": 1, "id": "a1"}')
+    result = await _command(hass, probe, simulator, '{"action": "open", "door": 1, "id": "a1"}')
     assert result == {
         "id": "a1",
         "action": "open",
@@ -457,26 +474,26 @@ async def test_commands_off_by_default(
         "error": "disabled",
         "message": "Commands are turned off in the bridge",
     }
-    assert zk_sim.door_commands == []
+    assert simulator.door_commands == []
 
 
 async def test_commands_only_for_chosen_terminals(
     hass: HomeAssistant,
-    zk_sim: ZkPushSimulator,
-    make_zk_simulator: Callable[..., ZkPushSimulator],
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
     probe: MqttProbe,
     start_bridge: Any,
 ) -> None:
     """Commands open doors of the chosen terminals only; bad commands are refused clearly."""
     await start_bridge(commands=True, command_devices=[device_id(hass, ZK_SERIAL)])
-    result = await _command(hass, probe, zk_sim, '{"action": "open", "door": 2, "id": 7}')
+    result = await _command(hass, probe, simulator, '{"action": "open", "door": 2, "id": 7}')
     assert (result["success"], result["id"], result["error"]) == (True, 7, None)
-    assert zk_sim.door_commands[-1][:2] == ("01", 2)
+    assert simulator.door_commands[-1][:2] == ("01", 2)
 
-    result = await _command(hass, probe, zk_sim, "lock")
+    result = await _command(hass, probe, simulator, "lock")
     assert (result["success"], result["action"], result["door"]) == (True, "lock", 1)
 
-    opened = len(zk_sim.door_commands)
+    opened = len(simulator.door_commands)
     for payload, error in (
         ("{broken", "invalid"),
         ('{"action": "explode"}', "invalid"),
@@ -487,22 +504,22 @@ async def test_commands_only_for_chosen_terminals(
         ('{"action": "open", "door": 3}', "unknown_door"),
         ('{"action": "open", "id": "' + "x" * 100 + '"}', "invalid"),
     ):
-        result = await _command(hass, probe, zk_sim, payload)
+        result = await _command(hass, probe, simulator, payload)
         assert (result["success"], result["error"]) == (False, error), payload
-    assert len(zk_sim.door_commands) == opened
+    assert len(simulator.door_commands) == opened
 
     # A retained command runs when sent, but never again when the bridge reconnects.
-    result = await _command(hass, probe, zk_sim, '{"action": "open", "id": "r"}', retain=True)
+    result = await _command(hass, probe, simulator, '{"action": "open", "id": "r"}', retain=True)
     assert result["success"] is True
-    opened = len(zk_sim.door_commands)
+    opened = len(simulator.door_commands)
     bridge_entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, "mqtt_bridge")
     before = len(probe.received(f"{BASE}/{ZK_SERIAL}/command/result"))
     assert await hass.config_entries.async_reload(bridge_entry.entry_id)
     await wait_until(lambda: len(probe.received(f"{BASE}/{ZK_SERIAL}/command/result")) > before)
     result = _json(probe.received(f"{BASE}/{ZK_SERIAL}/command/result")[-1])
     assert (result["id"], result["error"]) == ("r", "retained")
-    await zk_sim.cycle()
-    assert len(zk_sim.door_commands) == opened
+    await simulator.cycle()
+    assert len(simulator.door_commands) == opened
     probe.publish(f"{BASE}/{ZK_SERIAL}/command", b"", retain=True)  # clear it from the broker
 
     # Another terminal the user did not choose.
@@ -523,7 +540,11 @@ async def test_commands_only_for_chosen_terminals(
 
 
 async def test_command_that_the_terminal_fails(
-    hass: HomeAssistant, zk_sim: ZkPushSimulator, probe: MqttProbe, start_bridge: Any
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    probe: MqttProbe,
+    start_bridge: Any,
 ) -> None:
     """A door the terminal cannot open is reported as failed with the reason."""
     await start_bridge(commands=True, command_devices=[device_id(hass, ZK_SERIAL)])
@@ -550,7 +571,8 @@ async def test_discovery_mirrors_the_terminal_in_another_home_assistant(
     hass: HomeAssistant,
     upload_ready: None,
     broker: Mosquitto,
-    zk_sim: ZkPushSimulator,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
     probe: MqttProbe,
     start_bridge: Any,
 ) -> None:
@@ -562,26 +584,26 @@ async def test_discovery_mirrors_the_terminal_in_another_home_assistant(
     mqtt_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
     try:
-        await _mirror_checks(hass, zk_sim)
+        await _mirror_checks(hass, simulator)
     finally:
         assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
         await hass.async_block_till_done()
 
 
-async def _mirror_checks(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
+async def _mirror_checks(hass: HomeAssistant, simulator: ZkPushSimulator) -> None:
     # The mirrored entities are named like ours, so Home Assistant suffixes them with _2.
     mirror = ZK_SERIAL.lower()
     lock = f"lock.{mirror}_door_2_lock_2"
     await wait_until(lambda: hass.states.get(lock) is not None)
-    zk_sim.doors[1].sensor = "closed"
-    await zk_sim.send_state()
+    simulator.doors[1].sensor = "closed"
+    await simulator.send_state()
     await wait_until(lambda: hass.states.get(lock).state == "locked")
     await wait_until(lambda: hass.states.get(f"binary_sensor.{mirror}_door_2_2").state == "off")
     assert hass.states.get(f"binary_sensor.{mirror}_connectivity_2").state == "on"
 
-    zk_sim.add_local_user("7", "Grace")
-    zk_sim.queue_event(0, "7", door=2, verify=15)
-    await zk_sim.cycle()
+    simulator.add_local_user("7", "Grace")
+    simulator.queue_event(0, "7", door=2, verify=15)
+    await simulator.cycle()
     event = f"event.{mirror}_access_event"
     await wait_until(
         lambda: hass.states.get(event).attributes.get("event_type") == "access_granted"
@@ -597,21 +619,22 @@ async def _mirror_checks(hass: HomeAssistant, zk_sim: ZkPushSimulator) -> None:
         hass.services.async_call("lock", "open", {"entity_id": lock}, blocking=True)
     )
     async with asyncio.timeout(15):
-        while not zk_sim.door_commands:
-            await zk_sim.cycle()
+        while not simulator.door_commands:
+            await simulator.cycle()
             await asyncio.sleep(0.02)
     await task
-    assert zk_sim.door_commands[-1][:2] == ("01", 2)
+    assert simulator.door_commands[-1][:2] == ("01", 2)
 
 
 async def test_every_family_is_bridged_with_the_entities_it_has(
     hass: HomeAssistant,
-    zk_sim: ZkPushSimulator,
-    cloud_sim: CloudWsSimulator,
+    init_integration: MockConfigEntry,
+    add_terminal: AddTerminal,
     probe: MqttProbe,
     start_bridge: Any,
 ) -> None:
     """A cloud terminal is published like a ZK one, without an alarm it never reports."""
+    await add_terminal(Family.CLOUD_WS)
     await start_bridge(discovery=True)
     info = _json(await probe.wait_for(f"{BASE}/{CLOUD_SERIAL}/info"))
     assert (info["family"], info["doors"]) == ("cloud_ws", 1)
@@ -624,7 +647,8 @@ async def test_every_family_is_bridged_with_the_entities_it_has(
 
 async def test_removed_terminal_is_cleared(
     hass: HomeAssistant,
-    zk_sim: ZkPushSimulator,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
     probe: MqttProbe,
     start_bridge: Any,
 ) -> None:

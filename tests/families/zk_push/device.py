@@ -1,4 +1,8 @@
-"""Raw ZK PUSH requests, shaped like the examples of specs/003_918f4eda729658fc.txt."""
+"""A scripted ZK PUSH device: raw requests, each method one request.
+
+Shaped like the examples of specs/003_918f4eda729658fc.txt; the tests drive every byte themselves
+(the simulator plays a whole terminal instead).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,12 @@ import hashlib
 
 from aiohttp import ClientResponse
 
-from .helpers import TestClient
+from tests.helpers import TestClient, load_text
+from tests.terminals import ZK_SERIAL
 
-ZK_SERIAL = "CGXH201360001"
 # The registry body of the document's example (section 7.4), with four doors, a visible light
 # face reader, fingerprints, long names, DevID and door locking announced.
-REGISTRY_BODY = (
-    "DeviceType=acc,~DeviceName=InBio460,FirmVer=AC Ver 5.7.8.3033,PushVersion=Ver 2.0.22,"
-    "CommType=ethernet,MaxPackageSize=2048000,LockCount=4,ReaderCount=8,AuxInCount=4,"
-    "AuxOutCount=4,MachineType=101,~IsOnlyRFMachine=0,~MaxUserCount=50,~MaxAttLogCount=10,"
-    "~MaxUserFingerCount=10,MThreshold=60,IPAddress=192.168.213.221,NetMask=255.255.255.0,"
-    "~ZKFPVersion=10,IclockSvrFun=1,DisableUserFunOn=1,DateFmtFunOn=1,FingerFunOn=1,"
-    "FaceFunOn=1,MulCardUserFunOn=1,StringPinFunOn=0,"
-    "AccSupportFunList=0010010000000000000000000010000000000000000000000000,"
-    "MultiBioDataSupport=0:1:0:0:0:0:0:0:0:1,MultiBioPhotoSupport=0:0:0:0:0:0:0:0:0:1,"
-    "MultiBioVersion=0:10:0:0:0:0:0:0:0:5,Door1Drivertime=4,UserCount=3,FPCount=2,FaceCount=1,"
-    "TransactionCount=23"
-)
+REGISTRY_BODY = load_text("zk_push", "registry.txt")
 
 
 def md5_hex(text: str) -> str:

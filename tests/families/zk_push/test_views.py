@@ -1,4 +1,4 @@
-"""ZK PUSH endpoints on Home Assistant's real HTTP app, driven with raw request bodies."""
+"""ZK PUSH endpoints (/iclock/...) on Home Assistant's real HTTP app, driven with raw requests."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from unittest.mock import patch
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from custom_components.access_terminal.protocols.model import Family
 from custom_components.access_terminal.protocols.zk_push import ZkPushTerminal
 from custom_components.access_terminal.protocols.zk_push.wire import old_encode_time
+from tests.helpers import TestClient, bus_events, device_id, load_bytes, load_text, offer_firmware
+from tests.terminals import ZK_SERIAL, push_entry
 
-from .conftest import zk_entry
-from .helpers import TestClient, bus_events, device_id
-from .zk_helpers import REGISTRY_BODY, ZK_SERIAL, ZkDevice, parameters
+from .device import REGISTRY_BODY, ZkDevice, parameters
 
 ATTENDANCE_SERIAL = "A8N5230560123"
 
@@ -29,14 +31,14 @@ ATTENDANCE_SERIAL = "A8N5230560123"
 @pytest.fixture
 async def attendance_loaded(hass: HomeAssistant) -> MockConfigEntry:
     """The loaded entry of an attendance terminal."""
-    entry = zk_entry(ATTENDANCE_SERIAL)
+    entry = push_entry(Family.ZK_PUSH, ATTENDANCE_SERIAL)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     return entry
 
 
 @pytest.fixture
-async def zk(hass: HomeAssistant, zk_loaded: MockConfigEntry, client: TestClient) -> ZkDevice:
+async def zk(hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient) -> ZkDevice:
     """A known Security PUSH controller that registered."""
     device = ZkDevice(client)
     await device.register()
@@ -71,7 +73,7 @@ def local(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
 
 
-# -- unknown terminals -----------------------------------------------------------------------
+# -- unknown terminals -----------------------------------------------------------------------------
 
 
 async def test_unknown_serial_refused_and_offered_once(
@@ -106,13 +108,6 @@ async def test_discovered_terminal_added_in_one_click(
     assert await stranger.get("cdata", "options=all&pushver=3.1.2") == (200, "OK")
 
 
-async def test_other_family_cannot_claim_a_zk_serial(
-    hass: HomeAssistant, client: TestClient, init_integration: MockConfigEntry
-) -> None:
-    """An HTTPv2 terminal's serial calling the iclock endpoints is refused."""
-    assert (await ZkDevice(client, "FC-8200H12345678").get("cdata", "options=all"))[0] == 401
-
-
 async def test_unknown_endpoint_and_missing_serial(hass: HomeAssistant, zk: ZkDevice) -> None:
     """Requests that cannot be routed get a plain refusal, never a 500."""
     response = await zk.client.get(f"/iclock/nothing?SN={ZK_SERIAL}")
@@ -123,11 +118,11 @@ async def test_unknown_endpoint_and_missing_serial(hass: HomeAssistant, zk: ZkDe
     assert response.status == 400
 
 
-# -- hand-shake --------------------------------------------------------------------------------
+# -- hand-shake ------------------------------------------------------------------------------------
 
 
 async def test_security_handshake_exact_answers(
-    hass: HomeAssistant, zk_loaded: MockConfigEntry, client: TestClient
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient
 ) -> None:
     """Unregistered: OK; registry: RegistryCode=<code> exactly; push: the parameters."""
     device = ZkDevice(client)
@@ -183,7 +178,7 @@ async def test_aspx_paths_and_letter_case(hass: HomeAssistant, zk: ZkDevice) -> 
 
 
 async def test_registry_without_parameters_is_refused(
-    hass: HomeAssistant, zk_loaded: MockConfigEntry, client: TestClient
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient
 ) -> None:
     """An empty registration gets 406, as the document says for a failed one."""
     assert (await ZkDevice(client).post("registry", "", ""))[0] == 406
@@ -202,7 +197,7 @@ async def test_registration_survives_restart(hass: HomeAssistant, zk: ZkDevice) 
     assert parameters(text)["RegistryCode"] == zk.registry_code
 
 
-# -- token -------------------------------------------------------------------------------------
+# -- token -----------------------------------------------------------------------------------------
 
 
 async def test_token_checked_once_used(hass: HomeAssistant, zk: ZkDevice) -> None:
@@ -226,16 +221,13 @@ async def test_previous_session_valid_for_a_minute(hass: HomeAssistant, zk: ZkDe
     assert await zk.get("getrequest", cookie=f"token={old}") == (200, "OK")
 
 
-# -- records -----------------------------------------------------------------------------------
+# -- records ---------------------------------------------------------------------------------------
 
 
 async def test_rtlog_document_example_wrapped_and_spaced(hass: HomeAssistant, zk: ZkDevice) -> None:
     """The document's example: spaces between fields, the record wrapped over two lines."""
     events = bus_events(hass)
-    body = (
-        "time=2017-01-10 11:49:32      pin=0      cardno=0      eventaddr=1 event=27      "
-        "inoutstatus=1\n\nverifytype=0      index=21"
-    )
+    body = load_text("zk_push", "rtlog_document_example.txt")
     assert await zk.rtlog(body) == (200, "OK")
     await hass.async_block_till_done()
     (event,) = events
@@ -385,7 +377,7 @@ async def test_exchange_refused(hass: HomeAssistant, zk: ZkDevice) -> None:
     assert await zk.get("getrequest") == (200, "OK")
 
 
-# -- attendance terminals ----------------------------------------------------------------------
+# -- attendance terminals --------------------------------------------------------------------------
 
 
 async def test_attendance_handshake_and_punches(hass: HomeAssistant, attendance: ZkDevice) -> None:
@@ -396,7 +388,7 @@ async def test_attendance_handshake_and_punches(hass: HomeAssistant, attendance:
     assert lines[0] == f"GET OPTION FROM: {ATTENDANCE_SERIAL}"
     assert parameters(text)["ATTLOGStamp"] == "0"
     assert parameters(text)["TimeZone"] == "-8"
-    body = "1\t2024-03-01 08:01:02\t0\t1\t0\t0\t0\n2\t2024-03-01 17:30:00\t1\t15\t0\t0\t0\n"
+    body = load_text("zk_push", "attlog.txt")
     assert await attendance.post("cdata", "table=ATTLOG&Stamp=9999", body) == (200, "OK: 2")
     # Sent again (our answer got lost): no new event.
     assert await attendance.post("cdata", "table=ATTLOG&Stamp=9999", body) == (200, "OK: 2")
@@ -414,11 +406,9 @@ async def test_attendance_handshake_and_punches(hass: HomeAssistant, attendance:
 
 async def test_attendance_operlog_and_photos(hass: HomeAssistant, attendance: ZkDevice) -> None:
     """OPERLOG and ATTPHOTO uploads are acknowledged with their counts."""
-    body = "OPLOG 6\t0\t2024-03-01 08:00:00\t3\t0\t0\t0\nUSER PIN=3\tName=Zoe\tPri=0\tCard=\n"
+    body = load_text("zk_push", "operlog.txt")
     assert await attendance.post("cdata", "table=OPERLOG&Stamp=12", body) == (200, "OK: 2")
-    photo = (
-        b"PIN=20240301080102-1.jpg\nSN=A8N5230560123\nsize=4\nCMD=uploadphoto\x00\xff\xd8\xff\xd9"
-    )
+    photo = load_bytes("zk_push", "attphoto.bin")
     assert await attendance.post("cdata", "table=ATTPHOTO&Stamp=13", photo) == (200, "OK: 1")
     status, text = await attendance.get("cdata", "options=all")
     assert parameters(text)["OPERLOGStamp"] == "12"
@@ -437,7 +427,7 @@ async def test_attendance_info_in_getrequest(hass: HomeAssistant, attendance: Zk
     assert found.doors == 0
 
 
-# -- commands ----------------------------------------------------------------------------------
+# -- commands --------------------------------------------------------------------------------------
 
 
 async def _with_device(
@@ -479,7 +469,6 @@ async def test_open_door_command_and_result(hass: HomeAssistant, zk: ZkDevice) -
 
 async def test_device_error_becomes_readable(hass: HomeAssistant, zk: ZkDevice) -> None:
     """A negative Return is shown with its Appendix 1 text."""
-    from homeassistant.exceptions import HomeAssistantError
 
     with pytest.raises(HomeAssistantError, match="door already open"):
         await _with_device(
@@ -493,7 +482,7 @@ async def test_device_error_becomes_readable(hass: HomeAssistant, zk: ZkDevice) 
 
 
 async def test_unavailable_until_registered(
-    hass: HomeAssistant, zk_loaded: MockConfigEntry, client: TestClient
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient
 ) -> None:
     """A new entry has no doors until the terminal says how many it has."""
     await hass.async_block_till_done()
@@ -509,36 +498,13 @@ async def test_unavailable_until_registered(
     assert lock.state != STATE_UNAVAILABLE
 
 
-# -- firmware downloads ------------------------------------------------------------------------
-
-
-def _offer(hass: HomeAssistant, data: bytes) -> str:
-    """Publish an image as push_firmware does; return its single-use URL path."""
-    from custom_components.access_terminal.firmware import FIRMWARE_PATH
-    from custom_components.access_terminal.push import DATA_PUSH
-
-    token, _ = hass.data[DATA_PUSH].firmware.publish(data, 60)
-    return f"{FIRMWARE_PATH}/{token}"
-
-
-async def test_firmware_in_ranges_then_gone(hass: HomeAssistant, zk: ZkDevice) -> None:
-    """A terminal pulling 1 MB pieces (section 12.4.1, method 3) gets every piece, then 404."""
-    image = bytes(range(256)) * 40
-    path = _offer(hass, image)
-    pieces = []
-    for first in range(0, len(image), 4096):
-        response = await zk.client.get(path, headers={"Range": f"bytes={first}-{first + 4095}"})
-        assert response.status == 206
-        assert response.headers["Content-Range"].endswith(f"/{len(image)}")
-        pieces.append(await response.read())
-    assert b"".join(pieces) == image
-    assert (await zk.client.get(path)).status == 404
+# -- firmware downloads ----------------------------------------------------------------------------
 
 
 async def test_firmware_through_iclock_file(hass: HomeAssistant, zk: ZkDevice) -> None:
     """Method 2: GET /iclock/file?url=<our URL> serves the image once; other URLs are 404."""
     image = b"firmware" * 100
-    path = _offer(hass, image)
+    path = offer_firmware(hass, image)
     url = f"http://192.168.1.2:8123{path}"
     response = await zk.client.get(f"/iclock/file?SN={ZK_SERIAL}&url={url}")
     assert response.status == 200
@@ -548,27 +514,10 @@ async def test_firmware_through_iclock_file(hass: HomeAssistant, zk: ZkDevice) -
     assert response.status == 404
 
 
-async def test_firmware_suffix_and_bad_ranges(hass: HomeAssistant, zk: ZkDevice) -> None:
-    """Unreadable or impossible ranges get 416; the last N bytes can be asked for."""
-    image = bytes(range(200))
-    path = _offer(hass, image)
-    for bad in ("bytes=abc", "bytes=-", "bytes=150-100", "items=0-1"):
-        response = await zk.client.get(path, headers={"Range": bad})
-        assert response.status == 416, bad
-        assert response.headers["Content-Range"] == "bytes */200"
-    response = await zk.client.get(path, headers={"Range": "bytes=100-"})
-    assert await response.read() == image[100:]
-    assert (await zk.client.get(path)).status == 404  # the last byte was sent: withdrawn
-    path = _offer(hass, image)
-    response = await zk.client.get(path, headers={"Range": "bytes=-10"})
-    assert response.status == 206
-    assert await response.read() == image[-10:]
-
-
 async def test_firmware_download_needs_the_token(hass: HomeAssistant, zk: ZkDevice) -> None:
     """Once a terminal uses tokens, /iclock/file without one is refused like any request."""
     assert await zk.get("getrequest", cookie=f"token={zk.token}") == (200, "OK")
-    path = _offer(hass, b"image")
+    path = offer_firmware(hass, b"image")
     response = await zk.client.get(f"/iclock/file?SN={ZK_SERIAL}&url=http://h{path}")
     assert response.status == 401
     response = await zk.client.get(
@@ -593,14 +542,10 @@ async def test_gb2312_names_read_back(hass: HomeAssistant, zk: ZkDevice) -> None
     results = []
     for number, text in commands:
         if "tablename=user," in text:
-            row = (
-                "user uid=1\tcardno=123456\tpin=8\tpassword=\tgroup=1\tstarttime=0\t"
-                "endtime=0\tname=张三\tprivilege=0\tdisable=0\tverify=0"
-            )
             status, reply = await zk.post(
                 "querydata",
                 f"type=tabledata&cmdid={number}&tablename=user&count=1&packcnt=1&packidx=1",
-                row.encode("gb2312"),
+                load_bytes("zk_push", "user_gb2312.bin"),
             )
             assert (status, reply) == (200, "user=1")
         results.append(f"ID={number}&Return=1&CMD=DATA QUERY")

@@ -1,0 +1,1 @@
+"""Tests of the control_api family: its endpoints, its config flow, its simulator end to end."""

@@ -1,0 +1,1 @@
+"""Tests of the MQTT bridge: its connection, its flows, what other hubs see."""

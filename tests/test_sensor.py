@@ -1,0 +1,54 @@
+"""Sensors: who came in last, how and when, body temperature, storage usage."""
+
+from __future__ import annotations
+
+from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from .families.httpv2.device import HttpV2Device
+from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
+
+ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+@pytest.mark.parametrize("platforms", [[Platform.SENSOR]], ids=["sensor"])
+@pytest.mark.usefixtures("frozen_clock", "entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    terminal_in_use: MockConfigEntry,
+) -> None:
+    """Every sensor of every family, after the terminal was used."""
+    await snapshot_platform(hass, entity_registry, snapshot, terminal_in_use.entry_id)
+
+
+async def test_temperature_and_last_access(
+    hass: HomeAssistant, httpv2_device: HttpV2Device
+) -> None:
+    assert hass.states.get(f"sensor.{ENTITY}_last_user").state == STATE_UNKNOWN
+    await httpv2_device.record(3, UserID="9", Name="Bob", BodyTemp=368, IsEntry=0)
+    await hass.async_block_till_done()
+    assert hass.states.get(f"sensor.{ENTITY}_body_temperature").state == "36.8"
+    assert hass.states.get(f"sensor.{ENTITY}_last_user").state == "Bob"
+    last = hass.states.get(f"sensor.{ENTITY}_last_access")
+    assert last is not None
+    assert last.state == "2024-06-17T09:32:52+00:00"
+    assert last.attributes["result"] == "access_granted"
+    access = hass.states.get(f"event.{ENTITY}_access")
+    assert access is not None
+    assert access.attributes["direction"] == "out"
+    assert access.attributes["temperature"] == 36.8
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_usage_sensor_capacity(hass: HomeAssistant, httpv2_device: HttpV2Device) -> None:
+    users = hass.states.get(f"sensor.{ENTITY}_users")
+    assert users is not None
+    assert (users.state, users.attributes["capacity"]) == ("12", 20000)
+    assert hass.states.get(f"sensor.{ENTITY}_access_records").state == "345"
