@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from simulator.access_rules import GRANTED
 from simulator.cli import SimulatorFamily, add_common_arguments, device_options, run_demo, seconds
 from simulator.cloud_ws_device import (
     DOOR_CLOSED,
@@ -263,6 +264,19 @@ class CloudWsSimulator:
             enroll_id, mode=mode, inout=inout, photo=photo, temperature=temperature
         )
         return await self.report([log])
+
+    async def verify(self, enroll_id: int, *, door: int = 1, mode: int = 8) -> str:
+        """Let a person identify: the terminal decides from its tables; a passage is logged.
+
+        Returns "granted" or why it refused (a refusal leaves no log: the protocol's logs are
+        passages).
+        """
+        outcome = self.tables.decide(enroll_id, door)
+        if outcome == GRANTED:
+            log = self.tables.record(enroll_id, mode=mode, photo=False)
+            log.fields["doornum"] = door
+            await self.report([log])
+        return outcome
 
     async def door_event(self, event: int) -> dict[str, Any] | None:
         """Report a door event (a record with enrollid 0)."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import random
 from typing import Any
 
+from simulator.access_rules import DISABLED, GRANTED, UNREGISTERED, USED_UP, AiFaceZones
 from simulator.common import demo_name, jpeg_photo, random_digits
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -37,6 +38,8 @@ class SimUser:
     lock: dict[str, Any] | None = None
     profile: str = ""
     department: str = ""
+    # Passages left (`access_times`; None: no limit).
+    uses_left: int | None = None
 
 
 @dataclass
@@ -73,6 +76,8 @@ class DeviceTables:
         self.logs: list[SimLog] = []
         self.settings: dict[str, Any] = {"deviceid": 1, "language": 0, "volume": 6, "sleep": 0}
         self.access: dict[str, Any] = {"opendelay": 5, "doorsensor": 0}
+        # The day and week zones and holidays that decide passages (see access_rules.py).
+        self.zones = AiFaceZones()
         self.questionnaire: dict[str, Any] = {"title": "", "items": []}
         self.holidays: list[dict[str, Any]] = []
         self.public_profile = ""
@@ -266,13 +271,17 @@ class DeviceTables:
         for key, backupnum in (("card", CARD), ("pwd", PASSWORD)):
             if key in command:
                 user.records[backupnum] = command[key]
-        if "starttime" in command or "endtime" in command:
+        if "starttime" in command or "endtime" in command or "zoneid" in command:
+            lock = user.lock or {"weekzone": 1, "group": 0}
             user.lock = {
-                "weekzone": 1,
-                "group": 0,
+                **lock,
+                "weekzone": int(command.get("zoneid", lock["weekzone"])),
+                "group": int(command.get("groupid", lock.get("group", 0))),
                 "starttime": command.get("starttime"),
                 "endtime": command.get("endtime"),
             }
+        if "access_times" in command:
+            user.uses_left = int(command["access_times"]) or None
         if isinstance(command.get("backupnum"), int):
             user.records[command["backupnum"]] = command.get("record")
         return self._result("setuserinfo", enrollid=number)
@@ -347,6 +356,8 @@ class DeviceTables:
         return self._result("getdevinfo", **self.settings)
 
     def _cmd_setdevlock(self, command: dict[str, Any]) -> dict[str, Any]:
+        if not self.zones.set_zones(command):
+            return self._result("setdevlock", False, reason=1)
         self.access.update({k: v for k, v in command.items() if k != "cmd"})
         return self._result("setdevlock")
 
@@ -401,9 +412,9 @@ class DeviceTables:
 
     def _cmd_setholiday(self, command: dict[str, Any]) -> dict[str, Any]:
         holidays = command.get("holidays")
-        if not isinstance(holidays, list) or len(holidays) > 30:
+        if not self.zones.set_holidays(holidays):
             return self._result("setholiday", False, reason=1)
-        self.holidays = holidays
+        self.holidays = self.zones.holidays
         return self._result("setholiday")
 
     def _cmd_setuserprofile(self, command: dict[str, Any]) -> dict[str, Any]:
@@ -445,6 +456,24 @@ class DeviceTables:
             usedpalm=0,
             **capacities,
         )
+
+    def decide(self, number: int, door: int = 1) -> str:
+        """Decide whether a person identifying at `door` may pass, as the terminal does.
+
+        A passage granted uses one of the person's permitted accesses, if they have a count.
+        """
+        user = self.users.get(number)
+        if user is None:
+            return UNREGISTERED
+        if not user.enabled:
+            return DISABLED
+        if user.uses_left is not None and user.uses_left <= 0:
+            return USED_UP
+        moment = datetime.strptime(self.now(), TIME_FORMAT).replace(tzinfo=UTC)
+        outcome = self.zones.decide(user.lock, door, moment)
+        if outcome == GRANTED and user.uses_left is not None:
+            user.uses_left -= 1
+        return outcome
 
     def enrolled(self, number: int, backupnum: int) -> dict[str, Any]:
         """Finish a remote enrollment: store the credential, return the `senduser` frame."""

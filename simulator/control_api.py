@@ -16,12 +16,22 @@ from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import hashlib
 import itertools
 from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
 
+from simulator.access_rules import (
+    EXPIRED,
+    GRANTED,
+    TIME_ZONE,
+    UNREGISTERED,
+    parse_span,
+    sunday_first,
+    within,
+)
 from simulator.cli import SimulatorFamily, add_device_arguments, listen_address, run_demo
 from simulator.common import demo_name, monotonic, random_digits
 from simulator.pull_server import DeviceServer
@@ -56,6 +66,11 @@ class SimUser:
     fp: list[str] = field(default_factory=list)
     face: str = ""
     palm: list[str] = field(default_factory=list)
+    # Access control (SetAcUserInfo): a day zone per weekday, Sunday first, and the validity.
+    time_zone: list[int] = field(default_factory=lambda: [0] * 7)
+    valid_period: dict[str, Any] = field(
+        default_factory=lambda: {"use": False, "start": _NO_DATE, "end": _NO_DATE}
+    )
 
     def info(self) -> dict[str, Any]:
         """Return the UserInfo payload."""
@@ -109,6 +124,8 @@ class ControlApiSimulator(DeviceServer):
         # Position of logs[0]: EraseAttendLog drops the oldest logs, positions stay.
         self.log_base = 0
         self.jobs: dict[int, Job] = {}
+        # The access control day zones (SetAcTimeZone): 255 of 6 ranges; zone 0 all day.
+        self.ac_zones: list[list[dict[str, str]]] = [[dict(_ALL_DAY)]] + [[] for _ in range(254)]
         self.commands: list[str] = []
         self.upload_target: str | None = None
         self.upload_interval = 60.0
@@ -149,6 +166,11 @@ class ControlApiSimulator(DeviceServer):
             "QueryJobStatus": self._job_status,
             "CancelJob": self._cancel_job,
             "CancelAllJobs": self._cancel_all,
+            "GetAcTimeZone": lambda _p: ("AcTimeZone", {"zones": self.ac_zones}),
+            "SetAcTimeZone": self._set_zones,
+            "GetAcUserInfo": self._access_of,
+            "SetAcUserInfo": self._set_access,
+            "PhotoToFacedata": self._photo_to_face,
         }
 
     def routes(self) -> list[web.RouteDef]:
@@ -278,6 +300,63 @@ class ControlApiSimulator(DeviceServer):
 
     def _template(self) -> str:
         return base64.b64encode(bytes(self._rng.randrange(256) for _ in range(64))).decode()
+
+    # --- access control ---------------------------------------------------------------------
+
+    def _set_zones(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        zones = payload["zones"]
+        if not isinstance(zones, list) or len(zones) != len(self.ac_zones):
+            raise CommandError("invalid_parameter", "zones")
+        if any(not isinstance(zone, list) or len(zone) > 6 for zone in zones):
+            raise CommandError("invalid_parameter", "zones")
+        self.ac_zones = [[dict(item) for item in zone] for zone in zones]
+        return "Success", {}
+
+    def _access_of(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        user = self._user(payload)
+        body = {"id": user.user_id, "time_zone": user.time_zone, "valid_period": user.valid_period}
+        return "AcUserInfo", body
+
+    def _set_access(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        user = self._user(payload)
+        week = [int(zone) for zone in payload["time_zone"]]
+        if len(week) != 7 or not all(0 <= zone < len(self.ac_zones) for zone in week):
+            raise CommandError("invalid_parameter", "time_zone")
+        period = payload["valid_period"]
+        if not isinstance(period, dict) or not isinstance(period.get("use"), bool):
+            raise CommandError("invalid_parameter", "valid_period")
+        user.time_zone = week
+        user.valid_period = {key: period.get(key, _NO_DATE) for key in ("use", "start", "end")}
+        return "Success", {}
+
+    def _photo_to_face(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        photo = base64.b64decode(str(payload["photo"]), validate=True)
+        if not photo.startswith(b"\xff\xd8"):
+            return "PhotoToFaceData", {"state": "decode_fail"}
+        face = base64.b64encode(hashlib.sha256(photo).digest()).decode()
+        return "PhotoToFaceData", {"state": "succeeded", "face_data": face}
+
+    def verify(self, user_id: str, mode: str = "face") -> str:
+        """Let a person identify: the terminal decides from its access settings.
+
+        A passage is logged (the uploader sends it); a refusal is not (the log is attendance).
+        """
+        user = self.users.get(user_id)
+        if user is None:
+            return UNREGISTERED
+        moment = datetime.fromtimestamp(self._clock.now(), UTC)
+        period = user.valid_period
+        stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if period.get("use") and not str(period["start"]) <= stamp <= str(period["end"]):
+            return EXPIRED
+        zone = sunday_first(user.time_zone, moment)
+        spans = [
+            parse_span(f"{item.get('start')}-{item.get('end')}") for item in self.ac_zones[zone]
+        ]
+        if not within(moment, [span for span in spans if span is not None]):
+            return TIME_ZONE
+        self.punch(user_id, mode)
+        return GRANTED
 
     # --- attendance log ---------------------------------------------------------------------
 
@@ -442,6 +521,8 @@ class ControlApiSimulator(DeviceServer):
         return "Success", {}
 
 
+_NO_DATE: Final = "2000-01-01T00:00:00"
+_ALL_DAY: Final = {"start": "00:00", "end": "23:59"}
 _CAPABILITIES: Final = {
     "access_control": False,
     "card": True,

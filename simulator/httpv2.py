@@ -22,6 +22,7 @@ import aiohttp
 from simulator.cli import SimulatorFamily, add_common_arguments, device_options, run_demo, seconds
 from simulator.common import Forwarded, demo_name, jpeg_photo, md5_hex, random_digits
 from simulator.device_loop import PollingDevice
+from simulator.httpv2_access import RECORD_FACE, UNLIMITED, decide, local_now
 from simulator.httpv2_people import (
     UINT32_MAX,
     PersonChecker,
@@ -726,6 +727,28 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         while (card := random_digits(self._rng, 10)) in used:
             pass
         return card
+
+    # --- the decision at the door -----------------------------------------------------------
+
+    def verify(self, user_id: int) -> int:
+        """Let a person identify (by face): the terminal decides from what it holds.
+
+        Queues the identify record and returns its type (3: let in, and the relay pulses; see
+        httpv2_access.py for the refusals); a passage uses one of the person's openings.
+        """
+        person = self.users.get(user_id)
+        now = self._clock.now()
+        record_type = decide(person, self.settings, local_now(now, self.settings))
+        if person is None:
+            self.queue_access(record_type, "0", photo=None)
+            return record_type
+        if record_type == RECORD_FACE:
+            openings = parse_uint(person.get("OpenTimes", UNLIMITED), UNLIMITED)
+            if openings is not None and openings != UNLIMITED:
+                person["OpenTimes"] = openings - 1
+            self._pulse_relay()
+        self.queue_access(record_type, user_id, photo=None)
+        return record_type
 
     # --- records ----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from simulator.access_rules import DISABLED, GRANTED, UNREGISTERED, AiFaceZones
 from simulator.cli import (
     SimulatorFamily,
     add_device_arguments,
@@ -132,6 +133,10 @@ class WebJsonSimulator(DeviceServer):
         # Scripted refusals: command -> reasons answered to its next calls.
         self.refusals: dict[str, list[int]] = {}
         self._list_cursor = 0
+        # The access rules Home Assistant wrote, enforced by `verify` (see access_rules.py):
+        # zones and holidays, and each person's lock (enrollid -> `setuserlock` record).
+        self.zones = AiFaceZones()
+        self.locks: dict[str, dict[str, Any]] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "login": lambda _request: {},
             "reg": self._reg,
@@ -157,6 +162,18 @@ class WebJsonSimulator(DeviceServer):
             "adduser": self._add_user,
             "checkregstatus": self._registration_status,
             "upgrade": self._upgrade,
+            "setdevlock": lambda request: self._took(self.zones.set_zones(request)),
+            "setholiday": lambda request: self._took(self.zones.set_holidays(request["holidays"])),
+            "getholiday": lambda _request: {"holidays": self.zones.holidays},
+            "setuserlock": self._set_locks,
+            "getuserlock": lambda request: {
+                "enrollid": str(request["enrollid"]),
+                **self.locks.get(str(request["enrollid"]), {}),
+            },
+            "deleteuserlock": lambda request: self._took(
+                self.locks.pop(str(request["enrollid"]), None) is not None
+            ),
+            "cleanuserlock": self._clean_locks,
         }
 
     def routes(self) -> list[web.RouteDef]:
@@ -321,6 +338,7 @@ class WebJsonSimulator(DeviceServer):
         backupnum = int(request.get("backupnum", BACKUP_WHOLE_USER))
         if backupnum == BACKUP_WHOLE_USER:
             del self.users[user.user_id]
+            self.locks.pop(user.user_id, None)
         elif backupnum == BACKUP_ALL_FINGERS:
             user.templates = {k: v for k, v in user.templates.items() if k > 9}
         else:
@@ -334,6 +352,7 @@ class WebJsonSimulator(DeviceServer):
 
     def _clean_users(self, _request: dict[str, Any]) -> dict[str, Any]:
         self.users.clear()
+        self.locks.clear()
         return {}
 
     def _enable_user(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -355,7 +374,40 @@ class WebJsonSimulator(DeviceServer):
         for index in range(1, count + 1):
             self.add_user(str(index), demo_name(index))
 
+    @staticmethod
+    def _took(accepted: bool) -> dict[str, Any]:
+        return {} if accepted else {"reason": REASON_PARAMETER}
+
+    def _set_locks(self, request: dict[str, Any]) -> dict[str, Any]:
+        records = request["record"]
+        if not isinstance(records, list) or len(records) > 40:
+            return {"reason": REASON_PARAMETER}
+        for record in records:
+            self.locks[str(record["enrollid"])] = dict(record)
+        return {}
+
+    def _clean_locks(self, _request: dict[str, Any]) -> dict[str, Any]:
+        self.locks.clear()
+        return {}
+
     # --- records ----------------------------------------------------------------------------
+
+    def verify(self, user_id: str, *, mode: int = 3) -> str:
+        """Someone known to the terminal verifies: let them in (a record) or refuse (none).
+
+        The terminal decides from what it holds: enabled, the person's lock (validity, week
+        zone) and the zones and holidays; see access_rules.AiFaceZones.
+        """
+        user = self.users.get(user_id)
+        if user is None:
+            return UNREGISTERED
+        if not user.enabled:
+            return DISABLED
+        moment = datetime.fromtimestamp(self._clock.now(), UTC)
+        outcome = self.zones.decide(self.locks.get(user_id), 1, moment)
+        if outcome == GRANTED:
+            self.record(user_id, mode=mode)
+        return outcome
 
     def record(self, user_id: str, *, mode: int = 3, event: int = 0) -> dict[str, Any]:
         """Someone verified at the terminal: a real-time record and an attendance log."""

@@ -28,6 +28,7 @@ from simulator.cli import SimulatorFamily, add_common_arguments, device_options,
 from simulator.common import Forwarded, demo_name, jpeg_photo, md5_hex, random_digits
 from simulator.device_loop import PollingDevice
 from simulator.transport import ExchangeError
+from simulator.zk_push_access import EVENT_OPENED, decide
 from simulator.zk_push_codec import (
     ERR_CHECKSUM,
     ERR_EXECUTION,
@@ -521,7 +522,9 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             self._pending.clear()
             self._uploaded.clear()
             return OK
-        return self._tables.delete(table, condition)
+        # Several records are connected by LF, as in DATA UPDATE.
+        results = [self._tables.delete(table, line) for line in (condition, *command.extra)]
+        return next((code for code in results if code != OK), OK)
 
     async def _data_query(self, command: ServerCommand, rest: str) -> int:
         """Run DATA QUERY tablename=..,filter=..: one querydata package, Return=count."""
@@ -919,9 +922,9 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self.authorize[pin] = self._all_doors_right(pin)
         self._pending_lines.append(("user", self._tables.user_line(pin)))
 
-    def _all_doors_right(self, pin: str) -> dict[str, str]:
+    def _all_doors_right(self, pin: str) -> dict[str, dict[str, str]]:
         mask = (1 << len(self.doors)) - 1
-        return {"Pin": pin, "AuthorizeTimezoneId": "1", "AuthorizeDoorId": str(mask)}
+        return {"1": {"Pin": pin, "AuthorizeTimezoneId": "1", "AuthorizeDoorId": str(mask)}}
 
     def add_demo_users(self, count: int) -> None:
         """Pre-load users 1..count with names, cards, door rights, templates and photos."""
@@ -964,6 +967,28 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
                 faces,
             )
         )
+
+    # --- the decision at the door -----------------------------------------------------------
+
+    def verify(self, pin: str, door: int = 1, *, verify: int = VERIFY_FACE) -> int:
+        """Let a person identify at `door`: the terminal decides from its own tables.
+
+        Returns the event code it records (0: opened, and the door is released; see
+        zk_push_access.py for the refusals).
+        """
+        user = self.users.get(pin)
+        code = decide(
+            self._tables.access,
+            user,
+            self.authorize.get(pin, {}),
+            door,
+            self._local_now(),
+            date_fmt=self.date_fmt,
+        )
+        self.queue_event(code, pin if user is not None else "0", door=door, verify=verify)
+        if code == EVENT_OPENED:
+            self._panel.pulse(self.doors[door - 1])
+        return code
 
     # --- remote identification --------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
+from simulator.zk_push_access import AccessTables
 from simulator.zk_push_codec import (
     ERR_BASE64,
     ERR_FILE_MISSING,
@@ -71,7 +72,17 @@ BIODATA_FIELDS: Final = (
 )
 AUTHORIZE_FIELDS: Final = ("Pin", "AuthorizeTimezoneId", "AuthorizeDoorId", "DevID")
 SECURITY_TABLES: Final = frozenset(
-    {"user", "userauthorize", "mulcarduser", "biophoto", "biodata", "userpic", "templatev10"}
+    {
+        "user",
+        "userauthorize",
+        "mulcarduser",
+        "biophoto",
+        "biodata",
+        "userpic",
+        "templatev10",
+        "timezone",
+        "holiday",
+    }
 )
 ATTENDANCE_TABLES: Final = frozenset({"userinfo"})
 
@@ -111,7 +122,9 @@ class DeviceTables:
         self.mul_card = mul_card
         self.multi_bio = multi_bio
         self.users: dict[str, dict[str, str]] = {}
-        self.authorize: dict[str, dict[str, str]] = {}
+        # PIN -> its rights rows, by time zone (a person may have a row per time zone).
+        self.authorize: dict[str, dict[str, dict[str, str]]] = {}
+        self.access = AccessTables()
         self.cards: dict[str, list[str]] = {}
         self.biodata: dict[BioKey, dict[str, str]] = {}
         self.biophotos: dict[str, bytes] = {}
@@ -162,6 +175,8 @@ class DeviceTables:
             )
         if name == "userauthorize":
             return self._update_authorize(fields)
+        if name in ("timezone", "holiday"):
+            return self.access.update(name, fields)
         if name == "mulcarduser":
             return self._update_card(fields)
         if name == "templatev10":
@@ -188,7 +203,8 @@ class DeviceTables:
         pin = fields.get("pin", "").strip()
         if not pin or parse_int(fields.get("authorizedoorid")) is None:
             return ERR_PARAMETER
-        self.authorize[pin] = {
+        zone = fields.get("authorizetimezoneid", "1").strip()
+        self.authorize.setdefault(pin, {})[zone] = {
             name: fields[name.lower()] for name in AUTHORIZE_FIELDS if name.lower() in fields
         } | {"Pin": pin}
         return OK
@@ -300,6 +316,8 @@ class DeviceTables:
         everything = condition.strip() == "*"
         fields = lowered(split_fields(condition))
         pin = fields.get("pin")
+        if name in ("timezone", "holiday"):
+            return self.access.delete(name, everything, fields)
         if not everything and name != "biodata" and not pin:
             return ERR_PARAMETER
         if name in ("user", "userinfo"):
@@ -375,13 +393,17 @@ class DeviceTables:
         if name in ("user", "userinfo"):
             return len(self.users)
         if name == "userauthorize":
-            return len(self.authorize)
+            return sum(len(rows) for rows in self.authorize.values())
         if name == "mulcarduser":
             return sum(len(cards) for cards in self.cards.values())
         if name == "biophoto":
             return len(self.biophotos) if lowered(fields).get("type", "9") == str(BIO_FACE) else 0
         if name == "userpic":
             return len(self.userpics)
+        if name == "timezone":
+            return len(self.access.timezones)
+        if name == "holiday":
+            return len(self.access.holidays)
         if name == "templatev10":
             fields = {"type": str(BIO_FINGERPRINT)}
         return len(self._templates(fields))

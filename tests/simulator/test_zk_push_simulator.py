@@ -451,10 +451,9 @@ async def test_user_commands_run_and_report_in_one_devicecmd(
         "Privilege": "14",
         "Disable": "1",
     }
+    # Rows are kept per time zone (a person may have one per zone).
     assert simulator.authorize["7"] == {
-        "Pin": "7",
-        "AuthorizeTimezoneId": "1",
-        "AuthorizeDoorId": "1",
+        "1": {"Pin": "7", "AuthorizeTimezoneId": "1", "AuthorizeDoorId": "1"}
     }
     assert simulator.biophotos["7"] == photo
     assert simulator.biodata[("7", 9, 0)]["Tmp"] == template
@@ -515,15 +514,16 @@ async def test_commands_fail_with_appendix_1_codes(
     fake: FakeZk, make_simulator: MakeSimulator
 ) -> None:
     simulator = await connected(fake, make_simulator, users=1)
+    # firstcard is a table this terminal does not have (it has holidays: see test_zk_push_access).
     fake.queue(
-        "DATA UPDATE holiday Holiday=1",
+        "DATA UPDATE firstcard DoorID=1",
         "DATA UPDATE mulcarduser Pin=1\tCardNo=CC9932DD\tLossCardFlag=0\tCardType=1",
         "DATA UPDATE biophoto PIN=99\tType=9\tContent=AAAA\tFormat=0",
         "DATA UPDATE biophoto PIN=1\tType=9\tSize=5\tContent=AAAA\tFormat=0",
         "DATA UPDATE biodata Pin=1\tType=9\tNo=0\tTmp=!!!",
         "DATA UPDATE userauthorize Pin=1\tAuthorizeDoorId=x",
-        "DATA QUERY tablename=holiday,fielddesc=*,filter=*",
-        "DATA COUNT holiday",
+        "DATA QUERY tablename=firstcard,fielddesc=*,filter=*",
+        "DATA COUNT firstcard",
         "CONTROL DEVICE 0109",
         "CONTROL DEVICE 01050105",
         "CONTROL DEVICE 07010000",
@@ -1077,7 +1077,7 @@ async def test_local_user_is_uploaded_at_the_next_cycle(
         "\tname=Zed\tprivilege=0\tdisable=0\tverify=0"
     )
     assert simulator.users["42"]["Name"] == "Zed"
-    assert simulator.authorize["42"]["AuthorizeDoorId"] == "3"
+    assert simulator.authorize["42"]["1"]["AuthorizeDoorId"] == "3"
 
 
 async def test_remote_identification(fake: FakeZk, make_simulator: MakeSimulator) -> None:

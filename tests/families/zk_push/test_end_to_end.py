@@ -115,7 +115,7 @@ async def test_user_written_read_and_deleted(
     stored = simulator.users["42"]
     assert stored["Name"] == "Zoë Ångström"
     assert stored["Password"] == "1234"
-    assert simulator.authorize["42"]["AuthorizeDoorId"] == "3"  # both doors
+    assert simulator.authorize["42"]["1"]["AuthorizeDoorId"] == "3"  # both doors, zone 1
 
     response = await with_device(
         hass,
@@ -307,7 +307,7 @@ async def test_queued_user_survives_restart(
     assert entry.state is ConfigEntryState.LOADED
     await sim.cycle()
     assert sim.users["5"]["Name"] == "Erin"
-    assert sim.authorize["5"]["AuthorizeDoorId"] == "1"
+    assert sim.authorize["5"]["1"]["AuthorizeDoorId"] == "1"
 
 
 async def test_attendance_terminal_end_to_end(
