@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import NotSupportedError
+
+if TYPE_CHECKING:
+    from .access import AccessPlan, AccessProfile, PersonPolicy
 
 
 class Family(StrEnum):
@@ -94,6 +97,10 @@ class DenyReason(StrEnum):
     INTERVAL = "interval"
     LOCKED = "locked"
     SERVER_DENIED = "server_denied"
+    DISABLED = "disabled"
+    DOOR_RIGHTS = "door_rights"
+    HOLIDAY = "holiday"
+    PASS_USED_UP = "pass_used_up"
     OTHER = "other"
 
 
@@ -165,6 +172,8 @@ class Operation(StrEnum):
     SET_TIME = "set_time"
     REBOOT = "reboot"
     SNAPSHOT = "snapshot"
+    # Holds time zones, holidays and door rights (see protocols/access.py).
+    ACCESS_RULES = "access_rules"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -313,6 +322,9 @@ class AccessEvent:
     raw_code: str | None = None
     detail: str | None = None
     photo: bytes | None = field(default=None, repr=False)
+    # The person of Home Assistant's directory this user is, and their `person` entity.
+    person_id: str | None = None
+    ha_person: str | None = None
 
     @property
     def category(self) -> EventCategory:
@@ -337,6 +349,8 @@ class AccessEvent:
             "raw_code": self.raw_code,
             "detail": self.detail,
             "has_photo": self.photo is not None,
+            "person_id": self.person_id,
+            "ha_person": self.ha_person,
         }
 
 
@@ -408,9 +422,43 @@ class Credentials:
         }
 
 
+@dataclass(slots=True, frozen=True, kw_only=True)
+class UserAccess:
+    """A person's rights on one terminal, in the numbers of its access tables.
+
+    Written with the person; the tables they refer to come from `Terminal.set_access_tables`.
+    `zones` gives each door the person may use its time zone (doors left out: none);
+    `day_zones` a day zone per weekday, Monday first, for families that hold rights that way;
+    `holidays` the holiday numbers the person is kept out on; `uses` how many passages are left
+    (None: no limit).
+    """
+
+    zones: tuple[tuple[int, int], ...] = ()
+    day_zones: tuple[int, ...] = ()
+    holidays: tuple[int, ...] = ()
+    uses: int | None = None
+
+    def zone_of(self, door: int) -> int | None:
+        """Return the time zone of `door` (None: no rights there)."""
+        return next((zone for number, zone in self.zones if number == door), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly form (what a user digest covers)."""
+        return {
+            "zones": [list(pair) for pair in self.zones],
+            "day_zones": list(self.day_zones),
+            "holidays": list(self.holidays),
+            "uses": self.uses,
+        }
+
+
 @dataclass(slots=True, kw_only=True)
 class User:
-    """A person known to a terminal. The password is write-only: never shown or published."""
+    """A person known to a terminal. The password is write-only: never shown or published.
+
+    `access` is set when Home Assistant's directory decides the person's rights; without it a
+    family writes its default (every door, at any time).
+    """
 
     user_id: str
     name: str | None = None
@@ -422,6 +470,8 @@ class User:
     enabled: bool = True
     department: str | None = None
     credentials: Credentials = field(default_factory=Credentials)
+    qr_code: str | None = field(default=None, repr=False)
+    access: UserAccess | None = None
 
     def public_dict(self) -> dict[str, Any]:
         """Return what may be shown to people: no password, no template, no photo bytes."""
@@ -559,6 +609,23 @@ class Terminal:
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete the given users, or every user when `user_ids` is None."""
         raise NotSupportedError(Operation.DELETE_USERS)
+
+    @property
+    def access_profile(self) -> AccessProfile | None:
+        """Return what the terminal can hold of an access policy (None: nothing yet known)."""
+        return None
+
+    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+        """Compile the policies of the people on this terminal into its own tables.
+
+        `today` is the terminal's date: holidays are written from it on, and families without
+        holidays fold them into the coming week.
+        """
+        raise NotSupportedError(Operation.ACCESS_RULES)
+
+    async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Write the terminal-wide access tables of an AccessPlan (time zones, holidays)."""
+        raise NotSupportedError(Operation.ACCESS_RULES)
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None

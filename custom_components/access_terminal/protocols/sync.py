@@ -19,7 +19,7 @@ from .model import User
 def user_digest(user: User) -> str:
     """Return a digest of everything a terminal would store for this user."""
     creds = user.credentials
-    document = {
+    document: dict[str, object] = {
         "id": user.user_id,
         "name": user.name,
         "privilege": str(user.privilege),
@@ -34,6 +34,11 @@ def user_digest(user: User) -> str:
         "palms": sorted(creds.palms.items()),
         "photo": None if creds.photo is None else base64.b64encode(creds.photo).decode(),
     }
+    # Only when set, so that digests of users written before these existed stay the same.
+    if user.qr_code is not None:
+        document["qr"] = user.qr_code
+    if user.access is not None:
+        document["access"] = user.access.as_dict()
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -48,11 +53,14 @@ def same_fields(held: User, wanted: User) -> bool:
     """Return True if the device already holds what `wanted` asks for.
 
     `held` comes from a listing, so credentials are not compared: a wanted user that brings
-    templates or a photo is never "the same". Fields a family cannot store (a validity start,
+    templates or a photo (or a QR code, or access rights, which listings do not show) is never
+    "the same". Fields a family cannot store (a validity start,
     a password it does not report) count as the same when the device reports nothing.
     """
     return (
         not wanted.credentials.has_any()
+        and wanted.qr_code is None
+        and wanted.access is None
         and (held.name or None) == (wanted.name or None)
         and held.privilege is wanted.privilege
         and sorted(held.cards) == sorted(wanted.cards)

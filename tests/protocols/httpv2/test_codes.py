@@ -55,10 +55,10 @@ SPEC_IDENTIFY: dict[int, tuple[EventType, set[Method], DenyReason | None]] = {
     15: (D, set(), DenyReason.INTERVAL),  # 重复验证
     16: (D, set(), DenyReason.EXPIRED),  # 有效期过期
     17: (D, set(), DenyReason.TIME_ZONE),  # 开门时段过期
-    18: (D, set(), DenyReason.TIME_ZONE),  # 节假日时不能开门
+    18: (D, set(), DenyReason.HOLIDAY),  # 节假日时不能开门
     19: (D, set(), DenyReason.UNREGISTERED),  # 未注册用户
     20: (D, set(), DenyReason.LOCKED),  # 探测锁定
-    21: (D, set(), DenyReason.EXPIRED),  # 有效次数已用尽
+    21: (D, set(), DenyReason.PASS_USED_UP),  # 有效次数已用尽
     22: (D, set(), DenyReason.LOCKED),  # 锁定时验证 禁止开门
     23: (D, {C}, DenyReason.BLACKLIST),  # 挂失卡
     24: (D, {C}, DenyReason.BLACKLIST),  # 黑名单卡

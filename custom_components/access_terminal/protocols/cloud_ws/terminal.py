@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import Any, ClassVar
 
+from .. import weekzones
+from ..access import AccessPlan, AccessProfile, PersonPolicy
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     CommandCancelledError,
@@ -81,7 +83,7 @@ class CloudWsTerminal(PushTerminal):
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS
-        | {Operation.CLEAR_ALARM, Operation.SET_TIME, Operation.REBOOT}
+        | {Operation.CLEAR_ALARM, Operation.SET_TIME, Operation.REBOOT, Operation.ACCESS_RULES}
     )
 
     def __init__(
@@ -386,6 +388,23 @@ class CloudWsTerminal(PushTerminal):
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users with all their records (`deleteuser` 13), or every user (`cleanuser`)."""
         await user_table.delete_users(self._channel, user_ids)
+
+    # -- access rules ----------------------------------------------------------------------
+
+    @property
+    def access_profile(self) -> AccessProfile:
+        """Return what the terminal holds (day and week zones, holidays, use counts)."""
+        doors = self.info.doors if self.info else 1
+        return weekzones.profile_of(doors, use_counts=True)
+
+    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+        """Compile day zones, week zones, holidays and rights (see protocols/weekzones.py)."""
+        return weekzones.compile_access(policies, self.access_profile, today)
+
+    async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Write the day and week zones (`setdevlock`), then the holidays (`setholiday`)."""
+        await self.set_access_settings(dayzone=tables["dayzone"], weekzone=tables["weekzone"])
+        await self.set_holidays(tables["holidays"])
 
     # -- commands without a place in the Terminal interface ------------------------------
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from ..codec import decode_base64, is_digits, optional_int, optional_str, parse_local_time
 from ..errors import InvalidRequestError
-from ..model import Credential, Credentials, Family, Privilege, User
-from .wire import format_time
+from ..model import Credential, Credentials, Family, Privilege, User, UserAccess
+from ..weekzones import OPEN_END_YEAR, OPEN_START_YEAR, validity_fields
 
 FINGERPRINTS = range(10)
 PASSWORD = 10
@@ -34,9 +34,6 @@ MAX_PASSWORD_DIGITS = 8
 # setusername and setuserlock carry at most this many users per command.
 NAMES_PER_COMMAND = 50
 LOCKS_PER_COMMAND = 40
-# Validity ends a terminal reports when nobody set one.
-_OPEN_START_YEAR = 2000
-_OPEN_END_YEAR = 2099
 # What remote enrollment (adduser) asks for, per credential.
 ENROLL_BACKUPNUMS = {
     Credential.FINGERPRINT: FINGERPRINTS,
@@ -114,8 +111,8 @@ def validity(lock: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime | N
         parse_local_time(optional_str(lock.get(key)), zone) for key in ("starttime", "endtime")
     )
     return (
-        None if start is None or start.year <= _OPEN_START_YEAR else start,
-        None if end is None or end.year >= _OPEN_END_YEAR else end,
+        None if start is None or start.year <= OPEN_START_YEAR else start,
+        None if end is None or end.year >= OPEN_END_YEAR else end,
     )
 
 
@@ -204,8 +201,10 @@ def user_commands(user: User, zone: tzinfo) -> list[dict[str, Any]]:
     for num, record in records:
         if num in (CARD, PASSWORD):
             first["card" if num == CARD else "pwd"] = record
-    if user.valid_from is not None or user.valid_until is not None:
-        first.update(_validity_fields(user, zone))
+    if user.access is not None:
+        first.update(_access_fields(user.access))
+    if user.valid_from is not None or user.valid_until is not None or user.access is not None:
+        first.update(validity_fields(user, zone))
     if records:
         first["backupnum"], first["record"] = records[0]
     commands = [first]
@@ -218,10 +217,14 @@ def user_commands(user: User, zone: tzinfo) -> list[dict[str, Any]]:
     return commands
 
 
-def _validity_fields(user: User, zone: tzinfo) -> dict[str, str]:
-    start = user.valid_from.astimezone(zone) if user.valid_from else None
-    end = user.valid_until.astimezone(zone) if user.valid_until else None
+def _access_fields(access: UserAccess) -> dict[str, Any]:
+    """Return the complete form's rights: week zone, no lock group, device verify mode, uses."""
+    if access.uses is not None and access.uses <= 0:
+        # access_times 0 means no limit: a pass used up is removed, never written.
+        raise InvalidRequestError("no uses left")
     return {
-        "starttime": format_time(start) if start else f"{_OPEN_START_YEAR}-01-01 00:00:00",
-        "endtime": format_time(end) if end else f"{_OPEN_END_YEAR}-12-31 23:59:59",
+        "zoneid": access.zone_of(1) or 0,
+        "groupid": 0,
+        "verifymode": 0,
+        "access_times": access.uses or 0,
     }

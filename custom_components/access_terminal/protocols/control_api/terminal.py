@@ -9,13 +9,15 @@ it, so neither a restart nor a lost answer leaves a gap, and the record ledger d
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 import logging
 from typing import Any
 
 import aiohttp
 
+from ..access import AccessPlan, AccessProfile, PersonPolicy
 from ..codec import optional_int, optional_str
 from ..errors import (
     DeviceError,
@@ -34,6 +36,7 @@ from ..model import (
     User,
 )
 from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal
+from .access import PROFILE, access_payload, compile_access
 from .client import USER_NOT_FOUND, ControlApiClient
 from .logs import LogBatch, parse_batch
 from .users import user_from_info, user_payload
@@ -112,7 +115,7 @@ class ControlApiTerminal(PullTerminal):
 
     family = Family.CONTROL_API
     poll_interval = 15.0
-    operations = USER_OPERATIONS | {Operation.SET_TIME}
+    operations = USER_OPERATIONS | {Operation.SET_TIME, Operation.ACCESS_RULES}
 
     def __init__(
         self,
@@ -299,13 +302,48 @@ class ControlApiTerminal(PullTerminal):
     async def set_users(
         self, users: Sequence[User], *, keep_held_credentials: Collection[str] = ()
     ) -> None:
-        """Write each user with `SetUserInfo` (templates it does not bring are kept if asked)."""
+        """Write each user (`SetUserInfo`), then their rights and validity (`SetAcUserInfo`).
+
+        Templates a user does not bring are kept if asked; a photo becomes the face template
+        (`PhotoToFacedata`), the only way this interface takes one.
+        """
 
         async def write(user: User) -> None:
             keep = user.user_id in keep_held_credentials
-            await self.client.call("SetUserInfo", user_payload(user, keep_held_credentials=keep))
+            payload = user_payload(user, keep_held_credentials=keep)
+            if (photo := user.credentials.photo) and not payload.get("face"):
+                payload["face"] = await self._face_from_photo(photo)
+            await self.client.call("SetUserInfo", payload)
+            await self.client.call("SetAcUserInfo", access_payload(user, self.zone))
 
         await self.write_each(users, write)
+
+    async def _face_from_photo(self, photo: bytes) -> str:
+        answer = await self.client.call(
+            "PhotoToFacedata",
+            {"photo": base64.b64encode(photo).decode()},
+            expect="PhotoToFaceData",
+        )
+        state = optional_str(answer.get("state")) or "no state"
+        face = optional_str(answer.get("face_data"))
+        if state != "succeeded" or face is None:
+            raise InvalidRequestError(f"the terminal could not use the photo ({state})")
+        return face
+
+    # -- access rules ----------------------------------------------------------------------
+
+    @property
+    def access_profile(self) -> AccessProfile:
+        """Return what the terminal holds (day zones; no holidays, no doors of its own)."""
+        return PROFILE
+
+    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+        """Compile day zones and each person's week of them (see access.py)."""
+        return compile_access(policies, today)
+
+    async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Write the 255 day zones (`SetAcTimeZone`)."""
+        await self.client.call("SetAcTimeZone", {"zones": tables["zones"]})
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`DeleteUserInfo` each), or every user (`DeviceControl` ClearUsers)."""

@@ -50,7 +50,8 @@ def user_from_info(payload: Mapping[str, Any], *, with_credentials: bool) -> Use
 def user_payload(user: User, *, keep_held_credentials: bool) -> dict[str, Any]:
     """Return the SetUserInfo payload of a user (templates only those of this family).
 
-    Without `keep_held_credentials`, templates the user does not bring are cleared.
+    Without `keep_held_credentials`, templates the user does not bring are cleared; with it,
+    they are sent only when the user brings some (a photo alone leaves them as they are).
     """
     payload: dict[str, Any] = {
         "id": user.user_id,
@@ -62,7 +63,8 @@ def user_payload(user: User, *, keep_held_credentials: bool) -> dict[str, Any]:
     if user.password is not None:
         payload["password"] = user.password
     creds = user.credentials
-    if creds.templates_for(Family.CONTROL_API) and (creds.has_any() or not keep_held_credentials):
+    templates = bool(creds.face or any(creds.fingerprints.values()) or any(creds.palms.values()))
+    if creds.templates_for(Family.CONTROL_API) and (templates or not keep_held_credentials):
         payload["fp"] = [data for _index, data in sorted(creds.fingerprints.items()) if data]
         payload["palm"] = [data for _index, data in sorted(creds.palms.items()) if data]
         payload["face"] = creds.face or ""

@@ -26,6 +26,7 @@ from ..errors import (
     UserWriteError,
 )
 from ..model import Credentials, Family, Privilege, User
+from .access import person_fields
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ MAX_MERGE_QUERIES = 3
 
 ACCESS_USER, ACCESS_ADMIN, ACCESS_BLACKLIST = 0, 1, 2
 UNLIMITED_OPENINGS = 65535
-ALL_DAY_TIME_GROUP = 1
+MAX_QR_BYTES = 127  # "字符<128位"
 
 # "errorCode 人员失败错误码"
 DOWNLOAD_ERRORS: dict[int, str] = {
@@ -107,10 +108,14 @@ def people_json(user: User, now: datetime) -> dict[str, Any]:
         "Password": password,
         "AccessType": ACCESS_ADMIN if user.privilege is Privilege.ADMIN else ACCESS_USER,
         "ExpirationDate": 0 if user.valid_until is None else int(user.valid_until.timestamp()),
-        "OpenTimes": UNLIMITED_OPENINGS if user.enabled else 0,
+        "OpenTimes": _openings(user),
         "KeepOpen": 0,
-        "Timegroup": ALL_DAY_TIME_GROUP,
+        **person_fields(user.access),
     }
+    if user.qr_code is not None:
+        if len(user.qr_code.encode()) > MAX_QR_BYTES:
+            raise InvalidRequestError(f"QR codes are at most {MAX_QR_BYTES} bytes")
+        document["QRCode"] = user.qr_code
     creds = user.credentials
     if creds.photo:
         if len(creds.photo) > MAX_PHOTO:
@@ -130,6 +135,14 @@ def people_json(user: User, now: datetime) -> dict[str, Any]:
     if palms := {num: data for num, data in creds.palms.items() if data}:
         document["Palmveins"] = [{"Num": num, "Data": data} for num, data in sorted(palms.items())]
     return document
+
+
+def _openings(user: User) -> int:
+    """Return OpenTimes: 0 bars the person, 65535 is no limit."""
+    if not user.enabled:
+        return 0
+    uses = None if user.access is None else user.access.uses
+    return UNLIMITED_OPENINGS if uses is None else max(min(uses, UNLIMITED_OPENINGS - 1), 0)
 
 
 def download_failures(document: Mapping[str, Any]) -> dict[str, str]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 import json
 import logging
 from typing import Any, ClassVar
 import zlib
 
+from ..access import AccessPlan, AccessProfile, PersonPolicy
 from ..codec import optional_int, optional_str, to_int
 from ..errors import (
     InvalidRequestError,
@@ -45,6 +46,7 @@ from ..push import (
     await_result,
     await_results,
 )
+from .access import SettingsToSend, compile_access, profile_of
 from .authorization import REFUSED, Decisions, decide
 from .codes import ALL_USERS_DELETED_CODES, identify_record, system_record
 from .enrollment import enrollment_event, enrollment_ticket
@@ -112,6 +114,7 @@ class HttpV2Terminal(PushTerminal):
             Operation.SET_TIME,
             Operation.REBOOT,
             Operation.SNAPSHOT,
+            Operation.ACCESS_RULES,
         }
     )
 
@@ -133,6 +136,9 @@ class HttpV2Terminal(PushTerminal):
         self._want_settings = True
         self._remote = RemoteCommands()
         self._clock = ClockSetting()
+        self._access_settings = SettingsToSend()
+        # How many time groups the terminal keeps (FunctionList.TimeGroup), once it said.
+        self._time_groups: int | None = None
         self._people = PeopleQueue()
         self._listing: PeopleListing | None = None
         self._listing_lock = asyncio.Lock()
@@ -187,7 +193,7 @@ class HttpV2Terminal(PushTerminal):
             work["UploadWorkParameter"] = 1
         if self._people.pending_merges or self._remote.waiting:
             work["Remote"] = 1
-        if self._clock.wanted:
+        if self._clock.wanted or self._access_settings.wanted:
             work["SyncParameter"] = 1
         if deletes := self._people.pending_deletes:
             work["DeletePeople"] = deletes
@@ -201,13 +207,16 @@ class HttpV2Terminal(PushTerminal):
         settings = {key: value for key, value in request.fields.items() if key != "Success"}
         self._settings = zlib.compress(json.dumps(settings, separators=(",", ":")).encode())
         self.info = info_from_settings(self.serial, settings)
+        functions = settings.get("FunctionList")
+        if isinstance(functions, dict):
+            self._time_groups = optional_int(functions.get("TimeGroup"))
         self._want_settings = False
         self._set_door(settings)
         self.listener.state_changed()
         return ok()
 
     async def _download_work_setting(self, request: Request) -> Reply:
-        return ok(**self._clock.take())
+        return ok(**self._access_settings.take(), **self._clock.take())
 
     async def _remote_command(self, request: Request) -> Reply:
         fields = self._remote.take()
@@ -423,6 +432,20 @@ class HttpV2Terminal(PushTerminal):
         future = self._clock.ask(zone)
         await await_result(future, "time setting", within=self.command_timeout, still_queued=True)
 
+    @property
+    def access_profile(self) -> AccessProfile | None:
+        """Return what the terminal holds (known once it uploaded its work settings)."""
+        return None if self.info is None else profile_of(self._time_groups)
+
+    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+        """Compile time groups, holidays and each person's fields (see access.py)."""
+        return compile_access(policies, profile_of(self._time_groups), today)
+
+    async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Send the time groups and holidays when the device next fetches its work settings."""
+        future = self._access_settings.ask(tables)
+        await await_result(future, "access rules", within=self.command_timeout, still_queued=True)
+
     def canonical_user_id(self, user_id: str) -> str:
         """Return the decimal number HTTPv2 stores ("007" -> "7")."""
         return str(valid_user_id(user_id))
@@ -493,6 +516,7 @@ class HttpV2Terminal(PushTerminal):
         stopped = TerminalClosedError("the terminal was unloaded; queued users stay queued")
         self._remote.fail_all(stopped)
         self._clock.fail_all(stopped)
+        self._access_settings.fail_all(stopped)
         if self._listing is not None and not self._listing.future.done():
             self._listing.future.set_exception(stopped)
         self._people.fail_all(stopped)

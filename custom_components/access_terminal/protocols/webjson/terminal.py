@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 import logging
 from typing import Any
 
 import aiohttp
 
+from .. import weekzones
+from ..access import AccessPlan, AccessProfile, PersonPolicy
 from ..codec import optional_int, optional_str
 from ..errors import (
     DeviceError,
@@ -51,6 +53,7 @@ from .users import (
     add_template,
     backupnum_for,
     basic_fields,
+    lock_record,
     template_reads,
     template_writes,
     user_from_listing,
@@ -95,7 +98,12 @@ class WebJsonTerminal(PullTerminal):
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS
-        | {Operation.PUSH_FIRMWARE, Operation.SET_TIME, Operation.REBOOT}
+        | {
+            Operation.PUSH_FIRMWARE,
+            Operation.SET_TIME,
+            Operation.REBOOT,
+            Operation.ACCESS_RULES,
+        }
     )
 
     def __init__(
@@ -264,9 +272,28 @@ class WebJsonTerminal(PullTerminal):
         await self.client.call("setuserinfo", basic_fields(user))
         for document in template_writes(user):
             await self.client.call("setuserinfo", document)
+        if (lock := lock_record(user, self.zone)) is not None:
+            await self.client.call("setuserlock", {"count": 1, "record": [lock]})
         await self.client.call(
             "enableuser", {"enrollid": user.user_id, "enflag": int(user.enabled)}
         )
+
+    # -- access rules ----------------------------------------------------------------------
+
+    @property
+    def access_profile(self) -> AccessProfile:
+        """Return what the terminal holds (day and week zones, holidays; one door)."""
+        return weekzones.profile_of(1, use_counts=False)
+
+    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+        """Compile day zones, week zones, holidays and rights (see protocols/weekzones.py)."""
+        return weekzones.compile_access(policies, self.access_profile, today)
+
+    async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Write the day and week zones (`setdevlock`), then the holidays (`setholiday`)."""
+        zones = {"dayzone": tables["dayzone"], "weekzone": tables["weekzone"]}
+        await self.client.call("setdevlock", zones)
+        await self.client.call("setholiday", {"holidays": tables["holidays"]})
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`deleteuser` each), or every user (`cleanuser`)."""

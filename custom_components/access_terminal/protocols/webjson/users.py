@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
+from .. import weekzones
 from ..codec import optional_int, optional_str
 from ..model import Credential, Credentials, Family, Privilege, User
 
@@ -84,6 +86,22 @@ def basic_fields(user: User) -> dict[str, Any]:
         card = user.cards[0]
         fields["card"] = int(card) if card.isascii() and card.isdigit() else card
     return fields
+
+
+def lock_record(user: User, zone: tzinfo) -> dict[str, Any] | None:
+    """Return the `setuserlock` record of a user's rights and validity (None: nothing to say).
+
+    Week zone 1 (every day, all day) unless the directory gave the person another one.
+    """
+    if user.access is None and user.valid_from is None and user.valid_until is None:
+        return None
+    week_zone = weekzones.ALWAYS_ZONE if user.access is None else user.access.zone_of(1)
+    return {
+        "enrollid": user.user_id,
+        "weekzone": week_zone or weekzones.NO_ACCESS,
+        "group": 0,
+        **weekzones.validity_fields(user, zone),
+    }
 
 
 def template_writes(user: User) -> list[dict[str, Any]]:

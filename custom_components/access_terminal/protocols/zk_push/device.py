@@ -98,6 +98,7 @@ class Variant(StrEnum):
 
 # ZK's lock-out is the controller's lock option, so it is added where the firmware has one.
 _SECURITY_OPERATIONS = USER_OPERATIONS | {
+    Operation.ACCESS_RULES,
     Operation.OPEN_DOOR,
     Operation.TIMED_OPEN,
     Operation.HOLD_OPEN,

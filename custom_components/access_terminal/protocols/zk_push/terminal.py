@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import Any, cast
 
+from ..access import AccessPlan, AccessProfile, PersonPolicy
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
 from ..model import (
     AccessEvent,
@@ -32,6 +33,7 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, await_result, await_results, gather_results
+from .access import compile_access, profile_of, table_commands
 from .codes import describe_result
 from .commands import Command
 from .device import Variant, check_door, open_seconds
@@ -294,6 +296,33 @@ class ZkPushTerminal(IclockTerminal):
         attendance = self.variant is Variant.ATTENDANCE
         batches = write_batches(users, self.caps, self.zone, attendance=attendance)
         await self._run_data(batches, "user update", len(users))
+
+    # -- access rules ----------------------------------------------------------------------
+
+    @property
+    def access_profile(self) -> AccessProfile | None:
+        """Return what the terminal holds (unknown until it said which variant it is)."""
+        return None if self.variant is None else profile_of(self.caps)
+
+    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+        """Compile time zones, holidays and door rights (see access.py)."""
+        return compile_access(policies, self.caps, today)
+
+    async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Write the time zones and holidays (kept queued until the terminal reports them)."""
+        self.require(Operation.ACCESS_RULES)
+        commands = [self._queue.add(text, persistent=True) for text in table_commands(tables)]
+        self.listener.persist()
+        futures = [command.future for command in commands if command.future is not None]
+        results = await await_results(
+            futures,
+            "access rules",
+            within=self.command_timeout,
+            forget=lambda: self._queue.withdraw(commands),
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users and what they hold (None: everyone)."""

@@ -15,7 +15,7 @@ import re
 
 from ..codec import decode_base64, is_digits, optional_int
 from ..errors import InvalidRequestError
-from ..model import Credentials, Family, Privilege, User
+from ..model import Credentials, Family, Privilege, User, UserAccess
 from .wire import old_decode_time, old_encode_time
 
 # Biometric types of the unified tables (section 10.11 / Appendix 18).
@@ -309,6 +309,8 @@ class TableWrites:
     user: Rows = field(default_factory=list)
     mulcard_delete: Rows = field(default_factory=list)
     mulcard: Rows = field(default_factory=list)
+    # A person's rights written whole (several rows): their old rows go first.
+    authorize_reset: Rows = field(default_factory=list)
     authorize: Rows = field(default_factory=list)
     authorize_delete: Rows = field(default_factory=list)
     photos: Rows = field(default_factory=list)
@@ -322,6 +324,7 @@ class TableWrites:
                 ("DATA UPDATE user", self.user),
                 ("DATA DELETE mulcarduser", self.mulcard_delete),
                 ("DATA UPDATE mulcarduser", self.mulcard),
+                ("DATA DELETE userauthorize", self.authorize_reset),
                 ("DATA UPDATE userauthorize", self.authorize),
                 ("DATA DELETE userauthorize", self.authorize_delete),
                 ("DATA UPDATE biophoto", self.photos),
@@ -373,14 +376,31 @@ def user_records(user: User, caps: Capabilities, zone: tzinfo, into: TableWrites
             )
             for number, card in enumerate(cards)
         )
-    if user.enabled:
-        authorize = _row(
-            ("Pin", pin), ("AuthorizeTimezoneId", 1), ("AuthorizeDoorId", caps.door_mask)
-        )
-        into.authorize.append((pin, authorize + ("\tDevID=1" if caps.dev_id else "")))
-    else:
+    if not user.enabled:
         into.authorize_delete.append((pin, f"Pin={pin}"))
+    elif user.access is None:
+        into.authorize.append((pin, _authorize_row(pin, 1, caps.door_mask, caps)))
+    else:
+        # The directory's rights (protocols/zk_push/access.py): one row per time zone.
+        into.authorize_reset.append((pin, f"Pin={pin}"))
+        into.authorize.extend(
+            (pin, _authorize_row(pin, zone, mask & caps.door_mask, caps))
+            for zone, mask in authorize_rows(user.access)
+        )
     _credential_records(user, caps, into)
+
+
+def _authorize_row(pin: str, zone: int, mask: int, caps: Capabilities) -> str:
+    row = _row(("Pin", pin), ("AuthorizeTimezoneId", zone), ("AuthorizeDoorId", mask))
+    return row + ("\tDevID=1" if caps.dev_id else "")
+
+
+def authorize_rows(access: UserAccess) -> list[tuple[int, int]]:
+    """Return (time zone, door mask) rows of a person's rights: doors sharing a zone, one row."""
+    masks: dict[int, int] = {}
+    for door, zone in access.zones:
+        masks[zone] = masks.get(zone, 0) | 1 << (door - 1)
+    return sorted(masks.items())
 
 
 def _credential_records(user: User, caps: Capabilities, into: TableWrites) -> None:

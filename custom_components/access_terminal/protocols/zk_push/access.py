@@ -1,0 +1,199 @@
+"""ZK PUSH access rules: time zones, holidays and door rights (specs/003_918f4eda729658fc.txt).
+
+"Deliver Time Rule" (`timezone`: three intervals a day, Sunday first, and three for each of
+three holiday types, each interval `start << 16 + end` in HHMM), "Deliver Holiday" (`holiday`:
+a date and its type) and "Deliver User's Access Control Privilege" (`userauthorize`: a time
+zone and a door bit mask per row; a person may have several rows). Time zone 1 is every day,
+all day: the zone users get without a directory.
+
+Holiday dates are grouped by what every rule allows on them; three groups fit the three types.
+More groups share the third type, which then allows only what all its dates allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from ..access import (
+    ALL_DAY,
+    AccessPlan,
+    AccessProfile,
+    DayIntervals,
+    Interval,
+    Notes,
+    PersonPolicy,
+    Shortfall,
+    TimeRule,
+    ZoneBook,
+    door_rules,
+    fit_day,
+    holiday_dates,
+    intersection,
+    ordered_policies,
+)
+from ..model import UserAccess
+from .users import Capabilities
+
+ALWAYS_ZONE = 1
+# The document gives no limit; controllers of this class keep 50 time zones.
+TIME_ZONES = 50
+INTERVALS_PER_DAY = 3
+HOLIDAY_TYPES = 3
+# A holiday table entry per date of the coming year at most (see access.HOLIDAY_HORIZON).
+HOLIDAYS = 367
+# `Loop` 2: the date of this year only (1 would repeat it every year).
+ONE_YEAR_ONLY = 2
+_SUNDAY_FIRST = (6, 0, 1, 2, 3, 4, 5)
+_DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+
+# A time zone as written: seven days (Sunday first), then the three holiday types.
+type ZoneDays = tuple[DayIntervals, ...]
+
+
+def profile_of(caps: Capabilities) -> AccessProfile:
+    """Return what a terminal with `caps` holds (an attendance terminal: no schedules)."""
+    if caps.attendance:
+        return AccessProfile(
+            doors=1, cards=1, validity_start=False, validity_end=False, can_disable=False
+        )
+    return AccessProfile(
+        doors=max(caps.doors, 1),
+        time_zones=TIME_ZONES,
+        intervals_per_day=INTERVALS_PER_DAY,
+        holidays=HOLIDAYS,
+        holiday_hours=True,
+        per_door=True,
+        cards=8 if caps.mul_card else 1,
+    )
+
+
+def _holiday_types(rules: Sequence[TimeRule], notes: Notes) -> dict[date, int]:
+    """Give each holiday date a type: dates on which every rule allows the same share one."""
+    groups: dict[tuple[DayIntervals, ...], list[date]] = {}
+    for day in holiday_dates(rules):
+        groups.setdefault(tuple(rule.on(day) for rule in rules), []).append(day)
+    ordered = sorted(groups.values(), key=lambda days: (-len(days), days[0]))
+    if len(ordered) > HOLIDAY_TYPES:
+        notes.add(Shortfall.HOLIDAYS, len(ordered), HOLIDAY_TYPES)
+    return {
+        day: min(position, HOLIDAY_TYPES - 1) + 1
+        for position, days in enumerate(ordered)
+        for day in days
+    }
+
+
+def _zone(
+    rule: TimeRule, types: Mapping[date, int], profile: AccessProfile, notes: Notes
+) -> ZoneDays:
+    """Return a rule as a time zone: its week, then each holiday type's hours."""
+    days = [fit_day(rule.week[weekday], profile, notes) for weekday in _SUNDAY_FIRST]
+    for kind in range(1, HOLIDAY_TYPES + 1):
+        dates = [day for day, of_kind in types.items() if of_kind == kind]
+        hours: DayIntervals = ALL_DAY if dates else ()
+        for day in dates:
+            hours = intersection(hours, rule.on(day))
+        if len({rule.on(day) for day in dates}) > 1:
+            notes.add(Shortfall.HOLIDAYS, len(dates), 1)
+        days.append(fit_day(hours, profile, notes))
+    return tuple(days)
+
+
+def compile_access(policies: Sequence[PersonPolicy], caps: Capabilities, today: date) -> AccessPlan:
+    """Compile the people of one terminal into time zones, holidays and door rights."""
+    profile = profile_of(caps)
+    notes = Notes()
+    ordered = ordered_policies(policies)
+    rights = {p.person_id: door_rules(p, profile, today, notes) for p in ordered}
+    if caps.attendance:
+        return _attendance_plan(rights, notes)
+    # Rules in the order people use them: numbers are given the same way every time.
+    rules = list(dict.fromkeys(rule for doors in rights.values() for rule in doors.values()))
+    types = _holiday_types(rules, notes)
+    book: ZoneBook[ZoneDays] = ZoneBook(first=ALWAYS_ZONE + 1, capacity=TIME_ZONES - 1)
+    used = set(types.values())
+    always = (ALL_DAY,) * 7 + tuple(
+        ALL_DAY if kind in used else () for kind in range(1, HOLIDAY_TYPES + 1)
+    )
+    zone_of: dict[TimeRule, int | None] = {}
+    for rule in rules:
+        days = _zone(rule, types, profile, notes)
+        zone_of[rule] = ALWAYS_ZONE if days == always else book.number(days)
+    if None in zone_of.values():
+        notes.add(Shortfall.TIME_ZONES, len(set(zone_of)), TIME_ZONES)
+    people: dict[str, UserAccess] = {}
+    for policy in ordered:
+        zones = tuple(
+            (door, zone)
+            for door, rule in sorted(rights[policy.person_id].items())
+            if (zone := zone_of[rule]) is not None
+        )
+        if zones:
+            people[policy.person_id] = UserAccess(zones=zones)
+    every_day = (ALL_DAY,) * (7 + HOLIDAY_TYPES)
+    zones_written = {ALWAYS_ZONE: every_day} | {n: days for days, n in book.numbers.items()}
+    tables = {
+        "timezones": [
+            {"id": number, "days": [[[i.start, i.end] for i in day] for day in days]}
+            for number, days in sorted(zones_written.items())
+        ],
+        "holidays": [
+            {"date": day.strftime("%Y%m%d"), "type": kind} for day, kind in sorted(types.items())
+        ],
+    }
+    return AccessPlan(tables=tables, people=people, shortfalls=notes.frozen())
+
+
+def _attendance_plan(rights: Mapping[str, Mapping[int, TimeRule]], notes: Notes) -> AccessPlan:
+    """Keep the people always allowed (an attendance terminal lets in whom it holds)."""
+    people = {
+        person: UserAccess(zones=((1, ALWAYS_ZONE),))
+        for person, doors in rights.items()
+        if (rule := doors.get(1)) is not None and rule.always
+    }
+    if len(people) < sum(1 for doors in rights.values() if doors):
+        notes.add(Shortfall.SCHEDULES)
+    return AccessPlan(people=people, shortfalls=notes.frozen())
+
+
+# -- the commands that write the tables ----------------------------------------------------------
+
+
+def hhmm(minute: int) -> int:
+    """Return a minute of the day as the document's HHMM number."""
+    return minute // 60 * 100 + minute % 60
+
+
+def encode_interval(interval: Interval | None) -> int:
+    """Return an interval as `start << 16 + end` (its last minute included); 0 for none."""
+    if interval is None:
+        return 0
+    return (hhmm(interval.start) << 16) + hhmm(interval.end - 1)
+
+
+def _slots(day: Sequence[Sequence[int]]) -> Iterator[int]:
+    for slot in range(INTERVALS_PER_DAY):
+        yield encode_interval(Interval(*day[slot]) if slot < len(day) else None)
+
+
+def timezone_record(zone: Mapping[str, Any]) -> str:
+    """Return one `timezone` record (TimezoneId, SunTime1..SatTime3, Hol1Time1..Hol3Time3)."""
+    names = [*_DAY_NAMES, *(f"Hol{kind}" for kind in range(1, HOLIDAY_TYPES + 1))]
+    fields = [f"TimezoneId={zone['id']}"]
+    for name, day in zip(names, zone["days"], strict=True):
+        fields.extend(f"{name}Time{n}={value}" for n, value in enumerate(_slots(day), start=1))
+    return "\t".join(fields)
+
+
+def table_commands(tables: Mapping[str, Any]) -> list[str]:
+    """Return the DATA commands writing the tables: time zones, then the holidays anew."""
+    commands = ["DATA UPDATE timezone " + "\n".join(map(timezone_record, tables["timezones"]))]
+    commands.append("DATA DELETE holiday *")
+    if holidays := tables["holidays"]:
+        records = (
+            f"Holiday={item['date']}\tHolidayType={item['type']}\tLoop={ONE_YEAR_ONLY}"
+            for item in holidays
+        )
+        commands.append("DATA UPDATE holiday " + "\n".join(records))
+    return commands
