@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from datetime import datetime
 import json
 import logging
 from typing import Any
@@ -264,6 +265,10 @@ class CloudWsSimulator:
             enroll_id, mode=mode, inout=inout, photo=photo, temperature=temperature
         )
         return await self.report([log])
+
+    def set_clock(self, moment: datetime) -> None:
+        """Set the terminal's local clock to `moment`'s wall time (it runs on from there)."""
+        self.tables.set_time(moment.strftime("%Y-%m-%d %H:%M:%S"))
 
     async def verify(self, enroll_id: int, *, door: int = 1, mode: int = 8) -> str:
         """Let a person identify: the terminal decides from its tables; a passage is logged.

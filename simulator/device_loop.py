@@ -7,6 +7,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 import contextlib
+from datetime import datetime
 import logging
 import math
 from typing import Any, ClassVar
@@ -45,6 +46,10 @@ class PollingDevice[T: DeviceTransport](ABC):
         self._task: asyncio.Task[None] | None = None
         # One request at a time on one connection, as the firmware does.
         self._lock = asyncio.Lock()
+
+    def set_clock(self, moment: datetime) -> None:
+        """Set the terminal's clock to `moment` (it runs on from there), as a time sync does."""
+        self._clock.set(moment.timestamp())
 
     # --- what each family fills in ----------------------------------------------------------
 

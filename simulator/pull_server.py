@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 import asyncio
 from collections import Counter
 import contextlib
+from datetime import datetime
 import json
 import logging
 import math
@@ -49,6 +50,10 @@ class DeviceServer(ABC):
         self._logger = logging.getLogger(type(self).__module__)
         self._runner: web.AppRunner | None = None
         self._events: asyncio.Task[None] | None = None
+
+    def set_clock(self, moment: datetime) -> None:
+        """Set the device's clock to `moment` (it runs on from there), as a time sync does."""
+        self._clock.set(moment.timestamp())
 
     # --- what each family fills in ----------------------------------------------------------
 

@@ -45,6 +45,7 @@ async def test_user_menu(hass: HomeAssistant) -> None:
         "webjson",
         "control_api",
         "mqtt_bridge",
+        "directory",
     ]
 
 

@@ -10,6 +10,12 @@ from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
 from .const import DOMAIN
+from .directory.entry import (
+    async_remove_directory,
+    async_setup_directory,
+    async_unload_directory,
+)
+from .directory.services import async_setup_directory_services
 from .families import FAMILIES
 from .kinds import EntryKind, kind_of
 from .mqtt_bridge import async_remove_bridge, async_setup_bridge, async_unload_bridge
@@ -42,37 +48,44 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         if spec.async_setup is not None:
             await spec.async_setup(hass, router, section)
     async_setup_services(hass)
+    async_setup_directory_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
-    """Set up one terminal, or the MQTT bridge."""
+    """Set up one terminal, the MQTT bridge or the access directory."""
     match kind_of(entry):
         case EntryKind.TERMINAL:
             return await async_setup_terminal(hass, entry)
         case EntryKind.MQTT_BRIDGE:
             return await async_setup_bridge(hass, entry)
+        case EntryKind.DIRECTORY:
+            return await async_setup_directory(hass, entry)
         case unknown:
             assert_never(unknown)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
-    """Unload a terminal (what it still had queued is saved), or the MQTT bridge."""
+    """Unload a terminal (what it still had queued is saved), the bridge or the directory."""
     match kind_of(entry):
         case EntryKind.TERMINAL:
             return await async_unload_terminal(hass, entry)
         case EntryKind.MQTT_BRIDGE:
             return await async_unload_bridge(hass, entry)
+        case EntryKind.DIRECTORY:
+            return await async_unload_directory(hass, entry)
         case unknown:
             assert_never(unknown)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-    """Forget a removed terminal's saved state (and what the bridge retained of it)."""
+    """Forget a removed entry's saved state (a terminal's, the bridge's, the directory's)."""
     match kind_of(entry):
         case EntryKind.TERMINAL:
             await async_remove_terminal(hass, entry)
         case EntryKind.MQTT_BRIDGE:
             await async_remove_bridge(hass, entry)
+        case EntryKind.DIRECTORY:
+            await async_remove_directory(hass, entry)
         case unknown:
             assert_never(unknown)

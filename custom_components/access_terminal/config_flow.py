@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlow,
 )
 from homeassistant.core import callback
@@ -42,6 +43,8 @@ from .const import (
     DEFAULT_OFFLINE_WINDOW,
     DOMAIN,
 )
+from .directory.const import CONF_DIRECTORY, DIRECTORY_UNIQUE_ID
+from .directory.flow import SUBENTRY_FLOWS, DirectoryOptionsFlow
 from .families import FAMILIES, FamilySpec, PullConnection, family_spec
 from .families.pull import SECRET_SELECTOR, address_schema
 from .kinds import EntryKind, kind_of
@@ -98,14 +101,39 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
                 return AccessTerminalOptionsFlow()
             case EntryKind.MQTT_BRIDGE:
                 return MqttBridgeOptionsFlow()
+            case EntryKind.DIRECTORY:
+                return DirectoryOptionsFlow()
             case unknown:
                 assert_never(unknown)
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the directory's people and access levels (other entries have none)."""
+        if kind_of(config_entry) is EntryKind.DIRECTORY:
+            return SUBENTRY_FLOWS
+        return {}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of terminal to add, or to set up the MQTT bridge."""
         return self.async_show_menu(
-            step_id="user", menu_options=[*(str(family) for family in FAMILIES), "mqtt_bridge"]
+            step_id="user",
+            menu_options=[*(str(family) for family in FAMILIES), "mqtt_bridge", "directory"],
         )
+
+    async def async_step_directory(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Create the access directory (once); people and levels are added to it afterwards."""
+        await self.async_set_unique_id(DIRECTORY_UNIQUE_ID)
+        self._abort_if_unique_id_configured(error="directory_already_configured")
+        if user_input is not None:
+            return self.async_create_entry(
+                title="Access directory", data={CONF_DIRECTORY: True}, options={}
+            )
+        return self.async_show_form(step_id="directory")
 
     async def async_step_mqtt_bridge(
         self, user_input: dict[str, Any] | None = None
@@ -239,6 +267,9 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
                 if _entry_spec(entry).pull is not None:
                     return await self.async_step_reconfigure_pull()
                 return await self.async_step_reconfigure_serial(user_input)
+            case EntryKind.DIRECTORY:
+                # People and levels are changed one by one; the options say the rest.
+                return self.async_abort(reason="directory_reconfigure")
             case unknown:
                 assert_never(unknown)
 

@@ -36,6 +36,7 @@ from .const import (
     DEFAULT_OFFLINE_WINDOW,
     DOMAIN,
 )
+from .directory.const import DATA_DIRECTORY
 from .errors import poll_errors, terminal_errors
 from .events import TerminalEvents
 from .protocols.model import (
@@ -52,7 +53,7 @@ from .protocols.model import (
     TerminalListener,
     UserChange,
 )
-from .state import Picture, TerminalState, active_alarms, door_view
+from .state import AccessSync, Picture, TerminalState, active_alarms, door_view
 from .store import DeviceStore
 from .users import TerminalUsers
 
@@ -111,6 +112,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._last_access: AccessEvent | None = None
         self._last_photo: Picture | None = None
         self._snapshot: Picture | None = None
+        self._access_sync: AccessSync | None = None
         self._access_written = 0.0
         self._access_timer: asyncio.TimerHandle | None = None
         self._opening_until: dict[int, float] = {}
@@ -193,6 +195,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             last_access=self._last_access,
             last_photo=self._last_photo,
             snapshot=self._snapshot,
+            access_sync=self._access_sync,
         )
 
     @callback
@@ -292,6 +295,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self.store.protocol_state = self.terminal.export_state()
         self.store.schedule_save_queue()
 
+    @callback
+    def set_access_sync(self, status: AccessSync | None) -> None:
+        """Show how far the terminal is from the access directory (None: no directory)."""
+        self._access_sync = status
+        self._publish()
+
     def snapshot(self, image: bytes) -> None:
         """Keep a camera snapshot the terminal sent."""
         self._snapshot = Picture(image, dt_util.utcnow())
@@ -387,11 +396,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         await self.async_call(self.terminal.push_firmware(firmware))
 
     async def authorize(self, event: AccessEvent) -> tuple[bool, str | None]:
-        """Decide an online authorization request (HTTPv2 RequestAuthorization)."""
+        """Decide an online authorization request (HTTPv2, ZK remote, cloud server mode).
+
+        A person of the access directory is decided by the directory's rules, exactly, at
+        this moment; anyone else as the options say.
+        """
         if self.config_entry.options.get(CONF_ONLINE_AUTHORIZATION) == AUTH_DENY:
             return False, "Access denied"
         if event.user_id is None:
             return False, "Unknown person"
+        directory = self.hass.data.get(DATA_DIRECTORY)
+        if directory is not None:
+            decided = await directory.authorize(self, event)
+            if decided is not None:
+                return decided
         return True, None
 
     # -- device registry -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
+from .directory.entry import directory_diagnostics
 from .families import FAMILIES
 from .kinds import EntryKind, kind_of
 from .mqtt_bridge import bridge_diagnostics
@@ -44,13 +45,15 @@ def _redact_passwords(data: Any) -> Any:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ConfigEntry[Any]
 ) -> dict[str, Any]:
-    """Return diagnostics for one terminal, or for the MQTT bridge."""
+    """Return diagnostics for one terminal, the MQTT bridge or the access directory."""
     match kind_of(entry):
         case EntryKind.MQTT_BRIDGE:
             return {
                 "entry": {"options": async_redact_data(dict(entry.options), BRIDGE_REDACT)},
                 "bridge": bridge_diagnostics(entry),
             }
+        case EntryKind.DIRECTORY:
+            return directory_diagnostics(entry)
         case EntryKind.TERMINAL:
             coordinator = entry.runtime_data.coordinator
             return {

@@ -40,6 +40,8 @@ class TerminalEvents:
         self._on_access = on_access
         self._callbacks: dict[EventCategory, list[EventCallback]] = {}
         self.device_id: str | None = None
+        # Puts the directory person on an event (set while an access directory is loaded).
+        self.name_event: Callable[[AccessEvent], None] | None = None
 
     @callback
     def async_subscribe(
@@ -66,7 +68,13 @@ class TerminalEvents:
             ledger.remember(stream, number, record.date, ordered=record.ordered)
 
     def dispatch(self, event: AccessEvent) -> None:
-        """Send one event to the bus and to its stream's subscribers."""
+        """Send one event to the bus and to its stream's subscribers.
+
+        An event of a person of the access directory names them first (person_id, ha_person,
+        user_name: the directory's name).
+        """
+        if self.name_event is not None:
+            self.name_event(event)
         attributes = event.as_dict()
         if event.category is EventCategory.ACCESS:
             self._on_access(event)

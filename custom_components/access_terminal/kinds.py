@@ -1,7 +1,8 @@
 """The kinds of config entries of this domain, told apart here and nowhere else.
 
-Most entries are terminals; one may be the MQTT bridge. Code that treats them differently asks
-`kind_of` and matches on every kind (`assert_never` lets mypy find a forgotten one).
+Most entries are terminals; one may be the MQTT bridge, and one the access directory. Code that
+treats them differently asks `kind_of` and matches on every kind (`assert_never` lets mypy find a
+forgotten one).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from .const import BRIDGE_KIND, CONF_BRIDGE, DOMAIN
+from .directory.const import CONF_DIRECTORY
 
 if TYPE_CHECKING:
     from .coordinator import AccessTerminalConfigEntry
@@ -23,12 +25,15 @@ class EntryKind(StrEnum):
 
     TERMINAL = "terminal"
     MQTT_BRIDGE = "mqtt_bridge"
+    DIRECTORY = "directory"
 
 
 def kind_of(entry: ConfigEntry[Any]) -> EntryKind:
-    """Return the kind of `entry` (the bridge's entry is marked in its data)."""
+    """Return the kind of `entry` (the bridge's and the directory's are marked in their data)."""
     if entry.data.get(CONF_BRIDGE) == BRIDGE_KIND:
         return EntryKind.MQTT_BRIDGE
+    if entry.data.get(CONF_DIRECTORY) is True:
+        return EntryKind.DIRECTORY
     return EntryKind.TERMINAL
 
 

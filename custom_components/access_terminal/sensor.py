@@ -22,7 +22,7 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import AccessTerminalConfigEntry
 from .entity import AccessTerminalEntity, async_add_dynamic_entities
 from .protocols.model import AccessEvent, Feature
-from .state import TerminalState
+from .state import FAILED, IN_SYNC, PENDING, AccessSync, TerminalState
 
 PARALLEL_UPDATES = 0
 
@@ -34,6 +34,19 @@ class AccessTerminalSensorDescription(SensorEntityDescription):
     value_fn: Callable[[TerminalState], StateType | datetime]
     attributes_fn: Callable[[TerminalState], dict[str, Any]] | None = None
     exists_fn: Callable[[TerminalState], bool] = lambda _: True
+    # Shown while the terminal is offline too (what waits for it is worth seeing then).
+    available_offline: bool = False
+
+
+def _sync_attributes(sync: AccessSync | None) -> dict[str, Any]:
+    if sync is None:
+        return {}
+    return {
+        "pending": sync.pending,
+        "reason": sync.reason,
+        "synced_at": None if sync.synced_at is None else sync.synced_at.isoformat(),
+        "shortfalls": list(sync.shortfalls),
+    }
 
 
 def _last(state: TerminalState) -> AccessEvent | None:
@@ -91,6 +104,17 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
         value_fn=lambda s: ev.temperature if (ev := _last(s)) else None,
         exists_fn=lambda s: bool(s.info and Feature.TEMPERATURE in s.info.features),
     ),
+    AccessTerminalSensorDescription(
+        key="access_sync",
+        translation_key="access_sync",
+        device_class=SensorDeviceClass.ENUM,
+        options=[IN_SYNC, PENDING, FAILED],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        available_offline=True,
+        value_fn=lambda s: s.access_sync.state if s.access_sync else None,
+        attributes_fn=lambda s: _sync_attributes(s.access_sync),
+        exists_fn=lambda s: s.access_sync is not None,
+    ),
     _usage("users", enabled=True),
     _usage("faces"),
     _usage("fingerprints"),
@@ -125,6 +149,11 @@ class AccessTerminalSensor(AccessTerminalEntity, SensorEntity):
 
     def _showing(self) -> tuple[Any, ...]:
         return (self.available, self.native_value, self.extra_state_attributes)
+
+    @property
+    def available(self) -> bool:
+        """Follow the terminal's connectivity (not the sync state: it tells of an outage)."""
+        return self.entity_description.available_offline or super().available
 
     @property
     def native_value(self) -> StateType | datetime:

@@ -203,7 +203,8 @@ def _config_path(hass: HomeAssistant, name: str) -> Path:
     return path
 
 
-async def _read_file(hass: HomeAssistant, name: str, limit: int) -> bytes:
+async def read_allowed_file(hass: HomeAssistant, name: str, limit: int) -> bytes:
+    """Read a file people may send to terminals (see _config_path), at most `limit` bytes."""
     path = _config_path(hass, name)
 
     def read() -> bytes:
@@ -224,7 +225,7 @@ async def _read_file(hass: HomeAssistant, name: str, limit: int) -> bytes:
 async def _user_from_call(hass: HomeAssistant, data: dict[str, Any]) -> User:
     photo = None
     if "photo" in data:
-        photo = await _read_file(hass, data["photo"], MAX_PHOTO_BYTES)
+        photo = await read_allowed_file(hass, data["photo"], MAX_PHOTO_BYTES)
     valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         raise _validation_error("invalid_validity")
@@ -337,7 +338,7 @@ async def _firmware_image(call: ServiceCall) -> tuple[bytes, str]:
     """Load the image named by the call and check its MD5."""
     hass = call.hass
     if "file" in call.data:
-        data = await _read_file(hass, call.data["file"], MAX_FIRMWARE_BYTES)
+        data = await read_allowed_file(hass, call.data["file"], MAX_FIRMWARE_BYTES)
     else:
         data = await _download(hass, call.data["url"], MAX_FIRMWARE_BYTES)
     md5 = await hass.async_add_executor_job(_md5, data)
@@ -405,10 +406,10 @@ async def _reboot(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
 
 
-type _Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
+type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
-def _admin_only(handler: _Handler) -> _Handler:
+def admin_only(handler: Handler) -> Handler:
     """Refuse people who are not administrators (automations and scripts have no user).
 
     As Home Assistant's own admin services do; written here because those cannot return data.
@@ -436,22 +437,22 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register = hass.services.async_register
     register(DOMAIN, SERVICE_OPEN_DOOR, _open_door, OPEN_DOOR_SCHEMA)
     register(DOMAIN, SERVICE_SYNC_TIME, _sync_time, DEVICES_SCHEMA)
-    register(DOMAIN, SERVICE_ENROLL, _admin_only(_enroll), ENROLL_SCHEMA)
-    register(DOMAIN, SERVICE_SET_USER, _admin_only(_set_user), SET_USER_SCHEMA)
-    register(DOMAIN, SERVICE_DELETE_USER, _admin_only(_delete_user), DELETE_USER_SCHEMA)
+    register(DOMAIN, SERVICE_ENROLL, admin_only(_enroll), ENROLL_SCHEMA)
+    register(DOMAIN, SERVICE_SET_USER, admin_only(_set_user), SET_USER_SCHEMA)
+    register(DOMAIN, SERVICE_DELETE_USER, admin_only(_delete_user), DELETE_USER_SCHEMA)
     register(
         DOMAIN,
         SERVICE_GET_USERS,
-        _admin_only(_get_users),
+        admin_only(_get_users),
         GET_USERS_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
     register(
         DOMAIN,
         SERVICE_SYNC_USERS,
-        _admin_only(_sync_users),
+        admin_only(_sync_users),
         SYNC_USERS_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    register(DOMAIN, SERVICE_PUSH_FIRMWARE, _admin_only(_push_firmware), PUSH_FIRMWARE_SCHEMA)
-    register(DOMAIN, SERVICE_REBOOT, _admin_only(_reboot), DEVICES_SCHEMA)
+    register(DOMAIN, SERVICE_PUSH_FIRMWARE, admin_only(_push_firmware), PUSH_FIRMWARE_SCHEMA)
+    register(DOMAIN, SERVICE_REBOOT, admin_only(_reboot), DEVICES_SCHEMA)

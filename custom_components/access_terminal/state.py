@@ -66,6 +66,26 @@ def active_alarms(doors: Mapping[int, DoorView]) -> frozenset[AlarmReason] | Non
     return frozenset(alarm for door in doors.values() for alarm in door.alarms)
 
 
+# States of a terminal's sync with the access directory.
+IN_SYNC = "in_sync"
+PENDING = "pending"
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessSync:
+    """How far the terminal is from the access directory (see directory/reconcile.py)."""
+
+    # in_sync, pending (changes wait: the terminal is offline or busy) or failed.
+    state: str
+    # Changes still to send: people to write or remove, and the access tables.
+    pending: int = 0
+    reason: str | None = None
+    synced_at: datetime | None = None
+    # What the terminal holds narrower than the directory asks (protocols/access.Shortfall).
+    shortfalls: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TerminalState:
     """Everything a reader may show of one terminal, as of one moment."""
@@ -85,6 +105,8 @@ class TerminalState:
     last_access: AccessEvent | None = None
     last_photo: Picture | None = None
     snapshot: Picture | None = None
+    # Set once an access directory exists (its sync-state sensor appears then).
+    access_sync: AccessSync | None = None
 
     @property
     def door_numbers(self) -> list[int]:

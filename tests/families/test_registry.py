@@ -47,7 +47,7 @@ def registered_views() -> Generator[list[HomeAssistantView]]:
 def test_every_family_is_offered_in_the_menu() -> None:
     assert list(FAMILIES) == ALL_FAMILIES
     menu = STEPS["user"]["menu_options"]
-    assert list(menu) == [*(str(family) for family in FAMILIES), "mqtt_bridge"]
+    assert list(menu) == [*(str(family) for family in FAMILIES), "mqtt_bridge", "directory"]
     assert all(text for text in menu.values())
 
 

@@ -270,6 +270,8 @@ class Shortfall(StrEnum):
     VALIDITY_END = "validity_end"
     # No use counts: Home Assistant counts the uses and removes the pass.
     USE_COUNTS = "use_counts"
+    # No QR codes: a pass whose credential is one cannot be used there.
+    QR_CODES = "qr_codes"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -301,6 +303,7 @@ class AccessProfile:
     # Whether a person can be kept but barred (else: removed while disabled).
     can_disable: bool = True
     use_counts: bool = False
+    qr_codes: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,8 @@ class Listing:
     when no row came for a whole timeout: each arrival moves the deadline.
     """
 
-    last_arrival: float = field(default_factory=time.monotonic)
+    # Read through the module at every call, as arrived() and quiet_for() do: one clock for all.
+    last_arrival: float = field(default_factory=lambda: time.monotonic())
 
     def arrived(self) -> None:
         """Note that rows arrived (the deadline moves)."""

@@ -48,6 +48,7 @@ PROFILE = AccessProfile(
     cards=1,
     validity_start=False,
     use_counts=True,
+    qr_codes=True,
 )
 
 

@@ -519,6 +519,7 @@ class HttpV2Terminal(PushTerminal):
         self._access_settings.fail_all(stopped)
         if self._listing is not None and not self._listing.future.done():
             self._listing.future.set_exception(stopped)
+            self._listing.future.exception()  # seen: its waiter may still wait for the command
         self._people.fail_all(stopped)
 
     def export_state(self) -> dict[str, Any]:

@@ -1,0 +1,73 @@
+"""Keys, limits and defaults of the access directory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Protocol
+
+from homeassistant.util.hass_dict import HassKey
+
+from ..const import DOMAIN
+from ..protocols.model import AccessEvent
+
+if TYPE_CHECKING:
+    from ..coordinator import AccessTerminalCoordinator
+
+# The directory's entry: marked in its data ({"directory": True}) and unique.
+CONF_DIRECTORY: Final = "directory"
+DIRECTORY_UNIQUE_ID: Final = "directory"
+
+SUBENTRY_PERSON: Final = "person"
+SUBENTRY_LEVEL: Final = "access_level"
+
+# Options of the directory's entry.
+CONF_READBACK_HOURS: Final = "readback_hours"
+CONF_REPAIR_AFTER: Final = "repair_after_minutes"
+DEFAULT_READBACK_HOURS: Final = 24
+DEFAULT_REPAIR_AFTER: Final = 60
+
+# Person and access level fields (subentry data, action fields).
+ATTR_PERSON_ID: Final = "person_id"
+ATTR_NAME: Final = "name"
+ATTR_HA_PERSON: Final = "ha_person"
+ATTR_CARDS: Final = "cards"
+ATTR_PIN: Final = "pin"
+ATTR_PHOTO: Final = "photo"
+ATTR_ENABLED: Final = "enabled"
+ATTR_VALID_FROM: Final = "valid_from"
+ATTR_VALID_UNTIL: Final = "valid_until"
+ATTR_LEVELS: Final = "access_levels"
+ATTR_PASS: Final = "pass"  # noqa: S105 - a visitor pass, not a password
+ATTR_MAX_USES: Final = "max_uses"
+ATTR_QR_CODE: Final = "qr_code"
+ATTR_DOORS: Final = "doors"
+ATTR_DOOR: Final = "door"
+ATTR_DEVICE_ID: Final = "device_id"
+ATTR_SCHEDULE: Final = "schedule"
+ATTR_HOLIDAY_CALENDAR: Final = "holiday_calendar"
+ATTR_HOLIDAY_DATES: Final = "holiday_dates"
+ATTR_HOLIDAY_SCHEDULE: Final = "holiday_schedule"
+
+# A person id is valid on every family: cloud terminals number users up to 99,999,999.
+MAX_PERSON_ID: Final = 99_999_999
+# Passes Home Assistant numbers itself get ids from here on (people get theirs from people).
+FIRST_PASS_ID: Final = 90_000_000
+# Names as the shortest family holds them (ZK terminals without long names).
+MAX_NAME: Final = 24
+MAX_CARDS: Final = 8
+MAX_CARD_DIGITS: Final = 20
+PIN_DIGITS: Final = (4, 8)  # what every family with passwords takes
+MAX_LEVEL_NAME: Final = 64
+MAX_PHOTO_BYTES: Final = 400 * 1024
+JPEG_MAGIC: Final = b"\xff\xd8\xff"
+
+
+class DirectoryDecisions(Protocol):
+    """What a terminal's coordinator asks of the directory (directory.Directory answers)."""
+
+    async def authorize(
+        self, coordinator: AccessTerminalCoordinator, event: AccessEvent
+    ) -> tuple[bool, str | None] | None:
+        """Decide an online authorization from the directory (None: not a directory person)."""
+
+
+DATA_DIRECTORY: HassKey[DirectoryDecisions] = HassKey(f"{DOMAIN}_directory")
