@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -21,10 +21,19 @@ from simulator import access_rules as outcome
 from simulator.httpv2 import HttpV2Simulator
 from simulator.webjson import WebJsonSimulator
 
-from ..helpers import bus_events, device_id, poll, settle_until
+from ..helpers import bus_events, device_id, poll
 from ..terminals import AddTerminal, TerminalKit
 from .conftest import Converge
-from .helpers import CLEANER_SCHEDULE, SCHEDULES, TUESDAY, act, at, edit_schedules, sync_of
+from .helpers import (
+    CLEANER_SCHEDULE,
+    SCHEDULES,
+    TUESDAY,
+    act,
+    at,
+    directory_entry,
+    edit_schedules,
+    sync_of,
+)
 
 pytestmark = pytest.mark.usefixtures("tuesday", "schedules")
 
@@ -151,12 +160,19 @@ async def test_a_terminal_that_fails_says_why_and_becomes_a_repair(
     tuesday: FrozenDateTimeFactory,
     simulator: HttpV2Simulator,
     init_integration: MockConfigEntry,
-    directory: DirectoryConfigEntry,
 ) -> None:
     """A terminal that never picks its work up: failed with the reason; later a repair issue."""
     init_integration.runtime_data.coordinator.terminal.command_timeout = 0.05
+    entry = directory_entry()  # (set up after the timeout: its first run sends the tables)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    directory = cast("DirectoryConfigEntry", entry)
     await give_cleaner_mornings(hass, simulator.serial)
-    await settle_until(hass, lambda: (sync_of(init_integration) or _NONE).state == FAILED)
+    for _ in range(200):  # (the terminal's own long poll is a background task: not awaited)
+        await hass.async_block_till_done()
+        if (sync_of(init_integration) or _NONE).state == FAILED:
+            break
+        await asyncio.sleep(0.02)
     sync = sync_of(init_integration)
     assert sync is not None
     assert sync.reason is not None
