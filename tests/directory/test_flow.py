@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, SubentryFlowContext
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -29,9 +29,9 @@ async def subentry_form(
     subentry_id: str | None = None,
 ) -> Any:
     """Open a subentry form (a new one, or reconfigure `subentry_id`) and answer it."""
-    context: dict[str, Any] = {"source": SOURCE_USER}
+    context = SubentryFlowContext(source=SOURCE_USER)
     if subentry_id is not None:
-        context = {"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id}
+        context = SubentryFlowContext(source=SOURCE_RECONFIGURE, subentry_id=subentry_id)
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, kind), context=context
     )
