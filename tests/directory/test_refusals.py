@@ -60,6 +60,8 @@ async def test_bad_levels_are_refused(
     for key, data in cases.items():
         assert await refused(hass, "set_access_level", **data) == key
     assert await refused(hass, "delete_access_level", name="Nowhere") == "unknown_level"
+    await act(hass, "set_person", person_id="7", access_levels=["B"])
+    assert await refused(hass, "delete_access_level", name="b") == "level_in_use"
 
 
 @pytest.mark.parametrize("family", [Family.HTTPV2], indirect=True)
