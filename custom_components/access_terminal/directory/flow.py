@@ -110,27 +110,46 @@ class _DirectorySubentryFlow(ConfigSubentryFlow):
             raise DirectoryError("no_directory")
         return entry
 
-
-class PersonSubentryFlow(_DirectorySubentryFlow):
-    """Add or change a person of the directory."""
-
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a person."""
-        return await self._form("user", user_input, None)
+        """Add a person or a level."""
+        return await self._step("user", user_input, None)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Change a person (their id stays)."""
-        return await self._form("reconfigure", user_input, self._get_reconfigure_subentry().data)
+        """Change a person (their id stays) or a level (its people follow a new name)."""
+        return await self._step("reconfigure", user_input, self._get_reconfigure_subentry().data)
 
-    async def _form(
+    async def _step(
         self, step: str, user_input: dict[str, Any] | None, known: Mapping[str, Any] | None
     ) -> SubentryFlowResult:
         try:
             entry = self._directory_entry()
         except DirectoryError:
             return self.async_abort(reason="no_directory")
+        return await self._form(entry, step, user_input, known)
+
+    async def _form(
+        self,
+        entry: DirectoryConfigEntry,
+        step: str,
+        user_input: dict[str, Any] | None,
+        known: Mapping[str, Any] | None,
+    ) -> SubentryFlowResult:
+        """Show the form, or check and keep what was entered."""
+        raise NotImplementedError
+
+
+class PersonSubentryFlow(_DirectorySubentryFlow):
+    """Add or change a person of the directory."""
+
+    async def _form(
+        self,
+        entry: DirectoryConfigEntry,
+        step: str,
+        user_input: dict[str, Any] | None,
+        known: Mapping[str, Any] | None,
+    ) -> SubentryFlowResult:
         errors: dict[str, str] = {}
         placeholders = {"files": FILES_FOLDER}
         if user_input is not None:
@@ -227,23 +246,13 @@ def _level_input(user_input: Mapping[str, Any]) -> AccessLevel:
 class LevelSubentryFlow(_DirectorySubentryFlow):
     """Add or change an access level."""
 
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add an access level."""
-        return await self._form("user", user_input, None)
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change an access level (a new name is followed by its people)."""
-        return await self._form("reconfigure", user_input, self._get_reconfigure_subentry().data)
-
     async def _form(
-        self, step: str, user_input: dict[str, Any] | None, known: Mapping[str, Any] | None
+        self,
+        entry: DirectoryConfigEntry,
+        step: str,
+        user_input: dict[str, Any] | None,
+        known: Mapping[str, Any] | None,
     ) -> SubentryFlowResult:
-        try:
-            entry = self._directory_entry()
-        except DirectoryError:
-            return self.async_abort(reason="no_directory")
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:

@@ -244,20 +244,13 @@ class TerminalSync:
             if issue not in current:
                 self._delete_issue(issue)
         for issue, note in current.items():
-            ir.async_create_issue(
-                self._hass,
-                DOMAIN,
+            self._raise_issue(
                 issue,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=f"cannot_hold_{note.kind}",
-                translation_placeholders={
-                    "serial": self.serial,
-                    "asked": str(note.asked),
-                    "held": str(note.held),
-                },
+                ir.IssueSeverity.WARNING,
+                f"cannot_hold_{note.kind}",
+                asked=str(note.asked),
+                held=str(note.held),
             )
-            self._issues.add(issue)
 
     def check_out_of_sync(self, now: datetime, after: timedelta) -> None:
         """Raise a repair issue when the terminal has been out of sync for longer than `after`."""
@@ -266,20 +259,26 @@ class TerminalSync:
         )
         if since is None or now - since < after:
             return
-        issue = _out_of_sync(self.serial)
+        self._raise_issue(
+            _out_of_sync(self.serial),
+            ir.IssueSeverity.ERROR,
+            "terminal_out_of_sync",
+            since=dt_util.as_local(since).strftime("%Y-%m-%d %H:%M"),
+            pending=str(self.status.pending),
+            reason=self.status.reason or "-",
+        )
+
+    def _raise_issue(
+        self, issue: str, severity: ir.IssueSeverity, key: str, **placeholders: str
+    ) -> None:
         ir.async_create_issue(
             self._hass,
             DOMAIN,
             issue,
             is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="terminal_out_of_sync",
-            translation_placeholders={
-                "serial": self.serial,
-                "since": dt_util.as_local(since).strftime("%Y-%m-%d %H:%M"),
-                "pending": str(self.status.pending),
-                "reason": self.status.reason or "-",
-            },
+            severity=severity,
+            translation_key=key,
+            translation_placeholders={"serial": self.serial, **placeholders},
         )
         self._issues.add(issue)
 
