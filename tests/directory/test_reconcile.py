@@ -52,11 +52,33 @@ async def give_cleaner_mornings(hass: HomeAssistant, serial: str, **person: Any)
     )
 
 
+@pytest.fixture
+async def cleaner(
+    hass: HomeAssistant,
+    tuesday: FrozenDateTimeFactory,
+    schedules: None,
+    simulator: Any,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """The cleaner has Tuesday mornings at the terminal, which holds them."""
+    await give_cleaner_mornings(hass, simulator.serial)
+    await converge((init_integration, simulator))
+
+
+async def away(hass: HomeAssistant, simulator: WebJsonSimulator) -> None:
+    """Take the terminal off the network until Home Assistant notices."""
+    await simulator.go_away()
+    await poll(hass)
+
+
 def verify(sim: WebJsonSimulator, person: str, moment: str) -> str:
     sim.set_clock(dt_util.parse_datetime(moment) or dt_util.utcnow())
     return sim.verify(person)
 
 
+@pytest.mark.usefixtures("cleaner")
 @pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
 async def test_editing_the_schedule_changes_the_terminal(
     hass: HomeAssistant,
@@ -66,8 +88,6 @@ async def test_editing_the_schedule_changes_the_terminal(
     converge: Converge,
 ) -> None:
     """The cleaner's hours move to the afternoon: the terminal follows, nothing else done."""
-    await give_cleaner_mornings(hass, simulator.serial)
-    await converge((init_integration, simulator))
     assert verify(simulator, "7", at(TUESDAY, 10)) == outcome.GRANTED
     afternoons = {**CLEANER_SCHEDULE, "tuesday": [{"from": "13:00:00", "to": "16:00:00"}]}
     await edit_schedules(hass, {**SCHEDULES, "cleaner": afternoons})
@@ -83,6 +103,7 @@ async def test_editing_the_schedule_changes_the_terminal(
     assert verify(simulator, "7", at(TUESDAY, 16, 30)) == outcome.GRANTED
 
 
+@pytest.mark.usefixtures("cleaner")
 @pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
 async def test_a_terminal_offline_converges_when_it_returns(
     hass: HomeAssistant,
@@ -92,10 +113,7 @@ async def test_a_terminal_offline_converges_when_it_returns(
     converge: Converge,
 ) -> None:
     """Changed while the terminal is away: pending (the sensor says so), sent on its return."""
-    await give_cleaner_mornings(hass, simulator.serial)
-    await converge((init_integration, simulator))
-    await simulator.go_away()
-    await poll(hass)
+    await away(hass, simulator)
     assert not init_integration.runtime_data.coordinator.online
     await act(hass, "set_person", person_id="7", enabled=False)
     await hass.async_block_till_done()
@@ -113,6 +131,7 @@ async def test_a_terminal_offline_converges_when_it_returns(
     assert not simulator.users["7"].enabled
 
 
+@pytest.mark.usefixtures("cleaner")
 @pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
 async def test_read_back_repairs_a_user_deleted_at_the_terminal(
     hass: HomeAssistant,
@@ -122,8 +141,6 @@ async def test_read_back_repairs_a_user_deleted_at_the_terminal(
     converge: Converge,
 ) -> None:
     """Someone deletes the cleaner in the terminal's menu: the daily read-back puts them back."""
-    await give_cleaner_mornings(hass, simulator.serial)
-    await converge((init_integration, simulator))
     del simulator.users["7"]
     assert verify(simulator, "7", at(TUESDAY, 10)) == outcome.UNREGISTERED
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=24, minutes=1))
@@ -131,6 +148,7 @@ async def test_read_back_repairs_a_user_deleted_at_the_terminal(
     assert verify(simulator, "7", at(TUESDAY, 10)) == outcome.GRANTED
 
 
+@pytest.mark.usefixtures("cleaner")
 @pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
 async def test_pending_work_survives_a_restart(
     hass: HomeAssistant,
@@ -140,10 +158,7 @@ async def test_pending_work_survives_a_restart(
     converge: Converge,
 ) -> None:
     """A change made while the terminal is away is sent after Home Assistant restarts."""
-    await give_cleaner_mornings(hass, simulator.serial)
-    await converge((init_integration, simulator))
-    await simulator.go_away()
-    await poll(hass)
+    await away(hass, simulator)
     await act(hass, "delete_person", person_id="7")
     for entry in (directory, init_integration):
         assert await hass.config_entries.async_unload(entry.entry_id)
@@ -207,6 +222,7 @@ class _NoSync:
 _NONE: Any = _NoSync()
 
 
+@pytest.mark.usefixtures("cleaner")
 @pytest.mark.parametrize("family", [Family.HTTPV2], indirect=True)
 async def test_online_authorization_asks_the_directory(
     hass: HomeAssistant,
@@ -216,8 +232,6 @@ async def test_online_authorization_asks_the_directory(
     converge: Converge,
 ) -> None:
     """A terminal asking before it opens is answered from the directory, at this moment."""
-    await give_cleaner_mornings(hass, simulator.serial)
-    await converge((init_integration, simulator))
     events = bus_events(hass)
     answer = await simulator.request_authorization(3, 7)
     assert answer is not None
