@@ -363,3 +363,44 @@ async def test_templates_enrolled_at_one_terminal_reach_the_others(
     assert "7" in harvested
     await converge((init_integration, simulator), (other, other_sim))
     assert other_sim.users[7]["FaceFeature"] == face
+
+
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_one_change_is_one_write_where_the_person_is(
+    hass: HomeAssistant,
+    simulator: WebJsonSimulator,
+    init_integration: MockConfigEntry,
+    add_terminal: AddTerminal,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """One person renamed: written once to the terminal holding them, nothing to the other."""
+    other, other_sim = await add_terminal(Family.CONTROL_API)
+    front = [{"device_id": device_id(hass, simulator.serial)}]
+    both = [*front, {"device_id": device_id(hass, other_sim.serial)}]
+    await act(hass, "set_access_level", name="Front", doors=front, schedule="schedule.cleaner")
+    await act(hass, "set_access_level", name="Both", doors=both)
+    for person in range(1, 21):
+        levels = ["Front"] if person == 7 else ["Both"]
+        await act(
+            hass, "set_person", person_id=str(person), name=f"P{person}", access_levels=levels
+        )
+    await converge((init_integration, simulator), (other, other_sim))
+    sent: dict[str, list[Any]] = {}
+    for entry in (init_integration, other):
+        terminal = entry.runtime_data.coordinator.terminal
+        calls = sent[terminal.serial] = []
+        for name in ("set_users", "delete_users", "set_access_tables"):
+            real = getattr(terminal, name)
+
+            async def spy(
+                *args: Any, _real: Any = real, _name: str = name, _calls: Any = calls, **kw: Any
+            ) -> Any:
+                _calls.append((_name, [getattr(u, "user_id", u) for u in args[0]]))
+                return await _real(*args, **kw)
+
+            setattr(terminal, name, spy)
+    await act(hass, "set_person", person_id="7", name="Cleaner")
+    await converge((init_integration, simulator), (other, other_sim))
+    assert sent == {simulator.serial: [("set_users", ["7"])], other_sim.serial: []}
+    assert simulator.users["7"].name == "Cleaner"
