@@ -20,6 +20,7 @@ from custom_components.access_terminal.kinds import EntryKind, kind_of
 from custom_components.access_terminal.protocols.model import Family
 from simulator.common import jpeg_photo
 from simulator.zk_push import ZkPushSimulator
+from tests.directory.helpers import act, directory_entry
 from tests.families.httpv2.device import HttpV2Device
 from tests.helpers import device_id, free_port, wait_until
 from tests.terminals import CLOUD_SERIAL, HTTPV2_SERIAL, ZK_SERIAL, AddTerminal
@@ -667,3 +668,40 @@ async def test_removed_terminal_is_cleared(
     await hass.async_block_till_done()
     for topic in (f"{root}/info", f"{root}/state", f"{root}/availability", sensor):
         await probe.wait_for(topic, lambda m: m.payload == b"" and m.retain is False)
+
+
+async def test_events_name_the_directory_person(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    probe: MqttProbe,
+    start_bridge: Any,
+) -> None:
+    """A person of the access directory is named on MQTT: id, linked person entity, name."""
+    hass.states.async_set("person.g", "home")  # (the person integration wants a cold HTTP app)
+    directory = directory_entry()
+    directory.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(directory.entry_id)
+    door = {"device_id": device_id(hass, ZK_SERIAL), "door": 2}
+    await act(hass, "set_access_level", name="Back", doors=[door])
+    await act(
+        hass,
+        "set_person",
+        person_id="7",
+        name="Grace Hopper",
+        ha_person="person.g",
+        access_levels=["Back"],
+    )
+    await start_bridge()
+    root = f"{BASE}/{ZK_SERIAL}"
+    simulator.add_local_user("7", "Grace")  # the terminal's own name for them
+    simulator.queue_event(0, "7", door=2, verify=15)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+    granted = _json(await probe.wait_for(f"{root}/event/access"))
+    assert (granted["user_id"], granted["person_id"], granted["ha_person"]) == (
+        "7",
+        "7",
+        "person.g",
+    )
+    assert granted["user_name"] == "Grace Hopper"
