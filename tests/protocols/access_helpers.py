@@ -15,6 +15,8 @@ from custom_components.access_terminal.protocols.access import (
     TimeRule,
 )
 from custom_components.access_terminal.protocols.model import User
+from simulator.control_api import ControlApiSimulator
+from simulator.webjson import WebJsonSimulator
 
 # A Tuesday (Home Assistant's tests freeze time on it), and the Tuesday after, a holiday.
 TUESDAY = date(2025, 1, 14)
@@ -84,3 +86,9 @@ def everyone() -> list[PersonPolicy]:
         always("8", enabled=False),
         always("9", valid_until=at(TUESDAY - timedelta(days=1), 12)),
     ]
+
+
+def verify_at(sim: WebJsonSimulator | ControlApiSimulator, user_id: str, moment: datetime) -> str:
+    """Let a person identify at a pull terminal at `moment` (its clock); return its decision."""
+    sim._clock.set(moment.timestamp())
+    return sim.verify(user_id)

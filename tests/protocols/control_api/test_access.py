@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import aiohttp
 import pytest
@@ -17,7 +17,7 @@ from simulator.access_rules import EXPIRED, GRANTED, TIME_ZONE, UNREGISTERED
 from simulator.common import jpeg_photo
 from simulator.control_api import ControlApiSimulator
 
-from ..access_helpers import HOLIDAY, TUESDAY, at, everyone, users_of
+from ..access_helpers import HOLIDAY, TUESDAY, at, everyone, users_of, verify_at
 from ..common import RecordingListener
 from ..pull_helpers import running
 
@@ -41,11 +41,6 @@ async def terminal(sim: ControlApiSimulator) -> AsyncIterator[ControlApiTerminal
             api_key=sim.api_key,
             zone=UTC,
         )
-
-
-def verify_at(sim: ControlApiSimulator, user_id: str, moment: datetime) -> str:
-    sim._clock.set(moment.timestamp())
-    return sim.verify(user_id)
 
 
 async def test_terminal_holds_the_rules(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC
 
 import aiohttp
 import pytest
@@ -14,7 +14,7 @@ from custom_components.access_terminal.protocols.webjson import WebJsonTerminal
 from simulator.access_rules import DISABLED, EXPIRED, GRANTED, HOLIDAY, TIME_ZONE, UNREGISTERED
 from simulator.webjson import WebJsonSimulator
 
-from ..access_helpers import HOLIDAY as HOLIDAY_DATE, TUESDAY, at, everyone, users_of
+from ..access_helpers import HOLIDAY as HOLIDAY_DATE, TUESDAY, at, everyone, users_of, verify_at
 from ..common import RecordingListener
 from ..pull_helpers import running
 
@@ -38,11 +38,6 @@ async def terminal(sim: WebJsonSimulator) -> AsyncIterator[WebJsonTerminal]:
             password=sim.password,
             zone=UTC,
         )
-
-
-def verify_at(sim: WebJsonSimulator, user_id: str, moment: datetime) -> str:
-    sim._clock.set(moment.timestamp())
-    return sim.verify(user_id)
 
 
 async def test_terminal_holds_the_rules(sim: WebJsonSimulator, terminal: WebJsonTerminal) -> None:
