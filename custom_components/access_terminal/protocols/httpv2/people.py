@@ -475,9 +475,17 @@ class PeopleQueue:
                 future.set_exception(error)
 
     def fail_all(self, error: Exception) -> None:
-        """Fail every waiting caller (the changes themselves stay queued)."""
+        """Fail every waiting caller (the changes themselves stay queued).
+
+        The errors are marked seen: a caller cancelled as the terminal unloads never reads its
+        own, and asyncio would log it.
+        """
+        waiters = [future for futures in self._waiters.values() for future in futures]
         for key in list(self._waiters):
             self._fail(key, error)
+        for future in waiters:
+            if not future.cancelled():
+                future.exception()
 
     def forget(self, futures: Iterable[asyncio.Future[None]]) -> None:
         """Drop futures a caller stopped waiting for (their changes stay queued)."""
