@@ -301,6 +301,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self.store.protocol_state = self.terminal.export_state()
         self.store.schedule_save_queue()
 
+    async def commit(self) -> None:
+        """Save the records handled and the terminal's cursors now (see TerminalListener)."""
+        self.store.protocol_state = self.terminal.export_state()
+        await self.store.async_commit()
+
     def snapshot(self, image: bytes) -> None:
         """Keep a camera snapshot the terminal sent."""
         self._snapshot = Picture(image, dt_util.utcnow())

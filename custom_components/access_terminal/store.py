@@ -141,6 +141,7 @@ class DeviceStore:
         self.users_complete = False
         # Set when Home Assistant began to stop (its final write is the last one).
         self.stop_seen = False
+        self._commit_lock = asyncio.Lock()
 
     async def async_load(self) -> None:
         """Read what was saved (nothing on first start; an unreadable part counts as none)."""
@@ -182,6 +183,17 @@ class DeviceStore:
         """Save the user digests soon."""
         if self.writable:
             self._users.schedule(stopping=self._stopping())
+
+    async def async_commit(self) -> None:
+        """Write the record ledger and the queued work now, together (one at a time).
+
+        Before a terminal is told records are taken that it would otherwise send again from a
+        cursor (its stamps, a log position): the ledger is never behind the cursor on disk.
+        """
+        async with self._commit_lock:
+            if self.writable:
+                await self._main.async_flush()
+                await self._queue.async_flush()
 
     async def async_flush(self) -> None:
         """Write everything now (unload, Home Assistant stopping)."""

@@ -81,6 +81,9 @@ class RecordingListener:
     def snapshot(self, image: bytes) -> None:
         self.snapshots.append(image)
 
+    async def commit(self) -> None:
+        self.calls["commit"] += 1
+
     def persist(self) -> None:
         self.calls["persist"] += 1
 

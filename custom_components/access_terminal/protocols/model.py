@@ -490,6 +490,14 @@ class TerminalListener(Protocol):
     def persist(self) -> None:
         """Note that queued work changed and should be saved (see Terminal.export_state)."""
 
+    async def commit(self) -> None:
+        """Save now what was handled and queued (records seen, cursors, stamps).
+
+        A family calls it before acknowledging records the device would send again from a
+        cursor we gave it (ZK attendance stamps, the control API's next_pos): after a crash the
+        device resumes from the saved cursor, and the saved ledger already knows those records.
+        """
+
 
 class Terminal:
     """The protocol-neutral face of a terminal: every family implements what it can.

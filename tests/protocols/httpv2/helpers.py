@@ -52,6 +52,9 @@ class FakeListener:
     def persist(self) -> None:
         self.persists += 1
 
+    async def commit(self) -> None:
+        self.persists += 1
+
     @property
     def events(self) -> list[AccessEvent]:
         return [event for record in self.received for event in record.events]

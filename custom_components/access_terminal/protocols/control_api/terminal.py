@@ -248,12 +248,17 @@ class ControlApiTerminal(PullTerminal):
         self.problems.note_all("attendance log", batch.refused)
         if batch.records:
             await self.listener.records(batch.records)
-        self._move_cursor(batch.next_pos)
+        if self._move_cursor(batch.next_pos) and batch.records:
+            # After a crash, logs are read again from the saved position: the saved ledger
+            # must already know those handled before it.
+            await self.listener.commit()
 
-    def _move_cursor(self, position: int) -> None:
-        if position != self.next_pos:
-            self.next_pos = position
-            self.listener.persist()
+    def _move_cursor(self, position: int) -> bool:
+        if position == self.next_pos:
+            return False
+        self.next_pos = position
+        self.listener.persist()
+        return True
 
     async def handle_upload(self, document: Any) -> dict[str, Any]:
         """Answer the log uploader ("Automatic reporting of attendance records").

@@ -285,6 +285,9 @@ class IclockTerminal(PushTerminal):
         reply = await self._deliver_read("punch", punches, Reply(f"OK: {count}"))
         if reply.status == 200:
             self._stamp(request, "ATTLOG")
+            # A restarted terminal sends again what follows the stamp we give it: the punches
+            # must be saved with the stamp before they are acknowledged.
+            await self.listener.commit()
         return reply
 
     async def _operlog(self, request: Request) -> Reply:
