@@ -64,6 +64,9 @@ class HttpV2Device:
         self.next_record_id = 1
         # The date of each record sent: the device's clock when it happened (live records).
         self.dates: list[int] = []
+        # System records are dated when the device was made (the same batch sent again is
+        # the same records).
+        self.started = int(time.time())
 
     async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.client.post(path, json=body)
@@ -119,7 +122,7 @@ class HttpV2Device:
 
     async def system_records(self, kind: int, *codes: int, first_id: int = 1) -> dict[str, Any]:
         records = [
-            {"RecordID": first_id + i, "RecordType": code, "RecordDate": int(time.time())}
+            {"RecordID": first_id + i, "RecordType": code, "RecordDate": self.started}
             for i, code in enumerate(codes)
         ]
         return await self.post_json(

@@ -32,8 +32,8 @@ class Endpoint(StrEnum):
 
 
 def endpoint_for(name: str) -> Endpoint | None:
-    """Map the last path segment ("cdata", "cdata.aspx", "GetRequest") to an endpoint."""
-    name = name.lower().removesuffix(".aspx")
+    """Map the last path segment ("cdata", "cdata.aspx", "GetRequest", "registry/")."""
+    name = name.lower().removesuffix("/").removesuffix(".aspx")
     try:
         return Endpoint(name)
     except ValueError:
