@@ -18,7 +18,7 @@ invented.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 import json
@@ -244,6 +244,9 @@ def read_each[S, T](items: Iterable[S], read: Callable[[S], T]) -> Reading[T]:
         try:
             reading.read.append(read(item))
         except ProtocolError as err:
+            # Kept without its traceback: each would hold a cycle of frames for the garbage
+            # collector (twenty thousand broken lines made a half-second collection).
+            err.__traceback__ = err.__context__ = err.__cause__ = None
             reading.refused.append((item, err))
     return reading
 
@@ -254,6 +257,8 @@ _LOGGED_CONTENT = 2000
 # rest goes to the debug log (a broken terminal must not flood the log), counted all the same.
 _WARNINGS = 20
 _WARNING_PERIOD = 600.0
+# Of one upload's unreadable items, this many are logged with their content (all are counted).
+_LOGGED_PER_BATCH = 5
 
 
 class InputProblems:
@@ -269,6 +274,27 @@ class InputProblems:
     def note(self, kind: str, problem: object, content: Any = None) -> None:
         """Count an unreadable `kind` of input and log it once, with its content."""
         self.counts[kind] += 1
+        self._log(kind, problem, content)
+
+    def note_all(self, kind: str, refused: Sequence[tuple[Any, ProtocolError]]) -> None:
+        """Count every item a batch could not read (see `read_each`); log the first ones.
+
+        A body of twenty thousand broken lines is counted whole, not logged line by line.
+        """
+        if not refused:
+            return
+        self.counts[kind] += len(refused)
+        for content, problem in refused[:_LOGGED_PER_BATCH]:
+            self._log(kind, problem, content)
+        if (more := len(refused) - _LOGGED_PER_BATCH) > 0:
+            _LOGGER.warning(
+                "Terminal %s sent %d more unreadable %s(s) in the same upload",
+                self.serial,
+                more,
+                kind,
+            )
+
+    def _log(self, kind: str, problem: object, content: Any) -> None:
         now = time.monotonic()
         if now - self._period_start > _WARNING_PERIOD:
             self._period_start, self._warned = now, 0
@@ -279,19 +305,16 @@ class InputProblems:
                 "Terminal %s keeps sending unreadable input: logged at debug level for a while",
                 self.serial,
             )
-        _LOGGER.log(
-            level,
-            "Terminal %s sent an unreadable %s (%s); it is acknowledged and left out. Content: %s",
-            self.serial,
-            kind,
-            problem,
-            _content(content),
-        )
-
-    def note_all(self, kind: str, refused: Iterable[tuple[Any, ProtocolError]]) -> None:
-        """Count and log every item a batch could not read (see `read_each`)."""
-        for content, problem in refused:
-            self.note(kind, problem, content)
+        if _LOGGER.isEnabledFor(level):
+            _LOGGER.log(
+                level,
+                "Terminal %s sent an unreadable %s (%s); it is acknowledged and left out. "
+                "Content: %s",
+                self.serial,
+                kind,
+                problem,
+                _content(content),
+            )
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts by kind (for diagnostics)."""
@@ -299,10 +322,11 @@ class InputProblems:
 
 
 def _content(content: Any) -> str:
+    """Return what is shown of unreadable input (cut before it is cleaned: it may be large)."""
     if isinstance(content, bytes):
-        shown = content.decode("utf-8", "replace")
+        shown = content[: _LOGGED_CONTENT * 4].decode("utf-8", "replace")
     elif isinstance(content, str):
-        shown = content
+        shown = content[: _LOGGED_CONTENT * 2]
     else:
-        shown = json.dumps(content, ensure_ascii=False, default=repr)
+        shown = json.dumps(content, ensure_ascii=False, default=repr)[: _LOGGED_CONTENT * 2]
     return clean_text(shown)[:_LOGGED_CONTENT]

@@ -28,7 +28,6 @@ from ..model import (
     UserChange,
 )
 from ..push import PushTerminal, read_off_loop
-from .codes import rtstate_doors
 from .commands import CommandQueue, CommandResult, parse_results
 from .device import (
     UNKNOWN_VARIANT_OPERATIONS,
@@ -52,6 +51,7 @@ from .registration import (
 from .uploads import (
     archive_rows,
     door_event_state,
+    door_reports,
     read_counted,
     read_identification,
     read_info,
@@ -227,22 +227,24 @@ class IclockTerminal(PushTerminal):
         return OK
 
     async def _rtlog(self, request: Request) -> Reply:
-        received, zone = datetime.now(UTC), self.zone
+        received, zone, doors = datetime.now(UTC), self.zone, max(self.caps.doors, 1)
         upload = await read_off_loop(
-            len(request.body), lambda: read_rtlog(request.text, zone, received)
+            len(request.body), lambda: read_rtlog(request.text, zone, received, doors)
         )
-        for row in upload.door_rows:
-            self._set_doors(row)
+        for report in upload.door_states:
+            self._set_doors(report)
         return await self._deliver_read("rtlog record", upload.records, OK)
 
     async def _rtstate(self, request: Request) -> Reply:
-        rows = await read_off_loop(len(request.body), lambda: event_rows(request.text))
-        for row in rows:
-            self._set_doors(row)
+        doors = max(self.caps.doors, 1)
+        reports = await read_off_loop(
+            len(request.body), lambda: door_reports(event_rows(request.text), doors)
+        )
+        for report in reports:
+            self._set_doors(report)
         return OK
 
-    def _set_doors(self, row: str) -> None:
-        doors = rtstate_doors(row, max(self.caps.doors, 1))
+    def _set_doors(self, doors: Mapping[int, DoorState]) -> None:
         merged = {
             number: replace(
                 state,

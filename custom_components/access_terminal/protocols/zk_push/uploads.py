@@ -15,8 +15,8 @@ import tarfile
 from ..codec import decode_text, gunzip, optional_int
 from ..errors import ProtocolError
 from ..fields import Reading, check_door, read_each
-from ..model import AccessEvent, EventType, Record, User, UserChange
-from .codes import attlog_record, rtlog_record, transaction_record
+from ..model import AccessEvent, DoorState, EventType, Record, User, UserChange
+from .codes import attlog_record, rtlog_record, rtstate_doors, transaction_record
 from .users import user_from_userinfo
 from .wire import event_rows, parse_fields, record_lines
 
@@ -133,10 +133,10 @@ class EventUpload:
     """An rtlog upload read: its records, and the door states some firmware sends as rtlog."""
 
     records: Reading[Record]
-    door_rows: list[str]
+    door_states: list[dict[int, DoorState]]
 
 
-def read_rtlog(text: str, zone: tzinfo, received: datetime) -> EventUpload:
+def read_rtlog(text: str, zone: tzinfo, received: datetime, doors: int) -> EventUpload:
     """Read an rtlog body (pure: large bodies are read in an executor)."""
     door_rows: list[str] = []
     lines: list[dict[str, str]] = []
@@ -146,9 +146,18 @@ def read_rtlog(text: str, zone: tzinfo, received: datetime) -> EventUpload:
             door_rows.append(row)  # some firmware sends door states as rtlog
         else:
             lines.append(fields)
-    return EventUpload(
-        read_each(lines, lambda fields: rtlog_record(fields, zone, received)), door_rows
-    )
+    records = read_each(lines, lambda fields: rtlog_record(fields, zone, received))
+    return EventUpload(records, door_reports(door_rows, doors))
+
+
+def door_reports(rows: Iterable[str], doors: int) -> list[dict[int, DoorState]]:
+    """Read rtstate rows into door states, each a change from the one before it (pure)."""
+    reports: list[dict[int, DoorState]] = []
+    for row in rows:
+        state = rtstate_doors(row, doors)
+        if not reports or state != reports[-1]:
+            reports.append(state)
+    return reports
 
 
 def read_punches(text: str, zone: tzinfo, received: datetime) -> Reading[Record]:
