@@ -301,21 +301,33 @@ def _parse_part(
     )
 
 
-def to_int(value: Any, what: str) -> int:
-    """Read an integer that devices may send as a number or a numeric string."""
+def whole_number(value: Any) -> int:
+    """Read a whole number sent as a number or as decimal text (at most 20 digits).
+
+    Raises TypeError for a value of another kind (a boolean is none), ValueError for text that
+    is not a whole number.
+    """
     if isinstance(value, bool):
-        raise ProtocolError(f"{what}: expected an integer, got a boolean")
-    number: int | None = None
+        raise TypeError("a boolean is not a number")
     if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
         text = value.strip()
-        if len(text) <= 20 and (is_digits(text) or (text[:1] == "-" and is_digits(text[1:]))):
-            number = int(text)
-    if number is None:
-        raise ProtocolError(f"{what}: expected an integer, got {type(value).__name__}")
+        unsigned = text[1:] if text[:1] == "-" else text
+        if not (0 < len(unsigned) <= 20 and is_digits(unsigned)):
+            raise ValueError("not a whole number")
+        return int(text)
+    raise TypeError(f"a {type(value).__name__} is not a number")
+
+
+def to_int(value: Any, what: str) -> int:
+    """Read an integer that devices may send as a number or a numeric string (64 bits)."""
+    try:
+        number = whole_number(value)
+    except (TypeError, ValueError) as err:
+        raise ProtocolError(f"{what}: expected an integer ({err})") from None
     if not -(2**63) <= number < 2**63:
         raise ProtocolError(f"{what}: {number} is beyond 64 bits")
     return number

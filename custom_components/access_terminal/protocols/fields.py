@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Self
 from mashumaro import DataClassDictMixin, field_options
 from mashumaro.exceptions import InvalidFieldValue, MissingField
 
-from .codec import clean_text, is_digits, naive_time
+from .codec import clean_text, naive_time, whole_number
 from .errors import ProtocolError
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,20 +60,7 @@ def integer(low: int, high: int) -> Reader[int]:
     """Read an integer in [low, high] sent as a number or as decimal text."""
 
     def read(value: Any) -> int:
-        if isinstance(value, bool):
-            raise TypeError("a boolean is not a number")
-        if isinstance(value, int):
-            number = value
-        elif isinstance(value, float) and value.is_integer():
-            number = int(value)
-        elif isinstance(value, str):
-            text = value.strip()
-            unsigned = text[1:] if text[:1] in "+-" else text
-            if not (0 < len(unsigned) <= 20 and is_digits(unsigned)):
-                raise ValueError("not a whole number")
-            number = int(text)
-        else:
-            raise TypeError(f"a {type(value).__name__} is not a number")
+        number = whole_number(value)
         if not low <= number <= high:
             raise ValueError(f"out of range {low}..{high}")
         return number
