@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import aiohttp
 import pytest
@@ -56,7 +56,10 @@ async def sim(session: aiohttp.ClientSession) -> AsyncIterator[ControlApiSimulat
 
 
 def make_terminal(
-    sim: ControlApiSimulator, session: aiohttp.ClientSession, key: str = "demo-key"
+    sim: ControlApiSimulator,
+    session: aiohttp.ClientSession,
+    key: str = "demo-key",
+    zone: timezone = UTC,
 ) -> tuple[ControlApiTerminal, RecordingListener]:
     listener = RecordingListener()
     terminal = ControlApiTerminal(
@@ -65,7 +68,7 @@ def make_terminal(
         session=session,
         address=DeviceAddress(host=sim.host, port=sim.port),
         api_key=key,
-        zone=UTC,
+        zone=zone,
     )
     terminal.enroll_poll = 0.02
     return terminal, listener
@@ -179,6 +182,25 @@ async def test_info_and_incremental_logs(
     sim.punch("3", "fp")
     await again.refresh()
     assert [event.user_id for event in listener_again.events] == ["3"]
+
+
+async def test_a_clock_on_another_zone_gives_true_times(
+    sim: ControlApiSimulator, session: aiohttp.ClientSession
+) -> None:
+    # Home Assistant eight hours behind UTC, the terminal's clock (and its logs) on UTC: read
+    # on Home Assistant's zone, every access was eight hours in the future.
+    terminal, listener = make_terminal(sim, session, zone=timezone(timedelta(hours=-8)))
+    sim.punch("1")
+    await terminal.refresh()
+    (event,) = listener.events
+    assert abs(event.time - datetime.now(UTC)) < timedelta(minutes=1)
+    assert terminal.device_zone == timezone(timedelta(0))
+    # The same terminal on Home Assistant's zone needs nothing learned.
+    same, same_listener = make_terminal(sim, session)
+    sim.punch("2")
+    await same.refresh()
+    assert same.device_zone is None
+    assert abs(same_listener.events[-1].time - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 async def test_cleared_log_starts_over(
