@@ -60,6 +60,7 @@ from custom_components.access_terminal.coordinator import AccessTerminalCoordina
 from custom_components.access_terminal.protocols.model import User  # noqa: E402
 from scripts.bench_backlog import (  # noqa: E402
     Watch,
+    newest_date,
     peak_kb,
     report_backlog,
     rss_kb,
@@ -388,6 +389,7 @@ class Bench:
         coordinator = await self.add_terminal(serial)
         count = self.args.backlog
         results: dict[str, Any] = {}
+        newest = newest_date()
         for name in ("first", "again"):
             watch = Watch()
             watch.start(self.hass, serial)
@@ -398,6 +400,7 @@ class Bench:
             command = [
                 sys.executable, "-m", "scripts.bench_backlog", "--url", self.base,
                 "--family", self.args.family, "--serial", serial, "--count", str(count),
+                "--newest", str(newest),
             ]  # fmt: skip
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=asyncio.subprocess.PIPE, cwd=ROOT

@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from aiohttp import ClientSession, WSMsgType
-from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant, callback
 
 from custom_components.access_terminal.const import EVENT_ACCESS_TERMINAL
@@ -43,8 +43,12 @@ SPREAD = 30 * 86400  # the backlog's records are dated over the last thirty days
 LATE = 3600  # ...the newest an hour ago
 
 
-def _dates(count: int) -> list[int]:
-    newest = int(time.time()) - LATE
+def newest_date() -> int:
+    """Return the date of the backlog's newest record (fixed once: both passes send the same)."""
+    return int(time.time()) - LATE
+
+
+def _dates(count: int, newest: int) -> list[int]:
     step = max(SPREAD // max(count, 1), 1)
     return [newest - (count - n) * step for n in range(count)]
 
@@ -56,10 +60,10 @@ def _local(date: int) -> str:
 # -- the terminal's side (load process) ------------------------------------------------------
 
 
-async def _httpv2(session: ClientSession, base: str, serial: str, count: int) -> int:
+async def _httpv2(session: ClientSession, base: str, serial: str, count: int, newest: int) -> int:
     photo = jpeg_photo(serial)
     pages = 0
-    for number, date in enumerate(_dates(count), start=1):
+    for number, date in enumerate(_dates(count, newest), start=1):
         detail = {
             "RecordID": number,
             "RecordType": 3,
@@ -88,9 +92,10 @@ async def _httpv2(session: ClientSession, base: str, serial: str, count: int) ->
     return pages
 
 
-async def _zk_push(session: ClientSession, base: str, serial: str, count: int) -> int:
+async def _zk_push(session: ClientSession, base: str, serial: str, count: int, newest: int) -> int:
     lines = [
-        f"{1 + n % 50}\t{_local(date)}\t0\t15\t0\t0\t0" for n, date in enumerate(_dates(count))
+        f"{1 + n % 50}\t{_local(date)}\t0\t15\t0\t0\t0"
+        for n, date in enumerate(_dates(count, newest))
     ]
     size = PAGE_SIZES["zk_push"]
     pages = 0
@@ -105,11 +110,11 @@ async def _zk_push(session: ClientSession, base: str, serial: str, count: int) -
     return pages
 
 
-async def _cloud_ws(session: ClientSession, base: str, serial: str, count: int) -> int:
+async def _cloud_ws(session: ClientSession, base: str, serial: str, count: int, newest: int) -> int:
     """Register, then answer Home Assistant's getnewlog pages until the backlog is handed over."""
     items = [
         {"enrollid": 1 + n % 50, "time": _local(date), "mode": 8, "inout": 0, "event": 0}
-        for n, date in enumerate(_dates(count))
+        for n, date in enumerate(_dates(count, newest))
     ]
     size = PAGE_SIZES["cloud_ws"]
     position = pages = 0
@@ -158,12 +163,14 @@ async def hello(session: ClientSession, base: str, family: str, serial: str) -> 
             await reply.read()
 
 
-async def send_backlog(base: str, family: str, serial: str, count: int) -> dict[str, Any]:
+async def send_backlog(
+    base: str, family: str, serial: str, count: int, newest: int
+) -> dict[str, Any]:
     """Hand the backlog over as the terminal would; return pages and seconds (load process)."""
     async with ClientSession() as session:
         await hello(session, base, family, serial)
         started = time.perf_counter()
-        pages = await SENDERS[family](session, base, serial, count)
+        pages = await SENDERS[family](session, base, serial, count, newest)
         return {"pages": pages, "elapsed": time.perf_counter() - started}
 
 
@@ -190,8 +197,15 @@ class Watch:
 
         @callback
         def state_written(event: Event[Any]) -> None:
-            entity_id = event.data["entity_id"]
-            if entity_id.startswith(f"event.{prefix}"):
+            # An event entity fired: its state (the time of its last event) changed to a time.
+            # Becoming available when the terminal is first heard from is not an event.
+            old, new = event.data["old_state"], event.data["new_state"]
+            if (
+                event.data["entity_id"].startswith(f"event.{prefix}")
+                and new is not None
+                and new.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+                and (old is None or old.state != new.state)
+            ):
                 self.entity_writes += 1
 
         @callback
@@ -248,8 +262,9 @@ def main() -> None:
     for option in ("url", "family", "serial"):
         parser.add_argument(f"--{option}", required=True)
     parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--newest", type=int, required=True, help="date of the newest record")
     args = parser.parse_args()
-    result = asyncio.run(send_backlog(args.url, args.family, args.serial, args.count))
+    result = asyncio.run(send_backlog(args.url, args.family, args.serial, args.count, args.newest))
     print(json.dumps(result))
 
 
