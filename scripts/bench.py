@@ -400,7 +400,7 @@ class Bench:
             command = [
                 sys.executable, "-m", "scripts.bench_backlog", "--url", self.base,
                 "--family", self.args.family, "--serial", serial, "--count", str(count),
-                "--newest", str(newest),
+                "--newest", str(newest), "--zone", self.hass.config.time_zone,
             ]  # fmt: skip
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=asyncio.subprocess.PIPE, cwd=ROOT

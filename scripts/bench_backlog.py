@@ -18,11 +18,13 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 import gc
 import json
 import resource
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import ClientSession, WSMsgType
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -53,8 +55,11 @@ def _dates(count: int, newest: int) -> list[int]:
     return [newest - (count - n) * step for n in range(count)]
 
 
+ZONE: list[tzinfo] = [UTC]  # Home Assistant's zone: terminals' local times carry none
+
+
 def _local(date: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(date))
+    return datetime.fromtimestamp(date, ZONE[0]).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # -- the terminal's side (load process) ------------------------------------------------------
@@ -263,7 +268,9 @@ def main() -> None:
         parser.add_argument(f"--{option}", required=True)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--newest", type=int, required=True, help="date of the newest record")
+    parser.add_argument("--zone", required=True, help="Home Assistant's time zone")
     args = parser.parse_args()
+    ZONE[0] = ZoneInfo(args.zone)
     result = asyncio.run(send_backlog(args.url, args.family, args.serial, args.count, args.newest))
     print(json.dumps(result))
 
