@@ -151,11 +151,9 @@ async def test_account_archive_with_a_corrupt_stream(plain: Device) -> None:
     assert plain.terminal.problems.counts["record archive"] == 1
 
 
-async def test_account_archive_that_inflates_to_much_more(
-    plain: Device, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A small archive of zeros inflating far beyond the limit: refused while inflating, off the
-    # event loop.
+@pytest.fixture
+def reader_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the thread each body (or archive) is read in."""
     threads: list[int] = []
     original = push.read_off_loop
 
@@ -170,6 +168,15 @@ async def test_account_archive_that_inflates_to_much_more(
     monkeypatch.setattr(
         "custom_components.access_terminal.protocols.zk_push.iclock.read_off_loop", watched
     )
+    return threads
+
+
+async def test_account_archive_that_inflates_to_much_more(
+    plain: Device, reader_threads: list[int]
+) -> None:
+    # A small archive of zeros inflating far beyond the limit: refused while inflating, off the
+    # event loop.
+    threads = reader_threads
     bomb = gzip.compress(b"\0" * (17 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 64 * 1024
     reply = await plain.send(Endpoint.FILE, bomb, table="transaction")
@@ -203,21 +210,9 @@ def test_wrapped_rows_are_joined_whole() -> None:
 
 
 async def test_large_bodies_are_read_off_the_event_loop(
-    plain: Device, monkeypatch: pytest.MonkeyPatch
+    plain: Device, reader_threads: list[int]
 ) -> None:
-    threads: list[int] = []
-    original = push.read_off_loop
-
-    async def watched[T](size: int, read: Callable[[], T]) -> T:
-        def run() -> T:
-            threads.append(threading.get_ident())
-            return read()
-
-        return await original(size, run)
-
-    monkeypatch.setattr(
-        "custom_components.access_terminal.protocols.zk_push.iclock.read_off_loop", watched
-    )
+    threads = reader_threads
     body = "".join(
         f"time=2024-05-01 08:00:00\tpin={n}\tevent=0\tindex={n}\teventaddr=1\n"
         for n in range(1, 3000)
