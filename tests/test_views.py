@@ -11,6 +11,7 @@ from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCO
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
@@ -141,3 +142,15 @@ async def test_terminals_added_do_not_count_against_new_offers(
         # Once added, it is no stranger: its next call is taken.
         assert (await HttpV2Device(client, serial).keepalive())["Success"] == 1
     assert len(hass.config_entries.async_entries(DOMAIN)) == MAX_OFFERS + 10
+
+
+async def test_a_flood_of_strangers_is_offered_no_further(
+    hass: HomeAssistant, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Terminals still unknown do count: a flood of invented serials stops being offered."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    for number in range(MAX_OFFERS + 3):
+        assert await HttpV2Device(client, f"FC-8200H{number:08d}").keepalive() == {"Success": 401}
+        await hass.async_block_till_done()
+    assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == MAX_OFFERS
+    assert caplog.text.count("Many unknown access terminals are calling") == 1
