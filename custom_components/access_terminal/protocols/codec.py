@@ -124,7 +124,11 @@ def loads_lenient(text: str) -> Any:
         except (ValueError, RecursionError) as err:
             raise ProtocolError(f"invalid JSON: {err}") from None
     if "\\" in text and _SURROGATE_ESCAPE.search(text):
-        document = _repair_surrogates(document)
+        try:
+            document = _repair_surrogates(document)
+        except RecursionError:
+            # json reads deeper than Python recurses: no terminal nests a thousand levels.
+            raise ProtocolError("invalid JSON: nested too deeply") from None
     return document
 
 
