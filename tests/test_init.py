@@ -88,7 +88,7 @@ async def test_saved_on_stop(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     data = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}"]["data"]
-    assert data["records"]["cursors"] == {"identify": [1, 1718616772]}
+    assert data["records"]["cursors"] == {"identify": [1, httpv2_device.dates[0]]}
     assert data["last_seen"] is not None
 
 

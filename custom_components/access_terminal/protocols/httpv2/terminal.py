@@ -69,7 +69,6 @@ _LOGGER = logging.getLogger(__name__)
 LIST_QUIET_SECONDS = 2.0
 # Extra seconds a people download may take per person (10,000 people: 500 s more).
 SECONDS_PER_PERSON = 0.05
-_LOGGED_CONTENT = 2000
 
 _OPENDOOR_CODES = {
     DoorAction.OPEN: 1,
@@ -157,17 +156,8 @@ class HttpV2Terminal(PushTerminal):
         Refusing it would make the device send it again every few seconds, oldest first, and
         hold back every record behind it. Photos are never logged.
         """
-        content = json.dumps(
-            {"fields": request.fields, "document": request.document}, ensure_ascii=False
-        )
-        _LOGGER.warning(
-            "Terminal %s sent an unreadable %s (%s); acknowledged so that later records flow. "
-            "Content: %s",
-            self.serial,
-            request.endpoint,
-            problem,
-            content[:_LOGGED_CONTENT],
-        )
+        content = {"fields": request.fields, "document": request.document}
+        self.problems.note(str(request.endpoint), problem, content)
         return ok()
 
     def _set_door(self, document: Mapping[str, Any]) -> None:
@@ -239,6 +229,7 @@ class HttpV2Terminal(PushTerminal):
                 request.photo,
                 datetime.now(UTC),
                 stream="auth",
+                dated=False,
             )
         except ProtocolError as err:
             _LOGGER.warning("Terminal %s asked to let someone in unreadably: %s", self.serial, err)
@@ -313,7 +304,7 @@ class HttpV2Terminal(PushTerminal):
                 records.append(system_record(kind, item, received))
             except ProtocolError as err:
                 # One unreadable entry must not make the device re-send the whole batch forever.
-                _LOGGER.warning("Skipped a system record from %s: %s (%r)", self.serial, err, item)
+                self.problems.note("system record", err, item)
         return await self._deliver(records)
 
     # Which method answers which endpoint: one table for every terminal.
@@ -341,7 +332,7 @@ class HttpV2Terminal(PushTerminal):
         return request.document
 
     async def _deliver(self, records: Sequence[Record]) -> Reply:
-        if not await self.deliver(records):
+        if records and await self.deliver(records) is None:
             return Reply({"Success": 0, "Message": "server busy, send again later"}, status=503)
         for record in records:
             for event in record.events:
