@@ -285,7 +285,7 @@ class PullBench:
             async with session.post(urls[index], json=read_command(family)) as response:
                 answer = await response.json(content_type=None)
             if family == "webjson":
-                records = [rtlog_record(item, UTC, now) for item in rtlog_items(answer)]
+                records = [rtlog_record(item, UTC, now) for item in rtlog_items(answer) or ()]
             else:
                 records = list(parse_batch(answer["payload"], UTC, now, default_start=0).records)
             for record in records:
@@ -378,7 +378,7 @@ class PullBench:
 
 def _count(family: str, answer: Any) -> int:
     if family == "webjson":
-        return len(rtlog_items(answer))
+        return len(rtlog_items(answer) or ())
     return len(answer.get("payload", {}).get("logs", []))
 
 

@@ -343,7 +343,8 @@ class ControlApiKit(_PullKit[ControlApiSimulator]):
     async def exercise(
         self, hass: HomeAssistant, sim: ControlApiSimulator, entry: AccessTerminalConfigEntry
     ) -> None:
-        # Its clock is set to Home Assistant's (the control API does not say its time zone).
+        # Its clock is set (the simulated terminal keeps UTC: Home Assistant reads that zone
+        # from its clock, as the control API names no time zone).
         await entry.runtime_data.coordinator.async_sync_time()
         sim.punch("2", "fp")  # Bob, by fingerprint
         await poll(hass)

@@ -17,6 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import (
+    CONF_CATCH_UP_AFTER,
     CONF_COMMAND_TIMEOUT,
     CONF_FAMILY,
     CONF_OFFLINE_WINDOW,
@@ -287,13 +288,19 @@ async def test_options(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> No
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_OFFLINE_WINDOW: 120, CONF_COMMAND_TIMEOUT: 30, CONF_ONLINE_AUTHORIZATION: "deny"},
+        {
+            CONF_OFFLINE_WINDOW: 120,
+            CONF_COMMAND_TIMEOUT: 30,
+            CONF_CATCH_UP_AFTER: 600,
+            CONF_ONLINE_AUTHORIZATION: "deny",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert loaded_entry.options == {
         CONF_OFFLINE_WINDOW: 120,
         CONF_COMMAND_TIMEOUT: 30,
+        CONF_CATCH_UP_AFTER: 600,
         CONF_ONLINE_AUTHORIZATION: "deny",
     }
     coordinator = loaded_entry.runtime_data.coordinator

@@ -79,7 +79,9 @@ async def test_diagnostics_redacted(
     assert terminal["doors"]["1"]["alarms"] == ["fire"]
     assert terminal["protocol"]["settings"]["MenuPassword"] == "**REDACTED**"
     assert terminal["protocol"]["settings"]["WiredIP"] == "192.168.10.50"
-    assert terminal["record_cursors"] == {"identify": [1, 1718616772]}
+    assert terminal["record_cursors"] == {"identify": [1, httpv2_device.dates[0]]}
+    assert terminal["records"] == {"live": 1}
+    assert terminal["refused_input"] == {}
     # How many passwords the terminal stores is shown; only the passwords themselves are hidden.
     used, capacity = terminal["info"]["usage"]["passwords"]
     assert isinstance(used, int)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
@@ -65,9 +68,11 @@ async def test_event_streams(hass: HomeAssistant, httpv2_device: HttpV2Device) -
 async def test_event_keeps_the_terminals_own_time(
     hass: HomeAssistant, httpv2_device: HttpV2Device
 ) -> None:
-    await httpv2_device.record(3, RecordDate=1700000000)  # recorded while Home Assistant was away
+    # Recorded a minute ago (the terminal uploads with a delay): live, with its own time.
+    recorded = int(time.time()) - 60
+    await httpv2_device.record(3, RecordDate=recorded)
     await hass.async_block_till_done()
     access = hass.states.get(f"event.{ENTITY}_access")
     assert access is not None
-    assert access.attributes["time"] == "2023-11-14T22:13:20+00:00"
+    assert access.attributes["time"] == dt_util.utc_from_timestamp(recorded).isoformat()
     assert access.state != access.attributes["time"]

@@ -54,7 +54,9 @@ async def test_unload_and_remove(
     # What the first run handled was saved on unload: the same record sent again is no event.
     events = bus_events(hass)
     httpv2_device.next_record_id = 1
-    assert await httpv2_device.record(3) == {"Success": 1}
+    # Its own date too: a second that ticked in between would make it a cleared terminal's.
+    again = await httpv2_device.record(3, RecordDate=httpv2_device.dates[0])
+    assert again == {"Success": 1}
     await hass.async_block_till_done()
     assert events == []
     await hass.config_entries.async_remove(loaded_entry.entry_id)
@@ -88,7 +90,7 @@ async def test_saved_on_stop(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     data = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}"]["data"]
-    assert data["records"]["cursors"] == {"identify": [1, 1718616772]}
+    assert data["records"]["cursors"] == {"identify": [1, httpv2_device.dates[0]]}
     assert data["last_seen"] is not None
 
 

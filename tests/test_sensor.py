@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
@@ -38,7 +39,7 @@ async def test_temperature_and_last_access(
     assert hass.states.get(f"sensor.{ENTITY}_last_user").state == "Bob"
     last = hass.states.get(f"sensor.{ENTITY}_last_access")
     assert last is not None
-    assert last.state == "2024-06-17T09:32:52+00:00"
+    assert last.state == dt_util.utc_from_timestamp(httpv2_device.dates[0]).isoformat()
     assert last.attributes["result"] == "access_granted"
     access = hass.states.get(f"event.{ENTITY}_access")
     assert access is not None

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import hashlib
 from pathlib import Path
+import threading
 from typing import Any
 from unittest.mock import patch
 
@@ -678,3 +679,78 @@ async def test_unconfirmed_user_writes_are_reported(
     with pytest.raises(HomeAssistantError) as err:
         await asyncio.wait_for(task, 5)
     assert err.value.translation_key == "users_unconfirmed"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_file_names_with_control_characters(
+    hass: HomeAssistant, simulator: HttpV2Simulator, tmp_path: Path
+) -> None:
+    """A NUL byte in a file name once reached the file system: a raw ValueError."""
+    hass.config.config_dir = str(tmp_path)
+    base = {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "5"}
+    for photo in ("access_terminal/a\x00.jpg", "access_terminal/\x07.jpg", ""):
+        with pytest.raises(ServiceValidationError) as err:
+            await call(hass, "set_user", {**base, "photo": photo})
+        assert err.value.translation_key == "file_name_invalid"
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "push_firmware", {"device_id": base["device_id"], "file": "fw\x00.bin"})
+    assert err.value.translation_key == "file_name_invalid"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_files_are_found_off_the_event_loop(
+    hass: HomeAssistant, simulator: HttpV2Simulator, tmp_path: Path
+) -> None:
+    """Resolving a file name reads the file system: never in the event loop."""
+    hass.config.config_dir = str(tmp_path)
+    (tmp_path / "access_terminal").mkdir()
+    (tmp_path / "access_terminal" / "alice.jpg").write_bytes(b"\xff\xd8")
+    threads: list[int] = []
+    resolve = Path.resolve
+
+    def watched(self: Path, strict: bool = False) -> Path:
+        threads.append(threading.get_ident())
+        return resolve(self, strict)
+
+    base = {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "5"}
+    with patch.object(Path, "resolve", watched), pytest.raises(ServiceValidationError):
+        await call(hass, "set_user", {**base, "photo": "secrets.yaml"})
+    assert threads
+    assert threading.get_ident() not in threads
+
+
+async def test_opening_doors_follows_the_lock_entities_rights(
+    hass: HomeAssistant,
+    httpv2_device: HttpV2Device,
+    hass_read_only_user: Any,
+    hass_admin_user: Any,
+) -> None:
+    """`lock.open` is refused to a read-only user: so is open_door, for the same door."""
+    target = {"device_id": device_id(hass, HTTPV2_SERIAL)}
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            "lock",
+            "open",
+            {"entity_id": f"lock.{HTTPV2_SERIAL.lower().replace('-', '_')}_door"},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    for mode in ("open", "hold_open", "lockout"):
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                DOMAIN,
+                "open_door",
+                {**target, "mode": mode},
+                blocking=True,
+                context=Context(user_id=hass_read_only_user.id),
+            )
+    assert (await httpv2_device.remote()).get("Opendoor") is None  # nothing was sent
+    # An administrator (and an automation, without a user) may.
+    task = asyncio.ensure_future(
+        hass.services.async_call(
+            DOMAIN, "open_door", target, blocking=True, context=Context(user_id=hass_admin_user.id)
+        )
+    )
+    await asyncio.sleep(0.05)
+    assert (await httpv2_device.remote())["Opendoor"] == 1
+    await asyncio.wait_for(task, 5)

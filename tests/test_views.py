@@ -9,9 +9,13 @@ import json
 
 from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from custom_components.access_terminal.push import MAX_OFFERS
 
 from .families.httpv2.device import HttpV2Device
 from .families.zk_push.device import ZkDevice
@@ -119,3 +123,34 @@ async def test_firmware_suffix_and_bad_ranges(hass: HomeAssistant, client: TestC
     response = await client.get(path, headers={"Range": "bytes=-10"})
     assert response.status == 206
     assert await response.read() == image[-10:]
+
+
+async def test_terminals_added_do_not_count_against_new_offers(
+    hass: HomeAssistant, client: TestClient
+) -> None:
+    """Discovery stopped offering after 64 terminals in ten minutes, added ones included."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    for number in range(MAX_OFFERS + 10):
+        serial = f"FC-8200H{number:08d}"
+        assert await HttpV2Device(client, serial).keepalive() == {"Success": 401}
+        await hass.async_block_till_done()
+        (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        assert flow["context"]["unique_id"] == serial
+        result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        # Once added, it is no stranger: its next call is taken.
+        assert (await HttpV2Device(client, serial).keepalive())["Success"] == 1
+    assert len(hass.config_entries.async_entries(DOMAIN)) == MAX_OFFERS + 10
+
+
+async def test_a_flood_of_strangers_is_offered_no_further(
+    hass: HomeAssistant, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Terminals still unknown do count: a flood of invented serials stops being offered."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    for number in range(MAX_OFFERS + 3):
+        assert await HttpV2Device(client, f"FC-8200H{number:08d}").keepalive() == {"Success": 401}
+        await hass.async_block_till_done()
+    assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == MAX_OFFERS
+    assert caplog.text.count("Many unknown access terminals are calling") == 1

@@ -34,11 +34,13 @@ from .const import (
     AUTH_DEVICE,
     BRIDGE_KIND,
     CONF_BRIDGE,
+    CONF_CATCH_UP_AFTER,
     CONF_COMMAND_TIMEOUT,
     CONF_FAMILY,
     CONF_OFFLINE_WINDOW,
     CONF_ONLINE_AUTHORIZATION,
     CONF_SERIAL,
+    DEFAULT_CATCH_UP_AFTER,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_OFFLINE_WINDOW,
     DOMAIN,
@@ -396,6 +398,7 @@ class AccessTerminalOptionsFlow(OptionsFlow):
             options = {
                 CONF_OFFLINE_WINDOW: int(user_input[CONF_OFFLINE_WINDOW]),
                 CONF_COMMAND_TIMEOUT: int(user_input[CONF_COMMAND_TIMEOUT]),
+                CONF_CATCH_UP_AFTER: int(user_input[CONF_CATCH_UP_AFTER]),
                 CONF_ONLINE_AUTHORIZATION: user_input[CONF_ONLINE_AUTHORIZATION],
                 **spec.parse_options(user_input),
             }
@@ -417,6 +420,12 @@ _COMMON_OPTIONS = vol.Schema(
         vol.Required(CONF_COMMAND_TIMEOUT, default=DEFAULT_COMMAND_TIMEOUT): NumberSelector(
             NumberSelectorConfig(
                 min=10, max=600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+            )
+        ),
+        # Seconds between a record's own time and now beyond which it is catch-up (0: off).
+        vol.Required(CONF_CATCH_UP_AFTER, default=DEFAULT_CATCH_UP_AFTER): NumberSelector(
+            NumberSelectorConfig(
+                min=0, max=86400, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
             )
         ),
         vol.Required(CONF_ONLINE_AUTHORIZATION, default=AUTH_DEVICE): SelectSelector(

@@ -29,16 +29,19 @@ from homeassistant.util import dt as dt_util
 
 from .const import (
     AUTH_DENY,
+    CONF_CATCH_UP_AFTER,
     CONF_FAMILY,
     CONF_OFFLINE_WINDOW,
     CONF_ONLINE_AUTHORIZATION,
     CONF_SERIAL,
+    DEFAULT_CATCH_UP_AFTER,
     DEFAULT_OFFLINE_WINDOW,
     DOMAIN,
 )
 from .directory.const import DATA_DIRECTORY
 from .errors import poll_errors, terminal_errors
 from .events import TerminalEvents
+from .protocols.errors import ListenerUnavailableError
 from .protocols.model import (
     AccessEvent,
     Authorizer,
@@ -60,6 +63,8 @@ from .users import TerminalUsers
 _LOGGER = logging.getLogger(__name__)
 
 ONLINE_CHECK_INTERVAL = timedelta(seconds=10)
+# Records handled before the event loop gets to run something else (a few milliseconds' work).
+RECORDS_PER_SLICE = 200
 # State derived from the last access (last user, method, time, temperature, photo) is published
 # at most this often per terminal; an event after a quiet spell is shown at once.
 ACCESS_STATE_INTERVAL = 1.0
@@ -119,12 +124,14 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._opening_timer: CALLBACK_TYPE | None = None
         # Records are read once the entities listen (after the first refresh).
         self._entities_ready = False
+        catch_up_after = entry.options.get(CONF_CATCH_UP_AFTER, DEFAULT_CATCH_UP_AFTER)
         self.events = TerminalEvents(
             hass,
             serial=self.serial,
             entry_id=entry.entry_id,
             ledger=store.records,
             on_access=self._on_access,
+            catch_up_after=float(catch_up_after) if catch_up_after else None,
         )
         self.terminal = build(self, self.authorize)
         self.users = TerminalUsers(self.terminal, store, self.errors)
@@ -235,6 +242,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         entry.async_on_unload(self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_stop))
 
     async def _on_stop(self, _event: Event) -> None:
+        # From now on only Home Assistant's final write saves (no timer may outlive the stop).
+        self.store.stop_seen = True
         self._remember_last_seen()
         await self.store.async_flush()
 
@@ -301,6 +310,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._access_sync = status
         self._publish()
 
+    async def commit(self) -> None:
+        """Save the records handled and the terminal's cursors now (see TerminalListener)."""
+        self.store.protocol_state = self.terminal.export_state()
+        await self.store.async_commit()
+
     def snapshot(self, image: bytes) -> None:
         """Keep a camera snapshot the terminal sent."""
         self._snapshot = Picture(image, dt_util.utcnow())
@@ -310,10 +324,23 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         """Forget what we knew of users changed at the device itself."""
         self.users.changed_at_device(user_id, change)
 
-    async def records(self, records: Sequence[Record]) -> None:
-        """Dispatch each record's events once, however often the device sends it."""
-        self.events.records(records)
+    async def records(self, records: Sequence[Record]) -> Sequence[Record]:
+        """Dispatch each record's events once, however often the device sends it.
+
+        Returns the new records that are live (they may move a door). A large batch (a backlog,
+        an archive) is handled in slices, letting the event loop breathe between them. Refused
+        (the device sends them again) once nothing could be saved any more: Home Assistant is
+        stopping, and a record handled now would come back as a duplicate after the restart.
+        """
+        if not self.store.writable:
+            raise ListenerUnavailableError("Home Assistant is stopping")
+        current: list[Record] = []
+        for start in range(0, len(records), RECORDS_PER_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            current.extend(self.events.records(records[start : start + RECORDS_PER_SLICE]))
         self.store.schedule_save()
+        return current
 
     # -- the last access -------------------------------------------------------------------
 
@@ -461,6 +488,10 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                 for number, report in self.terminal.doors.items()
             },
             "record_cursors": self.store.records.cursors,
+            # Records handled since the start: live, catch_up (late), duplicate...
+            "records": dict(sorted(self.events.counts.items())),
+            # What the terminal sent that could not be read, by kind.
+            "refused_input": self.terminal.problems.as_dict(),
             "users_known": len(self.store.users),
             "users_complete": self.store.users_complete,
             "protocol": self.terminal.diagnostics(),

@@ -27,7 +27,8 @@ _LOGGER = logging.getLogger(__name__)
 DATA_PUSH: HassKey[PushRouter] = HassKey(DOMAIN)
 
 # An unknown serial is offered again after this long (the flow may have been dismissed); at most
-# this many serials are remembered, so a flood of invented serials cannot grow memory.
+# this many serials are remembered, so a flood of invented serials cannot grow memory. A serial
+# that was added (or ignored) is forgotten: only terminals still unknown count.
 REOFFER_AFTER = 600.0
 MAX_OFFERS = 64
 
@@ -56,6 +57,8 @@ class PushRouter:
                 self._offer(family, serial, host)
                 return None
             self._entries[serial] = entry
+            # Added (or ignored): no longer an offer, so it does not count against new ones.
+            self._offered.pop(serial, None)
         if entry.state is not ConfigEntryState.LOADED or entry.data.get(CONF_FAMILY) != family:
             return None  # ignored, disabled, failed, or a different family claiming the serial
         return entry.runtime_data.coordinator.terminal

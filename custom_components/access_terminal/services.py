@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import aiohttp
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
@@ -24,7 +25,11 @@ from homeassistant.exceptions import (
     Unauthorized,
     UnknownUser,
 )
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
@@ -32,8 +37,10 @@ import voluptuous as vol
 
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import AccessTerminalCoordinator
+from .entity import unique_id
 from .firmware import FIRMWARE_PATH
 from .kinds import as_terminal_entry
+from .lock import DOOR_LOCK
 from .protocols.model import (
     Credential,
     Credentials,
@@ -189,25 +196,33 @@ async def _on_each_device(
 FILES_FOLDER = "access_terminal"
 
 
-def _config_path(hass: HomeAssistant, name: str) -> Path:
+def _config_path(hass: HomeAssistant, name: str) -> Path | None:
     """Resolve a file name (relative to the configuration folder) that may be sent to devices.
 
     Only <config>/access_terminal/ and folders Home Assistant allows (allowlist_external_dirs,
     www and media by default) qualify: never secrets.yaml, .storage or other configuration.
+    None for any other file. Resolving reads the file system: call it in an executor.
     """
     config_dir = Path(hass.config.config_dir).resolve()
     path = (config_dir / name).resolve()
     files = config_dir / FILES_FOLDER
-    if not (path.is_relative_to(files) or hass.config.is_allowed_path(str(path))):
-        raise _validation_error("file_not_allowed", path=name)
-    return path
+    if path.is_relative_to(files) or hass.config.is_allowed_path(str(path)):
+        return path
+    return None
+
+
+# A file name holds no control character (a NUL once reached the file system as a ValueError).
+_FILE_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,4096}")
 
 
 async def read_allowed_file(hass: HomeAssistant, name: str, limit: int) -> bytes:
     """Read a file people may send to terminals (see _config_path), at most `limit` bytes."""
-    path = _config_path(hass, name)
+    if not _FILE_NAME.fullmatch(name):
+        raise _validation_error("file_name_invalid", path=name.encode("unicode_escape").decode())
 
-    def read() -> bytes:
+    def read() -> bytes | None:
+        if (path := _config_path(hass, name)) is None:
+            return None
         with path.open("rb") as file:
             return file.read(limit + 1)
 
@@ -217,6 +232,8 @@ async def read_allowed_file(hass: HomeAssistant, name: str, limit: int) -> bytes
         raise _validation_error(
             "file_unreadable", path=name, error=err.strerror or str(err)
         ) from err
+    if data is None:
+        raise _validation_error("file_not_allowed", path=name)
     if len(data) > limit:
         raise _validation_error("file_too_large", path=name, limit=str(limit))
     return data
@@ -267,8 +284,33 @@ async def _download(hass: HomeAssistant, url: str, limit: int) -> bytes:
         ) from err
 
 
+async def _check_door_rights(call: ServiceCall) -> None:
+    """Refuse a person who may not control the door's lock entity (as lock.open refuses them).
+
+    Automations and scripts have no user. A door without a lock entity is for administrators.
+    """
+    if not call.context.user_id:
+        return
+    hass = call.hass
+    user = await hass.auth.async_get_user(call.context.user_id)
+    if user is None:
+        raise UnknownUser(context=call.context)
+    if user.permissions.access_all_entities(POLICY_CONTROL):
+        return
+    registry = er.async_get(hass)
+    for device_id in call.data[ATTR_DEVICE_ID]:
+        coordinator = _coordinator(hass, device_id)
+        lock = registry.async_get_entity_id(
+            "lock", DOMAIN, unique_id(coordinator.serial, DOOR_LOCK.key, call.data["door"])
+        )
+        allowed = user.permissions.check_entity(lock, POLICY_CONTROL) if lock else user.is_admin
+        if not allowed:
+            raise Unauthorized(context=call.context, entity_id=lock, permission=POLICY_CONTROL)
+
+
 async def _open_door(call: ServiceCall) -> None:
     action = DoorAction(call.data["mode"])
+    await _check_door_rights(call)
     await _on_each_device(
         call.hass,
         call.data[ATTR_DEVICE_ID],

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
@@ -508,6 +509,16 @@ async def test_commands_only_for_chosen_terminals(
         result = await _command(hass, probe, simulator, payload)
         assert (result["success"], result["error"]) == (False, error), payload
     assert len(simulator.door_commands) == opened
+    # An invalid command carrying an id is answered with that id (it was null once).
+    for payload in (
+        '{"action": "explode", "id": "c-9"}',
+        '{"action": "open", "door": "1", "id": "c-9"}',
+        '{"action": "open", "door": 300, "id": "c-9"}',
+    ):
+        result = await _command(hass, probe, simulator, payload)
+        assert (result["id"], result["error"]) == ("c-9", "invalid"), payload
+    result = await _command(hass, probe, simulator, '{"action": "open", "door": 9, "id": 12}')
+    assert (result["id"], result["error"]) == (12, "unknown_door")
 
     # A retained command runs when sent, but never again when the bridge reconnects.
     result = await _command(hass, probe, simulator, '{"action": "open", "id": "r"}', retain=True)
@@ -705,3 +716,15 @@ async def test_events_name_the_directory_person(
         "person.g",
     )
     assert granted["user_name"] == "Grace Hopper"
+
+
+async def test_unloading_after_home_assistant_stopped(
+    hass: HomeAssistant, probe: MqttProbe, start_bridge: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bridge stops with Home Assistant; unloading it afterwards logs no error."""
+    entry = await start_bridge()
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    await probe.wait_for(f"{BASE}/availability", lambda m: m.payload == b"offline")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert "Unable to remove unknown job listener" not in caplog.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from pathlib import Path
+import signal
 from unittest.mock import patch
 
 import pytest
@@ -186,7 +187,12 @@ def test_error_classification() -> None:
 
 async def test_not_an_mqtt_server_times_out(unused_tcp_port: int) -> None:
     """A port that accepts but never answers CONNECT gives up after the timeout."""
-    server = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", unused_tcp_port)
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # keeps the connection open, silent
+
+    server = await asyncio.start_server(hold, "127.0.0.1", unused_tcp_port)
     try:
         connection = MqttConnection(BrokerSettings(host="127.0.0.1", port=unused_tcp_port))
         with (
@@ -287,3 +293,43 @@ async def test_missing_ca_file_is_a_tls_error(tmp_path: Path) -> None:
         await connection.stop()
     finally:
         broker.stop()
+
+
+async def test_a_broker_that_closes_before_answering_fails_at_once(unused_tcp_port: int) -> None:
+    """The pending connection fails when the broker hangs up (it waited the whole timeout)."""
+
+    async def hang_up(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", unused_tcp_port)
+    try:
+        connection = MqttConnection(BrokerSettings(host="127.0.0.1", port=unused_tcp_port))
+        with (
+            patch.object(connection_module, "CONNECT_TIMEOUT", 3600),
+            pytest.raises(BrokerUnreachableError, match="closed the connection"),
+        ):
+            await asyncio.wait_for(connection.connect_once(), 30)
+        await connection.stop()
+    finally:
+        server.close()
+
+
+async def test_stopping_with_a_broker_that_stopped_answering(
+    broker: Mosquitto, probe: MqttProbe
+) -> None:
+    """A frozen broker held the stop for the acknowledgement of an offline it never sent."""
+    connection = MqttConnection(
+        BrokerSettings(host="127.0.0.1", port=broker.port, client_id="frozen"), will=WILL
+    )
+    await connection.connect_once()
+    assert broker._process is not None
+    broker._process.send_signal(signal.SIGSTOP)
+    try:
+        with patch.object(connection_module, "STOP_FLUSH_TIMEOUT", 3600):
+            await asyncio.wait_for(connection.stop(), 30)
+    finally:
+        broker._process.send_signal(signal.SIGCONT)
+    assert not connection.connected
+    # Its goodbye was written before the DISCONNECT: the broker says it once it runs again.
+    message = await probe.wait_for("test/availability")
+    assert message.payload == b"offline"

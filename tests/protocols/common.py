@@ -60,11 +60,14 @@ class RecordingListener:
     snapshots: list[bytes] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     fail: bool = False
+    late: list[Record] = field(default_factory=list)
 
-    async def records(self, records: Sequence[Record]) -> None:
+    async def records(self, records: Sequence[Record]) -> Sequence[Record]:
         if self.fail:
             raise RuntimeError("database is locked")
         self.received.extend(records)
+        # Every record is new; a test marks some late (`late`) to see they move no door.
+        return [record for record in records if record not in self.late]
 
     def seen(self) -> None:
         self.calls["seen"] += 1
@@ -77,6 +80,9 @@ class RecordingListener:
 
     def snapshot(self, image: bytes) -> None:
         self.snapshots.append(image)
+
+    async def commit(self) -> None:
+        self.calls["commit"] += 1
 
     def persist(self) -> None:
         self.calls["persist"] += 1

@@ -299,7 +299,7 @@ RECORD = Record(
 async def test_delivered_records_reach_the_listener() -> None:
     terminal, listener = make()
 
-    assert await terminal.deliver([RECORD]) is True
+    assert await terminal.deliver([RECORD]) == [RECORD]  # new and live: may move a door
     assert listener.received == [RECORD]
     assert terminal.command_timeout == 30
     assert terminal.authorizer is None
@@ -309,7 +309,7 @@ async def test_a_failing_listener_makes_delivery_fail(caplog: pytest.LogCaptureF
     terminal, listener = make()
     listener.fail = True
 
-    assert await terminal.deliver([RECORD]) is False
+    assert await terminal.deliver([RECORD]) is None
     assert listener.received == []
     assert "Could not handle records from SN1" in caplog.text
     assert any(record.levelno == logging.ERROR and record.exc_info for record in caplog.records)

@@ -24,7 +24,8 @@ def _error(err: ProtocolError) -> web.Response:
 class ZkPushView(PushView):
     """Every ZK PUSH endpoint: /iclock/cdata, /iclock/getrequest... (and the .aspx variants)."""
 
-    url = r"/iclock/{name:[A-Za-z]+(?:\.aspx)?}"
+    # Some firmware (a C3-100Pro) adds a trailing slash: /iclock/registry/.
+    url = r"/iclock/{name:[A-Za-z]+(?:\.aspx)?/?}"
     name = "access_terminal:zk_push"
 
     async def get(self, request: web.Request, name: str) -> web.StreamResponse:

@@ -93,6 +93,15 @@ def _door_state(door: DoorView) -> dict[str, Any]:
     }
 
 
+def _valid_id(command_id: object) -> str | int | None:
+    """Return a command's id if it is one (text of up to MAX_COMMAND_ID characters, a number)."""
+    if isinstance(command_id, str):
+        return command_id if len(command_id) <= MAX_COMMAND_ID else None
+    if isinstance(command_id, int) and not isinstance(command_id, bool):
+        return command_id
+    return None
+
+
 class CommandRefusedError(Exception):
     """A command the bridge does not carry out; the code goes to the result topic."""
 
@@ -154,8 +163,10 @@ class MqttBridge:
             entry.async_on_unload(async_dispatcher_connect(self.hass, signal, handler))
         for terminal in loaded_terminal_entries(self.hass):
             self._watch(terminal.runtime_data.coordinator)
+        # Not async_listen_once: unloading after the stop would remove a listener that is gone
+        # ("Unable to remove unknown job listener"). Stopping twice is harmless (_stopped).
         entry.async_on_unload(
-            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_hass_stop)
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_hass_stop)
         )
         entry.async_create_background_task(
             self.hass, self.connection.run(), f"{DOMAIN} MQTT bridge"
@@ -337,7 +348,9 @@ class MqttBridge:
         serial = self.topics.serial_of_command(topic)
         if serial is None:
             return
-        command: dict[str, Any] = {}
+        # The id first: the other hub learns which of its commands was refused, whatever else
+        # is wrong with it.
+        command: dict[str, Any] = {"id": self._command_id(payload)}
         try:
             command = self._parse_command(payload)
             coordinator = self._command_target(serial, command, retained=retained)
@@ -372,6 +385,17 @@ class MqttBridge:
         return watched.coordinator
 
     @staticmethod
+    def _command_id(payload: bytes) -> str | int | None:
+        """Return the `id` of a JSON command, however invalid the rest of it is."""
+        if len(payload) > MAX_COMMAND_BYTES:
+            return None
+        try:
+            data = json.loads(payload)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        return _valid_id(data.get("id")) if isinstance(data, dict) else None
+
+    @staticmethod
     def _parse_command(payload: bytes) -> dict[str, Any]:
         """Accept `{"action": "open", "door": 1, "id": "..."}` or a bare `open` / `lock`."""
         invalid = CommandRefusedError(
@@ -388,12 +412,12 @@ class MqttBridge:
             raise invalid
         command_id = data.get("id")
         command = {
-            "id": command_id if isinstance(command_id, str | int) else None,
+            "id": _valid_id(command_id),
             "action": data.get("action"),
             "door": data.get("door", 1),
         }
-        if isinstance(command["id"], str) and len(command["id"]) > MAX_COMMAND_ID:
-            raise invalid
+        if isinstance(command_id, str) and command["id"] is None:
+            raise invalid  # an id too long to send back
         door = command["door"]
         if (
             command["action"] not in COMMAND_ACTIONS

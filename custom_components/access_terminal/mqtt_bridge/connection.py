@@ -31,7 +31,7 @@ MAX_BACKOFF = 60.0
 MISC_INTERVAL = 1.0  # how often paho's keep-alive housekeeping runs
 OUTBOX_MESSAGES = 1000  # what waits for the broker at most: messages...
 OUTBOX_BYTES = 8 * 1024 * 1024  # ...and bytes (photos are large)
-STOP_FLUSH_TIMEOUT = 3.0  # seconds a clean stop waits for the last messages to be acknowledged
+STOP_FLUSH_TIMEOUT = 3.0  # seconds a clean stop waits for its goodbye to be written
 
 # CONNACK reason codes meaning the credentials were refused (MQTT 3.1.1: 4 and 5; MQTT 5: 134, 135).
 _AUTH_REFUSED = {4, 5, 134, 135}
@@ -183,7 +183,9 @@ class MqttConnection:
     async def connect_once(self) -> None:
         """Connect and wait for the broker's answer; raise a BrokerError when that fails."""
         self._lost.clear()
-        self._connack = self._loop.create_future()
+        self._connack = connack = self._loop.create_future()
+        # Failed while the connect itself still ran (it then raises its own error): taken here.
+        connack.add_done_callback(lambda done: done.cancelled() or done.exception())
         settings = self.settings
         try:
             if self._client is None:
@@ -195,7 +197,7 @@ class MqttConnection:
                     None, client.connect, settings.host, settings.port, settings.keepalive
                 )
                 code = await self._connack
-        except (OSError, ValueError, TimeoutError) as err:
+        except (OSError, ValueError, TimeoutError, BrokerError) as err:
             self._drop_socket()
             raise classify_connect_error(err) from err
         finally:
@@ -209,22 +211,15 @@ class MqttConnection:
     async def stop(self) -> None:
         """Say goodbye cleanly (so the broker does not send the will) and stop reconnecting."""
         self._stopping.set()
+        self._fail_connack(BrokerUnreachableError("stopped"))
         client = self._client
         if client is not None and self.connected:
             # On a clean disconnect the broker drops the will: publish what it would have said.
-            will = self.will
-            pending = (
-                []
-                if will is None
-                else [client.publish(will.topic, will.payload, will.qos, will.retain)]
-            )
-            try:
-                async with asyncio.timeout(STOP_FLUSH_TIMEOUT):
-                    # paho offers no awaitable for an acknowledgement: look every 20 ms.
-                    while not all(info.is_published() for info in pending):  # noqa: ASYNC110
-                        await asyncio.sleep(0.02)
-            except TimeoutError:
-                _LOGGER.debug("The broker did not acknowledge the last messages in time")
+            # The broker reads it before the DISCONNECT that follows it on the same connection,
+            # so nothing waits for its acknowledgement (a broker that stopped answering would
+            # hold Home Assistant's stop for nothing).
+            if (will := self.will) is not None:
+                client.publish(will.topic, will.payload, will.qos, will.retain)
             client.disconnect()  # sent by the writer callback; paho then closes the socket
             try:
                 async with asyncio.timeout(STOP_FLUSH_TIMEOUT):
@@ -348,6 +343,12 @@ class MqttConnection:
 
     def _on_socket_close(self, _client: Client, _userdata: Any, sock: Any) -> None:
         self._forget_socket(sock)
+        self._fail_connack(BrokerUnreachableError("the broker closed the connection"))
+
+    def _fail_connack(self, error: BrokerError) -> None:
+        """End a connection attempt at once (rather than after the whole connect timeout)."""
+        if self._connack is not None and not self._connack.done():
+            self._connack.set_exception(error)
 
     def _on_register_write(self, client: Client, _userdata: Any, sock: Any) -> None:
         if sock.fileno() != -1:
@@ -411,6 +412,7 @@ class MqttConnection:
     ) -> None:
         self.connected = False
         self._lost.set()
+        self._fail_connack(BrokerUnreachableError("the broker closed the connection"))
 
     def _on_message(self, _client: Client, _userdata: Any, message: MQTTMessage) -> None:
         if self.on_message is None:

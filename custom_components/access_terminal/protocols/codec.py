@@ -35,6 +35,41 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+# Lone surrogates (from "\udXXX" escapes) are no Unicode: JSON storage, the registries and the
+# bus cannot hold them. Control characters have no place in a name or a model either.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def clean_text(text: str) -> str:
+    """Return device text as valid Unicode on one line, without surrounding spaces.
+
+    Lone surrogates become U+FFFD; a run of control characters (line breaks, tabs, NUL) a space.
+    """
+    if text.isprintable():
+        return text.strip()
+    return _CONTROL.sub(" ", _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", text)).strip()
+
+
+def valid_unicode(text: str) -> str:
+    """Return `text` with lone surrogates replaced by U+FFFD (everything else is kept)."""
+    return _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def _repair_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, dict):
+        return {valid_unicode(k): _repair_surrogates(item) for k, item in value.items()}
+    if isinstance(value, list):
+        return [_repair_surrogates(item) for item in value]
+    return value
+
+
+# A "\udXXX" escape (lone surrogate, or half of a pair): JSON text only makes one through these.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
 # Repairs for the forms seen in the vendor documents' "JSON" examples: a comma before a closing
 # bracket, and bare identifiers used as keys. Scanned once, left to right (linear in the input:
 # a regex over the whole text is quadratic on hostile bodies such as many unclosed strings).
@@ -75,16 +110,26 @@ MAX_REPAIRED = 256 * 1024
 
 
 def loads_lenient(text: str) -> Any:
-    """Parse JSON, accepting trailing commas and unquoted keys; raise ProtocolError otherwise."""
+    r"""Parse JSON, accepting trailing commas and unquoted keys; raise ProtocolError otherwise.
+
+    Lone surrogates ("\ud800" escapes) come out as U+FFFD: the result is valid Unicode.
+    """
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except (ValueError, RecursionError) as err:
         if len(text) > MAX_REPAIRED:
             raise ProtocolError(f"invalid JSON: {err}") from None
-    try:
-        return json.loads(_repair(text))
-    except (ValueError, RecursionError) as err:
-        raise ProtocolError(f"invalid JSON: {err}") from None
+        try:
+            document = json.loads(_repair(text))
+        except (ValueError, RecursionError) as err:
+            raise ProtocolError(f"invalid JSON: {err}") from None
+    if "\\" in text and _SURROGATE_ESCAPE.search(text):
+        try:
+            document = _repair_surrogates(document)
+        except RecursionError:
+            # json reads deeper than Python recurses: no terminal nests a thousand levels.
+            raise ProtocolError("invalid JSON: nested too deeply") from None
+    return document
 
 
 def decode_text(raw: bytes) -> str:
@@ -170,7 +215,11 @@ def parse_multipart(body: bytes, content_type: str, limit: int) -> dict[str, Par
     boundary = params.get("boundary")
     if kind != "multipart/form-data" or not boundary:
         raise ProtocolError("expected multipart/form-data with a boundary")
-    delimiter = b"--" + boundary.encode("latin-1")
+    try:
+        # aiohttp reads header bytes as UTF-8 (undecodable ones as surrogates).
+        delimiter = b"--" + boundary.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise ProtocolError("multipart boundary is not text") from None
     # Walk the delimiters by index: each part's data is copied once (photos are large).
     start = body.find(delimiter)
     if start < 0:
@@ -256,19 +305,36 @@ def _parse_part(
     )
 
 
-def to_int(value: Any, what: str) -> int:
-    """Read an integer that devices may send as a number or a numeric string."""
+def whole_number(value: Any) -> int:
+    """Read a whole number sent as a number or as decimal text (at most 20 digits).
+
+    Raises TypeError for a value of another kind (a boolean is none), ValueError for text that
+    is not a whole number.
+    """
     if isinstance(value, bool):
-        raise ProtocolError(f"{what}: expected an integer, got a boolean")
+        raise TypeError("a boolean is not a number")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if len(text) <= 20 and (is_digits(text) or (text[:1] == "-" and is_digits(text[1:]))):
-            return int(text)
-    raise ProtocolError(f"{what}: expected an integer, got {type(value).__name__}")
+        unsigned = text[1:] if text[:1] == "-" else text
+        if not (0 < len(unsigned) <= 20 and is_digits(unsigned)):
+            raise ValueError("not a whole number")
+        return int(text)
+    raise TypeError(f"a {type(value).__name__} is not a number")
+
+
+def to_int(value: Any, what: str) -> int:
+    """Read an integer that devices may send as a number or a numeric string (64 bits)."""
+    try:
+        number = whole_number(value)
+    except (TypeError, ValueError) as err:
+        raise ProtocolError(f"{what}: expected an integer ({err})") from None
+    if not -(2**63) <= number < 2**63:
+        raise ProtocolError(f"{what}: {number} is beyond 64 bits")
+    return number
 
 
 def optional_int(value: Any) -> int | None:
@@ -288,7 +354,7 @@ def optional_str(value: Any) -> str | None:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return value.strip() or None
+        return valid_unicode(value).strip() or None
     return None
 
 
@@ -305,6 +371,31 @@ def decode_base64(value: Any) -> bytes | None:
         return None
 
 
+def naive_time(text: str) -> datetime | None:
+    """Parse "YYYY-MM-DD HH:MM:SS" (space or T between) without a zone; None if it is not one.
+
+    strptime costs several times more, on every record of a busy terminal.
+    """
+    value = text.strip()
+    if (
+        len(value) != 19
+        or value[4] != "-"
+        or value[7] != "-"
+        or value[10] not in " T"
+        or value[13] != ":"
+        or value[16] != ":"
+    ):
+        return None
+    parts = (value[0:4], value[5:7], value[8:10], value[11:13], value[14:16], value[17:19])
+    if not all(is_digits(part) for part in parts):
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in parts)
+    try:
+        return datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - zone later
+    except ValueError:
+        return None
+
+
 def parse_local_time(text: str | None, zone: tzinfo, *, separators: str = " ") -> datetime | None:
     """Read "YYYY-MM-DD HH:MM:SS", a terminal's local time, in its time zone.
 
@@ -312,25 +403,10 @@ def parse_local_time(text: str | None, zone: tzinfo, *, separators: str = " ") -
     """
     if not text or not isinstance(text, str):
         return None
-    value = text.strip()
-    # strptime costs several times more, on every record of a busy terminal.
-    if (
-        len(value) != 19
-        or value[4] != "-"
-        or value[7] != "-"
-        or value[10] not in separators
-        or value[13] != ":"
-        or value[16] != ":"
-    ):
+    moment = naive_time(text)
+    if moment is None or text.strip()[10] not in separators:
         return None
-    parts = (value[0:4], value[5:7], value[8:10], value[11:13], value[14:16], value[17:19])
-    if not all(part.isdigit() and part.isascii() for part in parts):
-        return None
-    year, month, day, hour, minute, second = (int(part) for part in parts)
-    try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=zone)
-    except ValueError:
-        return None
+    return moment.replace(tzinfo=zone)
 
 
 def body_temperature(value: Any) -> float | None:

@@ -7,9 +7,17 @@ latest (number, date) handled, and a small window of recent records for the few 
 of order. A record no newer than the cursor in both number and date was handled; a device that
 was cleared counts from 1 again but with later dates, so its new records pass.
 
-Some streams have no numbering (attendance punches): their records are identified by a checksum
-and recognised by a larger window alone, big enough for the batch a device re-sends when our
-acknowledgement was lost.
+A single absurd record must not blind the cursor: one numbered 4294967295 and dated 2099 would
+make every later record look handled. So the cursor only moves to records dated at most
+CURSOR_AHEAD past Home Assistant's clock; a record dated further ahead is remembered in the
+window alone (and the caller is told, to say so).
+
+Some streams have no numbering (attendance punches, cloud logs): their records are identified by
+a checksum and recognised by a larger window of recent identities. Some terminals re-send their
+whole log (tens of thousands of records) whatever they were told: for late records (not live:
+see the coordinator) each stream also keeps the spans of dates its batches covered, and a late
+record dated inside a span was handled. A record arriving live is never dropped by a span (a
+clock set back an hour must not lose the punches of that hour).
 """
 
 from __future__ import annotations
@@ -19,42 +27,104 @@ from typing import Any
 # Only records arriving out of order need the window (the cursor covers re-sent batches).
 WINDOW = 32
 UNORDERED_WINDOW = 1024
+# Spans of dates kept per unordered stream (the closest ones are merged beyond this).
+MAX_SPANS = 64
+# The cursor never moves to a record dated more than this past the clock (seconds).
+CURSOR_AHEAD = 600
 _DATES = 10_000_000_000  # unix dates stay below 10**10 until the year 2286
+# What a record number and a date may be (they are saved: JSON and the store hold these).
+MAX_NUMBER = 2**53 - 1
+MAX_DATE = _DATES - 1
 
 
 def _entry(record_id: int, date: int) -> int:
     return record_id * _DATES + date
 
 
+def _valid(number: Any, date: Any) -> bool:
+    return (
+        type(number) is int
+        and type(date) is int
+        and 0 <= number <= MAX_NUMBER
+        and 0 <= date <= MAX_DATE
+    )
+
+
 class RecordLedger:
-    """Cursors and recent-record windows of every stream of one terminal."""
+    """Cursors, recent-record windows and date spans of every stream of one terminal."""
 
     def __init__(self) -> None:
         """Start knowing nothing."""
         self._cursors: dict[str, tuple[int, int]] = {}
         # Insertion-ordered dicts used as bounded sets (smaller than OrderedDicts).
         self._windows: dict[str, dict[int, None]] = {}
+        # Unordered streams: sorted, disjoint [first, last] dates their batches covered.
+        self._spans: dict[str, list[list[int]]] = {}
 
-    def handled(self, stream: str, record_id: int, date: int, *, ordered: bool = True) -> bool:
-        """Return True if this record of `stream` was handled already."""
+    def handled(
+        self, stream: str, record_id: int, date: int, *, ordered: bool = True, late: bool = False
+    ) -> bool:
+        """Return True if this record of `stream` was handled already.
+
+        `late`: the record is not live (its own time is far from now), so the date spans of an
+        unordered stream recognise it too.
+        """
+        if not _valid(record_id, date):
+            return False  # never remembered either: see remember()
         cursor = self._cursors.get(stream) if ordered else None
         if cursor is not None and date and record_id <= cursor[0] and date <= cursor[1]:
             return True
         window = self._windows.get(stream)
-        return window is not None and _entry(record_id, date) in window
+        if window is not None and _entry(record_id, date) in window:
+            return True
+        return late and date > 0 and self._in_span(stream, date)
 
-    def remember(self, stream: str, record_id: int, date: int, *, ordered: bool = True) -> None:
-        """Note a handled record."""
+    def remember(
+        self, stream: str, record_id: int, date: int, *, ordered: bool = True, now: int
+    ) -> bool:
+        """Note a handled record; return False if it was too far ahead to move the cursor.
+
+        `now` is Home Assistant's clock (unix seconds). A number or date out of range (beyond
+        2**53, before 1970) is not remembered at all: nothing unstorable reaches the ledger.
+        """
+        if not _valid(record_id, date):
+            return True
         window = self._windows.setdefault(stream, {})
         window[_entry(record_id, date)] = None
         limit = WINDOW if ordered else UNORDERED_WINDOW
         while len(window) > limit:
             del window[next(iter(window))]
-        if not ordered:
-            return
+        if not ordered or not date:
+            return True
+        if date > now + CURSOR_AHEAD:
+            return False
         cursor = self._cursors.get(stream)
-        if date and (cursor is None or (date, record_id) > (cursor[1], cursor[0])):
+        if cursor is None or (date, record_id) > (cursor[1], cursor[0]):
             self._cursors[stream] = (record_id, date)
+        return True
+
+    def covered(self, stream: str, dates: list[int]) -> None:
+        """Note that one batch of an unordered stream covered these dates (first to last)."""
+        dated = [date for date in dates if 0 < date <= MAX_DATE]
+        if not dated:
+            return
+        spans = self._spans.setdefault(stream, [])
+        spans.append([min(dated), max(dated)])
+        spans.sort()
+        merged: list[list[int]] = []
+        for first, last in spans:
+            if merged and first <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        while len(merged) > MAX_SPANS:
+            # Join the two spans with the smallest gap between them.
+            gap = min(range(len(merged) - 1), key=lambda n: merged[n + 1][0] - merged[n][1])
+            merged[gap : gap + 2] = [[merged[gap][0], merged[gap + 1][1]]]
+        self._spans[stream] = merged
+
+    def _in_span(self, stream: str, date: int) -> bool:
+        return any(first <= date <= last for first, last in self._spans.get(stream, ()))
 
     @property
     def cursors(self) -> dict[str, tuple[int, int]]:
@@ -69,26 +139,29 @@ class RecordLedger:
                 stream: [list(divmod(entry, _DATES)) for entry in window]
                 for stream, window in self._windows.items()
             },
+            "spans": {
+                stream: [list(span) for span in spans] for stream, spans in self._spans.items()
+            },
         }
 
     def restore(self, data: Any) -> None:
-        """Reload export() output; anything unreadable is ignored."""
+        """Reload export() output; anything unreadable or out of range is ignored."""
         if not isinstance(data, dict):
             return
-        for stream, cursor in (data.get("cursors") or {}).items():
-            if (
-                isinstance(cursor, list)
-                and len(cursor) == 2
-                and all(isinstance(value, int) for value in cursor)
-            ):
+        cursors, windows, spans = (data.get(key) for key in ("cursors", "windows", "spans"))
+        for stream, cursor in (cursors if isinstance(cursors, dict) else {}).items():
+            if isinstance(cursor, list) and len(cursor) == 2 and _valid(*cursor):
                 self._cursors[str(stream)] = (cursor[0], cursor[1])
-        for stream, entries in (data.get("windows") or {}).items():
+        for stream, entries in (windows if isinstance(windows, dict) else {}).items():
             if isinstance(entries, list):
                 kept = [
                     _entry(entry[0], entry[1])
                     for entry in entries
-                    if isinstance(entry, list)
-                    and len(entry) == 2
-                    and all(isinstance(value, int) for value in entry)
+                    if isinstance(entry, list) and len(entry) == 2 and _valid(*entry)
                 ][-UNORDERED_WINDOW:]
                 self._windows[str(stream)] = dict.fromkeys(kept)
+        for stream, stored in (spans if isinstance(spans, dict) else {}).items():
+            if isinstance(stored, list):
+                for span in stored[:MAX_SPANS]:
+                    if isinstance(span, list) and len(span) == 2 and _valid(*span):
+                        self.covered(str(stream), list(span))

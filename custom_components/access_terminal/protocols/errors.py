@@ -27,6 +27,10 @@ class PayloadTooLargeError(ProtocolError):
         self.limit = limit
 
 
+class ListenerUnavailableError(AccessTerminalError):
+    """The listener cannot take records now (Home Assistant is stopping): send them again later."""
+
+
 class NotSupportedError(AccessTerminalError):
     """The terminal (its family or its model) cannot do this operation."""
 

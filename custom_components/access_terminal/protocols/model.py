@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import NotSupportedError
+from .fields import InputProblems
 
 if TYPE_CHECKING:
     from .access import AccessPlan, AccessProfile, PersonPolicy
@@ -515,8 +516,14 @@ class TerminalListener(Protocol):
     device only after `records` returned, so a failure here makes the device send it again.
     """
 
-    async def records(self, records: Sequence[Record]) -> None:
-        """Handle records from the device (de-duplicate, then dispatch their events)."""
+    async def records(self, records: Sequence[Record]) -> Sequence[Record]:
+        """Handle records from the device (de-duplicate, then dispatch their events).
+
+        Returns the records that may change what the terminal shows now: those new and live.
+        A record that arrives late (its own time far from now: a backlog after an outage, a
+        first import, a log sent again) is kept and shown, but must not move a door's state.
+        Raises ListenerUnavailableError when records cannot be taken now (send them again).
+        """
 
     def seen(self) -> None:
         """Note that the device just talked to us (drives online/offline)."""
@@ -532,6 +539,14 @@ class TerminalListener(Protocol):
 
     def persist(self) -> None:
         """Note that queued work changed and should be saved (see Terminal.export_state)."""
+
+    async def commit(self) -> None:
+        """Save now what was handled and queued (records seen, cursors, stamps).
+
+        A family calls it before acknowledging records the device would send again from a
+        cursor we gave it (ZK attendance stamps, the control API's next_pos): after a crash the
+        device resumes from the saved cursor, and the saved ledger already knows those records.
+        """
 
 
 class Terminal:
@@ -556,6 +571,8 @@ class Terminal:
         self.serial = serial
         self.info: TerminalInfo | None = None
         self.doors: dict[int, DoorState] = {1: DoorState(door=1)}
+        # What the device sent that could not be read (counted, logged with its content).
+        self.problems = InputProblems(serial)
 
     def supports(self, operation: Operation) -> bool:
         """Return True if this terminal can do `operation`."""

@@ -71,6 +71,7 @@ async def post_json(
     wait: float = DEFAULT_TIMEOUT,
     params: Mapping[str, str] | None = None,
     limit: int = MAX_ANSWER,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[int, Any]:
     """POST a JSON document to a device; return the HTTP status and the decoded answer.
 
@@ -86,7 +87,7 @@ async def post_json(
             params=params,
             # One connection per request: embedded web servers drop idle connections without
             # notice, and a reused dead one would lose the answer (getrtlog's records with it).
-            headers={"Content-Type": "application/json", "Connection": "close"},
+            headers={"Content-Type": "application/json", "Connection": "close", **(headers or {})},
             timeout=aiohttp.ClientTimeout(total=wait),
         ) as response:
             status = response.status
@@ -136,6 +137,20 @@ def parse_zone(text: Any) -> tzinfo | None:
     if minutes > 14 * 60:
         return None
     return timezone(timedelta(minutes=-minutes if match.group(1) == "-" else minutes))
+
+
+def zone_of_clock(clock: datetime, now: datetime, default: tzinfo) -> tzinfo | None:
+    """Return the zone a terminal keeps its clock in, from its local time `clock` read `now`.
+
+    None when that is `default` (Home Assistant's zone, which also knows its daylight saving
+    time); otherwise the offset, to the quarter hour (a clock a little fast or slow is no other
+    zone). A clock more than 14 hours off UTC is just wrong: None as well.
+    """
+    quarters = round((clock - now.replace(tzinfo=None)).total_seconds() / 900)
+    offset = timedelta(minutes=15 * quarters)
+    if abs(offset) > timedelta(hours=14) or offset == now.astimezone(default).utcoffset():
+        return None
+    return timezone(offset)
 
 
 @dataclass(slots=True, frozen=True)

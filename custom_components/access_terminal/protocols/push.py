@@ -17,12 +17,34 @@ import logging
 import time
 from typing import Any
 
-from .errors import AccessTerminalError, CommandTimeoutError
+from .errors import (
+    AccessTerminalError,
+    CommandTimeoutError,
+    ListenerUnavailableError,
+    ProtocolError,
+)
 from .model import Authorizer, Record, Terminal, TerminalListener
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_COMMAND_TIMEOUT = 60.0
+# Bodies up to this size are read on the event loop; larger ones in an executor thread, so that
+# no single request holds the loop for long (4 MB of ZK lines take about half a second to read).
+OFF_LOOP_BYTES = 64 * 1024
+
+
+async def read_off_loop[T](size: int, read: Callable[[], T]) -> T:
+    """Run `read` (pure parsing of a body of `size` bytes) in an executor if the body is large.
+
+    Raises ProtocolError (503) when the executor is gone: Home Assistant is stopping.
+    """
+    if size <= OFF_LOOP_BYTES:
+        return read()
+    try:
+        future = asyncio.get_running_loop().run_in_executor(None, read)
+    except RuntimeError as err:  # the executor was shut down
+        raise ProtocolError("shutting down: send again later", status=503) from err
+    return await future
 
 
 async def await_result[T](
@@ -140,18 +162,21 @@ class PushTerminal(Terminal):
         self.command_timeout = command_timeout
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def deliver(self, records: Sequence[Record]) -> bool:
-        """Hand records to the listener; False (logged) when it failed.
+    async def deliver(self, records: Sequence[Record]) -> Sequence[Record] | None:
+        """Hand records to the listener; None (logged) when it failed.
 
-        The family acknowledges the records only after True, and answers False with its own
-        "send again later", so that a record is never lost between the device and the listener.
+        Returns the records that may change what the terminal shows now (new and live: see
+        TerminalListener.records). The family acknowledges the records only once they are
+        handled, and answers None with its own "send again later", so that a record is never
+        lost between the device and the listener.
         """
         try:
-            await self.listener.records(records)
+            return await self.listener.records(records)
+        except ListenerUnavailableError as err:  # Home Assistant is stopping: sent again later
+            _LOGGER.debug("Records from %s not taken: %s", self.serial, err)
         except Exception:  # whatever failed, the device must keep the records
             _LOGGER.exception("Could not handle records from %s", self.serial)
-            return False
-        return True
+        return None
 
     def spawn(self, work: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
         """Run `work` in the background; its failure is logged, never raised into the loop.

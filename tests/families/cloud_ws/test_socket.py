@@ -10,7 +10,9 @@ from typing import Any
 from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -135,3 +137,51 @@ async def test_dedicated_listener_from_yaml(hass: HomeAssistant, socket_enabled:
     assert hub.ports == [port]
     await hub.async_release(port + 1, "nobody")  # nothing held there: nothing happens
     assert hub.ports == [port]
+
+
+async def test_lone_surrogates_keep_the_socket_open(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A lone surrogate in `cmd` (echoed back) or in `time` once closed the socket."""
+    ws = await client.ws_connect(WS_PATH)
+    await ws.send_json({"cmd": "reg", "sn": CLOUD_SERIAL, "devinfo": {}})
+    assert (await ws.receive_json(timeout=5))["result"] is True
+    await ws.send_str('{"cmd":"send\\udcfflog","sn":"' + CLOUD_SERIAL + '"}')
+    reply = await reply_to(ws, "send\ufffdlog")
+    assert reply["result"] is False
+    time_text = '"2024-05-01 08:00:0\\ud800"'
+    await ws.send_str(
+        '{"cmd":"sendlog","sn":"' + CLOUD_SERIAL + '","count":1,"record":[{"enrollid":1,'
+        f'"time":{time_text},"mode":8}}]}}'
+    )
+    reply = await reply_to(ws, "sendlog")
+    assert (reply["result"], reply["count"]) == (True, 1)
+    assert not ws.closed
+    await ws.close()
+    assert "Traceback" not in caplog.text
+    problems = loaded_entry.runtime_data.coordinator.terminal.problems.counts
+    assert problems == {"log record": 1}
+
+
+async def test_a_door_numbered_99999999_gets_no_entity(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient
+) -> None:
+    """One sendlog with doornum 99999999 once created door_99999999: doors are 1 to 4."""
+    ws = await client.ws_connect(WS_PATH)
+    await ws.send_json({"cmd": "reg", "sn": CLOUD_SERIAL, "devinfo": {}})
+    assert (await ws.receive_json(timeout=5))["result"] is True
+    now = dt_util.now().strftime("%Y-%m-%d %H:%M:%S")
+    record = {"enrollid": 0, "time": now, "event": 1, "doornum": 99999999}
+    await ws.send_json({"cmd": "sendlog", "sn": CLOUD_SERIAL, "count": 1, "record": [record]})
+    assert (await reply_to(ws, "sendlog"))["result"] is True
+    record = {**record, "doornum": 4}
+    await ws.send_json({"cmd": "sendlog", "sn": CLOUD_SERIAL, "count": 1, "record": [record]})
+    assert (await reply_to(ws, "sendlog"))["result"] is True
+    await ws.close()
+    await hass.async_block_till_done()
+    entities = er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
+    doors = sorted(e.unique_id for e in entities if e.domain == "lock")
+    assert doors == [f"{CLOUD_SERIAL}_door_1_lock", f"{CLOUD_SERIAL}_door_4_lock"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from typing import Any
 
 from tests.helpers import TestClient, load_json
@@ -61,6 +62,11 @@ class HttpV2Device:
         self.client = client
         self.serial = serial
         self.next_record_id = 1
+        # The date of each record sent: the device's clock when it happened (live records).
+        self.dates: list[int] = []
+        # System records are dated when the device was made (the same batch sent again is
+        # the same records).
+        self.started = int(time.time())
 
     async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.client.post(path, json=body)
@@ -99,7 +105,7 @@ class HttpV2Device:
         detail: dict[str, Any] = {
             "RecordID": self.next_record_id,
             "RecordType": record_type,
-            "RecordDate": 1718616771 + self.next_record_id,
+            "RecordDate": int(time.time()),
             "UserID": "1",
             "Name": "Alice",
             "CardNum": "0",
@@ -108,6 +114,7 @@ class HttpV2Device:
             "PhotoLen": len(photo or b""),
         }
         detail.update(fields)
+        self.dates.append(detail["RecordDate"])
         self.next_record_id += 1
         return await self.post_parts(
             "/Record/UploadIdentifyRecord", record_parts(self.serial, detail, photo)
@@ -115,7 +122,7 @@ class HttpV2Device:
 
     async def system_records(self, kind: int, *codes: int, first_id: int = 1) -> dict[str, Any]:
         records = [
-            {"RecordID": first_id + i, "RecordType": code, "RecordDate": 1718616771 + i}
+            {"RecordID": first_id + i, "RecordType": code, "RecordDate": self.started}
             for i, code in enumerate(codes)
         ]
         return await self.post_json(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import time
 
 from homeassistant.core import HomeAssistant
 import pytest
 
 from tests.helpers import bus_events, load_text
+from tests.protocols.common import build_multipart
 from tests.terminals import HTTPV2_SERIAL
 
 from .device import BOUNDARY, MULTIPART, HttpV2Device, multipart, record_parts
@@ -242,3 +244,36 @@ async def test_free_pass_card_and_refused_exit_button(
     ]
     assert events[1].data["reason"] == "locked"
     assert events[1].data["methods"] == ["button"]
+
+
+@pytest.mark.parametrize(
+    ("boundary", "taken"), [("grenze-€-1", True), ("边界", True), ("\udcff-raw", False)]
+)
+async def test_a_boundary_that_is_not_latin_1(
+    hass: HomeAssistant,
+    httpv2_device: HttpV2Device,
+    boundary: str,
+    taken: bool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A non-Latin-1 multipart boundary once raised UnicodeEncodeError: a 500 and a traceback."""
+    events = bus_events(hass)
+    detail = {"RecordID": 11, "RecordType": 3, "RecordDate": int(time.time()), "UserID": "3"}
+    wire = boundary.encode("utf-8", "surrogateescape")
+    body = build_multipart(
+        [(name, data, headers) for name, data, headers in record_parts(SERIAL, detail)],
+        boundary=wire.decode("latin-1"),
+    )
+    response = await httpv2_device.client.post(
+        "/Record/UploadIdentifyRecord",
+        data=body.replace(wire.decode("latin-1").encode("utf-8"), wire),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    # Read as the UTF-8 its bytes are (aiohttp reads header bytes so): the record is taken;
+    # bytes that are no UTF-8 at all give the protocol's refusal, never a 500.
+    assert (response.status, (await response.json())["Success"]) == (
+        (200, 1) if taken else (400, 400)
+    )
+    await hass.async_block_till_done()
+    assert "Traceback" not in caplog.text
+    assert [event.data["user_id"] for event in events] == (["3"] if taken else [])

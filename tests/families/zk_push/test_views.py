@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
+import gzip
 from typing import Any
 from unittest.mock import patch
 
@@ -12,6 +13,7 @@ from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -71,6 +73,12 @@ def local(text: str) -> datetime:
     """Return a naive local wall time in Home Assistant's zone, as terminals report it."""
     zone = dt_util.get_default_time_zone()
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+
+
+def now_at(seconds: float = 0) -> str:
+    """Return the terminal's local time, `seconds` from now (records as they happen: live)."""
+    moment = dt_util.now() + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 # -- unknown terminals -----------------------------------------------------------------------------
@@ -244,11 +252,11 @@ async def test_rtlog_fields_shuffled_and_duplicate_index(hass: HomeAssistant, zk
     events = bus_events(hass)
     first = (
         "index=7\tverifytype=15\tevent=0\tpin=42\tcardno=0\teventaddr=2\tinoutstatus=0\t"
-        "time=2024-03-01 08:00:00\tmaskflag=1\ttemperature=36.6"
+        f"time={now_at(-5)}\tmaskflag=1\ttemperature=36.6"
     )
     assert await zk.rtlog(first) == (200, "OK")
     assert await zk.rtlog(first) == (200, "OK")
-    again = first.replace("index=7", "index=8").replace("08:00:00", "08:00:05")
+    again = first.replace("index=7", "index=8").replace(now_at(-5), now_at())
     assert await zk.rtlog(again + "\n" + first) == (200, "OK")
     await hass.async_block_till_done()
     assert [event.data["record_id"] for event in events] == ["7", "8"]
@@ -268,10 +276,10 @@ async def test_rtlog_bitmask_verify_and_device_events(hass: HomeAssistant, zk: Z
     """A bitmask verifytype names each method; pin=0 door events are the terminal's own."""
     events = bus_events(hass)
     body = (
-        "time=2024-03-01 09:00:00\tpin=5\tevent=0\teventaddr=1\tverifytype=0000100000000010\t"
+        f"time={now_at(-9)}\tpin=5\tevent=0\teventaddr=1\tverifytype=0000100000000010\t"
         "index=30\n"
-        "time=2024-03-01 09:00:01\tpin=0\tevent=200\teventaddr=3\tverifytype=200\tindex=31\n"
-        "time=2024-03-01 09:00:09\tpin=0\tevent=102\teventaddr=3\tverifytype=200\tindex=32"
+        f"time={now_at(-8)}\tpin=0\tevent=200\teventaddr=3\tverifytype=200\tindex=31\n"
+        f"time={now_at()}\tpin=0\tevent=102\teventaddr=3\tverifytype=200\tindex=32"
     )
     assert await zk.rtlog(body) == (200, "OK")
     await hass.async_block_till_done()
@@ -295,8 +303,8 @@ async def test_empty_and_unreadable_bodies(hass: HomeAssistant, zk: ZkDevice) ->
     assert await zk.post("devicecmd", "", "") == (200, "OK")
     assert await zk.rtlog("garbage without fields\n\x00\x01") == (200, "OK")
     assert await zk.rtlog("time=not a time\tevent=999\tindex=x") == (200, "OK")
-    status, _ = await zk.post("devicecmd", "", "this is no result")
-    assert status == 400
+    # Acknowledged (refused, the terminal would post it forever), logged and counted.
+    assert await zk.post("devicecmd", "", "this is no result") == (200, "OK")
     await hass.async_block_till_done()
     assert events == []
 
@@ -557,3 +565,67 @@ async def test_gb2312_names_read_back(hass: HomeAssistant, zk: ZkDevice) -> None
     (user,) = users
     assert isinstance(user, dict)
     assert (user["user_id"], user["name"], user["cards"]) == ("8", "张三", ["123456"])
+
+
+# -- what the terminal says is checked ---------------------------------------------------------
+
+
+async def test_a_hundred_doors_announced_give_no_hundred_locks(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient
+) -> None:
+    """`LockCount=100` once made 100 locks and 310 entities (4294967295: four billion)."""
+    device = ZkDevice(client)
+    await device.register(REGISTRY_BODY.replace("LockCount=4", "LockCount=100"))
+    await hass.async_block_till_done()
+    entities = er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
+    assert len([e for e in entities if e.domain == "lock"]) == 1
+    coordinator = loaded_entry.runtime_data.coordinator
+    assert coordinator.data.door_numbers == [1]
+    assert coordinator.diagnostics()["refused_input"] == {"option": 1}
+
+
+async def test_registry_with_a_trailing_slash(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, client: TestClient
+) -> None:
+    """A C3-100Pro calls `/iclock/registry/` (and the others) with a trailing slash."""
+    response = await client.post(f"/iclock/registry/?SN={ZK_SERIAL}", data=REGISTRY_BODY)
+    assert response.status == 200
+    assert (await response.text()).startswith("RegistryCode=")
+    response = await client.get(f"/iclock/cdata.aspx/?SN={ZK_SERIAL}&options=all&pushver=3.1.2")
+    assert response.status == 200
+
+
+@pytest.mark.parametrize(
+    ("table", "body"),
+    [
+        # An OPERLOG line starting with whitespace (IndexError once).
+        ("OPERLOG", "\tOPLOG 4\t0\t2024-05-01 08:00:00\t7\t0\t0\t0\n"),
+        # time_second=99999999999999999 in a transaction table (OverflowError once).
+        ("tabledata", "transaction time_second=99999999999999999\tpin=1\teventtype=0\tindex=1"),
+    ],
+)
+async def test_bodies_that_once_answered_500(
+    hass: HomeAssistant, zk: ZkDevice, table: str, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = f"table={table}&tablename=transaction&Stamp=1"
+    status, _ = await zk.post("cdata", query, body)
+    assert status == 200
+    assert "Traceback" not in caplog.text
+
+
+async def test_a_corrupt_account_archive_is_acknowledged(
+    hass: HomeAssistant, zk: ZkDevice, caplog: pytest.LogCaptureFixture
+) -> None:
+    archive = bytearray(gzip.compress(b"transaction pin=1\ttime_second=1\n" * 2000))
+    archive[100:140] = b"\xff" * 40  # a zlib.error once
+    assert await zk.post("file", "table=transaction", bytes(archive)) == (200, "OK")
+    assert "Traceback" not in caplog.text
+
+
+async def test_command_results_of_real_firmware_are_acknowledged(
+    hass: HomeAssistant, zk: ZkDevice
+) -> None:
+    """Ids of the firmware's own and one key per line once got 400, re-posted forever."""
+    body = "ID=info8487&Return=0&CMD=DATA\nID=info8488&Return=0&CMD=DATA"
+    assert await zk.post("devicecmd", "", body) == (200, "OK")
+    assert await zk.post("devicecmd", "", "ID=32\nReturn=0\nCMD=Shell\nContent=ok") == (200, "OK")

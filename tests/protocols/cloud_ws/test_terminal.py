@@ -36,9 +36,10 @@ from .helpers import (
     FakeDevice,
     frame,
     make,
-    page,
     settle,
 )
+
+LOG_ITEM = {"enrollid": 1, "time": "2024-05-01 08:00:00", "mode": 8}
 
 # -- device frames -------------------------------------------------------------------------
 
@@ -140,7 +141,8 @@ async def test_sendlog_with_unreadable_records_is_acknowledged() -> None:
 async def test_sendlog_is_refused_when_records_cannot_be_handled() -> None:
     terminal, listener, _device = make()
     listener.fail = True
-    reply = await frame(terminal, cmd="sendlog", count=1, logindex=4, record=[{"enrollid": 1}])
+    item = {"enrollid": 1, "time": "2024-05-01 08:00:00"}
+    reply = await frame(terminal, cmd="sendlog", count=1, logindex=4, record=[item])
     assert reply is not None
     assert reply.document == {"ret": "sendlog", "result": False, "reason": "server busy"}
     assert terminal.log_index is None
@@ -362,7 +364,9 @@ async def test_close_fails_waiting_callers_and_closes_the_socket() -> None:
 
 async def test_background_failures_are_contained(caplog: pytest.LogCaptureFixture) -> None:
     terminal, listener, device = make()
-    device.scripts["getnewlog"] = [page(1, 1, 5)]
+    device.scripts["getnewlog"] = [
+        {"result": True, "count": 1, "from": 0, "to": 0, "record": [LOG_ITEM]}
+    ]
     listener.fail = True
     await frame(terminal, **REG)
     await settle(terminal)

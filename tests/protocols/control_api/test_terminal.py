@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import aiohttp
 import pytest
@@ -56,7 +56,10 @@ async def sim(session: aiohttp.ClientSession) -> AsyncIterator[ControlApiSimulat
 
 
 def make_terminal(
-    sim: ControlApiSimulator, session: aiohttp.ClientSession, key: str = "demo-key"
+    sim: ControlApiSimulator,
+    session: aiohttp.ClientSession,
+    key: str = "demo-key",
+    zone: timezone = UTC,
 ) -> tuple[ControlApiTerminal, RecordingListener]:
     listener = RecordingListener()
     terminal = ControlApiTerminal(
@@ -65,7 +68,7 @@ def make_terminal(
         session=session,
         address=DeviceAddress(host=sim.host, port=sim.port),
         api_key=key,
-        zone=UTC,
+        zone=zone,
     )
     terminal.enroll_poll = 0.02
     return terminal, listener
@@ -181,6 +184,25 @@ async def test_info_and_incremental_logs(
     assert [event.user_id for event in listener_again.events] == ["3"]
 
 
+async def test_a_clock_on_another_zone_gives_true_times(
+    sim: ControlApiSimulator, session: aiohttp.ClientSession
+) -> None:
+    # Home Assistant eight hours behind UTC, the terminal's clock (and its logs) on UTC: read
+    # on Home Assistant's zone, every access was eight hours in the future.
+    terminal, listener = make_terminal(sim, session, zone=timezone(timedelta(hours=-8)))
+    sim.punch("1")
+    await terminal.refresh()
+    (event,) = listener.events
+    assert abs(event.time - datetime.now(UTC)) < timedelta(minutes=1)
+    assert terminal.device_zone == timezone(timedelta(0))
+    # The same terminal on Home Assistant's zone needs nothing learned.
+    same, same_listener = make_terminal(sim, session)
+    sim.punch("2")
+    await same.refresh()
+    assert same.device_zone is None
+    assert abs(same_listener.events[-1].time - datetime.now(UTC)) < timedelta(minutes=1)
+
+
 async def test_cleared_log_starts_over(
     sim: ControlApiSimulator, session: aiohttp.ClientSession
 ) -> None:
@@ -200,10 +222,50 @@ def test_batches_refuse_broken_positions() -> None:
     for payload in ({"start_pos": -1}, {"start_pos": 2**60}, {"logs": "x"}, {"next_pos": "x"}):
         with pytest.raises(ProtocolError):
             parse_batch(payload, UTC, now, default_start=0)
-    batch = parse_batch({"logs": [1, {"user_id": 5, "time": "bad"}]}, UTC, now, default_start=4)
-    assert (batch.start_pos, batch.next_pos) == (4, 6)
+    logs = [1, {"user_id": 5, "time": "bad"}, {"user_id": 7, "time": "2024-12-31T23:00:00"}]
+    batch = parse_batch({"logs": logs}, UTC, now, default_start=4)
+    assert (batch.start_pos, batch.next_pos) == (4, 7)
+    # Unreadable logs are set aside (logged by the terminal), never stamped with the time
+    # they arrived.
+    assert [log for log, _ in batch.refused] == logs[:2]
     (record,) = batch.records
-    assert (record.record_id, record.events[0].time, record.date) == (5, now, 0)
+    assert (record.record_id, record.events[0].user_id) == (6, "7")
+    assert record.events[0].time == datetime(2024, 12, 31, 23, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        {"time": "2024-12-31T23:00:00"},
+        {"user_id": None, "time": "2024-12-31T23:00:00"},
+        {"user_id": "", "time": "2024-12-31T23:00:00"},
+        {"user_id": ["1"], "time": "2024-12-31T23:00:00"},
+        {"user_id": {"id": 1}, "time": "2024-12-31T23:00:00"},
+        {"user_id": "1"},
+        {"user_id": "1", "time": 1735686000},
+        {"user_id": "1", "time": "2024-12-31T25:00:00"},
+        {"user_id": "1", "time": "2099-12-31T23:00:00"},
+    ],
+)
+def test_logs_without_a_user_or_a_time_are_unreadable(log: dict[str, object]) -> None:
+    # Once an access granted to nobody at the time the log arrived.
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    batch = parse_batch({"logs": [log]}, UTC, now, default_start=0)
+    assert batch.records == []
+    assert len(batch.refused) == 1
+
+
+@pytest.mark.parametrize("payload", ["x", 5, [1]])
+def test_an_answer_whose_payload_is_no_object(payload: object) -> None:
+    with pytest.raises(ProtocolError, match="payload"):
+        check_answer(
+            "GetAttendLog",
+            "1",
+            {"mid": "1", "result": "AttendLog", "payload": payload},
+            "AttendLog",
+        )
+    with pytest.raises(ProtocolError, match="result"):
+        check_answer("GetAttendLog", "1", {"mid": "1", "result": ["AttendLog"]}, "AttendLog")
 
 
 async def test_uploader_protocol(sim: ControlApiSimulator, session: aiohttp.ClientSession) -> None:

@@ -31,10 +31,11 @@ class FakeListener:
         self.snapshots: list[bytes] = []
         self.persists = 0
 
-    async def records(self, records: Sequence[Record]) -> None:
+    async def records(self, records: Sequence[Record]) -> Sequence[Record]:
         if self.fail:
             raise RuntimeError("database is locked")
         self.received.extend(records)
+        return records  # every record is new and live here
 
     def seen(self) -> None:
         self.seen_count += 1
@@ -49,6 +50,9 @@ class FakeListener:
         self.snapshots.append(image)
 
     def persist(self) -> None:
+        self.persists += 1
+
+    async def commit(self) -> None:
         self.persists += 1
 
     @property

@@ -11,7 +11,6 @@ from custom_components.access_terminal.protocols.errors import ProtocolError
 from custom_components.access_terminal.protocols.httpv2.codes import (
     identify_record,
     parse_alarms,
-    record_time,
     system_record,
 )
 from custom_components.access_terminal.protocols.model import (
@@ -146,9 +145,15 @@ def test_identify_code_44_means_no_event_but_is_acknowledged() -> None:
     assert record.key is not None
 
 
-@pytest.mark.parametrize("code", [0, 50, 999, -1])
+@pytest.mark.parametrize("code", [0, 50, 999, 65535])
 def test_identify_unknown_code_means_no_event(code: int) -> None:
     assert identify_record(detail(RecordType=code), None, RECEIVED).events == ()
+
+
+@pytest.mark.parametrize("code", [-1, 65536])
+def test_identify_code_out_of_range_is_unreadable(code: int) -> None:
+    with pytest.raises(ProtocolError, match="RecordType"):
+        identify_record(detail(RecordType=code), None, RECEIVED)
 
 
 def test_identify_fields() -> None:
@@ -220,20 +225,67 @@ def test_identify_temperature(body_temp: object, temperature: float | None) -> N
 
 
 @pytest.mark.parametrize(
-    "record_date", [0, -1, -1718616771, 5_000_000_000_000, 5e12, None, "x", ""]
+    "record_date",
+    [0, -1, -1718616771, 5_000_000_000_000, 5e12, None, "x", "", 4102444799, 946684799],
 )
-def test_identify_impossible_time_becomes_received(record_date: object) -> None:
-    (event,) = identify_record(detail(RecordDate=record_date), None, RECEIVED).events
-    assert event.time == RECEIVED
+def test_identify_impossible_time_is_unreadable(record_date: object) -> None:
+    # A record is never stamped with the time it arrived: without its own time it is unreadable
+    # (acknowledged and logged by the terminal), as is a date a terminal cannot have recorded.
+    with pytest.raises(ProtocolError, match="RecordDate|time"):
+        identify_record(detail(RecordDate=record_date), None, RECEIVED)
 
 
-def test_record_time() -> None:
-    assert record_time(1718616771, RECEIVED) == datetime(2024, 6, 17, 9, 32, 51, tzinfo=UTC)
-    assert record_time("1718616771", RECEIVED) == datetime(2024, 6, 17, 9, 32, 51, tzinfo=UTC)
-    assert record_time(0, RECEIVED) is RECEIVED
-    assert record_time(-100, RECEIVED) is RECEIVED
-    assert record_time(5e12, RECEIVED) is RECEIVED
-    assert record_time(None, RECEIVED) is RECEIVED
+def test_identify_time_in_the_sane_window() -> None:
+    (event,) = identify_record(detail(RecordDate="1718616771"), None, RECEIVED).events
+    assert event.time == datetime(2024, 6, 17, 9, 32, 51, tzinfo=UTC)
+    # Up to two days ahead of Home Assistant's clock: a terminal on the wrong time zone.
+    ahead = int(RECEIVED.timestamp()) + 47 * 3600
+    assert identify_record(detail(RecordDate=ahead), None, RECEIVED).date == ahead
+    with pytest.raises(ProtocolError):
+        identify_record(detail(RecordDate=ahead + 2 * 3600), None, RECEIVED)
+
+
+def test_authorization_request_happens_now() -> None:
+    document = detail()
+    del document["RecordDate"]
+    record = identify_record(document, None, RECEIVED, stream="auth", dated=False)
+    assert record.events[0].time == RECEIVED
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("RecordType", "face"),
+        ("RecordType", None),
+        ("RecordID", 2**64),
+        ("RecordID", "123456789012345678901"),
+        ("RecordID", -1),
+        ("UserID", ["1"]),
+        ("UserID", {"id": 1}),
+        ("UserID", True),
+    ],
+)
+def test_identify_unreadable_fields(field: str, value: object) -> None:
+    with pytest.raises(ProtocolError, match=field):
+        identify_record(detail(**{field: value}), None, RECEIVED)
+
+
+def test_identify_descriptions_are_left_out_not_refused() -> None:
+    (event,) = identify_record(
+        detail(Name=["x"], CardNum={"n": 1}, IsEntry="in", BodyTemp="hot"), None, RECEIVED
+    ).events
+    assert (event.user_name, event.card_number, event.direction) == (None, None, None)
+    assert event.temperature is None
+    assert event.user_id == "1"
+
+
+def test_identify_text_is_valid_unicode() -> None:
+    (event,) = identify_record(
+        detail(Name="Ann\udc80\x00B\r\nob", UserID=" 12 "), None, RECEIVED
+    ).events
+    assert event.user_name == "Ann\ufffd B ob"
+    assert event.user_id == "12"
+    assert event.user_name.encode()  # storable: no lone surrogate left
 
 
 def test_identify_dedup_key() -> None:
@@ -386,9 +438,11 @@ def test_system_record_bad_code() -> None:
         system_record(2, {"RecordID": 1, "RecordType": "abc"}, RECEIVED)
 
 
-def test_system_record_time_fallback() -> None:
-    (event,) = system_record(2, item(1, date=0), RECEIVED).events
-    assert event.time == RECEIVED
+@pytest.mark.parametrize("date", [0, None, 4_200_000_000])
+def test_system_record_without_a_time_is_unreadable(date: int | None) -> None:
+    entry = {"RecordID": 5, "RecordType": 1, "RecordDate": date}
+    with pytest.raises(ProtocolError, match="RecordDate"):
+        system_record(2, entry, RECEIVED)
 
 
 # -- keep-alive alarm names ------------------------------------------------------------------

@@ -64,7 +64,7 @@ async def test_listener_failure_on_system_records() -> None:
     reply = await send(
         terminal,
         Endpoint.UPLOAD_SYSTEM_RECORD,
-        {"RecordType": 2, "Records": [{"RecordID": 1, "RecordType": 45, "RecordDate": 1}]},
+        {"RecordType": 2, "Records": [{"RecordID": 1, "RecordType": 45, "RecordDate": 1718616771}]},
     )
     assert reply.status == 503
     assert reply.payload["Success"] == 0
@@ -187,7 +187,10 @@ async def test_all_users_deleted_at_the_device(code: int) -> None:
     await send(
         terminal,
         Endpoint.UPLOAD_SYSTEM_RECORD,
-        {"RecordType": 2, "Records": [{"RecordID": 1, "RecordType": code, "RecordDate": 1}]},
+        {
+            "RecordType": 2,
+            "Records": [{"RecordID": 1, "RecordType": code, "RecordDate": 1718616771}],
+        },
     )
     assert listener.user_changes == [(None, UserChange.ALL_DELETED)]
     assert listener.events[0].type is EventType.USER_DELETED

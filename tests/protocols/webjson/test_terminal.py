@@ -223,27 +223,43 @@ async def test_device_away_is_unreachable(
     assert terminal.info is not None
 
 
-def test_rtlog_records_tolerate_odd_items() -> None:
+def test_rtlog_records_tolerate_odd_descriptions() -> None:
     received = datetime(2025, 5, 17, 10, 0, tzinfo=UTC)
-    assert rtlog_record("text", UTC, received) is None
     record = rtlog_record(
-        {"id": 5, "time": "not a time", "mode": "13", "event": "1", "temp": "36.6"},
+        {"id": 5, "time": "2025-05-17T09:59:00", "mode": "13", "event": "1", "temp": "36.6"},
         UTC,
         received,
     )
-    assert record is not None
     (event,) = record.events
-    assert (event.user_id, event.time, event.methods, event.direction) == (
-        "5",
-        received,
-        (Method.QR,),
-        Direction.IN,
-    )
+    assert (event.user_id, event.methods, event.direction) == ("5", (Method.QR,), Direction.IN)
+    assert event.time == datetime(2025, 5, 17, 9, 59, tzinfo=UTC)
     assert event.temperature == 36.6
-    assert record.date == 0
-    hot = rtlog_record({"enrollid": "1", "temp": 99}, UTC, received)
-    assert hot is not None
-    assert hot.events[0].temperature is None
+    hot = rtlog_record(
+        {"enrollid": "1", "time": "2025-05-17 09:00:00", "temp": 99, "name": ["x"]}, UTC, received
+    )
+    assert (hot.events[0].temperature, hot.events[0].user_name) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "text",
+        None,
+        # Wrong types once became "access denied: not registered" events stamped now.
+        {"enrollid": [1], "time": "2025-05-17 09:00:00"},
+        {"enrollid": "Bob", "time": "2025-05-17 09:00:00"},
+        {"enrollid": True, "time": "2025-05-17 09:00:00"},
+        {"time": "2025-05-17 09:00:00"},
+        {"enrollid": 5, "time": "not a time"},
+        {"enrollid": 5, "time": 1747472400},
+        {"enrollid": 5},
+        {"enrollid": 5, "time": "2099-05-17 09:00:00"},
+    ],
+)
+def test_unreadable_rtlog_records(item: object) -> None:
+    received = datetime(2025, 5, 17, 10, 0, tzinfo=UTC)
+    with pytest.raises(ProtocolError):
+        rtlog_record(item, UTC, received)
 
 
 # --- doors, time ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from custom_components.access_terminal.protocols.errors import ProtocolError
 from custom_components.access_terminal.protocols.model import (
     AlarmReason as A,
     DenyReason as R,
@@ -27,6 +28,8 @@ from custom_components.access_terminal.protocols.zk_push.codes import (
 
 ZONE = timezone(timedelta(hours=8))
 RECEIVED = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+# Every rtlog line carries the terminal's time.
+AT = "time=2024-05-01 08:00:00"
 
 Kinds = list[tuple[E, R | A | None]]
 
@@ -190,30 +193,52 @@ def test_rtlog_record_of_a_person() -> None:
         ("inoutstatus=2", "direction", None),
         ("inoutstatus=1", "direction", Direction.OUT),
         ("eventaddr=0", "door", 1),
-        ("eventaddr=x", "door", 1),
+        ("eventaddr=4", "door", 4),
         ("cardno=0", "card_number", None),
     ],
 )
 def test_rtlog_record_optional_fields(extra: str, field: str, value: object) -> None:
-    (event,) = rtlog_record(f"pin=1\tevent=0\t{extra}", ZONE, RECEIVED).events
+    (event,) = rtlog_record(f"pin=1\tevent=0\t{AT}\t{extra}", ZONE, RECEIVED).events
     assert getattr(event, field) == value
 
 
-def test_rtlog_record_without_time_or_index() -> None:
-    record = rtlog_record("pin=1\tevent=0", ZONE, RECEIVED)
-    # No number: never taken for a duplicate; the time is when it arrived.
+def test_rtlog_record_without_index() -> None:
+    record = rtlog_record(f"pin=1\tevent=0\t{AT}", ZONE, RECEIVED)
+    # No number: never taken for a duplicate.
     assert record.key is None
-    assert record.date == 0
-    assert record.events[0].time == RECEIVED
     assert record.events[0].record_id is None
-    unknown = rtlog_record("pin=1\ttime=2024-05-01 08:00:00", ZONE, RECEIVED)
-    assert unknown.events == ()
-    assert rtlog_record("event=abc\tpin=1", ZONE, RECEIVED).events == ()
+    assert rtlog_record(f"pin=1\tevent=999\t{AT}", ZONE, RECEIVED).events == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        # Never stamped with the time it arrived: a record without its own time is unreadable.
+        ("pin=1\tevent=0", "time: missing"),
+        ("pin=1\tevent=0\ttime=yesterday", "time"),
+        ("pin=1\tevent=0\ttime=2024-02-30 08:00:00", "time"),
+        # ... as is one dated where no terminal records (a corrupt 2099 record, 1999).
+        ("pin=1\tevent=0\ttime=2099-12-31 23:59:59\tindex=4294967295", "sane window"),
+        ("pin=1\tevent=0\ttime=1999-12-31 23:59:59", "sane window"),
+        (f"pin=1\t{AT}", "event: missing"),
+        (f"event=abc\tpin=1\t{AT}", "event"),
+        # Doors are numbered 1 to 4: a record of door 5 or 99999999 names no door.
+        (f"pin=1\tevent=0\t{AT}\teventaddr=5", "eventaddr"),
+        (f"pin=1\tevent=0\t{AT}\teventaddr=99999999", "eventaddr"),
+        (f"pin=1\tevent=0\t{AT}\teventaddr=x", "eventaddr"),
+        # Record numbers are 32 bits.
+        (f"pin=1\tevent=0\t{AT}\tindex=4294967296", "index"),
+        (f"pin=1\tevent=0\t{AT}\tindex=123456789012345678901", "index"),
+    ],
+)
+def test_rtlog_record_unreadable(line: str, problem: str) -> None:
+    with pytest.raises(ProtocolError, match=problem):
+        rtlog_record(line, ZONE, RECEIVED)
 
 
 def test_codes_that_say_how_people_identified() -> None:
     def methods(code: int, verify: str = "4") -> tuple[Method, ...]:
-        line = f"pin=1\tevent={code}\tverifytype={verify}"
+        line = f"pin=1\tevent={code}\tverifytype={verify}\t{AT}"
         return rtlog_record(line, ZONE, RECEIVED).events[0].methods
 
     assert methods(4) == (Method.PASSWORD,)  # emergency password, whatever verifytype says
@@ -317,10 +342,23 @@ def test_transaction_record_of_a_person() -> None:
     assert (event.mask, event.temperature) == (False, 36.1)
 
 
-def test_transaction_record_without_a_time() -> None:
-    record = transaction_record("pin=12\teventtype=0\tindex=5", ZONE, RECEIVED)
-    assert record.date == 0
-    assert record.events[0].time == RECEIVED
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        None,
+        "99999999999999999",  # an OverflowError once (only ValueError was caught)
+        str(2**32),
+        "4294967295",  # the largest ZK time: 2137
+        "3000000000",  # a date in 2093
+        "x",
+    ],
+)
+def test_transaction_record_without_a_usable_time(seconds: str | None) -> None:
+    line = "pin=12\teventtype=0\tindex=5"
+    if seconds is not None:
+        line += f"\ttime_second={seconds}"
+    with pytest.raises(ProtocolError, match="time"):
+        transaction_record(line, ZONE, RECEIVED)
 
 
 @pytest.mark.parametrize(
@@ -400,7 +438,8 @@ def test_attlog_identity_is_stable_for_the_same_punch() -> None:
     "line", ["", "7", "\t2024-05-01 08:00:00\t0\t1", "7\t2024-05-01\t0\t1", "7\tyesterday\t0"]
 )
 def test_attlog_unreadable_lines(line: str) -> None:
-    assert attlog_record(line, ZONE, RECEIVED) is None
+    with pytest.raises(ProtocolError):
+        attlog_record(line, ZONE, RECEIVED)
 
 
 # -- door states -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from custom_components.access_terminal.protocols.zk_push.commands import (
     MAX_BYTES,
     MAX_COMMANDS,
     CommandQueue,
+    CommandResult,
     parse_results,
 )
 
@@ -300,14 +301,33 @@ def test_parse_results() -> None:
         "ID=7&Return=0&CMD=CONTROL DEVICE&SN=SUB0001"
     )
     assert parse_results(text) == [
-        (1, 0, "DATA UPDATE"),
-        (2, -629, "DATA QUERY"),
-        (4, 41, "ACCOUNT"),
-        (5, 2, "ACCOUNT"),
-        (6, 0, ""),
-        (7, 0, "CONTROL DEVICE"),
+        CommandResult("1", 0, "DATA UPDATE"),
+        CommandResult("2", -629, "DATA QUERY"),
+        # Ids firmware makes up are read too (acknowledged, not ours: see `number`).
+        CommandResult("x", 0, "DATA"),
+        CommandResult("4", 41, "ACCOUNT"),
+        CommandResult("5", 2, "ACCOUNT"),
+        CommandResult("6", 0, ""),
+        CommandResult("7", 0, "CONTROL DEVICE"),
     ]
+    assert [result.number for result in parse_results(text)] == [1, 2, None, 4, 5, 6, 7]
     assert parse_results("") == []
+
+
+def test_parse_results_of_real_firmware() -> None:
+    # Several results with ids of the firmware's own in one body.
+    assert parse_results("ID=info8487&Return=0&CMD=DATA\nID=info8488&Return=0&CMD=DATA\n") == [
+        CommandResult("info8487", 0, "DATA"),
+        CommandResult("info8488", 0, "DATA"),
+    ]
+    # One key per line, the shell's output after it.
+    text = "ID=32\r\nReturn=0\r\nCMD=Shell\r\nContent=total 4\r\ndrwxr-xr-x 2 root\r\n"
+    assert parse_results(text) == [CommandResult("32", 0, "Shell")]
+    text = "ID=33\nReturn=-1002\nCMD=Shell\nID=34\nReturn=0\nCMD=DATA"
+    assert parse_results(text) == [
+        CommandResult("33", -1002, "Shell"),
+        CommandResult("34", 0, "DATA"),
+    ]
 
 
 async def test_a_result_nobody_waits_for_is_only_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -175,7 +175,8 @@ async def test_file_uploads_that_carry_no_records(
 ) -> None:
     unreadable = await plain.send(Endpoint.FILE, b"not a tgz", table="transaction")
     assert (unreadable.status, unreadable.text) == (200, "OK")
-    assert "uploaded an unreadable record archive: not a tgz archive" in caplog.text
+    assert "sent an unreadable record archive (invalid gzip data" in caplog.text
+    assert plain.terminal.problems.counts["record archive"] == 1
     other = await plain.send(Endpoint.FILE, tgz({"a.txt": b"x"}), table="other")
     assert other.text == "OK"
     monkeypatch.setattr(uploads_module, "MAX_ARCHIVE", 100)
@@ -231,8 +232,10 @@ async def test_querydata_nobody_asked_for(plain: Device) -> None:
 
 
 async def test_devicecmd_bodies(plain: Device) -> None:
+    # Refused, a terminal posts the same body again forever: acknowledged and logged instead.
     garbage = await plain.send(Endpoint.DEVICECMD, "hello")
-    assert (garbage.status, garbage.text) == (400, "no command result in the body")
+    assert (garbage.status, garbage.text) == (200, "OK")
+    assert plain.terminal.problems.counts["command result"] == 1
     assert (await plain.send(Endpoint.DEVICECMD, "")).text == "OK"
     # A result for a command we do not know (sent before a restart, say).
     assert (await plain.report((99, 0))).text == "OK"

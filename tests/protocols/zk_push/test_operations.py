@@ -25,6 +25,7 @@ from custom_components.access_terminal.protocols.model import (
     UserChange,
 )
 from custom_components.access_terminal.protocols.zk_push import Endpoint, ZkPushTerminal
+from custom_components.access_terminal.protocols.zk_push.operations import door_command
 
 from .helpers import (
     FIRMWARE,
@@ -64,11 +65,18 @@ async def test_door_control_texts(
     assert await obey(controller, operation) == [text]
 
 
-async def test_door_ten_is_0a(device: Device) -> None:
+def test_door_numbers_are_hex() -> None:
+    # The command writes the door in hex, as a two-digit field.
+    assert door_command(10, DoorAction.OPEN, 5) == "CONTROL DEVICE 010A0105"
+
+
+async def test_a_terminal_announcing_ten_doors_gets_none_of_them(device: Device) -> None:
+    # The document numbers doors 1 to 4 (LockCount): an announced ten is refused, not obeyed.
     await device.register("DeviceType=acc,LockCount=10")
-    assert await obey(device, device.terminal.door_control(10, DoorAction.OPEN)) == [
-        "CONTROL DEVICE 010A0105"
-    ]
+    assert set(device.terminal.doors) == {1}
+    assert device.terminal.problems.counts["option"] == 1
+    with pytest.raises(InvalidRequestError, match="door 10"):
+        await device.terminal.door_control(10, DoorAction.OPEN)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import pytest
@@ -13,6 +14,7 @@ from custom_components.access_terminal.protocols.model import (
     DoorAction,
     EventType,
     Method,
+    Record,
     Usage,
     UserChange,
 )
@@ -124,18 +126,36 @@ async def test_door_state_from_door_events(controller: Device) -> None:
         "rtlog", "time=2024-05-01 08:00:09\tpin=0\teventaddr=2\tevent=201\tindex=3"
     )
     assert door(controller, 2).is_open is False
-    # A door the controller does not have changes nothing.
+    # Doors are numbered 1 to 4: a record of door 9 is unreadable (acknowledged, logged).
     await controller.upload(
         "rtlog", "time=2024-05-01 08:00:09\tpin=0\teventaddr=9\tevent=200\tindex=4"
     )
     assert set(controller.terminal.doors) == {1, 2, 3, 4}
     assert listener.calls["state_changed"] == changes + 2
+    assert controller.terminal.problems.counts["rtlog record"] == 1
     assert [e.type for e in listener.events] == [
         EventType.DOOR_OPENED,
         EventType.DOOR_OPENED,
         EventType.DOOR_CLOSED,
-        EventType.DOOR_OPENED,
     ]
+
+
+async def test_late_door_events_move_no_door(controller: Device) -> None:
+    # A record that arrives late (a backlog) is kept and shown, but the door it tells of was
+    # closed again long ago: only new, live records move a door.
+    listener = controller.listener
+    original = listener.records
+
+    async def all_late(records: Sequence[Record]) -> Sequence[Record]:
+        listener.late.extend(records)
+        return await original(records)
+
+    listener.records = all_late  # type: ignore[method-assign]
+    await controller.upload(
+        "rtlog", "time=2024-05-01 08:00:00\tpin=0\teventaddr=2\tevent=200\tindex=1"
+    )
+    assert [e.type for e in listener.events] == [EventType.DOOR_OPENED]
+    assert door(controller, 2).is_open is None
 
 
 async def test_listener_failure_means_nothing_is_acknowledged(controller: Device) -> None:

@@ -9,20 +9,29 @@ key (`event`), their temperature and a photo; a record with `enrollid` 0 is the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
-import logging
 from typing import Any
 import zlib
 
-from ..codec import body_temperature, decode_base64, optional_int, parse_local_time, to_int
-from ..errors import ProtocolError
+from ..codec import body_temperature, decode_base64
+from ..fields import (
+    MAX_DOORS,
+    DeviceInput,
+    Reading,
+    check_door,
+    check_time,
+    integer,
+    key,
+    lenient,
+    local_time,
+    read_each,
+    text,
+)
 from ..model import AlarmReason as A, Direction, DoorState, EventType as E, Method, Record
 from ..vocab import Meaning, alarm, door, events, granted
 from .users import MAX_ENROLL_ID
-
-_LOGGER = logging.getLogger(__name__)
 
 # Every record of a terminal, live (`sendlog`) or fetched (`getnewlog`), is one stream: records
 # carry no number, so each is known by a checksum of its fields (an unordered stream).
@@ -82,19 +91,27 @@ _DIRECTIONS = {0: Direction.IN, 1: Direction.OUT}
 _PASSAGE = granted("access")
 
 
+@dataclass(slots=True, frozen=True, kw_only=True)
+class LogFields(DeviceInput):
+    """One log item: who (0 is the door itself), when, how, at which door."""
+
+    enroll_id: int = key(("enrollid", "enrolled"), integer(0, MAX_ENROLL_ID))
+    time: datetime = key("time", local_time())
+    mode: int | None = key("mode", lenient(integer(0, 255)), default=None)
+    inout: int | None = key("inout", lenient(integer(0, 255)), default=None)
+    event: int | None = key("event", lenient(integer(0, 255)), default=None)
+    door: int | None = key(("doornum", "door"), integer(0, MAX_DOORS), default=None)
+    temp: str | None = key("temp", lenient(text(16)), default=None)
+
+
 def log_record(
     item: Any, zone: tzinfo, received: datetime, table: ModeTable = ModeTable.VERIFY
 ) -> Record:
-    """Turn one log item into a Record (ProtocolError when it names nobody and no door)."""
-    if not isinstance(item, Mapping):
-        raise ProtocolError("log record: expected an object")
-    enroll_id = to_int(item.get("enrollid", item.get("enrolled")), "enrollid")
-    if not 0 <= enroll_id <= MAX_ENROLL_ID:
-        raise ProtocolError(f"enrollid: {enroll_id} is not a user number")
-    text_time = item.get("time")
-    moment = parse_local_time(text_time if isinstance(text_time, str) else None, zone)
-    mode, inout, event = (optional_int(item.get(key)) for key in ("mode", "inout", "event"))
-    door_number = max(optional_int(item.get("doornum", item.get("door"))) or 1, 1)
+    """Turn one log item into a Record; InvalidInputError (a ProtocolError) when unreadable."""
+    fields = LogFields.read(item)
+    enroll_id, mode, inout, event = fields.enroll_id, fields.mode, fields.inout, fields.event
+    moment = check_time(fields.time.replace(tzinfo=zone), received)
+    door_number = check_door(fields.door)
     if enroll_id == 0:
         meanings = DOOR_EVENTS.get(event, ()) if event is not None else ()
         raw_code = f"door:{event}"
@@ -105,19 +122,19 @@ def log_record(
         user_id = str(enroll_id)
     built = events(
         meanings,
-        time=moment or received,
+        time=moment,
         raw_code=raw_code,
         door_number=door_number,
         methods=MODE_TABLES[table].get(mode, ()) if mode is not None and user_id else (),
         user_id=user_id,
         direction=_DIRECTIONS.get(inout) if inout is not None and user_id else None,
-        temperature=body_temperature(item.get("temp")),
+        temperature=body_temperature(fields.temp),
         photo=decode_base64(item.get("image")),
     )
-    identity = f"{enroll_id}|{text_time}|{mode}|{inout}|{event}|{door_number}"
+    # The time as the terminal wrote it (it is valid: read above), as in earlier versions.
+    identity = f"{enroll_id}|{item.get('time')}|{mode}|{inout}|{event}|{door_number}"
     checksum = zlib.crc32(identity.encode()) & 0x7FFFFFFF
-    date = int(moment.timestamp()) if moment is not None else 0
-    return Record(built, STREAM, checksum, date, ordered=False)
+    return Record(built, STREAM, checksum, int(moment.timestamp()), ordered=False)
 
 
 def door_states(record: Record) -> dict[int, bool]:
@@ -130,17 +147,10 @@ def door_states(record: Record) -> dict[int, bool]:
 
 
 def log_records(
-    items: Sequence[Any], zone: tzinfo, received: datetime, table: ModeTable, serial: str
-) -> list[Record]:
-    """Turn log items into Records, skipping (and logging) the unreadable ones of `serial`."""
-    records = []
-    for item in items:
-        try:
-            records.append(log_record(item, zone, received, table))
-        except ProtocolError as err:
-            # One unreadable record must not make the device send the batch forever.
-            _LOGGER.warning("Skipped a log record of %s: %s", serial, err)
-    return records
+    items: Sequence[Any], zone: tzinfo, received: datetime, table: ModeTable
+) -> Reading[Record]:
+    """Read log items; an unreadable one is set aside (the batch is never refused for it)."""
+    return read_each(items, lambda item: log_record(item, zone, received, table))
 
 
 def doors_after(doors: Mapping[int, DoorState], records: Iterable[Record]) -> dict[int, DoorState]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..codec import optional_int, optional_str
+from ..fields import read_count, read_text
 from ..model import Family, Feature, TerminalInfo, Usage
 
 # Usage key of TerminalInfo: (used field, capacity field).
@@ -41,7 +41,7 @@ def info_from_fields(
     usage = dict(info.usage)
     features = set(info.features)
     for key, (used_field, size_field) in _USAGE_FIELDS.items():
-        used, size = optional_int(fields.get(used_field)), optional_int(fields.get(size_field))
+        used, size = read_count(fields.get(used_field)), read_count(fields.get(size_field))
         if used is None and size is None:
             continue
         usage[key] = Usage(used, size)
@@ -52,8 +52,8 @@ def info_from_fields(
                 features.discard(feature)
     return replace(
         info,
-        model=optional_str(fields.get("modelname")) or info.model,
-        firmware=optional_str(fields.get("firmware")) or info.firmware,
+        model=read_text(fields.get("modelname")) or info.model,
+        firmware=read_text(fields.get("firmware")) or info.firmware,
         usage=usage,
         features=frozenset(features),
     )

@@ -184,7 +184,7 @@ class CloudWsTerminal(PushTerminal):
     async def _sendlog(self, message: Message) -> Reply:
         items = message.fields.get("record")
         if not isinstance(items, list):
-            _LOGGER.warning("Terminal %s sent logs without a record list", self.serial)
+            self.problems.note("log batch", "record: not a list", message.fields)
             items = []
         records = self._log_records(items)
         if not await self._deliver(records):
@@ -208,13 +208,21 @@ class CloudWsTerminal(PushTerminal):
         return Reply(reply)
 
     def _log_records(self, items: Sequence[Any]) -> list[Record]:
-        return log_records(items, self.zone, datetime.now(UTC), self.mode_table, self.serial)
+        reading = log_records(items, self.zone, datetime.now(UTC), self.mode_table)
+        self.problems.note_all("log record", reading.refused)
+        return reading.read
 
     async def _deliver(self, records: Sequence[Record]) -> bool:
-        """Deliver records, then take the door states and temperatures they tell of."""
-        if not await self.deliver(records):
+        """Deliver records, then take the door states and temperatures they tell of.
+
+        Only records new and live move a door: a backlog tells of doors long closed again.
+        """
+        if not records:
+            return True
+        current = await self.deliver(records)
+        if current is None:
             return False
-        doors = doors_after(self.doors, records)
+        doors = doors_after(self.doors, current)
         info = self.info
         # Nothing the device says about itself tells whether it measures temperatures: its
         # records do ("temp", just temperature device support).

@@ -50,8 +50,15 @@ def check_answer(cmd: str, mid: str, answer: Any, expect: str) -> dict[str, Any]
     if str(answer.get("mid", mid)) != mid:
         raise ProtocolError(f"{cmd}: the answer is for message {answer.get('mid')!r}")
     payload = answer.get("payload")
-    payload = payload if isinstance(payload, dict) else {}
-    result = optional_str(answer.get("result"))
+    if payload is None:
+        payload = {}
+    elif not isinstance(payload, dict):
+        # `"payload": "x"` once looked healthy while nothing could be read.
+        raise ProtocolError(f"{cmd}: the payload is not an object: {payload!r:.40}")
+    result = answer.get("result")
+    if result is not None and not isinstance(result, str):
+        raise ProtocolError(f"{cmd}: the result is not a name: {result!r:.40}")
+    result = optional_str(result)
     if result == ERROR:
         code = optional_str(payload.get("code")) or "unknown_error"
         if code in AUTH_CODES:

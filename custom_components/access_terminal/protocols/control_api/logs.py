@@ -8,12 +8,22 @@ log at `start_pos + i` is the i-th of the list, so a position numbers each log f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..codec import optional_str, parse_local_time, to_int
+from ..codec import to_int
 from ..errors import ProtocolError
+from ..fields import (
+    DeviceInput,
+    InvalidInputError,
+    check_time,
+    key,
+    lenient,
+    local_time,
+    read_each,
+    text,
+)
 from ..model import Method, Record
 from ..vocab import events, granted
 
@@ -26,11 +36,15 @@ MAX_POSITION = 2**53
 
 @dataclass(slots=True, frozen=True)
 class LogBatch:
-    """One batch of logs: the records, where they start and where to continue."""
+    """One batch of logs: the records, where they start and where to continue.
+
+    `refused` holds the logs that could not be read (with why), to be logged and counted.
+    """
 
     start_pos: int
     next_pos: int
     records: list[Record]
+    refused: list[tuple[Any, ProtocolError]] = field(default_factory=list)
 
 
 def _position(value: Any, what: str) -> int:
@@ -51,21 +65,33 @@ def parse_batch(
     if not isinstance(logs, list):
         raise ProtocolError("logs: expected a list")
     next_pos = _position(payload.get("next_pos", start + len(logs)), "next_pos")
-    records = [
-        record
-        for offset, item in enumerate(logs)
-        if (record := log_record(item, start + offset, zone, received)) is not None
-    ]
-    return LogBatch(start, next_pos, records)
+    reading = read_each(
+        enumerate(logs), lambda pair: log_record(pair[1], start + pair[0], zone, received)
+    )
+    refused = [(pair[1], err) for pair, err in reading.refused]
+    return LogBatch(start, next_pos, reading.read, refused)
 
 
-def log_record(item: Any, position: int, zone: tzinfo, received: datetime) -> Record | None:
-    """Turn one attendance log into a Record numbered by its position."""
-    if not isinstance(item, dict):
-        return None
-    user_id = optional_str(item.get("user_id"))
-    moment = parse_local_time(optional_str(item.get("time")), zone, separators="T ")
-    mode = optional_str(item.get("mode")) or ""
+@dataclass(slots=True, frozen=True, kw_only=True)
+class LogFields(DeviceInput):
+    """One attendance log: whose, when (ISO 8601, the terminal's local time), how."""
+
+    user_id: str | None = key("user_id", text(32))
+    time: datetime = key("time", local_time())
+    mode: str | None = key("mode", lenient(text(64)), default=None)
+
+
+def log_record(item: Any, position: int, zone: tzinfo, received: datetime) -> Record:
+    """Turn one attendance log into a Record numbered by its position.
+
+    A log without a user or a time is unreadable (InvalidInputError): it is logged, never
+    turned into someone let in at the time it arrived.
+    """
+    fields = LogFields.read(item)
+    if fields.user_id is None:
+        raise InvalidInputError("user_id: empty")
+    moment = check_time(fields.time.replace(tzinfo=zone), received)
+    mode = fields.mode or ""
     methods = tuple(
         MODES[part]
         for part in (piece.strip().lower() for piece in mode.split(","))
@@ -73,11 +99,10 @@ def log_record(item: Any, position: int, zone: tzinfo, received: datetime) -> Re
     )
     built = events(
         granted("attendance log"),
-        time=moment or received,
+        time=moment,
         raw_code=f"attendlog:{mode.strip()}",
         methods=methods,
-        user_id=user_id,
+        user_id=fields.user_id,
         record_id=str(position),
     )
-    date = int(moment.timestamp()) if moment else 0
-    return Record(built, STREAM, position, date)
+    return Record(built, STREAM, position, int(moment.timestamp()))

@@ -11,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import Any
 
 import aiohttp
 
 from ..access import AccessPlan, AccessProfile, PersonPolicy
-from ..codec import optional_int, optional_str
+from ..codec import naive_time, optional_int, optional_str
 from ..errors import (
     DeviceError,
     InvalidRequestError,
     ProtocolError,
 )
+from ..fields import read_count, read_text
 from ..model import (
     USER_OPERATIONS,
     Credential,
@@ -35,7 +36,7 @@ from ..model import (
     Usage,
     User,
 )
-from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal
+from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal, zone_of_clock
 from .access import PROFILE, access_payload, compile_access
 from .client import USER_NOT_FOUND, ControlApiClient
 from .logs import LogBatch, parse_batch
@@ -97,13 +98,11 @@ def info_from_payloads(
     return TerminalInfo(
         serial=serial,
         family=Family.CONTROL_API,
-        firmware=optional_str(version.get("firmware_version")),
+        firmware=read_text(version.get("firmware_version")),
         features=frozenset(features),
         doors=0,  # the interface has no door commands: an attendance terminal
         usage={
-            key: Usage(
-                optional_int(usage.get(used)), optional_int(limits.get(cap)) if cap else None
-            )
+            key: Usage(read_count(usage.get(used)), read_count(limits.get(cap)) if cap else None)
             for key, (used, cap) in _USAGE.items()
             if used in usage or (cap is not None and cap in limits)
         },
@@ -168,8 +167,33 @@ class ControlApiTerminal(PullTerminal):
         limits = await call("GetCapacityLimit", expect="CapacityLimit")
         usage = await call("GetCurrentUsage", expect="CurrentUsage")
         self.info = info_from_payloads(self.serial, version, capabilities, limits, usage)
+        await self._learn_zone()
         if self.uploader is not False and self.upload_url:
             await self._configure_uploader()
+
+    async def _learn_zone(self) -> None:
+        """Learn the zone of the terminal's clock from its time (the interface names none).
+
+        Its logs carry its local time: a terminal on another zone than Home Assistant's would
+        otherwise report every access hours in the future or the past.
+        """
+        try:
+            answer = await self.client.call("GetDeviceTime", expect="DeviceTime")
+        except DeviceError:
+            return  # firmware without it: Home Assistant's zone
+        clock = naive_time(answer["time"]) if isinstance(answer.get("time"), str) else None
+        if clock is None:
+            return
+        zone = zone_of_clock(clock, datetime.now(UTC), self.default_zone)
+        if zone != self.device_zone:
+            if zone is not None:
+                _LOGGER.info(
+                    "Terminal %s keeps its clock at UTC%s, not in Home Assistant's time zone: "
+                    "its logs are read on that time",
+                    self.serial,
+                    datetime.now(zone).strftime("%z"),
+                )
+            self.device_zone = zone
 
     async def _optional(self, cmd: str, expect: str) -> dict[str, Any]:
         """Run a command older firmware may not know; {} when refused."""
@@ -216,19 +240,28 @@ class ControlApiTerminal(PullTerminal):
                     self._move_cursor(0)
                     continue
                 await self._take(batch)
-                if not batch.records or batch.next_pos <= start:
+                if not (batch.records or batch.refused) or batch.next_pos <= start:
                     return
 
     async def _take(self, batch: LogBatch) -> None:
-        """Hand a batch to the listener, then move the cursor past it."""
+        """Hand a batch to the listener, then move the cursor past it.
+
+        Past its unreadable logs too: they are logged with their content, not asked for again.
+        """
+        self.problems.note_all("attendance log", batch.refused)
         if batch.records:
             await self.listener.records(batch.records)
-        self._move_cursor(batch.next_pos)
+        if self._move_cursor(batch.next_pos) and batch.records:
+            # After a crash, logs are read again from the saved position: the saved ledger
+            # must already know those handled before it.
+            await self.listener.commit()
 
-    def _move_cursor(self, position: int) -> None:
-        if position != self.next_pos:
-            self.next_pos = position
-            self.listener.persist()
+    def _move_cursor(self, position: int) -> bool:
+        if position == self.next_pos:
+            return False
+        self.next_pos = position
+        self.listener.persist()
+        return True
 
     async def handle_upload(self, document: Any) -> dict[str, Any]:
         """Answer the log uploader ("Automatic reporting of attendance records").
@@ -324,7 +357,7 @@ class ControlApiTerminal(PullTerminal):
             {"photo": base64.b64encode(photo).decode()},
             expect="PhotoToFaceData",
         )
-        state = optional_str(answer.get("state")) or "no state"
+        state = read_text(answer.get("state")) or "no state"
         face = optional_str(answer.get("face_data"))
         if state != "succeeded" or face is None:
             raise InvalidRequestError(f"the terminal could not use the photo ({state})")

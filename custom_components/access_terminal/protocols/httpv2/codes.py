@@ -7,11 +7,22 @@ cable plugged in, watchdog reset...) map to no event; the record is still acknow
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..codec import optional_int, optional_str, to_int
 from ..errors import ProtocolError
+from ..fields import (
+    MAX_RECORD_NUMBER,
+    DeviceInput,
+    InvalidInputError,
+    check_time,
+    integer,
+    key,
+    lenient,
+    text,
+    unix_date,
+)
 from ..model import AlarmReason, DenyReason, Direction, EventType, Method, Record
 from ..vocab import Meaning, admin, alarm, cleared, denied, door, events, granted
 
@@ -141,9 +152,6 @@ ALARM_NAMES: dict[str, AlarmReason] = {
     "doorsensor": AlarmReason.FORCED,
 }
 
-# The latest time a device can express (the document: "up to 2099-12-31").
-_MAX_TIMESTAMP = 4_102_444_800
-
 
 def parse_alarms(value: Any) -> frozenset[AlarmReason]:
     """Turn AlarmStatus ("fire,anti", "", even '""') into alarm reasons."""
@@ -153,73 +161,87 @@ def parse_alarms(value: Any) -> frozenset[AlarmReason]:
     return frozenset(ALARM_NAMES.get(name, AlarmReason.OTHER) for name in names if name)
 
 
-def record_time(value: Any, received: datetime) -> datetime:
-    """Read a unix timestamp; an absent or impossible one becomes the time we received it."""
-    seconds = optional_int(value)
-    if seconds is None or not 0 < seconds < _MAX_TIMESTAMP:
+@dataclass(slots=True, frozen=True, kw_only=True)
+class IdentifyFields(DeviceInput):
+    """The fields of an identify record (RecordDetail) the integration reads."""
+
+    code: int = key("RecordType", integer(0, 65535))
+    record_id: int | None = key("RecordID", integer(0, MAX_RECORD_NUMBER), default=None)
+    date: int | None = key("RecordDate", unix_date(), default=None)
+    user_id: str | None = key("UserID", text(32), default=None)
+    name: str | None = key("Name", lenient(text(64)), default=None)
+    card: str | None = key("CardNum", lenient(text(32)), default=None)
+    is_entry: int | None = key("IsEntry", lenient(integer(0, 255)), default=None)
+    body_temp: int | None = key("BodyTemp", lenient(integer(0, 10000)), default=None)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SystemFields(DeviceInput):
+    """The fields of one entry of UploadSystemRecord."""
+
+    code: int = key("RecordType", integer(0, 65535))
+    record_id: int | None = key("RecordID", integer(0, MAX_RECORD_NUMBER), default=None)
+    date: int = key("RecordDate", unix_date())
+
+
+def _time(date: int | None, received: datetime) -> datetime:
+    """Return a record's time: its date, checked against the sane window (none: `received`)."""
+    if date is None:
         return received
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-# Record numbers beyond this are not numbers a device keeps: no de-duplication by them.
-_MAX_RECORD_ID = 2**53
-
-
-def _record_id(value: Any) -> int | None:
-    number = optional_int(value)
-    return number if number is not None and 0 <= number < _MAX_RECORD_ID else None
-
-
-def _date(value: Any) -> int:
-    seconds = optional_int(value)
-    return seconds if seconds is not None and 0 < seconds < _MAX_TIMESTAMP else 0
+    return check_time(datetime.fromtimestamp(date, UTC), received)
 
 
 def identify_record(
-    detail: dict[str, Any], photo: bytes | None, received: datetime, *, stream: str = "identify"
+    detail: dict[str, Any],
+    photo: bytes | None,
+    received: datetime,
+    *,
+    stream: str = "identify",
+    dated: bool = True,
 ) -> Record:
-    """Turn an identify record (RecordDetail) into a Record of at most one event."""
-    code = to_int(detail.get("RecordType"), "RecordType")
-    record_id = _record_id(detail.get("RecordID"))
-    date = _date(detail.get("RecordDate"))
+    """Turn an identify record (RecordDetail) into a Record of at most one event.
+
+    An uploaded record must carry its date (`dated`); a request to let someone in happens now.
+    Raises InvalidInputError (a ProtocolError) for a record that cannot be read.
+    """
+    fields = IdentifyFields.read(detail)
+    if dated and fields.date is None:
+        raise InvalidInputError("RecordDate: missing")
+    code, record_id = fields.code, fields.record_id
     meanings = IDENTIFY_CODES.get(code, ())
-    user_id = optional_str(detail.get("UserID"))
-    card = optional_str(detail.get("CardNum"))
+    user_id, card = fields.user_id, fields.card
     if code == FREE_PASS:
         # "免验证开门": nobody was verified; for a card the UserID field holds its number.
         card = card if card not in (None, "0") else user_id
         user_id = None
-    is_entry = optional_int(detail.get("IsEntry"))
-    body_temp = optional_int(detail.get("BodyTemp"))
+    is_entry, body_temp = fields.is_entry, fields.body_temp
     built = events(
         meanings,
-        time=record_time(detail.get("RecordDate"), received),
+        time=_time(fields.date, received),
         raw_code=f"{stream}:{code}",
         user_id=None if user_id == "0" else user_id,
-        user_name=optional_str(detail.get("Name")),
+        user_name=fields.name,
         direction=None if is_entry is None else (Direction.IN if is_entry else Direction.OUT),
         card_number=None if card == "0" else card,
         temperature=body_temp / 10 if body_temp and 0 < body_temp < 1000 else None,
         record_id=None if record_id is None else str(record_id),
         photo=photo,
     )
-    return Record(built, stream, record_id, date)
+    return Record(built, stream, record_id, fields.date or 0)
 
 
 def system_record(kind: int, item: Any, received: datetime) -> Record:
     """Turn one entry of UploadSystemRecord into a Record (a forced door gives two events)."""
-    if not isinstance(item, dict):
-        raise ProtocolError("system record: expected an object")
     if kind not in (DOOR_RECORD_KIND, SYSTEM_RECORD_KIND):
         raise ProtocolError(f"system record: unknown RecordType {kind}")
+    fields = SystemFields.read(item)
     stream = "door" if kind == DOOR_RECORD_KIND else "system"
-    code = to_int(item.get("RecordType"), "RecordType")
-    record_id = _record_id(item.get("RecordID"))
+    code, record_id = fields.code, fields.record_id
     table = DOOR_CODES if kind == DOOR_RECORD_KIND else SYSTEM_CODES
     built = events(
         table.get(code, ()),
-        time=record_time(item.get("RecordDate"), received),
+        time=_time(fields.date, received),
         raw_code=f"{stream}:{code}",
         record_id=None if record_id is None else str(record_id),
     )
-    return Record(built, stream, record_id, _date(item.get("RecordDate")))
+    return Record(built, stream, record_id, fields.date)

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 import re
 from typing import Any
 
-from ..codec import optional_int, optional_str
+from ..codec import optional_int
+from ..fields import read_count, read_seconds, read_text
 from ..model import DoorState, Family, Feature, TerminalInfo, Usage
 from .codes import parse_alarms
 
@@ -71,7 +72,7 @@ def info_from_settings(serial: str, settings: Mapping[str, Any]) -> TerminalInfo
         group = settings.get(section)
         entry = group.get(name) if isinstance(group, dict) else None
         if isinstance(entry, dict):
-            usage[key] = Usage(optional_int(entry.get("Current")), optional_int(entry.get("Max")))
+            usage[key] = Usage(read_count(entry.get("Current")), read_count(entry.get("Max")))
     features = {Feature.CARD, Feature.PASSWORD}
     functions = settings.get("FunctionList")
     if isinstance(functions, dict):
@@ -82,21 +83,21 @@ def info_from_settings(serial: str, settings: Mapping[str, Any]) -> TerminalInfo
         storage = settings.get("PeopleStorageInfo")
         for key, feat in _STORAGE_FEATURES.items():
             entry = storage.get(key) if isinstance(storage, dict) else None
-            if isinstance(entry, dict) and (optional_int(entry.get("Max")) or 0) > 0:
+            if isinstance(entry, dict) and (read_count(entry.get("Max")) or 0) > 0:
                 features.add(feat)
-    keepalive = optional_int(settings.get("HTTPClient_KeepaliveTime")) or optional_int(
+    keepalive = read_seconds(settings.get("HTTPClient_KeepaliveTime")) or read_seconds(
         settings.get("KeepaliveTime")
     )
     return TerminalInfo(
         serial=serial,
         family=Family.HTTPV2,
         model=model_from_serial(serial),
-        manufacturer=optional_str(settings.get("Manufacturer")),
-        firmware=optional_str(settings.get("FirmwareVerson")),
-        name=optional_str(settings.get("DeviceName")),
+        manufacturer=read_text(settings.get("Manufacturer")),
+        firmware=read_text(settings.get("FirmwareVerson")),
+        name=read_text(settings.get("DeviceName")),
         features=frozenset(features),
         doors=1,
         usage=usage,
         keepalive_interval=keepalive,
-        release_time=optional_int(settings.get("ReleaseTime")),
+        release_time=read_seconds(settings.get("ReleaseTime")),
     )

@@ -25,6 +25,7 @@ from ..errors import (
     ProtocolError,
     TerminalClosedError,
 )
+from ..fields import read_count
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
@@ -71,7 +72,6 @@ _LOGGER = logging.getLogger(__name__)
 LIST_QUIET_SECONDS = 2.0
 # Extra seconds a people download may take per person (10,000 people: 500 s more).
 SECONDS_PER_PERSON = 0.05
-_LOGGED_CONTENT = 2000
 
 _OPENDOOR_CODES = {
     DoorAction.OPEN: 1,
@@ -163,17 +163,8 @@ class HttpV2Terminal(PushTerminal):
         Refusing it would make the device send it again every few seconds, oldest first, and
         hold back every record behind it. Photos are never logged.
         """
-        content = json.dumps(
-            {"fields": request.fields, "document": request.document}, ensure_ascii=False
-        )
-        _LOGGER.warning(
-            "Terminal %s sent an unreadable %s (%s); acknowledged so that later records flow. "
-            "Content: %s",
-            self.serial,
-            request.endpoint,
-            problem,
-            content[:_LOGGED_CONTENT],
-        )
+        content = {"fields": request.fields, "document": request.document}
+        self.problems.note(str(request.endpoint), problem, content)
         return ok()
 
     def _set_door(self, document: Mapping[str, Any]) -> None:
@@ -209,7 +200,7 @@ class HttpV2Terminal(PushTerminal):
         self.info = info_from_settings(self.serial, settings)
         functions = settings.get("FunctionList")
         if isinstance(functions, dict):
-            self._time_groups = optional_int(functions.get("TimeGroup"))
+            self._time_groups = read_count(functions.get("TimeGroup"))
         self._want_settings = False
         self._set_door(settings)
         self.listener.state_changed()
@@ -248,6 +239,7 @@ class HttpV2Terminal(PushTerminal):
                 request.photo,
                 datetime.now(UTC),
                 stream="auth",
+                dated=False,
             )
         except ProtocolError as err:
             _LOGGER.warning("Terminal %s asked to let someone in unreadably: %s", self.serial, err)
@@ -322,7 +314,7 @@ class HttpV2Terminal(PushTerminal):
                 records.append(system_record(kind, item, received))
             except ProtocolError as err:
                 # One unreadable entry must not make the device re-send the whole batch forever.
-                _LOGGER.warning("Skipped a system record from %s: %s (%r)", self.serial, err, item)
+                self.problems.note("system record", err, item)
         return await self._deliver(records)
 
     # Which method answers which endpoint: one table for every terminal.
@@ -350,7 +342,7 @@ class HttpV2Terminal(PushTerminal):
         return request.document
 
     async def _deliver(self, records: Sequence[Record]) -> Reply:
-        if not await self.deliver(records):
+        if records and await self.deliver(records) is None:
             return Reply({"Success": 0, "Message": "server busy, send again later"}, status=503)
         for record in records:
             for event in record.events:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -36,18 +37,37 @@ UPGRADE_REASONS = {
     3: "the firmware file is empty",
 }
 USER_NOT_FOUND = 1
+# What a cookie value may hold as is (RFC 6265); anything else is percent-encoded.
+_COOKIE_SAFE = "!#$&'()*+-./:<=>?@[]^_`{|}~"
 WRONG_PASSWORD = 2
 
 
-def _failed(result: Any) -> bool:
-    """Return True for a `result` that says the command failed (false, 0, "false")."""
+# What `result` may say: true / false as a boolean, a number or a word.
+_RESULT_WORDS = {
+    "true": True,
+    "1": True,
+    "ok": True,
+    "success": True,
+    "false": False,
+    "0": False,
+    "fail": False,
+    "failed": False,
+    "error": False,
+}
+
+
+def _succeeded(cmd: str, result: Any) -> bool:
+    """Read `result` (true, 1, "true"... or their opposites); ProtocolError for anything else.
+
+    "maybe", 2 or a list said nothing: counting it as success would hide a failed command.
+    """
     if isinstance(result, bool):
-        return not result
-    if isinstance(result, int | float):
-        return result == 0
-    if isinstance(result, str):
-        return result.strip().lower() in ("false", "0", "fail", "failed", "error")
-    return False
+        return result
+    if isinstance(result, int) and result in (0, 1):
+        return result == 1
+    if isinstance(result, str) and (word := result.strip().lower()) in _RESULT_WORDS:
+        return _RESULT_WORDS[word]
+    raise ProtocolError(f"{cmd}: the device answered result {result!r:.40}")
 
 
 def reason_text(cmd: str, code: int | None) -> str:
@@ -62,10 +82,12 @@ def check_answer(cmd: str, answer: Any) -> dict[str, Any]:
     """Return the answer of `cmd` if it succeeded; raise AuthError or DeviceError otherwise."""
     if not isinstance(answer, dict):
         raise ProtocolError(f"{cmd}: expected a JSON object, got {type(answer).__name__}")
+    # An answer may leave out `ret` and `result` ({"count":0,"record":[]}); when present they
+    # must say this command, and success or failure.
     ret = answer.get("ret")
-    if isinstance(ret, str) and ret and ret.lower() != cmd.lower():
-        raise ProtocolError(f"{cmd}: the device answered {ret!r}")
-    if _failed(answer.get("result", True)):
+    if ret not in (None, "") and (not isinstance(ret, str) or ret.strip().lower() != cmd.lower()):
+        raise ProtocolError(f"{cmd}: the device answered {ret!r:.40}")
+    if not _succeeded(cmd, answer.get("result", True)):
         code = optional_int(answer.get("reason"))
         if code == WRONG_PASSWORD and cmd != "upgrade":
             raise AuthError("the device refused the password")
@@ -96,7 +118,12 @@ class WebJsonClient:
         """Run one command and return its successful answer."""
         document = {"cmd": cmd, **(fields or {}), "password": self._password}
         _status, answer = await post_json(
-            self._session, self._url, document, wait=wait or self.timeout
+            self._session,
+            self._url,
+            document,
+            wait=wait or self.timeout,
+            # Some firmware reads the password from a `pwd` cookie rather than the body.
+            headers={"Cookie": f"pwd={quote(self._password, safe=_COOKIE_SAFE)}"},
         )
         return check_answer(cmd, answer)
 

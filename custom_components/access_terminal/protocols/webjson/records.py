@@ -7,11 +7,24 @@ records (and deletes them at the device: they exist nowhere else once read).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 import zlib
 
-from ..codec import optional_int, optional_str, parse_local_time
+from ..codec import optional_int
+from ..fields import (
+    DeviceInput,
+    check_time,
+    integer,
+    key,
+    lenient,
+    local_time,
+    read_count,
+    read_text,
+    text,
+    user_number,
+)
 from ..model import (
     DenyReason,
     Direction,
@@ -65,21 +78,21 @@ def info_from_reg(serial: str, answer: Mapping[str, Any]) -> TerminalInfo:
     devinfo = answer.get("devinfo")
     details: Mapping[str, Any] = devinfo if isinstance(devinfo, dict) else {}
     usage = {
-        key: Usage(optional_int(details.get(used)), optional_int(details.get(size)))
+        key: Usage(read_count(details.get(used)), read_count(details.get(size)))
         for key, (used, size) in _USAGE.items()
         if used in details or size in details
     }
     features = {Feature.CARD, Feature.PASSWORD}
-    if (optional_int(details.get("facesize")) or 0) > 0:
+    if (read_count(details.get("facesize")) or 0) > 0:
         features.add(Feature.FACE)
-    if optional_str(details.get("fpalgo")) or (optional_int(details.get("fpsize")) or 0) > 0:
+    if read_text(details.get("fpalgo")) or (read_count(details.get("fpsize")) or 0) > 0:
         features.add(Feature.FINGERPRINT)
     return TerminalInfo(
         serial=serial,
         family=Family.WEBJSON,
-        model=optional_str(details.get("modelname")),
-        manufacturer=optional_str(details.get("manufacturer")),
-        firmware=optional_str(details.get("firmware")),
+        model=read_text(details.get("modelname")),
+        manufacturer=read_text(details.get("manufacturer")),
+        firmware=read_text(details.get("firmware")),
         features=frozenset(features),
         doors=1,
         usage=usage,
@@ -89,9 +102,9 @@ def info_from_reg(serial: str, answer: Mapping[str, Any]) -> TerminalInfo:
 def door_from_status(answer: Mapping[str, Any], lock_mode: int) -> DoorState:
     """Read `getdoorstatus` (0 closed, 1 open); the lock mode is the last one we set."""
     value = None
-    for key in ("status", "doorstatus", "door", "state"):
-        if key in answer:
-            value = optional_int(answer[key])
+    for name in ("status", "doorstatus", "door", "state"):
+        if name in answer:
+            value = optional_int(answer[name])
             break
     return DoorState(
         door=1,
@@ -101,28 +114,42 @@ def door_from_status(answer: Mapping[str, Any], lock_mode: int) -> DoorState:
     )
 
 
-def rtlog_items(answer: Mapping[str, Any]) -> list[Any]:
-    """Return the records of a `getrtlog` (or `getlog`) answer, whatever the key."""
-    for key in ("record", "records", "logs"):
-        items = answer.get(key)
-        if isinstance(items, list):
-            return items
+def rtlog_items(answer: Mapping[str, Any]) -> list[Any] | None:
+    """Return the records of a `getrtlog` (or `getlog`) answer, whatever the key.
+
+    None when the answer holds records that are not a list (unreadable: they are lost, since
+    the device deleted them as it handed them over).
+    """
+    for name in ("record", "records", "logs"):
+        if name in answer:
+            items = answer[name]
+            return items if isinstance(items, list) else None
     return []
 
 
-def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record | None:
-    """Turn one real-time record into a Record; None for one without a person or a time.
+@dataclass(slots=True, frozen=True, kw_only=True)
+class RtlogFields(DeviceInput):
+    """One real-time record: who (0: not recognised), when, how, which function key."""
 
-    A record of user "0" (or none) is someone the device did not recognise. Records carry no
-    number, so the record itself is its identity (an unordered stream).
+    user_id: str = key(("enrollid", "id"), user_number())
+    time: datetime = key("time", local_time())
+    mode: int | None = key("mode", lenient(integer(0, 255)), default=None)
+    event: int | None = key("event", lenient(integer(0, 255)), default=None)
+    name: str | None = key("name", lenient(text(64)), default=None)
+    card: str | None = key("card", lenient(text(32)), default=None)
+    temp: Any = key(("temp", "temperature"), lenient(text(16)), default=None)
+
+
+def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record:
+    """Turn one real-time record into a Record; InvalidInputError when it cannot be read.
+
+    A record of user "0" is someone the device did not recognise. Records carry no number, so
+    the record itself is its identity (an unordered stream).
     """
-    if not isinstance(item, dict):
-        return None
-    user_id = optional_str(item.get("enrollid", item.get("id")))
-    moment = parse_local_time(optional_str(item.get("time")), zone, separators=" T")
-    mode = optional_int(item.get("mode"))
-    event = optional_int(item.get("event"))
-    stranger = user_id in (None, "0")
+    fields = RtlogFields.read(item)
+    moment = check_time(fields.time.replace(tzinfo=zone), received)
+    mode, event = fields.mode, fields.event
+    stranger = fields.user_id == "0"
     meanings = (
         denied("not registered", DenyReason.UNREGISTERED)
         if stranger
@@ -130,21 +157,20 @@ def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record | None:
     )
     built = events(
         meanings,
-        time=moment or received,
+        time=moment,
         raw_code=f"rtlog:{event}:{mode}",
         methods=MODES.get(mode, ()) if mode is not None else (),
-        user_id=None if stranger else user_id,
-        user_name=optional_str(item.get("name")),
+        user_id=None if stranger else fields.user_id,
+        user_name=fields.name,
         direction=EVENT_DIRECTIONS.get(event) if event is not None else None,
-        card_number=optional_str(item.get("card")),
-        temperature=_temperature(item.get("temp", item.get("temperature"))),
+        card_number=fields.card,
+        temperature=_temperature(fields.temp),
     )
     identity_text = "\t".join(
-        str(item.get(key, "")) for key in ("enrollid", "time", "mode", "event")
+        str(item.get(name, "")) for name in ("enrollid", "time", "mode", "event")
     )
     identity = zlib.crc32(identity_text.encode()) & 0x7FFFFFFF
-    date = int(moment.timestamp()) if moment else 0
-    return Record(built, "rtlog", identity, date, ordered=False)
+    return Record(built, "rtlog", identity, int(moment.timestamp()), ordered=False)
 
 
 def _temperature(value: Any) -> float | None:

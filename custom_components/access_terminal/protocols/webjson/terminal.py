@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, tzinfo
+from functools import partial
 import logging
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..errors import (
     ProtocolError,
     UnreachableError,
 )
+from ..fields import read_each
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
@@ -135,14 +137,17 @@ class WebJsonTerminal(PullTerminal):
         for _ in range(MAX_RTLOG_READS):
             answer = await self.client.call("getrtlog")
             received = datetime.now(self.zone)
-            records = [
-                record
-                for item in rtlog_items(answer)
-                if (record := rtlog_record(item, self.zone, received)) is not None
-            ]
-            if not records:
+            items = rtlog_items(answer)
+            if items is None:
+                # The device deleted them as it handed them over: all that is left is the log.
+                self.problems.note("getrtlog answer", "its records are not a list", answer)
                 break
-            await self.listener.records(records)
+            reading = read_each(items, partial(rtlog_record, zone=self.zone, received=received))
+            self.problems.note_all("real-time record", reading.refused)
+            if reading.read:
+                await self.listener.records(reading.read)
+            if not items:
+                break
         door = door_from_status(await self.client.call("getdoorstatus"), self._lock_mode)
         if self.doors.get(1) != door:
             self.doors = {1: door}

@@ -9,10 +9,23 @@ records are still acknowledged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 import zlib
 
-from ..codec import body_temperature, optional_int, optional_str, parse_local_time
+from ..codec import body_temperature, naive_time, optional_int
+from ..fields import (
+    MAX_DOORS,
+    DeviceInput,
+    InvalidInputError,
+    check_door,
+    check_time,
+    integer,
+    key,
+    lenient,
+    local_time,
+    text,
+)
 from ..model import (
     AccessEvent,
     AlarmReason,
@@ -265,71 +278,84 @@ def verify_methods(value: str | None) -> tuple[Method, ...]:
     return VERIFY_MODES.get(code, ()) if code is not None else ()
 
 
-def _direction(value: str | None) -> Direction | None:
-    status = optional_int(value)
+def _direction(status: int | None) -> Direction | None:
     return {0: Direction.IN, 1: Direction.OUT}.get(status) if status is not None else None
 
 
-def _date(moment: datetime | None) -> int:
-    return int(moment.timestamp()) if moment is not None else 0
+# ZK numbers its records (`index`) and times (`time_second`) in 32 bits.
+_UINT32 = 2**32 - 1
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class _EventFields(DeviceInput):
+    """What an rtlog line and a transaction row share (their parsed `key=value` fields)."""
+
+    index: int | None = key("index", integer(0, _UINT32), default=None)
+    pin: str | None = key("pin", text(32), default=None)
+    card: str | None = key("cardno", lenient(text(32)), default=None)
+    mask: int | None = key("maskflag", lenient(integer(0, 255)), default=None)
+    temperature: str | None = key("temperature", lenient(text(16)), default=None)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class RtlogFields(_EventFields):
+    """An rtlog line: the terminal's local time, its event code and the door (`eventaddr`)."""
+
+    time: datetime = key("time", local_time())
+    event: int = key("event", integer(0, 65535))
+    door: int | None = key("eventaddr", integer(0, MAX_DOORS), default=None)
+    verify: str | None = key("verifytype", lenient(text(32)), default=None)
+    inout: int | None = key("inoutstatus", lenient(integer(0, 255)), default=None)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class TransactionFields(_EventFields):
+    """A `transaction` row (ACCOUNT archives, DATA QUERY answers): ZK seconds, `doorid`."""
+
+    seconds: int = key("time_second", integer(0, _UINT32))
+    event: int = key("eventtype", integer(0, 65535))
+    door: int | None = key("doorid", integer(0, MAX_DOORS), default=None)
+    verify: str | None = key("verified", lenient(text(32)), default=None)
+    inout: int | None = key("inoutstate", lenient(integer(0, 255)), default=None)
 
 
 def _zk_event(
-    code: int | None,
-    *,
-    stream: str,
-    number: int | None,
-    moment: datetime | None,
-    received: datetime,
-    pin: str | None,
-    card: str | None,
-    door_number: int,
-    verify: str | None,
-    inout: str | None,
-    mask: str | None,
-    temperature: str | None,
+    fields: RtlogFields | TransactionFields, moment: datetime, *, stream: str, received: datetime
 ) -> Record:
-    meanings = EVENT_CODES.get(code, ()) if code is not None else ()
-    user_id = None if pin in (None, "", "0") else pin
+    code = fields.event
+    meanings = EVENT_CODES.get(code, ())
+    pin, card = fields.pin, fields.card
+    user_id = None if pin in (None, "0") else pin
     if user_id is None:
         # pin=0 is the terminal itself: only door and alarm events stand without a person.
         meanings = tuple(m for m in meanings if m.type in _DEVICE_EVENT_TYPES) or tuple(
             m for m in meanings if m.type is not E.ACCESS_GRANTED
         )
-    mask_flag = optional_int(mask)
+    moment = check_time(moment, received)
+    number = fields.index
     built = events(
         meanings,
-        time=moment or received,
+        time=moment,
         raw_code=f"{stream}:{code}",
-        door_number=door_number,
-        methods=verify_methods(verify),
+        door_number=check_door(fields.door),
+        methods=verify_methods(fields.verify),
         user_id=user_id,
-        direction=_direction(inout),
-        card_number=None if card in (None, "", "0") else card,
-        temperature=body_temperature(temperature),
-        mask=None if mask_flag is None else mask_flag == 1,
+        direction=_direction(fields.inout),
+        card_number=None if card in (None, "0") else card,
+        temperature=body_temperature(fields.temperature),
+        mask=None if fields.mask is None else fields.mask == 1,
         record_id=None if number is None else str(number),
     )
-    return Record(built, stream, number, _date(moment))
+    return Record(built, stream, number, int(moment.timestamp()))
 
 
 def rtlog_record(line: str | Mapping[str, str], zone: tzinfo, received: datetime) -> Record:
-    """Turn one rtlog line (fields in any order), or its parsed fields, into a Record."""
-    fields = parse_fields(line) if isinstance(line, str) else line
-    return _zk_event(
-        optional_int(fields.get("event")),
-        stream="rtlog",
-        number=optional_int(fields.get("index")),
-        moment=parse_local_time(fields.get("time"), zone),
-        received=received,
-        pin=optional_str(fields.get("pin")),
-        card=optional_str(fields.get("cardno")),
-        door_number=max(optional_int(fields.get("eventaddr")) or 1, 1),
-        verify=fields.get("verifytype"),
-        inout=fields.get("inoutstatus"),
-        mask=fields.get("maskflag"),
-        temperature=fields.get("temperature"),
-    )
+    """Turn one rtlog line (fields in any order), or its parsed fields, into a Record.
+
+    Raises InvalidInputError (a ProtocolError) for a line that cannot be read.
+    """
+    fields = RtlogFields.read(parse_fields(line) if isinstance(line, str) else line)
+    return _zk_event(fields, fields.time.replace(tzinfo=zone), stream="rtlog", received=received)
 
 
 def transaction_record(line: str, zone: tzinfo, received: datetime) -> Record:
@@ -338,37 +364,34 @@ def transaction_record(line: str, zone: tzinfo, received: datetime) -> Record:
     These are the same events as rtlog, numbered the same way, so they share its stream: a
     record recovered after an outage that had already arrived live is not repeated.
     """
-    fields = parse_fields(line)
-    seconds = optional_int(fields.get("time_second"))
-    return _zk_event(
-        optional_int(fields.get("eventtype")),
-        stream="rtlog",
-        number=optional_int(fields.get("index")),
-        moment=None if seconds is None else old_decode_time(seconds, zone),
-        received=received,
-        pin=optional_str(fields.get("pin")),
-        card=optional_str(fields.get("cardno")),
-        door_number=max(optional_int(fields.get("doorid")) or 1, 1),
-        verify=fields.get("verified"),
-        inout=fields.get("inoutstate"),
-        mask=fields.get("maskflag"),
-        temperature=fields.get("temperature"),
-    )
+    fields = TransactionFields.read(parse_fields(line))
+    moment = old_decode_time(fields.seconds, zone)
+    if moment is None:
+        raise InvalidInputError(f"time_second: {fields.seconds} names no date")
+    return _zk_event(fields, moment, stream="rtlog", received=received)
 
 
-def attlog_record(line: str, zone: tzinfo, received: datetime) -> Record | None:
+_PUNCH_PIN = text(32)
+_PUNCH_CODE = lenient(integer(0, 255))
+
+
+def attlog_record(line: str, zone: tzinfo, received: datetime) -> Record:
     """Turn an attendance punch (PIN, time, status, verify... separated by tabs) into a Record.
 
-    Punches carry no record number: the whole line identifies the punch (an unordered stream).
+    Firmware sends 7 to 11 fields (trailing tabs too); the first four are read. Punches carry no
+    record number: the whole line identifies the punch (an unordered stream).
     """
     parts = [part.strip() for part in line.split("\t")]
-    if len(parts) < 2 or not parts[0]:
-        return None
-    moment = parse_local_time(parts[1], zone)
-    if moment is None:
-        return None
-    status = optional_int(parts[2]) if len(parts) > 2 else None
-    verify = optional_int(parts[3]) if len(parts) > 3 else None
+    try:
+        pin = _PUNCH_PIN(parts[0])
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(f"PIN: {err}") from None
+    local = naive_time(parts[1]) if len(parts) > 1 else None
+    if pin is None or local is None:
+        raise InvalidInputError("a punch needs a PIN and a time")
+    moment = check_time(local.replace(tzinfo=zone), received)
+    status = _PUNCH_CODE(parts[2]) if len(parts) > 2 else None
+    verify = _PUNCH_CODE(parts[3]) if len(parts) > 3 else None
     direction = None
     if status is not None:
         direction = Direction.OUT if status in (1, 2, 5) else Direction.IN
@@ -377,11 +400,11 @@ def attlog_record(line: str, zone: tzinfo, received: datetime) -> Record | None:
         time=moment,
         raw_code=f"attlog:{status}:{verify}",
         methods=ATTLOG_VERIFY.get(verify, ()) if verify is not None else (),
-        user_id=parts[0],
+        user_id=pin,
         direction=direction,
     )
     identity = zlib.crc32("\t".join(parts[:4]).encode()) & 0x7FFFFFFF
-    return Record(built, "attlog", identity, _date(moment), ordered=False)
+    return Record(built, "attlog", identity, int(moment.timestamp()), ordered=False)
 
 
 # rtstate: alarm bits of a door's byte (section 10.3), and what each means.

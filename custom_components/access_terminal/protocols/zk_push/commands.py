@@ -17,7 +17,7 @@ import re
 import time
 from typing import Any
 
-from ..codec import optional_int
+from ..codec import is_digits, optional_int
 from ..errors import CommandTimeoutError, DeviceError
 from .codes import describe_result
 
@@ -29,7 +29,7 @@ RESEND_AFTER = 60.0
 MAX_HANDOUTS = 3
 # "repeated command": the terminal had this id already (our earlier result got lost).
 REPEATED = -7
-_RESULT_FIELD = re.compile(r"(?:^|&)(?:amp;)?([A-Za-z]+)=([^&]*)")
+_RESULT_FIELD = re.compile(r"(?:^|[&\r\n])[ \t]*(?:amp;)?([A-Za-z]+)=([^&\r\n]*)")
 
 
 @dataclass(slots=True, eq=False)
@@ -54,14 +54,43 @@ class Command:
         return f"C:{self.id}:{self.render() if self.render is not None else self.text}"
 
 
-def parse_results(text: str) -> list[tuple[int, int, str]]:
-    """Read `ID=..&Return=..&CMD=..` lines into (id, code, command); skips unreadable lines."""
-    results: list[tuple[int, int, str]] = []
-    for line in text.splitlines():
-        fields = {key.lower(): value for key, value in _RESULT_FIELD.findall(line.strip())}
-        command_id, code = optional_int(fields.get("id")), optional_int(fields.get("return"))
-        if command_id is not None and code is not None:
-            results.append((command_id, code, fields.get("cmd", "")))
+@dataclass(slots=True, frozen=True)
+class CommandResult:
+    """One command result a terminal reported: its command id, result code and command."""
+
+    id: str
+    code: int
+    command: str = ""
+
+    @property
+    def number(self) -> int | None:
+        """Return the id as one of ours (a number), None for ids firmware makes up ("info8487")."""
+        return int(self.id) if is_digits(self.id) and len(self.id) <= 18 else None
+
+
+def parse_results(text: str) -> list[CommandResult]:
+    """Read the command results of a body, in order.
+
+    Firmware writes them as `ID=..&Return=..&CMD=..` lines (several per body), or one key per
+    line (`ID=32` / `Return=0` / `CMD=Shell` / `Content=...`): each `ID` starts a result. A
+    result without a numeric `Return` is skipped.
+    """
+    results: list[CommandResult] = []
+    current: dict[str, str] = {}
+
+    def finish() -> None:
+        code = optional_int(current.get("return"))
+        if current.get("id") and code is not None:
+            results.append(CommandResult(current["id"], code, current.get("cmd", "")))
+
+    for match in _RESULT_FIELD.finditer(text):
+        name, value = match.group(1).lower(), match.group(2).strip()
+        if name == "id":
+            finish()
+            current = {"id": value}
+        elif current:
+            current.setdefault(name, value)
+    finish()
     return results
 
 

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 import re
 
-from ..codec import optional_int, optional_str
+from ..codec import optional_int
 from ..errors import InvalidRequestError
+from ..fields import MAX_COUNT, MAX_DOORS, read_count, read_doors, read_seconds, read_text
 from ..model import (
     USER_OPERATIONS,
     DoorState,
@@ -130,6 +131,19 @@ def kept_options(options: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def refused_options(options: Mapping[str, str]) -> dict[str, str]:
+    """Return the options whose values no terminal can have, and why (they are not kept).
+
+    Doors are numbered 1 to 4 in every document (`LockCount`): a terminal announcing a hundred
+    gets no hundred locks.
+    """
+    refused: dict[str, str] = {}
+    lock_count = options.get("LockCount")
+    if lock_count is not None and read_doors(lock_count) is None:
+        refused["LockCount"] = f"LockCount={lock_count[:20]}: doors are numbered 1 to {MAX_DOORS}"
+    return refused
+
+
 def _flag_on(options: Mapping[str, str], *keys: str) -> bool:
     return any((optional_int(options.get(key)) or 0) > 0 for key in keys)
 
@@ -151,20 +165,22 @@ def info_from_options(serial: str, options: Mapping[str, str], caps: Capabilitie
         features.add(Feature.QR)
     usage: dict[str, Usage] = {}
     for key, (count, capacity, unit) in _USAGE_OPTIONS.items():
-        used, most = optional_int(options.get(count)), optional_int(options.get(capacity))
+        used, most = read_count(options.get(count)), read_count(options.get(capacity))
+        if most is not None and most * unit > MAX_COUNT:
+            most = None  # no terminal stores that much: not a capacity
         if used is not None or most is not None:
             usage[key] = Usage(used, None if most is None else most * unit)
     return TerminalInfo(
         serial=serial,
         family=Family.ZK_PUSH,
-        model=optional_str(options.get("DeviceName")),
-        manufacturer=optional_str(options.get("OEMVendor")) or "ZKTeco",
-        firmware=optional_str(options.get("FirmVer") or options.get("FWVersion")),
+        model=read_text(options.get("DeviceName")),
+        manufacturer=read_text(options.get("OEMVendor")) or "ZKTeco",
+        firmware=read_text(options.get("FirmVer") or options.get("FWVersion")),
         features=frozenset(features),
         doors=caps.doors,
         usage=usage,
         keepalive_interval=ATTENDANCE_DELAY if caps.attendance else REQUEST_DELAY,
-        release_time=optional_int(options.get("Door1Drivertime")),
+        release_time=read_seconds(options.get("Door1Drivertime")),
     )
 
 

@@ -16,7 +16,8 @@ import logging
 from typing import ClassVar
 
 from ..codec import optional_int
-from ..errors import ProtocolError
+from ..errors import PayloadTooLargeError, ProtocolError
+from ..fields import Reading
 from ..model import (
     Authorizer,
     DoorAction,
@@ -26,9 +27,8 @@ from ..model import (
     User,
     UserChange,
 )
-from ..push import PushTerminal
-from .codes import attlog_record, rtlog_record, rtstate_doors, transaction_record
-from .commands import CommandQueue, parse_results
+from ..push import PushTerminal, read_off_loop
+from .commands import CommandQueue, CommandResult, parse_results
 from .device import (
     UNKNOWN_VARIANT_OPERATIONS,
     Variant,
@@ -36,6 +36,7 @@ from .device import (
     kept_options,
     open_seconds,
     operations_for,
+    refused_options,
     zone_from_option,
 )
 from .listing import UserListing
@@ -50,21 +51,25 @@ from .registration import (
 from .uploads import (
     archive_rows,
     door_event_state,
+    door_reports,
     read_counted,
     read_identification,
     read_info,
     read_operlog,
+    read_punches,
+    read_rtlog,
     read_table,
+    read_transactions,
 )
 from .users import Capabilities
 from .wire import (
+    MAX_BODY,
     OK,
     REFUSED,
     Endpoint,
     Reply,
     Request,
     event_rows,
-    parse_fields,
     parse_options,
     record_lines,
     table_rows,
@@ -162,6 +167,8 @@ class IclockTerminal(PushTerminal):
             return await handler(self, request)
         if table:
             _LOGGER.debug("Terminal %s uploaded table %s: acknowledged", self.serial, table)
+        elif results := parse_results(request.text):
+            self._take_results(results)  # command results some firmware posts here
         return OK
 
     def _handshake(self, request: Request) -> Reply:
@@ -171,9 +178,12 @@ class IclockTerminal(PushTerminal):
             self._refresh()  # names are written in the terminal's language's encoding
         pushver = params.get("pushver") or ""
         major = optional_int(pushver.split(".")[0]) if pushver else None
-        if (major is not None and major >= 3) or params.get("devicetype", "").lower() == "acc":
+        device_type = params.get("devicetype", "").strip().lower()
+        # What the terminal says it is decides: attendance firmware of the 3.x generation
+        # announces `pushver=2.4.1&DeviceType=att`.
+        if device_type == "acc" or (device_type != "att" and major is not None and major >= 3):
             self._set_variant(Variant.SECURITY)
-        elif self.variant is None:
+        elif device_type == "att" or self.variant is None:
             self._set_variant(Variant.ATTENDANCE)
         if self.variant is Variant.ATTENDANCE:
             return attendance_options(
@@ -217,25 +227,24 @@ class IclockTerminal(PushTerminal):
         return OK
 
     async def _rtlog(self, request: Request) -> Reply:
-        received = datetime.now(UTC)
-        records: list[Record] = []
-        for row in event_rows(request.text):
-            fields = parse_fields(row)
-            if "event" not in fields and "sensor" in fields:
-                self._set_doors(row)  # some firmware sends door states as rtlog
-                continue
-            record = rtlog_record(fields, self.zone, received)
-            self._door_from_events(record)
-            records.append(record)
-        return await self._deliver(records, OK)
+        received, zone, doors = datetime.now(UTC), self.zone, max(self.caps.doors, 1)
+        upload = await read_off_loop(
+            len(request.body), lambda: read_rtlog(request.text, zone, received, doors)
+        )
+        for report in upload.door_states:
+            self._set_doors(report)
+        return await self._deliver_read("rtlog record", upload.records, OK)
 
     async def _rtstate(self, request: Request) -> Reply:
-        for row in event_rows(request.text):
-            self._set_doors(row)
+        doors = max(self.caps.doors, 1)
+        reports = await read_off_loop(
+            len(request.body), lambda: door_reports(event_rows(request.text), doors)
+        )
+        for report in reports:
+            self._set_doors(report)
         return OK
 
-    def _set_doors(self, row: str) -> None:
-        doors = rtstate_doors(row, max(self.caps.doors, 1))
+    def _set_doors(self, doors: Mapping[int, DoorState]) -> None:
         merged = {
             number: replace(
                 state,
@@ -258,8 +267,8 @@ class IclockTerminal(PushTerminal):
 
     async def _tabledata(self, request: Request) -> Reply:
         table = request.params.get("tablename") or ""
-        rows = table_rows(request.text, table)
-        upload = read_table(table, rows)
+        rows = await read_off_loop(len(request.body), lambda: table_rows(request.text, table))
+        upload = await read_off_loop(len(request.body), lambda: read_table(table, rows))
         for row in upload.errors:
             _LOGGER.info("Terminal %s reported an error: %s", self.serial, row[:_LOGGED_CONTENT])
         reply = await self._deliver(upload.records, Reply(f"{table}={len(rows)}"))
@@ -270,22 +279,25 @@ class IclockTerminal(PushTerminal):
 
     async def _attlog(self, request: Request) -> Reply:
         self._set_variant(Variant.ATTENDANCE)
-        received = datetime.now(UTC)
-        lines = record_lines(request.text)
-        records = [record for line in lines if (record := attlog_record(line, self.zone, received))]
-        skipped = len(lines) - len(records)
-        if skipped:
-            _LOGGER.warning("Terminal %s sent %d unreadable punch(es)", self.serial, skipped)
-        reply = await self._deliver(records, Reply(f"OK: {len(lines)}"))
+        received, zone = datetime.now(UTC), self.zone
+        punches = await read_off_loop(
+            len(request.body), lambda: read_punches(request.text, zone, received)
+        )
+        count = len(punches.read) + len(punches.refused)
+        reply = await self._deliver_read("punch", punches, Reply(f"OK: {count}"))
         if reply.status == 200:
             self._stamp(request, "ATTLOG")
+            # A restarted terminal sends again what follows the stamp we give it: the punches
+            # must be saved with the stamp before they are acknowledged.
+            await self.listener.commit()
         return reply
 
     async def _operlog(self, request: Request) -> Reply:
         self._set_variant(Variant.ATTENDANCE)
-        lines = record_lines(request.text)
+        lines = await read_off_loop(len(request.body), lambda: record_lines(request.text))
+        entries = await read_off_loop(len(request.body), lambda: list(read_operlog(lines)))
         listing = self._attendance_listing
-        for entry in read_operlog(lines):
+        for entry in entries:
             if not isinstance(entry, User):
                 self.listener.user_changed(*entry)
             elif listing is not None:
@@ -299,14 +311,17 @@ class IclockTerminal(PushTerminal):
         """Acknowledge attendance photos and templates (templates mean a changed user)."""
         self._set_variant(Variant.ATTENDANCE)
         table = (request.params.get("table") or "").upper()
-        count, changed = read_counted(table, request.text)
+        count, changed = await read_off_loop(
+            len(request.body), lambda: read_counted(table, request.text)
+        )
         for pin in changed:
             self.listener.user_changed(pin, UserChange.UPDATED)
         self._stamp(request, table)
         return Reply(f"OK: {count}")
 
     def _stamp(self, request: Request, table: str) -> None:
-        stamp = request.params.get("stamp")
+        # Some firmware calls the OPERLOG stamp `OpStamp`.
+        stamp = request.params.get("stamp") or request.params.get("opstamp")
         if stamp and stamp != self._stamps.get(table):
             self._stamps[table] = stamp
             self.listener.persist()
@@ -315,7 +330,11 @@ class IclockTerminal(PushTerminal):
         rows = event_rows(request.text)
         if not rows:
             raise ProtocolError("remote identification without a record")
-        event = read_identification(rows[0], self.zone)
+        try:
+            event = read_identification(rows[0], self.zone)
+        except ProtocolError as err:
+            self.problems.note("remote identification", err, rows[0])
+            return Reply(f"AUTH=FAILED\r\n{rows[0]}")
         granted, message = event.user_id is not None, None
         if granted and self.authorizer is not None:
             granted, message = await self.authorizer(event)
@@ -343,17 +362,22 @@ class IclockTerminal(PushTerminal):
     async def _devicecmd(self, request: Request) -> Reply:
         results = parse_results(request.text)
         if not results and request.body.strip():
-            raise ProtocolError("no command result in the body")
-        for command_id, code, name in results:
-            command = self._queue.result(command_id, code)
+            # Refused, the terminal would post it again forever: acknowledged and logged.
+            self.problems.note("command result", "no command result in the body", request.text)
+        self._take_results(results)
+        return OK
+
+    def _take_results(self, results: Sequence[CommandResult]) -> None:
+        for result in results:
+            number = result.number
+            command = None if number is None else self._queue.result(number, result.code)
             if command is None:
                 _LOGGER.debug(
-                    "Terminal %s reported unknown command %s (%s)", self.serial, command_id, name
+                    "Terminal %s reported a command that is not ours: %s", self.serial, result
                 )
-            elif command_id in self._queries and code < 0:
-                _LOGGER.debug("Query %s failed at %s: %s", command_id, self.serial, code)
+            elif number in self._queries and result.code < 0:
+                _LOGGER.debug("Query %s failed at %s: %s", number, self.serial, result.code)
         self.listener.persist()
-        return OK
 
     async def _querydata(self, request: Request) -> Reply:
         params = request.params
@@ -368,7 +392,7 @@ class IclockTerminal(PushTerminal):
             return OK
         if kind == "count":
             return OK  # a DATA COUNT answer: "the server returns OK" (section 12.1.3)
-        rows = table_rows(request.text, table)
+        rows = await read_off_loop(len(request.body), lambda: table_rows(request.text, table))
         command_id = optional_int(params.get("cmdid"))
         listing = self._queries.get(command_id) if command_id is not None else None
         if listing is not None and kind == "tabledata":
@@ -382,19 +406,27 @@ class IclockTerminal(PushTerminal):
             return Reply("not found", 404)  # firmware downloads are served by the view
         if (request.params.get("table") or "").lower() != "transaction":
             return OK
+        received, zone, body = datetime.now(UTC), self.zone, request.body
         try:
-            rows = archive_rows(request.body)
-        except ProtocolError as err:
-            _LOGGER.warning(
-                "Terminal %s uploaded an unreadable record archive: %s", self.serial, err
+            # Always in an executor: inflating and reading an archive is heavy work.
+            reading = await read_off_loop(
+                MAX_BODY + 1, lambda: read_transactions(archive_rows(body), zone, received)
             )
+        except PayloadTooLargeError as err:
+            self.problems.note("record archive", err, f"{len(body)} bytes compressed")
             return OK
-        return await self._transactions(rows, OK)
+        except ProtocolError as err:
+            if err.status == 503:
+                raise
+            self.problems.note("record archive", err, f"{len(body)} bytes")
+            return OK
+        return await self._deliver_read("transaction", reading, OK)
 
     async def _transactions(self, rows: Sequence[str], reply: Reply) -> Reply:
-        received = datetime.now(UTC)
-        records = [transaction_record(row, self.zone, received) for row in rows]
-        return await self._deliver(records, reply)
+        received, zone = datetime.now(UTC), self.zone
+        size = sum(len(row) for row in rows)
+        reading = await read_off_loop(size, lambda: read_transactions(rows, zone, received))
+        return await self._deliver_read("transaction", reading, reply)
 
     async def _ping(self, request: Request) -> Reply:
         return OK
@@ -426,10 +458,23 @@ class IclockTerminal(PushTerminal):
     }
 
     async def _deliver(self, records: Sequence[Record], reply: Reply) -> Reply:
-        """Answer `reply` once the records are handled (an upload without any needs nothing)."""
-        if records and not await self.deliver(records):
+        """Answer `reply` once the records are handled (an upload without any needs nothing).
+
+        Door sensor events move the doors they tell of, if they are new and live.
+        """
+        if not records:
+            return reply
+        current = await self.deliver(records)
+        if current is None:
             return Reply("server busy, send again later", 503)
+        for record in current:
+            self._door_from_events(record)
         return reply
+
+    async def _deliver_read(self, kind: str, reading: Reading[Record], reply: Reply) -> Reply:
+        """Note what could not be read (acknowledged all the same), then deliver the rest."""
+        self.problems.note_all(kind, reading.refused)
+        return await self._deliver(reading.read, reply)
 
     # -- what the terminal is --------------------------------------------------------------
 
@@ -458,7 +503,10 @@ class IclockTerminal(PushTerminal):
 
     def _keep(self, options: Mapping[str, str]) -> None:
         """Keep the options the integration reads (a registration carries some fifty)."""
-        self.options.update(kept_options(options))
+        kept = kept_options(options)
+        for key, problem in refused_options(kept).items():
+            self.problems.note("option", problem, {key: kept.pop(key)})
+        self.options.update(kept)
 
     def _remember(self, options: Mapping[str, str]) -> None:
         """Keep new options, then recompute what follows from them and save them."""

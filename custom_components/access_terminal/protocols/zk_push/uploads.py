@@ -12,12 +12,13 @@ from datetime import UTC, datetime, tzinfo
 import io
 import tarfile
 
-from ..codec import decode_text, optional_int
-from ..errors import PayloadTooLargeError, ProtocolError
-from ..model import AccessEvent, EventType, Record, User, UserChange
-from .codes import rtlog_record
+from ..codec import decode_text, gunzip, optional_int
+from ..errors import ProtocolError
+from ..fields import Reading, check_door, read_each
+from ..model import AccessEvent, DoorState, EventType, Record, User, UserChange
+from .codes import attlog_record, rtlog_record, rtstate_doors, transaction_record
 from .users import user_from_userinfo
-from .wire import parse_fields, record_lines
+from .wire import event_rows, parse_fields, record_lines
 
 MAX_ARCHIVE = 16 * 1024 * 1024
 # Tables whose rows mean a user changed at the terminal (its keypad, its enrollment).
@@ -96,8 +97,10 @@ def read_operlog(lines: Iterable[str]) -> Iterator[User | tuple[str, UserChange]
 
 
 def _oplog_change(line: str) -> tuple[str, UserChange] | None:
-    parts = line.split("\t")
-    code = optional_int(parts[0].split()[-1]) if parts else None
+    # "OPLOG <type>\t<who>\t<time>\t<value1>..."; firmware may indent the line.
+    parts = line.strip().split("\t")
+    words = parts[0].split()
+    code = optional_int(words[-1]) if len(words) > 1 else None
     pin = parts[3].strip() if len(parts) > 3 else ""
     if not pin or pin == "0" or code is None:
         return None
@@ -125,37 +128,89 @@ def read_info(info: str) -> dict[str, str]:
     return options
 
 
+@dataclass(slots=True, frozen=True)
+class EventUpload:
+    """An rtlog upload read: its records, and the door states some firmware sends as rtlog."""
+
+    records: Reading[Record]
+    door_states: list[dict[int, DoorState]]
+
+
+def read_rtlog(text: str, zone: tzinfo, received: datetime, doors: int) -> EventUpload:
+    """Read an rtlog body (pure: large bodies are read in an executor)."""
+    door_rows: list[str] = []
+    lines: list[dict[str, str]] = []
+    for row in event_rows(text):
+        fields = parse_fields(row)
+        if "event" not in fields and "sensor" in fields:
+            door_rows.append(row)  # some firmware sends door states as rtlog
+        else:
+            lines.append(fields)
+    records = read_each(lines, lambda fields: rtlog_record(fields, zone, received))
+    return EventUpload(records, door_reports(door_rows, doors))
+
+
+def door_reports(rows: Iterable[str], doors: int) -> list[dict[int, DoorState]]:
+    """Read rtstate rows into door states, each a change from the one before it (pure)."""
+    reports: list[dict[int, DoorState]] = []
+    for row in rows:
+        state = rtstate_doors(row, doors)
+        if not reports or state != reports[-1]:
+            reports.append(state)
+    return reports
+
+
+def read_punches(text: str, zone: tzinfo, received: datetime) -> Reading[Record]:
+    """Read an ATTLOG body: one punch per line."""
+    return read_each(record_lines(text), lambda line: attlog_record(line, zone, received))
+
+
+def read_transactions(rows: Iterable[str], zone: tzinfo, received: datetime) -> Reading[Record]:
+    """Read `transaction` rows (of an ACCOUNT archive or a DATA QUERY answer)."""
+    return read_each(rows, lambda row: transaction_record(row, zone, received))
+
+
 def read_identification(row: str, zone: tzinfo) -> AccessEvent:
-    """Read a remote identification request: who asks to pass, at which door, and how."""
-    record = rtlog_record(row, zone, datetime.now(UTC))
+    """Read a remote identification request: who asks to pass, at which door, and how.
+
+    Raises InvalidInputError (a ProtocolError) when it cannot be read: the request is refused.
+    """
+    received = datetime.now(UTC)
+    record = rtlog_record(row, zone, received)
     fields = parse_fields(row)
     pin = (fields.get("pin") or "").strip()
     card = (fields.get("cardno") or "").strip()
+    door = record.events[0].door if record.events else check_door(_door_of(fields))
     return AccessEvent(
         type=EventType.ACCESS_GRANTED,
-        time=record.events[0].time if record.events else datetime.now(UTC),
-        door=max(optional_int(fields.get("eventaddr")) or 1, 1),
+        time=record.events[0].time if record.events else received,
+        door=door,
         user_id=pin if pin and pin != "0" else None,
         methods=record.events[0].methods if record.events else (),
         card_number=None if card in ("", "0") else card,
     )
 
 
+def _door_of(fields: dict[str, str]) -> int | None:
+    return optional_int(fields.get("eventaddr"))
+
+
 def archive_rows(data: bytes) -> list[str]:
-    """Read the transaction lines of an ACCOUNT upload (a tgz of transaction.txt)."""
+    """Read the transaction lines of an ACCOUNT upload (a tgz of transaction.txt).
+
+    Inflated within MAX_ARCHIVE bytes, checked while inflating (an archive of a megabyte may
+    hold a gigabyte of zeros); pure, so that the caller runs it in an executor.
+    """
+    tar = gunzip(data, MAX_ARCHIVE)
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        with tarfile.open(fileobj=io.BytesIO(tar), mode="r:") as archive:
             rows: list[str] = []
-            total = 0
             for member in archive.getmembers():
                 if not member.isfile():
                     continue
-                total += member.size
-                if total > MAX_ARCHIVE:
-                    raise PayloadTooLargeError(MAX_ARCHIVE)
                 extracted = archive.extractfile(member)
                 if extracted is not None:
                     rows.extend(record_lines(decode_text(extracted.read())))
             return rows
-    except (tarfile.TarError, OSError, EOFError) as err:
+    except (tarfile.TarError, OSError, EOFError, ValueError) as err:
         raise ProtocolError(f"not a tgz archive: {err}") from None

@@ -15,6 +15,7 @@ import re
 
 from ..codec import decode_base64, is_digits, optional_int
 from ..errors import InvalidRequestError
+from ..fields import read_doors
 from ..model import Credentials, Family, Privilege, User, UserAccess
 from .wire import old_decode_time, old_encode_time
 
@@ -93,7 +94,7 @@ class Capabilities:
         language = options.get("Language") or options.get("language") or ""
         return cls(
             attendance=attendance,
-            doors=0 if attendance else max(optional_int(options.get("LockCount")) or 1, 1),
+            doors=0 if attendance else read_doors(options.get("LockCount")) or 1,
             date_fmt=_flag(options, "DateFmtFunOn"),
             disable_user=_flag(options, "DisableUserFunOn"),
             mul_card=_flag(options, "MulCardUserFunOn"),

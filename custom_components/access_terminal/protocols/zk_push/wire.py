@@ -32,8 +32,8 @@ class Endpoint(StrEnum):
 
 
 def endpoint_for(name: str) -> Endpoint | None:
-    """Map the last path segment ("cdata", "cdata.aspx", "GetRequest") to an endpoint."""
-    name = name.lower().removesuffix(".aspx")
+    """Map the last path segment ("cdata", "cdata.aspx", "GetRequest", "registry/")."""
+    name = name.lower().removesuffix("/").removesuffix(".aspx")
     try:
         return Endpoint(name)
     except ValueError:
@@ -144,23 +144,35 @@ def parse_fields(line: str) -> dict[str, str]:
     return fields
 
 
+# An option starts a line, or follows a comma, with its key and "=": values hold commas and
+# padding of their own ("~OEMVendor=ZKTECO CO., LTD.").
+_OPTION = re.compile(r"(?:^|,)[ \t]*~?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=")
+
+
 def parse_options(text: str) -> dict[str, str]:
     """Parse `Key=value,~Key=value,...` (registry, table=options, GET OPTIONS answers).
 
-    Keys keep their case (they are the device's parameter names) without the "~" marker.
+    Keys keep their case (they are the device's parameter names) without the "~" marker. Lines
+    always separate options; within a line a comma does only when a key follows it.
     """
     options: dict[str, str] = {}
-    for item in re.split(r"[,\r\n]+", text):
-        key, sep, value = item.partition("=")
-        key = key.strip().lstrip("~")
-        if sep and key:
-            options[key] = value.strip()
+    for line in text.splitlines():
+        matches = list(_OPTION.finditer(line))
+        for number, match in enumerate(matches):
+            end = matches[number + 1].start() if number + 1 < len(matches) else len(line)
+            options[match.group(1)] = line[match.end() : end].strip().rstrip(",").strip()
     return options
 
 
 def record_lines(text: str) -> list[str]:
     """Split a body into its non-empty record lines."""
     return [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+
+
+def _joined(rows: list[list[str]]) -> list[str]:
+    # Each row gathers its lines first and is joined once: joining as lines arrive copies the
+    # row again for every continuation line (quadratic on a body of many wrapped lines).
+    return [row[0] if len(row) == 1 else "\t".join(row) for row in rows]
 
 
 def table_rows(text: str, table: str) -> list[str]:
@@ -170,14 +182,14 @@ def table_rows(text: str, table: str) -> list[str]:
     the document's own examples wrap long rows and base64 templates).
     """
     prefix = table.lower()
-    rows: list[str] = []
+    rows: list[list[str]] = []
     for line in record_lines(text):
-        head = line.lstrip().split(None, 1)[0].rstrip("=").lower() if line.strip() else ""
+        head = line.lstrip().split(None, 1)[0].rstrip("=").lower()
         if head == prefix or not rows:
-            rows.append(line)
+            rows.append([line])
         else:
-            rows[-1] = f"{rows[-1]}\t{line.strip()}"
-    return rows
+            rows[-1].append(line.strip())
+    return _joined(rows)
 
 
 _EVENT_START = re.compile(r"(?:^|[\t ])(?:time|event)=")
@@ -189,13 +201,13 @@ def event_rows(text: str) -> list[str]:
     Every record carries `time` and `event` (rtstate: `time`); a line with neither continues the
     record before it, as in the document's own wrapped example.
     """
-    rows: list[str] = []
+    rows: list[list[str]] = []
     for line in record_lines(text):
         if rows and not _EVENT_START.search(line):
-            rows[-1] = f"{rows[-1]}\t{line.strip()}"
+            rows[-1].append(line.strip())
         else:
-            rows.append(line)
-    return rows
+            rows.append([line])
+    return _joined(rows)
 
 
 def old_encode_time(moment: datetime) -> int:
