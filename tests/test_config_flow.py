@@ -99,11 +99,15 @@ async def test_discovery_confirm(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "discovery_confirm"
+    # The protocol's name, not the registry's key ("A httpv2 terminal" read badly).
     assert result["description_placeholders"] == {
         "serial": SERIAL,
         "host": "192.168.1.50",
-        "family": "httpv2",
+        "family": "HTTPv2",
     }
+    # The discovered card is titled by serial and protocol, not by the serial alone.
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["title_placeholders"] == {"name": f"{SERIAL} (HTTPv2)"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_FAMILY: "httpv2", CONF_SERIAL: SERIAL}

@@ -17,7 +17,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.access_terminal.const import DOMAIN
 
 from .families.httpv2.device import HttpV2Device
-from .helpers import bus_events
+from .helpers import bus_events, registered_entity_id
 from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
@@ -65,12 +65,21 @@ async def test_unload_and_remove(
 async def test_info_survives_a_restart(
     hass: HomeAssistant, httpv2_device: HttpV2Device, loaded_entry: MockConfigEntry
 ) -> None:
-    assert hass.states.get(f"sensor.{ENTITY}_body_temperature") is not None
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "temperature"))
+        is not None
+    )
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     # Before the terminal says anything, its features and firmware are known again.
-    assert hass.states.get(f"sensor.{ENTITY}_body_temperature") is not None
-    assert hass.states.get(f"sensor.{ENTITY}_users").state == "12"
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "temperature"))
+        is not None
+    )
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "usage_users")).state
+        == "12"
+    )
     registry_device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, HTTPV2_SERIAL)})
     assert registry_device is not None
     assert registry_device.sw_version == "8.46"

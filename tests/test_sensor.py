@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, snapsh
 from syrupy.assertion import SnapshotAssertion
 
 from .families.httpv2.device import HttpV2Device
+from .helpers import registered_entity_id
 from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
@@ -34,7 +35,10 @@ async def test_temperature_and_last_access(
     assert hass.states.get(f"sensor.{ENTITY}_last_user").state == STATE_UNKNOWN
     await httpv2_device.record(3, UserID="9", Name="Bob", BodyTemp=368, IsEntry=0)
     await hass.async_block_till_done()
-    assert hass.states.get(f"sensor.{ENTITY}_body_temperature").state == "36.8"
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "temperature")).state
+        == "36.8"
+    )
     assert hass.states.get(f"sensor.{ENTITY}_last_user").state == "Bob"
     last = hass.states.get(f"sensor.{ENTITY}_last_access")
     assert last is not None
@@ -48,7 +52,10 @@ async def test_temperature_and_last_access(
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_usage_sensor_capacity(hass: HomeAssistant, httpv2_device: HttpV2Device) -> None:
-    users = hass.states.get(f"sensor.{ENTITY}_users")
+    users = hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "usage_users"))
     assert users is not None
     assert (users.state, users.attributes["capacity"]) == ("12", 20000)
-    assert hass.states.get(f"sensor.{ENTITY}_access_records").state == "345"
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "usage_logs")).state
+        == "345"
+    )

@@ -69,7 +69,7 @@ SENSORS = (
         translation_key="alarm",
         device_class=BinarySensorDeviceClass.SAFETY,
         value_fn=lambda state, _: _alarm_on(state, None),
-        attributes_fn=lambda state: {"alarms": sorted(state.alarms or ())},
+        attributes_fn=lambda state: {"alarms": sorted(str(alarm) for alarm in state.alarms or ())},
         exists_fn=lambda state: state.reports_alarms,
     ),
     AccessTerminalBinarySensorDescription(

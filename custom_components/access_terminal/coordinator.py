@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
 import time
@@ -21,7 +21,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -36,8 +35,10 @@ from .const import (
     DEFAULT_OFFLINE_WINDOW,
     DOMAIN,
 )
+from .devices import DeviceDetails, async_update_device
 from .errors import poll_errors, terminal_errors
 from .events import TerminalEvents
+from .names import PeopleNames
 from .protocols.model import (
     AccessEvent,
     Authorizer,
@@ -46,10 +47,12 @@ from .protocols.model import (
     DoorState,
     Family,
     FirmwareImage,
+    Operation,
     Record,
     Terminal,
     TerminalInfo,
     TerminalListener,
+    User,
     UserChange,
 )
 from .state import Picture, TerminalState, active_alarms, door_view
@@ -76,6 +79,8 @@ type AccessTerminalConfigEntry = ConfigEntry[AccessTerminalRuntimeData]
 # Builds the entry's terminal for its family (see families/): given where it reports, and who
 # decides online authorization requests.
 type TerminalBuilder = Callable[[TerminalListener, Authorizer], Terminal]
+# The device registry fields of the terminal, from what it says of itself (see devices.py).
+type DeviceDescriber = Callable[[TerminalInfo | None], DeviceDetails]
 
 
 class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
@@ -89,8 +94,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         entry: AccessTerminalConfigEntry,
         store: DeviceStore,
         build: TerminalBuilder,
+        describe: DeviceDescriber,
     ) -> None:
-        """Build the terminal of the entry's family and restore what was saved."""
+        """Build the terminal of the entry's family and restore what was saved.
+
+        `describe` turns what the terminal says of itself into its device registry fields.
+        """
         self.serial: str = entry.data[CONF_SERIAL]
         # A state equal to the last one is not handed out again (see _publish).
         super().__init__(
@@ -102,6 +111,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         )
         self.family = Family(entry.data[CONF_FAMILY])
         self.store = store
+        self.describe = describe
         self.device_info = DeviceInfo(identifiers={(DOMAIN, self.serial)})
         self._offline_option: float = entry.options.get(CONF_OFFLINE_WINDOW, DEFAULT_OFFLINE_WINDOW)
         self.online = False
@@ -117,15 +127,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._opening_timer: CALLBACK_TYPE | None = None
         # Records are read once the entities listen (after the first refresh).
         self._entities_ready = False
+        self.names = PeopleNames(
+            hass, store, lookup=self._read_users, on_learned=self._name_learned
+        )
         self.events = TerminalEvents(
             hass,
             serial=self.serial,
             entry_id=entry.entry_id,
             ledger=store.records,
+            names=self.names,
+            has_doors=lambda: bool(self.terminal.doors),
             on_access=self._on_access,
         )
         self.terminal = build(self, self.authorize)
-        self.users = TerminalUsers(self.terminal, store, self.errors)
+        self.users = TerminalUsers(self.terminal, store, self.errors, self.names)
         if (interval := self.terminal.poll_interval) is not None:
             self.update_interval = timedelta(seconds=interval)  # the family decides
         self.data = self._state()
@@ -243,6 +258,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         if self._access_timer is not None:
             self._access_timer.cancel()
             self._access_timer = None
+        self.names.cancel()
         self.terminal.close()
         self._remember_last_seen()
         await self.store.async_flush()
@@ -326,6 +342,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._access_written = self.hass.loop.time()
         self._publish()
 
+    # -- names -----------------------------------------------------------------------------
+
+    async def _read_users(self, user_ids: Sequence[str]) -> list[User]:
+        """Read a few users to learn their names (nothing where the terminal cannot list)."""
+        if not self.terminal.supports(Operation.LIST_USERS):
+            return []
+        return await self.users.async_get(user_ids)
+
+    def _name_learned(self, user_id: str, name: str) -> None:
+        last = self._last_access
+        if last is not None and last.user_id == user_id and not last.user_name:
+            self._last_access = replace(last, user_name=name)
+            self._publish()
+
     # -- commands --------------------------------------------------------------------------
 
     def errors(self) -> AbstractAsyncContextManager[None]:
@@ -399,12 +429,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
     def _update_device(self, info: TerminalInfo) -> None:
         if self.device_id is None:
             return
-        dr.async_get(self.hass).async_update_device(
-            self.device_id,
-            model=info.model,
-            manufacturer=info.manufacturer or "Access Terminal",
-            sw_version=info.firmware,
-        )
+        async_update_device(self.hass, self.device_id, self.describe(info))
 
     # -- polling ---------------------------------------------------------------------------
 

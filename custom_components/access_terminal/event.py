@@ -80,5 +80,6 @@ class AccessTerminalEvent(AccessTerminalEntity, EventEntity):
             for key, value in attributes.items()
             if value is not None and key not in _NOT_SHOWN
         }
-        self._trigger_event(event.type, shown)
+        # The plain string: the state attribute is read (and compared) as text.
+        self._trigger_event(str(event.type), shown)
         self.async_write_ha_state()

@@ -13,6 +13,7 @@ from typing import Any
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, ATTR_SERIAL, EVENT_ACCESS_TERMINAL
+from .names import PeopleNames
 from .protocols.dedup import RecordLedger
 from .protocols.model import AccessEvent, EventCategory, Record
 
@@ -30,10 +31,18 @@ class TerminalEvents:
         serial: str,
         entry_id: str,
         ledger: RecordLedger,
+        names: PeopleNames,
+        has_doors: Callable[[], bool],
         on_access: Callable[[AccessEvent], None],
     ) -> None:
-        """Dispatch for the terminal `serial`; `on_access` hears every access event first."""
+        """Dispatch for the terminal `serial`; `on_access` hears every access event first.
+
+        Events get the person's name from `names` where they carry none; a terminal without
+        doors (`has_doors`) has events without a door number.
+        """
         self._hass = hass
+        self._names = names
+        self._has_doors = has_doors
         self._serial = serial
         self._entry_id = entry_id
         self._ledger = ledger
@@ -67,7 +76,10 @@ class TerminalEvents:
 
     def dispatch(self, event: AccessEvent) -> None:
         """Send one event to the bus and to its stream's subscribers."""
+        self._names.fill(event)
         attributes = event.as_dict()
+        if not self._has_doors():
+            attributes["door"] = None  # an attendance terminal: no door was involved
         if event.category is EventCategory.ACCESS:
             self._on_access(event)
         data = {

@@ -1,7 +1,8 @@
-"""Persisted per-terminal state: record ledger, info, queued work and user digests.
+"""Persisted per-terminal state: record ledger, info, queued work, user digests and names.
 
 Three files per terminal so that a busy event stream never rewrites a large user table:
-`access_terminal.<entry>` (records, info), `.queue` (work waiting for the device) and `.users`.
+`access_terminal.<entry>` (records, info), `.queue` (work waiting for the device) and `.users`
+(digests of the users we wrote, and the names the terminal holds for its user ids).
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ class DeviceStore:
         self.protocol_state: dict[str, Any] = {}
         self.users: dict[str, str | None] = {}
         self.users_complete = False
+        self.names: dict[str, str] = {}
+        # What the terminal turned out to measure although it did not announce it.
+        self.readings: set[str] = set()
 
     async def async_load(self) -> None:
         """Read what was saved (nothing on first start)."""
@@ -94,6 +98,14 @@ class DeviceStore:
         users = await self._users.async_load()
         self.users = dict(users.get("users", {}))
         self.users_complete = bool(users.get("complete", False))
+        names = users.get("names")
+        self.names = (
+            {str(key): value for key, value in names.items() if isinstance(value, str)}
+            if isinstance(names, dict)
+            else {}
+        )
+        readings = main.get("readings")
+        self.readings = {str(item) for item in readings} if isinstance(readings, list) else set()
 
     # -- saving ----------------------------------------------------------------------------
 
@@ -124,10 +136,11 @@ class DeviceStore:
             "records": self.records.export(),
             "info": self.info,
             "last_seen": self.last_seen,
+            "readings": sorted(self.readings),
         }
 
     def _queue_data(self) -> dict[str, Any]:
         return {"protocol": self.protocol_state}
 
     def _users_data(self) -> dict[str, Any]:
-        return {"users": self.users, "complete": self.users_complete}
+        return {"users": self.users, "complete": self.users_complete, "names": self.names}

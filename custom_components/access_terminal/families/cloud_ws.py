@@ -195,6 +195,7 @@ def _parse_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 SPEC = FamilySpec(
     family=Family.CLOUD_WS,
+    title="Cloud WebSocket",
     build=_build,
     async_setup=_async_setup,
     async_setup_entry=_async_setup_entry,

@@ -24,7 +24,7 @@ from ..protocols.errors import ProtocolError
 from ..protocols.model import Family, Terminal
 from ..views import PushView, refuse_body, refused
 from .base import BuildContext, FamilySpec, PullConnection
-from .pull import client_session, device_address
+from .pull import client_session, device_address, web_url
 
 # The secret in the URL the log uploader posts to (entry data).
 CONF_UPLOAD_SECRET: Final = "upload_secret"  # noqa: S105 - a key name
@@ -111,6 +111,7 @@ def _build(context: BuildContext) -> Terminal:
 
 SPEC = FamilySpec(
     family=Family.CONTROL_API,
+    title="Control API",
     build=_build,
     pull=PullConnection(
         credential_key=CONF_API_KEY,
@@ -119,4 +120,7 @@ SPEC = FamilySpec(
     ),
     views=(LogUploadView,),
     redact=frozenset({CONF_UPLOAD_SECRET}),
+    # The interface reports firmware and capacities, never a model name.
+    model="Attendance terminal (control API)",
+    configuration_url=web_url,
 )
