@@ -13,8 +13,11 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.families import FAMILIES
+from custom_components.access_terminal.protocols.model import Family
 
 from .families.httpv2.device import HttpV2Device
 from .helpers import bus_events, registered_entity_id
@@ -31,10 +34,15 @@ async def test_device(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     terminal_in_use: MockConfigEntry,
+    family: Family,
 ) -> None:
     """The terminal's device as it describes itself; every entity belongs to it."""
     device = device_registry.async_get_device(identifiers={(DOMAIN, terminal_in_use.unique_id)})
-    assert device == snapshot
+    # A terminal Home Assistant calls links to its own pages (wherever its simulator listens).
+    data = terminal_in_use.data
+    expected = f"http://{data['host']}:{data['port']}/" if FAMILIES[family].pull else None
+    assert device.configuration_url == expected
+    assert device == snapshot(exclude=props("configuration_url"))
     entities = er.async_entries_for_config_entry(entity_registry, terminal_in_use.entry_id)
     assert entities
     assert {entity.device_id for entity in entities} == {device.id}

@@ -46,6 +46,7 @@ from .protocols.model import (
     DoorAction,
     DoorState,
     Family,
+    Feature,
     FirmwareImage,
     Operation,
     Record,
@@ -62,10 +63,15 @@ from .users import TerminalUsers
 _LOGGER = logging.getLogger(__name__)
 
 ONLINE_CHECK_INTERVAL = timedelta(seconds=10)
+# `last_seen` is handed out when it is this much older than the one shown: it follows a terminal
+# calling every few seconds without a state write at every call.
+LAST_SEEN_RESOLUTION = 60.0
 # State derived from the last access (last user, method, time, temperature, photo) is published
 # at most this often per terminal; an event after a quiet spell is shown at once.
 ACCESS_STATE_INTERVAL = 1.0
 DEFAULT_RELEASE_TIME = 3  # seconds a momentary opening is shown when the device does not say
+# What a terminal was seen to measure in its records (saved: the entity exists at the next start).
+READING_TEMPERATURE = "temperature"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -118,6 +124,10 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         saved = dt_util.parse_datetime(store.last_seen or "")
         self._seen_wall: float | None = None if saved is None else saved.timestamp()
         self._seen_at = 0.0
+        # The last_seen the state shows (see LAST_SEEN_RESOLUTION).
+        self._seen_shown: float | None = self._seen_wall
+        # Door commands sent and not confirmed yet, by door.
+        self._pending: dict[int, DoorAction] = {}
         self._last_access: AccessEvent | None = None
         self._last_photo: Picture | None = None
         self._snapshot: Picture | None = None
@@ -194,17 +204,23 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             number: door_view(
                 terminal.doors.get(number) or DoorState(door=number),
                 opening=now < self._opening_until.get(number, 0.0),
+                pending=self._pending.get(number),
             )
             for number in sorted(numbers)
         }
+        shown = self._seen_shown
         return TerminalState(
             online=self.online,
-            last_seen=self.last_seen,
+            last_seen=None if shown is None else dt_util.utc_from_timestamp(shown),
             info=info,
             doors=doors,
             alarms=active_alarms(doors),
             reports_alarms=bool(doors) and terminal.reports_alarms,
             operations=terminal.operations,
+            event_categories=terminal.event_categories,
+            sends_photos=terminal.sends_photos,
+            measures_temperature=bool(info and Feature.TEMPERATURE in info.features)
+            or READING_TEMPERATURE in self.store.readings,
             last_access=self._last_access,
             last_photo=self._last_photo,
             snapshot=self._snapshot,
@@ -265,6 +281,14 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
 
     @callback
     def _check_online(self, _now: datetime) -> None:
+        wall, shown = self._seen_wall, self._seen_shown
+        if (
+            self.online
+            and wall is not None
+            and (shown is None or wall - shown >= LAST_SEEN_RESOLUTION)
+        ):
+            self._seen_shown = wall
+            self._publish()
         if self.online and time.monotonic() - self._seen_at > self.offline_window:
             self.online = False
             _LOGGER.warning(
@@ -287,6 +311,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._seen_wall = time.time()
         if not self.online:
             self.online = True
+            self._seen_shown = self._seen_wall
             _LOGGER.info("Access terminal %s is online", self.serial)
             self._remember_last_seen()
             self._publish()
@@ -326,6 +351,10 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
 
     def _on_access(self, event: AccessEvent) -> None:
         self._last_access = event
+        if event.temperature is not None and READING_TEMPERATURE not in self.store.readings:
+            # Measured though not announced (some firmware says it has no thermometer).
+            self.store.readings.add(READING_TEMPERATURE)
+            self.store.schedule_save()
         if event.photo is not None:
             self._last_photo = Picture(event.photo, event.time)
         if self._access_timer is not None:
@@ -374,8 +403,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
     async def async_door_control(
         self, door: int, action: DoorAction, duration: int | None = None
     ) -> None:
-        """Open, hold open, return to normal or lock out a door."""
-        await self.async_call(self.terminal.door_control(door, action, duration=duration))
+        """Open, hold open, return to normal or lock out a door.
+
+        Until the terminal confirms (a polling terminal takes it at its next call), the door
+        shows the command under way.
+        """
+        self._pending[door] = action
+        self._publish()
+        try:
+            await self.async_call(self.terminal.door_control(door, action, duration=duration))
+        except BaseException:
+            self._end_pending(door, action)
+            self._publish()
+            raise
+        self._end_pending(door, action)
         if action is DoorAction.OPEN:
             # The device reports its relay at its next poll: show the opening meanwhile.
             info = self.terminal.info
@@ -385,6 +426,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                 self._opening_timer()
             self._opening_timer = async_call_later(self.hass, seconds, self._opening_over)
         self._publish()
+
+    def _end_pending(self, door: int, action: DoorAction) -> None:
+        # A later command to the same door is still under way: it ends on its own.
+        if self._pending.get(door) is action:
+            del self._pending[door]
 
     @callback
     def _opening_over(self, _now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
@@ -10,7 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccessTerminalConfigEntry
-from .entity import AccessTerminalEntity, async_add_door_entities
+from .entity import AccessTerminalEntity, async_add_dynamic_entities
 from .protocols.model import AccessEvent, EventCategory, event_types_of
 
 PARALLEL_UPDATES = 0
@@ -44,14 +45,25 @@ async def async_setup_entry(
     entry: AccessTerminalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the terminal's event entities and one door stream per door."""
+    """Add the streams the terminal fills, the door stream once per door."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        AccessTerminalEvent(coordinator, description)
-        for description in (ACCESS_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda state: (
+            (description.key, partial(AccessTerminalEvent, coordinator, description))
+            for description in (ACCESS_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
+            if description.category in state.event_categories
+        ),
     )
-    async_add_door_entities(
-        entry, async_add_entities, lambda door: AccessTerminalEvent(coordinator, DOOR_EVENTS, door)
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda state: (
+            (f"door_{door}", partial(AccessTerminalEvent, coordinator, DOOR_EVENTS, door))
+            for door in state.door_numbers
+            if EventCategory.DOOR in state.event_categories
+        ),
     )
 
 

@@ -497,6 +497,11 @@ class Terminal:
     downloads_firmware: bool = False
     # True where the door status carries the alarms (and their end): alarm sensors mean something.
     reports_alarms: bool = False
+    # True where access records come with the person's photo.
+    sends_photos: bool = False
+    # The event streams the terminal's records fill (a terminal without doors has no door
+    # events, one without sensors raises no alarms): where event entities mean something.
+    event_categories: frozenset[EventCategory] = frozenset(EventCategory)
     # Seconds between two `refresh` calls for families that we call (pull); None: the device
     # calls us (push) and there is nothing to poll.
     poll_interval: float | None = None

@@ -25,6 +25,7 @@ from ..errors import (
 from ..model import (
     USER_OPERATIONS,
     Credential,
+    EventCategory,
     Family,
     Feature,
     Operation,
@@ -112,6 +113,8 @@ class ControlApiTerminal(PullTerminal):
 
     family = Family.CONTROL_API
     poll_interval = 15.0
+    # An attendance terminal: punches and enrollment outcomes, no door, no alarm.
+    event_categories = frozenset({EventCategory.ACCESS, EventCategory.ADMIN})
     operations = USER_OPERATIONS | {Operation.SET_TIME}
 
     def __init__(
