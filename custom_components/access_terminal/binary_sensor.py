@@ -58,6 +58,8 @@ DOOR_CONTACT = AccessTerminalBinarySensorDescription(
 SENSORS = (
     AccessTerminalBinarySensorDescription(
         key="connectivity",
+        # No name of its own (the device class names it): the key translates its attribute.
+        translation_key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state, _: state.online,

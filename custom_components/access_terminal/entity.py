@@ -15,6 +15,11 @@ from .coordinator import AccessTerminalConfigEntry, AccessTerminalCoordinator
 from .state import TerminalState
 
 
+def entity_unique_id(serial: str, key: str, door: int | None = None) -> str:
+    """Return the unique id of a terminal's entity (of one of its doors, for door entities)."""
+    return f"{serial}_{key}" if door is None else f"{serial}_door_{door}_{key}"
+
+
 class AccessTerminalEntity(CoordinatorEntity[AccessTerminalCoordinator]):
     """An entity of one terminal (and, for per-door entities, of one door)."""
 
@@ -30,8 +35,7 @@ class AccessTerminalEntity(CoordinatorEntity[AccessTerminalCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self.door = door
-        suffix = description.key if door is None else f"door_{door}_{description.key}"
-        self._attr_unique_id = f"{coordinator.serial}_{suffix}"
+        self._attr_unique_id = entity_unique_id(coordinator.serial, description.key, door)
         self._attr_device_info = coordinator.device_info
         if door is not None and len(coordinator.data.doors) > 1:
             self._attr_translation_key = f"{description.translation_key}_n"

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccessTerminalConfigEntry
-from .entity import AccessTerminalEntity, async_add_dynamic_entities
+from .entity import AccessTerminalEntity, async_add_dynamic_entities, entity_unique_id
 from .protocols.model import AccessEvent, EventCategory, event_types_of
 
 PARALLEL_UPDATES = 0
@@ -38,6 +38,15 @@ ACCESS_EVENTS = _stream("access", EventCategory.ACCESS)
 DOOR_EVENTS = _stream("door_events", EventCategory.DOOR)
 ALARM_EVENTS = _stream("alarm_events", EventCategory.ALARM)
 ADMIN_EVENTS = _stream("admin_events", EventCategory.ADMIN)
+STREAMS = {
+    stream.category: stream for stream in (ACCESS_EVENTS, DOOR_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
+}
+
+
+def stream_unique_id(serial: str, category: EventCategory, door: int | None) -> str:
+    """Return the unique id of the event entity of a stream (door events: of that door)."""
+    key = STREAMS[category].key
+    return entity_unique_id(serial, key, door if category is EventCategory.DOOR else None)
 
 
 async def async_setup_entry(

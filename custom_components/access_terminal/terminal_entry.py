@@ -39,6 +39,7 @@ PLATFORMS = [
     Platform.IMAGE,
     Platform.LOCK,
     Platform.SENSOR,
+    Platform.UPDATE,
 ]
 
 

@@ -441,12 +441,17 @@ class User:
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class FirmwareImage:
-    """A firmware file to install; `url` is where the device can download it, if it downloads."""
+    """A firmware file to install; `url` is where the device can download it, if it downloads.
+
+    `progress`, where given, hears the share (0 to 1) of the image the device has received,
+    from families that hand the image over themselves.
+    """
 
     data: bytes = field(repr=False)
     md5: str
     version: str | None = None
     url: str | None = None
+    progress: Callable[[float], None] | None = field(default=None, repr=False, compare=False)
 
 
 class UserChange(StrEnum):

@@ -339,6 +339,8 @@ class WebJsonTerminal(PullTerminal):
             await self._send_block(document)
             self._upgrade = (firmware.md5, index + 1)
             progress["sent"] = index + 1
+            if firmware.progress is not None:
+                firmware.progress((index + 1) / total)
             self.listener.state_changed()
         self._upgrade = None
 
