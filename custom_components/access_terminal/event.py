@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -12,13 +13,19 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccessTerminalConfigEntry
 from .entity import AccessTerminalEntity, async_add_dynamic_entities, entity_unique_id
-from .protocols.model import AccessEvent, EventCategory, event_types_of
+from .protocols.model import AccessEvent, EventCategory, EventType, event_types_of
 
 PARALLEL_UPDATES = 0
 
 # The event entity's event_type already says it. ("time" stays: it is the device's time,
 # which differs from the state's when a backlog arrives after an outage.)
 _NOT_SHOWN = frozenset({"type"})
+# The attributes an event entity may carry: the fields of an event, less its type.
+EVENT_ATTRIBUTES: tuple[str, ...] = tuple(
+    key
+    for key in AccessEvent(type=EventType.ALARM, time=datetime.now(UTC)).as_dict()
+    if key not in _NOT_SHOWN
+)
 
 
 @dataclass(frozen=True, kw_only=True)
