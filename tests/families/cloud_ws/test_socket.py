@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -135,3 +136,26 @@ async def test_dedicated_listener_from_yaml(hass: HomeAssistant, socket_enabled:
     assert hub.ports == [port]
     await hub.async_release(port + 1, "nobody")  # nothing held there: nothing happens
     assert hub.ports == [port]
+
+
+async def test_a_port_that_cannot_be_opened_is_a_repair(
+    hass: HomeAssistant, client: TestClient, issue_registry: ir.IssueRegistry
+) -> None:
+    """Shown under Repairs (not only in the log) until the options name another port."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))  # noqa: S104 - as the listener binds
+        taken.listen()
+        port = taken.getsockname()[1]
+        entry = push_entry(Family.CLOUD_WS, CLOUD_SERIAL, listen_port=port)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, f"listen_port_taken_{port}")
+    assert issue is not None
+    assert (issue.translation_key, issue.translation_placeholders["port"]) == (
+        "listen_port_taken",
+        str(port),
+    )
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "listen_port": 0})
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, f"listen_port_taken_{port}") is None
