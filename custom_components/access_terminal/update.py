@@ -122,6 +122,11 @@ class AccessTerminalUpdate(AccessTerminalEntity, UpdateEntity):
         self._model: str | None = None  # the model whose images were looked for
 
     @property
+    def entity_picture(self) -> str | None:
+        """Show the firmware icon (the default, a brand logo, has not been published)."""
+        return None
+
+    @property
     def should_poll(self) -> bool:
         """Look at the firmware folder now and then (the terminal itself pushes its state)."""
         return True
