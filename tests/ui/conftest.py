@@ -9,8 +9,10 @@ runs it, and this process only drives a browser and the simulated terminals.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import contextlib
 from dataclasses import dataclass
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,15 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ui]:
         home_assistant.stop()
         broker.stop()
         loop.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep a screenshot of the page a test failed on (UI_SCREENSHOTS=folder)."""
+    report = yield
+    folder = os.environ.get("UI_SCREENSHOTS")
+    if folder and report.when == "call" and report.failed and "ui" in item.funcargs:
+        ui = item.funcargs["ui"]
+        with contextlib.suppress(Exception):
+            ui.page.screenshot(path=str(Path(folder) / f"{item.name}.png"))
+    return report

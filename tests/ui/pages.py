@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any, Final
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError, Locator, Page, expect
 
 from .harness import INTEGRATION, RAW_KEY, Problems, every_text, wait_for
 
@@ -82,3 +82,15 @@ def fill(page: Page, label: str, value: str) -> None:
     """Type into the flow form's field called `label`."""
     field = dialog(page).get_by_label(label, exact=True)
     field.fill(value)
+
+
+def open_page(page: Page, url: str) -> None:
+    """Go to `url`; again if the frontend's own routing aborted the first load."""
+    for attempt in range(3):
+        try:
+            page.goto(url)
+        except PlaywrightError as error:
+            if "ERR_ABORTED" not in str(error) or attempt == 2:
+                raise
+        else:
+            return
