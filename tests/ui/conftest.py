@@ -127,8 +127,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Keep a screenshot of the page a test failed on (UI_SCREENSHOTS=folder)."""
     report = yield
     folder = os.environ.get("UI_SCREENSHOTS")
-    if folder and report.when == "call" and report.failed and "ui" in item.funcargs:
-        ui = item.funcargs["ui"]
+    funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+    if folder and report.when == "call" and report.failed and "ui" in funcargs:
+        ui = funcargs["ui"]
         with contextlib.suppress(Exception):
             ui.page.screenshot(path=str(Path(folder) / f"{item.name}.png"))
     return report
