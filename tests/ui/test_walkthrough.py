@@ -171,3 +171,34 @@ def test_every_device_page_shows_a_value_a_name_and_an_icon_for_every_entity(ui:
         badges = {b["entity"]: b for b in entity_badges(page) if b["entity"] in ids}
         faceless = [i for i, b in badges.items() if not (b["icon"] or b["picture"])]
         assert not faceless, f"{serial}: no icon for {faceless}"
+
+
+def test_the_options_of_every_kind_of_entry(ui: Ui) -> None:
+    page = ui.page
+    configure = re.compile("configure", re.IGNORECASE)
+    for title in (*FAMILY_DEVICES.values(), "MQTT bridge"):
+        open_page(page, ui.url("/config/integrations/integration/access_terminal"))
+        row = page.locator("ha-md-list-item, ha-list-item").filter(has_text=title).first
+        row.get_by_role("button", name=configure).first.click()
+        wait_for_text(page, "Submit")
+        check_page(page, ui.problems, f"options of {title}")
+        submit(page)
+        expect(dialog(page).get_by_role("button", name="Finish")).to_be_visible()
+        close_dialog(page)
+        wait_for(
+            lambda t=title: _entries(ui)[t]["state"] == "loaded",  # type: ignore[misc]
+            f"{title} loaded again after its options",
+        )
+    # The terminals Home Assistant calls have no options: no "Configure" that leads nowhere.
+    for serial in (ui.demo.webjson[0].serial, ui.demo.control_api[0].serial):
+        row = page.locator("ha-md-list-item, ha-list-item").filter(has_text=serial).first
+        expect(row).to_be_visible()
+        expect(row.get_by_role("button", name=configure)).to_have_count(0)
+
+
+def test_the_logbook_names_the_person_and_the_door(ui: Ui) -> None:
+    page = ui.page
+    open_page(page, ui.url("/logbook"))
+    row = wait_for_text(page, r"^\S.* was let in at .+", timeout=90)
+    assert not re.search(r"\buser \d+|\bdoor_|\bNone\b", row), row
+    check_page(page, ui.problems, "logbook")
