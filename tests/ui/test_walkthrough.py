@@ -202,3 +202,27 @@ def test_the_logbook_names_the_person_and_the_door(ui: Ui) -> None:
     row = wait_for_text(page, r"^\S.* was let in at .+", timeout=90)
     assert not re.search(r"\buser \d+|\bdoor_|\bNone\b", row), row
     check_page(page, ui.problems, "logbook")
+
+
+def test_a_lock_action_from_the_device_page(ui: Ui) -> None:
+    page = ui.page
+    device, entities = _device_entities(ui, "FC-8200H00000001")
+    lock = next(e["entity_id"] for e in entities if e["entity_id"].startswith("lock."))
+    before = ui.states()[lock]["state"]
+    open_page(page, ui.url(f"/config/devices/device/{device['id']}"))
+    verb = "Unlock" if before == "locked" else "Lock"
+    row = page.locator("hui-lock-entity-row, hui-generic-entity-row").filter(has_text="Door")
+    row.get_by_role("button", name=re.compile(f"^{verb}$", re.IGNORECASE)).first.click()
+    wait_for(lambda: ui.states()[lock]["state"] != before, f"{lock} to leave {before}")
+    check_page(page, ui.problems, "lock action")
+
+
+def test_the_open_door_action_form(ui: Ui) -> None:
+    page = ui.page
+    open_page(page, ui.url("/developer-tools/action"))
+    picker = page.locator("ha-service-picker").get_by_role("combobox").first
+    picker.fill("access_terminal.open_door")
+    page.get_by_role("option").filter(has_text="open_door").first.click()
+    wait_for_text(page, "^Opens a door for a moment")
+    wait_for_text(page, "^Terminal$")
+    check_page(page, ui.problems, "open_door action form")
