@@ -1,8 +1,11 @@
 """A new user's walk through the integration in a real browser, as the steps of #12 list it.
 
 The steps share one Home Assistant and run in this order: the terminals found on the
-network are added from their cards, the others by hand, then options, reconfiguration,
-re-authentication and repairs, a device page per family, a lock, the logbook and an action.
+network are added from their cards, the others (and the MQTT bridge) by hand through every
+form of the menu, then a device page per terminal, the options of every kind of entry, the
+logbook, a lock action and the open_door action form. Reconfiguration, re-authentication and
+repairs are tested by the pytest suite (tests/test_config_flow.py, tests/families/), not
+walked in the browser yet.
 """
 
 from __future__ import annotations
