@@ -92,23 +92,33 @@ def test_the_menu_and_every_form_then_the_terminals_home_assistant_calls(ui: Ui)
     fill(page, "Device password", webjson.password)
     submit(page)
     _wait_until_added(ui, webjson.serial)
+    _add_by_hand(
+        ui,
+        "Terminal with the device control interface",
+        "calls the terminal's /control address",
+        {"Host": control.host, "Port": str(control.port), "API key": control.api_key},
+        control.serial,
+    )
+    _add_by_hand(
+        ui,
+        "MQTT bridge",
+        "^Publish access photos$",
+        {"Broker host": "127.0.0.1", "Port": str(ui.broker.port)},
+        "MQTT bridge",
+    )
+
+
+def _add_by_hand(ui: Ui, option: str, text: str, fields: dict[str, str], title: str) -> None:
+    """Pick `option` in the menu, see `text`, fill the form and wait for the entry `title`."""
+    page = ui.page
     _open_menu(ui)
-    dialog(page).get_by_text("Terminal with the device control interface").first.click()
-    wait_for_text(page, "calls the terminal's /control address")
-    check_page(page, ui.problems, "control API form")
-    fill(page, "Host", control.host)
-    fill(page, "Port", str(control.port))
-    fill(page, "API key", control.api_key)
+    dialog(page).get_by_text(option).first.click()
+    wait_for_text(page, text)
+    check_page(page, ui.problems, f"form of {option}")
+    for label, value in fields.items():
+        fill(page, label, value)
     submit(page)
-    _wait_until_added(ui, control.serial)
-    _open_menu(ui)
-    dialog(page).get_by_text("MQTT bridge").first.click()
-    wait_for_text(page, "^Publish access photos$")
-    check_page(page, ui.problems, "MQTT bridge form")
-    fill(page, "Broker host", "127.0.0.1")
-    fill(page, "Port", str(ui.broker.port))
-    submit(page)
-    _wait_until_added(ui, "MQTT bridge")
+    _wait_until_added(ui, title)
 
 
 def _open_menu(ui: Ui) -> None:
