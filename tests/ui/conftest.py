@@ -89,6 +89,10 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ui]:
             seed=7,
         )
     )
+    for terminal in demo.webjson:
+        # Its door stays open 8 s after an access, told only when polled (every 5 s): with
+        # this suite's busier terminals, a shorter opening lets a poll see it shut again.
+        terminal.open_seconds = 2.0
     playwright = sync_playwright().start()
     context: BrowserContext | None = None
     try:

@@ -183,6 +183,12 @@ def test_every_device_page_shows_a_value_a_name_and_an_icon_for_every_entity(ui:
             and states[i]["state"] != "off"
         ]
         assert not raised, f"{serial}: alarms nobody raised {raised}"
+        # Every door that opens for an access closes again.
+        for door in (i for i in ids if states[i]["attributes"].get("device_class") == "door"):
+            wait_for(
+                lambda d=door: ui.states()[d]["state"] == "off",  # type: ignore[misc]
+                f"{door} to close",
+            )
         open_page(page, ui.url(f"/config/devices/device/{device['id']}"))
         wait_for_text(page, f"Serial number: {re.escape(serial)}")
         states = ui.states()
