@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 import sys
+from typing import Any
 
 from simulator.cli import DemoDevice, run_until_signal, seconds, setup_logging
 from simulator.cloud_ws import CloudWsSimulator
@@ -80,53 +81,31 @@ class Demo:
 
 def build(settings: DemoSettings) -> Demo:
     """Build the demo's terminals with their demo users (nothing runs before start())."""
-    pace = settings.event_interval / 20.0
+
+    def paced(seconds: float) -> dict[str, Any]:
+        # The other families' event pace, relative to the HTTPv2 terminals' 20 s.
+        return {"event_interval": seconds * settings.event_interval / 20.0, "seed": settings.seed}
+
+    server = settings.server
+    zk = [
+        ZkPushSimulator(server, ZK_CONTROLLER, doors=2, **paced(20)),
+        ZkPushSimulator(server, ZK_ATTENDANCE, attendance=True, **paced(30)),
+    ]
     demo = Demo(
         httpv2=[
             HttpV2Simulator(
-                settings.server,
-                httpv2_serial(number),
-                keepalive_interval=settings.keepalive,
-                event_interval=settings.event_interval,
-                seed=settings.seed,
+                server, httpv2_serial(number), keepalive_interval=settings.keepalive, **paced(20)
             )
             for number in range(1, settings.httpv2 + 1)
         ],
-        zk=[
-            ZkPushSimulator(
-                settings.server,
-                ZK_CONTROLLER,
-                doors=2,
-                event_interval=20 * pace,
-                seed=settings.seed,
-            ),
-            ZkPushSimulator(
-                settings.server,
-                ZK_ATTENDANCE,
-                attendance=True,
-                event_interval=30 * pace,
-                seed=settings.seed,
-            ),
-        ]
-        if settings.zk
-        else [],
-        cloud=[
-            CloudWsSimulator(
-                settings.server,
-                CLOUD_SERIAL,
-                event_interval=25 * pace,
-                seed=settings.seed,
-            )
-        ]
-        if settings.cloud
-        else [],
+        zk=zk if settings.zk else [],
+        cloud=[CloudWsSimulator(server, CLOUD_SERIAL, **paced(25))] if settings.cloud else [],
         webjson=[
             WebJsonSimulator(
                 password=WEBJSON_PASSWORD,
-                host=settings.pull_host,
                 port=settings.webjson_port,
-                event_interval=20 * pace,
-                seed=settings.seed,
+                host=settings.pull_host,
+                **paced(20),
             )
         ]
         if settings.pull
@@ -134,10 +113,9 @@ def build(settings: DemoSettings) -> Demo:
         control_api=[
             ControlApiSimulator(
                 api_key=CONTROL_API_KEY,
-                host=settings.pull_host,
                 port=settings.control_api_port,
-                event_interval=30 * pace,
-                seed=settings.seed,
+                host=settings.pull_host,
+                **paced(30),
             )
         ]
         if settings.pull
