@@ -26,6 +26,7 @@ from ..fields import read_count, read_text
 from ..model import (
     USER_OPERATIONS,
     Credential,
+    EventCategory,
     Family,
     Feature,
     Operation,
@@ -111,6 +112,8 @@ class ControlApiTerminal(PullTerminal):
 
     family = Family.CONTROL_API
     poll_interval = 15.0
+    # An attendance terminal: punches and enrollment outcomes, no door, no alarm.
+    event_categories = frozenset({EventCategory.ACCESS, EventCategory.ADMIN})
     operations = USER_OPERATIONS | {Operation.SET_TIME}
 
     def __init__(
