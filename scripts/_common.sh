@@ -65,6 +65,15 @@ ensure_mosquitto() {
     ${sudo} apt-get update -qq && ${sudo} apt-get install -y -qq mosquitto >/dev/null
 }
 
+ensure_chromium() {
+    # The real-browser tests (tests/ui) drive Debian's Chromium through Playwright.
+    [[ -x /usr/bin/chromium ]] && return 0
+    echo "Installing chromium (needed by the real-browser tests in tests/ui)"
+    local sudo=""
+    [[ "$(id -u)" != "0" ]] && sudo="sudo"
+    ${sudo} apt-get update -qq && ${sudo} apt-get install -y -qq chromium >/dev/null
+}
+
 ensure_turbojpeg() {
     # Home Assistant's camera helpers log an error with a traceback at every start without it.
     ldconfig -p 2>/dev/null | grep -q libturbojpeg && return 0

@@ -76,6 +76,8 @@ class CloudWsSimulator:
         self.enroll_delay = enroll_delay
         self.answer_timeout = answer_timeout
         self.push_backlog = push_backlog
+        # How long someone passing holds the door open.
+        self.door_seconds = 3.0
         self._rng = make_rng(seed)
         self.tables = DeviceTables(serial, self._rng)
         self._session = session
@@ -317,8 +319,15 @@ class CloudWsSimulator:
                     temperature=round(self._rng.uniform(36.0, 37.2), 1),
                 )
             else:
-                event = self._rng.choice((DOOR_OPENED, DOOR_CLOSED, EXIT_BUTTON))
-                await self.door_event(event)
+                if self._rng.random() < 0.5:
+                    await self.door_event(EXIT_BUTTON)
+                self._spawn(self.pass_door())  # the terminal goes on while the door is open
+
+    async def pass_door(self) -> None:
+        """Someone goes through: the door opens, and closes after `door_seconds`."""
+        await self.door_event(DOOR_OPENED)
+        await asyncio.sleep(self.door_seconds)
+        await self.door_event(DOOR_CLOSED)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

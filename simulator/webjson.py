@@ -120,8 +120,9 @@ class WebJsonSimulator(DeviceServer):
         self.rtlog: list[dict[str, Any]] = []
         self.attendance: list[dict[str, Any]] = []
         self.door_open = False
-        # Seconds the door stays open after an opening (the lock's release time).
-        self.open_seconds = 3.0
+        # Seconds the door stays open after an opening: someone walking through, longer than
+        # a poll (5 s), since the document tells of the door only when asked.
+        self.open_seconds = 8.0
         self._door_timer: asyncio.TimerHandle | None = None
         self.lock_mode = LOCK_NORMAL
         self.doors_opened = 0
@@ -436,6 +437,8 @@ class WebJsonSimulator(DeviceServer):
             self.record(
                 self._rng.choice(list(self.users)), mode=mode, event=self._rng.randint(0, 2)
             )
+            if self.lock_mode == LOCK_NORMAL:
+                self._open_for_a_while()  # let in: the door opens, and shuts again
 
     def _rtlog(self, _request: dict[str, Any]) -> dict[str, Any]:
         # Handed over once: the device deletes what it answered.

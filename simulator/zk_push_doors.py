@@ -151,6 +151,17 @@ class DoorPanel:
         door.relay = False
         self.close_contact(door)
 
+    def open_briefly(self, door: DoorSim, seconds: float) -> None:
+        """Swing the door open without the lock (a key) and let it shut after `seconds`."""
+        self.open_contact(door)
+        loop = asyncio.get_running_loop()
+        self._timers[door.number] = loop.call_later(seconds * self.second, self._shut, door)
+
+    def _shut(self, door: DoorSim) -> None:
+        self._timers.pop(door.number, None)
+        if not door.relay:
+            self.close_contact(door)
+
     def open_contact(self, door: DoorSim) -> None:
         """Swing the door open (a door without a contact reports nothing)."""
         if door.sensor == SENSOR_CLOSED:

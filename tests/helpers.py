@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient as AiohttpTestClient
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -151,3 +151,14 @@ async def with_device(
     result = await asyncio.wait_for(task, 5)
     await hass.async_block_till_done()
     return result
+
+
+def registered_entity_id(hass: HomeAssistant, domain: str, serial: str, key: str) -> str:
+    """Return the entity id of a terminal's entity by its key (unique id: serial_key).
+
+    Entities added after a terminal reported its name take that name (as after a person
+    renames a device), so their ids are found through the registry.
+    """
+    found = er.async_get(hass).async_get_entity_id(domain, DOMAIN, f"{serial}_{key}")
+    assert found is not None, (domain, serial, key)
+    return found

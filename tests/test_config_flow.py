@@ -16,10 +16,13 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.access_terminal.config_flow import AccessTerminalConfigFlow
 from custom_components.access_terminal.const import (
     CONF_CATCH_UP_AFTER,
     CONF_COMMAND_TIMEOUT,
     CONF_FAMILY,
+    CONF_FIRMWARE_URL,
+    CONF_FIRMWARE_VERSION,
     CONF_OFFLINE_WINDOW,
     CONF_ONLINE_AUTHORIZATION,
     CONF_SERIAL,
@@ -101,11 +104,15 @@ async def test_discovery_confirm(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "discovery_confirm"
+    # The protocol's name, not the registry's key ("A httpv2 terminal" read badly).
     assert result["description_placeholders"] == {
         "serial": SERIAL,
         "host": "192.168.1.50",
-        "family": "httpv2",
+        "family": "HTTPv2",
     }
+    # The discovered card is titled by serial and protocol, not by the serial alone.
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["title_placeholders"] == {"name": f"{SERIAL} (HTTPv2)"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_FAMILY: "httpv2", CONF_SERIAL: SERIAL}
@@ -306,3 +313,60 @@ async def test_options(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> No
     coordinator = loaded_entry.runtime_data.coordinator
     assert coordinator.offline_window == 120
     assert coordinator.terminal.command_timeout == 30
+
+
+@pytest.mark.parametrize("family", [Family.CONTROL_API], indirect=True)
+async def test_a_terminal_we_call_without_firmware_is_offered_only_the_catch_up_window(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Home Assistant calls it (no offline window, no command wait) and it takes no firmware.
+
+    Its records can still arrive late (the log of a terminal that was unreachable), so the
+    catch-up window is its one option.
+    """
+    assert AccessTerminalConfigFlow.async_supports_options_flow(loaded_entry)
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert {str(key) for key in result["data_schema"].schema} == {CONF_CATCH_UP_AFTER}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_CATCH_UP_AFTER: 0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {CONF_CATCH_UP_AFTER: 0}
+
+
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_a_terminal_we_call_is_offered_only_its_firmware_options(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert {str(key) for key in result["data_schema"].schema} == {
+        CONF_CATCH_UP_AFTER,
+        CONF_FIRMWARE_URL,
+        CONF_FIRMWARE_VERSION,
+    }
+    for form, error in (
+        ({CONF_FIRMWARE_URL: "not a url", CONF_FIRMWARE_VERSION: "1"}, "invalid_url"),
+        ({CONF_FIRMWARE_URL: "http://files.lan/fw.pkg"}, "firmware_version_required"),
+        ({CONF_FIRMWARE_VERSION: "1.2"}, "firmware_url_required"),
+    ):
+        result = await hass.config_entries.options.async_configure(result["flow_id"], form)
+        assert result["errors"] == {"base": error}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_FIRMWARE_URL: " http://files.lan/fw.pkg ", CONF_FIRMWARE_VERSION: " 1.2 "},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {
+        CONF_CATCH_UP_AFTER: 120,
+        CONF_FIRMWARE_URL: "http://files.lan/fw.pkg",
+        CONF_FIRMWARE_VERSION: "1.2",
+    }
+
+
+async def test_terminals_that_call_in_are_offered_the_push_options(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    keys = {str(key) for key in result["data_schema"].schema}
+    assert {CONF_OFFLINE_WINDOW, CONF_COMMAND_TIMEOUT, CONF_ONLINE_AUTHORIZATION} <= keys
+    assert CONF_FIRMWARE_URL in keys  # an HTTPv2 terminal takes firmware

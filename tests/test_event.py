@@ -12,8 +12,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.access_terminal.protocols.model import Family
+from simulator.control_api import ControlApiSimulator
+
 from .families.httpv2.device import HttpV2Device
-from .helpers import bus_events
+from .helpers import bus_events, poll
 from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
@@ -76,3 +79,17 @@ async def test_event_keeps_the_terminals_own_time(
     assert access is not None
     assert access.attributes["time"] == dt_util.utc_from_timestamp(recorded).isoformat()
     assert access.state != access.attributes["time"]
+
+
+@pytest.mark.parametrize("family", [Family.CONTROL_API], indirect=True)
+@pytest.mark.usefixtures("init_integration")
+async def test_events_of_a_terminal_without_doors_name_no_door(
+    hass: HomeAssistant, simulator: ControlApiSimulator
+) -> None:
+    """An attendance terminal has no door: its punches do not say "door 1"."""
+    events = bus_events(hass)
+    simulator.punch("1")
+    await poll(hass)
+    assert events[-1].data["door"] is None
+    access = hass.states.get(f"event.{simulator.serial.lower()}_access")
+    assert "door" not in access.attributes

@@ -24,7 +24,11 @@ from .terminals import ALL_FAMILIES, CLOUD_SERIAL, HTTPV2_SERIAL
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
 
 
-@pytest.mark.parametrize("family", ALL_FAMILIES, indirect=True)
+# The families whose terminals send access photos (the others have no picture to show).
+PHOTO_FAMILIES = [Family.HTTPV2, Family.CLOUD_WS]
+
+
+@pytest.mark.parametrize("family", PHOTO_FAMILIES, indirect=True)
 @pytest.mark.parametrize("platforms", [[Platform.IMAGE]], ids=["image"])
 @pytest.mark.usefixtures("frozen_clock", "entity_registry_enabled_by_default")
 async def test_entities(
@@ -33,8 +37,42 @@ async def test_entities(
     snapshot: SnapshotAssertion,
     terminal_in_use: MockConfigEntry,
 ) -> None:
-    """Every image of every family, after the terminal was used."""
+    """Every image of every family that sends pictures, after the terminal was used."""
     await snapshot_platform(hass, entity_registry, snapshot, terminal_in_use.entry_id)
+
+
+@pytest.mark.parametrize(
+    "family", [family for family in ALL_FAMILIES if family not in PHOTO_FAMILIES], indirect=True
+)
+@pytest.mark.parametrize("platforms", [[Platform.IMAGE]], ids=["image"])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_no_picture_where_none_is_ever_sent(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, terminal_in_use: MockConfigEntry
+) -> None:
+    """A "Last access photo" that would stay unknown for ever is not made at all."""
+    entries = er.async_entries_for_config_entry(entity_registry, terminal_in_use.entry_id)
+    assert entries == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_no_picture_link_before_the_first_photo(
+    hass: HomeAssistant,
+    simulator: HttpV2Simulator,
+    hass_client: Callable[[], Awaitable[TestClient]],
+) -> None:
+    """Before any photo the entity links no picture (the frontend fetched an error, 500)."""
+    photo = hass.states.get(f"image.{ENTITY}_last_access_photo")
+    assert photo.state == STATE_UNKNOWN
+    assert "entity_picture" not in photo.attributes
+    simulator.add_demo_users(1)
+    simulator.queue_access(3, 1)
+    await simulator.upload_pending()
+    await hass.async_block_till_done()
+    photo = hass.states.get(f"image.{ENTITY}_last_access_photo")
+    client = await hass_client()
+    response = await client.get(photo.attributes["entity_picture"])
+    assert response.status == 200
+    assert response.content_type == "image/jpeg"
 
 
 async def test_photo_stays_viewable_offline(

@@ -13,11 +13,14 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.families import FAMILIES
+from custom_components.access_terminal.protocols.model import Family
 
 from .families.httpv2.device import HttpV2Device
-from .helpers import bus_events
+from .helpers import bus_events, registered_entity_id
 from .terminals import ALL_FAMILIES, HTTPV2_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
@@ -31,10 +34,15 @@ async def test_device(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     terminal_in_use: MockConfigEntry,
+    family: Family,
 ) -> None:
     """The terminal's device as it describes itself; every entity belongs to it."""
     device = device_registry.async_get_device(identifiers={(DOMAIN, terminal_in_use.unique_id)})
-    assert device == snapshot
+    # A terminal Home Assistant calls links to its own pages (wherever its simulator listens).
+    data = terminal_in_use.data
+    expected = f"http://{data['host']}:{data['port']}/" if FAMILIES[family].pull else None
+    assert device.configuration_url == expected
+    assert device == snapshot(exclude=props("configuration_url"))
     entities = er.async_entries_for_config_entry(entity_registry, terminal_in_use.entry_id)
     assert entities
     assert {entity.device_id for entity in entities} == {device.id}
@@ -67,12 +75,21 @@ async def test_unload_and_remove(
 async def test_info_survives_a_restart(
     hass: HomeAssistant, httpv2_device: HttpV2Device, loaded_entry: MockConfigEntry
 ) -> None:
-    assert hass.states.get(f"sensor.{ENTITY}_body_temperature") is not None
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "temperature"))
+        is not None
+    )
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     # Before the terminal says anything, its features and firmware are known again.
-    assert hass.states.get(f"sensor.{ENTITY}_body_temperature") is not None
-    assert hass.states.get(f"sensor.{ENTITY}_users").state == "12"
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "temperature"))
+        is not None
+    )
+    assert (
+        hass.states.get(registered_entity_id(hass, "sensor", HTTPV2_SERIAL, "usage_users")).state
+        == "12"
+    )
     registry_device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, HTTPV2_SERIAL)})
     assert registry_device is not None
     assert registry_device.sw_version == "8.46"

@@ -6,6 +6,7 @@ import asyncio
 
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
@@ -19,7 +20,7 @@ from simulator.webjson import WebJsonSimulator
 from simulator.zk_push import ZkPushSimulator
 
 from .families.httpv2.device import HttpV2Device
-from .helpers import bus_events, device_id, entity_id, with_device
+from .helpers import bus_events, device_id, entity_id, wait_until, with_device
 from .terminals import ALL_FAMILIES, CLOUD_SERIAL, HTTPV2_SERIAL, WEBJSON_SERIAL, ZK_SERIAL
 
 HTTPV2_LOCK = entity_id("lock", HTTPV2_SERIAL, "door_lock")
@@ -197,3 +198,32 @@ async def test_webjson_lock_modes(
     assert hass.states.get(lock).attributes["locked_out"] is True
     await hass.services.async_call("lock", "lock", {ATTR_ENTITY_ID: lock}, blocking=True)
     assert simulator.lock_mode == 3
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_the_lock_shows_a_command_under_way(
+    hass: HomeAssistant, simulator: HttpV2Simulator
+) -> None:
+    """Until the terminal's next call takes the command, the lock says what it waits for."""
+    for service, under_way in (("open", "opening"), ("unlock", "unlocking"), ("lock", "locking")):
+        task = hass.async_create_task(
+            hass.services.async_call("lock", service, {ATTR_ENTITY_ID: HTTPV2_LOCK}, blocking=True)
+        )
+        await wait_until(lambda: hass.states.get(HTTPV2_LOCK).state == under_way)  # noqa: B023
+        while not task.done():
+            await simulator.keepalive_cycle()
+            await asyncio.sleep(0.01)
+        await task
+        assert hass.states.get(HTTPV2_LOCK).state != under_way
+
+
+async def test_a_command_not_taken_is_no_longer_under_way(
+    hass: HomeAssistant, httpv2_device: HttpV2Device, loaded_entry: MockConfigEntry
+) -> None:
+    """The terminal does not call in time: the command is withdrawn, the lock shows it was."""
+    loaded_entry.runtime_data.coordinator.terminal.command_timeout = 0.2
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            "lock", "unlock", {ATTR_ENTITY_ID: HTTPV2_LOCK}, blocking=True
+        )
+    assert hass.states.get(HTTPV2_LOCK).state == "locked"

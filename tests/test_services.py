@@ -469,7 +469,7 @@ async def test_push_firmware_not_downloaded(
     # Home Assistant's local URL points nowhere the device can reach.
     await async_process_ha_core_config(hass, {"internal_url": "http://127.0.0.1:9"})
     (firmware_dir / "fw.bin").write_bytes(b"image")
-    with patch("custom_components.access_terminal.services.FIRMWARE_DOWNLOAD_TIMEOUT", 0.3):
+    with patch("custom_components.access_terminal.firmware_install.FIRMWARE_DOWNLOAD_TIMEOUT", 0.3):
         push = call(
             hass,
             "push_firmware",

@@ -58,6 +58,8 @@ DOOR_CONTACT = AccessTerminalBinarySensorDescription(
 SENSORS = (
     AccessTerminalBinarySensorDescription(
         key="connectivity",
+        # No name of its own (the device class names it): the key translates its attribute.
+        translation_key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state, _: state.online,
@@ -69,7 +71,7 @@ SENSORS = (
         translation_key="alarm",
         device_class=BinarySensorDeviceClass.SAFETY,
         value_fn=lambda state, _: _alarm_on(state, None),
-        attributes_fn=lambda state: {"alarms": sorted(state.alarms or ())},
+        attributes_fn=lambda state: {"alarms": sorted(str(alarm) for alarm in state.alarms or ())},
         exists_fn=lambda state: state.reports_alarms,
     ),
     AccessTerminalBinarySensorDescription(

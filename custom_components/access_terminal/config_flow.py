@@ -19,30 +19,13 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.network import NoURLAvailableError, get_url
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-)
 import voluptuous as vol
 
 from .const import (
-    AUTH_DENY,
-    AUTH_DEVICE,
     BRIDGE_KIND,
     CONF_BRIDGE,
-    CONF_CATCH_UP_AFTER,
-    CONF_COMMAND_TIMEOUT,
     CONF_FAMILY,
-    CONF_OFFLINE_WINDOW,
-    CONF_ONLINE_AUTHORIZATION,
     CONF_SERIAL,
-    DEFAULT_CATCH_UP_AFTER,
-    DEFAULT_COMMAND_TIMEOUT,
-    DEFAULT_OFFLINE_WINDOW,
     DOMAIN,
 )
 from .directory.const import CONF_DIRECTORY, DIRECTORY_UNIQUE_ID
@@ -55,6 +38,7 @@ from .mqtt_bridge.flow import MqttBridgeOptionsFlow, async_bridge_step, default_
 from .protocols.codec import is_valid_serial
 from .protocols.errors import AccessTerminalError, AuthError, UnreachableError
 from .protocols.model import Family
+from .terminal_options import AccessTerminalOptionsFlow, options_schema
 
 SERIAL_SCHEMA = vol.Schema({vol.Required(CONF_SERIAL): str})
 
@@ -118,6 +102,18 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
             return SUBENTRY_FLOWS
         return {}
 
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Offer "Configure" only where there is something to configure."""
+        match kind_of(config_entry):
+            case EntryKind.TERMINAL:
+                return bool(options_schema(config_entry).schema)
+            case EntryKind.MQTT_BRIDGE | EntryKind.DIRECTORY:
+                return True
+            case unknown:
+                assert_never(unknown)
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of terminal to add, or to set up the MQTT bridge."""
         return self.async_show_menu(
@@ -173,7 +169,8 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             return get_url(self.hass, allow_external=False, allow_cloud=False)
         except NoURLAvailableError:
-            return "http://<Home Assistant address>:8123"
+            # Shown in a description: no angle brackets, the frontend reads them as a tag.
+            return "http://[Home Assistant address]:8123"
 
     async def async_add_terminal(
         self, family: Family, user_input: dict[str, Any] | None = None
@@ -344,7 +341,9 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_SERIAL: serial,
             "host": discovery_info.get("host") or "?",
         }
-        self.context["title_placeholders"] = {"name": _title(serial)}
+        # The discovered card: "CGXH201360001 (ZKTeco PUSH)". Only `name`: Home Assistant
+        # fills it alone for the reauth and reconfigure flows (flow_title is shared).
+        self.context["title_placeholders"] = {"name": f"{_title(serial)} ({spec.title})"}
         return await self.async_step_discovery_confirm()
 
     async def async_step_discovery_confirm(
@@ -363,7 +362,7 @@ class AccessTerminalConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={
                 "serial": serial,
                 "host": self._discovered["host"],
-                "family": self._discovered[CONF_FAMILY],
+                "family": FAMILIES[Family(self._discovered[CONF_FAMILY])].title,
             },
         )
 
@@ -386,54 +385,3 @@ def _family_step(family: Family) -> _Step:
 # Home Assistant finds a step by its method name: every registered family gets one.
 for _family in FAMILIES:
     setattr(AccessTerminalConfigFlow, f"async_step_{_family}", _family_step(_family))
-
-
-class AccessTerminalOptionsFlow(OptionsFlow):
-    """Tune offline detection, command timeouts and online authorization (and family extras)."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the options every terminal has, then those of its family."""
-        spec = _entry_spec(self.config_entry)
-        if user_input is not None:
-            options = {
-                CONF_OFFLINE_WINDOW: int(user_input[CONF_OFFLINE_WINDOW]),
-                CONF_COMMAND_TIMEOUT: int(user_input[CONF_COMMAND_TIMEOUT]),
-                CONF_CATCH_UP_AFTER: int(user_input[CONF_CATCH_UP_AFTER]),
-                CONF_ONLINE_AUTHORIZATION: user_input[CONF_ONLINE_AUTHORIZATION],
-                **spec.parse_options(user_input),
-            }
-            return self.async_create_entry(data=options)
-        schema = _COMMON_OPTIONS.extend(dict(spec.options_schema))
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
-        )
-
-
-_COMMON_OPTIONS = vol.Schema(
-    {
-        vol.Required(CONF_OFFLINE_WINDOW, default=DEFAULT_OFFLINE_WINDOW): NumberSelector(
-            NumberSelectorConfig(
-                min=30, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
-            )
-        ),
-        vol.Required(CONF_COMMAND_TIMEOUT, default=DEFAULT_COMMAND_TIMEOUT): NumberSelector(
-            NumberSelectorConfig(
-                min=10, max=600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
-            )
-        ),
-        # Seconds between a record's own time and now beyond which it is catch-up (0: off).
-        vol.Required(CONF_CATCH_UP_AFTER, default=DEFAULT_CATCH_UP_AFTER): NumberSelector(
-            NumberSelectorConfig(
-                min=0, max=86400, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
-            )
-        ),
-        vol.Required(CONF_ONLINE_AUTHORIZATION, default=AUTH_DEVICE): SelectSelector(
-            SelectSelectorConfig(
-                options=[AUTH_DEVICE, AUTH_DENY],
-                translation_key=CONF_ONLINE_AUTHORIZATION,
-                mode=SelectSelectorMode.LIST,
-            )
-        ),
-    }
-)

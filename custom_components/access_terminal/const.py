@@ -38,3 +38,6 @@ ATTR_CATCH_UP: Final = "catch_up"
 SIGNAL_TERMINAL_LOADED: Final = f"{DOMAIN}_terminal_loaded"
 SIGNAL_TERMINAL_UNLOADED: Final = f"{DOMAIN}_terminal_unloaded"
 SIGNAL_TERMINAL_REMOVED: Final = f"{DOMAIN}_terminal_removed"
+# Options of terminals that take firmware: an image to offer besides the firmware folder.
+CONF_FIRMWARE_URL: Final = "firmware_url"
+CONF_FIRMWARE_VERSION: Final = "firmware_version"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
 import time
@@ -21,7 +21,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -38,9 +37,11 @@ from .const import (
     DEFAULT_OFFLINE_WINDOW,
     DOMAIN,
 )
+from .devices import DeviceDetails, async_update_device
 from .directory.const import DATA_DIRECTORY
 from .errors import poll_errors, terminal_errors
 from .events import TerminalEvents
+from .names import PeopleNames
 from .protocols.errors import ListenerUnavailableError
 from .protocols.model import (
     AccessEvent,
@@ -49,11 +50,14 @@ from .protocols.model import (
     DoorAction,
     DoorState,
     Family,
+    Feature,
     FirmwareImage,
+    Operation,
     Record,
     Terminal,
     TerminalInfo,
     TerminalListener,
+    User,
     UserChange,
 )
 from .state import AccessSync, Picture, TerminalState, active_alarms, door_view
@@ -65,10 +69,15 @@ _LOGGER = logging.getLogger(__name__)
 ONLINE_CHECK_INTERVAL = timedelta(seconds=10)
 # Records handled before the event loop gets to run something else (a few milliseconds' work).
 RECORDS_PER_SLICE = 200
+# `last_seen` is handed out when it is this much older than the one shown: it follows a terminal
+# calling every few seconds without a state write at every call.
+LAST_SEEN_RESOLUTION = 60.0
 # State derived from the last access (last user, method, time, temperature, photo) is published
 # at most this often per terminal; an event after a quiet spell is shown at once.
 ACCESS_STATE_INTERVAL = 1.0
 DEFAULT_RELEASE_TIME = 3  # seconds a momentary opening is shown when the device does not say
+# What a terminal was seen to measure in its records (saved: the entity exists at the next start).
+READING_TEMPERATURE = "temperature"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -82,6 +91,8 @@ type AccessTerminalConfigEntry = ConfigEntry[AccessTerminalRuntimeData]
 # Builds the entry's terminal for its family (see families/): given where it reports, and who
 # decides online authorization requests.
 type TerminalBuilder = Callable[[TerminalListener, Authorizer], Terminal]
+# The device registry fields of the terminal, from what it says of itself (see devices.py).
+type DeviceDescriber = Callable[[TerminalInfo | None], DeviceDetails]
 
 
 class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
@@ -95,8 +106,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         entry: AccessTerminalConfigEntry,
         store: DeviceStore,
         build: TerminalBuilder,
+        describe: DeviceDescriber,
     ) -> None:
-        """Build the terminal of the entry's family and restore what was saved."""
+        """Build the terminal of the entry's family and restore what was saved.
+
+        `describe` turns what the terminal says of itself into its device registry fields.
+        """
         self.serial: str = entry.data[CONF_SERIAL]
         # A state equal to the last one is not handed out again (see _publish).
         super().__init__(
@@ -108,12 +123,17 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         )
         self.family = Family(entry.data[CONF_FAMILY])
         self.store = store
+        self.describe = describe
         self.device_info = DeviceInfo(identifiers={(DOMAIN, self.serial)})
         self._offline_option: float = entry.options.get(CONF_OFFLINE_WINDOW, DEFAULT_OFFLINE_WINDOW)
         self.online = False
         saved = dt_util.parse_datetime(store.last_seen or "")
         self._seen_wall: float | None = None if saved is None else saved.timestamp()
         self._seen_at = 0.0
+        # The last_seen the state shows (see LAST_SEEN_RESOLUTION).
+        self._seen_shown: float | None = self._seen_wall
+        # Door commands sent and not confirmed yet, by door.
+        self._pending: dict[int, DoorAction] = {}
         self._last_access: AccessEvent | None = None
         self._last_photo: Picture | None = None
         self._snapshot: Picture | None = None
@@ -125,16 +145,21 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         # Records are read once the entities listen (after the first refresh).
         self._entities_ready = False
         catch_up_after = entry.options.get(CONF_CATCH_UP_AFTER, DEFAULT_CATCH_UP_AFTER)
+        self.names = PeopleNames(
+            hass, store, lookup=self._read_users, on_learned=self._name_learned
+        )
         self.events = TerminalEvents(
             hass,
             serial=self.serial,
             entry_id=entry.entry_id,
             ledger=store.records,
+            names=self.names,
+            has_doors=lambda: bool(self.terminal.doors),
             on_access=self._on_access,
             catch_up_after=float(catch_up_after) if catch_up_after else None,
         )
         self.terminal = build(self, self.authorize)
-        self.users = TerminalUsers(self.terminal, store, self.errors)
+        self.users = TerminalUsers(self.terminal, store, self.errors, self.names)
         if (interval := self.terminal.poll_interval) is not None:
             self.update_interval = timedelta(seconds=interval)  # the family decides
         self.data = self._state()
@@ -188,17 +213,23 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             number: door_view(
                 terminal.doors.get(number) or DoorState(door=number),
                 opening=now < self._opening_until.get(number, 0.0),
+                pending=self._pending.get(number),
             )
             for number in sorted(numbers)
         }
+        shown = self._seen_shown
         return TerminalState(
             online=self.online,
-            last_seen=self.last_seen,
+            last_seen=None if shown is None else dt_util.utc_from_timestamp(shown),
             info=info,
             doors=doors,
             alarms=active_alarms(doors),
             reports_alarms=bool(doors) and terminal.reports_alarms,
             operations=terminal.operations,
+            event_categories=terminal.event_categories,
+            sends_photos=terminal.sends_photos,
+            measures_temperature=bool(info and Feature.TEMPERATURE in info.features)
+            or READING_TEMPERATURE in self.store.readings,
             last_access=self._last_access,
             last_photo=self._last_photo,
             snapshot=self._snapshot,
@@ -255,12 +286,21 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         if self._access_timer is not None:
             self._access_timer.cancel()
             self._access_timer = None
+        self.names.cancel()
         self.terminal.close()
         self._remember_last_seen()
         await self.store.async_flush()
 
     @callback
     def _check_online(self, _now: datetime) -> None:
+        wall, shown = self._seen_wall, self._seen_shown
+        if (
+            self.online
+            and wall is not None
+            and (shown is None or wall - shown >= LAST_SEEN_RESOLUTION)
+        ):
+            self._seen_shown = wall
+            self._publish()
         if self.online and time.monotonic() - self._seen_at > self.offline_window:
             self.online = False
             _LOGGER.warning(
@@ -283,6 +323,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._seen_wall = time.time()
         if not self.online:
             self.online = True
+            self._seen_shown = self._seen_wall
             _LOGGER.info("Access terminal %s is online", self.serial)
             self._remember_last_seen()
             self._publish()
@@ -346,6 +387,10 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
 
     def _on_access(self, event: AccessEvent) -> None:
         self._last_access = event
+        if event.temperature is not None and READING_TEMPERATURE not in self.store.readings:
+            # Measured though not announced (some firmware says it has no thermometer).
+            self.store.readings.add(READING_TEMPERATURE)
+            self.store.schedule_save()
         if event.photo is not None:
             self._last_photo = Picture(event.photo, event.time)
         if self._access_timer is not None:
@@ -361,6 +406,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._access_timer = None
         self._access_written = self.hass.loop.time()
         self._publish()
+
+    # -- names -----------------------------------------------------------------------------
+
+    async def _read_users(self, user_ids: Sequence[str]) -> list[User]:
+        """Read a few users to learn their names (nothing where the terminal cannot list)."""
+        if not self.terminal.supports(Operation.LIST_USERS):
+            return []
+        return await self.users.async_get(user_ids)
+
+    def _name_learned(self, user_id: str, name: str) -> None:
+        last = self._last_access
+        if last is not None and last.user_id == user_id and not last.user_name:
+            self._last_access = replace(last, user_name=name)
+            self._publish()
 
     # -- commands --------------------------------------------------------------------------
 
@@ -380,8 +439,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
     async def async_door_control(
         self, door: int, action: DoorAction, duration: int | None = None
     ) -> None:
-        """Open, hold open, return to normal or lock out a door."""
-        await self.async_call(self.terminal.door_control(door, action, duration=duration))
+        """Open, hold open, return to normal or lock out a door.
+
+        Until the terminal confirms (a polling terminal takes it at its next call), the door
+        shows the command under way.
+        """
+        self._pending[door] = action
+        self._publish()
+        try:
+            await self.async_call(self.terminal.door_control(door, action, duration=duration))
+        except BaseException:
+            self._end_pending(door, action)
+            self._publish()
+            raise
+        self._end_pending(door, action)
         if action is DoorAction.OPEN:
             # The device reports its relay at its next poll: show the opening meanwhile.
             info = self.terminal.info
@@ -391,6 +462,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                 self._opening_timer()
             self._opening_timer = async_call_later(self.hass, seconds, self._opening_over)
         self._publish()
+
+    def _end_pending(self, door: int, action: DoorAction) -> None:
+        # A later command to the same door is still under way: it ends on its own.
+        if self._pending.get(door) is action:
+            del self._pending[door]
 
     @callback
     def _opening_over(self, _now: datetime) -> None:
@@ -444,12 +520,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
     def _update_device(self, info: TerminalInfo) -> None:
         if self.device_id is None:
             return
-        dr.async_get(self.hass).async_update_device(
-            self.device_id,
-            model=info.model,
-            manufacturer=info.manufacturer or "Access Terminal",
-            sw_version=info.firmware,
-        )
+        async_update_device(self.hass, self.device_id, self.describe(info))
 
     # -- polling ---------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from .coordinator import AccessTerminalConfigEntry, AccessTerminalCoordinator
 from .state import TerminalState
 
 
-def unique_id(serial: str, key: str, door: int | None = None) -> str:
-    """Return the unique id of a terminal's entity (of one door, for per-door entities)."""
+def entity_unique_id(serial: str, key: str, door: int | None = None) -> str:
+    """Return the unique id of a terminal's entity (of one of its doors, for door entities)."""
     return f"{serial}_{key}" if door is None else f"{serial}_door_{door}_{key}"
 
 
@@ -35,7 +35,7 @@ class AccessTerminalEntity(CoordinatorEntity[AccessTerminalCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self.door = door
-        self._attr_unique_id = unique_id(coordinator.serial, description.key, door)
+        self._attr_unique_id = entity_unique_id(coordinator.serial, description.key, door)
         self._attr_device_info = coordinator.device_info
         if door is not None and len(coordinator.data.doors) > 1:
             self._attr_translation_key = f"{description.translation_key}_n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
@@ -10,14 +12,20 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccessTerminalConfigEntry
-from .entity import AccessTerminalEntity, async_add_door_entities
-from .protocols.model import AccessEvent, EventCategory, event_types_of
+from .entity import AccessTerminalEntity, async_add_dynamic_entities, entity_unique_id
+from .protocols.model import AccessEvent, EventCategory, EventType, event_types_of
 
 PARALLEL_UPDATES = 0
 
 # The event entity's event_type already says it. ("time" stays: it is the device's time,
 # which differs from the state's when a backlog arrives after an outage.)
 _NOT_SHOWN = frozenset({"type"})
+# The attributes an event entity may carry: the fields of an event, less its type.
+EVENT_ATTRIBUTES: tuple[str, ...] = tuple(
+    key
+    for key in AccessEvent(type=EventType.ALARM, time=datetime.now(UTC)).as_dict()
+    if key not in _NOT_SHOWN
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +45,15 @@ ACCESS_EVENTS = _stream("access", EventCategory.ACCESS)
 DOOR_EVENTS = _stream("door_events", EventCategory.DOOR)
 ALARM_EVENTS = _stream("alarm_events", EventCategory.ALARM)
 ADMIN_EVENTS = _stream("admin_events", EventCategory.ADMIN)
+STREAMS = {
+    stream.category: stream for stream in (ACCESS_EVENTS, DOOR_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
+}
+
+
+def stream_unique_id(serial: str, category: EventCategory, door: int | None) -> str:
+    """Return the unique id of the event entity of a stream (door events: of that door)."""
+    key = STREAMS[category].key
+    return entity_unique_id(serial, key, door if category is EventCategory.DOOR else None)
 
 
 async def async_setup_entry(
@@ -44,14 +61,25 @@ async def async_setup_entry(
     entry: AccessTerminalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the terminal's event entities and one door stream per door."""
+    """Add the streams the terminal fills, the door stream once per door."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        AccessTerminalEvent(coordinator, description)
-        for description in (ACCESS_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda state: (
+            (description.key, partial(AccessTerminalEvent, coordinator, description))
+            for description in (ACCESS_EVENTS, ALARM_EVENTS, ADMIN_EVENTS)
+            if description.category in state.event_categories
+        ),
     )
-    async_add_door_entities(
-        entry, async_add_entities, lambda door: AccessTerminalEvent(coordinator, DOOR_EVENTS, door)
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda state: (
+            (f"door_{door}", partial(AccessTerminalEvent, coordinator, DOOR_EVENTS, door))
+            for door in state.door_numbers
+            if EventCategory.DOOR in state.event_categories
+        ),
     )
 
 
@@ -80,5 +108,6 @@ class AccessTerminalEvent(AccessTerminalEntity, EventEntity):
             for key, value in attributes.items()
             if value is not None and key not in _NOT_SHOWN
         }
-        self._trigger_event(event.type, shown)
+        # The plain string: the state attribute is read (and compared) as text.
+        self._trigger_event(str(event.type), shown)
         self.async_write_ha_state()

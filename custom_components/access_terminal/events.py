@@ -31,6 +31,7 @@ from .const import (
     ATTR_SERIAL,
     EVENT_ACCESS_TERMINAL,
 )
+from .names import PeopleNames
 from .protocols.dedup import RecordLedger
 from .protocols.model import AccessEvent, EventCategory, Record
 
@@ -50,15 +51,20 @@ class TerminalEvents:
         serial: str,
         entry_id: str,
         ledger: RecordLedger,
+        names: PeopleNames,
+        has_doors: Callable[[], bool],
         on_access: Callable[[AccessEvent], None],
         catch_up_after: float | None,
     ) -> None:
         """Dispatch for the terminal `serial`; `on_access` hears every live access event first.
 
         `catch_up_after`: seconds between a record's own time and now beyond which it is late
-        (None: every record is live).
+        (None: every record is live). Events get the person's name from `names` where they
+        carry none; a terminal without doors (`has_doors`) has events without a door number.
         """
         self._hass = hass
+        self._names = names
+        self._has_doors = has_doors
         self._serial = serial
         self._entry_id = entry_id
         self._ledger = ledger
@@ -135,11 +141,14 @@ class TerminalEvents:
         """Send one event to the bus and, if it is live, to its stream's subscribers.
 
         An event of a person of the access directory names them first (person_id, ha_person,
-        user_name: the directory's name).
+        user_name: the directory's name); others get the name the terminal holds, if any.
         """
         if self.name_event is not None:
             self.name_event(event)
+        self._names.fill(event)
         attributes = event.as_dict()
+        if not self._has_doors():
+            attributes["door"] = None  # an attendance terminal: no door was involved
         if live and event.category is EventCategory.ACCESS:
             self._on_access(event)
         data = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.components.image import ImageEntity, ImageEntityDescription
@@ -12,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccessTerminalConfigEntry, AccessTerminalCoordinator
-from .entity import AccessTerminalEntity
+from .entity import AccessTerminalEntity, async_add_dynamic_entities
 from .protocols.model import Operation
 from .state import Picture, TerminalState
 
@@ -32,6 +33,7 @@ IMAGES = (
         key="last_photo",
         translation_key="last_photo",
         image_fn=lambda state: state.last_photo,
+        exists_fn=lambda state: state.sends_photos,
     ),
     AccessTerminalImageDescription(
         key="snapshot",
@@ -48,12 +50,16 @@ async def async_setup_entry(
     entry: AccessTerminalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the image entities."""
+    """Add the pictures the terminal sends (known once it described itself)."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        AccessTerminalImage(coordinator, description)
-        for description in IMAGES
-        if description.exists_fn(coordinator.data)
+    async_add_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda state: (
+            (description.key, partial(AccessTerminalImage, coordinator, description))
+            for description in IMAGES
+            if description.exists_fn(state)
+        ),
     )
 
 
@@ -78,6 +84,13 @@ class AccessTerminalImage(AccessTerminalEntity, ImageEntity):
     def available(self) -> bool:
         """A picture stays viewable while the terminal is offline."""
         return True
+
+    @property
+    def entity_picture(self) -> str | None:
+        """Link the picture only once there is one (else the frontend fetches an error)."""
+        if self.entity_description.image_fn(self.terminal) is None:
+            return None
+        return super().entity_picture
 
     @property
     def image_last_updated(self) -> datetime | None:

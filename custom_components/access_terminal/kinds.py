@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import BRIDGE_KIND, CONF_BRIDGE, DOMAIN
 from .directory.const import CONF_DIRECTORY
@@ -42,6 +43,18 @@ def as_terminal_entry(entry: ConfigEntry[Any]) -> AccessTerminalConfigEntry | No
     if kind_of(entry) is not EntryKind.TERMINAL:
         return None
     return cast("AccessTerminalConfigEntry", entry)
+
+
+def terminal_entry_of_device(
+    hass: HomeAssistant, device: DeviceEntry
+) -> AccessTerminalConfigEntry | None:
+    """Return the terminal entry a device belongs to (loaded or not; None: not a terminal)."""
+    for entry_id in device.config_entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        terminal = None if entry is None or entry.domain != DOMAIN else as_terminal_entry(entry)
+        if terminal is not None:
+            return terminal
+    return None
 
 
 def loaded_terminal_entries(hass: HomeAssistant) -> list[AccessTerminalConfigEntry]:

@@ -15,6 +15,9 @@ from .protocols.model import DoorAction
 PARALLEL_UPDATES = 0  # the terminal queues commands itself
 
 DOOR_LOCK = LockEntityDescription(key="lock", translation_key="door")
+# What a pending door command shows (opening is the momentary opening).
+_UNLOCKING = frozenset({DoorAction.HOLD_OPEN, DoorAction.RELEASE_LOCKOUT})
+_LOCKING = frozenset({DoorAction.NORMAL, DoorAction.LOCKOUT})
 
 
 async def async_setup_entry(
@@ -37,6 +40,21 @@ class AccessTerminalLock(AccessTerminalEntity, LockEntity):
 
     def _showing(self) -> tuple[Any, ...]:
         return (self.available, self.terminal.door(self.door))
+
+    @property
+    def is_opening(self) -> bool:
+        """Return True while a momentary opening waits for the terminal."""
+        return self.terminal.door(self.door).pending is DoorAction.OPEN
+
+    @property
+    def is_unlocking(self) -> bool:
+        """Return True while a hold-open (or the end of a lock-out) waits for the terminal."""
+        return self.terminal.door(self.door).pending in _UNLOCKING
+
+    @property
+    def is_locking(self) -> bool:
+        """Return True while a return to normal (or a lock-out) waits for the terminal."""
+        return self.terminal.door(self.door).pending in _LOCKING
 
     @property
     def is_open(self) -> bool:

@@ -21,7 +21,7 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import AccessTerminalConfigEntry
 from .entity import AccessTerminalEntity, async_add_dynamic_entities
-from .protocols.model import AccessEvent, Feature
+from .protocols.model import AccessEvent
 from .state import FAILED, IN_SYNC, PENDING, AccessSync, TerminalState
 
 PARALLEL_UPDATES = 0
@@ -102,7 +102,8 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda s: ev.temperature if (ev := _last(s)) else None,
-        exists_fn=lambda s: bool(s.info and Feature.TEMPERATURE in s.info.features),
+        # Announced by the terminal, or seen in a record (one rule for every family).
+        exists_fn=lambda s: s.measures_temperature,
     ),
     AccessTerminalSensorDescription(
         key="access_sync",

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-import hashlib
-from pathlib import Path
 import re
 from typing import Any
 
-import aiohttp
 from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
@@ -21,7 +18,6 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import (
     HomeAssistantError,
-    ServiceValidationError,
     Unauthorized,
     UnknownUser,
 )
@@ -30,27 +26,23 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import AccessTerminalCoordinator
-from .entity import unique_id
-from .firmware import FIRMWARE_PATH
-from .kinds import as_terminal_entry
+from .entity import entity_unique_id
+from .files import async_read_file, validation_error
+from .firmware_install import async_install, async_load_image, require_firmware_support
+from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
 from .protocols.model import (
     Credential,
     Credentials,
     DoorAction,
-    FirmwareImage,
-    Operation,
     Privilege,
     User,
 )
-from .push import DATA_PUSH
 
 SERVICE_OPEN_DOOR = "open_door"
 SERVICE_ENROLL = "enroll"
@@ -63,8 +55,6 @@ SERVICE_SYNC_TIME = "sync_time"
 SERVICE_REBOOT = "reboot"
 
 MAX_PHOTO_BYTES = 400 * 1024
-MAX_FIRMWARE_BYTES = 128 * 1024 * 1024
-FIRMWARE_DOWNLOAD_TIMEOUT = 600.0
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 DEVICE_IDS = vol.All(cv.ensure_list, [cv.string], vol.Length(min=1))
@@ -139,27 +129,15 @@ PUSH_FIRMWARE_SCHEMA = vol.All(
 DEVICES_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): DEVICE_IDS})
 
 
-def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
 @callback
 def _coordinator(hass: HomeAssistant, device_id: str) -> AccessTerminalCoordinator:
     device = dr.async_get(hass).async_get(device_id)
-    if device is None:
-        raise _validation_error("unknown_device", device_id=device_id)
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
-        if (terminal := as_terminal_entry(entry)) is None:
-            continue
-        if terminal.state is not ConfigEntryState.LOADED:
-            raise _validation_error("device_not_loaded", name=device.name or device_id)
-        return terminal.runtime_data.coordinator
-    raise _validation_error("unknown_device", device_id=device_id)
+    terminal = None if device is None else terminal_entry_of_device(hass, device)
+    if device is None or terminal is None:
+        raise validation_error("unknown_device", device_id=device_id)
+    if terminal.state is not ConfigEntryState.LOADED:
+        raise validation_error("device_not_loaded", name=device.name or device_id)
+    return terminal.runtime_data.coordinator
 
 
 async def _on_each_device(
@@ -193,59 +171,13 @@ async def _on_each_device(
     return list(results)
 
 
-FILES_FOLDER = "access_terminal"
-
-
-def _config_path(hass: HomeAssistant, name: str) -> Path | None:
-    """Resolve a file name (relative to the configuration folder) that may be sent to devices.
-
-    Only <config>/access_terminal/ and folders Home Assistant allows (allowlist_external_dirs,
-    www and media by default) qualify: never secrets.yaml, .storage or other configuration.
-    None for any other file. Resolving reads the file system: call it in an executor.
-    """
-    config_dir = Path(hass.config.config_dir).resolve()
-    path = (config_dir / name).resolve()
-    files = config_dir / FILES_FOLDER
-    if path.is_relative_to(files) or hass.config.is_allowed_path(str(path)):
-        return path
-    return None
-
-
-# A file name holds no control character (a NUL once reached the file system as a ValueError).
-_FILE_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,4096}")
-
-
-async def read_allowed_file(hass: HomeAssistant, name: str, limit: int) -> bytes:
-    """Read a file people may send to terminals (see _config_path), at most `limit` bytes."""
-    if not _FILE_NAME.fullmatch(name):
-        raise _validation_error("file_name_invalid", path=name.encode("unicode_escape").decode())
-
-    def read() -> bytes | None:
-        if (path := _config_path(hass, name)) is None:
-            return None
-        with path.open("rb") as file:
-            return file.read(limit + 1)
-
-    try:
-        data = await hass.async_add_executor_job(read)
-    except OSError as err:
-        raise _validation_error(
-            "file_unreadable", path=name, error=err.strerror or str(err)
-        ) from err
-    if data is None:
-        raise _validation_error("file_not_allowed", path=name)
-    if len(data) > limit:
-        raise _validation_error("file_too_large", path=name, limit=str(limit))
-    return data
-
-
 async def _user_from_call(hass: HomeAssistant, data: dict[str, Any]) -> User:
     photo = None
     if "photo" in data:
-        photo = await read_allowed_file(hass, data["photo"], MAX_PHOTO_BYTES)
+        photo = await async_read_file(hass, data["photo"], MAX_PHOTO_BYTES)
     valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
-        raise _validation_error("invalid_validity")
+        raise validation_error("invalid_validity")
     return User(
         user_id=data["user_id"],
         name=data.get("name"),
@@ -258,30 +190,6 @@ async def _user_from_call(hass: HomeAssistant, data: dict[str, Any]) -> User:
         department=data.get("department"),
         credentials=Credentials(photo=photo),
     )
-
-
-async def _download(hass: HomeAssistant, url: str, limit: int) -> bytes:
-    session = async_get_clientsession(hass)
-    try:
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=300)) as response:
-            if response.status != 200:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="download_failed",
-                    translation_placeholders={"url": url, "error": f"HTTP {response.status}"},
-                )
-            data = bytearray()
-            async for chunk in response.content.iter_chunked(64 * 1024):
-                data += chunk
-                if len(data) > limit:
-                    raise _validation_error("file_too_large", path=url, limit=str(limit))
-            return bytes(data)
-    except (aiohttp.ClientError, TimeoutError) as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="download_failed",
-            translation_placeholders={"url": url, "error": str(err) or type(err).__name__},
-        ) from err
 
 
 async def _check_door_rights(call: ServiceCall) -> None:
@@ -301,7 +209,7 @@ async def _check_door_rights(call: ServiceCall) -> None:
     for device_id in call.data[ATTR_DEVICE_ID]:
         coordinator = _coordinator(hass, device_id)
         lock = registry.async_get_entity_id(
-            "lock", DOMAIN, unique_id(coordinator.serial, DOOR_LOCK.key, call.data["door"])
+            "lock", DOMAIN, entity_unique_id(coordinator.serial, DOOR_LOCK.key, call.data["door"])
         )
         allowed = user.permissions.check_entity(lock, POLICY_CONTROL) if lock else user.is_admin
         if not allowed:
@@ -372,72 +280,20 @@ async def _sync_users(call: ServiceCall) -> ServiceResponse:
     }
 
 
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()  # noqa: S324 - the checksum the devices verify
-
-
-async def _firmware_image(call: ServiceCall) -> tuple[bytes, str]:
-    """Load the image named by the call and check its MD5."""
-    hass = call.hass
-    if "file" in call.data:
-        data = await read_allowed_file(hass, call.data["file"], MAX_FIRMWARE_BYTES)
-    else:
-        data = await _download(hass, call.data["url"], MAX_FIRMWARE_BYTES)
-    md5 = await hass.async_add_executor_job(_md5, data)
-    if (expected := call.data.get("md5")) is not None and expected.lower() != md5:
-        raise _validation_error("md5_mismatch", expected=expected.lower(), actual=md5)
-    return data, md5
-
-
 async def _push_firmware(call: ServiceCall) -> None:
     hass = call.hass
     for device in call.data[ATTR_DEVICE_ID]:
         # Refused before any download: some families have no firmware command at all.
-        coordinator = _coordinator(hass, device)
-        if not coordinator.data.supports(Operation.PUSH_FIRMWARE):
-            raise _validation_error(
-                "firmware_not_supported", serial=coordinator.serial, family=coordinator.family
-            )
-    data, md5 = await _firmware_image(call)
-    server = hass.data[DATA_PUSH].firmware
-
-    async def push(coordinator: AccessTerminalCoordinator) -> None:
-        if not coordinator.terminal.downloads_firmware:
-            # We hand the image over ourselves (the pull families upload it in blocks).
-            image = FirmwareImage(data=data, md5=md5, version=call.data.get("version"))
-            await coordinator.async_push_firmware(image)
-            return
-        try:
-            base_url = get_url(hass, allow_external=False, allow_cloud=False)
-        except NoURLAvailableError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="no_local_url"
-            ) from err
-        # One single-use URL per terminal.
-        token, downloaded = server.publish(data, FIRMWARE_DOWNLOAD_TIMEOUT)
-        image = FirmwareImage(
-            data=data,
-            md5=md5,
-            version=call.data.get("version"),
-            url=f"{base_url}{FIRMWARE_PATH}/{token}",
-        )
-        try:
-            await coordinator.async_push_firmware(image)
-            try:
-                async with asyncio.timeout(FIRMWARE_DOWNLOAD_TIMEOUT):
-                    fetched = await downloaded
-            except TimeoutError:
-                fetched = False
-        finally:
-            server.withdraw(token)
-        if not fetched:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="firmware_not_downloaded",
-                translation_placeholders={"serial": coordinator.serial},
-            )
-
-    await _on_each_device(hass, call.data[ATTR_DEVICE_ID], push)
+        require_firmware_support(_coordinator(hass, device))
+    data, md5 = await async_load_image(
+        hass, file=call.data.get("file"), url=call.data.get("url"), md5=call.data.get("md5")
+    )
+    version = call.data.get("version")
+    await _on_each_device(
+        hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda coordinator: async_install(hass, coordinator, data, md5, version),
+    )
 
 
 async def _sync_time(call: ServiceCall) -> None:

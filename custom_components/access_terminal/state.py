@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .protocols.model import AccessEvent, AlarmReason, DoorState, Operation, TerminalInfo
+from .protocols.model import (
+    AccessEvent,
+    AlarmReason,
+    DoorAction,
+    DoorState,
+    EventCategory,
+    Operation,
+    TerminalInfo,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +47,12 @@ class DoorView:
     locked: bool | None = None
     # Whether the terminal has reported the relay at all (alarms come with that report).
     relay_reported: bool = False
+    # A door command sent and not yet confirmed by the terminal (a polling terminal picks it
+    # up at its next call): the lock shows it as opening, unlocking or locking meanwhile.
+    pending: DoorAction | None = None
 
 
-def door_view(state: DoorState, *, opening: bool) -> DoorView:
+def door_view(state: DoorState, *, opening: bool, pending: DoorAction | None = None) -> DoorView:
     """Apply the door rules to a door's report (`opening`: a momentary opening we sent runs)."""
     releasing = opening or (bool(state.relay_energised) and not state.held_open)
     locked: bool | None = None
@@ -56,6 +67,7 @@ def door_view(state: DoorState, *, opening: bool) -> DoorView:
         releasing=releasing,
         locked=locked,
         relay_reported=state.relay_energised is not None,
+        pending=pending,
     )
 
 
@@ -91,9 +103,9 @@ class TerminalState:
     """Everything a reader may show of one terminal, as of one moment."""
 
     online: bool = False
-    # Moves with every call of the terminal: not a change worth handing out a state for (it is
-    # shown as of the latest state that was).
-    last_seen: datetime | None = field(default=None, compare=False)
+    # When the terminal last called, to the minute: it moves with every call, but a state is
+    # handed out for it at most once a minute (see the coordinator's online check).
+    last_seen: datetime | None = None
     info: TerminalInfo | None = None
     # Every door the terminal has (an attendance terminal has none), by number.
     doors: Mapping[int, DoorView] = field(default_factory=dict)
@@ -102,6 +114,11 @@ class TerminalState:
     # True where the door status carries alarms, and the terminal has doors: alarm entities.
     reports_alarms: bool = False
     operations: frozenset[Operation] = frozenset()
+    # The event streams the terminal fills, whether its records carry photos, and whether it
+    # measures body temperature (announced, or seen in a record): which entities mean something.
+    event_categories: frozenset[EventCategory] = frozenset()
+    sends_photos: bool = False
+    measures_temperature: bool = False
     last_access: AccessEvent | None = None
     last_photo: Picture | None = None
     snapshot: Picture | None = None

@@ -1,7 +1,8 @@
-"""Persisted per-terminal state: record ledger, info, queued work and user digests.
+"""Persisted per-terminal state: record ledger, info, queued work, user digests and names.
 
 Three files per terminal so that a busy event stream never rewrites a large user table:
-`access_terminal.<entry>` (records, info), `.queue` (work waiting for the device) and `.users`.
+`access_terminal.<entry>` (records, info), `.queue` (work waiting for the device) and `.users`
+(digests of the users we wrote, and the names the terminal holds for its user ids).
 
 A file is encoded on the event loop when it is written (what the executor thread then writes is
 a snapshot, never the live objects the loop keeps changing). Storage cannot be poisoned: device
@@ -142,6 +143,9 @@ class DeviceStore:
         # Set when Home Assistant began to stop (its final write is the last one).
         self.stop_seen = False
         self._commit_lock = asyncio.Lock()
+        self.names: dict[str, str] = {}
+        # What the terminal turned out to measure although it did not announce it.
+        self.readings: set[str] = set()
 
     async def async_load(self) -> None:
         """Read what was saved (nothing on first start; an unreadable part counts as none)."""
@@ -158,6 +162,14 @@ class DeviceStore:
         digests = users.get("users")
         self.users = dict(digests) if isinstance(digests, dict) else {}
         self.users_complete = users.get("complete") is True
+        names = users.get("names")
+        self.names = (
+            {str(key): value for key, value in names.items() if isinstance(value, str)}
+            if isinstance(names, dict)
+            else {}
+        )
+        readings = main.get("readings")
+        self.readings = {str(item) for item in readings} if isinstance(readings, list) else set()
 
     # -- saving ----------------------------------------------------------------------------
 
@@ -212,10 +224,11 @@ class DeviceStore:
             "records": self.records.export(),
             "info": self.info,
             "last_seen": self.last_seen,
+            "readings": sorted(self.readings),
         }
 
     def _queue_data(self) -> dict[str, Any]:
         return {"protocol": self.protocol_state}
 
     def _users_data(self) -> dict[str, Any]:
-        return {"users": self.users, "complete": self.users_complete}
+        return {"users": self.users, "complete": self.users_complete, "names": self.names}

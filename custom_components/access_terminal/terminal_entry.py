@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
@@ -25,6 +27,7 @@ from .coordinator import (
     AccessTerminalRuntimeData,
     TerminalBuilder,
 )
+from .devices import device_details
 from .families import BuildContext, FamilySpec, family_spec
 from .protocols.model import Authorizer, Terminal, TerminalListener
 from .store import DeviceStore
@@ -36,6 +39,7 @@ PLATFORMS = [
     Platform.IMAGE,
     Platform.LOCK,
     Platform.SENSOR,
+    Platform.UPDATE,
 ]
 
 
@@ -72,16 +76,18 @@ async def async_setup_terminal(hass: HomeAssistant, entry: AccessTerminalConfigE
         )
     store = DeviceStore(hass, entry.entry_id)
     await store.async_load()
-    coordinator = AccessTerminalCoordinator(hass, entry, store, _builder(hass, entry, spec))
-    info = coordinator.data.info
+    coordinator = AccessTerminalCoordinator(
+        hass,
+        entry,
+        store,
+        _builder(hass, entry, spec),
+        partial(device_details, spec, entry.data),
+    )
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, coordinator.serial)},
         serial_number=coordinator.serial,
-        name=entry.title,
-        manufacturer=(info.manufacturer if info else None) or "Access Terminal",
-        model=info.model if info else None,
-        sw_version=info.firmware if info else None,
+        **coordinator.describe(coordinator.data.info).as_fields(),
     )
     coordinator.device_id = device.id
     if coordinator.polls:

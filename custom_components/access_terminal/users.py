@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 import time
 
+from .names import PeopleNames
 from .protocols.errors import UserWriteError
 from .protocols.model import Terminal, User, UserChange
 from .protocols.sync import SyncPlan, plan_sync, user_digest
@@ -26,11 +27,16 @@ class TerminalUsers:
         terminal: Terminal,
         store: DeviceStore,
         errors: Callable[[], AbstractAsyncContextManager[None]],
+        names: PeopleNames,
     ) -> None:
-        """Work on `terminal`; `errors()` wraps every operation (it maps library errors)."""
+        """Work on `terminal`; `errors()` wraps every operation (it maps library errors).
+
+        The names of users read or written are remembered in `names`.
+        """
         self._terminal = terminal
         self._store = store
         self._errors = errors
+        self._names = names
         # When the device last described itself, and when we last changed its users: a user
         # count it reports is only evidence of changes made behind our back if it is newer.
         self._info_at = 0.0
@@ -47,10 +53,12 @@ class TerminalUsers:
         if change is UserChange.ALL_DELETED:
             users.clear()
             store.users_complete = True
+            self._names.forget(None)
         elif user_id is None:
             store.users_complete = False  # e.g. an import from USB: anything may be there
         elif change is UserChange.DELETED:
             users.pop(user_id, None)
+            self._names.forget(user_id)
         else:
             users[user_id] = None  # present, content unknown: the next sync writes it
         store.schedule_save_users()
@@ -77,6 +85,7 @@ class TerminalUsers:
         known = self._store.users
         for user in users:
             known.setdefault(user.user_id, None)
+        self._names.learn_users(users)
         if user_ids is None:
             held = {user.user_id for user in users}
             for user_id in [user_id for user_id in known if user_id not in held]:
@@ -108,6 +117,7 @@ class TerminalUsers:
 
     def _remember(self, users: Sequence[User]) -> None:
         self._changed_at = time.monotonic()
+        self._names.learn_users(users)
         for user in users:
             self._store.users[user.user_id] = user_digest(user)
         self._store.schedule_save_users()
@@ -123,9 +133,11 @@ class TerminalUsers:
         if user_ids is None:
             store.users.clear()
             store.users_complete = True
+            self._names.forget(None)
         else:
             for user_id in user_ids:
                 store.users.pop(user_id, None)
+                self._names.forget(user_id)
         store.schedule_save_users()
 
     async def async_sync(

@@ -138,6 +138,7 @@ async def serve_firmware(
     await response.prepare(request)
     await response.write(data[start : end + 1])
     await response.write_eof()
+    server.sent(token, end + 1)
     if end == len(data) - 1:
         server.consume(token)
     return response

@@ -42,7 +42,7 @@ from simulator.zk_push_access import (
     EVENT_PROHIBITED,
 )
 
-from ..helpers import bus_events, device_id, entity_id, poll
+from ..helpers import bus_events, device_id, entity_id, poll, registered_entity_id
 from ..terminals import ALL_FAMILIES, Simulator, TerminalKit
 from .conftest import Converge
 from .helpers import HOLIDAY, TUESDAY, act, at
@@ -162,7 +162,7 @@ async def test_the_terminal_enforces_the_directory(
     local_time_is_utc(simulator)
     back = await walkthrough(hass, kit, init_integration)
     await converge((init_integration, simulator))
-    sensor = hass.states.get(entity_id("sensor", kit.serial, "access_sync"))
+    sensor = hass.states.get(registered_entity_id(hass, "sensor", kit.serial, "access_sync"))
     assert sensor is not None
     assert sensor.state == "in_sync"
     assert sensor.attributes["pending"] == 0

@@ -21,7 +21,7 @@ from simulator import access_rules as outcome
 from simulator.httpv2 import HttpV2Simulator
 from simulator.webjson import WebJsonSimulator
 
-from ..helpers import bus_events, device_id, poll
+from ..helpers import bus_events, device_id, poll, registered_entity_id
 from ..terminals import AddTerminal, TerminalKit
 from .conftest import Converge
 from .helpers import (
@@ -120,7 +120,9 @@ async def test_a_terminal_offline_converges_when_it_returns(
     sync = sync_of(init_integration)
     assert sync is not None
     assert (sync.state, sync.pending, sync.reason) == (PENDING, 1, "the terminal is offline")
-    sensor = hass.states.get("sensor.ayti10087992_access_sync")
+    sensor = hass.states.get(
+        registered_entity_id(hass, "sensor", init_integration.data["serial"], "access_sync")
+    )
     assert sensor is not None
     assert (sensor.state, sensor.attributes["pending"]) == ("pending", 1)
     assert simulator.users["7"].enabled  # nothing reached it

@@ -12,7 +12,7 @@ import pytest
 from pytest_aiohttp import AiohttpServer
 
 from simulator.cloud_ws import CloudWsSimulator, run_cloud_ws, websocket_url
-from simulator.cloud_ws_device import CARD, PHOTO
+from simulator.cloud_ws_device import CARD, DOOR_CLOSED, DOOR_OPENED, PHOTO
 
 from . import common
 
@@ -288,3 +288,11 @@ async def test_run_cloud_ws_stops_on_sigterm(server: FakeServer) -> None:
     args = common.parse_cli("cloud_ws")
     args.server = server.url
     await common.stops_on_sigterm(run_cloud_ws(args), lambda: bool(server.of("reg")))
+
+
+async def test_someone_passing_opens_and_closes_the_door() -> None:
+    """The demo's door closes after it opens (a door left open for ever looks broken)."""
+    simulator = CloudWsSimulator(common.closed_url(), SERIAL, reconnect_delay=0.05, seed=1)
+    simulator.door_seconds = 0.01
+    await simulator.pass_door()
+    assert [log.fields["event"] for log in simulator.tables.logs] == [DOOR_OPENED, DOOR_CLOSED]

@@ -19,7 +19,7 @@ from pytest_aiohttp import AiohttpServer
 
 from simulator.__main__ import build_parser
 from simulator.common import jpeg_photo
-from simulator.zk_push import ZkPushSimulator, run_zk_push
+from simulator.zk_push import KEY_OPENING_SECONDS, ZkPushSimulator, run_zk_push
 from simulator.zk_push_codec import (
     decode_time,
     decode_timezone,
@@ -29,7 +29,7 @@ from simulator.zk_push_codec import (
     split_fields,
     split_params,
 )
-from simulator.zk_push_device import DoorSim, rtstate_fields
+from simulator.zk_push_device import SENSOR_CLOSED, SENSOR_OPEN, DoorSim, rtstate_fields
 from simulator.zk_push_tables import b64
 from tests.simulator import common
 from tests.simulator.common import Raw, refused, wait_for
@@ -1312,8 +1312,10 @@ async def test_background_loop_polls_and_reports_random_events(
     await simulator.stop()
 
     uploaded = [line for exchange in fake.received("cdata?rtlog") for line in exchange.lines]
-    assert set(events(uploaded)) <= {0, 27, 63, 100, 200, 201, 202}
+    # No alarm by itself (100 is tamper): the demo's controller is not in alarm for nobody.
+    assert set(events(uploaded)) <= {0, 27, 63, 200, 201, 202}
     assert 0 in events(uploaded)
+    assert not any(door.alarms for door in simulator.doors)
     indexes = [int(split_fields(line)["index"]) for line in uploaded]
     assert indexes == sorted(set(indexes))
     assert fake.received("cdata?rtstate")
@@ -1400,3 +1402,14 @@ async def test_run_zk_push_stops_on_sigterm(fake: FakeZk) -> None:
 
     reported = pairs(fake.received("cdata?options")[0].text)
     assert (reported["UserCount"], reported["LockCount"]) == ("2", "2")
+
+
+async def test_a_door_opened_with_the_key_falls_shut(
+    fake: FakeZk, make_simulator: MakeSimulator
+) -> None:
+    simulator = await connected(fake, make_simulator, doors=1)
+    door = simulator.doors[0]
+    simulator._panel.open_briefly(door, KEY_OPENING_SECONDS)
+    assert door.sensor == SENSOR_OPEN
+    await wait_for(lambda: door.sensor == SENSOR_CLOSED)
+    assert events(simulator.pending_records) == [200, 201]

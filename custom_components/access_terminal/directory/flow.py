@@ -33,7 +33,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from ..services import FILES_FOLDER
+from ..files import FILES_FOLDER
 from .const import (
     ATTR_CARDS,
     ATTR_DEVICE_ID,

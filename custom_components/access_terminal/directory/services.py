@@ -29,7 +29,8 @@ from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
 from ..const import DOMAIN
-from ..services import admin_only, read_allowed_file
+from ..files import async_read_file
+from ..services import admin_only
 from .const import (
     ATTR_CARDS,
     ATTR_DEVICE_ID,
@@ -155,7 +156,7 @@ def _subentry(entry: DirectoryConfigEntry, unique_id: str) -> ConfigSubentry | N
 
 async def read_photo(hass: HomeAssistant, path: str) -> bytes:
     """Read a person's photo: a JPEG of at most 400 KB from a folder files may come from."""
-    photo = await read_allowed_file(hass, path, MAX_PHOTO_BYTES)
+    photo = await async_read_file(hass, path, MAX_PHOTO_BYTES)
     if not photo.startswith(JPEG_MAGIC):
         raise DirectoryError("photo_not_jpeg", path=path)
     return photo

@@ -62,6 +62,9 @@ class FamilySpec:
     """
 
     family: Family
+    # The protocol's own name, shown to people beside a serial number (a proper noun: it is
+    # not translated), e.g. on a discovered terminal's card.
+    title: str
     build: Callable[[BuildContext], Terminal]
     pull: PullConnection | None = None
     # The endpoints the family's terminals call on Home Assistant's server, registered once.
@@ -82,6 +85,10 @@ class FamilySpec:
     parse_options: Callable[[Mapping[str, Any]], dict[str, Any]] = lambda _: {}
     # Keys of the family's own data (settings documents) that diagnostics must redact.
     redact: frozenset[str] = frozenset()
+    # The device's model when the terminal does not say (its protocol has no such field).
+    model: str | None = None
+    # Where the terminal's own web pages are, from the entry data (None: nowhere we know).
+    configuration_url: Callable[[Mapping[str, Any]], str | None] = lambda _: None
 
     @property
     def discoverable(self) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -61,6 +61,10 @@ class _Listener:
     runner: web.AppRunner
     sockets: set[web.WebSocketResponse]
     holders: set[str] = field(default_factory=set)
+
+
+def _port_issue(port: int) -> str:
+    return f"listen_port_taken_{port}"
 
 
 async def _close_all(sockets: set[web.WebSocketResponse]) -> None:
@@ -112,8 +116,19 @@ class CloudWsHub:
                 _LOGGER.error(  # noqa: TRY400 - the reason says it all, no traceback
                     "Cannot listen for cloud terminals on port %s: %s", port, err
                 )
+                # Shown under Repairs until the port opens or nobody asks for it any more.
+                ir.async_create_issue(
+                    self._router.hass,
+                    DOMAIN,
+                    _port_issue(port),
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key="listen_port_taken",
+                    translation_placeholders={"port": str(port), "error": str(err)},
+                )
                 return False
             listener = self._listeners[port] = _Listener(runner, sockets)
+            ir.async_delete_issue(self._router.hass, DOMAIN, _port_issue(port))
             _LOGGER.info("Listening for cloud terminals on port %s", port)
         listener.holders.add(holder)
         return True
@@ -173,6 +188,9 @@ async def _async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEnt
         hub = hass.data[DATA_WEBSOCKETS]
         if await hub.async_acquire(port, entry.entry_id):
             entry.async_on_unload(partial(hub.async_release, port, entry.entry_id))
+        else:
+            # Asked for no more once the options change or the terminal goes.
+            entry.async_on_unload(partial(ir.async_delete_issue, hass, DOMAIN, _port_issue(port)))
 
 
 def _build(context: BuildContext) -> Terminal:
@@ -195,6 +213,7 @@ def _parse_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 SPEC = FamilySpec(
     family=Family.CLOUD_WS,
+    title="Cloud WebSocket",
     build=_build,
     async_setup=_async_setup,
     async_setup_entry=_async_setup_entry,

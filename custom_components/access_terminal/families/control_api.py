@@ -8,15 +8,18 @@ secret made for the entry when it was added.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 import hmac
 import secrets
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
+from ..const import CONF_SERIAL, DOMAIN
 from ..kinds import loaded_terminal_entries
 from ..protocols.codec import parse_json_bytes
 from ..protocols.control_api import ControlApiClient, ControlApiTerminal
@@ -24,7 +27,10 @@ from ..protocols.errors import ProtocolError
 from ..protocols.model import Family, Terminal
 from ..views import PushView, refuse_body, refused
 from .base import BuildContext, FamilySpec, PullConnection
-from .pull import client_session, device_address
+from .pull import client_session, device_address, web_url
+
+if TYPE_CHECKING:
+    from ..coordinator import AccessTerminalConfigEntry
 
 # The secret in the URL the log uploader posts to (entry data).
 CONF_UPLOAD_SECRET: Final = "upload_secret"  # noqa: S105 - a key name
@@ -91,6 +97,28 @@ class LogUploadView(PushView):
         return web.json_response(reply)
 
 
+def _upload_issue(entry_id: str) -> str:
+    return f"no_upload_url_{entry_id}"
+
+
+async def _async_setup_entry(hass: HomeAssistant, entry: AccessTerminalConfigEntry) -> None:
+    """Say under Repairs when the log uploader cannot be pointed at Home Assistant."""
+    issue = _upload_issue(entry.entry_id)
+    if upload_url(hass, entry.data[CONF_UPLOAD_SECRET]) is not None:
+        ir.async_delete_issue(hass, DOMAIN, issue)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="no_upload_url",
+        translation_placeholders={"serial": entry.data[CONF_SERIAL]},
+    )
+    entry.async_on_unload(partial(ir.async_delete_issue, hass, DOMAIN, issue))
+
+
 async def _read_serial(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
     client = ControlApiClient(client_session(hass, data), device_address(data), data[CONF_API_KEY])
     return await ControlApiTerminal.read_serial(client)
@@ -111,6 +139,7 @@ def _build(context: BuildContext) -> Terminal:
 
 SPEC = FamilySpec(
     family=Family.CONTROL_API,
+    title="Control API",
     build=_build,
     pull=PullConnection(
         credential_key=CONF_API_KEY,
@@ -118,5 +147,9 @@ SPEC = FamilySpec(
         new_entry_data=lambda: {CONF_UPLOAD_SECRET: secrets.token_urlsafe(32)},
     ),
     views=(LogUploadView,),
+    async_setup_entry=_async_setup_entry,
     redact=frozenset({CONF_UPLOAD_SECRET}),
+    # The interface reports firmware and capacities, never a model name.
+    model="Attendance terminal (control API)",
+    configuration_url=web_url,
 )

@@ -54,6 +54,7 @@ def _build(context: BuildContext) -> Terminal:
 
 SPEC = FamilySpec(
     family=Family.HTTPV2,
+    title="HTTPv2",
     build=_build,
     views=(HttpV2View,),
     # Work settings and people carry passwords, network credentials, templates and photos.

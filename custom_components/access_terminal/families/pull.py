@@ -32,6 +32,11 @@ def device_address(data: Mapping[str, Any]) -> DeviceAddress:
     )
 
 
+def web_url(data: Mapping[str, Any]) -> str:
+    """Return the address of the terminal's own web server (its configuration pages)."""
+    return device_address(data).url("/")
+
+
 def client_session(hass: HomeAssistant, data: Mapping[str, Any]) -> aiohttp.ClientSession:
     """Return the session to call the terminal with."""
     # Certificates are checked unless the user turned it off for a self-signed device.

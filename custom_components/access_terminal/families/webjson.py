@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from ..protocols.model import Family, Terminal
 from ..protocols.webjson import WebJsonClient, WebJsonTerminal
 from .base import BuildContext, FamilySpec, PullConnection
-from .pull import client_session, device_address
+from .pull import client_session, device_address, web_url
 
 
 async def _read_serial(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
@@ -33,6 +33,8 @@ def _build(context: BuildContext) -> Terminal:
 
 SPEC = FamilySpec(
     family=Family.WEBJSON,
+    title="Webserver + JSON",
     build=_build,
     pull=PullConnection(credential_key=CONF_PASSWORD, read_serial=_read_serial),
+    configuration_url=web_url,
 )

@@ -73,4 +73,4 @@ def _build(context: BuildContext) -> Terminal:
     )
 
 
-SPEC = FamilySpec(family=Family.ZK_PUSH, build=_build, views=(ZkPushView,))
+SPEC = FamilySpec(family=Family.ZK_PUSH, title="ZKTeco PUSH", build=_build, views=(ZkPushView,))

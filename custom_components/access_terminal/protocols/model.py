@@ -492,12 +492,17 @@ class User:
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class FirmwareImage:
-    """A firmware file to install; `url` is where the device can download it, if it downloads."""
+    """A firmware file to install; `url` is where the device can download it, if it downloads.
+
+    `progress`, where given, hears the share (0 to 1) of the image the device has received,
+    from families that hand the image over themselves.
+    """
 
     data: bytes = field(repr=False)
     md5: str
     version: str | None = None
     url: str | None = None
+    progress: Callable[[float], None] | None = field(default=None, repr=False, compare=False)
 
 
 class UserChange(StrEnum):
@@ -562,6 +567,11 @@ class Terminal:
     downloads_firmware: bool = False
     # True where the door status carries the alarms (and their end): alarm sensors mean something.
     reports_alarms: bool = False
+    # True where access records come with the person's photo.
+    sends_photos: bool = False
+    # The event streams the terminal's records fill (a terminal without doors has no door
+    # events, one without sensors raises no alarms): where event entities mean something.
+    event_categories: frozenset[EventCategory] = frozenset(EventCategory)
     # Seconds between two `refresh` calls for families that we call (pull); None: the device
     # calls us (push) and there is nothing to poll.
     poll_interval: float | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 import logging
 import time
 from typing import Any
@@ -23,7 +24,7 @@ from .errors import (
     ListenerUnavailableError,
     ProtocolError,
 )
-from .model import Authorizer, Record, Terminal, TerminalListener
+from .model import Authorizer, EventType, Record, Terminal, TerminalListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -196,3 +197,29 @@ class PushTerminal(Terminal):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+# What a door event says of the door's contact (open or closed).
+_CONTACT_EVENTS = {
+    EventType.DOOR_OPENED: True,
+    EventType.DOOR_FORCED_OPEN: True,
+    EventType.DOOR_CLOSED: False,
+}
+# A door event older than this is history (a backlog after an outage), not the door's state.
+CONTACT_EVENT_AGE = 60.0
+
+
+def contacts_from_records(records: Sequence[Record], now: datetime) -> dict[int, bool]:
+    """Return what recent door events say of each door's contact (the last one wins).
+
+    A terminal that reports its door status only now and then (HTTPv2: at each keep-alive)
+    tells of an opening at once with its door record; an opening of three seconds would
+    otherwise be missed between two status reports.
+    """
+    contacts: dict[int, bool] = {}
+    for record in records:
+        for event in record.events:
+            state = _CONTACT_EVENTS.get(event.type)
+            if state is not None and abs((now - event.time).total_seconds()) <= CONTACT_EVENT_AGE:
+                contacts[event.door] = state
+    return contacts

@@ -11,7 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import AccessEvent, AlarmReason, DenyReason, Direction, EventType, Method
+from .model import (
+    EVENT_CATEGORIES,
+    AccessEvent,
+    AlarmReason,
+    DenyReason,
+    Direction,
+    EventCategory,
+    EventType,
+    Method,
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -84,7 +93,8 @@ def events(
     """Build the events of one record.
 
     `methods` says how the person identified (when the record says it apart from the code);
-    a code that implies its methods keeps them.
+    a code that implies its methods keeps them. Only a passage has a direction: the
+    terminal's in/out flag on any other record (an enrollment, a user change) means nothing.
     """
     return tuple(
         AccessEvent(
@@ -94,7 +104,7 @@ def events(
             user_id=user_id,
             user_name=user_name,
             methods=meaning.methods or methods or _DEFAULT_METHODS.get(meaning.type, ()),
-            direction=direction,
+            direction=direction if EVENT_CATEGORIES[meaning.type] is EventCategory.ACCESS else None,
             card_number=card_number,
             temperature=temperature,
             mask=mask,

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -185,3 +185,26 @@ async def test_a_door_numbered_99999999_gets_no_entity(
     entities = er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
     doors = sorted(e.unique_id for e in entities if e.domain == "lock")
     assert doors == [f"{CLOUD_SERIAL}_door_1_lock", f"{CLOUD_SERIAL}_door_4_lock"]
+
+
+async def test_a_port_that_cannot_be_opened_is_a_repair(
+    hass: HomeAssistant, client: TestClient, issue_registry: ir.IssueRegistry
+) -> None:
+    """Shown under Repairs (not only in the log) until the options name another port."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))  # noqa: S104 - as the listener binds
+        taken.listen()
+        port = taken.getsockname()[1]
+        entry = push_entry(Family.CLOUD_WS, CLOUD_SERIAL, listen_port=port)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, f"listen_port_taken_{port}")
+    assert issue is not None
+    assert (issue.translation_key, issue.translation_placeholders["port"]) == (
+        "listen_port_taken",
+        str(port),
+    )
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "listen_port": 0})
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, f"listen_port_taken_{port}") is None

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.network import NoURLAvailableError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.access_terminal.const import DOMAIN
 from tests.helpers import TestClient, bus_events
 from tests.terminals import UPLOAD_SECRET
 
@@ -39,3 +44,23 @@ async def test_upload_endpoint_refuses_bad_requests(
     assert await hass.config_entries.async_unload(entry.entry_id)
     response = await client.post(url, json={})
     assert response.status == 404
+
+
+async def test_no_local_address_is_a_repair(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, issue_registry: ir.IssueRegistry
+) -> None:
+    """Without a local URL the uploader cannot be set: Repairs says what to do."""
+    issue_id = f"no_upload_url_{mock_config_entry.entry_id}"
+    mock_config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.access_terminal.families.control_api.get_url",
+        side_effect=NoURLAvailableError,
+    ):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "no_upload_url"
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)  # an address now
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

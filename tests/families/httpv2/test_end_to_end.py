@@ -13,7 +13,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.access_terminal.const import DOMAIN
 from simulator.httpv2 import HttpV2Simulator
-from tests.helpers import TestClient, bus_events, device_id, with_device
+from tests.helpers import (
+    TestClient,
+    bus_events,
+    device_id,
+    registered_entity_id,
+    with_device,
+)
 from tests.terminals import HTTPV2_SERIAL
 
 SERIAL = HTTPV2_SERIAL
@@ -41,7 +47,7 @@ async def test_discovery_confirm_then_entities(
     assert not simulator.rejected
     assert hass.states.get(f"lock.{ENTITY}_door_lock").state == "locked"
     assert hass.states.get(f"binary_sensor.{ENTITY}_connectivity").state == "on"
-    assert hass.states.get(f"sensor.{ENTITY}_users").state == "0"
+    assert hass.states.get(registered_entity_id(hass, "sensor", SERIAL, "usage_users")).state == "0"
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, SERIAL)})
     assert device is not None
     assert (device.model, device.sw_version) == ("FC-8200H", "8.46")

@@ -137,6 +137,8 @@ def test_identify_admin_codes(code: int, kind: EventType) -> None:
     assert event.category is EventCategory.ADMIN
     assert event.user_id == "7"
     assert event.reason is None
+    # The record's IsEntry flag means nothing for a user change: only passages have a direction.
+    assert event.direction is None
 
 
 def test_identify_code_44_means_no_event_but_is_acknowledged() -> None:

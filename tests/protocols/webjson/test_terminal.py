@@ -24,6 +24,7 @@ from custom_components.access_terminal.protocols.model import (
     DenyReason,
     Direction,
     DoorAction,
+    DoorState,
     EventType,
     Family,
     Feature,
@@ -39,7 +40,10 @@ from custom_components.access_terminal.protocols.webjson import (
     terminal as terminal_module,
 )
 from custom_components.access_terminal.protocols.webjson.client import check_answer
-from custom_components.access_terminal.protocols.webjson.records import rtlog_record
+from custom_components.access_terminal.protocols.webjson.records import (
+    door_change_record,
+    rtlog_record,
+)
 from simulator.webjson import WebJsonSimulator
 
 from ..common import RecordingListener
@@ -458,3 +462,26 @@ async def test_firmware_refusals_are_readable(
     bad = FirmwareImage(data=b"abc", md5="0" * 32)
     with pytest.raises(DeviceError, match="invalid parameter"):
         await terminal.push_firmware(bad)
+
+
+def test_a_door_seen_to_change_between_polls_is_a_door_event() -> None:
+    """The document has no door records: the contact's change between polls is the event."""
+    seen = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    closed, opened = DoorState(door=1, is_open=False), DoorState(door=1, is_open=True)
+    record = door_change_record(closed, opened, seen)
+    assert record is not None
+    ((event),) = record.events
+    assert (event.type, event.door, event.time, event.raw_code) == (
+        EventType.DOOR_OPENED,
+        1,
+        seen,
+        "getdoorstatus:1",
+    )
+    record = door_change_record(opened, closed, seen)
+    assert record is not None
+    assert record.events[0].type is EventType.DOOR_CLOSED
+    # Nothing seen to change: the first poll, no contact, or the same state.
+    assert door_change_record(None, opened, seen) is None
+    assert door_change_record(DoorState(door=1), opened, seen) is None
+    assert door_change_record(opened, DoorState(door=1), seen) is None
+    assert door_change_record(opened, opened, seen) is None

@@ -80,6 +80,7 @@ class CloudWsTerminal(PushTerminal):
     """One terminal connected (or not, right now) over the cloud WebSocket."""
 
     family = Family.CLOUD_WS
+    sends_photos = True
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS

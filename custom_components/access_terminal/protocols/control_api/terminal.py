@@ -28,6 +28,7 @@ from ..fields import read_count, read_text
 from ..model import (
     USER_OPERATIONS,
     Credential,
+    EventCategory,
     Family,
     Feature,
     Operation,
@@ -114,6 +115,8 @@ class ControlApiTerminal(PullTerminal):
 
     family = Family.CONTROL_API
     poll_interval = 15.0
+    # An attendance terminal: punches and enrollment outcomes, no door, no alarm.
+    event_categories = frozenset({EventCategory.ACCESS, EventCategory.ADMIN})
     operations = USER_OPERATIONS | {Operation.SET_TIME, Operation.ACCESS_RULES}
 
     def __init__(

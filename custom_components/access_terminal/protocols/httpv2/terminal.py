@@ -32,6 +32,7 @@ from ..model import (
     Authorizer,
     Credential,
     DoorAction,
+    DoorState,
     EventType,
     Family,
     FirmwareImage,
@@ -46,6 +47,7 @@ from ..push import (
     PushTerminal,
     await_result,
     await_results,
+    contacts_from_records,
 )
 from .access import SettingsToSend, compile_access, profile_of
 from .authorization import REFUSED, Decisions, decide
@@ -105,6 +107,7 @@ class HttpV2Terminal(PushTerminal):
     family = Family.HTTPV2
     downloads_firmware = True
     reports_alarms = True
+    sends_photos = True
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS
@@ -171,6 +174,14 @@ class HttpV2Terminal(PushTerminal):
         door = door_from_status(document)
         if door != self.doors.get(1):
             self.doors = {1: door}
+            self.listener.state_changed()
+
+    def _door_contacts(self, records: Sequence[Record]) -> None:
+        """Move the door contact with its door records (the status comes only at keep-alives)."""
+        contact = contacts_from_records(records, datetime.now(UTC)).get(1)
+        current = self.doors.get(1) or DoorState(door=1)
+        if contact is not None and contact is not current.is_open:
+            self.doors = {1: replace(current, is_open=contact)}
             self.listener.state_changed()
 
     async def _keepalive(self, request: Request) -> Reply:
@@ -344,6 +355,7 @@ class HttpV2Terminal(PushTerminal):
     async def _deliver(self, records: Sequence[Record]) -> Reply:
         if records and await self.deliver(records) is None:
             return Reply({"Success": 0, "Message": "server busy, send again later"}, status=503)
+        self._door_contacts(records)
         for record in records:
             for event in record.events:
                 if (change := _ADMIN_CHANGES.get(event.type)) is not None:
@@ -511,7 +523,9 @@ class HttpV2Terminal(PushTerminal):
         self._access_settings.fail_all(stopped)
         if self._listing is not None and not self._listing.future.done():
             self._listing.future.set_exception(stopped)
-            self._listing.future.exception()  # seen: its waiter may still wait for the command
+            # Marked seen: a listing cancelled as the terminal unloads (a name looked up, a
+            # sync) never reads it, and asyncio would log it.
+            self._listing.future.exception()
         self._people.fail_all(stopped)
 
     def export_state(self) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from ..model import (
     DenyReason,
     Direction,
     DoorState,
+    EventType,
     Family,
     Feature,
     Method,
@@ -36,7 +37,7 @@ from ..model import (
     TerminalInfo,
     Usage,
 )
-from ..vocab import denied, events, granted
+from ..vocab import denied, door, events, granted
 
 # "Verification Methods (mode)" of the document.
 MODES = {
@@ -181,3 +182,20 @@ def _temperature(value: Any) -> float | None:
     except ValueError:
         return None
     return number if 30.0 <= number <= 45.0 else None
+
+
+def door_change_record(before: DoorState | None, after: DoorState, time: datetime) -> Record | None:
+    """Return the door event of a contact the polls saw change (None: no change seen).
+
+    The document has no door records: a door opened or closed between two polls of
+    `getdoorstatus` is the only sign of it, so it becomes a door event at the time it was seen.
+    """
+    if before is None or before.is_open is None or after.is_open is None:
+        return None
+    if after.is_open is before.is_open:
+        return None
+    if after.is_open:
+        meaning, code = door(EventType.DOOR_OPENED, "door opened"), 1
+    else:
+        meaning, code = door(EventType.DOOR_CLOSED, "door closed"), 0
+    return Record(events(meaning, time=time, raw_code=f"getdoorstatus:{code}"))

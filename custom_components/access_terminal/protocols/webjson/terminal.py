@@ -33,6 +33,7 @@ from ..model import (
     Credential,
     DoorAction,
     DoorState,
+    EventCategory,
     Family,
     FirmwareImage,
     Operation,
@@ -45,6 +46,7 @@ from .records import (
     LOCK_HOLD_OPEN,
     LOCK_LOCKOUT,
     LOCK_NORMAL,
+    door_change_record,
     door_from_status,
     info_from_reg,
     rtlog_items,
@@ -97,6 +99,8 @@ class WebJsonTerminal(PullTerminal):
 
     family = Family.WEBJSON
     poll_interval = 5.0
+    # Access records; door events from the polled door status; enrollment outcomes.
+    event_categories = frozenset({EventCategory.ACCESS, EventCategory.DOOR, EventCategory.ADMIN})
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS
@@ -149,9 +153,12 @@ class WebJsonTerminal(PullTerminal):
             if not items:
                 break
         door = door_from_status(await self.client.call("getdoorstatus"), self._lock_mode)
-        if self.doors.get(1) != door:
+        before = self.doors.get(1)
+        if before != door:
             self.doors = {1: door}
             self.listener.state_changed()
+            if (change := door_change_record(before, door, datetime.now(self.zone))) is not None:
+                await self.listener.records([change])
 
     @staticmethod
     async def read_serial(client: WebJsonClient) -> str:
@@ -364,6 +371,8 @@ class WebJsonTerminal(PullTerminal):
             await self._send_block(document)
             self._upgrade = (firmware.md5, index + 1)
             progress["sent"] = index + 1
+            if firmware.progress is not None:
+                firmware.progress((index + 1) / total)
             self.listener.state_changed()
         self._upgrade = None
 

@@ -18,6 +18,7 @@ from ..fields import MAX_COUNT, MAX_DOORS, read_count, read_doors, read_seconds,
 from ..model import (
     USER_OPERATIONS,
     DoorState,
+    EventCategory,
     Family,
     Feature,
     Operation,
@@ -113,6 +114,13 @@ _LOCK_OPERATIONS = frozenset({Operation.LOCKOUT, Operation.RELEASE_LOCKOUT})
 _ATTENDANCE_OPERATIONS = USER_OPERATIONS | {Operation.SET_TIME, Operation.REBOOT}
 # Until a terminal says which protocol it speaks: what both variants can do.
 UNKNOWN_VARIANT_OPERATIONS = _SECURITY_OPERATIONS & _ATTENDANCE_OPERATIONS
+
+
+def event_categories_for(variant: Variant | None) -> frozenset[EventCategory]:
+    """Return the event streams a terminal of `variant` fills (attendance: no doors, alarms)."""
+    if variant is Variant.ATTENDANCE:
+        return frozenset({EventCategory.ACCESS, EventCategory.ADMIN})
+    return frozenset(EventCategory)
 
 
 def operations_for(variant: Variant | None, caps: Capabilities) -> frozenset[Operation]:

@@ -32,6 +32,7 @@ from .commands import CommandQueue, CommandResult, parse_results
 from .device import (
     UNKNOWN_VARIANT_OPERATIONS,
     Variant,
+    event_categories_for,
     info_from_options,
     kept_options,
     open_seconds,
@@ -490,6 +491,7 @@ class IclockTerminal(PushTerminal):
         self.caps = Capabilities.from_options(self.options, attendance=attendance)
         self.zone = zone_from_option(self.options.get("TimeZone")) or self._default_zone
         self.operations = operations_for(self.variant, self.caps)
+        self.event_categories = event_categories_for(self.variant)
         # A controller's doors are known once it registered (LockCount).
         count = self.caps.doors if attendance or self.registry_code else 0
         doors = {

@@ -52,7 +52,7 @@ class TableUpload:
 
 def read_table(table: str, rows: Sequence[str]) -> TableUpload:
     """Read the rows of a `tabledata` upload (users changed become admin events)."""
-    changed: dict[str, None] = {}
+    changed: dict[str, str | None] = {}
     errors: list[str] = []
     lowered = table.lower()
     for row in rows:
@@ -61,18 +61,20 @@ def read_table(table: str, rows: Sequence[str]) -> TableUpload:
         if lowered == "errorlog":
             errors.append(row)
         elif pin and pin != "0" and lowered in _USER_TABLES:
-            changed[pin] = None
+            # A user row names the person; template and photo rows do not.
+            changed[pin] = (fields.get("name") or "").strip() or changed.get(pin)
     events = [
         AccessEvent(
             type=EventType.USER_UPDATED,
             time=datetime.now(UTC),
             user_id=pin,
+            user_name=name,
             raw_code=f"tabledata:{lowered}",
             detail="credential enrolled at the terminal"
             if lowered != "user"
             else "user changed at the terminal",
         )
-        for pin in changed
+        for pin, name in changed.items()
     ]
     return TableUpload(tuple(changed), tuple(errors), [Record(tuple(events))] if events else [])
 
