@@ -10,6 +10,12 @@ with generated answers. Inputs start from the documents' examples and are broken
 exceptions and tracebacks in the log, event-loop stalls over 100 ms, and whether every
 terminal's store still saves and reads back as JSON.
 
+Home Assistant's own heap is frozen after the warm-up (`gc.freeze()`; `--no-freeze` leaves it):
+about 245,000 objects exist once it has started, and a full collection walking them pauses the
+loop 100-170 ms on a small machine whatever the input was (Python 3.13 has no incremental
+collector). Frozen, a full collection walks only what the fuzzing left alive, so a stall is one
+the handling of an input caused. Full collections over 100 ms are reported apart either way.
+
 scripts/fuzz.py is also run, a few hundred inputs per endpoint, by tests/test_fuzz.py.
 """
 
@@ -457,13 +463,19 @@ class Fuzzer:
         return plan
 
     async def run(
-        self, inputs: int, groups: tuple[str, ...] = GROUPS, *, warm_up: int = WARM_UP
+        self,
+        inputs: int,
+        groups: tuple[str, ...] = GROUPS,
+        *,
+        warm_up: int = WARM_UP,
+        freeze: bool = True,
     ) -> FuzzReport:
         """Fuzz every endpoint of the chosen groups with `inputs` inputs each.
 
         A short warm-up round goes first, not counted: Home Assistant imports platforms and
         modules the first time they are used (once per start, in an executor that holds the
-        interpreter meanwhile).
+        interpreter meanwhile). `freeze`: exempt what exists after it from garbage collection
+        (see the module's docstring).
         """
         root = logging.getLogger()
         root.addHandler(self.watch)
@@ -475,6 +487,9 @@ class Fuzzer:
             for _name, step in self._plan(min(warm_up, inputs), groups) if warm_up else ():
                 await step()
             self.seed = seed
+            if freeze:
+                gc.collect()
+                gc.freeze()
             self.report = self.watch.report = FuzzReport()
             for name, step in self._plan(inputs, groups):
                 started = time.monotonic()
@@ -483,6 +498,8 @@ class Fuzzer:
                 self.watch.current = name
                 await self.check_stores()
         finally:
+            if freeze:
+                gc.unfreeze()
             stalls.cancel()
             gc.callbacks.remove(self.watch.gc_callback)
             root.removeHandler(self.watch)
@@ -560,7 +577,9 @@ async def fuzz(args: argparse.Namespace) -> FuzzReport:
                 )
                 async with serve(fuzzer.device.app) as device:
                     await fuzzer.set_up(device.port or 0)
-                    return await fuzzer.run(args.inputs, tuple(args.only.split(",")))
+                    return await fuzzer.run(
+                        args.inputs, tuple(args.only.split(",")), freeze=args.freeze
+                    )
 
 
 def main() -> None:
@@ -570,6 +589,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default=",".join(GROUPS), help="default: %(default)s")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--no-freeze",
+        dest="freeze",
+        action="store_false",
+        help="leave Home Assistant's startup heap to the garbage collector",
+    )
     args = parser.parse_args()
     # Warnings reach the watch (it counts errors and tracebacks); the console shows them with -v.
     logging.basicConfig(level=logging.WARNING)
