@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, SubentryFlowContext
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -124,3 +125,26 @@ async def test_directory_options(hass: HomeAssistant, directory: DirectoryConfig
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert directory.options == {"readback_hours": 12, "repair_after_minutes": 30}
+
+
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_the_level_form_names_doors_as_people_see_them(
+    hass: HomeAssistant,
+    simulator: WebJsonSimulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+) -> None:
+    """Doors by the device's name (a person's rename wins), none ticked before anyone picks."""
+    device = device_id(hass, simulator.serial)
+    dr.async_get(hass).async_update_device(device, name_by_user="Back door")
+    result = await hass.config_entries.subentries.async_init(
+        (directory.entry_id, "access_level"), context=SubentryFlowContext(source=SOURCE_USER)
+    )
+    doors = result["data_schema"].schema["doors"]
+    assert doors.config["options"] == [{"value": f"{device}:1", "label": "Back door"}]
+    marker = next(key for key in result["data_schema"].schema if key == "doors")
+    assert marker.default() == []
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Nowhere"}
+    )
+    assert result["errors"] == {"base": "no_doors"}

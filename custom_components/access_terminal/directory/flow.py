@@ -15,6 +15,8 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
     BooleanSelector,
     DateTimeSelector,
@@ -207,12 +209,17 @@ class PersonSubentryFlow(_DirectorySubentryFlow):
         return await async_check_person(self.hass, entry, data, photo=photo)
 
 
-def _door_options(entry: DirectoryConfigEntry) -> list[SelectOptionDict]:
+def _door_options(hass: HomeAssistant, entry: DirectoryConfigEntry) -> list[SelectOptionDict]:
+    """Every door of every loaded terminal, by the device's name as people see it."""
+    devices = dr.async_get(hass)
     options = []
     for device_id, coordinator in entry.runtime_data.reconciler.coordinators().items():
+        device = devices.async_get(device_id)
+        name = (device.name_by_user or device.name) if device else None
+        terminal = name or coordinator.serial
         numbers = coordinator.data.door_numbers or [1]
         for door in numbers:
-            label = coordinator.serial if len(numbers) == 1 else f"{coordinator.serial} door {door}"
+            label = terminal if len(numbers) == 1 else f"{terminal} door {door}"
             options.append(SelectOptionDict(value=f"{device_id}:{door}", label=label))
     return sorted(options, key=lambda option: option["label"])
 
@@ -222,7 +229,9 @@ def _level_schema(doors: list[SelectOptionDict]) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(ATTR_NAME): TextSelector(),
-            vol.Required(ATTR_DOORS): SelectSelector(
+            # No default, and the frontend ticks the first door itself: a level opens none
+            # until someone picks them.
+            vol.Required(ATTR_DOORS, default=[]): SelectSelector(
                 SelectSelectorConfig(options=doors, multiple=True, mode=SelectSelectorMode.LIST)
             ),
             vol.Optional(ATTR_SCHEDULE): schedule,
@@ -301,7 +310,7 @@ class LevelSubentryFlow(_DirectorySubentryFlow):
         return self.async_show_form(
             step_id=step,
             data_schema=self.add_suggested_values_to_schema(
-                _level_schema(_door_options(entry)), suggested
+                _level_schema(_door_options(self.hass, entry)), suggested
             ),
             errors=errors,
             description_placeholders=placeholders,
