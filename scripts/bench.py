@@ -31,7 +31,6 @@ import os
 from pathlib import Path
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from typing import Any
@@ -44,14 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Imported after the path is set; the integration before the harness (see tests/conftest.py).
-from homeassistant import loader  # noqa: E402
 from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback  # noqa: E402
 from homeassistant.helpers.http import HomeAssistantView  # noqa: E402
-from homeassistant.setup import async_setup_component  # noqa: E402
 from pytest_homeassistant_custom_component.common import (  # noqa: E402
     MockConfigEntry,
-    async_test_home_assistant,
 )
 
 import custom_components.access_terminal  # noqa: E402, F401
@@ -79,6 +75,8 @@ from scripts.bench_families import (  # noqa: E402
     floor_answer,
     floor_httpv2,
     floor_zk_push,
+    home_assistant,
+    serve_app,
 )
 from scripts.bench_pull import PULL_FAMILIES, benchmark_pull, report_pull  # noqa: E402
 
@@ -305,15 +303,9 @@ class Bench:
     async def set_up(self) -> None:
         """Load the integration, register the baselines and serve the app on a real socket."""
         hass = self.hass
-        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # allow custom integrations
-        if not await async_setup_component(hass, DOMAIN, {DOMAIN: {}}):
-            raise RuntimeError("the integration did not set up")
         hass.http.register_view(self.bare)
         hass.http.register_view(FloorView(hass))
-        # As Home Assistant does: integrations set up later may still register views.
-        hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]  # noqa: SLF001
-        self.server = TestServer(hass.http.app, host="127.0.0.1")
-        await self.server.start_server()
+        self.server = await serve_app(hass)
         self.base = str(self.server.make_url("")).rstrip("/")
         hass.bus.async_listen(EVENT_STATE_CHANGED, self._count_access_writes)
 
@@ -449,22 +441,21 @@ class Bench:
 async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     """Run every phase for `args.family` and return the figures."""
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as config_dir:
-        async with async_test_home_assistant(config_dir=config_dir) as hass:
-            bench = Bench(hass, args)
-            await bench.set_up()
-            phases = args.phases.split(",")
-            if "backlog" in phases:
-                phases.remove("backlog")
-                results.update(await bench.backlog())
-            if phases:
-                results.update(await bench.memory())
-            for phase in phases:
-                results.update(await bench.load(phase))
-            if args.users:
-                results["sync"] = await bench.sync()
-            if bench.server is not None:
-                await bench.server.close()
+    async with home_assistant() as hass:
+        bench = Bench(hass, args)
+        await bench.set_up()
+        phases = args.phases.split(",")
+        if "backlog" in phases:
+            phases.remove("backlog")
+            results.update(await bench.backlog())
+        if phases:
+            results.update(await bench.memory())
+        for phase in phases:
+            results.update(await bench.load(phase))
+        if args.users:
+            results["sync"] = await bench.sync()
+        if bench.server is not None:
+            await bench.server.close()
     return results
 
 
