@@ -10,9 +10,11 @@ figure is set against baselines measured in the same run, on the same app and pa
 
     scripts/bench [--family httpv2,zk_push,cloud_ws] [--terminals 200] [--duration 15]
                   [--users 10000] [--phases paced,flat_out,backlog] [--backlog 50000]
+    scripts/bench --phases directory [--people 10000] [--terminals 10]
 
 The backlog phase (scripts/bench_backlog.py) has one terminal hand over a 50,000-record log in
-its family's real page sizes, then send it all again.
+its family's real page sizes, then send it all again. The directory phase
+(scripts/bench_directory.py) reconciles an access directory to terminals of every family.
 
 Each family gets its own Home Assistant instance, baselines and figures.
 """
@@ -62,6 +64,11 @@ from scripts.bench_backlog import (  # noqa: E402
     rss_kb,
 )
 from scripts.bench_cloud_ws import BareSocket  # noqa: E402
+from scripts.bench_directory import (  # noqa: E402
+    DIRECTORY_TERMINALS,
+    add_arguments as add_directory_arguments,
+    run as run_directory,
+)
 from scripts.bench_families import (  # noqa: E402
     FAMILIES,
     KEEPALIVES,
@@ -554,7 +561,9 @@ def main() -> None:
         default=",".join(FAMILIES + PULL_FAMILIES),
         help="families to measure (default: %(default)s)",
     )
-    parser.add_argument("--terminals", type=int, default=200)
+    parser.add_argument(
+        "--terminals", type=int, default=None, help="terminals (default: 200; directory: 10)"
+    )
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per load phase")
     parser.add_argument("--rate", type=float, default=1.0, help="events/s per terminal (paced)")
     parser.add_argument(
@@ -562,9 +571,12 @@ def main() -> None:
     )
     parser.add_argument("--users", type=int, default=10_000, help="users for the sync (0: skip)")
     parser.add_argument(
-        "--phases", default="paced,flat_out", help="paced, flat_out, backlog (default: %(default)s)"
+        "--phases",
+        default="paced,flat_out",
+        help="paced, flat_out, backlog, or directory alone (default: %(default)s)",
     )
     parser.add_argument("--backlog", type=int, default=50_000, help="records of the backlog phase")
+    add_directory_arguments(parser)
     parser.add_argument("--json", action="store_true", help="also print every figure as JSON")
     parser.add_argument(
         "--memory-detail", type=int, default=0, help="print the N files whose memory grew most"
@@ -577,6 +589,10 @@ def main() -> None:
         print(json.dumps(asyncio.run(generate_load(args))))
         return
     logging.basicConfig(level=logging.ERROR)
+    if args.phases == "directory":  # every family at once (scripts/bench_directory.py)
+        args.terminals = args.terminals or DIRECTORY_TERMINALS
+        sys.exit(run_directory(args))
+    args.terminals = args.terminals or 200
     keepalive = args.keepalive
     with contextlib.suppress(KeyboardInterrupt):
         for family in args.family.split(","):
