@@ -33,6 +33,8 @@ async def test_the_directory_benchmark_counts(hass: HomeAssistant, client: TestC
         ["httpv2", "zk_push", "cloud_ws", "webjson", "control_api"]
     ), report
     assert broken(rows) == [], report
+    # A write to a terminal that does not hold the person breaks the rule (exit status 1).
+    assert broken([{**rows[3], "change_writes": 1}]) == [rows[3]["serial"]]
     assert [row["holds_changed"] for row in rows] == [True, True, True, False, False], report
     for row in rows:
         assert row["held"] in (33, 34), report  # Staff and one of the two scheduled levels
