@@ -10,9 +10,11 @@ figure is set against baselines measured in the same run, on the same app and pa
 
     scripts/bench [--family httpv2,zk_push,cloud_ws] [--terminals 200] [--duration 15]
                   [--users 10000] [--phases paced,flat_out,backlog] [--backlog 50000]
+    scripts/bench --phases directory [--people 10000] [--terminals 10]
 
 The backlog phase (scripts/bench_backlog.py) has one terminal hand over a 50,000-record log in
-its family's real page sizes, then send it all again.
+its family's real page sizes, then send it all again. The directory phase
+(scripts/bench_directory.py) reconciles an access directory to terminals of every family.
 
 Each family gets its own Home Assistant instance, baselines and figures.
 """
@@ -31,7 +33,6 @@ import os
 from pathlib import Path
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from typing import Any
@@ -44,14 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Imported after the path is set; the integration before the harness (see tests/conftest.py).
-from homeassistant import loader  # noqa: E402
 from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback  # noqa: E402
 from homeassistant.helpers.http import HomeAssistantView  # noqa: E402
-from homeassistant.setup import async_setup_component  # noqa: E402
 from pytest_homeassistant_custom_component.common import (  # noqa: E402
     MockConfigEntry,
-    async_test_home_assistant,
 )
 
 import custom_components.access_terminal  # noqa: E402, F401
@@ -66,6 +64,11 @@ from scripts.bench_backlog import (  # noqa: E402
     rss_kb,
 )
 from scripts.bench_cloud_ws import BareSocket  # noqa: E402
+from scripts.bench_directory import (  # noqa: E402
+    DIRECTORY_TERMINALS,
+    add_arguments as add_directory_arguments,
+    run as run_directory,
+)
 from scripts.bench_families import (  # noqa: E402
     FAMILIES,
     KEEPALIVES,
@@ -79,6 +82,8 @@ from scripts.bench_families import (  # noqa: E402
     floor_answer,
     floor_httpv2,
     floor_zk_push,
+    home_assistant,
+    serve_app,
 )
 from scripts.bench_pull import PULL_FAMILIES, benchmark_pull, report_pull  # noqa: E402
 
@@ -305,15 +310,9 @@ class Bench:
     async def set_up(self) -> None:
         """Load the integration, register the baselines and serve the app on a real socket."""
         hass = self.hass
-        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # allow custom integrations
-        if not await async_setup_component(hass, DOMAIN, {DOMAIN: {}}):
-            raise RuntimeError("the integration did not set up")
         hass.http.register_view(self.bare)
         hass.http.register_view(FloorView(hass))
-        # As Home Assistant does: integrations set up later may still register views.
-        hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]  # noqa: SLF001
-        self.server = TestServer(hass.http.app, host="127.0.0.1")
-        await self.server.start_server()
+        self.server = await serve_app(hass)
         self.base = str(self.server.make_url("")).rstrip("/")
         hass.bus.async_listen(EVENT_STATE_CHANGED, self._count_access_writes)
 
@@ -449,22 +448,21 @@ class Bench:
 async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     """Run every phase for `args.family` and return the figures."""
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as config_dir:
-        async with async_test_home_assistant(config_dir=config_dir) as hass:
-            bench = Bench(hass, args)
-            await bench.set_up()
-            phases = args.phases.split(",")
-            if "backlog" in phases:
-                phases.remove("backlog")
-                results.update(await bench.backlog())
-            if phases:
-                results.update(await bench.memory())
-            for phase in phases:
-                results.update(await bench.load(phase))
-            if args.users:
-                results["sync"] = await bench.sync()
-            if bench.server is not None:
-                await bench.server.close()
+    async with home_assistant() as hass:
+        bench = Bench(hass, args)
+        await bench.set_up()
+        phases = args.phases.split(",")
+        if "backlog" in phases:
+            phases.remove("backlog")
+            results.update(await bench.backlog())
+        if phases:
+            results.update(await bench.memory())
+        for phase in phases:
+            results.update(await bench.load(phase))
+        if args.users:
+            results["sync"] = await bench.sync()
+        if bench.server is not None:
+            await bench.server.close()
     return results
 
 
@@ -563,7 +561,9 @@ def main() -> None:
         default=",".join(FAMILIES + PULL_FAMILIES),
         help="families to measure (default: %(default)s)",
     )
-    parser.add_argument("--terminals", type=int, default=200)
+    parser.add_argument(
+        "--terminals", type=int, default=None, help="terminals (default: 200; directory: 10)"
+    )
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per load phase")
     parser.add_argument("--rate", type=float, default=1.0, help="events/s per terminal (paced)")
     parser.add_argument(
@@ -571,9 +571,12 @@ def main() -> None:
     )
     parser.add_argument("--users", type=int, default=10_000, help="users for the sync (0: skip)")
     parser.add_argument(
-        "--phases", default="paced,flat_out", help="paced, flat_out, backlog (default: %(default)s)"
+        "--phases",
+        default="paced,flat_out",
+        help="paced, flat_out, backlog, or directory alone (default: %(default)s)",
     )
     parser.add_argument("--backlog", type=int, default=50_000, help="records of the backlog phase")
+    add_directory_arguments(parser)
     parser.add_argument("--json", action="store_true", help="also print every figure as JSON")
     parser.add_argument(
         "--memory-detail", type=int, default=0, help="print the N files whose memory grew most"
@@ -586,6 +589,10 @@ def main() -> None:
         print(json.dumps(asyncio.run(generate_load(args))))
         return
     logging.basicConfig(level=logging.ERROR)
+    if args.phases == "directory":  # every family at once (scripts/bench_directory.py)
+        args.terminals = args.terminals or DIRECTORY_TERMINALS
+        sys.exit(run_directory(args))
+    args.terminals = args.terminals or 200
     keepalive = args.keepalive
     with contextlib.suppress(KeyboardInterrupt):
         for family in args.family.split(","):

@@ -9,16 +9,25 @@ Every family provides the same three things, so that scripts/bench.py measures t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
 import re
+import tempfile
 import time
 from typing import Any, Protocol
+from unittest.mock import patch
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, ThreadedResolver, web
+from aiohttp.test_utils import TestServer
+from homeassistant import loader
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
+from custom_components.access_terminal.const import DOMAIN
 from custom_components.access_terminal.protocols import httpv2
 from custom_components.access_terminal.protocols.httpv2.people import people_json
 from custom_components.access_terminal.protocols.model import User
@@ -30,6 +39,8 @@ from simulator.httpv2_settings import initial_settings
 from simulator.httpv2_transport import FormPart, encode_multipart
 from simulator.zk_push import ZkPushSimulator
 from simulator.zk_push_device import initial_options
+
+RESOLVER = "homeassistant.helpers.aiohttp_client._async_make_resolver"
 
 BOUNDARY = "----------------------------bench"
 FAMILIES = ("httpv2", "zk_push", "cloud_ws")
@@ -364,3 +375,33 @@ async def sync_cloud_ws(
 
 
 SYNCS = {"httpv2": sync_httpv2, "zk_push": sync_zk_push, "cloud_ws": sync_cloud_ws}
+
+
+# -- Home Assistant --------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def home_assistant() -> AsyncIterator[HomeAssistant]:
+    """Run Home Assistant's real core (the test harness's) with the integration set up.
+
+    As the test harness does, terminals are addressed by IP with no mDNS resolver (it needs
+    zeroconf, which a second Home Assistant in this process cannot start).
+    """
+    with (
+        patch(RESOLVER, side_effect=lambda _hass: ThreadedResolver()),
+        tempfile.TemporaryDirectory() as config_dir,
+    ):
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # allow custom integrations
+            if not await async_setup_component(hass, DOMAIN, {DOMAIN: {}}):
+                raise RuntimeError("the integration did not set up")
+            yield hass
+
+
+async def serve_app(hass: HomeAssistant) -> TestServer:
+    """Serve Home Assistant's HTTP app on a real loopback socket (close it when done)."""
+    # As Home Assistant does: integrations set up later may still register views.
+    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]  # noqa: SLF001
+    server = TestServer(hass.http.app, host="127.0.0.1")
+    await server.start_server()
+    return server

@@ -25,23 +25,18 @@ import json
 from pathlib import Path
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from typing import Any
-from unittest.mock import patch
 
-from aiohttp import ClientSession, ClientTimeout, TCPConnector, ThreadedResolver
+from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # Imported after the path is set (the terminals' process runs this file directly).
-from homeassistant import loader
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_test_home_assistant,
 )
 
 from custom_components.access_terminal.const import DOMAIN
@@ -52,6 +47,7 @@ from custom_components.access_terminal.protocols.webjson.records import (
     rtlog_items,
     rtlog_record,
 )
+from scripts.bench_families import home_assistant
 from simulator.control_api import ControlApiSimulator
 from simulator.webjson import PAGE_SIZE, WebJsonSimulator
 
@@ -410,35 +406,21 @@ async def benchmark_pull(args: argparse.Namespace) -> dict[str, Any]:
     terminals = Terminals(process, ports)
     results: dict[str, Any] = {}
     try:
-        # As the test harness does: terminals are addressed by IP, no mDNS resolver (it needs
-        # zeroconf, which a second Home Assistant in this process cannot start).
-        with (
-            patch(
-                "homeassistant.helpers.aiohttp_client._async_make_resolver",
-                side_effect=lambda _hass: ThreadedResolver(),
-            ),
-            tempfile.TemporaryDirectory() as config_dir,
-        ):
-            async with async_test_home_assistant(config_dir=config_dir) as hass:
-                hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # allow custom integrations
-                if not await async_setup_component(hass, DOMAIN, {DOMAIN: {}}):
-                    raise RuntimeError("the integration did not set up")
-                bench = PullBench(hass, args, terminals)
-                results.update(await bench.memory())
-                timeout = ClientTimeout(total=30)
-                async with ClientSession(
-                    connector=TCPConnector(limit=0), timeout=timeout
-                ) as session:
-                    phases = args.phases.split(",")
-                    if "flat_out" in phases:
-                        results.update(await bench.saturation(session))
-                    if "paced" in phases:
-                        results.update(await bench.paced())
-                    if args.users:
-                        results["sync"] = await bench.sync(session)
-                for entry in hass.config_entries.async_entries(DOMAIN):
-                    await hass.config_entries.async_unload(entry.entry_id)
-                await hass.async_stop(force=True)
+        async with home_assistant() as hass:
+            bench = PullBench(hass, args, terminals)
+            results.update(await bench.memory())
+            timeout = ClientTimeout(total=30)
+            async with ClientSession(connector=TCPConnector(limit=0), timeout=timeout) as session:
+                phases = args.phases.split(",")
+                if "flat_out" in phases:
+                    results.update(await bench.saturation(session))
+                if "paced" in phases:
+                    results.update(await bench.paced())
+                if args.users:
+                    results["sync"] = await bench.sync(session)
+            for entry in hass.config_entries.async_entries(DOMAIN):
+                await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_stop(force=True)
     finally:
         await terminals.command("quit")
         await process.wait()
