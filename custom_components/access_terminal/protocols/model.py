@@ -92,6 +92,18 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
 }
 
 
+# Event types only some families report (the others report every type of their streams).
+OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
+    {
+        EventType.DOORBELL,
+        EventType.FIRE_ALARM,
+        EventType.AUX_INPUT_ON,
+        EventType.AUX_INPUT_OFF,
+        EventType.ID_CARD_READ,
+    }
+)
+
+
 def event_types_of(category: EventCategory) -> list[str]:
     """Return the event types of one stream, in vocabulary order."""
     return [str(kind) for kind, cat in EVENT_CATEGORIES.items() if cat is category]
@@ -585,6 +597,8 @@ class Terminal:
     # The event streams the terminal's records fill (a terminal without doors has no door
     # events, one without sensors raises no alarms): where event entities mean something.
     event_categories: frozenset[EventCategory] = frozenset(EventCategory)
+    # Which of the OPTIONAL_EVENT_TYPES its records carry (a doorbell, a fire input...).
+    optional_event_types: frozenset[EventType] = frozenset()
     # Seconds between two `refresh` calls for families that we call (pull); None: the device
     # calls us (push) and there is nothing to poll.
     poll_interval: float | None = None
