@@ -17,7 +17,7 @@ from custom_components.access_terminal.protocols.model import (
 )
 from custom_components.access_terminal.protocols.zk_push.codes import (
     EVENT_CODES,
-    IGNORED_CODES,
+    NO_EVENT_CODES,
     attlog_record,
     describe_result,
     device_event_types,
@@ -101,10 +101,10 @@ def test_every_mapped_code_is_classified_here() -> None:
 
 def test_no_code_of_the_document_is_dropped_without_a_reason() -> None:
     # Each code is an event, or no event for a reason written down in the code table.
-    assert set(EVENT_CODES) | set(IGNORED_CODES) == DOCUMENT_CODES
-    assert not set(EVENT_CODES) & set(IGNORED_CODES)
-    assert set(IGNORED_CODES) == set(SILENT)
-    assert all(len(reason) > 20 for reason in IGNORED_CODES.values())
+    assert set(EVENT_CODES) | set(NO_EVENT_CODES) == DOCUMENT_CODES
+    assert not set(EVENT_CODES) & set(NO_EVENT_CODES)
+    assert set(NO_EVENT_CODES) == set(SILENT)
+    assert all(len(reason) > 20 for reason in NO_EVENT_CODES.values())
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))

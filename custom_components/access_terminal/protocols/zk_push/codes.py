@@ -2,7 +2,7 @@
 
 Tables from specs/003_918f4eda729658fc.txt: Appendix 1 (command results), Appendix 2 (real-time
 events), Appendix 3 (verification modes) and the bitmask form of `verifytype` (section 10.2).
-Every code of Appendix 2 is either an event (EVENT_CODES) or, in IGNORED_CODES, no event for a
+Every code of Appendix 2 is either an event (EVENT_CODES) or, in NO_EVENT_CODES, no event for a
 stated reason (network up, the device started...); their records are still acknowledged. Code
 255 (door status) only updates the doors (uploads.py).
 """
@@ -173,7 +173,7 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
 }
 # Appendix 2 codes that give no event, and why. A test checks that every code of the
 # document is in one of the two tables, so none is dropped without a stated reason.
-IGNORED_CODES: dict[int, str] = {
+NO_EVENT_CODES: dict[int, str] = {
     6: "linkage triggered: what the linkage does (a door, an output) arrives as its own code",
     10: "the day's normal-open period disabled: a door mode, no event type yet (#13 settings)",
     11: "the day's normal-open period enabled: a door mode, no event type yet (#13 settings)",
@@ -531,7 +531,7 @@ def device_event_types() -> frozenset[EventType]:
 __all__ = [
     "ATTLOG_VERIFY",
     "EVENT_CODES",
-    "IGNORED_CODES",
+    "NO_EVENT_CODES",
     "VERIFY_MODES",
     "AccessEvent",
     "attlog_record",

@@ -39,7 +39,7 @@ _OPLOG_CHANGES = {6: UserChange.UPDATED, 7: UserChange.UPDATED, 8: UserChange.UP
 _OPLOG_DELETED = 9
 # Door sensor events of rtlog: opened, closed.
 _DOOR_EVENT_STATES = {"rtlog:200": True, "rtlog:201": False}
-# Appendix 2, code 255: "door status" (IGNORED_CODES in codes.py: state only, no event).
+# Appendix 2, code 255: "door status" (NO_EVENT_CODES in codes.py: state only, no event).
 _DOOR_STATUS = "255"
 
 
