@@ -26,6 +26,10 @@ from .terminals import KITS
 
 type Describe = Callable[[Event], dict[str, str | None]]
 ZK = Family.ZK_PUSH
+pytestmark = [
+    pytest.mark.parametrize("family", [ZK], indirect=True),
+    pytest.mark.usefixtures("init_integration"),
+]
 
 
 async def _automation(hass: HomeAssistant, device: str, kind: str) -> list[ServiceCall]:
@@ -61,6 +65,12 @@ async def _describe(hass: HomeAssistant) -> Describe:
     return described["row"]
 
 
+async def _watch(hass: HomeAssistant, kind: str) -> tuple[list[ServiceCall], Describe, list[Event]]:
+    """Watch what a user sees: an automation on the `kind` trigger, the logbook, the bus."""
+    calls = await _automation(hass, device_id(hass, KITS[ZK].serial), kind)
+    return calls, await _describe(hass), bus_events(hass)
+
+
 def _stream_state(hass: HomeAssistant, category: EventCategory, door: int | None) -> Any:
     entity_id = er.async_get(hass).async_get_entity_id(
         "event", DOMAIN, stream_unique_id(KITS[ZK].serial, category, door)
@@ -69,15 +79,10 @@ def _stream_state(hass: HomeAssistant, category: EventCategory, door: int | None
     return hass.states.get(entity_id)
 
 
-@pytest.mark.parametrize("family", [ZK], indirect=True)
-@pytest.mark.usefixtures("init_integration")
 async def test_a_doorbell_press_reaches_the_user(
-    hass: HomeAssistant, simulator: ZkPushSimulator, family: Family
+    hass: HomeAssistant, simulator: ZkPushSimulator
 ) -> None:
-    device = device_id(hass, KITS[family].serial)
-    calls = await _automation(hass, device, "doorbell")
-    describe = await _describe(hass)
-    events = bus_events(hass)
+    calls, describe, events = await _watch(hass, "doorbell")
 
     simulator.ring_doorbell(2)
     await simulator.cycle()
@@ -95,15 +100,10 @@ async def test_a_doorbell_press_reaches_the_user(
     assert [call.data["door"] for call in calls] == [2]
 
 
-@pytest.mark.parametrize("family", [ZK], indirect=True)
-@pytest.mark.usefixtures("init_integration")
 async def test_an_auxiliary_input_reaches_the_user(
-    hass: HomeAssistant, simulator: ZkPushSimulator, family: Family
+    hass: HomeAssistant, simulator: ZkPushSimulator
 ) -> None:
-    device = device_id(hass, KITS[family].serial)
-    calls = await _automation(hass, device, "aux_input_on")
-    describe = await _describe(hass)
-    events = bus_events(hass)
+    calls, describe, events = await _watch(hass, "aux_input_on")
 
     simulator.set_aux_input(3, triggered=True)
     simulator.set_aux_input(3, triggered=False)

@@ -8,10 +8,12 @@ import pytest
 
 from custom_components.access_terminal.protocols.errors import ProtocolError
 from custom_components.access_terminal.protocols.model import (
+    EVENT_CATEGORIES,
     AlarmReason as A,
     DenyReason as R,
     Direction,
     DoorState,
+    EventCategory,
     EventType as E,
     Method,
 )
@@ -150,17 +152,12 @@ def test_pin_zero_is_the_terminal_itself(code: int, expected: Kinds) -> None:
 
 
 def test_device_event_types() -> None:
+    # Every door and alarm event stands without a person, but those someone causes by a button
+    # or remotely.
+    caused = {E.EXIT_BUTTON, E.REMOTE_UNLOCK, E.REMOTE_LOCK}
+    streams = {EventCategory.DOOR, EventCategory.ALARM}
     assert device_event_types() == {
-        E.DOOR_OPENED,
-        E.DOOR_CLOSED,
-        E.DOOR_FORCED_OPEN,
-        E.DOOR_HELD_OPEN,
-        E.DOORBELL,
-        E.ALARM,
-        E.ALARM_CLEARED,
-        E.FIRE_ALARM,
-        E.AUX_INPUT_ON,
-        E.AUX_INPUT_OFF,
+        kind for kind in E if EVENT_CATEGORIES[kind] in streams and kind not in caused
     }
 
 
