@@ -100,6 +100,10 @@ EVENT_TAMPER: Final = 100
 EVENT_EXIT_BUTTON: Final = 202
 EVENT_REMOTE_ID_OK: Final = 222
 EVENT_REMOTE_ID: Final = 223
+EVENT_DOORBELL: Final = 224
+EVENT_AUX_INPUT_NORMAL: Final = 225
+EVENT_AUX_INPUT_TRIGGERED: Final = 226
+AUX_INPUTS: Final = 4  # InAddr: "the door ID or the auxiliary input ID", 1 to 4
 VERIFY_FINGERPRINT: Final = 1
 VERIFY_CARD: Final = 4
 VERIFY_FACE: Final = 15
@@ -763,6 +767,25 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         """Queue an event the terminal writes itself: pin 0, verify 200, neither in nor out."""
         if not self.attendance:
             self.queue_event(event, "0", door=door.number, verify=VERIFY_OTHER, inout=INOUT_NONE)
+
+    def ring_doorbell(self, door: int = 1) -> None:
+        """Ring the doorbell of `door` (Appendix 2, code 224), reported at the next cycle."""
+        if not 1 <= door <= len(self.doors):
+            raise ValueError(f"no door {door}")
+        self._terminal_event(EVENT_DOORBELL, door)
+
+    def set_aux_input(self, number: int, *, triggered: bool) -> None:
+        """Trigger an auxiliary input (a wired sensor) or bring it back to normal."""
+        if not 1 <= number <= AUX_INPUTS:
+            raise ValueError(f"no auxiliary input {number}")
+        self._terminal_event(
+            EVENT_AUX_INPUT_TRIGGERED if triggered else EVENT_AUX_INPUT_NORMAL, number
+        )
+
+    def _terminal_event(self, event: int, place: int) -> None:
+        if self.attendance:
+            raise ValueError("an attendance terminal has no doorbell or auxiliary input")
+        self.queue_event(event, "0", door=place, verify=VERIFY_OTHER, inout=INOUT_NONE)
 
     def _state_line(self) -> str:
         sensor, relay, alarm = self._panel.status()

@@ -34,15 +34,22 @@ ALL_TRIGGERS = [
     "door_closed",
     "door_forced_open",
     "door_held_open",
+    "doorbell",
     "alarm",
+    "fire_alarm",
+    "aux_input_on",
+    "aux_input_off",
     "enrollment_finished",
 ]
+# What only some families report: a doorbell, a fire input, auxiliary inputs.
+_OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off"}
+COMMON = [kind for kind in ALL_TRIGGERS if kind not in _OPTIONAL]
 # What each family can fire: no door triggers without doors, no alarm without alarms.
 OFFERED = {
-    Family.HTTPV2: ALL_TRIGGERS,
+    Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind == "fire_alarm"],
     Family.ZK_PUSH: ALL_TRIGGERS,
-    Family.CLOUD_WS: ALL_TRIGGERS,
-    Family.WEBJSON: [kind for kind in ALL_TRIGGERS if kind != "alarm"],
+    Family.CLOUD_WS: COMMON,
+    Family.WEBJSON: [kind for kind in COMMON if kind != "alarm"],
     Family.CONTROL_API: ["access_granted", "access_denied", "enrollment_finished"],
 }
 

@@ -227,6 +227,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             reports_alarms=bool(doors) and terminal.reports_alarms,
             operations=terminal.operations,
             event_categories=terminal.event_categories,
+            optional_event_types=terminal.optional_event_types,
             sends_photos=terminal.sends_photos,
             measures_temperature=bool(info and Feature.TEMPERATURE in info.features)
             or READING_TEMPERATURE in self.store.readings,

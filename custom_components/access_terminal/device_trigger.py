@@ -28,7 +28,7 @@ import voluptuous as vol
 
 from .const import DOMAIN, EVENT_ACCESS_TERMINAL
 from .kinds import terminal_entry_of_device
-from .protocols.model import EVENT_CATEGORIES, EventCategory, EventType
+from .protocols.model import EVENT_CATEGORIES, OPTIONAL_EVENT_TYPES, EventCategory, EventType
 from .state import TerminalState
 
 CONF_USER_ID: Final = "user_id"
@@ -42,7 +42,11 @@ TRIGGER_TYPES: Final = (
     EventType.DOOR_CLOSED,
     EventType.DOOR_FORCED_OPEN,
     EventType.DOOR_HELD_OPEN,
+    EventType.DOORBELL,
     EventType.ALARM,
+    EventType.FIRE_ALARM,
+    EventType.AUX_INPUT_ON,
+    EventType.AUX_INPUT_OFF,
     EventType.ENROLLMENT_FINISHED,
 )
 
@@ -89,6 +93,7 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
         }
         for kind in TRIGGER_TYPES
         if _category(kind) in categories
+        and (kind not in OPTIONAL_EVENT_TYPES or kind in state.optional_event_types)
     ]
 
 

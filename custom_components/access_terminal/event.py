@@ -11,9 +11,15 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import AccessTerminalConfigEntry
+from .coordinator import AccessTerminalConfigEntry, AccessTerminalCoordinator
 from .entity import AccessTerminalEntity, async_add_dynamic_entities, entity_unique_id
-from .protocols.model import AccessEvent, EventCategory, EventType, event_types_of
+from .protocols.model import (
+    OPTIONAL_EVENT_TYPES,
+    AccessEvent,
+    EventCategory,
+    EventType,
+    event_types_of,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -87,6 +93,21 @@ class AccessTerminalEvent(AccessTerminalEntity, EventEntity):
     """An event entity fed by the terminal's event stream."""
 
     entity_description: AccessTerminalEventDescription
+
+    def __init__(
+        self,
+        coordinator: AccessTerminalCoordinator,
+        description: AccessTerminalEventDescription,
+        door: int | None = None,
+    ) -> None:
+        """Offer the stream's event types the terminal reports (a doorbell only where rung)."""
+        super().__init__(coordinator, description, door)
+        reported = coordinator.data.optional_event_types
+        self._attr_event_types = [
+            kind
+            for kind in description.event_types or ()
+            if EventType(kind) not in OPTIONAL_EVENT_TYPES or EventType(kind) in reported
+        ]
 
     async def async_added_to_hass(self) -> None:
         """Listen to the terminal's events."""

@@ -78,6 +78,8 @@ def describe(data: Mapping[str, Any], phrase: Phrases, name_of: Callable[[str], 
             phrase(f"methods.{method}") for method in data.get("methods") or ()
         ),
         "reason": phrase(f"reasons.{data.get('reason') or 'other'}"),
+        # An auxiliary input's event names the input in `door`.
+        "number": door or "",
     }
     key = kind
     if kind in (EventType.ACCESS_GRANTED, EventType.ACCESS_DENIED) and not door:

@@ -18,6 +18,7 @@ from .protocols.model import (
     DoorAction,
     DoorState,
     EventCategory,
+    EventType,
     Operation,
     TerminalInfo,
 )
@@ -117,6 +118,7 @@ class TerminalState:
     # The event streams the terminal fills, whether its records carry photos, and whether it
     # measures body temperature (announced, or seen in a record): which entities mean something.
     event_categories: frozenset[EventCategory] = frozenset()
+    optional_event_types: frozenset[EventType] = frozenset()
     sends_photos: bool = False
     measures_temperature: bool = False
     last_access: AccessEvent | None = None

@@ -834,6 +834,26 @@ async def test_rtstate_goes_up_when_it_changes(fake: FakeZk, make_simulator: Mak
     assert await simulator.send_state()
 
 
+async def test_doorbell_and_auxiliary_inputs(fake: FakeZk, make_simulator: MakeSimulator) -> None:
+    simulator = await connected(fake, make_simulator, doors=2)
+    simulator.ring_doorbell(2)
+    simulator.set_aux_input(3, triggered=True)
+    simulator.set_aux_input(3, triggered=False)
+    await simulator.cycle()
+    lines = fake.received("cdata?rtlog")[-1].lines
+    assert events(lines) == [224, 226, 225]
+    # The terminal writes them itself: pin 0; eventaddr is the door, then the input.
+    assert [split_fields(line)["eventaddr"] for line in lines] == ["2", "3", "3"]
+    assert {split_fields(line)["pin"] for line in lines} == {"0"}
+    with pytest.raises(ValueError, match="no door 3"):
+        simulator.ring_doorbell(3)
+    with pytest.raises(ValueError, match="no auxiliary input 5"):
+        simulator.set_aux_input(5, triggered=True)
+    attendance = make_simulator(attendance=True)
+    with pytest.raises(ValueError, match="attendance"):
+        attendance.ring_doorbell()
+
+
 # --- firmware, enrollment, ACCOUNT --------------------------------------------------------------
 
 

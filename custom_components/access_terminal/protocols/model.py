@@ -41,13 +41,18 @@ class EventType(StrEnum):
     EXIT_BUTTON = "exit_button"
     REMOTE_UNLOCK = "remote_unlock"
     REMOTE_LOCK = "remote_lock"
+    DOORBELL = "doorbell"
     ALARM = "alarm"
     ALARM_CLEARED = "alarm_cleared"
+    FIRE_ALARM = "fire_alarm"
+    AUX_INPUT_ON = "aux_input_on"
+    AUX_INPUT_OFF = "aux_input_off"
     USER_ADDED = "user_added"
     USER_UPDATED = "user_updated"
     USER_DELETED = "user_deleted"
     ENROLLMENT_FINISHED = "enrollment_finished"
     ENROLLMENT_FAILED = "enrollment_failed"
+    ID_CARD_READ = "id_card_read"
 
 
 class EventCategory(StrEnum):
@@ -69,14 +74,34 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     EventType.EXIT_BUTTON: EventCategory.DOOR,
     EventType.REMOTE_UNLOCK: EventCategory.DOOR,
     EventType.REMOTE_LOCK: EventCategory.DOOR,
+    EventType.DOORBELL: EventCategory.DOOR,
     EventType.ALARM: EventCategory.ALARM,
     EventType.ALARM_CLEARED: EventCategory.ALARM,
+    # The fire input or fire linkage (reason fire); it ends with alarm_cleared (reason fire).
+    EventType.FIRE_ALARM: EventCategory.ALARM,
+    # An auxiliary input (a sensor wired to the terminal): `door` is the input's number.
+    EventType.AUX_INPUT_ON: EventCategory.ALARM,
+    EventType.AUX_INPUT_OFF: EventCategory.ALARM,
     EventType.USER_ADDED: EventCategory.ADMIN,
     EventType.USER_UPDATED: EventCategory.ADMIN,
     EventType.USER_DELETED: EventCategory.ADMIN,
     EventType.ENROLLMENT_FINISHED: EventCategory.ADMIN,
     EventType.ENROLLMENT_FAILED: EventCategory.ADMIN,
+    # An identity card read that is no access decision (ZK `identitycard` uploads).
+    EventType.ID_CARD_READ: EventCategory.ACCESS,
 }
+
+
+# Event types only some families report (the others report every type of their streams).
+OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
+    {
+        EventType.DOORBELL,
+        EventType.FIRE_ALARM,
+        EventType.AUX_INPUT_ON,
+        EventType.AUX_INPUT_OFF,
+        EventType.ID_CARD_READ,
+    }
+)
 
 
 def event_types_of(category: EventCategory) -> list[str]:
@@ -572,6 +597,8 @@ class Terminal:
     # The event streams the terminal's records fill (a terminal without doors has no door
     # events, one without sensors raises no alarms): where event entities mean something.
     event_categories: frozenset[EventCategory] = frozenset(EventCategory)
+    # Which of the OPTIONAL_EVENT_TYPES its records carry (a doorbell, a fire input...).
+    optional_event_types: frozenset[EventType] = frozenset()
     # Seconds between two `refresh` calls for families that we call (pull); None: the device
     # calls us (push) and there is nothing to poll.
     poll_interval: float | None = None

@@ -64,6 +64,16 @@ def alarm(
     return (raised,) if door_event is None else (Meaning(door_event, detail), raised)
 
 
+def fire(detail: str) -> tuple[Meaning, ...]:
+    """Describe the fire input or the fire linkage going off (its end: cleared(FIRE, ...))."""
+    return (Meaning(EventType.FIRE_ALARM, detail, reason=AlarmReason.FIRE),)
+
+
+def aux_input(triggered: bool, detail: str) -> tuple[Meaning, ...]:
+    """Describe an auxiliary input switching on (triggered) or back off."""
+    return (Meaning(EventType.AUX_INPUT_ON if triggered else EventType.AUX_INPUT_OFF, detail),)
+
+
 def cleared(reason: AlarmReason, detail: str) -> tuple[Meaning, ...]:
     """Describe the end of an alarm."""
     return (Meaning(EventType.ALARM_CLEARED, detail, reason=reason),)

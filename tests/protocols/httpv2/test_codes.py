@@ -390,7 +390,7 @@ def test_system_open_too_long_is_held_door_and_alarm() -> None:
     ("code", "kind", "reason"),
     [
         (16, EventType.ALARM, AlarmReason.DURESS),
-        (19, EventType.ALARM, AlarmReason.FIRE),
+        (19, EventType.FIRE_ALARM, AlarmReason.FIRE),
         (20, EventType.ALARM, AlarmReason.TAMPER),
         (22, EventType.ALARM_CLEARED, AlarmReason.FORCED),
         (24, EventType.ALARM_CLEARED, AlarmReason.HELD_OPEN),

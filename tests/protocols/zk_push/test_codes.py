@@ -8,15 +8,18 @@ import pytest
 
 from custom_components.access_terminal.protocols.errors import ProtocolError
 from custom_components.access_terminal.protocols.model import (
+    EVENT_CATEGORIES,
     AlarmReason as A,
     DenyReason as R,
     Direction,
     DoorState,
+    EventCategory,
     EventType as E,
     Method,
 )
 from custom_components.access_terminal.protocols.zk_push.codes import (
     EVENT_CODES,
+    NO_EVENT_CODES,
     attlog_record,
     describe_result,
     device_event_types,
@@ -71,14 +74,21 @@ EXPECTED: dict[int, Kinds] = {
     **_group([57, 107, 111], [(E.ALARM, A.POWER)]),
     **_group([109, 110], [(E.ALARM, A.READER)]),
     **_group([58, 104, *range(112, 122)], [(E.ALARM, A.OTHER)]),
-    **_group([210], [(E.ALARM, A.FIRE)]),
-    **_group([7], [(E.ALARM_CLEARED, A.OTHER)]),
-    **_group([236], [(E.ALARM_CLEARED, A.READER)]),
+    **_group([210, 243, 244], [(E.FIRE_ALARM, A.FIRE)]),
+    **_group([7, 247], [(E.ALARM_CLEARED, A.OTHER)]),
+    **_group([236, 237], [(E.ALARM_CLEARED, A.READER)]),
+    **_group([224, 239], [(E.DOORBELL, None)]),
+    **_group([65, 221, 226], [(E.AUX_INPUT_ON, None)]),
+    **_group([220, 225], [(E.AUX_INPUT_OFF, None)]),
+    **_group([67], [(E.ACCESS_DENIED, R.SERVER_DENIED)]),
 }
 # Codes acknowledged without an event: linkage, status notes, network, calls...
-SILENT = [6, 10, 11, 12, 13, 26, 32, 37, 47, 51, 65, 66, 67, 70, 71, 72, 76, 77, 78, 79]
-SILENT += [105, 108, 204, 206, 212, 213, 214, 217, 220, 221, 223, 224, 225, 226, 227, 228]
-SILENT += [229, 230, 231, 235, 237, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 254, 255]
+SILENT = [6, 10, 11, 12, 13, 26, 32, 37, 47, 51, 66, 70, 71, 72, 76, 77, 78, 79]
+SILENT += [105, 108, 204, 206, 212, 213, 214, 217, 223, 227, 228]
+SILENT += [229, 230, 231, 235, 240, 241, 242, 245, 246, 248, 254, 255]
+# Every code of Appendix 2 (rows 43, 46, 238 and 249-253 are empty in the document).
+DOCUMENT_CODES = {*range(43), 44, 45, *range(47, 80), *range(100, 122), *range(200, 238)}
+DOCUMENT_CODES |= {*range(239, 249), 254, 255}
 
 
 def rtlog(line: str) -> list[tuple[E, R | A | None]]:
@@ -89,6 +99,14 @@ def rtlog(line: str) -> list[tuple[E, R | A | None]]:
 def test_every_mapped_code_is_classified_here() -> None:
     assert set(EVENT_CODES) == set(EXPECTED)
     assert not set(SILENT) & set(EXPECTED)
+
+
+def test_no_code_of_the_document_is_dropped_without_a_reason() -> None:
+    # Each code is an event, or no event for a reason written down in the code table.
+    assert set(EVENT_CODES) | set(NO_EVENT_CODES) == DOCUMENT_CODES
+    assert not set(EVENT_CODES) & set(NO_EVENT_CODES)
+    assert set(NO_EVENT_CODES) == set(SILENT)
+    assert all(len(reason) > 20 for reason in NO_EVENT_CODES.values())
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))
@@ -113,6 +131,11 @@ def test_codes_without_an_event_are_still_records(code: int) -> None:
         (28, [(E.DOOR_HELD_OPEN, None), (E.ALARM, A.HELD_OPEN)]),
         (100, [(E.ALARM, A.TAMPER)]),
         (7, [(E.ALARM_CLEARED, A.OTHER)]),
+        # A visitor rings, a sensor on an auxiliary input trips, the fire input goes off.
+        (224, [(E.DOORBELL, None)]),
+        (226, [(E.AUX_INPUT_ON, None)]),
+        (225, [(E.AUX_INPUT_OFF, None)]),
+        (210, [(E.FIRE_ALARM, A.FIRE)]),
         # Someone unknown refused: the refusal stays, without a user.
         (27, [(E.ACCESS_DENIED, R.UNREGISTERED)]),
         (8, [(E.REMOTE_UNLOCK, None)]),
@@ -129,14 +152,22 @@ def test_pin_zero_is_the_terminal_itself(code: int, expected: Kinds) -> None:
 
 
 def test_device_event_types() -> None:
+    # Every door and alarm event stands without a person, but those someone causes by a button
+    # or remotely.
+    caused = {E.EXIT_BUTTON, E.REMOTE_UNLOCK, E.REMOTE_LOCK}
+    streams = {EventCategory.DOOR, EventCategory.ALARM}
     assert device_event_types() == {
-        E.DOOR_OPENED,
-        E.DOOR_CLOSED,
-        E.DOOR_FORCED_OPEN,
-        E.DOOR_HELD_OPEN,
-        E.ALARM,
-        E.ALARM_CLEARED,
+        kind for kind in E if EVENT_CATEGORIES[kind] in streams and kind not in caused
     }
+
+
+def test_doorbell_and_auxiliary_input_name_their_place() -> None:
+    # eventaddr is the door of a doorbell and the input's number of an auxiliary input.
+    (bell,) = rtlog_record(f"{AT}\tpin=0\teventaddr=2\tevent=224\tindex=3", ZONE, RECEIVED).events
+    assert (bell.type, bell.door, bell.detail) == (E.DOORBELL, 2, "doorbell rung")
+    line = f"{AT}\tpin=0\teventaddr=1\tevent=226\tindex=4"
+    (aux,) = rtlog_record(line, ZONE, RECEIVED).events
+    assert (aux.type, aux.door, aux.category.value) == (E.AUX_INPUT_ON, 1, "alarm")
 
 
 def test_rtlog_record_of_the_documents_example() -> None:

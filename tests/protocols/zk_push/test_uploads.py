@@ -85,6 +85,23 @@ async def test_rtstate_rows_inside_an_rtlog_body(controller: Device) -> None:
     )
 
 
+async def test_door_status_code_255_updates_the_doors_without_an_event(controller: Device) -> None:
+    body = (
+        "time=2024-05-01 08:00:00\tpin=0\tevent=255\teventaddr=1\tindex=4"
+        "\tsensor=02\trelay=01\talarm=0100000000000000"
+    )
+    assert (await controller.upload("rtlog", body)).text == "OK"
+    # Acknowledged as a record (its number is the terminal's cursor), but nothing happened.
+    (record,) = controller.listener.received
+    assert (record.record_id, record.events) == (4, ())
+    state = door(controller, 1)
+    assert (state.is_open, state.relay_energised, state.alarms) == (
+        True,
+        True,
+        frozenset({AlarmReason.FORCED}),
+    )
+
+
 async def test_rtstate_door_states(controller: Device) -> None:
     listener = controller.listener
     changes = listener.calls["state_changed"]
@@ -232,8 +249,6 @@ async def test_uploads_that_change_no_user(
     errors = "errorlog errcode=D01E0001 errmsg= dataorigin=cmd cmdid=123 additional="
     assert (await controller.rows("errorlog", errors, count="1")).text == "errorlog=1"
     assert "reported an error: errorlog errcode=D01E0001" in caplog.text
-    card = "identitycard pin=1 SN_Num=26121292460088826975 Name=Zhangsan Gender=1"
-    assert (await controller.rows("identitycard", card, count="1")).text == "identitycard=1"
     terminal_row = "user uid=1 cardno= pin=0 password= name="
     assert (await controller.rows("user", terminal_row, count="1")).text == "user=1"
     authorize = "DeviceAuthorize SN=SUB1\tOnline=1\tIsAuthorize=0"
@@ -243,6 +258,26 @@ async def test_uploads_that_change_no_user(
     assert reply.text == "DeviceAuthorize=1"
     assert controller.listener.user_changes == []
     assert controller.listener.received == []
+
+
+async def test_an_identity_card_read_is_an_event_without_personal_data(controller: Device) -> None:
+    card = (
+        "identitycard pin=1 SN_Num=26121292460088826975 ID_Num=110101199003074514"
+        " Name=Zhangsan Gender=1 Address=Beijing PhotoJPG=AAAA"
+    )
+    assert (await controller.rows("identitycard", card, count="1")).text == "identitycard=1"
+    # The card was read at the terminal: an event, no change to a user.
+    assert controller.listener.user_changes == []
+    (event,) = controller.listener.events
+    assert event.type is EventType.ID_CARD_READ
+    assert (event.user_id, event.user_name) == ("1", "Zhangsan")
+    assert event.card_number == "26121292460088826975"
+    assert event.methods == (Method.ID_CARD,)
+    # The citizen number, the address and the photo are not kept.
+    fields = str(event.as_dict())
+    assert "110101199003074514" not in fields
+    assert "Beijing" not in fields
+    assert not event.as_dict()["has_photo"]
 
 
 # -- attendance uploads --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from ..fields import (
     unix_date,
 )
 from ..model import AlarmReason, DenyReason, Direction, EventType, Method, Record
-from ..vocab import Meaning, admin, alarm, cleared, denied, door, events, granted
+from ..vocab import Meaning, admin, alarm, cleared, denied, door, events, fire, granted
 
 F, FP, C, PW, QR, PALM, IDC = (
     Method.FACE,
@@ -119,7 +119,7 @@ SYSTEM_CODES: dict[int, tuple[Meaning, ...]] = {
     16: alarm(AlarmReason.DURESS, "duress alarm"),
     17: alarm(AlarmReason.HELD_OPEN, "door open too long", EventType.DOOR_HELD_OPEN),
     18: alarm(AlarmReason.OTHER, "blacklist alarm"),
-    19: alarm(AlarmReason.FIRE, "fire alarm"),
+    19: fire("fire alarm"),
     20: alarm(AlarmReason.TAMPER, "tamper alarm"),
     21: cleared(AlarmReason.OTHER, "illegal verification alarm cleared"),
     22: cleared(AlarmReason.FORCED, "door contact alarm cleared"),

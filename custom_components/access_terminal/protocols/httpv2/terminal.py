@@ -107,6 +107,8 @@ class HttpV2Terminal(PushTerminal):
     family = Family.HTTPV2
     downloads_firmware = True
     reports_alarms = True
+    # Alarm record 19.
+    optional_event_types = frozenset({EventType.FIRE_ALARM})
     sends_photos = True
     operations = (
         DOOR_MODE_OPERATIONS

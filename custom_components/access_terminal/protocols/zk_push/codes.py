@@ -2,8 +2,9 @@
 
 Tables from specs/003_918f4eda729658fc.txt: Appendix 1 (command results), Appendix 2 (real-time
 events), Appendix 3 (verification modes) and the bitmask form of `verifytype` (section 10.2).
-Codes with no place in the vocabulary (network up, reader online...) give no event; their
-records are still acknowledged.
+Every code of Appendix 2 is either an event (EVENT_CODES) or, in NO_EVENT_CODES, no event for a
+stated reason (network up, the device started...); their records are still acknowledged. Code
+255 (door status) only updates the doors (uploads.py).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ..model import (
     Method,
     Record,
 )
-from ..vocab import Meaning, alarm, cleared, denied, door, events, granted
+from ..vocab import Meaning, alarm, aux_input, cleared, denied, door, events, fire, granted
 from .wire import old_decode_time, parse_fields
 
 F, FP, C, PW, QR, PALM, FV, IRIS, IDC = (
@@ -109,6 +110,8 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     62: denied("prohibited user", R.DISABLED),
     63: denied("door locked", R.LOCKED),
     64: denied("exit button outside its time period", R.TIME_ZONE, Method.BUTTON),
+    65: aux_input(True, "auxiliary input triggered outside its time period"),
+    67: denied("identified remotely, but the terminal is not authorised", R.SERVER_DENIED),
     68: denied("body temperature too high", R.TEMPERATURE),
     69: denied("no mask", R.MASK),
     73: denied("invalid QR code", R.UNREGISTERED, QR),
@@ -142,21 +145,91 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     207: granted("opened with a password", PW),
     208: granted("opened by a super user"),
     209: denied("exit button pressed while locked", R.LOCKED, Method.BUTTON),
-    210: alarm(A.FIRE, "fire: doors opened"),
+    210: fire("fire: doors opened"),
     211: door(E.REMOTE_LOCK, "closed by a super user"),
     215: granted("first card opened the door with its password", C, PW),
     216: granted("password during the normal-open period", PW),
     218: granted("passed with an identity card", IDC),
     219: granted("verified during the exit button's normal-open period"),
+    # 220 / 221 are the input's line: open (released) / closed (triggered) for a normally-open
+    # contact; 225 / 226 say it in words.
+    220: aux_input(False, "auxiliary input open"),
+    221: aux_input(True, "auxiliary input closed"),
     222: granted("remote identification succeeded"),
+    224: door(E.DOORBELL, "doorbell rung"),
+    225: aux_input(False, "auxiliary input back to normal"),
+    226: aux_input(True, "auxiliary input triggered"),
     232: granted("verified"),
     233: door(E.REMOTE_LOCK, "locked remotely"),
     234: door(E.REMOTE_UNLOCK, "unlocked remotely"),
     236: cleared(A.READER, "reader back on the wall"),
+    237: cleared(A.READER, "reader back online"),
+    239: door(E.DOORBELL, "visitor called from the terminal"),
+    # The fire input's line: whether open or closed means fire depends on its wiring (NC / NO);
+    # the terminal reports it because the fire input changed, which is the alarm.
+    243: fire("fire alarm input open"),
+    244: fire("fire alarm input closed"),
+    247: cleared(A.OTHER, "extension board back online"),
+}
+# Appendix 2 codes that give no event, and why. A test checks that every code of the
+# document is in one of the two tables, so none is dropped without a stated reason.
+NO_EVENT_CODES: dict[int, str] = {
+    6: "linkage triggered: what the linkage does (a door, an output) arrives as its own code",
+    10: "the day's normal-open period disabled: a door mode, no event type yet (#13 settings)",
+    11: "the day's normal-open period enabled: a door mode, no event type yet (#13 settings)",
+    12: "auxiliary output switched on remotely: outputs are not modelled yet",
+    13: "auxiliary output switched off remotely: outputs are not modelled yet",
+    26: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
+    32: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
+    51: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
+    37: "door could not be closed in its normal-open period: the lock command's result says so",
+    47: "failed to send a command: the command's own result (Appendix 1) reports it",
+    66: "reader firmware upgrade failed: the terminal's own maintenance",
+    70: "face server unreachable: the terminal's link to a comparison server",
+    71: "face server answered abnormally: the terminal's link to a comparison server",
+    72: "intercom call unanswered: the call itself was the doorbell event (239)",
+    76: "no fingerprint in TITAN mode: the terminal's own configuration",
+    77: "network cable unplugged: the connectivity sensor shows the link",
+    78: "hotspot disconnected: the connectivity sensor shows the link",
+    79: "mobile network disconnected: the connectivity sensor shows the link",
+    105: "server unreachable: the connectivity sensor shows the link",
+    108: "main controller unreachable: the terminal's link to its controller",
+    204: "the door's normal-open period ended: a door mode, no event type yet (#13 settings)",
+    206: "the terminal started: it registers again, which the connectivity sensor shows",
+    212: "elevator control enabled: elevators are not modelled",
+    213: "elevator control disabled: elevators are not modelled",
+    214: "connected to the server: the connectivity sensor shows the link",
+    217: "connected to the main controller: the terminal's link to its controller",
+    223: "remote identification asked: Home Assistant answers it; the outcome is 222, 44 or 45",
+    227: "door in dual-open mode: a door mode, no event type yet (#13 settings)",
+    228: "door in dual-closed mode: a door mode, no event type yet (#13 settings)",
+    229: "auxiliary output held open by its schedule: outputs are not modelled yet",
+    230: "auxiliary output schedule ended: outputs are not modelled yet",
+    231: "camera (IPC) linkage: what the linkage does arrives as its own code",
+    235: "reader firmware upgraded: the terminal's own maintenance",
+    240: "intercom call ended: the call itself was the doorbell event (239)",
+    241: "camera capture linked: the snapshot itself is an ATTPHOTO upload",
+    242: "camera recording linked: the recording stays on the camera",
+    245: "connected to a hotspot: the connectivity sensor shows the link",
+    246: "mobile network connected: the connectivity sensor shows the link",
+    248: "network cable plugged in: the connectivity sensor shows the link",
+    254: "not an event: announces extended event numbers",
+    255: "door status only: its sensor / relay / alarm fields update the doors, no event",
 }
 # Events a person causes without identifying (no user behind pin=0): the door and alarms.
 _DEVICE_EVENT_TYPES = frozenset(
-    {E.DOOR_OPENED, E.DOOR_CLOSED, E.DOOR_FORCED_OPEN, E.DOOR_HELD_OPEN, E.ALARM, E.ALARM_CLEARED}
+    {
+        E.DOOR_OPENED,
+        E.DOOR_CLOSED,
+        E.DOOR_FORCED_OPEN,
+        E.DOOR_HELD_OPEN,
+        E.DOORBELL,
+        E.ALARM,
+        E.ALARM_CLEARED,
+        E.FIRE_ALARM,
+        E.AUX_INPUT_ON,
+        E.AUX_INPUT_OFF,
+    }
 )
 
 # Appendix 3: verification modes. "A or B" does not say which one was used: no method.
@@ -458,6 +531,7 @@ def device_event_types() -> frozenset[EventType]:
 __all__ = [
     "ATTLOG_VERIFY",
     "EVENT_CODES",
+    "NO_EVENT_CODES",
     "VERIFY_MODES",
     "AccessEvent",
     "attlog_record",

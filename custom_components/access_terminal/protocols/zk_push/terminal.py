@@ -18,6 +18,7 @@ from typing import Any, cast
 from ..access import AccessPlan, AccessProfile, PersonPolicy
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
 from ..model import (
+    OPTIONAL_EVENT_TYPES,
     AccessEvent,
     Authorizer,
     Credential,
@@ -62,6 +63,8 @@ class ZkPushTerminal(IclockTerminal):
     family = Family.ZK_PUSH
     downloads_firmware = True
     reports_alarms = True
+    # Appendix 2 codes 224 / 239, 210 / 243 / 244, 65 / 220 / 221 / 225 / 226; identitycard rows.
+    optional_event_types = OPTIONAL_EVENT_TYPES
 
     def __init__(
         self,

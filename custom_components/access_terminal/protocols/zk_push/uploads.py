@@ -14,8 +14,8 @@ import tarfile
 
 from ..codec import decode_text, gunzip, optional_int
 from ..errors import ProtocolError
-from ..fields import Reading, check_door, read_each
-from ..model import AccessEvent, DoorState, EventType, Record, User, UserChange
+from ..fields import DeviceInput, Reading, check_door, key, lenient, read_each, text
+from ..model import AccessEvent, DoorState, EventType, Method, Record, User, UserChange
 from .codes import attlog_record, rtlog_record, rtstate_doors, transaction_record
 from .users import user_from_userinfo
 from .wire import event_rows, parse_fields, record_lines
@@ -39,6 +39,8 @@ _OPLOG_CHANGES = {6: UserChange.UPDATED, 7: UserChange.UPDATED, 8: UserChange.UP
 _OPLOG_DELETED = 9
 # Door sensor events of rtlog: opened, closed.
 _DOOR_EVENT_STATES = {"rtlog:200": True, "rtlog:201": False}
+# Appendix 2, code 255: "door status" (NO_EVENT_CODES in codes.py: state only, no event).
+_DOOR_STATUS = "255"
 
 
 @dataclass(slots=True, frozen=True)
@@ -54,16 +56,19 @@ def read_table(table: str, rows: Sequence[str]) -> TableUpload:
     """Read the rows of a `tabledata` upload (users changed become admin events)."""
     changed: dict[str, str | None] = {}
     errors: list[str] = []
+    cards: list[AccessEvent] = []
     lowered = table.lower()
     for row in rows:
         fields = parse_fields(row)
         pin = (fields.get("pin") or "").strip()
         if lowered == "errorlog":
             errors.append(row)
+        elif lowered == "identitycard":
+            cards.append(_identity_card(fields))
         elif pin and pin != "0" and lowered in _USER_TABLES:
             # A user row names the person; template and photo rows do not.
             changed[pin] = (fields.get("name") or "").strip() or changed.get(pin)
-    events = [
+    events = cards + [
         AccessEvent(
             type=EventType.USER_UPDATED,
             time=datetime.now(UTC),
@@ -77,6 +82,37 @@ def read_table(table: str, rows: Sequence[str]) -> TableUpload:
         for pin, name in changed.items()
     ]
     return TableUpload(tuple(changed), tuple(errors), [Record(tuple(events))] if events else [])
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class IdentityCardFields(DeviceInput):
+    """The fields of an `identitycard` row kept (a field out of shape is left out)."""
+
+    pin: str | None = key("pin", lenient(text(32)), default=None)
+    number: str | None = key("sn_num", lenient(text(32)), default=None)
+    name: str | None = key("name", lenient(text(64)), default=None)
+
+
+def _identity_card(fields: dict[str, str]) -> AccessEvent:
+    """Read an identity card row (section 10.6): who, and the card's number.
+
+    The terminal uploads it when an identity card is read at it (to register its holder): not
+    an access decision.
+
+    Only the card's physical number is kept: the citizen number, address, photo and templates
+    the row also carries are personal data Home Assistant has no use for.
+    """
+    card = IdentityCardFields.read(fields)
+    return AccessEvent(
+        type=EventType.ID_CARD_READ,
+        time=datetime.now(UTC),
+        user_id=None if card.pin in (None, "0") else card.pin,
+        user_name=card.name,
+        methods=(Method.ID_CARD,),
+        card_number=card.number,
+        raw_code="tabledata:identitycard",
+        detail="identity card read",
+    )
 
 
 def door_event_state(event: AccessEvent) -> bool | None:
@@ -144,10 +180,10 @@ def read_rtlog(text: str, zone: tzinfo, received: datetime, doors: int) -> Event
     lines: list[dict[str, str]] = []
     for row in event_rows(text):
         fields = parse_fields(row)
-        if "event" not in fields and "sensor" in fields:
-            door_rows.append(row)  # some firmware sends door states as rtlog
-        else:
-            lines.append(fields)
+        if "sensor" in fields and fields.get("event", _DOOR_STATUS) == _DOOR_STATUS:
+            door_rows.append(row)  # door states sent as rtlog (event 255, or no event at all)
+        if "event" in fields:
+            lines.append(fields)  # event 255 too: no event, but its index is acknowledged
     records = read_each(lines, lambda fields: rtlog_record(fields, zone, received))
     return EventUpload(records, door_reports(door_rows, doors))
 

@@ -1,0 +1,125 @@
+"""Events a terminal raises by itself, end to end: a doorbell press, an auxiliary input.
+
+From the ZK simulator's rtlog line to what a user sees: the bus event, the event entity, the
+logbook sentence and an automation started by a device trigger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.core import Event, HomeAssistant, ServiceCall
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
+
+from custom_components.access_terminal import logbook
+from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.event import stream_unique_id
+from custom_components.access_terminal.protocols.model import EventCategory, Family
+from simulator.zk_push import ZkPushSimulator
+
+from .helpers import bus_events, device_id
+from .terminals import KITS
+
+type Describe = Callable[[Event], dict[str, str | None]]
+ZK = Family.ZK_PUSH
+pytestmark = [
+    pytest.mark.parametrize("family", [ZK], indirect=True),
+    pytest.mark.usefixtures("init_integration"),
+]
+
+
+async def _automation(hass: HomeAssistant, device: str, kind: str) -> list[ServiceCall]:
+    """Set up an automation started by the terminal's device trigger of `kind`."""
+    calls: list[ServiceCall] = async_mock_service(hass, "test", "automation")
+    trigger = {"platform": "device", "domain": DOMAIN, "device_id": device, "type": kind}
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "triggers": [trigger],
+                    "actions": {
+                        "service": "test.automation",
+                        "data_template": {"door": "{{ trigger.event.data.door }}"},
+                    },
+                }
+            ]
+        },
+    )
+    return calls
+
+
+async def _describe(hass: HomeAssistant) -> Describe:
+    described: dict[str, Describe] = {}
+
+    def collect(_domain: str, _event_type: str, describe_event: Describe) -> None:
+        described["row"] = describe_event
+
+    logbook.async_describe_events(hass, collect)
+    await hass.async_block_till_done()
+    return described["row"]
+
+
+async def _watch(hass: HomeAssistant, kind: str) -> tuple[list[ServiceCall], Describe, list[Event]]:
+    """Watch what a user sees: an automation on the `kind` trigger, the logbook, the bus."""
+    calls = await _automation(hass, device_id(hass, KITS[ZK].serial), kind)
+    return calls, await _describe(hass), bus_events(hass)
+
+
+def _stream_state(hass: HomeAssistant, category: EventCategory, door: int | None) -> Any:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "event", DOMAIN, stream_unique_id(KITS[ZK].serial, category, door)
+    )
+    assert entity_id is not None
+    return hass.states.get(entity_id)
+
+
+async def test_a_doorbell_press_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    calls, describe, events = await _watch(hass, "doorbell")
+
+    simulator.ring_doorbell(2)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    # On the bus: a doorbell at door 2, which the terminal itself reported.
+    (event,) = events
+    assert (event.data["type"], event.data["door"], event.data["user_id"]) == ("doorbell", 2, None)
+    assert event.data["raw_code"] == "rtlog:224"
+    # Door 2's event entity shows it; door 1's saw nothing.
+    assert _stream_state(hass, EventCategory.DOOR, 2).attributes["event_type"] == "doorbell"
+    assert _stream_state(hass, EventCategory.DOOR, 1).attributes["event_type"] is None
+    assert describe(event)["message"] == "Doorbell rung at Door 2"
+    # "When someone rings the doorbell" ran the automation.
+    assert [call.data["door"] for call in calls] == [2]
+
+
+async def test_an_auxiliary_input_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    calls, describe, events = await _watch(hass, "aux_input_on")
+
+    simulator.set_aux_input(3, triggered=True)
+    simulator.set_aux_input(3, triggered=False)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    assert [(e.data["type"], e.data["door"]) for e in events] == [
+        ("aux_input_on", 3),
+        ("aux_input_off", 3),
+    ]
+    assert [describe(event)["message"] for event in events] == [
+        "Auxiliary input 3 triggered",
+        "Auxiliary input 3 back to normal",
+    ]
+    # The terminal-wide alarm stream shows the last of them; only "triggers" ran the automation.
+    assert _stream_state(hass, EventCategory.ALARM, None).attributes["event_type"] == (
+        "aux_input_off"
+    )
+    assert [call.data["door"] for call in calls] == [3]
