@@ -97,6 +97,18 @@ async def await_results[T](
     )
 
 
+def fail_waiting(futures: Iterable[asyncio.Future[Any] | None], error: Exception) -> None:
+    """Fail every future still waiting with `error`, marked seen.
+
+    A caller cancelled as its terminal unloads never reads its error, and asyncio would log it;
+    a caller still waiting gets it as usual.
+    """
+    for future in futures:
+        if future is not None and not future.done():
+            future.set_exception(error)
+            future.exception()
+
+
 def _take_error(future: asyncio.Future[Any]) -> None:
     # A future given up on ends in an error nobody awaits: take it, or asyncio logs it.
     if not future.cancelled():

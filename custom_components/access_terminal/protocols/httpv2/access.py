@@ -34,6 +34,7 @@ from ..access import (
     ordered_policies,
 )
 from ..model import UserAccess
+from ..push import fail_waiting
 
 ALWAYS_GROUP = 1
 TIME_GROUPS = 64  # FunctionList.TimeGroup of the document's terminal
@@ -158,9 +159,7 @@ class SettingsToSend:
 
     def fail_all(self, error: Exception) -> None:
         """Fail every waiting caller (the settings are still sent at the next fetch)."""
-        for future in self._waiters:
-            if not future.done():
-                future.set_exception(error)
+        fail_waiting(self._waiters, error)
         self._waiters = []
 
 

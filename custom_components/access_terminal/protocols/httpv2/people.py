@@ -26,6 +26,7 @@ from ..errors import (
     UserWriteError,
 )
 from ..model import Credentials, Family, Privilege, User
+from ..push import fail_waiting
 from .access import person_fields
 
 _LOGGER = logging.getLogger(__name__)
@@ -475,17 +476,10 @@ class PeopleQueue:
                 future.set_exception(error)
 
     def fail_all(self, error: Exception) -> None:
-        """Fail every waiting caller (the changes themselves stay queued).
-
-        The errors are marked seen: a caller cancelled as the terminal unloads never reads its
-        own, and asyncio would log it.
-        """
+        """Fail every waiting caller (the changes themselves stay queued), errors marked seen."""
         waiters = [future for futures in self._waiters.values() for future in futures]
-        for key in list(self._waiters):
-            self._fail(key, error)
-        for future in waiters:
-            if not future.cancelled():
-                future.exception()
+        self._waiters.clear()
+        fail_waiting(waiters, error)
 
     def forget(self, futures: Iterable[asyncio.Future[None]]) -> None:
         """Drop futures a caller stopped waiting for (their changes stay queued)."""

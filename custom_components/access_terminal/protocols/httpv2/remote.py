@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import time
 from typing import Any
 
+from ..push import fail_waiting
+
 
 @dataclass(slots=True)
 class _Command:
@@ -72,9 +74,7 @@ class RemoteCommands:
 
     def fail_all(self, error: Exception) -> None:
         """Fail every waiting caller with `error` and drop the commands."""
-        for command in self._queue:
-            if not command.future.done():
-                command.future.set_exception(error)
+        fail_waiting((command.future for command in self._queue), error)
         self._queue.clear()
 
 
@@ -111,7 +111,5 @@ class ClockSetting:
 
     def fail_all(self, error: Exception) -> None:
         """Fail every waiting caller with `error` (the clock is still set at the next fetch)."""
-        for future in self._waiters:
-            if not future.done():
-                future.set_exception(error)
+        fail_waiting(self._waiters, error)
         self._waiters = []

@@ -48,6 +48,7 @@ from ..push import (
     await_result,
     await_results,
     contacts_from_records,
+    fail_waiting,
 )
 from .access import SettingsToSend, compile_access, profile_of
 from .authorization import REFUSED, Decisions, decide
@@ -523,11 +524,8 @@ class HttpV2Terminal(PushTerminal):
         self._remote.fail_all(stopped)
         self._clock.fail_all(stopped)
         self._access_settings.fail_all(stopped)
-        if self._listing is not None and not self._listing.future.done():
-            self._listing.future.set_exception(stopped)
-            # Marked seen: a listing cancelled as the terminal unloads (a name looked up, a
-            # sync) never reads it, and asyncio would log it.
-            self._listing.future.exception()
+        if self._listing is not None:
+            fail_waiting((self._listing.future,), stopped)
         self._people.fail_all(stopped)
 
     def export_state(self) -> dict[str, Any]:

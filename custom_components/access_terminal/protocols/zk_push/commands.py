@@ -19,6 +19,7 @@ from typing import Any
 
 from ..codec import is_digits, optional_int
 from ..errors import CommandTimeoutError, DeviceError
+from ..push import fail_waiting
 from .codes import describe_result
 
 _LOGGER = logging.getLogger(__name__)
@@ -215,9 +216,7 @@ class CommandQueue:
     def fail_all(self, error: Exception) -> None:
         """Fail every waiting caller; data commands stay queued for the next start."""
         for command in [*self._urgent.values(), *self._data.values()]:
-            for future in (command.future, command.handed):
-                if future is not None and not future.done():
-                    future.set_exception(error)
+            fail_waiting((command.future, command.handed), error)
             command.future = command.handed = None
         self._urgent.clear()
 
