@@ -76,6 +76,7 @@ _KEPT_OPTIONS = frozenset(
         "MultiBioPhotoSupport",
         "MultiBioVersion",
         "OEMVendor",
+        "PhotoFunOn",
         "Platform",
         "PushVersion",
         "PvCount",

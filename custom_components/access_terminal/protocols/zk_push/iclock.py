@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from ..codec import optional_int
 from ..errors import PayloadTooLargeError, ProtocolError
-from ..fields import Reading
+from ..fields import Reading, read_count
 from ..model import (
     Authorizer,
     DoorAction,
@@ -107,6 +107,8 @@ class IclockTerminal(PushTerminal):
         self._queries: dict[int, UserListing] = {}
         self._attendance_listing: UserListing | None = None
         self._option_answers: dict[int, dict[str, str]] = {}
+        # DATA COUNT commands waiting for their answer: by command id, the option they fill.
+        self._counts: dict[int, str] = {}
         self.operations = UNKNOWN_VARIANT_OPERATIONS
         self.doors = {}  # known once it announces them
 
@@ -392,7 +394,9 @@ class IclockTerminal(PushTerminal):
             self._remember(answered)
             return OK
         if kind == "count":
-            return OK  # a DATA COUNT answer: "the server returns OK" (section 12.1.3)
+            # A DATA COUNT answer ("user=5"); "the server returns OK" (section 12.1.3).
+            self._take_count(optional_int(params.get("cmdid")), table, request.text)
+            return OK
         rows = await read_off_loop(len(request.body), lambda: table_rows(request.text, table))
         command_id = optional_int(params.get("cmdid"))
         listing = self._queries.get(command_id) if command_id is not None else None
@@ -401,6 +405,18 @@ class IclockTerminal(PushTerminal):
         elif table.lower() == "transaction" and kind == "tabledata":
             return await self._transactions(rows, Reply(f"{table}={len(rows)}"))
         return Reply(f"{table}={len(rows)}")
+
+    def _take_count(self, command_id: int | None, table: str, text: str) -> None:
+        """Keep a count we asked for as the option it stands for (the usage it shows)."""
+        option = self._counts.pop(command_id or 0, None)
+        if option is None:
+            return
+        value = parse_options(text).get(table)
+        count = read_count(value)
+        if count is None:
+            self.problems.note("table count", f"{table}: not a count", text[:_LOGGED_CONTENT])
+            return
+        self._remember({option: str(count)})
 
     async def _file(self, request: Request) -> Reply:
         if request.method == "GET":

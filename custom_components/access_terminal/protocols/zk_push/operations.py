@@ -100,3 +100,26 @@ def get_options_command(names: Sequence[str]) -> str:
         if not name or any(char in name for char in ",=\t\r\n"):
             raise InvalidRequestError(f"option {name!r}: no commas, '=', tabs or line breaks")
     return f"GET OPTIONS {','.join(names)}"
+
+
+def count_commands(caps: Capabilities) -> list[tuple[str, str]]:
+    """Return the DATA COUNT commands (section 12.1.3) of users, credentials and records.
+
+    Each with the option its answer stands for (the counts a terminal also announces): users,
+    records, fingerprints (templatev10 or unified), faces (unified templates, else comparison
+    photos) and palms.
+    """
+    counts = [("DATA COUNT user", "UserCount"), ("DATA COUNT transaction", "TransactionCount")]
+    if caps.fingerprint_v10:
+        counts.append(("DATA COUNT templatev10", "FPCount"))
+    for kind, option in (
+        (BIO_FINGERPRINT, "FPCount"),
+        (caps.face_type, "FaceCount"),
+        (BIO_PALM, "PvCount"),
+    ):
+        if kind in caps.bio_data:
+            counts.append((f"DATA COUNT biodata Type={kind}", option))
+    if caps.face_type is None and BIO_FACE in caps.bio_photo:
+        # Faces kept as comparison photos only: each photo is a face it knows.
+        counts.append((f"DATA COUNT biophoto Type={BIO_FACE}", "FaceCount"))
+    return counts

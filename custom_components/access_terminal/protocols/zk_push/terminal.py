@@ -41,6 +41,7 @@ from .device import Variant, check_door, open_seconds
 from .iclock import IclockTerminal
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
+    count_commands,
     door_command,
     enrollment_command,
     firmware_command,
@@ -350,7 +351,23 @@ class ZkPushTerminal(IclockTerminal):
             within=self.command_timeout + SECONDS_PER_USER * count,
             forget=lambda: self._queue.withdraw(commands),
         )
+        if any(not isinstance(result, BaseException) for result in results):
+            self._count_tables()  # the terminal changed something
         raise_for_results(batches, results)
+
+    def _count_tables(self) -> None:
+        """Ask the terminal to count what a write changed; the answers refresh its usage.
+
+        A newer count of a table supersedes one still unanswered (so at most one each waits).
+        """
+        if self.variant is not Variant.SECURITY:
+            return
+        counts = count_commands(self.caps)
+        options = {option for _, option in counts}
+        self._counts = {k: v for k, v in self._counts.items() if v not in options}
+        for text, option in counts:
+            command = self._queue.add(text, persistent=False, wait=False)
+            self._counts[command.id] = option
 
     # -- persistence and diagnostics -------------------------------------------------------
 
