@@ -159,6 +159,8 @@ class Method(StrEnum):
     ID_CARD = "id_card"
     REMOTE = "remote"
     BUTTON = "button"
+    VOICE = "voice"
+    USER_ID = "user_id"
 
 
 class Direction(StrEnum):

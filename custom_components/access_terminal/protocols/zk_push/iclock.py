@@ -49,6 +49,7 @@ from .registration import (
     parameters,
     server_time,
 )
+from .support import optional_event_types
 from .uploads import (
     archive_rows,
     door_event_state,
@@ -508,6 +509,7 @@ class IclockTerminal(PushTerminal):
         self.zone = zone_from_option(self.options.get("TimeZone")) or self._default_zone
         self.operations = operations_for(self.variant, self.caps)
         self.event_categories = event_categories_for(self.variant)
+        self.optional_event_types = optional_event_types(self.options)
         # A controller's doors are known once it registered (LockCount).
         count = self.caps.doors if attendance or self.registry_code else 0
         doors = {
