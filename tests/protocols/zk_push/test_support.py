@@ -46,9 +46,9 @@ def test_the_documents_event_types() -> None:
 
 
 def test_the_documents_verify_styles() -> None:
-    assert supported_verify_modes({"VerifyStyles": DOCUMENT_VERIFY_STYLES}) == {
-        *(0, 1, 2, 3, 4, 6, 7, 11, 12, 13, 14, 19, 20, 21, 22, 23)
-    }
+    assert supported_verify_modes({"VerifyStyles": DOCUMENT_VERIFY_STYLES}) == frozenset(
+        (0, 1, 2, 3, 4, 6, 7, 11, 12, 13, 14, 19, 20, 21, 22, 23)
+    )
 
 
 @pytest.mark.parametrize(
