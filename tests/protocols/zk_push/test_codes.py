@@ -221,6 +221,11 @@ def test_rtlog_record_of_a_person() -> None:
         ("temperature=255.0", "temperature", None),
         ("temperature=warm", "temperature", None),
         ("temperature=", "temperature", None),
+        # convtemperature is in Celsius (IRTempUnitTrans=0): it wins over the terminal's unit.
+        ("temperature=97.9\tconvtemperature=36.6", "temperature", 36.6),
+        ("temperature=36.2\tconvtemperature=", "temperature", 36.2),
+        ("temperature=36.2\tconvtemperature=hot", "temperature", 36.2),
+        ("temperature=97.9\tconvtemperature=0", "temperature", None),
         ("inoutstatus=2", "direction", None),
         ("inoutstatus=1", "direction", Direction.OUT),
         ("eventaddr=0", "door", 1),

@@ -371,6 +371,9 @@ class _EventFields(DeviceInput):
     card: str | None = key("cardno", lenient(text(32)), default=None)
     mask: int | None = key("maskflag", lenient(integer(0, 255)), default=None)
     temperature: str | None = key("temperature", lenient(text(16)), default=None)
+    # In the unit the server asked for (IRTempUnitTrans=0 at push: Celsius), unlike
+    # `temperature`, which is in the terminal's own unit (IRTempUnit, Fahrenheit on some).
+    converted: str | None = key("convtemperature", lenient(text(16)), default=None)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -418,7 +421,7 @@ def _zk_event(
         user_id=user_id,
         direction=_direction(fields.inout),
         card_number=None if card in (None, "0") else card,
-        temperature=body_temperature(fields.temperature),
+        temperature=body_temperature(fields.converted) or body_temperature(fields.temperature),
         mask=None if fields.mask is None else fields.mask == 1,
         record_id=None if number is None else str(number),
     )
