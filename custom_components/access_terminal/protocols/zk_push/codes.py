@@ -281,6 +281,47 @@ ATTLOG_VERIFY: dict[int, tuple[Method, ...]] = {
     25: (PALM,),
 }
 
+# Appendix 4: the terminal's Language option, and the language setting's neutral choice for
+# each (protocols/settings.py; None where the setting has no such choice).
+LANGUAGES: dict[int, tuple[str, str | None]] = {
+    83: ("Simplified Chinese", "zh_hans"),
+    69: ("English", "en"),
+    97: ("Spanish", "es"),
+    70: ("French", "fr"),
+    66: ("Arabic", "ar"),
+    80: ("Portuguese", "pt"),
+    82: ("Russian", "ru"),
+    71: ("German", "de"),
+    65: ("Farsi", None),
+    76: ("Thai", None),
+    73: ("Indonesian", None),
+    74: ("Japanese", "ja"),
+    75: ("Korean", None),
+    86: ("Vietnamese", None),
+    116: ("Turkish", None),
+    72: ("Hebrew", None),
+    90: ("Czech", None),
+    68: ("Dutch", None),
+    105: ("Italian", None),
+    89: ("Slovak", None),
+    103: ("Greek", None),
+    112: ("Polish", None),
+    84: ("Traditional Chinese", "zh_hant"),
+}
+_LANGUAGE_NUMBERS = {choice: number for number, (_, choice) in LANGUAGES.items() if choice}
+
+
+def language_choice(value: str | None) -> str | None:
+    """Return the neutral language choice of a Language option (None: not one we can name)."""
+    number = optional_int(value)
+    return None if number is None else LANGUAGES.get(number, ("", None))[1]
+
+
+def language_number(choice: str) -> int | None:
+    """Return the Language option of a neutral language choice (None: the terminal has none)."""
+    return _LANGUAGE_NUMBERS.get(choice)
+
+
 # Appendix 1: command results below 0.
 RESULT_TEXTS: dict[int, str] = {
     -1: "failed to send the command",

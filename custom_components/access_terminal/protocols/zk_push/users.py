@@ -17,6 +17,7 @@ from ..codec import decode_base64, is_digits, optional_int
 from ..errors import InvalidRequestError
 from ..fields import read_doors
 from ..model import Credentials, Family, Privilege, User, UserAccess
+from .codes import language_choice
 from .wire import old_decode_time, old_encode_time
 
 # Biometric types of the unified tables (section 10.11 / Appendix 18).
@@ -41,7 +42,7 @@ MAX_PHOTO = 512 * 1024
 _STRING_PIN = re.compile(r"^[A-Za-z0-9_-]+$")
 _BRACKETED_CARD = re.compile(r"^\[((?:[0-9A-Fa-f]{2}){1,8})\]$")
 # Chinese-language terminals read names as GB2312 (Appendix 4: 83 simplified, 84 traditional).
-_CHINESE_LANGUAGES = frozenset({"83", "84"})
+_CHINESE_LANGUAGES = frozenset({"zh_hans", "zh_hant"})
 
 
 def _flag(options: Mapping[str, str], key: str) -> bool:
@@ -121,7 +122,7 @@ class Capabilities:
             user_photo=not attendance
             and BIO_FACE not in bio_photo
             and _flag(options, "PhotoFunOn"),
-            encoding="gb18030" if language.strip() in _CHINESE_LANGUAGES else "utf-8",
+            encoding="gb18030" if language_choice(language) in _CHINESE_LANGUAGES else "utf-8",
         )
 
     @property
