@@ -57,6 +57,7 @@ _KEPT_OPTIONS = frozenset(
         "AccSupportFunList",
         "AuxInCount",
         "AuxOutCount",
+        "CmdFormat",
         "DateFmtFunOn",
         "DeviceName",
         "DeviceType",

@@ -361,7 +361,10 @@ class IclockTerminal(PushTerminal):
         if not commands:
             return OK
         self.listener.persist()
-        return Reply("\n".join(command.line() for command in commands), encoding=self.caps.encoding)
+        serial = self.serial if self.options.get("CmdFormat", "").strip() == "1" else None
+        return Reply(
+            "\n".join(command.line(serial) for command in commands), encoding=self.caps.encoding
+        )
 
     async def _devicecmd(self, request: Request) -> Reply:
         results = parse_results(request.text)
