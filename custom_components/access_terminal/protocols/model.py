@@ -715,6 +715,10 @@ class Terminal:
         """Hand a firmware image to the device."""
         raise NotSupportedError(Operation.PUSH_FIRMWARE)
 
+    def firmware_download(self, data: bytes) -> bytes:
+        """Return what a device that downloads firmware fetches for an image (as it wants it)."""
+        return data
+
     async def set_time(self, now: datetime) -> None:
         """Set the device clock (and time zone where the family carries one)."""
         raise NotSupportedError(Operation.SET_TIME)

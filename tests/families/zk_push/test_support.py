@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.access_terminal.const import DOMAIN
 from simulator.zk_push import ZkPushSimulator
 from simulator.zk_push_device import _bits_hex
-from tests.helpers import bus_events, device_id, registered_entity_id
+from tests.helpers import bus_events, device_id, registered_entity_id, with_device
 from tests.terminals import ZK_SERIAL
 
 
@@ -46,3 +49,33 @@ async def test_a_controller_without_a_doorbell(
     assert hass.states.get(door_events).state == state.state
     # Handled, not a failure (which would make the terminal send the record again).
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+async def test_a_controller_upgrades_from_base64(
+    hass: HomeAssistant, simulator: ZkPushSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """A C3-400 gets UPGRADE method 1: the image base64-encoded, checked once decoded."""
+    simulator.options["MachineType"] = "2"
+    assert await simulator.connect()
+    await hass.async_block_till_done()
+    folder = Path(hass.config.path("access_terminal"))
+    folder.mkdir(exist_ok=True)
+    image = bytes(range(256)) * 40
+    (folder / "emfw.cfg").write_bytes(image)
+    md5 = hashlib.md5(image).hexdigest()  # noqa: S324 - the protocol's checksum
+    await with_device(
+        hass,
+        simulator,
+        hass.services.async_call(
+            DOMAIN,
+            "push_firmware",
+            {"device_id": device_id(hass, ZK_SERIAL), "file": "access_terminal/emfw.cfg"},
+            blocking=True,
+        ),
+    )
+    (command,) = [c for c in simulator.commands if ":UPGRADE " in c]
+    assert command.endswith(f":UPGRADE checksum={md5},url={command.split('url=')[1]}")
+    assert command.endswith(f",size={len(image)}")
+    (install,) = simulator.firmware_installs
+    assert install["md5_ok"] is True
+    assert install["size"] == len(image)

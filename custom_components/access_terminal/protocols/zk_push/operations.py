@@ -76,14 +76,18 @@ def enrollment_command(
     return f"ENROLL_BIO type={kind}\tno={index}\tpin={pin}\tretry=3\toverwrite=1"
 
 
-def firmware_command(firmware: FirmwareImage) -> str:
-    """Return UPGRADE with the URL the terminal downloads the image from."""
+def firmware_command(firmware: FirmwareImage, *, base64: bool = False) -> str:
+    """Return UPGRADE with the URL the terminal downloads the image from.
+
+    Method 2 (`type=1`) serves the file as it is; method 1 (controllers) serves it base64-encoded,
+    `size` being the original file's (section 12.4.1).
+    """
     if firmware.url is None:
         raise InvalidRequestError("ZK terminals download firmware: a URL is needed")
-    return (
-        f"UPGRADE type=1,checksum={firmware.md5.lower()},size={len(firmware.data)},"
-        f"url={firmware.url}"
-    )
+    checksum, size = firmware.md5.lower(), len(firmware.data)
+    if base64:
+        return f"UPGRADE checksum={checksum},url={firmware.url},size={size}"
+    return f"UPGRADE type=1,checksum={checksum},size={size},url={firmware.url}"
 
 
 def set_options_command(options: Mapping[str, str]) -> str:

@@ -45,6 +45,9 @@ MACHINE_TYPES: dict[int, str] = {
     301: "Wireless lock",
 }
 
+# Controllers (Appendix 7 up to the BioIR9000) take firmware as base64 (section 12.4.1, method 1).
+_BASE64_UPGRADE_UP_TO = 40
+
 # The optional event types an rtlog code can carry (a doorbell, a fire input, an aux input).
 _OPTIONAL_BY_CODE: dict[int, frozenset[EventType]] = {
     code: kinds
@@ -100,3 +103,9 @@ def machine_model(options: Mapping[str, str]) -> str | None:
     """Return the Appendix 7 model of MachineType (None: not a type the document lists)."""
     number = optional_int(options.get("MachineType"))
     return None if number is None else MACHINE_TYPES.get(number)
+
+
+def upgrades_in_base64(options: Mapping[str, str]) -> bool:
+    """Return True for a controller, which downloads its firmware base64-encoded (method 1)."""
+    number = optional_int(options.get("MachineType"))
+    return number is not None and number in MACHINE_TYPES and number <= _BASE64_UPGRADE_UP_TO

@@ -9,6 +9,7 @@ sense now are withdrawn when nobody waits for them any more; user writes stay qu
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
@@ -48,6 +49,7 @@ from .operations import (
     get_options_command,
     set_options_command,
 )
+from .support import upgrades_in_base64
 from .users import canonical_pin
 from .wire import OK, old_encode_time
 from .writes import Batch, delete_batches, raise_for_results, write_batches
@@ -217,7 +219,7 @@ class ZkPushTerminal(IclockTerminal):
     async def push_firmware(self, firmware: FirmwareImage) -> None:
         """Send UPGRADE with the single-use URL; the terminal downloads and checks the image."""
         self.require(Operation.PUSH_FIRMWARE)
-        text = firmware_command(firmware)
+        text = firmware_command(firmware, base64=upgrades_in_base64(self.options))
 
         def outcome(code: int) -> None:
             if code < 0:
@@ -234,6 +236,10 @@ class ZkPushTerminal(IclockTerminal):
             text, persistent=False, wait=False, handed=True, on_result=outcome
         )
         await self._hand_over(command, "firmware push")
+
+    def firmware_download(self, data: bytes) -> bytes:
+        """Return the image as the terminal downloads it: base64 for controllers (method 1)."""
+        return base64.b64encode(data) if upgrades_in_base64(self.options) else data
 
     # -- users -----------------------------------------------------------------------------
 
