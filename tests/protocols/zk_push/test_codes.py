@@ -303,12 +303,12 @@ def test_codes_that_say_how_people_identified() -> None:
         ("5", ()),  # fingerprint or password: not said which
         ("6", ()),
         ("7", ()),
-        ("8", (Method.FINGERPRINT,)),
+        ("8", (Method.USER_ID, Method.FINGERPRINT)),  # the user id typed, then a finger
         ("9", (Method.FINGERPRINT, Method.PASSWORD)),
         ("10", (Method.CARD, Method.FINGERPRINT)),
         ("11", (Method.CARD, Method.PASSWORD)),
         ("12", (Method.FINGERPRINT, Method.PASSWORD, Method.CARD)),
-        ("13", (Method.FINGERPRINT, Method.PASSWORD)),
+        ("13", (Method.USER_ID, Method.FINGERPRINT, Method.PASSWORD)),
         ("14", (Method.FINGERPRINT,)),
         ("15", (Method.FACE,)),
         ("16", (Method.FACE, Method.FINGERPRINT)),
