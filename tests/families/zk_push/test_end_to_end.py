@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import hashlib
-from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -17,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.access_terminal.const import CONF_COMMAND_TIMEOUT, DOMAIN
 from custom_components.access_terminal.protocols.model import Family
 from simulator.zk_push import ZkPushSimulator
-from tests.helpers import TestClient, bus_events, device_id, with_device
+from tests.helpers import TestClient, bus_events, device_id, firmware_file, with_device
 from tests.terminals import ZK_SERIAL, push_entry
 
 ENTITY = ZK_SERIAL.lower()
@@ -254,10 +253,8 @@ async def test_firmware_push_checked_by_the_terminal(
     hass: HomeAssistant, simulator: ZkPushSimulator
 ) -> None:
     """The terminal downloads the image through /iclock/file and verifies size and MD5."""
-    folder = Path(hass.config.path("access_terminal"))
-    folder.mkdir(exist_ok=True)
     image = bytes(range(256)) * 300
-    (folder / "emfw.cfg").write_bytes(image)
+    path = firmware_file(hass, image)
     before = simulator.firmware_version
     await with_device(
         hass,
@@ -267,7 +264,7 @@ async def test_firmware_push_checked_by_the_terminal(
             "push_firmware",
             {
                 "device_id": device_id(hass, ZK_SERIAL),
-                "file": "access_terminal/emfw.cfg",
+                "file": path,
                 "md5": hashlib.md5(image).hexdigest(),  # noqa: S324 - the protocol's checksum
             },
             blocking=True,

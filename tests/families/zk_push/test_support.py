@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from pathlib import Path
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.access_terminal.const import DOMAIN
 from simulator.zk_push import ZkPushSimulator
 from simulator.zk_push_device import _bits_hex
-from tests.helpers import bus_events, device_id, registered_entity_id, with_device
+from tests.helpers import (
+    bus_events,
+    device_action,
+    device_id,
+    firmware_file,
+    registered_entity_id,
+)
 from tests.terminals import ZK_SERIAL
 
 
@@ -58,21 +62,10 @@ async def test_a_controller_upgrades_from_base64(
     simulator.options["MachineType"] = "2"
     assert await simulator.connect()
     await hass.async_block_till_done()
-    folder = Path(hass.config.path("access_terminal"))
-    folder.mkdir(exist_ok=True)
     image = bytes(range(256)) * 40
-    (folder / "emfw.cfg").write_bytes(image)
     md5 = hashlib.md5(image).hexdigest()  # noqa: S324 - the protocol's checksum
-    await with_device(
-        hass,
-        simulator,
-        hass.services.async_call(
-            DOMAIN,
-            "push_firmware",
-            {"device_id": device_id(hass, ZK_SERIAL), "file": "access_terminal/emfw.cfg"},
-            blocking=True,
-        ),
-    )
+    data = {"device_id": device_id(hass, ZK_SERIAL), "file": firmware_file(hass, image)}
+    await device_action(hass, simulator, "push_firmware", data)
     (command,) = [c for c in simulator.commands if ":UPGRADE " in c]
     assert command.endswith(f":UPGRADE checksum={md5},url={command.split('url=')[1]}")
     assert command.endswith(f",size={len(image)}")

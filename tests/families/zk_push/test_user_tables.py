@@ -8,10 +8,9 @@ from pathlib import Path
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.access_terminal.const import DOMAIN
 from custom_components.access_terminal.protocols.model import Family
 from simulator.zk_push import ZkPushSimulator
-from tests.helpers import device_id, registered_entity_id, with_device
+from tests.helpers import device_action, device_id, registered_entity_id
 from tests.terminals import ZK_SERIAL, push_entry
 
 OTHER = "ZK0000000002"
@@ -45,16 +44,8 @@ async def test_fingerprints_and_photos_of_an_older_controller(
     await hass.async_block_till_done()
 
     # get_users reads the fingerprint from templatev10.
-    response = await with_device(
-        hass,
-        source,
-        hass.services.async_call(
-            DOMAIN,
-            "get_users",
-            {"device_id": device_id(hass, OTHER)},
-            blocking=True,
-            return_response=True,
-        ),
+    response = await device_action(
+        hass, source, "get_users", {"device_id": device_id(hass, OTHER)}, response=True
     )
     (ida,) = response["users"]
     assert ida["credentials"]["fingerprints"] == [6]
@@ -66,52 +57,25 @@ async def test_fingerprints_and_photos_of_an_older_controller(
         await target_cycle()
 
     target.cycle = both_poll  # type: ignore[method-assign]
-    await with_device(
-        hass,
-        target,
-        hass.services.async_call(
-            DOMAIN,
-            "sync_users",
-            {"device_id": device_id(hass, ZK_SERIAL), "source_device_id": device_id(hass, OTHER)},
-            blocking=True,
-        ),
-        cycles=8,
-    )
+    both = {"device_id": device_id(hass, ZK_SERIAL), "source_device_id": device_id(hass, OTHER)}
+    await device_action(hass, target, "sync_users", both, cycles=8)
     assert any(":DATA UPDATE templatev10 Pin=8\tFingerID=6\t" in c for c in target.commands)
     assert target.biodata[("8", 1, 6)]["Tmp"] == "RklOR0VSNg=="
 
     # A photo becomes the user's display photo.
     hass.config.config_dir = str(tmp_path)
     (tmp_path / "access_terminal").mkdir()
-    (tmp_path / "access_terminal" / "ida.jpg").write_bytes(JPEG)
-    await with_device(
-        hass,
-        target,
-        hass.services.async_call(
-            DOMAIN,
-            "set_user",
-            {
-                "device_id": device_id(hass, ZK_SERIAL),
-                "user_id": "8",
-                "photo": "access_terminal/ida.jpg",
-            },
-            blocking=True,
-        ),
-    )
+    photo = tmp_path / "access_terminal" / "ida.jpg"
+    photo.write_bytes(JPEG)
+    terminal = device_id(hass, ZK_SERIAL)
+    ida = {"device_id": terminal, "user_id": "8", "photo": str(photo.relative_to(tmp_path))}
+    await device_action(hass, target, "set_user", ida)
     assert target.userpics["8"] == JPEG
     assert not target.biophotos
 
     # Deleting the person empties both older tables (asked for by name, not only the user).
-    await with_device(
-        hass,
-        target,
-        hass.services.async_call(
-            DOMAIN,
-            "delete_user",
-            {"device_id": device_id(hass, ZK_SERIAL), "user_id": ["8"]},
-            blocking=True,
-        ),
-    )
+    gone = {"device_id": terminal, "user_id": ["8"]}
+    await device_action(hass, target, "delete_user", gone)
     assert any(c.endswith(":DATA DELETE templatev10 Pin=8") for c in target.commands)
     assert any(c.endswith(":DATA DELETE userpic pin=8") for c in target.commands)
     assert not target.biodata
@@ -126,19 +90,9 @@ async def test_counts_refresh_the_usage_sensors(
     await hass.async_block_till_done()
     users = registered_entity_id(hass, "sensor", ZK_SERIAL, "usage_users")
     assert hass.states.get(users).state == "0"
-    await with_device(
-        hass,
-        simulator,
-        hass.services.async_call(
-            DOMAIN,
-            "sync_users",
-            {
-                "device_id": device_id(hass, ZK_SERIAL),
-                "users": [{"user_id": str(n), "name": f"P{n}"} for n in (1, 2, 3)],
-            },
-            blocking=True,
-        ),
-    )
+    users_data = [{"user_id": str(n), "name": f"P{n}"} for n in (1, 2, 3)]
+    data = {"device_id": device_id(hass, ZK_SERIAL), "users": users_data}
+    await device_action(hass, simulator, "sync_users", data)
     await simulator.cycle()  # the terminal takes the counts and answers them
     await hass.async_block_till_done()
     assert any(c.endswith(":DATA COUNT user") for c in simulator.commands)
