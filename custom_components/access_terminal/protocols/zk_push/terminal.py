@@ -67,6 +67,7 @@ class ZkPushTerminal(IclockTerminal):
     downloads_firmware = True
     reports_alarms = True
     # Appendix 2 codes 224 / 239, 210 / 243 / 244, 65 / 220 / 221 / 225 / 226; identitycard rows.
+    # A controller's EventTypes narrows them once it registered (support.py).
     optional_event_types = OPTIONAL_EVENT_TYPES
 
     def __init__(
