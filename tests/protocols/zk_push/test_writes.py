@@ -21,6 +21,8 @@ from custom_components.access_terminal.protocols.zk_push import (
     terminal as terminal_module,
     writes as writes_module,
 )
+from custom_components.access_terminal.protocols.zk_push.operations import count_commands
+from custom_components.access_terminal.protocols.zk_push.users import Capabilities
 from custom_components.access_terminal.protocols.zk_push.wire import Endpoint
 from custom_components.access_terminal.protocols.zk_push.writes import raise_for_results
 
@@ -276,3 +278,14 @@ async def test_no_counts_after_a_write_the_terminal_never_ran(
     with pytest.raises(UserWriteError):
         await task
     assert await plain.commands() == []
+
+
+def test_faces_kept_as_photos_only_are_counted_as_photos() -> None:
+    caps = Capabilities.from_options(
+        {"MultiBioDataSupport": "0:1", "MultiBioPhotoSupport": "0:0:0:0:0:0:0:0:0:1"},
+        attendance=False,
+    )
+    assert count_commands(caps)[2:] == [
+        ("DATA COUNT biodata Type=1", "FPCount"),
+        ("DATA COUNT biophoto Type=9", "FaceCount"),
+    ]
