@@ -77,7 +77,7 @@ from simulator.zk_push_device import (
     initial_options,
 )
 from simulator.zk_push_doors import DoorPanel
-from simulator.zk_push_tables import BioKey, DeviceTables, b64
+from simulator.zk_push_tables import BioKey, DeviceTables, b64, decode_base64
 from simulator.zk_push_transport import Reply, ZkTransport
 
 _LOGGER = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ EVENT_EXIT_BUTTON: Final = 202
 EVENT_REMOTE_ID_OK: Final = 222
 EVENT_REMOTE_ID: Final = 223
 EVENT_DOORBELL: Final = 224
+# MachineType values of controllers (Appendix 7), which upgrade by UPGRADE method 1.
+CONTROLLER_TYPES: Final = 40
 EVENT_AUX_INPUT_NORMAL: Final = 225
 EVENT_AUX_INPUT_TRIGGERED: Final = 226
 AUX_INPUTS: Final = 4  # InAddr: "the door ID or the auxiliary input ID", 1 to 4
@@ -659,9 +661,14 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             self._pending_lines.append(("templatev10", line))
 
     async def _upgrade(self, command: ServerCommand, rest: str) -> int:
-        """UPGRADE type=1,checksum=..,size=..,url=..: download via /iclock/file, check, restart."""
+        """UPGRADE type=1,checksum=..,size=..,url=..: download via /iclock/file, check, restart.
+
+        A controller (MachineType up to 40) takes method 1 instead: no `type`, the file
+        base64-encoded, `size` the decoded file's.
+        """
         params = {key.lower(): value for key, value in split_params(rest).items()}
-        if params.get("type") != "1":
+        controller = 0 < (parse_int(self.options.get("MachineType")) or 0) <= CONTROLLER_TYPES
+        if params.get("type") != ("1" if not controller else None):
             return ERR_UNSUPPORTED
         url = params.get("url", "")
         if not url:
@@ -670,6 +677,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         with contextlib.suppress(ExchangeError):
             reply = await self._transport.get(PATH_FILE, {"url": url})
             data = reply.raw if reply.status == 200 else None
+        if controller and data is not None:
+            data = decode_base64(data.decode("ascii", "replace"))
         md5_ok = data is not None and md5_hex(data) == params.get("checksum", "").upper()
         self.firmware_installs.append({"url": url, "size": len(data or b""), "md5_ok": md5_ok})
         if data is None:

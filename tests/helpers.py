@@ -153,6 +153,28 @@ async def with_device(
     return result
 
 
+async def device_action(
+    hass: HomeAssistant,
+    sim: HttpV2Simulator | ZkPushSimulator,
+    service: str,
+    data: dict[str, Any],
+    *,
+    cycles: int = 4,
+    response: bool = False,
+) -> Any:
+    """Call one of our actions while a simulated push terminal polls (see with_device)."""
+    call = hass.services.async_call(DOMAIN, service, data, blocking=True, return_response=response)
+    return await with_device(hass, sim, call, cycles)
+
+
+def firmware_file(hass: HomeAssistant, image: bytes) -> str:
+    """Put a firmware image where actions may read it; return its path for `push_firmware`."""
+    folder = Path(hass.config.path("access_terminal"))
+    folder.mkdir(exist_ok=True)
+    (folder / "emfw.cfg").write_bytes(image)
+    return "access_terminal/emfw.cfg"
+
+
 def registered_entity_id(hass: HomeAssistant, domain: str, serial: str, key: str) -> str:
     """Return the entity id of a terminal's entity by its key (unique id: serial_key).
 

@@ -47,7 +47,8 @@ COMMON = [kind for kind in ALL_TRIGGERS if kind not in _OPTIONAL]
 # What each family can fire: no door triggers without doors, no alarm without alarms.
 OFFERED = {
     Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind == "fire_alarm"],
-    Family.ZK_PUSH: ALL_TRIGGERS,
+    # The simulated controller's EventTypes has the doorbell and auxiliary inputs, no fire input.
+    Family.ZK_PUSH: [kind for kind in ALL_TRIGGERS if kind != "fire_alarm"],
     Family.CLOUD_WS: COMMON,
     Family.WEBJSON: [kind for kind in COMMON if kind != "alarm"],
     Family.CONTROL_API: ["access_granted", "access_denied", "enrollment_finished"],

@@ -122,6 +122,9 @@ class AccessTerminalEvent(AccessTerminalEntity, EventEntity):
     def _on_event(self, event: AccessEvent, attributes: dict[str, Any]) -> None:
         if self.door is not None and event.door != self.door:
             return
+        if str(event.type) not in self.event_types:
+            # A terminal sending what it said it never sends: the bus still has the event.
+            return
         # Unset fields are left out: state_attr() reads None for them either way, and every
         # attribute less makes each of these frequent state writes cheaper.
         shown = {

@@ -76,7 +76,9 @@ async def async_install(
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_local_url") from err
     server = hass.data[DATA_PUSH].firmware
     # One single-use URL per terminal.
-    token, downloaded = server.publish(data, FIRMWARE_DOWNLOAD_TIMEOUT, progress)
+    token, downloaded = server.publish(
+        coordinator.terminal.firmware_download(data), FIRMWARE_DOWNLOAD_TIMEOUT, progress
+    )
     image = FirmwareImage(
         data=data, md5=md5, version=version, url=f"{base_url}{FIRMWARE_PATH}/{token}"
     )

@@ -159,6 +159,8 @@ class Method(StrEnum):
     ID_CARD = "id_card"
     REMOTE = "remote"
     BUTTON = "button"
+    VOICE = "voice"
+    USER_ID = "user_id"
 
 
 class Direction(StrEnum):
@@ -712,6 +714,10 @@ class Terminal:
     async def push_firmware(self, firmware: FirmwareImage) -> None:
         """Hand a firmware image to the device."""
         raise NotSupportedError(Operation.PUSH_FIRMWARE)
+
+    def firmware_download(self, data: bytes) -> bytes:
+        """Return what a device that downloads firmware fetches for an image (as it wants it)."""
+        return data
 
     async def set_time(self, now: datetime) -> None:
         """Set the device clock (and time zone where the family carries one)."""

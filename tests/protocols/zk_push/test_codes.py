@@ -221,6 +221,11 @@ def test_rtlog_record_of_a_person() -> None:
         ("temperature=255.0", "temperature", None),
         ("temperature=warm", "temperature", None),
         ("temperature=", "temperature", None),
+        # convtemperature is in Celsius (IRTempUnitTrans=0): it wins over the terminal's unit.
+        ("temperature=97.9\tconvtemperature=36.6", "temperature", 36.6),
+        ("temperature=36.2\tconvtemperature=", "temperature", 36.2),
+        ("temperature=36.2\tconvtemperature=hot", "temperature", 36.2),
+        ("temperature=97.9\tconvtemperature=0", "temperature", None),
         ("inoutstatus=2", "direction", None),
         ("inoutstatus=1", "direction", Direction.OUT),
         ("eventaddr=0", "door", 1),
@@ -292,18 +297,18 @@ def test_codes_that_say_how_people_identified() -> None:
         # Appendix 3 codes.
         ("0", ()),  # automatically identified: not said which
         ("1", (Method.FINGERPRINT,)),
-        ("2", ()),  # user id
+        ("2", (Method.USER_ID,)),  # the user id alone
         ("3", (Method.PASSWORD,)),
         ("4", (Method.CARD,)),
         ("5", ()),  # fingerprint or password: not said which
         ("6", ()),
         ("7", ()),
-        ("8", (Method.FINGERPRINT,)),
+        ("8", (Method.USER_ID, Method.FINGERPRINT)),  # the user id typed, then a finger
         ("9", (Method.FINGERPRINT, Method.PASSWORD)),
         ("10", (Method.CARD, Method.FINGERPRINT)),
         ("11", (Method.CARD, Method.PASSWORD)),
         ("12", (Method.FINGERPRINT, Method.PASSWORD, Method.CARD)),
-        ("13", (Method.FINGERPRINT, Method.PASSWORD)),
+        ("13", (Method.USER_ID, Method.FINGERPRINT, Method.PASSWORD)),
         ("14", (Method.FINGERPRINT,)),
         ("15", (Method.FACE,)),
         ("16", (Method.FACE, Method.FINGERPRINT)),
@@ -327,7 +332,8 @@ def test_codes_that_say_how_people_identified() -> None:
         ("0000000000100000", (Method.FINGER_VEIN,)),
         ("0000000010000000", (Method.IRIS,)),
         ("0000001000000000", (Method.PASSWORD,)),
-        ("0000010000000000", ()),  # user id
+        ("0000010000000000", (Method.USER_ID,)),  # the user id typed (VF_STYLE 10)
+        ("0000000001000000", (Method.VOICE,)),  # voiceprint (VF_STYLE 6)
         ("0000100000000000", (Method.CARD,)),
         ("0000101000000011", (Method.FACE, Method.PASSWORD, Method.CARD)),
         ("00000001", ()),
@@ -547,6 +553,9 @@ def test_rtstate_missing_or_unreadable_fields() -> None:
         (-27, "fingerprint template for an unknown user"),
         (-629, "incorrect table name"),
         (-708, "the firmware does not support this command"),
+        (-6, "decompressed length differs from the expected one"),
+        (-604, "insufficient memory"),
+        (-801, "incorrect command format"),
         (-999, "error -999"),
         (5, "error 5"),
     ],

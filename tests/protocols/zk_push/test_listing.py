@@ -17,8 +17,9 @@ from custom_components.access_terminal.protocols.model import (
     User,
     UserChange,
 )
+from custom_components.access_terminal.protocols.zk_push.wire import Endpoint
 
-from .helpers import ZONE, Device, issue
+from .helpers import PLAIN, ZONE, Device, issue
 
 # -- listing users -------------------------------------------------------------------------------
 
@@ -107,6 +108,24 @@ async def test_list_users_reads_every_table(controller: Device) -> None:
     )
     # Nothing left waiting.
     assert await controller.commands() == []
+
+
+async def test_list_fingerprints_of_an_older_controller(plain: Device) -> None:
+    """Without unified templates, fingerprints are listed from templatev10 (sections 10.7)."""
+    await plain.send(Endpoint.REGISTRY, PLAIN + ",FingerFunOn=1")
+    task, commands = await issue(plain, plain.terminal.list_users(["1"]))
+    assert [text for _, text in commands] == [
+        "DATA QUERY tablename=user,fielddesc=*,filter=Pin=1",
+        "DATA QUERY tablename=templatev10,fielddesc=*,filter=Pin=1",
+    ]
+    rows = {
+        "user": "user uid=1 cardno= pin=1 password= name=Ann privilege=0",
+        "templatev10": "templatev10 size=4 uid=1 pin=1 fingerid=3 valid=3 template=FP3\n"
+        "templatev10 size=4 uid=1 pin=1 fingerid=4 valid=0 template=FP4",
+    }
+    await answer(plain, commands, rows)
+    (ann,) = await task
+    assert ann.credentials == Credentials(fingerprints={3: "1:10.0:0:1:FP3"}, origin=Family.ZK_PUSH)
 
 
 async def test_list_users_without_credentials_gives_presence_only(controller: Device) -> None:

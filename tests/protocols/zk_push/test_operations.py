@@ -455,6 +455,22 @@ async def test_push_firmware(controller: Device, caplog: pytest.LogCaptureFixtur
     assert "installed the firmware" in caplog.text
 
 
+async def test_push_firmware_to_a_controller_in_base64(device: Device) -> None:
+    """A controller (MachineType up to 40) takes method 1: the image served base64-encoded."""
+    await device.register(f"{PLAIN},MachineType=2")
+    terminal = device.terminal
+    assert terminal.firmware_download(b"\x00\x01firmware") == b"AAFmaXJtd2FyZQ=="
+    task, commands = await issue(device, terminal.push_firmware(FIRMWARE))
+    assert [text for _, text in commands] == [
+        "UPGRADE checksum=a5bf4dcd6020f408589224274aab132d,"
+        "url=http://ha.local:8123/api/access_terminal/firmware/abc,size=6558"
+    ]
+    await task
+    # A terminal of another kind (or none said) downloads the file as it is.
+    await device.send(Endpoint.CDATA, "MachineType=101", table="options")
+    assert terminal.firmware_download(b"raw") == b"raw"
+
+
 async def test_push_firmware_needs_a_url(controller: Device) -> None:
     image = FirmwareImage(data=b"x", md5="00")
     with pytest.raises(

@@ -67,6 +67,7 @@ async def test_push_hands_out_the_parameters_and_a_new_session(controller: Devic
         "TimeoutSec=10",
         "MultiBioDataSupport=0:1:0:0:0:0:0:0:1:1",
         "MultiBioPhotoSupport=0:0:0:0:0:0:0:0:0:1",
+        "IRTempUnitTrans=0",
     ]
 
 

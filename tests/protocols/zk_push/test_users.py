@@ -30,6 +30,7 @@ from custom_components.access_terminal.protocols.zk_push.users import (
     photo_from_row,
     read_card,
     template_from_row,
+    template_v10_from_row,
     user_from_row,
     user_from_userinfo,
     user_records,
@@ -553,6 +554,108 @@ def test_photo_from_row() -> None:
 )
 def test_photo_from_row_left_out(fields: dict[str, str]) -> None:
     assert photo_from_row(fields) is None
+
+
+# -- older tables: templatev10 fingerprints and userpic display photos ------------------------
+
+# A fingerprint controller without unified templates, and a terminal with a display (PhotoFunOn).
+V10 = Capabilities.from_options({"LockCount": "2", "ZKFPVersion": "10"}, attendance=False)
+DISPLAY = Capabilities.from_options({"LockCount": "1", "PhotoFunOn": "1"}, attendance=False)
+
+
+def test_capabilities_of_the_older_tables() -> None:
+    assert V10.fingerprint_v10
+    assert not V10.user_photo
+    assert Capabilities.from_options({"FingerFunOn": "1"}, attendance=False).fingerprint_v10
+    assert DISPLAY.user_photo
+    assert not DISPLAY.fingerprint_v10
+    # Unified templates and comparison photos take precedence over the older tables.
+    assert not FULL.fingerprint_v10
+    both = Capabilities.from_options({**FULL_OPTIONS, "PhotoFunOn": "1"}, attendance=False)
+    assert not both.user_photo
+    # Attendance terminals keep fingerprints their own way.
+    attendance = Capabilities.from_options({"FingerFunOn": "1", "PhotoFunOn": "1"}, attendance=True)
+    assert not attendance.fingerprint_v10
+    assert not attendance.user_photo
+
+
+def test_user_records_fingerprints_as_templatev10() -> None:
+    credentials = Credentials(
+        fingerprints={
+            6: "1:10.0:0:1:FINGER6",  # duress finger: Valid=3
+            7: "1:12.0:0:0:FINGER7",  # another algorithm generation: left out
+            8: "FINGER8",  # bare base64: of no stated version
+            9: "",  # a presence marker
+            12: "1:10.0:0:0:NOFINGER",  # no such finger
+        },
+        face="9:5.8:0:0:FACE",  # no face table on this terminal
+        palms={0: "8:1.0:0:0:PALM0"},
+        origin=Family.ZK_PUSH,
+    )
+    records = writes(User(user_id="5", credentials=credentials), V10)
+    assert records["DATA UPDATE templatev10"] == [
+        "Pin=5\tFingerID=6\tValid=3\tTemplate=FINGER6",
+        "Pin=5\tFingerID=8\tValid=1\tTemplate=FINGER8",
+    ]
+    assert "DATA UPDATE biodata" not in records
+    # A palm template is no fingerprint, whatever finger number it has.
+    palm_only = Credentials(fingerprints={1: "8:1.0:0:0:PALM"}, origin=Family.ZK_PUSH)
+    assert "DATA UPDATE templatev10" not in writes(User(user_id="5", credentials=palm_only), V10)
+    # Fingerprints of another family's terminal are not written.
+    other = Credentials(fingerprints={1: "F"}, origin=Family.HTTPV2)
+    assert "DATA UPDATE templatev10" not in writes(User(user_id="5", credentials=other), V10)
+
+
+def test_user_records_photo_as_a_display_photo() -> None:
+    photo = b"\xff\xd8 a JPEG \xff\xd9"
+    content = base64.b64encode(photo).decode()
+    records = writes(User(user_id="5", credentials=Credentials(photo=photo)), DISPLAY)
+    assert records["DATA UPDATE userpic"] == [
+        f"pin=5\tsize={len(content)}\tformat=0\tcontent={content}"
+    ]
+    assert "DATA UPDATE biophoto" not in records
+    # Too large for either table.
+    with pytest.raises(InvalidRequestError, match="at most"):
+        writes(User(user_id="5", credentials=Credentials(photo=b"x" * (MAX_PHOTO + 1))), DISPLAY)
+    # A terminal with neither table refuses the photo.
+    with pytest.raises(InvalidRequestError, match="face photos"):
+        writes(User(user_id="5", credentials=Credentials(photo=photo)), BASIC)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"pin": "4", "fingerid": "7", "valid": "1", "template": "AA AA"},
+            Template("4", 1, 7, "AAAA", "10", "0"),
+        ),
+        (
+            {"pin": "4", "fingerid": "0", "valid": "3", "template": "BBBB"},
+            Template("4", 1, 0, "BBBB", "10", "0", duress=True),
+        ),
+        ({"pin": "4", "fingerid": "7", "valid": "0", "template": "AAAA"}, None),
+        ({"pin": "4", "fingerid": "10", "template": "AAAA"}, None),
+        ({"pin": "4", "fingerid": "x", "template": "AAAA"}, None),
+        ({"pin": "", "fingerid": "1", "template": "AAAA"}, None),
+        ({"pin": "4", "fingerid": "1", "template": ""}, None),
+    ],
+)
+def test_template_v10_from_row(fields: dict[str, str], expected: Template | None) -> None:
+    assert template_v10_from_row(fields) == expected
+
+
+def test_delete_records_of_the_older_tables() -> None:
+    assert delete_records(["Ab"], V10) == [
+        ("DATA DELETE userauthorize", [("Ab", "Pin=Ab")]),
+        ("DATA DELETE templatev10", [("Ab", "Pin=Ab")]),
+        ("DATA DELETE user", [("Ab", "Pin=Ab")]),
+    ]
+    assert delete_records(None, DISPLAY) == [
+        ("DATA DELETE userauthorize", [("*", "*")]),
+        ("DATA DELETE userpic", [("*", "*")]),
+        ("DATA DELETE user", [("*", "*")]),
+    ]
+    assert ("DATA DELETE userpic", [("7", "pin=7")]) in delete_records(["7"], DISPLAY)
 
 
 # -- deletions ---------------------------------------------------------------------------------

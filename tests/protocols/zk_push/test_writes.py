@@ -21,9 +21,12 @@ from custom_components.access_terminal.protocols.zk_push import (
     terminal as terminal_module,
     writes as writes_module,
 )
+from custom_components.access_terminal.protocols.zk_push.operations import count_commands
+from custom_components.access_terminal.protocols.zk_push.users import Capabilities
+from custom_components.access_terminal.protocols.zk_push.wire import Endpoint
 from custom_components.access_terminal.protocols.zk_push.writes import raise_for_results
 
-from .helpers import SHORT, Device, issue, obey, settle
+from .helpers import PLAIN, SHORT, Device, issue, obey, settle
 
 # -- writing and deleting users ------------------------------------------------------------------
 
@@ -75,7 +78,9 @@ async def test_set_users_splits_commands_by_size(
     assert all(len(text) <= 150 for text in texts)
     # A record longer than the limit still goes, alone.
     monkeypatch.setattr(writes_module, "MAX_COMMAND_BYTES", 10)
-    assert len(await obey(plain, plain.terminal.set_users(users[:2]))) == 4
+    # (The first write's table counts go out with the next commands.)
+    texts = await obey(plain, plain.terminal.set_users(users[:2]))
+    assert len([text for text in texts if not text.startswith("DATA COUNT")]) == 4
 
 
 async def test_set_users_names_the_users_that_failed(controller: Device) -> None:
@@ -214,3 +219,73 @@ def test_results_name_the_users_of_each_failed_command() -> None:
     }
     with pytest.raises(TerminalClosedError):
         raise_for_results(batches, [0, TerminalClosedError("unloaded"), 0])
+
+
+# -- counting the tables after a write ---------------------------------------------------------
+
+
+async def test_a_write_is_followed_by_table_counts(controller: Device) -> None:
+    """The terminal counts users, records and templates; the answers become its usage."""
+    await obey(controller, controller.terminal.set_users([User(user_id="1")]))
+    counts = await controller.commands()
+    assert [text for _, text in counts] == [
+        "DATA COUNT user",
+        "DATA COUNT transaction",
+        "DATA COUNT biodata Type=1",
+        "DATA COUNT biodata Type=9",
+        "DATA COUNT biodata Type=8",
+    ]
+    answers = ["user=3", "transaction=12", "biodata=4", "biodata=2", "biodata=x"]
+    for (number, text), answer in zip(counts, answers, strict=True):
+        table = text.split(" ")[2]
+        reply = await controller.send(
+            Endpoint.QUERYDATA, answer, type="count", cmdid=str(number), tablename=table
+        )
+        assert reply.text == "OK"
+    await controller.report(*((number, 0) for number, _ in counts))
+    usage = controller.terminal.info.usage
+    assert (usage["users"].used, usage["logs"].used) == (3, 12)
+    assert (usage["fingerprints"].used, usage["faces"].used) == (4, 2)
+    # Not a count: refused and noted, the usage keeps what it had.
+    assert controller.terminal.problems.counts["table count"] == 1
+    # A count nobody asked for changes nothing.
+    await controller.send(
+        Endpoint.QUERYDATA, "user=99", type="count", cmdid="999", tablename="user"
+    )
+    assert controller.terminal.info.usage["users"].used == 3
+
+
+async def test_counts_of_the_older_tables_and_a_newer_count_supersedes(plain: Device) -> None:
+    await plain.send(Endpoint.REGISTRY, PLAIN + ",~ZKFPVersion=10")
+    await obey(plain, plain.terminal.delete_users(["1"]))
+    # The first counts go out with the second deletion, which asks for its own.
+    second = await obey(plain, plain.terminal.delete_users(["2"]))
+    assert "DATA DELETE templatev10 Pin=2" in second
+    assert "DATA COUNT templatev10" in second
+    texts = [text for _, text in await plain.commands()]
+    assert texts == ["DATA COUNT user", "DATA COUNT transaction", "DATA COUNT templatev10"]
+    # Only the newest count of each table is waited for.
+    assert sorted(plain.terminal._counts.values()) == ["FPCount", "TransactionCount", "UserCount"]
+
+
+async def test_no_counts_after_a_write_the_terminal_never_ran(
+    plain: Device, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(commands_module, "RESEND_AFTER", 0.0)
+    task, _ = await issue(plain, plain.terminal.delete_users(["1"]))
+    for _ in range(3):
+        await plain.commands()
+    with pytest.raises(UserWriteError):
+        await task
+    assert await plain.commands() == []
+
+
+def test_faces_kept_as_photos_only_are_counted_as_photos() -> None:
+    caps = Capabilities.from_options(
+        {"MultiBioDataSupport": "0:1", "MultiBioPhotoSupport": "0:0:0:0:0:0:0:0:0:1"},
+        attendance=False,
+    )
+    assert count_commands(caps)[2:] == [
+        ("DATA COUNT biodata Type=1", "FPCount"),
+        ("DATA COUNT biophoto Type=9", "FaceCount"),
+    ]

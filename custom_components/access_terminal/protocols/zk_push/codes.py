@@ -235,14 +235,15 @@ _DEVICE_EVENT_TYPES = frozenset(
 # Appendix 3: verification modes. "A or B" does not say which one was used: no method.
 VERIFY_MODES: dict[int, tuple[Method, ...]] = {
     1: (FP,),
+    2: (Method.USER_ID,),
     3: (PW,),
     4: (C,),
-    8: (FP,),
+    8: (Method.USER_ID, FP),
     9: (FP, PW),
     10: (C, FP),
     11: (C, PW),
     12: (FP, PW, C),
-    13: (FP, PW),
+    13: (Method.USER_ID, FP, PW),
     14: (FP,),
     15: (F,),
     16: (F, FP),
@@ -262,9 +263,11 @@ VERIFY_BITS: dict[int, Method] = {
     3: PALM,
     4: FP,
     5: FV,
+    6: Method.VOICE,
     7: IRIS,
     8: IRIS,
     9: PW,
+    10: Method.USER_ID,
     11: C,
 }
 # Attendance PUSH verify codes of ATTLOG lines.
@@ -278,6 +281,47 @@ ATTLOG_VERIFY: dict[int, tuple[Method, ...]] = {
     25: (PALM,),
 }
 
+# Appendix 4: the terminal's Language option, and the language setting's neutral choice for
+# each (protocols/settings.py; None where the setting has no such choice).
+LANGUAGES: dict[int, tuple[str, str | None]] = {
+    83: ("Simplified Chinese", "zh_hans"),
+    69: ("English", "en"),
+    97: ("Spanish", "es"),
+    70: ("French", "fr"),
+    66: ("Arabic", "ar"),
+    80: ("Portuguese", "pt"),
+    82: ("Russian", "ru"),
+    71: ("German", "de"),
+    65: ("Farsi", None),
+    76: ("Thai", None),
+    73: ("Indonesian", None),
+    74: ("Japanese", "ja"),
+    75: ("Korean", None),
+    86: ("Vietnamese", None),
+    116: ("Turkish", None),
+    72: ("Hebrew", None),
+    90: ("Czech", None),
+    68: ("Dutch", None),
+    105: ("Italian", None),
+    89: ("Slovak", None),
+    103: ("Greek", None),
+    112: ("Polish", None),
+    84: ("Traditional Chinese", "zh_hant"),
+}
+_LANGUAGE_NUMBERS = {choice: number for number, (_, choice) in LANGUAGES.items() if choice}
+
+
+def language_choice(value: str | None) -> str | None:
+    """Return the neutral language choice of a Language option (None: not one we can name)."""
+    number = optional_int(value)
+    return None if number is None else LANGUAGES.get(number, ("", None))[1]
+
+
+def language_number(choice: str) -> int | None:
+    """Return the Language option of a neutral language choice (None: the terminal has none)."""
+    return _LANGUAGE_NUMBERS.get(choice)
+
+
 # Appendix 1: command results below 0.
 RESULT_TEXTS: dict[int, str] = {
     -1: "failed to send the command",
@@ -285,6 +329,7 @@ RESULT_TEXTS: dict[int, str] = {
     -3: "insufficient cache",
     -4: "failed to decompress",
     -5: "incorrect length of data read",
+    -6: "decompressed length differs from the expected one",
     -7: "repeated command",
     -8: "unauthorised connection",
     -9: "incorrect data (CRC)",
@@ -314,21 +359,33 @@ RESULT_TEXTS: dict[int, str] = {
     -105: "data could not be parsed",
     -106: "data larger than 4 MB",
     -108: "invalid option",
+    -603: "internal error: invalid handle",
+    -604: "insufficient memory",
+    -609: "internal error: invalid handle",
     -612: "the device failed to save the parameter",
     -614: "failed to cancel the alarm",
     -615: "restart failed",
     -616: "failed to switch normal-open mode",
     -618: "incorrect URL",
+    -619: "firmware internal error: blank input parameter",
     -620: "incorrect data format",
     -621: "field not supported",
+    -628: "failed to load the fingerprints into memory",
     -629: "incorrect table name",
+    -630: "failed to execute the shell command",
     -631: "incorrect base64 length",
+    -632: "incorrect file name",
     -708: "the firmware does not support this command",
+    -709: "failed to upload the options",
     -720: "firmware upgrade failed",
     -721: "the device is downloading the file",
+    -722: "failed to upload the data to the server",
     -725: "the device timed out waiting for the result",
     -726: "the server returned an HTTP error",
+    -728: "failed to upload the number of table entries",
     -730: "no response from the server",
+    -731: "the server could not receive the data",
+    -801: "incorrect command format",
 }
 
 
@@ -368,6 +425,9 @@ class _EventFields(DeviceInput):
     card: str | None = key("cardno", lenient(text(32)), default=None)
     mask: int | None = key("maskflag", lenient(integer(0, 255)), default=None)
     temperature: str | None = key("temperature", lenient(text(16)), default=None)
+    # In the unit the server asked for (IRTempUnitTrans=0 at push: Celsius), unlike
+    # `temperature`, which is in the terminal's own unit (IRTempUnit, Fahrenheit on some).
+    converted: str | None = key("convtemperature", lenient(text(16)), default=None)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -415,7 +475,7 @@ def _zk_event(
         user_id=user_id,
         direction=_direction(fields.inout),
         card_number=None if card in (None, "0") else card,
-        temperature=body_temperature(fields.temperature),
+        temperature=body_temperature(fields.converted) or body_temperature(fields.temperature),
         mask=None if fields.mask is None else fields.mask == 1,
         record_id=None if number is None else str(number),
     )

@@ -50,9 +50,16 @@ class Command:
     handouts: int = 0
     sent_at: float = 0.0
 
-    def line(self) -> str:
-        """Return the `C:<id>:<command>` line."""
-        return f"C:{self.id}:{self.render() if self.render is not None else self.text}"
+    def line(self, serial: str | None = None) -> str:
+        """Return the `C:<id>:<command>` line; with `serial`, in the CmdFormat=1 envelope.
+
+        Appendix 14: a terminal announcing CmdFormat=1 takes every command as
+        `DataType=1,SN=<serial>,Priority=0,CmdID=<id>,CmdDesc=C:<id>:<command>`.
+        """
+        line = f"C:{self.id}:{self.render() if self.render is not None else self.text}"
+        if serial is None:
+            return line
+        return f"DataType=1,SN={serial},Priority=0,CmdID={self.id},CmdDesc={line}"
 
 
 @dataclass(slots=True, frozen=True)

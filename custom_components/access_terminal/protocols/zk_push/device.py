@@ -21,9 +21,18 @@ from ..model import (
     EventCategory,
     Family,
     Feature,
+    Method,
     Operation,
     TerminalInfo,
     Usage,
+)
+from .codes import VERIFY_MODES
+from .support import (
+    EVENT_TYPES_BYTES,
+    VERIFY_STYLES_BYTES,
+    is_bitmap,
+    machine_model,
+    supported_verify_modes,
 )
 from .users import BIO_FINGERPRINT, BIO_PALM, Capabilities
 
@@ -48,10 +57,12 @@ _KEPT_OPTIONS = frozenset(
         "AccSupportFunList",
         "AuxInCount",
         "AuxOutCount",
+        "CmdFormat",
         "DateFmtFunOn",
         "DeviceName",
         "DeviceType",
         "DisableUserFunOn",
+        "EventTypes",
         "FaceCount",
         "FaceFunOn",
         "FaceVersion",
@@ -65,6 +76,7 @@ _KEPT_OPTIONS = frozenset(
         "Language",
         "LockCount",
         "MAC",
+        "MachineType",
         "MaskDetectionFunOn",
         "MaxAttLogCount",
         "MaxFaceCount",
@@ -76,6 +88,7 @@ _KEPT_OPTIONS = frozenset(
         "MultiBioPhotoSupport",
         "MultiBioVersion",
         "OEMVendor",
+        "PhotoFunOn",
         "Platform",
         "PushVersion",
         "PvCount",
@@ -85,6 +98,7 @@ _KEPT_OPTIONS = frozenset(
         "TimeZone",
         "TransactionCount",
         "UserCount",
+        "VerifyStyles",
         "ZKFPVersion",
     }
 )
@@ -149,6 +163,10 @@ def refused_options(options: Mapping[str, str]) -> dict[str, str]:
     lock_count = options.get("LockCount")
     if lock_count is not None and read_doors(lock_count) is None:
         refused["LockCount"] = f"LockCount={lock_count[:20]}: doors are numbered 1 to {MAX_DOORS}"
+    for key, size in (("EventTypes", EVENT_TYPES_BYTES), ("VerifyStyles", VERIFY_STYLES_BYTES)):
+        value = options.get(key)
+        if value is not None and not is_bitmap(value, size):
+            refused[key] = f"{key}={value[:80]}: not a bitmap of {size} bytes in hex"
     return refused
 
 
@@ -159,9 +177,21 @@ def _flag_on(options: Mapping[str, str], *keys: str) -> bool:
 def info_from_options(serial: str, options: Mapping[str, str], caps: Capabilities) -> TerminalInfo:
     """Build TerminalInfo from the options a terminal announced."""
     features = {Feature.CARD, Feature.PASSWORD}
-    if BIO_FINGERPRINT in caps.bio_data or _flag_on(options, "FingerFunOn", "ZKFPVersion"):
+    # The methods of the verification modes it offers (VerifyStyles), where it said.
+    offered = {
+        m for mode in supported_verify_modes(options) or () for m in VERIFY_MODES.get(mode, ())
+    }
+    if (
+        BIO_FINGERPRINT in caps.bio_data
+        or _flag_on(options, "FingerFunOn", "ZKFPVersion")
+        or Method.FINGERPRINT in offered
+    ):
         features.add(Feature.FINGERPRINT)
-    if caps.face_type is not None or _flag_on(options, "FaceFunOn", "FaceVersion"):
+    if (
+        caps.face_type is not None
+        or _flag_on(options, "FaceFunOn", "FaceVersion")
+        or Method.FACE in offered
+    ):
         features.add(Feature.FACE)
     if BIO_PALM in caps.bio_data or _flag_on(options, "PvFunOn"):
         features.add(Feature.PALM)
@@ -181,7 +211,7 @@ def info_from_options(serial: str, options: Mapping[str, str], caps: Capabilitie
     return TerminalInfo(
         serial=serial,
         family=Family.ZK_PUSH,
-        model=read_text(options.get("DeviceName")),
+        model=read_text(options.get("DeviceName")) or machine_model(options),
         manufacturer=read_text(options.get("OEMVendor")) or "ZKTeco",
         firmware=read_text(options.get("FirmVer") or options.get("FWVersion")),
         features=frozenset(features),

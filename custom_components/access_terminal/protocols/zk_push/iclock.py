@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from ..codec import optional_int
 from ..errors import PayloadTooLargeError, ProtocolError
-from ..fields import Reading
+from ..fields import Reading, read_count
 from ..model import (
     Authorizer,
     DoorAction,
@@ -49,6 +49,7 @@ from .registration import (
     parameters,
     server_time,
 )
+from .support import optional_event_types
 from .uploads import (
     archive_rows,
     door_event_state,
@@ -107,6 +108,8 @@ class IclockTerminal(PushTerminal):
         self._queries: dict[int, UserListing] = {}
         self._attendance_listing: UserListing | None = None
         self._option_answers: dict[int, dict[str, str]] = {}
+        # DATA COUNT commands waiting for their answer: by command id, the option they fill.
+        self._counts: dict[int, str] = {}
         self.operations = UNKNOWN_VARIANT_OPERATIONS
         self.doors = {}  # known once it announces them
 
@@ -358,7 +361,10 @@ class IclockTerminal(PushTerminal):
         if not commands:
             return OK
         self.listener.persist()
-        return Reply("\n".join(command.line() for command in commands), encoding=self.caps.encoding)
+        serial = self.serial if self.options.get("CmdFormat", "").strip() == "1" else None
+        return Reply(
+            "\n".join(command.line(serial) for command in commands), encoding=self.caps.encoding
+        )
 
     async def _devicecmd(self, request: Request) -> Reply:
         results = parse_results(request.text)
@@ -392,7 +398,9 @@ class IclockTerminal(PushTerminal):
             self._remember(answered)
             return OK
         if kind == "count":
-            return OK  # a DATA COUNT answer: "the server returns OK" (section 12.1.3)
+            # A DATA COUNT answer ("user=5"); "the server returns OK" (section 12.1.3).
+            self._take_count(optional_int(params.get("cmdid")), table, request.text)
+            return OK
         rows = await read_off_loop(len(request.body), lambda: table_rows(request.text, table))
         command_id = optional_int(params.get("cmdid"))
         listing = self._queries.get(command_id) if command_id is not None else None
@@ -401,6 +409,18 @@ class IclockTerminal(PushTerminal):
         elif table.lower() == "transaction" and kind == "tabledata":
             return await self._transactions(rows, Reply(f"{table}={len(rows)}"))
         return Reply(f"{table}={len(rows)}")
+
+    def _take_count(self, command_id: int | None, table: str, text: str) -> None:
+        """Keep a count we asked for as the option it stands for (the usage it shows)."""
+        option = self._counts.pop(command_id or 0, None)
+        if option is None:
+            return
+        value = parse_options(text).get(table)
+        count = read_count(value)
+        if count is None:
+            self.problems.note("table count", f"{table}: not a count", text[:_LOGGED_CONTENT])
+            return
+        self._remember({option: str(count)})
 
     async def _file(self, request: Request) -> Reply:
         if request.method == "GET":
@@ -492,6 +512,7 @@ class IclockTerminal(PushTerminal):
         self.zone = zone_from_option(self.options.get("TimeZone")) or self._default_zone
         self.operations = operations_for(self.variant, self.caps)
         self.event_categories = event_categories_for(self.variant)
+        self.optional_event_types = optional_event_types(self.options)
         # A controller's doors are known once it registered (LockCount).
         count = self.caps.doors if attendance or self.registry_code else 0
         doors = {

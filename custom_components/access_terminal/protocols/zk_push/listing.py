@@ -24,6 +24,7 @@ from .users import (
     add_template,
     photo_from_row,
     template_from_row,
+    template_v10_from_row,
     user_from_row,
 )
 from .wire import parse_fields
@@ -63,6 +64,8 @@ def table_queries(wanted: set[str] | None, caps: Capabilities) -> list[TableQuer
             TableQuery("biodata", f"filter=Type={kind}{pin_filter}")
             for kind in sorted(caps.bio_data & _LISTED_TYPES)
         )
+        if caps.fingerprint_v10:
+            queries.append(TableQuery("templatev10", f"filter={condition}"))
         if BIO_FACE in caps.bio_photo:
             queries.append(TableQuery("biophoto", f"filter=Type={BIO_FACE}{pin_filter}"))
     return queries
@@ -115,8 +118,9 @@ class UserListing(Listing):
                         if key in fields
                     }
                 )
-            elif table == "biodata":
-                if (template := template_from_row(fields)) is not None:
+            elif table in ("biodata", "templatev10"):
+                read = template_from_row if table == "biodata" else template_v10_from_row
+                if (template := read(fields)) is not None:
                     if not self.with_credentials:
                         template = replace(template, data="")
                     self.templates.append(template)

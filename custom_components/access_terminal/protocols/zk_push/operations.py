@@ -76,14 +76,18 @@ def enrollment_command(
     return f"ENROLL_BIO type={kind}\tno={index}\tpin={pin}\tretry=3\toverwrite=1"
 
 
-def firmware_command(firmware: FirmwareImage) -> str:
-    """Return UPGRADE with the URL the terminal downloads the image from."""
+def firmware_command(firmware: FirmwareImage, *, base64: bool = False) -> str:
+    """Return UPGRADE with the URL the terminal downloads the image from.
+
+    Method 2 (`type=1`) serves the file as it is; method 1 (controllers) serves it base64-encoded,
+    `size` being the original file's (section 12.4.1).
+    """
     if firmware.url is None:
         raise InvalidRequestError("ZK terminals download firmware: a URL is needed")
-    return (
-        f"UPGRADE type=1,checksum={firmware.md5.lower()},size={len(firmware.data)},"
-        f"url={firmware.url}"
-    )
+    checksum, size = firmware.md5.lower(), len(firmware.data)
+    if base64:
+        return f"UPGRADE checksum={checksum},url={firmware.url},size={size}"
+    return f"UPGRADE type=1,checksum={checksum},size={size},url={firmware.url}"
 
 
 def set_options_command(options: Mapping[str, str]) -> str:
@@ -100,3 +104,26 @@ def get_options_command(names: Sequence[str]) -> str:
         if not name or any(char in name for char in ",=\t\r\n"):
             raise InvalidRequestError(f"option {name!r}: no commas, '=', tabs or line breaks")
     return f"GET OPTIONS {','.join(names)}"
+
+
+def count_commands(caps: Capabilities) -> list[tuple[str, str]]:
+    """Return the DATA COUNT commands (section 12.1.3) of users, credentials and records.
+
+    Each with the option its answer stands for (the counts a terminal also announces): users,
+    records, fingerprints (templatev10 or unified), faces (unified templates, else comparison
+    photos) and palms.
+    """
+    counts = [("DATA COUNT user", "UserCount"), ("DATA COUNT transaction", "TransactionCount")]
+    if caps.fingerprint_v10:
+        counts.append(("DATA COUNT templatev10", "FPCount"))
+    for kind, option in (
+        (BIO_FINGERPRINT, "FPCount"),
+        (caps.face_type, "FaceCount"),
+        (BIO_PALM, "PvCount"),
+    ):
+        if kind in caps.bio_data:
+            counts.append((f"DATA COUNT biodata Type={kind}", option))
+    if caps.face_type is None and BIO_FACE in caps.bio_photo:
+        # Faces kept as comparison photos only: each photo is a face it knows.
+        counts.append((f"DATA COUNT biophoto Type={BIO_FACE}", "FaceCount"))
+    return counts

@@ -121,6 +121,8 @@ def parameters(session: str, *, registry_code: str | None, options: Mapping[str,
         for key in ("MultiBioDataSupport", "MultiBioPhotoSupport"):
             if value := options.get(key):
                 lines.append(f"{key}={value}")
+        # Body temperatures (rtlog convtemperature) in Celsius, whatever the terminal shows.
+        lines.append("IRTempUnitTrans=0")
     return Reply("\n".join(lines))
 
 

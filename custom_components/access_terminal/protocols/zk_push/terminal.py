@@ -9,6 +9,7 @@ sense now are withdrawn when nobody waits for them any more; user writes stay qu
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
@@ -41,12 +42,14 @@ from .device import Variant, check_door, open_seconds
 from .iclock import IclockTerminal
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
+    count_commands,
     door_command,
     enrollment_command,
     firmware_command,
     get_options_command,
     set_options_command,
 )
+from .support import upgrades_in_base64
 from .users import canonical_pin
 from .wire import OK, old_encode_time
 from .writes import Batch, delete_batches, raise_for_results, write_batches
@@ -64,6 +67,7 @@ class ZkPushTerminal(IclockTerminal):
     downloads_firmware = True
     reports_alarms = True
     # Appendix 2 codes 224 / 239, 210 / 243 / 244, 65 / 220 / 221 / 225 / 226; identitycard rows.
+    # A controller's EventTypes narrows them once it registered (support.py).
     optional_event_types = OPTIONAL_EVENT_TYPES
 
     def __init__(
@@ -216,7 +220,7 @@ class ZkPushTerminal(IclockTerminal):
     async def push_firmware(self, firmware: FirmwareImage) -> None:
         """Send UPGRADE with the single-use URL; the terminal downloads and checks the image."""
         self.require(Operation.PUSH_FIRMWARE)
-        text = firmware_command(firmware)
+        text = firmware_command(firmware, base64=upgrades_in_base64(self.options))
 
         def outcome(code: int) -> None:
             if code < 0:
@@ -233,6 +237,10 @@ class ZkPushTerminal(IclockTerminal):
             text, persistent=False, wait=False, handed=True, on_result=outcome
         )
         await self._hand_over(command, "firmware push")
+
+    def firmware_download(self, data: bytes) -> bytes:
+        """Return the image as the terminal downloads it: base64 for controllers (method 1)."""
+        return base64.b64encode(data) if upgrades_in_base64(self.options) else data
 
     # -- users -----------------------------------------------------------------------------
 
@@ -350,7 +358,23 @@ class ZkPushTerminal(IclockTerminal):
             within=self.command_timeout + SECONDS_PER_USER * count,
             forget=lambda: self._queue.withdraw(commands),
         )
+        if any(not isinstance(result, BaseException) for result in results):
+            self._count_tables()  # the terminal changed something
         raise_for_results(batches, results)
+
+    def _count_tables(self) -> None:
+        """Ask the terminal to count what a write changed; the answers refresh its usage.
+
+        A newer count of a table supersedes one still unanswered (so at most one each waits).
+        """
+        if self.variant is not Variant.SECURITY:
+            return
+        counts = count_commands(self.caps)
+        options = {option for _, option in counts}
+        self._counts = {k: v for k, v in self._counts.items() if v not in options}
+        for text, option in counts:
+            command = self._queue.add(text, persistent=False, wait=False)
+            self._counts[command.id] = option
 
     # -- persistence and diagnostics -------------------------------------------------------
 

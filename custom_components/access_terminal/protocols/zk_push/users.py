@@ -17,6 +17,7 @@ from ..codec import decode_base64, is_digits, optional_int
 from ..errors import InvalidRequestError
 from ..fields import read_doors
 from ..model import Credentials, Family, Privilege, User, UserAccess
+from .codes import language_choice
 from .wire import old_decode_time, old_encode_time
 
 # Biometric types of the unified tables (section 10.11 / Appendix 18).
@@ -33,12 +34,15 @@ LONG_NAME_LENGTH = 64
 PASSWORD_LENGTH = 8
 CARD_DIGITS = 20
 PIN_DIGITS = 9
+# Fingers are numbered 0 to 9; templatev10 holds the fingerprint algorithm 10's templates.
+MAX_FINGER = 9
+V10_MAJOR = "10"
 STRING_PIN_LENGTH = 24
 MAX_PHOTO = 512 * 1024
 _STRING_PIN = re.compile(r"^[A-Za-z0-9_-]+$")
 _BRACKETED_CARD = re.compile(r"^\[((?:[0-9A-Fa-f]{2}){1,8})\]$")
 # Chinese-language terminals read names as GB2312 (Appendix 4: 83 simplified, 84 traditional).
-_CHINESE_LANGUAGES = frozenset({"83", "84"})
+_CHINESE_LANGUAGES = frozenset({"zh_hans", "zh_hant"})
 
 
 def _flag(options: Mapping[str, str], key: str) -> bool:
@@ -81,6 +85,10 @@ class Capabilities:
     bio_data: frozenset[int] = frozenset()
     bio_photo: frozenset[int] = frozenset()
     bio_versions: dict[int, str] = field(default_factory=dict)
+    # Fingerprints in the older templatev10 table (algorithm 10, no unified fingerprints).
+    fingerprint_v10: bool = False
+    # Photos as display photos (userpic, PhotoFunOn) where no comparison photo is taken.
+    user_photo: bool = False
     encoding: str = "utf-8"
 
     @classmethod
@@ -92,6 +100,9 @@ class Capabilities:
             return len(functions) > position and functions[position] == "1"
 
         language = options.get("Language") or options.get("language") or ""
+        bio_data = _types(options.get("MultiBioDataSupport"))
+        bio_photo = _types(options.get("MultiBioPhotoSupport"))
+        fingerprints = _flag(options, "FingerFunOn") or optional_int(options.get("ZKFPVersion"))
         return cls(
             attendance=attendance,
             doors=0 if attendance else read_doors(options.get("LockCount")) or 1,
@@ -102,10 +113,16 @@ class Capabilities:
             lock_control=bit(2),
             long_name=bit(5),
             string_pin=_flag(options, "StringPinFunOn"),
-            bio_data=_types(options.get("MultiBioDataSupport")),
-            bio_photo=_types(options.get("MultiBioPhotoSupport")),
+            bio_data=bio_data,
+            bio_photo=bio_photo,
             bio_versions=_versions(options.get("MultiBioVersion")),
-            encoding="gb18030" if language.strip() in _CHINESE_LANGUAGES else "utf-8",
+            fingerprint_v10=not attendance
+            and BIO_FINGERPRINT not in bio_data
+            and bool(fingerprints),
+            user_photo=not attendance
+            and BIO_FACE not in bio_photo
+            and _flag(options, "PhotoFunOn"),
+            encoding="gb18030" if language_choice(language) in _CHINESE_LANGUAGES else "utf-8",
         )
 
     @property
@@ -275,6 +292,17 @@ def template_from_row(fields: Mapping[str, str]) -> Template | None:
     )
 
 
+def template_v10_from_row(fields: Mapping[str, str]) -> Template | None:
+    """Read a templatev10 row (section 10.7): a fingerprint of algorithm 10; Valid 3 is duress."""
+    pin = (fields.get("pin") or "").strip()
+    number = optional_int(fields.get("fingerid"))
+    data = re.sub(r"\s+", "", fields.get("template") or fields.get("tmp") or "")
+    valid = (fields.get("valid") or "1").strip()
+    if not pin or number is None or not 0 <= number <= MAX_FINGER or not data or valid == "0":
+        return None
+    return Template(pin, BIO_FINGERPRINT, number, data, V10_MAJOR, "0", duress=valid == "3")
+
+
 def add_template(credentials: Credentials, template: Template, *, with_data: bool) -> None:
     """Put a template where Credentials keeps its kind (others are not carried)."""
     value = template.encoded() if with_data else ""
@@ -315,7 +343,9 @@ class TableWrites:
     authorize: Rows = field(default_factory=list)
     authorize_delete: Rows = field(default_factory=list)
     photos: Rows = field(default_factory=list)
+    user_photos: Rows = field(default_factory=list)
     templates: Rows = field(default_factory=list)
+    fingerprints_v10: Rows = field(default_factory=list)
 
     def commands(self) -> Iterator[tuple[str, Rows]]:
         """Yield (command prefix, records) for every non-empty table operation."""
@@ -329,7 +359,9 @@ class TableWrites:
                 ("DATA UPDATE userauthorize", self.authorize),
                 ("DATA DELETE userauthorize", self.authorize_delete),
                 ("DATA UPDATE biophoto", self.photos),
+                ("DATA UPDATE userpic", self.user_photos),
                 ("DATA UPDATE biodata", self.templates),
+                ("DATA UPDATE templatev10", self.fingerprints_v10),
             )
             if records
         )
@@ -408,11 +440,20 @@ def _credential_records(user: User, caps: Capabilities, into: TableWrites) -> No
     creds = user.credentials
     pin = user.user_id
     if creds.photo:
-        if BIO_FACE not in caps.bio_photo:
+        if BIO_FACE not in caps.bio_photo and not caps.user_photo:
             raise InvalidRequestError("this terminal does not take face photos")
         if len(creds.photo) > MAX_PHOTO:
             raise InvalidRequestError(f"photos must be at most {MAX_PHOTO // 1024} KB")
         content = base64.b64encode(creds.photo).decode()
+    if creds.photo and BIO_FACE not in caps.bio_photo:
+        # A display photo (section 12.1.1.31), shown when the person is recognised.
+        into.user_photos.append(
+            (
+                pin,
+                _row(("pin", pin), ("size", len(content)), ("format", 0), ("content", content)),
+            )
+        )
+    elif creds.photo:
         into.photos.append(
             (
                 pin,
@@ -429,6 +470,19 @@ def _credential_records(user: User, caps: Capabilities, into: TableWrites) -> No
         )
     if not creds.templates_for(Family.ZK_PUSH):
         return
+    if caps.fingerprint_v10:
+        into.fingerprints_v10.extend(
+            (
+                pin,
+                _row(
+                    ("Pin", pin),
+                    ("FingerID", template.number),
+                    ("Valid", 3 if template.duress else 1),
+                    ("Template", template.data),
+                ),
+            )
+            for template in _fingerprints_v10(pin, creds)
+        )
     for template in _templates(pin, creds, caps):
         into.templates.append(
             (
@@ -471,6 +525,19 @@ def _templates(pin: str, creds: Credentials, caps: Capabilities) -> Iterator[Tem
         yield template
 
 
+def _fingerprints_v10(pin: str, creds: Credentials) -> Iterator[Template]:
+    """Yield the user's fingerprints a templatev10 terminal takes (algorithm 10 or unknown)."""
+    for number, value in creds.fingerprints.items():
+        template = Template.decode(pin, number, value, BIO_FINGERPRINT) if value else None
+        if (
+            template is not None
+            and template.type == BIO_FINGERPRINT
+            and template.major in ("0", V10_MAJOR)
+            and 0 <= number <= MAX_FINGER
+        ):
+            yield template
+
+
 def delete_records(user_ids: Sequence[str] | None, caps: Capabilities) -> list[tuple[str, Rows]]:
     """Return (command prefix, (pin, condition) pairs) deleting users and all they hold."""
     pins = ["*"] if user_ids is None else list(user_ids)
@@ -481,8 +548,14 @@ def delete_records(user_ids: Sequence[str] | None, caps: Capabilities) -> list[t
         commands.append(("DATA DELETE mulcarduser", conditions))
     if caps.bio_photo:
         commands.append(("DATA DELETE biophoto", photo_conditions))
+    if caps.user_photo:
+        commands.append(
+            ("DATA DELETE userpic", [(pin, "*" if pin == "*" else f"pin={pin}") for pin in pins])
+        )
     if caps.bio_data:
         commands.append(("DATA DELETE biodata", conditions))
+    if caps.fingerprint_v10:
+        commands.append(("DATA DELETE templatev10", conditions))
     commands.append(("DATA DELETE user", conditions))
     return commands
 
