@@ -36,6 +36,7 @@ from .files import async_read_file, validation_error
 from .firmware_install import async_install, async_load_image, require_firmware_support
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
+from .protocols.fields import EARLIEST
 from .protocols.model import (
     Credential,
     Credentials,
@@ -53,6 +54,8 @@ SERVICE_SYNC_USERS = "sync_users"
 SERVICE_PUSH_FIRMWARE = "push_firmware"
 SERVICE_SYNC_TIME = "sync_time"
 SERVICE_REBOOT = "reboot"
+SERVICE_RECOVER_RECORDS = "recover_records"
+SERVICE_CLEAR_RECORDS = "clear_records"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -127,6 +130,19 @@ PUSH_FIRMWARE_SCHEMA = vol.All(
     cv.has_at_least_one_key("file", "url"),
 )
 DEVICES_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): DEVICE_IDS})
+RECOVER_RECORDS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("start"): cv.datetime,
+        vol.Optional("end"): cv.datetime,
+    }
+)
+CLEAR_RECORDS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Optional("confirm", default=False): cv.boolean,
+    }
+)
 
 
 @callback
@@ -304,6 +320,29 @@ async def _reboot(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
 
 
+async def _recover_records(call: ServiceCall) -> ServiceResponse:
+    now = dt_util.utcnow()
+    start = dt_util.as_utc(call.data["start"])
+    end = dt_util.as_utc(call.data["end"]) if "end" in call.data else now
+    if end < start:
+        raise validation_error("records_range_reversed")
+    if start > now:
+        raise validation_error("records_start_in_future")
+    if start < EARLIEST:
+        raise validation_error("records_start_too_early")
+    device_ids = call.data[ATTR_DEVICE_ID]
+    results = await _on_each_device(
+        call.hass, device_ids, lambda c: c.async_recover_records(start, end)
+    )
+    return {"devices": dict(zip(device_ids, results, strict=True))}
+
+
+async def _clear_records(call: ServiceCall) -> None:
+    if call.data["confirm"] is not True:
+        raise validation_error("clear_records_unconfirmed")
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_clear_records())
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -330,7 +369,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration.
 
     Opening doors and setting clocks are for every user (as the lock entities are); managing
-    people, firmware and restarts is for administrators.
+    people, firmware, restarts and the terminals' records is for administrators.
     """
     register = hass.services.async_register
     register(DOMAIN, SERVICE_OPEN_DOOR, _open_door, OPEN_DOOR_SCHEMA)
@@ -354,3 +393,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     register(DOMAIN, SERVICE_PUSH_FIRMWARE, admin_only(_push_firmware), PUSH_FIRMWARE_SCHEMA)
     register(DOMAIN, SERVICE_REBOOT, admin_only(_reboot), DEVICES_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_RECOVER_RECORDS,
+        admin_only(_recover_records),
+        RECOVER_RECORDS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    register(DOMAIN, SERVICE_CLEAR_RECORDS, admin_only(_clear_records), CLEAR_RECORDS_SCHEMA)

@@ -121,6 +121,8 @@ class HttpV2Terminal(PushTerminal):
             Operation.REBOOT,
             Operation.SNAPSHOT,
             Operation.ACCESS_RULES,
+            Operation.RECOVER_RECORDS,
+            Operation.CLEAR_RECORDS,
         }
     )
 
@@ -398,6 +400,18 @@ class HttpV2Terminal(PushTerminal):
     async def request_snapshot(self) -> None:
         """Send Snapshoot; the picture arrives through UploadSnapshoot."""
         await self._command({"Snapshoot": 1}, "snapshot")
+
+    async def recover_records(self, start: datetime, end: datetime) -> None:
+        """Send RepostRecord: the device marks every record unsent and uploads them all again.
+
+        The protocol asks for no range: the records come on the device's own schedule, those
+        already handled are dropped by the ledger, the others arrive as late records.
+        """
+        await self._command({"RepostRecord": 1}, "record recovery")
+
+    async def clear_records(self) -> None:
+        """Send ClearRecord (the device deletes every record)."""
+        await self._command({"ClearRecord": 1}, "record deletion")
 
     async def push_firmware(self, firmware: FirmwareImage) -> None:
         """Send PushSoftware with the URL the device downloads the image from."""

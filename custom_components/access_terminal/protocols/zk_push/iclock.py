@@ -18,6 +18,7 @@ from typing import ClassVar
 from ..codec import optional_int
 from ..errors import PayloadTooLargeError, ProtocolError
 from ..fields import Reading
+from ..history import Recovery
 from ..model import (
     Authorizer,
     DoorAction,
@@ -107,6 +108,8 @@ class IclockTerminal(PushTerminal):
         self._queries: dict[int, UserListing] = {}
         self._attendance_listing: UserListing | None = None
         self._option_answers: dict[int, dict[str, str]] = {}
+        # Recoveries under way, by the id of their ACCOUNT command.
+        self._recoveries: dict[int, Recovery] = {}
         self.operations = UNKNOWN_VARIANT_OPERATIONS
         self.doors = {}  # known once it announces them
 
@@ -421,6 +424,10 @@ class IclockTerminal(PushTerminal):
                 raise
             self.problems.note("record archive", err, f"{len(body)} bytes")
             return OK
+        command_id = optional_int(request.params.get("cmdid"))
+        recovery = None if command_id is None else self._recoveries.get(command_id)
+        if recovery is not None:  # asked for: never live, and only the range asked for
+            reading = Reading(recovery.take(reading.read), reading.refused)
         return await self._deliver_read("transaction", reading, OK)
 
     async def _transactions(self, rows: Sequence[str], reply: Reply) -> Reply:

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from ..access import AccessPlan, AccessProfile, PersonPolicy
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
+from ..history import Recovery
 from ..model import (
     OPTIONAL_EVENT_TYPES,
     AccessEvent,
@@ -41,6 +42,8 @@ from .device import Variant, check_door, open_seconds
 from .iclock import IclockTerminal
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
+    CLEAR_RECORDS_COMMAND,
+    account_command,
     door_command,
     enrollment_command,
     firmware_command,
@@ -177,6 +180,27 @@ class ZkPushTerminal(IclockTerminal):
             self._option_answers.pop(command.id, None)
         # Options arrive without the "~" mark the document puts on some names.
         return {name: answered[key] for name in names if (key := name.lstrip("~")) in answered}
+
+    async def recover_records(self, start: datetime, end: datetime) -> int:
+        """Ask for the records of the range again (ACCOUNT transaction StartTime / EndTime).
+
+        The controller uploads them as an archive (`/iclock/file`) before it reports the
+        command's result; returns how many of them fall in the range.
+        """
+        self.require(Operation.RECOVER_RECORDS)
+        command = self._queue.add(account_command(start, end, self.zone), persistent=False)
+        recovery = self._recoveries[command.id] = Recovery(start, end)
+        try:
+            future = cast("asyncio.Future[int]", command.future)  # add() made it: wait=True
+            await self._in_time(future, command, "record recovery")
+        finally:
+            self._recoveries.pop(command.id, None)
+        return recovery.count
+
+    async def clear_records(self) -> None:
+        """Delete every access control record (DATA DELETE transaction *)."""
+        self.require(Operation.CLEAR_RECORDS)
+        await self._run(CLEAR_RECORDS_COMMAND, "record deletion")
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
