@@ -865,6 +865,16 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self._pending.append(replace(record, line=line))
         return line
 
+    def lose_pending(self) -> int:
+        """Take the queued records as delivered without sending them (lost on the way).
+
+        As when something between the terminal and the server acknowledged them: the terminal
+        never sends them again by itself; only a history query brings them. Returns how many.
+        """
+        lost = len(self._pending)
+        self._acknowledge(list(self._pending))
+        return lost
+
     async def upload_pending(self) -> int:
         """Upload queued records oldest first; return how many the server acknowledged.
 

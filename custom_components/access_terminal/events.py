@@ -112,7 +112,12 @@ class TerminalEvents:
                 if not record.ordered:
                     spans.setdefault(stream, []).append(record.date)
                 if ledger.handled(
-                    stream, number, record.date, ordered=record.ordered, late=not live
+                    stream,
+                    number,
+                    record.date,
+                    ordered=record.ordered,
+                    late=not live,
+                    recovered=record.recovered,
                 ):
                     self.counts["duplicate"] += 1
                     continue

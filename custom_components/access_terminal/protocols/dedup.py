@@ -73,12 +73,21 @@ class RecordLedger:
         self._gaps: dict[str, dict[int, None]] = {}
 
     def handled(
-        self, stream: str, record_id: int, date: int, *, ordered: bool = True, late: bool = False
+        self,
+        stream: str,
+        record_id: int,
+        date: int,
+        *,
+        ordered: bool = True,
+        late: bool = False,
+        recovered: bool = False,
     ) -> bool:
         """Return True if this record of `stream` was handled already.
 
         `late`: the record is not live (its own time is far from now), so the date spans of an
-        unordered stream recognise it too.
+        unordered stream recognise it too. `recovered`: asked for again, so it may be one lost
+        between records of the same span: where the window still reaches back to its date, the
+        window alone decides.
         """
         if not _valid(record_id, date):
             return False  # never remembered either: see remember()
@@ -94,7 +103,13 @@ class RecordLedger:
         window = self._windows.get(stream)
         if window is not None and _entry(record_id, date) in window:
             return True
-        return late and date > 0 and self._in_span(stream, date)
+        if not (late and date > 0 and self._in_span(stream, date)):
+            return False
+        return not (recovered and window is not None and date >= self._oldest(window))
+
+    @staticmethod
+    def _oldest(window: dict[int, None]) -> int:
+        return min(entry % _DATES for entry in window)
 
     def remember(
         self, stream: str, record_id: int, date: int, *, ordered: bool = True, now: int

@@ -1,0 +1,52 @@
+"""Which records an HTTPv2 terminal sends again because it was told to (`RepostRecord`).
+
+The command asks for no range: the device marks every record it uploaded as not uploaded and
+sends them all again, on the same endpoints as new ones. A record numbered at most the highest
+number seen in its stream when the device fetched the command is one of those: it is marked
+recovered (never live). New records carry higher numbers. Only for a while after the command:
+a terminal cleared since (at its menu too) numbers its new records from 1 again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+import time
+
+from ..model import Record
+
+# How long after the device fetched RepostRecord its uploads are taken for the records sent again.
+REPOST_WINDOW = 600.0
+
+
+class Reposting:
+    """The highest record number seen per stream, and a repost under way."""
+
+    def __init__(self) -> None:
+        """Start knowing no record."""
+        self._highest: dict[str, int] = {}
+        self._upto: dict[str, int] = {}
+        self._until = 0.0
+
+    def started(self) -> None:
+        """Expect the records seen so far again (the device fetched RepostRecord)."""
+        self._upto = dict(self._highest)
+        self._until = time.monotonic() + REPOST_WINDOW
+
+    def cleared(self) -> None:
+        """Forget the numbers seen (the device fetched ClearRecord: it numbers from 1 again)."""
+        self._highest.clear()
+        self._upto.clear()
+
+    def mark(self, records: Sequence[Record]) -> list[Record]:
+        """Return the records, those sent again marked recovered; note the numbers seen."""
+        reposting = bool(self._upto) and time.monotonic() <= self._until
+        marked = []
+        for record in records:
+            stream, number = record.stream, record.record_id
+            again = False
+            if stream is not None and number is not None:
+                again = reposting and number <= self._upto.get(stream, -1)
+                self._highest[stream] = max(number, self._highest.get(stream, number))
+            marked.append(replace(record, recovered=True) if again else record)
+        return marked
