@@ -235,6 +235,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self._next_index = 1
         self._pending_lines: list[tuple[str, str]] = []
         self._operlog_stamp = 0
+        # False: firmware without ACCOUNT (the server falls back to DATA QUERY transaction).
+        self.account_supported = True
         self._acked_state: str | None = None
 
         # What the server asked for and what the terminal answered, for tests to inspect.
@@ -535,7 +537,12 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         params = split_params(rest)
         table = params.get("tablename", "")
         condition = params.get("filter", "*")
-        lines = self._tables.query_lines(table, "" if condition == "*" else condition)
+        lines: list[str] | None
+        if table.lower() == "transaction" and not self.attendance:
+            records = sorted(self._pending + self._uploaded, key=lambda record: record.index)
+            lines = [f"transaction {transaction_line(record)}" for record in records]
+        else:
+            lines = self._tables.query_lines(table, "" if condition == "*" else condition)
         if lines is None:
             return ERR_TABLE
         reply = await self._transport.post(
@@ -686,6 +693,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
 
     async def _account(self, command: ServerCommand, rest: str) -> int:
         """ACCOUNT transaction MaxIndex=N: overview, then transaction.tgz; Return=count."""
+        if not self.account_supported:
+            return ERR_UNKNOWN_COMMAND
         table, condition = split_table(rest)
         if table.lower() != "transaction":
             return ERR_TABLE

@@ -294,3 +294,25 @@ async def test_records_lost_in_an_outage_are_recovered_when_the_terminal_is_back
     # Back online, polls go on as usual: nothing is asked for again.
     await poll(hass)
     assert [e.data for e in events if e.data["type"] in ACCESS_TYPES] == access
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+async def test_a_controller_without_account_is_queried(
+    hass: HomeAssistant, simulator: ZkPushSimulator, init_integration: MockConfigEntry
+) -> None:
+    """ACCOUNT refused: DATA QUERY transaction, as the document advises, brings the record."""
+    simulator.account_supported = False
+    lost_user = await _lose_zk(hass, simulator, init_integration)
+    target = device_id(hass, simulator.serial)
+    events = bus_events(hass)
+    start = (dt_util.utcnow() - timedelta(hours=1)).isoformat()
+    response = await _recover(
+        hass, Family.ZK_PUSH, simulator, {"device_id": target, "start": start}
+    )
+    access = [e.data for e in events if e.data["type"] in ACCESS_TYPES]
+    assert [(e["user_id"], e["catch_up"]) for e in access] == [(lost_user, True)]
+    assert response["devices"][target] == {"records": 3, "recovered": 1}
+    assert [c.split(":", 2)[2].split(" ")[0:2] for c in simulator.commands][-2:] == [
+        ["ACCOUNT", "transaction"],
+        ["DATA", "QUERY"],
+    ]

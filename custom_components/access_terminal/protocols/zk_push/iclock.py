@@ -402,7 +402,7 @@ class IclockTerminal(PushTerminal):
         if listing is not None and kind == "tabledata":
             listing.collect(table.lower(), rows, self.caps, self.zone)
         elif table.lower() == "transaction" and kind == "tabledata":
-            return await self._transactions(rows, Reply(f"{table}={len(rows)}"))
+            return await self._transactions(rows, Reply(f"{table}={len(rows)}"), command_id)
         return Reply(f"{table}={len(rows)}")
 
     async def _file(self, request: Request) -> Reply:
@@ -425,16 +425,22 @@ class IclockTerminal(PushTerminal):
             self.problems.note("record archive", err, f"{len(body)} bytes")
             return OK
         command_id = optional_int(request.params.get("cmdid"))
-        recovery = None if command_id is None else self._recoveries.get(command_id)
-        if recovery is not None:  # asked for: never live, and only the range asked for
-            reading = Reading(recovery.take(reading.read), reading.refused)
-        return await self._deliver_read("transaction", reading, OK)
+        return await self._deliver_read("transaction", self._recovered(reading, command_id), OK)
 
-    async def _transactions(self, rows: Sequence[str], reply: Reply) -> Reply:
+    async def _transactions(
+        self, rows: Sequence[str], reply: Reply, command_id: int | None
+    ) -> Reply:
         received, zone = datetime.now(UTC), self.zone
         size = sum(len(row) for row in rows)
         reading = await read_off_loop(size, lambda: read_transactions(rows, zone, received))
-        return await self._deliver_read("transaction", reading, reply)
+        return await self._deliver_read("transaction", self._recovered(reading, command_id), reply)
+
+    def _recovered(self, reading: Reading[Record], command_id: int | None) -> Reading[Record]:
+        """Keep the range of the recovery that asked for these rows, marked (never live)."""
+        recovery = None if command_id is None else self._recoveries.get(command_id)
+        if recovery is None:
+            return reading
+        return Reading(recovery.take(reading.read), reading.refused)
 
     async def _ping(self, request: Request) -> Reply:
         return OK

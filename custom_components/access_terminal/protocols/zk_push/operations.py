@@ -16,6 +16,9 @@ from .users import BIO_FACE, BIO_FINGERPRINT, BIO_PALM, Capabilities
 
 # 12.1.2.5: every access control record.
 CLEAR_RECORDS_COMMAND = "DATA DELETE transaction *"
+# 12.1.4.3, for controllers that fail ACCOUNT: every record (the time filter is "on some
+# devices" only, in no format the document gives: the range is narrowed here).
+TRANSACTION_QUERY = "DATA QUERY tablename=transaction,fielddesc=*,filter=*"
 _ACCOUNT_TIME = "%Y-%m-%d %H:%M:%S"
 
 _DOOR_CODES = {

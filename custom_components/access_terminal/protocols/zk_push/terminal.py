@@ -43,6 +43,7 @@ from .iclock import IclockTerminal
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
     CLEAR_RECORDS_COMMAND,
+    TRANSACTION_QUERY,
     account_command,
     door_command,
     enrollment_command,
@@ -185,10 +186,19 @@ class ZkPushTerminal(IclockTerminal):
         """Ask for the records of the range again (ACCOUNT transaction StartTime / EndTime).
 
         The controller uploads them as an archive (`/iclock/file`) before it reports the
-        command's result; returns how many of them fall in the range.
+        command's result; one that refuses ACCOUNT is asked with DATA QUERY transaction, as
+        the document advises (rows through `/iclock/querydata`). Returns how many records of
+        the range arrived.
         """
         self.require(Operation.RECOVER_RECORDS)
-        command = self._queue.add(account_command(start, end, self.zone), persistent=False)
+        try:
+            return await self._recover(account_command(start, end, self.zone), start, end)
+        except DeviceError as err:
+            _LOGGER.debug("Terminal %s refused ACCOUNT (%s): querying", self.serial, err)
+            return await self._recover(TRANSACTION_QUERY, start, end)
+
+    async def _recover(self, text: str, start: datetime, end: datetime) -> int:
+        command = self._queue.add(text, persistent=False)
         recovery = self._recoveries[command.id] = Recovery(start, end)
         try:
             future = cast("asyncio.Future[int]", command.future)  # add() made it: wait=True
