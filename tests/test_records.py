@@ -316,3 +316,42 @@ async def test_a_controller_without_account_is_queried(
         ["ACCOUNT", "transaction"],
         ["DATA", "QUERY"],
     ]
+
+
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_records_made_while_home_assistant_was_stopped_are_recovered(
+    hass: HomeAssistant, simulator: WebJsonSimulator, init_integration: MockConfigEntry
+) -> None:
+    simulator.record("1")
+    await poll(hass)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    # Recorded meanwhile, and its real-time copy lost when the terminal restarted.
+    simulator.record("2", realtime=False)
+    events = bus_events(hass)
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    access = [e.data for e in events if e.data["type"] in ACCESS_TYPES]
+    assert [(e["user_id"], e["catch_up"]) for e in access] == [("2", True)]
+
+
+@pytest.mark.parametrize("family", [Family.WEBJSON], indirect=True)
+async def test_a_recovery_that_fails_after_an_outage_is_logged(
+    hass: HomeAssistant,
+    simulator: WebJsonSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    coordinator = coordinator_of(init_integration)
+    await simulator.go_away()
+    await poll(hass)
+    assert not coordinator.online
+    simulator.refusals["getlog"] = [1]
+    await simulator.come_back()
+    await poll(hass)
+    assert coordinator.online
+    assert "records since" in caplog.text
+    assert "could not be recovered" in caplog.text
+    # Not asked again at every poll: the next outage asks again.
+    asked = simulator.commands.count("getlog")
+    await poll(hass)
+    assert simulator.commands.count("getlog") == asked
