@@ -192,9 +192,9 @@ async def test_clear_records_erases_the_terminals_log(
 @pytest.mark.parametrize(
     ("start", "end", "key"),
     [
-        (timedelta(hours=-1), timedelta(hours=-2), "records_range_reversed"),
-        (timedelta(hours=1), timedelta(hours=2), "records_start_in_future"),
-        (None, None, "records_start_too_early"),
+        (timedelta(hours=-1), timedelta(hours=-2), "records_reversed"),
+        (timedelta(hours=1), timedelta(hours=2), "records_future"),
+        (None, None, "records_too_early"),
     ],
 )
 @pytest.mark.usefixtures("init_integration")
@@ -348,7 +348,7 @@ async def test_a_recovery_that_fails_after_an_outage_is_logged(
     simulator.refusals["getlog"] = [1]
     await simulator.come_back()
     await poll(hass)
-    assert coordinator.online
+    assert coordinator_of(init_integration).online
     assert "records since" in caplog.text
     assert "could not be recovered" in caplog.text
     # Not asked again at every poll: the next outage asks again.

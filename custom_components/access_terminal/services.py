@@ -36,7 +36,7 @@ from .files import async_read_file, validation_error
 from .firmware_install import async_install, async_load_image, require_firmware_support
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
-from .protocols.fields import EARLIEST
+from .protocols.history import range_problem
 from .protocols.model import (
     Credential,
     Credentials,
@@ -324,12 +324,8 @@ async def _recover_records(call: ServiceCall) -> ServiceResponse:
     now = dt_util.utcnow()
     start = dt_util.as_utc(call.data["start"])
     end = dt_util.as_utc(call.data["end"]) if "end" in call.data else now
-    if end < start:
-        raise validation_error("records_range_reversed")
-    if start > now:
-        raise validation_error("records_start_in_future")
-    if start < EARLIEST:
-        raise validation_error("records_start_too_early")
+    if (problem := range_problem(start, end, now)) is not None:
+        raise validation_error(f"records_{problem}")
     device_ids = call.data[ATTR_DEVICE_ID]
     results = await _on_each_device(
         call.hass, device_ids, lambda c: c.async_recover_records(start, end)

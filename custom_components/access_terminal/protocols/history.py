@@ -18,21 +18,37 @@ from .errors import InvalidRequestError
 from .fields import EARLIEST
 from .model import Record
 
+# Why a range cannot be asked for: its problem's name (for callers that say it in their own
+# words) and the library's wording.
+RANGE_PROBLEMS = {
+    "naive": "the range needs times with a time zone",
+    "reversed": "the range ends before it starts",
+    "future": "the range starts in the future",
+    "too_early": "terminals keep no records from before 2000",
+}
 
-def check_range(start: datetime, end: datetime, now: datetime) -> None:
-    """Refuse a range no terminal can be asked for (InvalidRequestError).
+
+def range_problem(start: datetime, end: datetime, now: datetime) -> str | None:
+    """Return what is wrong with the range (a key of RANGE_PROBLEMS), None if nothing.
 
     Terminals record from 2000 on (ZK's time encoding starts there); a range must not end
     before it starts, nor start in the future.
     """
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidRequestError("the range needs times with a time zone")
+        return "naive"
     if end < start:
-        raise InvalidRequestError("the range ends before it starts")
+        return "reversed"
     if start > now:
-        raise InvalidRequestError("the range starts in the future")
+        return "future"
     if start < EARLIEST:
-        raise InvalidRequestError("terminals keep no records from before 2000")
+        return "too_early"
+    return None
+
+
+def check_range(start: datetime, end: datetime, now: datetime) -> None:
+    """Refuse a range no terminal can be asked for (InvalidRequestError)."""
+    if (problem := range_problem(start, end, now)) is not None:
+        raise InvalidRequestError(RANGE_PROBLEMS[problem])
 
 
 def local_days(start: datetime, end: datetime, zone: tzinfo) -> tuple[date, date]:

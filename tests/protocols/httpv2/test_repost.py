@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from custom_components.access_terminal.protocols.httpv2 import repost
 from custom_components.access_terminal.protocols.httpv2.repost import REPOST_WINDOW, Reposting
 from custom_components.access_terminal.protocols.model import AccessEvent, EventType, Record
 
@@ -18,10 +15,9 @@ def records(*numbers: int, stream: str = "identify") -> list[Record]:
     return [Record((event,), stream, number, int(NOW.timestamp())) for number in numbers]
 
 
-def test_records_sent_again_are_recovered_new_ones_live(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_records_sent_again_are_recovered_new_ones_live() -> None:
     clock = [1000.0]
-    monkeypatch.setattr(repost.time, "monotonic", lambda: clock[0])
-    reposting = Reposting()
+    reposting = Reposting(lambda: clock[0])
     assert not any(r.recovered for r in reposting.mark(records(1, 2, 3)))
     reposting.mark(records(7, stream="door"))
     reposting.mark([Record(())])  # no stream, no number: nothing to note

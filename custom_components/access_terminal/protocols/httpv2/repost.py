@@ -9,7 +9,7 @@ a terminal cleared since (at its menu too) numbers its new records from 1 again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 import time
 
@@ -22,8 +22,9 @@ REPOST_WINDOW = 600.0
 class Reposting:
     """The highest record number seen per stream, and a repost under way."""
 
-    def __init__(self) -> None:
-        """Start knowing no record."""
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """Start knowing no record; `clock` gives seconds (monotonic)."""
+        self._clock = clock
         self._highest: dict[str, int] = {}
         self._upto: dict[str, int] = {}
         self._until = 0.0
@@ -31,7 +32,7 @@ class Reposting:
     def started(self) -> None:
         """Expect the records seen so far again (the device fetched RepostRecord)."""
         self._upto = dict(self._highest)
-        self._until = time.monotonic() + REPOST_WINDOW
+        self._until = self._clock() + REPOST_WINDOW
 
     def cleared(self) -> None:
         """Forget the numbers seen (the device fetched ClearRecord: it numbers from 1 again)."""
@@ -40,7 +41,7 @@ class Reposting:
 
     def mark(self, records: Sequence[Record]) -> list[Record]:
         """Return the records, those sent again marked recovered; note the numbers seen."""
-        reposting = bool(self._upto) and time.monotonic() <= self._until
+        reposting = bool(self._upto) and self._clock() <= self._until
         marked = []
         for record in records:
             stream, number = record.stream, record.record_id
