@@ -28,7 +28,14 @@ from simulator.httpv2 import HttpV2Simulator
 from simulator.webjson import WebJsonSimulator
 from simulator.zk_push import ZkPushSimulator
 
-from .helpers import bus_events, device_id, poll, settle_until, with_device
+from .helpers import (
+    bus_events,
+    device_id,
+    poll,
+    registered_entity_id,
+    settle_until,
+    with_device,
+)
 from .terminals import ALL_FAMILIES, AddTerminal
 
 ACCESS_TYPES = frozenset({"access_granted", "access_denied"})
@@ -137,10 +144,17 @@ async def test_a_lost_record_is_recovered_exactly_once(
     start = (dt_util.utcnow() - timedelta(hours=1)).isoformat()
     data = {"device_id": target, "start": start}
 
+    access_events = registered_entity_id(hass, "event", simulator.serial, "access")
+    shown = hass.states.get(access_events)
+    assert shown is not None
+    assert shown.attributes["user_id"] == "3"  # the last one let in, as it happened
+
     response = await _recover(hass, family, simulator, data)
 
     access = [e.data for e in events if e.data["type"] in ACCESS_TYPES]
     assert [(e["user_id"], e["catch_up"]) for e in access] == [(lost_user, True)]
+    # A record of the past moves nothing current: the access event entity stays as it was.
+    assert hass.states.get(access_events) == shown
     result = response["devices"][target]
     if family is Family.HTTPV2:  # the terminal sends everything again on its own schedule
         assert result == {"records": None, "recovered": None}
@@ -184,6 +198,19 @@ async def test_clear_records_erases_the_terminals_log(
     else:
         await action
     assert _stored(family, simulator) == 0
+
+
+@pytest.mark.parametrize("family", [Family.CLOUD_WS], indirect=True)
+async def test_clearing_takes_the_logs_not_reported_yet_first(
+    hass: HomeAssistant, simulator: CloudWsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A log the terminal has not reported (made while disconnected) is fetched, not lost."""
+    simulator.tables.record(2, mode=8, photo=False)  # new: not reported yet
+    events = bus_events(hass)
+    target = device_id(hass, simulator.serial)
+    await call(hass, "clear_records", {"device_id": target, "confirm": True})
+    assert [e.data["user_id"] for e in events if e.data["type"] in ACCESS_TYPES] == ["2"]
+    assert simulator.tables.logs == []
 
 
 # -- bad input ---------------------------------------------------------------------------------

@@ -550,7 +550,8 @@ class CloudWsTerminal(PushTerminal):
         return count
 
     async def clear_records(self) -> None:
-        """Delete every log on the device (`cleanlog`)."""
+        """Fetch the logs not reported yet (`getnewlog`), then delete every log (`cleanlog`)."""
+        await self.fetch_new_logs()
         await self.clean_logs()
 
     # -- life cycle ------------------------------------------------------------------------
