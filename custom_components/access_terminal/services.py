@@ -56,6 +56,9 @@ SERVICE_SYNC_TIME = "sync_time"
 SERVICE_REBOOT = "reboot"
 SERVICE_RECOVER_RECORDS = "recover_records"
 SERVICE_CLEAR_RECORDS = "clear_records"
+SERVICE_FACTORY_RESET = "factory_reset"
+SERVICE_AUX_OUTPUT = "aux_output"
+SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -137,10 +140,28 @@ RECOVER_RECORDS_SCHEMA = vol.Schema(
         vol.Optional("end"): cv.datetime,
     }
 )
-CLEAR_RECORDS_SCHEMA = vol.Schema(
+# Erasing a terminal needs `confirm: true` (checked by the handler, with a translated error).
+FACTORY_RESET_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DEVICE_ID): DEVICE_IDS, vol.Optional("confirm", default=False): cv.boolean}
+)
+# Clearing records needs `confirm: true` as well.
+CLEAR_RECORDS_SCHEMA = FACTORY_RESET_SCHEMA
+AUX_OUTPUT_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
-        vol.Optional("confirm", default=False): cv.boolean,
+        vol.Optional("output", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+        # 0 switches the output off; 255 keeps it on (as the terminals count).
+        vol.Optional("duration", default=5): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+    }
+)
+ELEVATOR_FLOORS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        # No floors: every floor.
+        vol.Optional("floors"): vol.All(
+            cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=256))], vol.Length(min=1)
+        ),
+        vol.Optional("mode", default="open"): vol.In([str(a) for a in DoorAction]),
     }
 )
 
@@ -320,6 +341,12 @@ async def _reboot(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
 
 
+def _require_confirmation(call: ServiceCall, key: str) -> None:
+    """Refuse an erasing action not confirmed with `confirm: true` (translated as `key`)."""
+    if call.data["confirm"] is not True:
+        raise validation_error(key)
+
+
 async def _recover_records(call: ServiceCall) -> ServiceResponse:
     now = dt_util.utcnow()
     start = dt_util.as_utc(call.data["start"])
@@ -334,9 +361,28 @@ async def _recover_records(call: ServiceCall) -> ServiceResponse:
 
 
 async def _clear_records(call: ServiceCall) -> None:
-    if call.data["confirm"] is not True:
-        raise validation_error("clear_records_unconfirmed")
+    _require_confirmation(call, "clear_records_unconfirmed")
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_clear_records())
+
+
+async def _factory_reset(call: ServiceCall) -> None:
+    _require_confirmation(call, "factory_reset_unconfirmed")
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_factory_reset())
+
+
+async def _aux_output(call: ServiceCall) -> None:
+    output, duration = call.data["output"], call.data["duration"]
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_output_control(output, duration)
+    )
+
+
+async def _elevator_floors(call: ServiceCall) -> None:
+    floors = call.data.get("floors")
+    action = DoorAction(call.data["mode"])
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_floor_control(floors, action)
+    )
 
 
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
@@ -397,3 +443,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.OPTIONAL,
     )
     register(DOMAIN, SERVICE_CLEAR_RECORDS, admin_only(_clear_records), CLEAR_RECORDS_SCHEMA)
+    register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
+    register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
+    register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
