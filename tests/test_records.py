@@ -382,3 +382,27 @@ async def test_a_recovery_that_fails_after_an_outage_is_logged(
     asked = simulator.commands.count("getlog")
     await poll(hass)
     assert simulator.commands.count("getlog") == asked
+
+
+async def test_one_action_for_terminals_of_two_families(
+    hass: HomeAssistant, add_terminal: AddTerminal
+) -> None:
+    """The action is family-blind: each terminal answers with what its family can tell."""
+    http_entry, http_sim = await add_terminal(Family.HTTPV2)
+    web_entry, web_sim = await add_terminal(Family.WEBJSON)
+    await _lose_httpv2(hass, http_sim, http_entry)
+    await _lose_webjson(hass, web_sim, web_entry)
+    targets = [device_id(hass, http_sim.serial), device_id(hass, web_sim.serial)]
+    events = bus_events(hass)
+    start = (dt_util.utcnow() - timedelta(hours=1)).isoformat()
+    response = await _recover(hass, Family.HTTPV2, http_sim, {"device_id": targets, "start": start})
+    assert response["devices"] == {
+        targets[0]: {"records": None, "recovered": None},
+        targets[1]: {"records": 3, "recovered": 1},
+    }
+    recovered = sorted(
+        (e.data["serial"], e.data["user_id"])
+        for e in events
+        if e.data["type"] in ACCESS_TYPES and e.data["catch_up"]
+    )
+    assert recovered == sorted([(http_sim.serial, "2"), (web_sim.serial, "2")])
