@@ -406,3 +406,22 @@ async def test_one_action_for_terminals_of_two_families(
         if e.data["type"] in ACCESS_TYPES and e.data["catch_up"]
     )
     assert recovered == sorted([(http_sim.serial, "2"), (web_sim.serial, "2")])
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+async def test_a_record_not_sent_yet_stays_a_live_one(
+    hass: HomeAssistant, simulator: ZkPushSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The archive holds a record made a moment ago: it is new (live), not a recovered one."""
+    lost_user = await _lose_zk(hass, simulator, init_integration)
+    simulator.queue_event(0, "4")  # queued, its rtlog upload not made yet
+    events = bus_events(hass)
+    start = (dt_util.utcnow() - timedelta(hours=1)).isoformat()
+    target = device_id(hass, simulator.serial)
+    await _recover(hass, Family.ZK_PUSH, simulator, {"device_id": target, "start": start})
+    await simulator.cycle()  # its rtlog upload comes after: the same record, not repeated
+    await hass.async_block_till_done()
+    access = sorted(
+        (e.data["user_id"], e.data["catch_up"]) for e in events if e.data["type"] in ACCESS_TYPES
+    )
+    assert access == [(lost_user, True), ("4", False)]

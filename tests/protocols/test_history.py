@@ -10,6 +10,7 @@ from custom_components.access_terminal.protocols.dedup import MAX_GAP, MAX_GAPS,
 from custom_components.access_terminal.protocols.errors import InvalidRequestError
 from custom_components.access_terminal.protocols.history import (
     Recovery,
+    SentNumbers,
     check_range,
     local_days,
     recovered,
@@ -60,11 +61,23 @@ def test_records_are_narrowed_to_the_range_and_marked() -> None:
     assert not within(Record(()), NOW - timedelta(hours=1), NOW)  # no event: no time
 
 
-def test_a_recovery_counts_what_it_kept() -> None:
-    recovery = Recovery(NOW - timedelta(hours=1), NOW)
-    assert len(recovery.take([record(-30), record(-120)])) == 1
-    assert len(recovery.take([record(-10)])) == 1
-    assert recovery.count == 2
+def test_a_recovery_marks_only_what_the_terminal_had_sent() -> None:
+    """Records made after the recovery began (numbered above) stay new: live by their time."""
+    recovery = Recovery(NOW - timedelta(hours=1), NOW + timedelta(hours=1), {"identify": 5})
+    kept = recovery.take([record(-30, 4), record(-120, 2), record(-10, 5)])
+    assert [(r.record_id, r.recovered) for r in kept] == [(4, True), (5, True)]
+    kept = recovery.take([record(0, 6), record(1, None)])
+    assert [(r.record_id, r.recovered) for r in kept] == [(6, False), (None, False)]
+    assert recovery.count == 4
+
+
+def test_the_numbers_a_terminal_sent() -> None:
+    sent = SentNumbers()
+    sent.note([record(0, 3), record(0, 1), Record(())])
+    sent.note([record(0, 2)])
+    assert sent.snapshot() == {"identify": 3}
+    sent.clear()
+    assert sent.snapshot() == {}
 
 
 # -- the ledger: numbers the cursor jumped over ----------------------------------------------

@@ -77,12 +77,13 @@ async def test_pages_by_day_narrowed_to_the_range(
     fake, terminal, listener = await fake_terminal(
         aiohttp_server, session, WebJsonTerminal, password="p"
     )
+    fake.json({"result": True, "record": []})  # getrtlog: no real-time record waiting
     fake.json({"result": True, "record": [log("1"), log("2", "2025-05-17 07:00:00")]})
     fake.json({"result": True, "record": [log("3"), {"enrollid": "4"}]})  # 4 has no time
     fake.json({"result": True, "record": []})
     start = datetime(2025, 5, 17, 8, 0, tzinfo=UTC)
     assert await terminal.recover_records(start, END) == 2
-    assert [(r["index"], r["from"], r["to"]) for r in fake.received] == [
+    assert [(r["index"], r["from"], r["to"]) for r in fake.received[1:]] == [
         (0, "2025-05-17", "2025-05-17"),
         (2, "2025-05-17", "2025-05-17"),
         (4, "2025-05-17", "2025-05-17"),
@@ -98,10 +99,11 @@ async def test_a_device_ignoring_the_index_is_read_once(
     fake, terminal, listener = await fake_terminal(
         aiohttp_server, session, WebJsonTerminal, password="p"
     )
+    fake.json({"result": True, "record": []})  # getrtlog: no real-time record waiting
     for _ in range(2):
         fake.json({"result": True, "record": [log("1")]})
     assert await terminal.recover_records(START, END) == 1
-    assert len(fake.received) == 2
+    assert len(fake.received) == 3
     assert len(listener.received) == 1
 
 
@@ -112,6 +114,7 @@ async def test_records_that_are_no_list(
     fake, terminal, listener = await fake_terminal(
         aiohttp_server, session, WebJsonTerminal, password="p"
     )
+    fake.json({"result": True, "record": []})  # getrtlog: no real-time record waiting
     fake.json({"result": True, "record": records})
     with pytest.raises(ProtocolError, match="not a list"):
         await terminal.recover_records(START, END)
@@ -158,6 +161,20 @@ async def test_the_whole_log_is_read_and_the_cursor_stays(
     assert terminal.problems.as_dict()  # the two unreadable logs are counted
 
 
+async def test_logs_from_the_cursor_on_are_left_to_the_next_read(
+    aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
+) -> None:
+    """Logs not read yet are new ones: the poll (or the uploader) hands them over as such."""
+    fake, terminal, listener = await fake_terminal(
+        aiohttp_server, session, ControlApiTerminal, api_key="k"
+    )
+    terminal.next_pos = 1
+    fake.json(page(0, "1", "2"))
+    assert await terminal.recover_records(LOG_START, LOG_END) == 1
+    assert len(fake.received) == 1
+    assert [(r.record_id, r.recovered) for r in listener.received] == [(0, True)]
+
+
 async def test_an_empty_log_is_not_erased(
     aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
 ) -> None:
@@ -177,7 +194,10 @@ async def test_an_empty_log_is_not_erased(
             {"password": "p"},
             webjson_module,
             "MAX_PAGES",
-            [{"result": True, "record": [log(user)]} for user in ("1", "2")],
+            [
+                {"result": True, "record": []},  # getrtlog
+                *({"result": True, "record": [log(user)]} for user in ("1", "2")),
+            ],
             (START, END),
         ),
         (
@@ -207,5 +227,6 @@ async def test_a_log_that_never_ends(
     )
     for answer in pages:
         fake.json(answer)
+    terminal.restore_state({"next_pos": 100})  # the control API's cursor: far past the pages
     with pytest.raises(ProtocolError, match="does not end"):
         await terminal.recover_records(*moments)

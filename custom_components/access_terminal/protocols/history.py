@@ -10,7 +10,7 @@ range here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 
@@ -66,16 +66,59 @@ def recovered(records: Iterable[Record], start: datetime, end: datetime) -> list
     return [replace(record, recovered=True) for record in records if within(record, start, end)]
 
 
+class SentNumbers:
+    """The highest record number a terminal sent, per stream.
+
+    A history answer may hold records the terminal had not sent yet (made a moment ago): those
+    numbered above what it had sent when the recovery began are new records, not recovered
+    ones, and keep their own live or late time.
+    """
+
+    def __init__(self) -> None:
+        """Start knowing no record."""
+        self._highest: dict[str, int] = {}
+
+    def note(self, records: Iterable[Record]) -> None:
+        """Note the numbers of records the terminal sent."""
+        highest = self._highest
+        for record in records:
+            stream, number = record.stream, record.record_id
+            if stream is not None and number is not None:
+                highest[stream] = max(number, highest.get(stream, number))
+
+    def snapshot(self) -> dict[str, int]:
+        """Return the highest numbers sent so far."""
+        return dict(self._highest)
+
+    def clear(self) -> None:
+        """Forget them (a terminal whose records were erased numbers from 1 again)."""
+        self._highest.clear()
+
+
+def sent_before(record: Record, upto: Mapping[str, int]) -> bool:
+    """Return True if the record was sent before (numbered at most `upto` of its stream)."""
+    stream, number = record.stream, record.record_id
+    return stream is not None and number is not None and number <= upto.get(stream, -1)
+
+
 @dataclass(slots=True)
 class Recovery:
-    """A recovery under way whose records arrive on requests of their own (ZK archives)."""
+    """A recovery under way whose records arrive on requests of their own (ZK archives).
+
+    `upto`: the numbers the terminal had sent when it began (see SentNumbers); records of the
+    range numbered above are not marked recovered.
+    """
 
     start: datetime
     end: datetime
+    upto: Mapping[str, int]
     count: int = 0
 
     def take(self, records: Iterable[Record]) -> list[Record]:
-        """Return the records of the range, marked recovered, and count them."""
-        kept = recovered(records, self.start, self.end)
+        """Return the records of the range, those sent before marked recovered; count them."""
+        kept = [record for record in records if within(record, self.start, self.end)]
         self.count += len(kept)
-        return kept
+        return [
+            replace(record, recovered=True) if sent_before(record, self.upto) else record
+            for record in kept
+        ]

@@ -537,8 +537,10 @@ class CloudWsTerminal(PushTerminal):
     async def recover_records(self, start: datetime, end: datetime) -> int:
         """Read the stored logs of the range again (`getalllog` from / to, by day, in pages).
 
-        Logs already handled are recognised and not repeated. Returns how many fall in the range.
+        The logs not reported yet are fetched first (`getnewlog`), as the records they are;
+        logs already handled are recognised and not repeated. Returns how many fall in the range.
         """
+        await self.fetch_new_logs()
         document: dict[str, Any] = {"cmd": "getalllog"}
         for key, day in zip(("from", "to"), local_days(start, end, self.zone), strict=True):
             document[key] = f"{day.year}-{day.month}-{day.day}"

@@ -303,17 +303,21 @@ class ControlApiTerminal(PullTerminal):
     async def recover_records(self, start: datetime, end: datetime) -> int:
         """Read the attendance log again from its first position (`GetAttendLog`).
 
-        The interface has no query by time: every log is read and those of the range kept
-        (the cursor of new logs does not move). Returns how many fall in the range.
+        The interface has no query by time: every log before the cursor is read and those of
+        the range kept (the logs from the cursor on are new ones: the next read takes them, as
+        it does when nobody recovers anything). Returns how many fall in the range.
         """
-        count, position = 0, 0
+        count, position, cursor = 0, 0, self.next_pos or 0
         for _ in range(MAX_RECOVERY_PAGES):
+            if position >= cursor:
+                return count
             payload = await self.client.call(
                 "GetAttendLog", {"start_pos": position}, expect="AttendLog"
             )
             batch = parse_batch(payload, self.zone, datetime.now(self.zone), default_start=position)
             self.problems.note_all("attendance log", batch.refused)
-            if records := recovered(batch.records, start, end):
+            before_cursor = [r for r in batch.records if (r.record_id or 0) < cursor]
+            if records := recovered(before_cursor, start, end):
                 await self.listener.records(records)
                 count += len(records)
             if not (batch.records or batch.refused) or batch.next_pos <= position:

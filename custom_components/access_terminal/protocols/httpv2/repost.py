@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 import time
 
+from ..history import SentNumbers, sent_before
 from ..model import Record
 
 # How long after the device fetched RepostRecord its uploads are taken for the records sent again.
@@ -20,34 +21,31 @@ REPOST_WINDOW = 600.0
 
 
 class Reposting:
-    """The highest record number seen per stream, and a repost under way."""
+    """The numbers the terminal sent, and a repost under way."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         """Start knowing no record; `clock` gives seconds (monotonic)."""
         self._clock = clock
-        self._highest: dict[str, int] = {}
+        self._sent = SentNumbers()
         self._upto: dict[str, int] = {}
         self._until = 0.0
 
     def started(self) -> None:
-        """Expect the records seen so far again (the device fetched RepostRecord)."""
-        self._upto = dict(self._highest)
+        """Expect the records sent so far again (the device fetched RepostRecord)."""
+        self._upto = self._sent.snapshot()
         self._until = self._clock() + REPOST_WINDOW
 
     def cleared(self) -> None:
-        """Forget the numbers seen (the device fetched ClearRecord: it numbers from 1 again)."""
-        self._highest.clear()
+        """Forget the numbers sent (the device fetched ClearRecord: it numbers from 1 again)."""
+        self._sent.clear()
         self._upto.clear()
 
     def mark(self, records: Sequence[Record]) -> list[Record]:
-        """Return the records, those sent again marked recovered; note the numbers seen."""
-        reposting = bool(self._upto) and self._clock() <= self._until
-        marked = []
-        for record in records:
-            stream, number = record.stream, record.record_id
-            again = False
-            if stream is not None and number is not None:
-                again = reposting and number <= self._upto.get(stream, -1)
-                self._highest[stream] = max(number, self._highest.get(stream, number))
-            marked.append(replace(record, recovered=True) if again else record)
+        """Return the records, those sent again marked recovered; note the numbers sent."""
+        upto = self._upto if self._upto and self._clock() <= self._until else {}
+        marked = [
+            replace(record, recovered=True) if sent_before(record, upto) else record
+            for record in records
+        ]
+        self._sent.note(records)
         return marked

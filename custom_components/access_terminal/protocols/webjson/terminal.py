@@ -175,8 +175,10 @@ class WebJsonTerminal(PullTerminal):
     async def recover_records(self, start: datetime, end: datetime) -> int:
         """Read the attendance log of the range again (`getlog` by day, paged by `index`).
 
-        Returns how many of its records fall in the range.
+        The real-time records not read yet are taken first, as the live records they are.
+        Returns how many records of the log fall in the range.
         """
+        await self._read_rtlog()
         first, last = local_days(start, end, self.zone)
         query = {"from": first.isoformat(), "to": last.isoformat()}
         count, index, previous = 0, 0, None

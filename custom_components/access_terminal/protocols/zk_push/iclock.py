@@ -18,7 +18,7 @@ from typing import ClassVar
 from ..codec import optional_int
 from ..errors import PayloadTooLargeError, ProtocolError
 from ..fields import Reading
-from ..history import Recovery
+from ..history import Recovery, SentNumbers
 from ..model import (
     Authorizer,
     DoorAction,
@@ -108,8 +108,10 @@ class IclockTerminal(PushTerminal):
         self._queries: dict[int, UserListing] = {}
         self._attendance_listing: UserListing | None = None
         self._option_answers: dict[int, dict[str, str]] = {}
-        # Recoveries under way, by the id of their ACCOUNT command.
+        # Recoveries under way, by the id of their ACCOUNT command, and the record numbers
+        # sent (a recovery's archive may hold records not sent yet: those stay new).
         self._recoveries: dict[int, Recovery] = {}
+        self.sent = SentNumbers()
         self.operations = UNKNOWN_VARIANT_OPERATIONS
         self.doors = {}  # known once it announces them
 
@@ -481,6 +483,7 @@ class IclockTerminal(PushTerminal):
         current = await self.deliver(records)
         if current is None:
             return Reply("server busy, send again later", 503)
+        self.sent.note(records)
         for record in current:
             self._door_from_events(record)
         return reply

@@ -199,7 +199,7 @@ class ZkPushTerminal(IclockTerminal):
 
     async def _recover(self, text: str, start: datetime, end: datetime) -> int:
         command = self._queue.add(text, persistent=False)
-        recovery = self._recoveries[command.id] = Recovery(start, end)
+        recovery = self._recoveries[command.id] = Recovery(start, end, self.sent.snapshot())
         try:
             future = cast("asyncio.Future[int]", command.future)  # add() made it: wait=True
             await self._in_time(future, command, "record recovery")
@@ -211,6 +211,7 @@ class ZkPushTerminal(IclockTerminal):
         """Delete every access control record (DATA DELETE transaction *)."""
         self.require(Operation.CLEAR_RECORDS)
         await self._run(CLEAR_RECORDS_COMMAND, "record deletion")
+        self.sent.clear()
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
