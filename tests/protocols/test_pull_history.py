@@ -71,13 +71,21 @@ async def fake_terminal[T: PullTerminal](
 # -- Webserver + JSON --------------------------------------------------------------------------
 
 
-async def test_pages_by_day_narrowed_to_the_range(
+async def webjson_without_rtlog(
     aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
-) -> None:
+) -> tuple[FakeDevice, WebJsonTerminal, RecordingListener]:
+    """Return a scripted Webserver + JSON terminal whose real-time log holds nothing."""
     fake, terminal, listener = await fake_terminal(
         aiohttp_server, session, WebJsonTerminal, password="p"
     )
-    fake.json({"result": True, "record": []})  # getrtlog: no real-time record waiting
+    fake.json({"result": True, "record": []})  # getrtlog: a recovery reads it first
+    return fake, terminal, listener
+
+
+async def test_pages_by_day_narrowed_to_the_range(
+    aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
+) -> None:
+    fake, terminal, listener = await webjson_without_rtlog(aiohttp_server, session)
     fake.json({"result": True, "record": [log("1"), log("2", "2025-05-17 07:00:00")]})
     fake.json({"result": True, "record": [log("3"), {"enrollid": "4"}]})  # 4 has no time
     fake.json({"result": True, "record": []})
@@ -96,10 +104,7 @@ async def test_pages_by_day_narrowed_to_the_range(
 async def test_a_device_ignoring_the_index_is_read_once(
     aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
 ) -> None:
-    fake, terminal, listener = await fake_terminal(
-        aiohttp_server, session, WebJsonTerminal, password="p"
-    )
-    fake.json({"result": True, "record": []})  # getrtlog: no real-time record waiting
+    fake, terminal, listener = await webjson_without_rtlog(aiohttp_server, session)
     for _ in range(2):
         fake.json({"result": True, "record": [log("1")]})
     assert await terminal.recover_records(START, END) == 1
@@ -111,10 +116,7 @@ async def test_a_device_ignoring_the_index_is_read_once(
 async def test_records_that_are_no_list(
     aiohttp_server: AiohttpServer, session: aiohttp.ClientSession, records: object
 ) -> None:
-    fake, terminal, listener = await fake_terminal(
-        aiohttp_server, session, WebJsonTerminal, password="p"
-    )
-    fake.json({"result": True, "record": []})  # getrtlog: no real-time record waiting
+    fake, terminal, listener = await webjson_without_rtlog(aiohttp_server, session)
     fake.json({"result": True, "record": records})
     with pytest.raises(ProtocolError, match="not a list"):
         await terminal.recover_records(START, END)
@@ -139,7 +141,7 @@ async def test_clearing_takes_the_real_time_records_first(
 # -- control API -------------------------------------------------------------------------------
 
 
-async def test_the_whole_log_is_read_and_the_cursor_stays(
+async def test_the_log_is_read_up_to_the_cursor_which_stays(
     aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
 ) -> None:
     fake, terminal, listener = await fake_terminal(
@@ -159,16 +161,10 @@ async def test_the_whole_log_is_read_and_the_cursor_stays(
     assert [(r.record_id, r.recovered) for r in listener.received] == [(0, True), (1, True)]
     assert terminal.next_pos == 7
     assert terminal.problems.as_dict()  # the two unreadable logs are counted
-
-
-async def test_logs_from_the_cursor_on_are_left_to_the_next_read(
-    aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
-) -> None:
-    """Logs not read yet are new ones: the poll (or the uploader) hands them over as such."""
-    fake, terminal, listener = await fake_terminal(
-        aiohttp_server, session, ControlApiTerminal, api_key="k"
-    )
+    # Logs from the cursor on are new ones: the poll (or the uploader) hands them over as such.
     terminal.next_pos = 1
+    fake.received.clear()
+    listener.received.clear()
     fake.json(page(0, "1", "2"))
     assert await terminal.recover_records(LOG_START, LOG_END) == 1
     assert len(fake.received) == 1
