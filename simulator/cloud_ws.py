@@ -268,6 +268,15 @@ class CloudWsSimulator:
         )
         return await self.report([log])
 
+    def lost_access(self, enroll_id: int, *, mode: int = 8) -> dict[str, Any]:
+        """Someone identifies, and the log is lost on the way (the terminal thinks it went).
+
+        It is no new log any more: only `getalllog` hands it over again. Returns its fields.
+        """
+        log = self.tables.record(enroll_id, mode=mode, photo=False)
+        log.new = False
+        return log.fields
+
     def set_clock(self, moment: datetime) -> None:
         """Set the terminal's local clock to `moment`'s wall time (it runs on from there)."""
         self.tables.set_time(moment.strftime("%Y-%m-%d %H:%M:%S"))

@@ -224,8 +224,16 @@ class DeviceTables:
 
         return self._page("getuserlist", command, build, USERS_PER_PAGE)
 
-    def _logs_paging(self, only_new: bool) -> Paging:
+    def _logs_paging(self, only_new: bool, command: dict[str, Any] | None = None) -> Paging:
         chosen = [log for log in self.logs if log.new or not only_new]
+        if command is not None:  # getalllog: optionally from / to a day ("2018-11-1")
+            first, last = _day(command.get("from")), _day(command.get("to"))
+            chosen = [
+                log
+                for log in chosen
+                if (first is None or log.fields["time"][:10] >= first)
+                and (last is None or log.fields["time"][:10] <= last)
+            ]
         items = [{k: v for k, v in log.fields.items() if k != "image"} for log in chosen]
         return Paging(items, logs=chosen if only_new else None)
 
@@ -233,7 +241,9 @@ class DeviceTables:
         return self._page("getnewlog", command, lambda: self._logs_paging(True), LOGS_PER_PAGE)
 
     def _cmd_getalllog(self, command: dict[str, Any]) -> dict[str, Any]:
-        return self._page("getalllog", command, lambda: self._logs_paging(False), LOGS_PER_PAGE)
+        return self._page(
+            "getalllog", command, lambda: self._logs_paging(False, command), LOGS_PER_PAGE
+        )
 
     def _cmd_getholiday(self, command: dict[str, Any]) -> dict[str, Any]:
         return self._page(
@@ -496,3 +506,11 @@ class DeviceTables:
             "admin": user.admin,
             "record": record,
         }
+
+
+def _day(value: Any) -> str | None:
+    """Read a day of `getalllog` ("2018-11-1") as "2018-11-01"; None when absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    year, month, day = (int(part) for part in value.split("-"))
+    return f"{year:04d}-{month:02d}-{day:02d}"

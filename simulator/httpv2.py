@@ -833,6 +833,17 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         self.pending_system_records.append(record)
         return record
 
+    def lose_pending(self) -> int:
+        """Take the queued identify records as uploaded without sending them (lost on the way).
+
+        As when something between the terminal and the server acknowledged them: the terminal
+        sends them again only when told to (RepostRecord). Returns how many.
+        """
+        lost = len(self.pending_records)
+        self.uploaded_records.extend(self.pending_records)
+        self.pending_records.clear()
+        return lost
+
     async def upload_pending(self) -> int:
         """Upload system records, then identify records, oldest first; return how many went.
 

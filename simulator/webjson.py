@@ -154,6 +154,7 @@ class WebJsonSimulator(DeviceServer):
             "cleanuser": self._clean_users,
             "enableuser": self._enable_user,
             "getlog": self._log,
+            "cleanlog": self._clean_log,
             "getrtlog": self._rtlog,
             "gettime": lambda _request: {"time": self._local_time()},
             "settime": self._set_time,
@@ -410,8 +411,14 @@ class WebJsonSimulator(DeviceServer):
             self.record(user_id, mode=mode)
         return outcome
 
-    def record(self, user_id: str, *, mode: int = 3, event: int = 0) -> dict[str, Any]:
-        """Someone verified at the terminal: a real-time record and an attendance log."""
+    def record(
+        self, user_id: str, *, mode: int = 3, event: int = 0, realtime: bool = True
+    ) -> dict[str, Any]:
+        """Someone verified at the terminal: a real-time record and an attendance log.
+
+        `realtime` False: the real-time record was handed over in an answer lost on the way
+        (the device deleted it): only the attendance log keeps it.
+        """
         user = self.users.get(user_id)
         item = {
             "enrollid": user_id,
@@ -420,7 +427,8 @@ class WebJsonSimulator(DeviceServer):
             "mode": mode,
             "event": event,
         }
-        self.rtlog.append(item)
+        if realtime:
+            self.rtlog.append(item)
         self.attendance.append(item)
         if user is not None and user.enabled and self.lock_mode != 2:
             self._open_for_a_while()
@@ -446,8 +454,20 @@ class WebJsonSimulator(DeviceServer):
         return {"count": len(records), "record": records}
 
     def _log(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Page through the attendance log from `index`, by day (`from` / `to`, inclusive)."""
         start = int(request.get("index", 0))
-        return {"record": self.attendance[start : start + PAGE_SIZE]}
+        first, last = str(request.get("from", "")), str(request.get("to", ""))
+        logs = [
+            item
+            for item in self.attendance
+            if (not first or item["time"][:10] >= first) and (not last or item["time"][:10] <= last)
+        ]
+        return {"record": logs[start : start + PAGE_SIZE]}
+
+    def _clean_log(self, _request: dict[str, Any]) -> dict[str, Any]:
+        self.attendance.clear()
+        self.rtlog.clear()
+        return {}
 
     # --- enrollment -------------------------------------------------------------------------
 

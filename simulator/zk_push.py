@@ -237,6 +237,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self._next_index = 1
         self._pending_lines: list[tuple[str, str]] = []
         self._operlog_stamp = 0
+        # False: firmware without ACCOUNT (the server falls back to DATA QUERY transaction).
+        self.account_supported = True
         self._acked_state: str | None = None
 
         # What the server asked for and what the terminal answered, for tests to inspect.
@@ -537,7 +539,12 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         params = split_params(rest)
         table = params.get("tablename", "")
         condition = params.get("filter", "*")
-        lines = self._tables.query_lines(table, "" if condition == "*" else condition)
+        lines: list[str] | None
+        if table.lower() == "transaction" and not self.attendance:
+            records = sorted(self._pending + self._uploaded, key=lambda record: record.index)
+            lines = [f"transaction {transaction_line(record)}" for record in records]
+        else:
+            lines = self._tables.query_lines(table, "" if condition == "*" else condition)
         if lines is None:
             return ERR_TABLE
         reply = await self._transport.post(
@@ -695,6 +702,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
 
     async def _account(self, command: ServerCommand, rest: str) -> int:
         """ACCOUNT transaction MaxIndex=N: overview, then transaction.tgz; Return=count."""
+        if not self.account_supported:
+            return ERR_UNKNOWN_COMMAND
         table, condition = split_table(rest)
         if table.lower() != "transaction":
             return ERR_TABLE
@@ -873,6 +882,16 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             line = rtlog_line(record, mask=mask, temperature=temperature)
         self._pending.append(replace(record, line=line))
         return line
+
+    def lose_pending(self) -> int:
+        """Take the queued records as delivered without sending them (lost on the way).
+
+        As when something between the terminal and the server acknowledged them: the terminal
+        never sends them again by itself; only a history query brings them. Returns how many.
+        """
+        lost = len(self._pending)
+        self._acknowledge(list(self._pending))
+        return lost
 
     async def upload_pending(self) -> int:
         """Upload queued records oldest first; return how many the server acknowledged.

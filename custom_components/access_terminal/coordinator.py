@@ -20,7 +20,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -48,6 +48,7 @@ from .protocols.errors import (
     ListenerUnavailableError,
     NotSupportedError,
 )
+from .protocols.history import check_range
 from .protocols.model import (
     AccessEvent,
     Authorizer,
@@ -87,6 +88,10 @@ ACCESS_STATE_INTERVAL = 1.0
 DEFAULT_RELEASE_TIME = 3  # seconds a momentary opening is shown when the device does not say
 # What a terminal was seen to measure in its records (saved: the entity exists at the next start).
 READING_TEMPERATURE = "temperature"
+# An automatic recovery after an outage asks from a little before the terminal was last heard
+# from (its clock may be off a little), and never for more than a week.
+RECOVERY_MARGIN = timedelta(minutes=10)
+MAX_AUTOMATIC_RECOVERY = timedelta(days=7)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -155,6 +160,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._settings_read_at: float | None = None
         # Records are read once the entities listen (after the first refresh).
         self._entities_ready = False
+        # Since when (wall clock) the terminal was not heard from, for the records to ask for
+        # when it is back (Home Assistant was stopped since the saved last_seen, or the
+        # terminal went offline); None: no outage to recover from.
+        self._outage_since: float | None = self._seen_wall
+        # One recovery at a time: the count of what it recovered is read from the event counts.
+        self._recovery_lock = asyncio.Lock()
         catch_up_after = entry.options.get(CONF_CATCH_UP_AFTER, DEFAULT_CATCH_UP_AFTER)
         self.names = PeopleNames(
             hass, store, lookup=self._read_users, on_learned=self._name_learned
@@ -319,6 +330,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._read_settings_if_due()
         if self.online and time.monotonic() - self._seen_at > self.offline_window:
             self.online = False
+            self._outage_began()
             self._settings_read_at = None  # read them again when it is back
             _LOGGER.warning(
                 "Access terminal %s is offline: not heard from for %d seconds",
@@ -345,6 +357,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             self._remember_last_seen()
             self._publish()
             self._read_settings_if_due()
+        if self._outage_since is not None and self._entities_ready:
+            self._recover_after_outage()
+
+    def _outage_began(self) -> None:
+        if self._outage_since is None:
+            self._outage_since = self._seen_wall
 
     def state_changed(self) -> None:
         """Info or doors changed: save info, refresh the device entry, publish the state."""
@@ -563,6 +581,54 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         user_id = await self.users.async_canonical_id(user_id)
         await self.async_call(self.terminal.start_enrollment(user_id, credential, index))
 
+    # -- history -----------------------------------------------------------------------------
+
+    async def async_recover_records(self, start: datetime, end: datetime) -> dict[str, int | None]:
+        """Ask the terminal for its records of `start` to `end` again.
+
+        Returns how many it handed over (`records`) and how many of those were new
+        (`recovered`: fired on the bus with catch_up true); None where the terminal sends them
+        later by itself.
+        """
+        async with self._recovery_lock, self.errors():
+            check_range(start, end, dt_util.utcnow())
+            before = self.events.counts["recovered"]
+            read = await self.terminal.recover_records(start, end)
+            recovered = None if read is None else self.events.counts["recovered"] - before
+        if recovered:
+            _LOGGER.info("Access terminal %s: %d records recovered", self.serial, recovered)
+        return {"records": read, "recovered": recovered}
+
+    async def async_clear_records(self) -> None:
+        """Erase the records stored at the terminal."""
+        await self.async_call(self.terminal.clear_records())
+
+    def _recover_after_outage(self) -> None:
+        """Ask for what the terminal recorded while unreachable, where its family must ask."""
+        since, self._outage_since = self._outage_since, None
+        if since is None or not self.terminal.recovers_after_outage:
+            return
+        now = dt_util.utcnow()
+        start = max(
+            dt_util.utc_from_timestamp(since) - RECOVERY_MARGIN, now - MAX_AUTOMATIC_RECOVERY
+        )
+        self.config_entry.async_create_background_task(
+            self.hass,
+            self._recover_since(min(start, now), now),
+            name=f"{DOMAIN} {self.serial} recovery",
+        )
+
+    async def _recover_since(self, start: datetime, end: datetime) -> None:
+        try:
+            await self.async_recover_records(start, end)
+        except HomeAssistantError as err:
+            _LOGGER.warning(
+                "Access terminal %s: the records since %s could not be recovered: %s",
+                self.serial,
+                start.isoformat(),
+                err,
+            )
+
     async def async_push_firmware(self, firmware: FirmwareImage) -> None:
         """Hand a firmware image to the terminal."""
         await self.async_call(self.terminal.push_firmware(firmware))
@@ -605,6 +671,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                     await self.terminal.refresh(records=self._entities_ready)
             except (ConfigEntryAuthFailed, UpdateFailed):
                 self.online = False
+                self._outage_began()
                 self.data = self._state()  # a failed refresh keeps the data: readers see this
                 raise
             self.seen()
@@ -628,7 +695,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                 for number, report in self.terminal.doors.items()
             },
             "record_cursors": self.store.records.cursors,
-            # Records handled since the start: live, catch_up (late), duplicate...
+            # Records handled since the start: live, catch_up (late), duplicate, recovered...
             "records": dict(sorted(self.events.counts.items())),
             # What the terminal sent that could not be read, by kind.
             "refused_input": self.terminal.problems.as_dict(),

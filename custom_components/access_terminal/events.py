@@ -1,8 +1,9 @@
 """A terminal's events: each record's events once, to the bus and to whoever listens.
 
 Records are de-duplicated against the store's ledger (a device re-sends what it thinks we did
-not get), then every event goes to Home Assistant's bus as `access_terminal_event` and, when it
-is live, to the subscribers of its stream (the event entities, the MQTT bridge).
+not get, a recovery asks for its history again), then every event goes to Home Assistant's bus
+as `access_terminal_event` and, when it is live, to the subscribers of its stream (the event
+entities, the MQTT bridge).
 
 The catch-up rule: a record is live when the terminal's own time for it is within the catch-up
 window of Home Assistant's clock (an option, two minutes by default; 0 turns the rule off).
@@ -89,7 +90,12 @@ class TerminalEvents:
         return lambda: callbacks.remove(event_callback)
 
     def live(self, record: Record, now: datetime) -> bool:
-        """Return True if the record's own time is within the catch-up window of `now`."""
+        """Return True if the record's own time is within the catch-up window of `now`.
+
+        A record recovered from the terminal's history is never live, whatever its time.
+        """
+        if record.recovered:
+            return False
         window = self._window
         return window is None or all(abs(event.time - now) <= window for event in record.events)
 
@@ -106,13 +112,20 @@ class TerminalEvents:
                 if not record.ordered:
                     spans.setdefault(stream, []).append(record.date)
                 if ledger.handled(
-                    stream, number, record.date, ordered=record.ordered, late=not live
+                    stream,
+                    number,
+                    record.date,
+                    ordered=record.ordered,
+                    late=not live,
+                    recovered=record.recovered,
                 ):
                     self.counts["duplicate"] += 1
                     continue
             for event in record.events:
                 self.dispatch(event, live=live)
             self.counts["live" if live else "catch_up"] += 1
+            if record.recovered:
+                self.counts["recovered"] += 1
             if live:
                 current.append(record)
             if stream is not None and number is not None:

@@ -18,7 +18,6 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import (
     HomeAssistantError,
-    ServiceValidationError,
     Unauthorized,
     UnknownUser,
 )
@@ -37,6 +36,7 @@ from .files import async_read_file, validation_error
 from .firmware_install import async_install, async_load_image, require_firmware_support
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
+from .protocols.history import range_problem
 from .protocols.model import (
     Credential,
     Credentials,
@@ -54,6 +54,8 @@ SERVICE_SYNC_USERS = "sync_users"
 SERVICE_PUSH_FIRMWARE = "push_firmware"
 SERVICE_SYNC_TIME = "sync_time"
 SERVICE_REBOOT = "reboot"
+SERVICE_RECOVER_RECORDS = "recover_records"
+SERVICE_CLEAR_RECORDS = "clear_records"
 SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
@@ -131,10 +133,19 @@ PUSH_FIRMWARE_SCHEMA = vol.All(
     cv.has_at_least_one_key("file", "url"),
 )
 DEVICES_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): DEVICE_IDS})
+RECOVER_RECORDS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("start"): cv.datetime,
+        vol.Optional("end"): cv.datetime,
+    }
+)
 # Erasing a terminal needs `confirm: true` (checked by the handler, with a translated error).
 FACTORY_RESET_SCHEMA = vol.Schema(
     {vol.Required(ATTR_DEVICE_ID): DEVICE_IDS, vol.Optional("confirm", default=False): cv.boolean}
 )
+# Clearing records needs `confirm: true` as well.
+CLEAR_RECORDS_SCHEMA = FACTORY_RESET_SCHEMA
 AUX_OUTPUT_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
@@ -330,11 +341,32 @@ async def _reboot(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
 
 
+def _require_confirmation(call: ServiceCall, key: str) -> None:
+    """Refuse an erasing action not confirmed with `confirm: true` (translated as `key`)."""
+    if call.data["confirm"] is not True:
+        raise validation_error(key)
+
+
+async def _recover_records(call: ServiceCall) -> ServiceResponse:
+    now = dt_util.utcnow()
+    start = dt_util.as_utc(call.data["start"])
+    end = dt_util.as_utc(call.data["end"]) if "end" in call.data else now
+    if (problem := range_problem(start, end, now)) is not None:
+        raise validation_error(f"records_{problem}")
+    device_ids = call.data[ATTR_DEVICE_ID]
+    results = await _on_each_device(
+        call.hass, device_ids, lambda c: c.async_recover_records(start, end)
+    )
+    return {"devices": dict(zip(device_ids, results, strict=True))}
+
+
+async def _clear_records(call: ServiceCall) -> None:
+    _require_confirmation(call, "clear_records_unconfirmed")
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_clear_records())
+
+
 async def _factory_reset(call: ServiceCall) -> None:
-    if not call.data["confirm"]:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="factory_reset_unconfirmed"
-        )
+    _require_confirmation(call, "factory_reset_unconfirmed")
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_factory_reset())
 
 
@@ -379,7 +411,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration.
 
     Opening doors and setting clocks are for every user (as the lock entities are); managing
-    people, firmware and restarts is for administrators.
+    people, firmware, restarts and the terminals' records is for administrators.
     """
     register = hass.services.async_register
     register(DOMAIN, SERVICE_OPEN_DOOR, _open_door, OPEN_DOOR_SCHEMA)
@@ -403,6 +435,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     register(DOMAIN, SERVICE_PUSH_FIRMWARE, admin_only(_push_firmware), PUSH_FIRMWARE_SCHEMA)
     register(DOMAIN, SERVICE_REBOOT, admin_only(_reboot), DEVICES_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_RECOVER_RECORDS,
+        admin_only(_recover_records),
+        RECOVER_RECORDS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    register(DOMAIN, SERVICE_CLEAR_RECORDS, admin_only(_clear_records), CLEAR_RECORDS_SCHEMA)
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)

@@ -7,6 +7,11 @@ latest (number, date) handled, and a small window of recent records for the few 
 of order. A record no newer than the cursor in both number and date was handled; a device that
 was cleared counts from 1 again but with later dates, so its new records pass.
 
+A record can be missing from a numbered stream (an answer lost in transit, records asked for
+again after an outage): when the cursor jumps over a few numbers, those numbers are kept as
+gaps of the stream, and a record that fills a gap is new although it is older than the cursor.
+Jumps longer than MAX_GAP (a renumbered terminal) are not noted.
+
 A single absurd record must not blind the cursor: one numbered 4294967295 and dated 2099 would
 make every later record look handled. So the cursor only moves to records dated at most
 CURSOR_AHEAD past Home Assistant's clock; a record dated further ahead is remembered in the
@@ -29,6 +34,10 @@ WINDOW = 32
 UNORDERED_WINDOW = 1024
 # Spans of dates kept per unordered stream (the closest ones are merged beyond this).
 MAX_SPANS = 64
+# Numbers skipped by the cursor, kept per ordered stream (the oldest are forgotten beyond it).
+MAX_GAPS = 256
+# A jump of the cursor over more numbers than this is no gap but a renumbering.
+MAX_GAP = 64
 # The cursor never moves to a record dated more than this past the clock (seconds).
 CURSOR_AHEAD = 600
 _DATES = 10_000_000_000  # unix dates stay below 10**10 until the year 2286
@@ -60,24 +69,47 @@ class RecordLedger:
         self._windows: dict[str, dict[int, None]] = {}
         # Unordered streams: sorted, disjoint [first, last] dates their batches covered.
         self._spans: dict[str, list[list[int]]] = {}
+        # Ordered streams: numbers the cursor jumped over, not handled yet.
+        self._gaps: dict[str, dict[int, None]] = {}
 
     def handled(
-        self, stream: str, record_id: int, date: int, *, ordered: bool = True, late: bool = False
+        self,
+        stream: str,
+        record_id: int,
+        date: int,
+        *,
+        ordered: bool = True,
+        late: bool = False,
+        recovered: bool = False,
     ) -> bool:
         """Return True if this record of `stream` was handled already.
 
         `late`: the record is not live (its own time is far from now), so the date spans of an
-        unordered stream recognise it too.
+        unordered stream recognise it too. `recovered`: asked for again, so it may be one lost
+        between records of the same span: where the window still reaches back to its date, the
+        window alone decides.
         """
         if not _valid(record_id, date):
             return False  # never remembered either: see remember()
         cursor = self._cursors.get(stream) if ordered else None
-        if cursor is not None and date and record_id <= cursor[0] and date <= cursor[1]:
+        if (
+            cursor is not None
+            and date
+            and record_id <= cursor[0]
+            and date <= cursor[1]
+            and record_id not in self._gaps.get(stream, ())
+        ):
             return True
         window = self._windows.get(stream)
         if window is not None and _entry(record_id, date) in window:
             return True
-        return late and date > 0 and self._in_span(stream, date)
+        if not (late and date > 0 and self._in_span(stream, date)):
+            return False
+        return not (recovered and window is not None and date >= self._oldest(window))
+
+    @staticmethod
+    def _oldest(window: dict[int, None]) -> int:
+        return min(entry % _DATES for entry in window)
 
     def remember(
         self, stream: str, record_id: int, date: int, *, ordered: bool = True, now: int
@@ -96,12 +128,23 @@ class RecordLedger:
             del window[next(iter(window))]
         if not ordered or not date:
             return True
+        gaps = self._gaps.get(stream)
+        if gaps is not None:
+            gaps.pop(record_id, None)
         if date > now + CURSOR_AHEAD:
             return False
         cursor = self._cursors.get(stream)
         if cursor is None or (date, record_id) > (cursor[1], cursor[0]):
+            if cursor is not None and 1 < record_id - cursor[0] <= MAX_GAP + 1:
+                self._note_gaps(stream, range(cursor[0] + 1, record_id))
             self._cursors[stream] = (record_id, date)
         return True
+
+    def _note_gaps(self, stream: str, numbers: range | list[int]) -> None:
+        gaps = self._gaps.setdefault(stream, {})
+        gaps.update(dict.fromkeys(numbers))
+        while len(gaps) > MAX_GAPS:
+            del gaps[next(iter(gaps))]
 
     def covered(self, stream: str, dates: list[int]) -> None:
         """Note that one batch of an unordered stream covered these dates (first to last)."""
@@ -126,13 +169,18 @@ class RecordLedger:
     def _in_span(self, stream: str, date: int) -> bool:
         return any(first <= date <= last for first, last in self._spans.get(stream, ()))
 
+    def gaps(self, stream: str) -> list[int]:
+        """Return the numbers of `stream` the cursor jumped over and no record filled yet."""
+        return list(self._gaps.get(stream, ()))
+
     @property
     def cursors(self) -> dict[str, tuple[int, int]]:
         """Return the latest (record number, date) handled, per stream."""
         return dict(self._cursors)
 
     def export(self) -> dict[str, Any]:
-        """Return a JSON-friendly form."""
+        """Return a JSON-friendly form (gaps only where a stream has some)."""
+        gaps = {stream: list(numbers) for stream, numbers in self._gaps.items() if numbers}
         return {
             "cursors": {stream: list(cursor) for stream, cursor in self._cursors.items()},
             "windows": {
@@ -142,13 +190,16 @@ class RecordLedger:
             "spans": {
                 stream: [list(span) for span in spans] for stream, spans in self._spans.items()
             },
+            **({"gaps": gaps} if gaps else {}),
         }
 
     def restore(self, data: Any) -> None:
         """Reload export() output; anything unreadable or out of range is ignored."""
         if not isinstance(data, dict):
             return
-        cursors, windows, spans = (data.get(key) for key in ("cursors", "windows", "spans"))
+        cursors, windows, spans, gaps = (
+            data.get(key) for key in ("cursors", "windows", "spans", "gaps")
+        )
         for stream, cursor in (cursors if isinstance(cursors, dict) else {}).items():
             if isinstance(cursor, list) and len(cursor) == 2 and _valid(*cursor):
                 self._cursors[str(stream)] = (cursor[0], cursor[1])
@@ -165,3 +216,8 @@ class RecordLedger:
                 for span in stored[:MAX_SPANS]:
                     if isinstance(span, list) and len(span) == 2 and _valid(*span):
                         self.covered(str(stream), list(span))
+        for stream, numbers in (gaps if isinstance(gaps, dict) else {}).items():
+            if isinstance(numbers, list):
+                kept = [number for number in numbers if _valid(number, 0)][-MAX_GAPS:]
+                if kept:
+                    self._note_gaps(str(stream), kept)

@@ -203,6 +203,9 @@ class Operation(StrEnum):
     SNAPSHOT = "snapshot"
     # Holds time zones, holidays and door rights (see protocols/access.py).
     ACCESS_RULES = "access_rules"
+    # Hands over its stored records again on request / erases them (see protocols/history.py).
+    RECOVER_RECORDS = "recover_records"
+    CLEAR_RECORDS = "clear_records"
     # Erases users, records and settings, back to how the terminal left the factory.
     FACTORY_RESET = "factory_reset"
     # Drives an auxiliary output (a siren, a light, a second lock) for some seconds.
@@ -399,6 +402,8 @@ class Record:
     de-duplication; a record without a stream or number is never taken for a duplicate.
     In an unordered stream the number is only an identity (a checksum of the record), not a
     position: such records are recognised by a larger window of recent identities alone.
+    `recovered` marks a record the terminal handed over again because it was asked for its
+    history: never live, whatever its time (see protocols/history.py).
     """
 
     events: tuple[AccessEvent, ...]
@@ -406,6 +411,7 @@ class Record:
     record_id: int | None = None
     date: int = 0
     ordered: bool = True
+    recovered: bool = False
 
     @property
     def key(self) -> str | None:
@@ -611,6 +617,10 @@ class Terminal:
     # Seconds between two `refresh` calls for families that we call (pull); None: the device
     # calls us (push) and there is nothing to poll.
     poll_interval: float | None = None
+    # True where records can be lost while the terminal is unreachable and must be asked for
+    # when it is back (`recover_records` since it was last heard from); the others send again
+    # by themselves what was not acknowledged.
+    recovers_after_outage: bool = False
     # How many auxiliary outputs and elevator floors `output_control` / `floor_control` take.
     aux_outputs: int = 0
     floors: int = 0
@@ -730,6 +740,19 @@ class Terminal:
     async def request_snapshot(self) -> None:
         """Ask the device for a camera snapshot; it arrives through TerminalListener.snapshot."""
         raise NotSupportedError(Operation.SNAPSHOT)
+
+    async def recover_records(self, start: datetime, end: datetime) -> int | None:
+        """Ask the device for its records of `start` to `end` again (its history query).
+
+        They reach the listener marked `recovered` (never live); the ledger drops those already
+        handled. Returns how many records the device handed over, or None where they come
+        later on the device's own schedule (then it may send more than the range).
+        """
+        raise NotSupportedError(Operation.RECOVER_RECORDS)
+
+    async def clear_records(self) -> None:
+        """Erase the records stored at the device."""
+        raise NotSupportedError(Operation.CLEAR_RECORDS)
 
     async def read_settings(self) -> None:
         """Read every setting of `settings` into `setting_values`.

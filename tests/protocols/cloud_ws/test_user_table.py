@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -117,12 +117,17 @@ async def test_paging_stops_at_the_page_limit(monkeypatch: pytest.MonkeyPatch) -
 async def test_all_logs_between_dates_are_not_repeated() -> None:
     terminal, listener, device = make()
     records = [{"enrollid": 1, "time": "2018-11-02 08:00:00", "mode": 3, "inout": 0, "event": 0}]
+    nothing_new = {"result": True, "count": 0, "from": 0, "to": 0, "record": []}
+    device.scripts["getnewlog"] = [nothing_new, nothing_new]
     device.scripts["getalllog"] = [
         {"result": True, "count": 1, "from": 0, "to": 0, "record": records},
         {"result": True, "count": 0, "from": 0, "to": 0, "record": []},
     ]
-    assert await terminal.fetch_all_logs(date(2018, 11, 1), date(2018, 12, 30)) == 1
-    assert device.sent[0] == {
+    start = datetime(2018, 11, 1, tzinfo=ZONE)
+    end = datetime(2018, 12, 30, 23, 59, tzinfo=ZONE)
+    assert await terminal.recover_records(start, end) == 1
+    assert device.sent[0] == {"cmd": "getnewlog", "stn": True}  # what was not reported, first
+    assert device.sent[1] == {
         "cmd": "getalllog",
         "from": "2018-11-1",
         "to": "2018-12-30",
@@ -134,7 +139,7 @@ async def test_all_logs_between_dates_are_not_repeated() -> None:
         {"result": True, "count": 1, "from": 0, "to": 0, "record": records}
     ]
     with pytest.raises(CommandCancelledError):
-        await terminal.fetch_all_logs()
+        await terminal.recover_records(start, end)
 
 
 # -- users ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..errors import (
     NotSupportedError,
     TerminalClosedError,
 )
+from ..history import local_days, recovered
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
@@ -84,7 +85,14 @@ class CloudWsTerminal(PushTerminal):
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS
-        | {Operation.CLEAR_ALARM, Operation.SET_TIME, Operation.REBOOT, Operation.ACCESS_RULES}
+        | {
+            Operation.CLEAR_ALARM,
+            Operation.SET_TIME,
+            Operation.REBOOT,
+            Operation.ACCESS_RULES,
+            Operation.RECOVER_RECORDS,
+            Operation.CLEAR_RECORDS,
+        }
     )
 
     def __init__(
@@ -526,17 +534,32 @@ class CloudWsTerminal(PushTerminal):
         self.listener.state_changed()
         return fields
 
-    async def fetch_all_logs(self, start: date | None = None, end: date | None = None) -> int:
-        """Fetch every stored log (`getalllog`, optionally between two dates); new ones are events.
+    async def recover_records(self, start: datetime, end: datetime) -> int:
+        """Read the stored logs of the range again (`getalllog` from / to, by day, in pages).
 
-        Logs already handled are recognised and not repeated. Returns how many were read.
+        The logs not reported yet are fetched first (`getnewlog`), as the records they are;
+        logs already handled are recognised and not repeated. Returns how many fall in the range.
         """
+        await self.fetch_new_logs()
         document: dict[str, Any] = {"cmd": "getalllog"}
-        for key, day in (("from", start), ("to", end)):
-            if day is not None:
-                document[key] = f"{day.year}-{day.month}-{day.day}"
+        for key, day in zip(("from", "to"), local_days(start, end, self.zone), strict=True):
+            document[key] = f"{day.year}-{day.month}-{day.day}"
+        count = 0
 
-        return await self._channel.pages(document, "log reading", self._deliver_page)
+        async def deliver(_answer: Message, items: list[Any]) -> None:
+            nonlocal count
+            records = recovered(self._log_records(items), start, end)
+            if not await self._deliver(records):
+                raise CommandCancelledError("records could not be handled")
+            count += len(records)
+
+        await self._channel.pages(document, "log recovery", deliver)
+        return count
+
+    async def clear_records(self) -> None:
+        """Fetch the logs not reported yet (`getnewlog`), then delete every log (`cleanlog`)."""
+        await self.fetch_new_logs()
+        await self.clean_logs()
 
     # -- life cycle ------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from ..errors import (
     ProtocolError,
 )
 from ..fields import read_count, read_text
+from ..history import recovered
 from ..model import (
     USER_OPERATIONS,
     Credential,
@@ -47,6 +48,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # Log pages read per poll (a device returns about a hundred logs a page).
 MAX_LOG_PAGES = 50
+# Log pages a recovery reads at most (a device holds some 400,000 logs).
+MAX_RECOVERY_PAGES = 10_000
 MAX_USER_PAGES = 10_000
 UPLOAD_INTERVAL = 10  # seconds between two uploads of the device (the document allows 5-3600)
 
@@ -117,7 +120,12 @@ class ControlApiTerminal(PullTerminal):
     poll_interval = 15.0
     # An attendance terminal: punches and enrollment outcomes, no door, no alarm.
     event_categories = frozenset({EventCategory.ACCESS, EventCategory.ADMIN})
-    operations = USER_OPERATIONS | {Operation.SET_TIME, Operation.ACCESS_RULES}
+    operations = USER_OPERATIONS | {
+        Operation.SET_TIME,
+        Operation.ACCESS_RULES,
+        Operation.RECOVER_RECORDS,
+        Operation.CLEAR_RECORDS,
+    }
 
     def __init__(
         self,
@@ -230,21 +238,23 @@ class ControlApiTerminal(PullTerminal):
             await self.client.call("GetDeviceTime", expect="DeviceTime")
             return
         async with self._intake:
-            for _ in range(MAX_LOG_PAGES):
-                start = self.next_pos or 0
-                payload = await self.client.call(
-                    "GetAttendLog", {"start_pos": start}, expect="AttendLog"
-                )
-                batch = parse_batch(
-                    payload, self.zone, datetime.now(self.zone), default_start=start
-                )
-                if batch.next_pos < start:
-                    # The device's logs were cleared: its positions start over.
-                    self._move_cursor(0)
-                    continue
-                await self._take(batch)
-                if not (batch.records or batch.refused) or batch.next_pos <= start:
-                    return
+            await self._read_logs()
+
+    async def _read_logs(self) -> None:
+        """Read the logs from the cursor on (the caller holds the intake lock)."""
+        for _ in range(MAX_LOG_PAGES):
+            start = self.next_pos or 0
+            payload = await self.client.call(
+                "GetAttendLog", {"start_pos": start}, expect="AttendLog"
+            )
+            batch = parse_batch(payload, self.zone, datetime.now(self.zone), default_start=start)
+            if batch.next_pos < start:
+                # The device's logs were cleared: its positions start over.
+                self._move_cursor(0)
+                continue
+            await self._take(batch)
+            if not (batch.records or batch.refused) or batch.next_pos <= start:
+                return
 
     async def _take(self, batch: LogBatch) -> None:
         """Hand a batch to the listener, then move the cursor past it.
@@ -287,6 +297,44 @@ class ControlApiTerminal(PullTerminal):
             self._gap_asked = None
             await self._take(batch)
             return {"next_upload_pos": batch.next_pos}
+
+    # -- history ---------------------------------------------------------------------------
+
+    async def recover_records(self, start: datetime, end: datetime) -> int:
+        """Read the attendance log again from its first position (`GetAttendLog`).
+
+        The interface has no query by time: every log before the cursor is read and those of
+        the range kept (the logs from the cursor on are new ones: the next read takes them, as
+        it does when nobody recovers anything). Returns how many fall in the range.
+        """
+        count, position, cursor = 0, 0, self.next_pos or 0
+        for _ in range(MAX_RECOVERY_PAGES):
+            if position >= cursor:
+                return count
+            payload = await self.client.call(
+                "GetAttendLog", {"start_pos": position}, expect="AttendLog"
+            )
+            batch = parse_batch(payload, self.zone, datetime.now(self.zone), default_start=position)
+            self.problems.note_all("attendance log", batch.refused)
+            before_cursor = [r for r in batch.records if (r.record_id or 0) < cursor]
+            if records := recovered(before_cursor, start, end):
+                await self.listener.records(records)
+                count += len(records)
+            if not (batch.records or batch.refused) or batch.next_pos <= position:
+                return count
+            position = batch.next_pos
+        raise ProtocolError("the attendance log does not end")
+
+    async def clear_records(self) -> None:
+        """Take the logs not read yet, then erase the log up to there (`EraseAttendLog`).
+
+        A log recorded in between stays for the next read: nothing is erased unseen.
+        """
+        async with self._intake:
+            await self._read_logs()
+            if self.next_pos:
+                await self.client.call("EraseAttendLog", {"end_pos": self.next_pos})
+        self.invalidate_info()
 
     # -- device ----------------------------------------------------------------------------
 

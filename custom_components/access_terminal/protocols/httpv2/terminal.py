@@ -66,6 +66,7 @@ from .people import (
     valid_user_id,
 )
 from .remote import ClockSetting, RemoteCommands
+from .repost import Reposting
 from .settings import door_from_status, info_from_settings
 from .wire import Endpoint, Reply, Request, error_reply, ok
 
@@ -121,6 +122,8 @@ class HttpV2Terminal(PushTerminal):
             Operation.REBOOT,
             Operation.SNAPSHOT,
             Operation.ACCESS_RULES,
+            Operation.RECOVER_RECORDS,
+            Operation.CLEAR_RECORDS,
         }
     )
 
@@ -141,6 +144,7 @@ class HttpV2Terminal(PushTerminal):
         self._settings = zlib.compress(b"{}")
         self._want_settings = True
         self._remote = RemoteCommands()
+        self._reposting = Reposting()
         self._clock = ClockSetting()
         self._access_settings = SettingsToSend()
         # How many time groups the terminal keeps (FunctionList.TimeGroup), once it said.
@@ -356,6 +360,7 @@ class HttpV2Terminal(PushTerminal):
         return request.document
 
     async def _deliver(self, records: Sequence[Record]) -> Reply:
+        records = self._reposting.mark(records)
         if records and await self.deliver(records) is None:
             return Reply({"Success": 0, "Message": "server busy, send again later"}, status=503)
         self._door_contacts(records)
@@ -398,6 +403,19 @@ class HttpV2Terminal(PushTerminal):
     async def request_snapshot(self) -> None:
         """Send Snapshoot; the picture arrives through UploadSnapshoot."""
         await self._command({"Snapshoot": 1}, "snapshot")
+
+    async def recover_records(self, start: datetime, end: datetime) -> None:
+        """Send RepostRecord: the device marks every record unsent and uploads them all again.
+
+        The protocol asks for no range: the records come on the device's own schedule (those it
+        had sent are marked recovered, see repost.py), those already handled are dropped by the
+        ledger, the others arrive as late records.
+        """
+        await self._command({"RepostRecord": 1}, "record recovery", self._reposting.started)
+
+    async def clear_records(self) -> None:
+        """Send ClearRecord (the device deletes every record)."""
+        await self._command({"ClearRecord": 1}, "record deletion", self._reposting.cleared)
 
     async def push_firmware(self, firmware: FirmwareImage) -> None:
         """Send PushSoftware with the URL the device downloads the image from."""

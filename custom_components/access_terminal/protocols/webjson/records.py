@@ -145,7 +145,7 @@ def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record:
     """Turn one real-time record into a Record; InvalidInputError when it cannot be read.
 
     A record of user "0" is someone the device did not recognise. Records carry no number, so
-    the record itself is its identity (an unordered stream).
+    the record itself is its identity (an unordered stream). `getlog` records read the same way.
     """
     fields = RtlogFields.read(item)
     moment = check_time(fields.time.replace(tzinfo=zone), received)
@@ -167,9 +167,9 @@ def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record:
         card_number=fields.card,
         temperature=_temperature(fields.temp),
     )
-    identity_text = "\t".join(
-        str(item.get(name, "")) for name in ("enrollid", "time", "mode", "event")
-    )
+    # Who, when and which function key: what `getrtlog` and `getlog` both give of a record
+    # (the document's `getlog` has no `mode`), so a record recovered is known for the same.
+    identity_text = f"{fields.user_id}\t{fields.time:%Y-%m-%d %H:%M:%S}\t{event or 0}"
     identity = zlib.crc32(identity_text.encode()) & 0x7FFFFFFF
     return Record(built, "rtlog", identity, int(moment.timestamp()), ordered=False)
 

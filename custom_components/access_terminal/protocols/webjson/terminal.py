@@ -27,6 +27,7 @@ from ..errors import (
     UnreachableError,
 )
 from ..fields import read_each
+from ..history import local_days, recovered
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
@@ -109,8 +110,13 @@ class WebJsonTerminal(PullTerminal):
             Operation.SET_TIME,
             Operation.REBOOT,
             Operation.ACCESS_RULES,
+            Operation.RECOVER_RECORDS,
+            Operation.CLEAR_RECORDS,
         }
     )
+    # A `getrtlog` answer lost on the way took its records with it: after an outage the
+    # attendance log (`getlog`) is asked for what was recorded meanwhile.
+    recovers_after_outage = True
 
     def __init__(
         self,
@@ -138,6 +144,17 @@ class WebJsonTerminal(PullTerminal):
 
     async def _read_state(self) -> None:
         # Records first: they exist nowhere else once read.
+        await self._read_rtlog()
+        door = door_from_status(await self.client.call("getdoorstatus"), self._lock_mode)
+        before = self.doors.get(1)
+        if before != door:
+            self.doors = {1: door}
+            self.listener.state_changed()
+            if (change := door_change_record(before, door, datetime.now(self.zone))) is not None:
+                await self.listener.records([change])
+
+    async def _read_rtlog(self) -> None:
+        """Hand the real-time records (`getrtlog`) to the listener."""
         for _ in range(MAX_RTLOG_READS):
             answer = await self.client.call("getrtlog")
             received = datetime.now(self.zone)
@@ -152,13 +169,41 @@ class WebJsonTerminal(PullTerminal):
                 await self.listener.records(reading.read)
             if not items:
                 break
-        door = door_from_status(await self.client.call("getdoorstatus"), self._lock_mode)
-        before = self.doors.get(1)
-        if before != door:
-            self.doors = {1: door}
-            self.listener.state_changed()
-            if (change := door_change_record(before, door, datetime.now(self.zone))) is not None:
-                await self.listener.records([change])
+
+    # -- history ---------------------------------------------------------------------------
+
+    async def recover_records(self, start: datetime, end: datetime) -> int:
+        """Read the attendance log of the range again (`getlog` by day, paged by `index`).
+
+        The real-time records not read yet are taken first, as the live records they are.
+        Returns how many records of the log fall in the range.
+        """
+        await self._read_rtlog()
+        first, last = local_days(start, end, self.zone)
+        query = {"from": first.isoformat(), "to": last.isoformat()}
+        count, index, previous = 0, 0, None
+        for _ in range(MAX_PAGES):
+            answer = await self.client.call("getlog", {**query, "index": index})
+            items = rtlog_items(answer)
+            if items is None:
+                raise ProtocolError("getlog: its records are not a list")
+            if not items or items == previous:  # the end, or a device ignoring `index`
+                return count
+            received = datetime.now(self.zone)
+            reading = read_each(items, partial(rtlog_record, zone=self.zone, received=received))
+            self.problems.note_all("logged record", reading.refused)
+            if records := recovered(reading.read, start, end):
+                await self.listener.records(records)
+                count += len(records)
+            index += len(items)
+            previous = items
+        raise ProtocolError("the log does not end")
+
+    async def clear_records(self) -> None:
+        """Take the real-time records not read yet, then erase every record (`cleanlog`)."""
+        await self._read_rtlog()
+        await self.client.call("cleanlog")
+        self.invalidate_info()
 
     @staticmethod
     async def read_serial(client: WebJsonClient) -> str:

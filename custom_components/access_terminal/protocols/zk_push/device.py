@@ -123,6 +123,8 @@ _SECURITY_OPERATIONS = USER_OPERATIONS | {
     Operation.PUSH_FIRMWARE,
     Operation.SET_TIME,
     Operation.REBOOT,
+    Operation.RECOVER_RECORDS,
+    Operation.CLEAR_RECORDS,
 }
 _LOCK_OPERATIONS = frozenset({Operation.LOCKOUT, Operation.RELEASE_LOCKOUT})
 _ATTENDANCE_OPERATIONS = USER_OPERATIONS | {Operation.SET_TIME, Operation.REBOOT}

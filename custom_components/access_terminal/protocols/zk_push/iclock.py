@@ -18,6 +18,7 @@ from typing import ClassVar
 from ..codec import optional_int
 from ..errors import PayloadTooLargeError, ProtocolError
 from ..fields import Reading, read_count
+from ..history import Recovery, SentNumbers
 from ..model import (
     Authorizer,
     DoorAction,
@@ -110,6 +111,10 @@ class IclockTerminal(PushTerminal):
         self._option_answers: dict[int, dict[str, str]] = {}
         # DATA COUNT commands waiting for their answer: by command id, the option they fill.
         self._counts: dict[int, str] = {}
+        # Recoveries under way, by the id of their ACCOUNT command, and the record numbers
+        # sent (a recovery's archive may hold records not sent yet: those stay new).
+        self._recoveries: dict[int, Recovery] = {}
+        self.sent = SentNumbers()
         self.operations = UNKNOWN_VARIANT_OPERATIONS
         self.doors = {}  # known once it announces them
 
@@ -407,7 +412,7 @@ class IclockTerminal(PushTerminal):
         if listing is not None and kind == "tabledata":
             listing.collect(table.lower(), rows, self.caps, self.zone)
         elif table.lower() == "transaction" and kind == "tabledata":
-            return await self._transactions(rows, Reply(f"{table}={len(rows)}"))
+            return await self._transactions(rows, Reply(f"{table}={len(rows)}"), command_id)
         return Reply(f"{table}={len(rows)}")
 
     def _take_count(self, command_id: int | None, table: str, text: str) -> None:
@@ -441,13 +446,23 @@ class IclockTerminal(PushTerminal):
                 raise
             self.problems.note("record archive", err, f"{len(body)} bytes")
             return OK
-        return await self._deliver_read("transaction", reading, OK)
+        command_id = optional_int(request.params.get("cmdid"))
+        return await self._deliver_read("transaction", self._recovered(reading, command_id), OK)
 
-    async def _transactions(self, rows: Sequence[str], reply: Reply) -> Reply:
+    async def _transactions(
+        self, rows: Sequence[str], reply: Reply, command_id: int | None
+    ) -> Reply:
         received, zone = datetime.now(UTC), self.zone
         size = sum(len(row) for row in rows)
         reading = await read_off_loop(size, lambda: read_transactions(rows, zone, received))
-        return await self._deliver_read("transaction", reading, reply)
+        return await self._deliver_read("transaction", self._recovered(reading, command_id), reply)
+
+    def _recovered(self, reading: Reading[Record], command_id: int | None) -> Reading[Record]:
+        """Keep the range of the recovery that asked for these rows, marked (never live)."""
+        recovery = None if command_id is None else self._recoveries.get(command_id)
+        if recovery is None:
+            return reading
+        return Reading(recovery.take(reading.read), reading.refused)
 
     async def _ping(self, request: Request) -> Reply:
         return OK
@@ -488,6 +503,7 @@ class IclockTerminal(PushTerminal):
         current = await self.deliver(records)
         if current is None:
             return Reply("server busy, send again later", 503)
+        self.sent.note(records)
         for record in current:
             self._door_from_events(record)
         return reply

@@ -1,17 +1,25 @@
 """What ZK PUSH operations ask a terminal to do: the command texts, checked before queuing.
 
 Section 12 of specs/003_918f4eda729658fc.txt: CONTROL DEVICE (doors, alarms), ENROLL_BIO and the
-attendance ENROLL_FP, UPGRADE, SET / GET OPTIONS. A text a terminal could misread is refused
-here, before anything is queued.
+attendance ENROLL_FP, UPGRADE, SET / GET OPTIONS, ACCOUNT and DATA DELETE of the records. A text
+a terminal could misread is refused here, before anything is queued.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, tzinfo
 
 from ..errors import InvalidRequestError, NotSupportedError
 from ..model import Credential, DoorAction, Feature, FirmwareImage, Operation
 from .users import BIO_FACE, BIO_FINGERPRINT, BIO_PALM, Capabilities
+
+# 12.1.2.5: every access control record.
+CLEAR_RECORDS_COMMAND = "DATA DELETE transaction *"
+# 12.1.4.3, for controllers that fail ACCOUNT: every record (the time filter is "on some
+# devices" only, in no format the document gives: the range is narrowed here).
+TRANSACTION_QUERY = "DATA QUERY tablename=transaction,fielddesc=*,filter=*"
+_ACCOUNT_TIME = "%Y-%m-%d %H:%M:%S"
 
 _DOOR_CODES = {
     DoorAction.HOLD_OPEN: "01{door:02X}01FF",
@@ -127,3 +135,9 @@ def count_commands(caps: Capabilities) -> list[tuple[str, str]]:
         # Faces kept as comparison photos only: each photo is a face it knows.
         counts.append((f"DATA COUNT biophoto Type={BIO_FACE}", "FaceCount"))
     return counts
+
+
+def account_command(start: datetime, end: datetime, zone: tzinfo) -> str:
+    """Return ACCOUNT transaction StartTime / EndTime (12.2.2) in the terminal's local time."""
+    first, last = (moment.astimezone(zone).strftime(_ACCOUNT_TIME) for moment in (start, end))
+    return f"ACCOUNT transaction StartTime={first}\tEndTime={last}"

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
+from ..history import Recovery
 from ..model import (
     OPTIONAL_EVENT_TYPES,
     AccessEvent,
@@ -42,6 +43,9 @@ from .device import Variant, check_door, open_seconds
 from .iclock import IclockTerminal
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
+    CLEAR_RECORDS_COMMAND,
+    TRANSACTION_QUERY,
+    account_command,
     count_commands,
     door_command,
     enrollment_command,
@@ -181,6 +185,37 @@ class ZkPushTerminal(IclockTerminal):
             self._option_answers.pop(command.id, None)
         # Options arrive without the "~" mark the document puts on some names.
         return {name: answered[key] for name in names if (key := name.lstrip("~")) in answered}
+
+    async def recover_records(self, start: datetime, end: datetime) -> int:
+        """Ask for the records of the range again (ACCOUNT transaction StartTime / EndTime).
+
+        The controller uploads them as an archive (`/iclock/file`) before it reports the
+        command's result; one that refuses ACCOUNT is asked with DATA QUERY transaction, as
+        the document advises (rows through `/iclock/querydata`). Returns how many records of
+        the range arrived.
+        """
+        self.require(Operation.RECOVER_RECORDS)
+        try:
+            return await self._recover(account_command(start, end, self.zone), start, end)
+        except DeviceError as err:
+            _LOGGER.debug("Terminal %s refused ACCOUNT (%s): querying", self.serial, err)
+            return await self._recover(TRANSACTION_QUERY, start, end)
+
+    async def _recover(self, text: str, start: datetime, end: datetime) -> int:
+        command = self._queue.add(text, persistent=False)
+        recovery = self._recoveries[command.id] = Recovery(start, end, self.sent.snapshot())
+        try:
+            future = cast("asyncio.Future[int]", command.future)  # add() made it: wait=True
+            await self._in_time(future, command, "record recovery")
+        finally:
+            self._recoveries.pop(command.id, None)
+        return recovery.count
+
+    async def clear_records(self) -> None:
+        """Delete every access control record (DATA DELETE transaction *)."""
+        self.require(Operation.CLEAR_RECORDS)
+        await self._run(CLEAR_RECORDS_COMMAND, "record deletion")
+        self.sent.clear()
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
