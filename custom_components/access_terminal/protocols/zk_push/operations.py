@@ -45,6 +45,13 @@ def door_command(door: int, action: DoorAction, seconds: int = 0) -> str:
     return f"CONTROL DEVICE {_DOOR_CODES[action].format(door=door)}"
 
 
+def output_command(output: int, seconds: int) -> str:
+    """Return CONTROL DEVICE 01 <output> 02 <seconds> (00 off, FF on until told otherwise)."""
+    if not 1 <= output <= 0xFF or not 0 <= seconds <= 0xFF:
+        raise InvalidRequestError("an output is 1 to 255 and runs 0 to 255 seconds")
+    return f"CONTROL DEVICE 01{output:02X}02{seconds:02X}"
+
+
 def enrollment_command(
     pin: str,
     credential: Credential,

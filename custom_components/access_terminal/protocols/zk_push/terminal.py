@@ -34,6 +34,7 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, await_result, await_results, gather_results
+from ..settings import SettingAddress, SettingValue
 from .access import compile_access, profile_of, table_commands
 from .codes import describe_result
 from .commands import Command
@@ -45,8 +46,10 @@ from .operations import (
     enrollment_command,
     firmware_command,
     get_options_command,
+    output_command,
     set_options_command,
 )
+from .settings import option_names, setting_option
 from .users import canonical_pin
 from .wire import OK, old_encode_time
 from .writes import Batch, delete_batches, raise_for_results, write_batches
@@ -177,6 +180,26 @@ class ZkPushTerminal(IclockTerminal):
             self._option_answers.pop(command.id, None)
         # Options arrive without the "~" mark the document puts on some names.
         return {name: answered[key] for name in names if (key := name.lstrip("~")) in answered}
+
+    async def read_settings(self) -> None:
+        """Ask for the options behind the settings (the answer updates setting_values)."""
+        if self.settings:
+            await self.get_options(option_names(self.settings, len(self.doors)))
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one setting as its option (SET OPTIONS); the terminal's answer confirms it."""
+        if address.setting not in self.settings:
+            raise NotSupportedError(f"setting {address.setting}")
+        if address.door is not None:
+            check_door(self.doors, address.door)
+        await self.set_options(setting_option(address, value))
+
+    async def output_control(self, output: int, seconds: int) -> None:
+        """Send CONTROL DEVICE 01 <output> 02 <seconds>: drive an auxiliary output."""
+        self.require(Operation.AUX_OUTPUT)
+        if not 1 <= output <= self.aux_outputs:
+            raise InvalidRequestError(f"output {output} is not one of 1 to {self.aux_outputs}")
+        await self._run(output_command(output, seconds), "auxiliary output")
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
@@ -314,7 +337,7 @@ class ZkPushTerminal(IclockTerminal):
         free_open: Mapping[int, TimeRule] | None = None,
     ) -> AccessPlan:
         """Compile time zones, holidays and door rights (see access.py)."""
-        return compile_access(policies, self.caps, today)
+        return compile_access(policies, self.caps, today, free_open)
 
     async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
         """Write the time zones and holidays (kept queued until the terminal reports them)."""
