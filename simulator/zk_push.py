@@ -151,6 +151,10 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     family = "zk_push"
     # How often CONTROL DEVICE 02 cancelled alarms.
     alarms_cleared = Forwarded[int]("_panel")
+    # Every timed release of a lock: (door, seconds).
+    releases = Forwarded[list[tuple[int, float]]]("_panel")
+    # The auxiliary outputs switched on now (CONTROL DEVICE 01 <output> 02).
+    aux_on = Forwarded[set[int]]("_panel")
     # Length of one second of a door's drive time; tests shrink it.
     door_second = Forwarded[float]("_panel", "second")
     # Unified templates and comparison photos (MultiBioDataSupport) are on.

@@ -64,6 +64,8 @@ class DoorPanel:
         """Set up count doors, all closed with a contact sensor, relays off."""
         self.doors = [DoorSim(number=number) for number in range(1, count + 1)]
         self.door_commands: list[tuple[str, int, int, int]] = []
+        # Every timed release of a lock: (door, seconds of drive time).
+        self.releases: list[tuple[int, float]] = []
         self.alarms_cleared = 0
         # Length of one "second" of a drive time; tests shrink it.
         self.second = 1.0
@@ -184,6 +186,7 @@ class DoorPanel:
         door.relay = True
         self.open_contact(door)
         if seconds is not None:
+            self.releases.append((door.number, seconds))
             loop = asyncio.get_running_loop()
             self._timers[door.number] = loop.call_later(seconds * self.second, self._release, door)
 
