@@ -214,6 +214,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             options=self.options,
             write_event=self._door_event,
             restart=self._request_restart,
+            normal_open=self._run_normal_open,
         )
         # The doors (door 1 first) and the executed CONTROL DEVICE commands (action hex, door,
         # arg1, arg2); the user table, door rights, extra cards, templates keyed (PIN, type,
@@ -778,13 +779,24 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
 
     def follow_schedules(self) -> None:
         """Open the doors whose normal-open period (Door<n>KeepOpenTimeZone) runs, shut the rest."""
-        if self.attendance:
-            return
+        if not self.attendance:
+            for door in self.doors:
+                self._follow_schedule(door)
+
+    def _follow_schedule(self, door: DoorSim) -> None:
         now = self._local_now()
-        for door in self.doors:
-            zone = parse_int(self.options.get(f"Door{door.number}KeepOpenTimeZone")) or 0
-            spans = self._tables.access.spans(zone, now) if zone > 0 else []
-            self._panel.follow_schedule(door, in_period=within(now, spans))
+        zone = parse_int(self.options.get(f"Door{door.number}KeepOpenTimeZone")) or 0
+        skipped = self.options.get(f"Door{door.number}CancelKeepOpenDelay") == now.strftime(
+            "%Y%m%d"
+        )
+        spans = self._tables.access.spans(zone, now) if zone > 0 and not skipped else []
+        self._panel.follow_schedule(door, in_period=within(now, spans))
+
+    def _run_normal_open(self, door: DoorSim, enabled: bool) -> None:
+        """CONTROL DEVICE 04: run today's normal-open period of `door` again, or skip it."""
+        today = self._local_now().strftime("%Y%m%d")
+        self.options[f"Door{door.number}CancelKeepOpenDelay"] = "0" if enabled else today
+        self._follow_schedule(door)
 
     def ring_doorbell(self, door: int = 1) -> None:
         """Ring the doorbell of `door` (Appendix 2, code 224), reported at the next cycle."""

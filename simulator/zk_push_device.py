@@ -65,6 +65,7 @@ ACC_SUPPORT_LENGTH: Final = 50
 DOOR_PARAMETERS: Final = {
     "Drivertime": str(DEFAULT_DRIVE_SECONDS),
     "KeepOpenTimeZone": "0",
+    "CancelKeepOpenDelay": "0",
     "VerifyType": "0",
     "SensorType": "2",
     "Detectortime": "15",

@@ -60,6 +60,7 @@ class DoorPanel:
         options: Mapping[str, str],
         write_event: EventWriter,
         restart: Callable[[], None],
+        normal_open: Callable[[DoorSim, bool], None] | None = None,
     ) -> None:
         """Set up count doors, all closed with a contact sensor, relays off."""
         self.doors = [DoorSim(number=number) for number in range(1, count + 1)]
@@ -72,6 +73,8 @@ class DoorPanel:
         self._options = options
         self._write_event = write_event
         self._restart = restart
+        # CONTROL DEVICE 04: the terminal runs or skips the day's normal-open period.
+        self._normal_open = normal_open
         self._timers: dict[int, asyncio.TimerHandle] = {}
         # Doors held open by their normal-open period (not by a command).
         self.scheduled: set[int] = set()
@@ -159,7 +162,8 @@ class DoorPanel:
             door.alarms.clear()
             self._write_event(door, EVENT_CANCEL_ALARM)
         elif action == ACTION_NORMAL_OPEN:
-            self._set_normal_open(door, enabled=arg1 == 1)
+            if self._normal_open is not None:
+                self._normal_open(door, arg1 == 1)
         else:
             self._set_locked_out(door, locked=arg1 == 1)
 
@@ -237,7 +241,6 @@ class DoorPanel:
         if in_period and door.number not in self.scheduled:
             self.scheduled.add(door.number)
             self._set_normal_open(door, enabled=True)
-            self.open_contact(door)
         elif not in_period and door.number in self.scheduled:
             self.scheduled.discard(door.number)
             self._set_normal_open(door, enabled=False)

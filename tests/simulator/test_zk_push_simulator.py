@@ -746,6 +746,8 @@ async def test_hold_open_modes_lock_out_alarms_and_restart(
     second.sensor = "none"
     first.alarms.add(1)
     second.alarms.update({0, 4})
+    # Door 1 has a normal-open period all day (time zone 1): 04 runs it, then skips it.
+    simulator.options["Door1KeepOpenTimeZone"] = "1"
     fake.queue("CONTROL DEVICE 010201FF", "CONTROL DEVICE 04010100", "CONTROL DEVICE 02000000")
 
     await simulator.poll()

@@ -76,6 +76,8 @@ class Setting(StrEnum):
     MULTI_CARD_OPENING = "multi_card_opening"
     # The terminal moves its clock for daylight saving time.
     DAYLIGHT_SAVING = "daylight_saving"
+    # Per door: today's scheduled opening (normally-open period) runs; off skips it until tomorrow.
+    SCHEDULED_OPENING = "scheduled_opening"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -275,6 +277,7 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             advanced=True,
         ),
         SettingSpec(setting=Setting.DAYLIGHT_SAVING, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.SCHEDULED_OPENING, kind=SettingKind.SWITCH, scope=Scope.DOOR),
     )
 }
 

@@ -26,6 +26,11 @@ HELD_OPEN = f"number.{ENTITY}_door_2_held_open_alarm_delay"
 INTERLOCK = f"select.{ENTITY}_interlock"
 
 
+def released(sim: ZkPushSimulator, door: int) -> bool:
+    """Return True while the door's lock is released."""
+    return sim.doors[door - 1].relay
+
+
 async def _set_number(
     hass: HomeAssistant, sim: ZkPushSimulator, entity_id: str, value: float
 ) -> None:
@@ -204,15 +209,51 @@ async def test_door_schedule_frees_the_door_with_home_assistant_stopped(
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     await simulator.cycle()
-    assert not simulator.doors[0].relay  # 08:00: before the period
+    assert not released(simulator, 1)  # 08:00: before the period
 
     simulator.set_clock(monday.replace(hour=9, minute=30))
     await simulator.cycle()  # Home Assistant does not answer: the terminal goes on alone
     assert not simulator.connected
-    assert simulator.doors[0].relay
+    assert released(simulator, 1)
     assert simulator.doors[0].normal_open
-    assert not simulator.doors[1].relay
+    assert not released(simulator, 2)
 
     simulator.set_clock(monday.replace(hour=18, minute=1))
     await simulator.cycle()
     assert not simulator.doors[0].relay
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_scheduled_opening_skipped_for_today(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """Turned off, the switch shuts a door freed by its period until tomorrow; on, frees it."""
+    monday = datetime(2025, 1, 13, 10, 0, tzinfo=dt_util.UTC)
+    simulator.set_clock(monday)
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.coordinator
+    terminal = coordinator.terminal
+    always = TimeRule(week=((Interval(0, 24 * 60),),) * 7)
+    plan = terminal.compile_access([], date(2025, 1, 13), free_open={1: always})
+    await with_device(hass, simulator, terminal.set_access_tables(plan.tables))
+    await simulator.cycle()
+    assert released(simulator, 1)
+
+    switch = f"switch.{ENTITY}_door_1_scheduled_opening_today"
+    assert hass.states.get(switch).state == "on"
+    await with_device(
+        hass,
+        simulator,
+        hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True),
+    )
+    assert hass.states.get(switch).state == "off"
+    assert simulator.options["Door1CancelKeepOpenDelay"] == "20250113"
+    await simulator.cycle()
+    assert not released(simulator, 1)
+
+    await with_device(
+        hass,
+        simulator,
+        hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True),
+    )
+    assert hass.states.get(switch).state == "on"
+    assert released(simulator, 1)

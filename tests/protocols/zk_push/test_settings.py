@@ -65,7 +65,10 @@ def test_options_become_values_and_values_options() -> None:
             "InterLock": "1",
             "DSTOn": "1",
             "Door1Detectortime": "x",
+            "Door1CancelKeepOpenDelay": "20250114",  # skipped today
+            "Door2CancelKeepOpenDelay": "20250113",  # skipped yesterday: runs today
         },
+        TUESDAY,
     )
     assert values == {
         SettingAddress(Setting.UNLOCK_TIME, 1): 7,
@@ -75,6 +78,8 @@ def test_options_become_values_and_values_options() -> None:
         SettingAddress(Setting.DOOR_ENABLED, 1): False,
         SettingAddress(Setting.INTERLOCK): "doors_1_2",
         SettingAddress(Setting.DAYLIGHT_SAVING): True,
+        SettingAddress(Setting.SCHEDULED_OPENING, 1): False,
+        SettingAddress(Setting.SCHEDULED_OPENING, 2): True,
     }
     assert setting_option(SettingAddress(Setting.UNLOCK_TIME, 2), 3) == {"Door2Drivertime": "3"}
     assert setting_option(SettingAddress(Setting.LOCK_ON_CLOSE, 1), False) == {
@@ -82,7 +87,7 @@ def test_options_become_values_and_values_options() -> None:
     }
     assert setting_option(SettingAddress(Setting.INTERLOCK), "off") == {"InterLock": "0"}
     # A 2-door controller cannot show value 3 (three doors): left out.
-    assert not setting_values(settings, 2, {"InterLock": "3"})
+    assert not setting_values(settings, 2, {"InterLock": "3"}, TUESDAY)
 
 
 async def test_settings_read_and_written(controller: Device) -> None:
@@ -95,7 +100,9 @@ async def test_settings_read_and_written(controller: Device) -> None:
     ((number, text),) = commands
     assert text.startswith("GET OPTIONS Door1Drivertime,Door2Drivertime,")
     assert "Door4MultiCardOpenDoor" in text
-    assert text.endswith(",InterLock,DSTOn")
+    assert text.endswith(
+        ",InterLock,DSTOn,Door1CancelKeepOpenDelay,Door2CancelKeepOpenDelay,Door3CancelKeepOpenDelay,Door4CancelKeepOpenDelay"
+    )
     reply = await controller.send(
         Endpoint.QUERYDATA,
         "Door1Drivertime=3,Door3SensorType=0,InterLock=5",
@@ -123,6 +130,20 @@ async def test_settings_read_and_written(controller: Device) -> None:
     with pytest.raises(DeviceError):
         await task
     assert terminal.setting_values[address] == 30
+
+
+async def test_scheduled_opening_skipped_and_resumed(controller: Device) -> None:
+    """CONTROL DEVICE 04 skips today's normal-open period of a door, or lets it run again."""
+    terminal = controller.terminal
+    address = SettingAddress(Setting.SCHEDULED_OPENING, 2)
+    assert await obey(controller, terminal.write_setting(address, False)) == [
+        "CONTROL DEVICE 04020000"
+    ]
+    assert terminal.setting_values[address] is False
+    assert await obey(controller, terminal.write_setting(address, True)) == [
+        "CONTROL DEVICE 04020100"
+    ]
+    assert terminal.setting_values[address] is True
 
 
 async def test_settings_refused_before_sending(controller: Device) -> None:

@@ -504,7 +504,7 @@ class IclockTerminal(PushTerminal):
         info = replace(info_from_options(self.serial, self.options, self.caps), doors=count)
         # A controller's settings are its options (attendance terminals have none we read).
         settings = settings_for(count) if self.variant is Variant.SECURITY and count else {}
-        values = setting_values(settings, count, self.options)
+        values = setting_values(settings, count, self.options, datetime.now(self.zone).date())
         if (info, doors, settings, values) != (
             self.info,
             self.doors,

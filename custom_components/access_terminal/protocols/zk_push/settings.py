@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 import re
 
 from ..codec import optional_int
@@ -113,6 +114,9 @@ OPTIONS: tuple[ZkOption, ...] = (
         },
     ),
     ZkOption(Setting.DAYLIGHT_SAVING, "DSTOn", _SWITCH),
+    # Appendix 10: the date (YYYYMMDD) the day's normal-open period was cancelled (CONTROL
+    # DEVICE 04 <door> 00); the period runs today unless that date is today.
+    ZkOption(Setting.SCHEDULED_OPENING, "Door{door}CancelKeepOpenDelay"),
 )
 _BY_SETTING = {option.setting: option for option in OPTIONS}
 # The option names read here: `Door<n><Name>` for doors 1 to 99, and the terminal's own.
@@ -146,6 +150,7 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
         Setting.MULTI_CARD_OPENING,
         *interlock,
         Setting.DAYLIGHT_SAVING,
+        Setting.SCHEDULED_OPENING,
     )
 
 
@@ -166,17 +171,27 @@ def option_names(settings: Mapping[Setting, SettingSpec], doors: int) -> list[st
     return [option.option(address.door) for address, option in _addresses(settings, doors)]
 
 
+def day_number(day: date) -> int:
+    """Return a date as DoorCancelKeepOpenDelay writes it: year * 10000 + month * 100 + day."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
 def setting_values(
-    settings: Mapping[Setting, SettingSpec], doors: int, options: Mapping[str, str]
+    settings: Mapping[Setting, SettingSpec],
+    doors: int,
+    options: Mapping[str, str],
+    today: date,
 ) -> dict[SettingAddress, SettingValue]:
     """Return the values the options hold (a value the vocabulary cannot show is left out)."""
     values: dict[SettingAddress, SettingValue] = {}
     for address, option in _addresses(settings, doors):
         text = options.get(option.option(address.door))
-        if (
-            text is not None
-            and (value := option.decode(settings[address.setting], text)) is not None
-        ):
+        value: SettingValue | None = None
+        if text is not None and address.setting is Setting.SCHEDULED_OPENING:
+            value = optional_int(text) != day_number(today)
+        elif text is not None:
+            value = option.decode(settings[address.setting], text)
+        if value is not None:
             values[address] = value
     return values
 

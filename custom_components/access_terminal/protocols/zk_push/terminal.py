@@ -34,7 +34,7 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, await_result, await_results, gather_results
-from ..settings import SettingAddress, SettingValue
+from ..settings import Setting, SettingAddress, SettingValue
 from .access import compile_access, profile_of, table_commands
 from .codes import describe_result
 from .commands import Command
@@ -46,10 +46,11 @@ from .operations import (
     enrollment_command,
     firmware_command,
     get_options_command,
+    normal_open_command,
     output_command,
     set_options_command,
 )
-from .settings import option_names, setting_option
+from .settings import day_number, option_names, setting_option
 from .users import canonical_pin
 from .wire import OK, old_encode_time
 from .writes import Batch, delete_batches, raise_for_results, write_batches
@@ -192,6 +193,12 @@ class ZkPushTerminal(IclockTerminal):
             raise NotSupportedError(f"setting {address.setting}")
         if address.door is not None:
             check_door(self.doors, address.door)
+        if address.setting is Setting.SCHEDULED_OPENING and address.door is not None:
+            # Not an option: CONTROL DEVICE 04; the terminal notes the day it was skipped.
+            await self._run(normal_open_command(address.door, bool(value)), "normal-open period")
+            today = day_number(datetime.now(self.zone).date())
+            self._remember({f"Door{address.door}CancelKeepOpenDelay": "0" if value else str(today)})
+            return
         await self.set_options(setting_option(address, value))
 
     async def output_control(self, output: int, seconds: int) -> None:
