@@ -14,7 +14,6 @@ from custom_components.access_terminal.protocols.settings import (
     Setting,
     SettingAddress,
 )
-from custom_components.access_terminal.protocols.zk_push import Endpoint
 from custom_components.access_terminal.protocols.zk_push.access import (
     compile_access,
     table_commands,
@@ -59,7 +58,7 @@ def test_options_become_values_and_values_options() -> None:
             "Door2Drivertime": "255",  # normally open: no unlock time to show
             "Door1SensorType": "1",
             "Door1VerifyType": "11",
-            "Door2VerifyType": "0000101000000011",  # the new bit form: not shown
+            "Door2VerifyType": "0000101000000011",  # card & password & face: no word for it
             "Door1InOutAntiPassback": "2",
             "Door1Disable": "0",
             "InterLock": "1",
@@ -81,13 +80,34 @@ def test_options_become_values_and_values_options() -> None:
         SettingAddress(Setting.SCHEDULED_OPENING, 1): False,
         SettingAddress(Setting.SCHEDULED_OPENING, 2): True,
     }
-    assert setting_option(SettingAddress(Setting.UNLOCK_TIME, 2), 3) == {"Door2Drivertime": "3"}
-    assert setting_option(SettingAddress(Setting.LOCK_ON_CLOSE, 1), False) == {
+    assert setting_option(SettingAddress(Setting.UNLOCK_TIME, 2), 3, {}) == {"Door2Drivertime": "3"}
+    assert setting_option(SettingAddress(Setting.LOCK_ON_CLOSE, 1), False, {}) == {
         "Door1CloseAndLock": "0"
     }
-    assert setting_option(SettingAddress(Setting.INTERLOCK), "off") == {"InterLock": "0"}
+    assert setting_option(SettingAddress(Setting.INTERLOCK), "off", {}) == {"InterLock": "0"}
     # A 2-door controller cannot show value 3 (three doors): left out.
     assert not setting_values(settings, 2, {"InterLock": "3"}, TUESDAY)
+
+
+def test_verification_modes_in_the_new_bit_form() -> None:
+    """Firmware holding the bit form reads as the same words and is written in its own form."""
+    settings = settings_for(1)
+    address = SettingAddress(Setting.DOOR_VERIFY_MODE, 1)
+    for text, mode in (
+        ("0000100000000010", None),  # card or face: no word for it
+        ("0000101000000001", "card_and_password"),
+        ("0000100000000000", "card"),
+        ("0000100000000001", "card"),  # one method: "and" changes nothing
+        ("0000101000010010", "any"),
+        ("0000000000000100", None),  # palm print: not a mode of the vocabulary
+    ):
+        values = setting_values(settings, 1, {"Door1VerifyType": text}, TUESDAY)
+        assert values.get(address) == mode, text
+    held = {"Door1VerifyType": "0000100000000000"}
+    assert setting_option(address, "face_and_card", held) == {"Door1VerifyType": "0000100000000011"}
+    assert setting_option(address, "face_and_card", {"Door1VerifyType": "4"}) == {
+        "Door1VerifyType": "18"
+    }
 
 
 async def test_settings_read_and_written(controller: Device) -> None:
@@ -100,15 +120,10 @@ async def test_settings_read_and_written(controller: Device) -> None:
     ((number, text),) = commands
     assert text.startswith("GET OPTIONS Door1Drivertime,Door2Drivertime,")
     assert "Door4MultiCardOpenDoor" in text
-    assert text.endswith(
-        ",InterLock,DSTOn,Door1CancelKeepOpenDelay,Door2CancelKeepOpenDelay,Door3CancelKeepOpenDelay,Door4CancelKeepOpenDelay"
-    )
-    reply = await controller.send(
-        Endpoint.QUERYDATA,
-        "Door1Drivertime=3,Door3SensorType=0,InterLock=5",
-        type="options",
-        cmdid=str(number),
-        tablename="options",
+    cancelled = ",".join(f"Door{door}CancelKeepOpenDelay" for door in range(1, 5))
+    assert text.endswith(f",InterLock,DSTOn,{cancelled}")
+    reply = await controller.answer_options(
+        number, "Door1Drivertime=3,Door3SensorType=0,InterLock=5"
     )
     assert reply.status == 200
     await controller.report((number, 0))

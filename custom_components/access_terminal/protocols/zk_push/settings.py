@@ -25,6 +25,7 @@ from ..settings import (
     family_settings,
     narrowed,
 )
+from .codes import is_verify_bits
 
 # Drive times 0 (never opens) and 255 (normally open) are modes, not unlock times.
 MAX_DRIVE_SECONDS = 254
@@ -79,6 +80,40 @@ VERIFY_CODES: Mapping[SettingValue, str] = {
     "face_and_password": "17",
     "face_and_card": "18",
 }
+
+# The same modes in the new bit form (section 12.5.1, "Access control new verification
+# parameters"): a bit per method (face 1, fingerprint 4, password 9, card 11) and bit 0 set when
+# all of them are needed; 16 digits, bit 0 last.
+_VF_BITS = {"face": 1, "fingerprint": 4, "password": 9, "card": 11}
+_VF_AND = 1
+
+
+def _vf(*methods: str, all_needed: bool = False) -> int:
+    return sum(1 << _VF_BITS[method] for method in methods) | (_VF_AND if all_needed else 0)
+
+
+VERIFY_BIT_CODES: Mapping[str, int] = {
+    "any": _vf("face", "fingerprint", "password", "card"),
+    "fingerprint": _vf("fingerprint"),
+    "password": _vf("password"),
+    "card": _vf("card"),
+    "face": _vf("face"),
+    "fingerprint_and_password": _vf("fingerprint", "password", all_needed=True),
+    "card_and_fingerprint": _vf("card", "fingerprint", all_needed=True),
+    "card_and_password": _vf("card", "password", all_needed=True),
+    "face_and_password": _vf("face", "password", all_needed=True),
+    "face_and_card": _vf("face", "card", all_needed=True),
+}
+_VERIFY_OF_BITS = {bits: mode for mode, bits in VERIFY_BIT_CODES.items()}
+
+
+def verify_mode_of_bits(text: str) -> str | None:
+    """Return the vocabulary's mode of a bit-form verification (None: one it has no word for)."""
+    bits = int(text, 2)
+    if (bits & ~_VF_AND).bit_count() == 1:
+        bits &= ~_VF_AND  # one method: "and" or "or" is the same
+    return _VERIFY_OF_BITS.get(bits)
+
 
 OPTIONS: tuple[ZkOption, ...] = (
     ZkOption(Setting.UNLOCK_TIME, "Door{door}Drivertime"),
@@ -189,6 +224,12 @@ def setting_values(
         value: SettingValue | None = None
         if text is not None and address.setting is Setting.SCHEDULED_OPENING:
             value = optional_int(text) != day_number(today)
+        elif (
+            text is not None
+            and address.setting is Setting.DOOR_VERIFY_MODE
+            and is_verify_bits(text.strip())
+        ):
+            value = verify_mode_of_bits(text.strip())
         elif text is not None:
             value = option.decode(settings[address.setting], text)
         if value is not None:
@@ -196,7 +237,16 @@ def setting_values(
     return values
 
 
-def setting_option(address: SettingAddress, value: SettingValue) -> dict[str, str]:
-    """Return the option that writes a checked value (for SET OPTIONS)."""
+def setting_option(
+    address: SettingAddress, value: SettingValue, options: Mapping[str, str]
+) -> dict[str, str]:
+    """Return the option that writes a checked value (for SET OPTIONS).
+
+    A verification mode is written in the form the terminal holds it (`options`, as read).
+    """
     option = _BY_SETTING[address.setting]
-    return {option.option(address.door): option.encode(value)}
+    name = option.option(address.door)
+    current = options.get(name, "").strip()
+    if address.setting is Setting.DOOR_VERIFY_MODE and is_verify_bits(current):
+        return {name: format(VERIFY_BIT_CODES[str(value)], f"0{len(current)}b")}
+    return {name: option.encode(value)}

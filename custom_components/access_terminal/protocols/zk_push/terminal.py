@@ -199,7 +199,7 @@ class ZkPushTerminal(IclockTerminal):
             today = day_number(datetime.now(self.zone).date())
             self._remember({f"Door{address.door}CancelKeepOpenDelay": "0" if value else str(today)})
             return
-        await self.set_options(setting_option(address, value))
+        await self.set_options(setting_option(address, value, self.options))
 
     async def output_control(self, output: int, seconds: int) -> None:
         """Send CONTROL DEVICE 01 <output> 02 <seconds>: drive an auxiliary output."""
