@@ -265,6 +265,7 @@ class DoorPanel:
 
     def power_cycle(self) -> None:
         """Restart: relays drop (their doors fall shut) and hold-open modes are forgotten."""
+        self.scheduled.clear()  # a normal-open period running resumes at the next cycle
         for door in self.doors:
             self._cancel_timer(door)
             if door.relay:

@@ -1460,3 +1460,18 @@ async def test_aux_outputs_and_interlock(fake: FakeZk, make_simulator: MakeSimul
     assert simulator.aux_on == {2}
     assert returns(simulator)[-1] == 0  # door 1 shut: door 2 may open
     assert simulator.doors[1].relay
+
+
+async def test_normal_open_period_resumes_after_a_restart(
+    fake: FakeZk, make_simulator: MakeSimulator
+) -> None:
+    """A door freed by its period falls shut at a restart and is freed again at the next cycle."""
+    simulator = await connected(fake, make_simulator, doors=1)
+    simulator.options["Door1KeepOpenTimeZone"] = "1"  # all day
+    simulator.follow_schedules()
+    assert door_state(simulator.doors[0])[0]
+    fake.queue("CONTROL DEVICE 03000000")
+    await simulator.poll()
+    assert not door_state(simulator.doors[0])[0]
+    simulator.follow_schedules()
+    assert door_state(simulator.doors[0])[0]
