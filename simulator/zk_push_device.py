@@ -198,8 +198,9 @@ def initial_options(
         "BioDataFun": str(int(multi_bio)),
         "IRTempDetectionFunOn": "0",
         "MaskDetectionFunOn": "0",
-        # Appendix 12: no interlock, no daylight saving.
+        # Appendix 12: no interlock, no anti-passback between doors, no daylight saving.
         "InterLock": "0",
+        "AntiPassback": "0",
         "DSTOn": "0",
     }
     for door in range(1, doors + 1):

@@ -78,6 +78,8 @@ class Setting(StrEnum):
     DAYLIGHT_SAVING = "daylight_saving"
     # Per door: today's scheduled opening (normally-open period) runs; off skips it until tomorrow.
     SCHEDULED_OPENING = "scheduled_opening"
+    # Which doors' passages must alternate (in at one, then out at the other) on a controller.
+    ANTI_PASSBACK_BETWEEN_DOORS = "anti_passback_between_doors"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -278,6 +280,20 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         ),
         SettingSpec(setting=Setting.DAYLIGHT_SAVING, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(setting=Setting.SCHEDULED_OPENING, kind=SettingKind.SWITCH, scope=Scope.DOOR),
+        SettingSpec(
+            setting=Setting.ANTI_PASSBACK_BETWEEN_DOORS,
+            kind=SettingKind.SELECT,
+            options=(
+                "off",
+                "doors_1_2",
+                "doors_3_4",
+                "doors_1_2_and_3_4",
+                "doors_1_2_vs_3_4",
+                "door_1_vs_2_3",
+                "door_1_vs_2_3_4",
+            ),
+            advanced=True,
+        ),
     )
 }
 

@@ -24,6 +24,7 @@ ENTITY = ZK_SERIAL.lower()
 UNLOCK_TIME = f"number.{ENTITY}_door_1_unlock_time"
 HELD_OPEN = f"number.{ENTITY}_door_2_held_open_alarm_delay"
 INTERLOCK = f"select.{ENTITY}_interlock"
+BETWEEN_DOORS = f"select.{ENTITY}_anti_passback_between_doors"
 
 
 def released(sim: ZkPushSimulator, door: int) -> bool:
@@ -120,7 +121,8 @@ async def test_interlock_keeps_the_second_door_shut(
 ) -> None:
     """Interlock set from its select: door 2 stays shut while door 1 is open, then opens."""
     registry = er.async_get(hass)
-    registry.async_update_entity(INTERLOCK, disabled_by=None)  # rarely used: off by default
+    for entity_id in (INTERLOCK, BETWEEN_DOORS):  # rarely used: off by default
+        registry.async_update_entity(entity_id, disabled_by=None)
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     await simulator.connect()
@@ -145,7 +147,7 @@ async def test_interlock_keeps_the_second_door_shut(
     simulator.door_second = 100.0  # door 1 stays open through the test
     assert simulator.verify("7", door=1) == 0
     assert simulator.verify("7", door=2) == 25  # interlock: refused
-    assert not simulator.doors[1].relay
+    assert not released(simulator, 2)
     with pytest.raises(HomeAssistantError, match="command execution error"):
         await with_device(
             hass,
@@ -157,7 +159,7 @@ async def test_interlock_keeps_the_second_door_shut(
                 blocking=True,
             ),
         )
-    assert not simulator.doors[1].relay
+    assert not released(simulator, 2)
 
     await with_device(
         hass,
@@ -167,7 +169,22 @@ async def test_interlock_keeps_the_second_door_shut(
         ),
     )
     assert simulator.verify("7", door=2) == 0
-    assert simulator.doors[1].relay
+    assert released(simulator, 2)
+
+    # Anti-passback between the two doors: the choices a two-door controller has.
+    assert hass.states.get(BETWEEN_DOORS).attributes["options"] == ["off", "doors_1_2"]
+    await with_device(
+        hass,
+        simulator,
+        hass.services.async_call(
+            "select",
+            "select_option",
+            {"entity_id": BETWEEN_DOORS, "option": "doors_1_2"},
+            blocking=True,
+        ),
+    )
+    assert simulator.options["AntiPassback"] == "1"
+    assert hass.states.get(BETWEEN_DOORS).state == "doors_1_2"
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -39,6 +39,10 @@ def test_settings_follow_the_doors() -> None:
     assert settings_for(2)[Setting.INTERLOCK].options == ("off", "doors_1_2")
     assert "doors_1_2_3" in settings_for(3)[Setting.INTERLOCK].options
     assert "doors_1_2_and_3_4" in settings_for(4)[Setting.INTERLOCK].options
+    between = Setting.ANTI_PASSBACK_BETWEEN_DOORS
+    assert between not in settings_for(1)
+    assert settings_for(3)[between].options == ("off", "doors_1_2", "door_1_vs_2_3")
+    assert len(settings_for(4)[between].options) == 7
     assert settings_for(1)[Setting.UNLOCK_TIME].maximum == 254
     assert option_names(settings_for(2), 2)[:3] == [
         "Door1Drivertime",
@@ -62,6 +66,7 @@ def test_options_become_values_and_values_options() -> None:
             "Door1InOutAntiPassback": "2",
             "Door1Disable": "0",
             "InterLock": "1",
+            "AntiPassback": "1",
             "DSTOn": "1",
             "Door1Detectortime": "x",
             "Door1CancelKeepOpenDelay": "20250114",  # skipped today
@@ -76,6 +81,7 @@ def test_options_become_values_and_values_options() -> None:
         SettingAddress(Setting.DOOR_ANTI_PASSBACK, 1): "out",
         SettingAddress(Setting.DOOR_ENABLED, 1): False,
         SettingAddress(Setting.INTERLOCK): "doors_1_2",
+        SettingAddress(Setting.ANTI_PASSBACK_BETWEEN_DOORS): "doors_1_2",
         SettingAddress(Setting.DAYLIGHT_SAVING): True,
         SettingAddress(Setting.SCHEDULED_OPENING, 1): False,
         SettingAddress(Setting.SCHEDULED_OPENING, 2): True,
@@ -87,6 +93,11 @@ def test_options_become_values_and_values_options() -> None:
     assert setting_option(SettingAddress(Setting.INTERLOCK), "off", {}) == {"InterLock": "0"}
     # A 2-door controller cannot show value 3 (three doors): left out.
     assert not setting_values(settings, 2, {"InterLock": "3"}, TUESDAY)
+    # Anti-passback between readers (16 and up) has no word here: not shown.
+    assert not setting_values(settings, 2, {"AntiPassback": "16"}, TUESDAY)
+    assert setting_option(SettingAddress(Setting.ANTI_PASSBACK_BETWEEN_DOORS), "off", {}) == {
+        "AntiPassback": "0"
+    }
 
 
 def test_verification_modes_in_the_new_bit_form() -> None:
@@ -121,7 +132,7 @@ async def test_settings_read_and_written(controller: Device) -> None:
     assert text.startswith("GET OPTIONS Door1Drivertime,Door2Drivertime,")
     assert "Door4MultiCardOpenDoor" in text
     cancelled = ",".join(f"Door{door}CancelKeepOpenDelay" for door in range(1, 5))
-    assert text.endswith(f",InterLock,DSTOn,{cancelled}")
+    assert text.endswith(f",InterLock,AntiPassback,DSTOn,{cancelled}")
     reply = await controller.answer_options(
         number, "Door1Drivertime=3,Door3SensorType=0,InterLock=5"
     )

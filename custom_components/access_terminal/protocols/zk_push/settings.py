@@ -148,6 +148,20 @@ OPTIONS: tuple[ZkOption, ...] = (
             "doors_1_2_3_4": "5",
         },
     ),
+    # Appendix 8, the values between doors; those between readers (16 and up) are not shown.
+    ZkOption(
+        Setting.ANTI_PASSBACK_BETWEEN_DOORS,
+        "AntiPassback",
+        {
+            "off": "0",
+            "doors_1_2": "1",
+            "doors_3_4": "2",
+            "doors_1_2_and_3_4": "3",
+            "doors_1_2_vs_3_4": "4",
+            "door_1_vs_2_3": "5",
+            "door_1_vs_2_3_4": "6",
+        },
+    ),
     ZkOption(Setting.DAYLIGHT_SAVING, "DSTOn", _SWITCH),
     # Appendix 10: the date (YYYYMMDD) the day's normal-open period was cancelled (CONTROL
     # DEVICE 04 <door> 00); the period runs today unless that date is today.
@@ -163,16 +177,22 @@ _INTERLOCKS = {
     2: ("off", "doors_1_2"),
     3: ("off", "doors_1_2", "doors_1_2_3"),
 }
+_ANTI_PASSBACKS = {
+    2: ("off", "doors_1_2"),
+    3: ("off", "doors_1_2", "door_1_vs_2_3"),
+}
 
 
 def settings_for(doors: int) -> dict[Setting, SettingSpec]:
     """Return the settings of a Security PUSH controller with `doors` doors."""
-    interlocks = _INTERLOCKS.get(doors)
-    interlock: list[Setting | SettingSpec] = []
+    between_doors: list[Setting | SettingSpec] = []
     if doors >= 2:
-        interlock.append(
-            narrowed(Setting.INTERLOCK, options=interlocks) if interlocks else Setting.INTERLOCK
-        )
+        for setting, narrower in (
+            (Setting.INTERLOCK, _INTERLOCKS),
+            (Setting.ANTI_PASSBACK_BETWEEN_DOORS, _ANTI_PASSBACKS),
+        ):
+            options = narrower.get(doors)
+            between_doors.append(narrowed(setting, options=options) if options else setting)
     return family_settings(
         narrowed(Setting.UNLOCK_TIME, maximum=MAX_DRIVE_SECONDS),
         Setting.DOOR_SENSOR_TYPE,
@@ -183,7 +203,7 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
         Setting.EXIT_BUTTON,
         Setting.DOOR_ENABLED,
         Setting.MULTI_CARD_OPENING,
-        *interlock,
+        *between_doors,
         Setting.DAYLIGHT_SAVING,
         Setting.SCHEDULED_OPENING,
     )
