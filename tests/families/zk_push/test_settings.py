@@ -32,16 +32,17 @@ def released(sim: ZkPushSimulator, door: int) -> bool:
     return sim.doors[door - 1].relay
 
 
+async def _set(
+    hass: HomeAssistant, sim: ZkPushSimulator, domain: str, service: str, **data: object
+) -> None:
+    """Call an entity service while the simulated controller polls."""
+    await with_device(hass, sim, hass.services.async_call(domain, service, data, blocking=True))
+
+
 async def _set_number(
     hass: HomeAssistant, sim: ZkPushSimulator, entity_id: str, value: float
 ) -> None:
-    await with_device(
-        hass,
-        sim,
-        hass.services.async_call(
-            "number", "set_value", {"entity_id": entity_id, "value": value}, blocking=True
-        ),
-    )
+    await _set(hass, sim, "number", "set_value", entity_id=entity_id, value=value)
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -130,16 +131,7 @@ async def test_interlock_keeps_the_second_door_shut(
     assert hass.states.get(INTERLOCK).state == "off"
     assert hass.states.get(INTERLOCK).attributes["options"] == ["off", "doors_1_2"]
 
-    await with_device(
-        hass,
-        simulator,
-        hass.services.async_call(
-            "select",
-            "select_option",
-            {"entity_id": INTERLOCK, "option": "doors_1_2"},
-            blocking=True,
-        ),
-    )
+    await _set(hass, simulator, "select", "select_option", entity_id=INTERLOCK, option="doors_1_2")
     assert simulator.options["InterLock"] == "1"
     assert hass.states.get(INTERLOCK).state == "doors_1_2"
 
@@ -161,27 +153,14 @@ async def test_interlock_keeps_the_second_door_shut(
         )
     assert not released(simulator, 2)
 
-    await with_device(
-        hass,
-        simulator,
-        hass.services.async_call(
-            "select", "select_option", {"entity_id": INTERLOCK, "option": "off"}, blocking=True
-        ),
-    )
+    await _set(hass, simulator, "select", "select_option", entity_id=INTERLOCK, option="off")
     assert simulator.verify("7", door=2) == 0
     assert released(simulator, 2)
 
     # Anti-passback between the two doors: the choices a two-door controller has.
     assert hass.states.get(BETWEEN_DOORS).attributes["options"] == ["off", "doors_1_2"]
-    await with_device(
-        hass,
-        simulator,
-        hass.services.async_call(
-            "select",
-            "select_option",
-            {"entity_id": BETWEEN_DOORS, "option": "doors_1_2"},
-            blocking=True,
-        ),
+    await _set(
+        hass, simulator, "select", "select_option", entity_id=BETWEEN_DOORS, option="doors_1_2"
     )
     assert simulator.options["AntiPassback"] == "1"
     assert hass.states.get(BETWEEN_DOORS).state == "doors_1_2"
@@ -257,20 +236,12 @@ async def test_scheduled_opening_skipped_for_today(
 
     switch = f"switch.{ENTITY}_door_1_scheduled_opening_today"
     assert hass.states.get(switch).state == "on"
-    await with_device(
-        hass,
-        simulator,
-        hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True),
-    )
+    await _set(hass, simulator, "switch", "turn_off", entity_id=switch)
     assert hass.states.get(switch).state == "off"
     assert simulator.options["Door1CancelKeepOpenDelay"] == "20250113"
     await simulator.cycle()
     assert not released(simulator, 1)
 
-    await with_device(
-        hass,
-        simulator,
-        hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True),
-    )
+    await _set(hass, simulator, "switch", "turn_on", entity_id=switch)
     assert hass.states.get(switch).state == "on"
     assert released(simulator, 1)
