@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from simulator.access_rules import within
 from simulator.cli import SimulatorFamily, add_common_arguments, device_options, run_demo, seconds
 from simulator.common import Forwarded, demo_name, jpeg_photo, md5_hex, random_digits
 from simulator.device_loop import PollingDevice
@@ -76,7 +77,7 @@ from simulator.zk_push_device import (
     enrollable_types,
     initial_options,
 )
-from simulator.zk_push_doors import DoorPanel
+from simulator.zk_push_doors import EVENT_INTERLOCKED, DoorPanel
 from simulator.zk_push_tables import BioKey, DeviceTables, b64, decode_base64
 from simulator.zk_push_transport import Reply, ZkTransport
 
@@ -152,6 +153,10 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     family = "zk_push"
     # How often CONTROL DEVICE 02 cancelled alarms.
     alarms_cleared = Forwarded[int]("_panel")
+    # Every timed release of a lock: (door, seconds).
+    releases = Forwarded[list[tuple[int, float]]]("_panel")
+    # The auxiliary outputs switched on now (CONTROL DEVICE 01 <output> 02).
+    aux_on = Forwarded[set[int]]("_panel")
     # Length of one second of a door's drive time; tests shrink it.
     door_second = Forwarded[float]("_panel", "second")
     # Unified templates and comparison photos (MultiBioDataSupport) are on.
@@ -179,6 +184,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         date_fmt: bool = True,
         multi_bio: bool = True,
         mul_card: bool = False,
+        aux_outputs: int = 1,
     ) -> None:
         """Set up the terminal; nothing talks to the server before start(), connect() or cycle()."""
         if doors < 1:
@@ -203,12 +209,14 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             date_fmt=date_fmt,
             mul_card=mul_card,
             multi_bio=multi_bio,
+            aux_outputs=aux_outputs,
         )
         self._panel = DoorPanel(
             doors,
             options=self.options,
             write_event=self._door_event,
             restart=self._request_restart,
+            normal_open=self._run_normal_open,
         )
         # The doors (door 1 first) and the executed CONTROL DEVICE commands (action hex, door,
         # arg1, arg2); the user table, door rights, extra cards, templates keyed (PIN, type,
@@ -282,6 +290,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     async def cycle(self) -> None:
         """Connect if needed, poll once, then upload queued lines, records and door status."""
         async with self._lock:
+            self.follow_schedules()  # the terminal's own clock: with or without a server
             if not self.connected and not await self._connect():
                 return
             try:
@@ -786,6 +795,27 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         if not self.attendance:
             self.queue_event(event, "0", door=door.number, verify=VERIFY_OTHER, inout=INOUT_NONE)
 
+    def follow_schedules(self) -> None:
+        """Open the doors whose normal-open period (Door<n>KeepOpenTimeZone) runs, shut the rest."""
+        if not self.attendance:
+            for door in self.doors:
+                self._follow_schedule(door)
+
+    def _follow_schedule(self, door: DoorSim) -> None:
+        now = self._local_now()
+        zone = parse_int(self.options.get(f"Door{door.number}KeepOpenTimeZone")) or 0
+        skipped = self.options.get(f"Door{door.number}CancelKeepOpenDelay") == now.strftime(
+            "%Y%m%d"
+        )
+        spans = self._tables.access.spans(zone, now) if zone > 0 and not skipped else []
+        self._panel.follow_schedule(door, in_period=within(now, spans))
+
+    def _run_normal_open(self, door: DoorSim, enabled: bool) -> None:
+        """CONTROL DEVICE 04: run today's normal-open period of `door` again, or skip it."""
+        today = self._local_now().strftime("%Y%m%d")
+        self.options[f"Door{door.number}CancelKeepOpenDelay"] = "0" if enabled else today
+        self._follow_schedule(door)
+
     def ring_doorbell(self, door: int = 1) -> None:
         """Ring the doorbell of `door` (Appendix 2, code 224), reported at the next cycle."""
         if not 1 <= door <= len(self.doors):
@@ -1036,6 +1066,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             self._local_now(),
             date_fmt=self.date_fmt,
         )
+        if code == EVENT_OPENED and self._panel.interlocked(self.doors[door - 1]):
+            code = EVENT_INTERLOCKED  # another door of its interlock is open
         self.queue_event(code, pin if user is not None else "0", door=door, verify=verify)
         if code == EVENT_OPENED:
             self._panel.pulse(self.doors[door - 1])

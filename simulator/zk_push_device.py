@@ -61,6 +61,30 @@ ACC_SUPPORT_MULTI_BIO: Final = (38, 39, 40)
 ACC_SUPPORT_LENGTH: Final = 50
 
 
+# Appendix 10 parameters of each door as the firmware comes (Door<n><name>).
+DOOR_PARAMETERS: Final = {
+    "Drivertime": str(DEFAULT_DRIVE_SECONDS),
+    "KeepOpenTimeZone": "0",
+    "CancelKeepOpenDelay": "0",
+    "VerifyType": "0",
+    "SensorType": "2",
+    "Detectortime": "15",
+    "CloseAndLock": "1",
+    "InOutAntiPassback": "0",
+    "REXInput": "1",
+    "Disable": "1",
+    "MultiCardOpenDoor": "0",
+}
+# Appendix 9: the doors each InterLock value ties together (one open keeps the others shut).
+INTERLOCK_GROUPS: Final[dict[int, tuple[frozenset[int], ...]]] = {
+    1: (frozenset({1, 2}),),
+    2: (frozenset({3, 4}),),
+    3: (frozenset({1, 2, 3}),),
+    4: (frozenset({1, 2}), frozenset({3, 4})),
+    5: (frozenset({1, 2, 3, 4}),),
+}
+
+
 @dataclass(kw_only=True)
 class DoorSim:
     """One door: its contact, its lock relay and the modes the server can set."""
@@ -115,6 +139,7 @@ def initial_options(
     date_fmt: bool,
     mul_card: bool,
     multi_bio: bool,
+    aux_outputs: int = 1,
 ) -> dict[str, str]:
     """Return the parameters a Security PUSH terminal registers with (section 7.4)."""
     support = set(ACC_SUPPORT_ALWAYS)
@@ -133,7 +158,7 @@ def initial_options(
         "LockCount": str(doors),
         "ReaderCount": str(doors),
         "AuxInCount": "0",
-        "AuxOutCount": "0",
+        "AuxOutCount": str(aux_outputs),
         "MachineType": "101",
         "~IsOnlyRFMachine": "0",
         "~MaxUserCount": str(MAX_USERS_HUNDREDS),
@@ -173,7 +198,13 @@ def initial_options(
         "BioDataFun": str(int(multi_bio)),
         "IRTempDetectionFunOn": "0",
         "MaskDetectionFunOn": "0",
+        # Appendix 12: no interlock, no anti-passback between doors, no daylight saving.
+        "InterLock": "0",
+        "AntiPassback": "0",
+        "DSTOn": "0",
     }
+    for door in range(1, doors + 1):
+        options |= {f"Door{door}{name}": value for name, value in DOOR_PARAMETERS.items()}
     if multi_bio:
         options |= {
             "MultiBioDataSupport": multi_bio_list(

@@ -6,9 +6,17 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from simulator.zk_push_codec import ERR_FORMAT, ERR_PARAMETER, ERR_UNSUPPORTED, OK, parse_int
+from simulator.zk_push_codec import (
+    ERR_EXECUTION,
+    ERR_FORMAT,
+    ERR_PARAMETER,
+    ERR_UNSUPPORTED,
+    OK,
+    parse_int,
+)
 from simulator.zk_push_device import (
     DEFAULT_DRIVE_SECONDS,
+    INTERLOCK_GROUPS,
     SENSOR_CLOSED,
     SENSOR_OPEN,
     DoorSim,
@@ -17,6 +25,7 @@ from simulator.zk_push_device import (
 
 # Door events (Appendix 2).
 EVENT_CANCEL_ALARM: Final = 7
+EVENT_INTERLOCKED: Final = 25
 EVENT_REMOTE_OPEN: Final = 8
 EVENT_REMOTE_CLOSE: Final = 9
 EVENT_DOOR_OPENED: Final = 200
@@ -51,17 +60,27 @@ class DoorPanel:
         options: Mapping[str, str],
         write_event: EventWriter,
         restart: Callable[[], None],
+        normal_open: Callable[[DoorSim, bool], None] | None = None,
     ) -> None:
         """Set up count doors, all closed with a contact sensor, relays off."""
         self.doors = [DoorSim(number=number) for number in range(1, count + 1)]
         self.door_commands: list[tuple[str, int, int, int]] = []
+        # Every timed release of a lock: (door, seconds of drive time).
+        self.releases: list[tuple[int, float]] = []
         self.alarms_cleared = 0
         # Length of one "second" of a drive time; tests shrink it.
         self.second = 1.0
         self._options = options
         self._write_event = write_event
         self._restart = restart
+        # CONTROL DEVICE 04: the terminal runs or skips the day's normal-open period.
+        self._normal_open = normal_open
         self._timers: dict[int, asyncio.TimerHandle] = {}
+        # Doors held open by their normal-open period (not by a command).
+        self.scheduled: set[int] = set()
+        # Auxiliary outputs switched on (by number) and their timers.
+        self.aux_on: set[int] = set()
+        self._aux_timers: dict[int, asyncio.TimerHandle] = {}
 
     def status(self) -> tuple[str, str, str]:
         """Return the hex `sensor`, `relay` and `alarm` values of the rtstate line."""
@@ -87,28 +106,64 @@ class DoorPanel:
             ACTION_LOCK_OUT,
         ):
             return ERR_UNSUPPORTED
-        elif door_id > len(self.doors) or (
-            action == ACTION_OUTPUT and arg1 not in (OUTPUT_LOCK, OUTPUT_AUX)
-        ):
+        elif action == ACTION_OUTPUT and arg1 == OUTPUT_AUX:
+            # BB is the output's number here (AuxOutCount of them).
+            if not 1 <= door_id <= (parse_int(self._options.get("AuxOutCount")) or 0):
+                return ERR_PARAMETER
+            self._drive_aux(door_id, arg2)
+        elif door_id > len(self.doors) or (action == ACTION_OUTPUT and arg1 != OUTPUT_LOCK):
             return ERR_PARAMETER
+        elif (
+            action == ACTION_OUTPUT
+            and arg2 != BACK_TO_NORMAL
+            and any(self.interlocked(door) for door in self._targets(door_id))
+        ):
+            for door in self._targets(door_id):
+                self._write_event(door, EVENT_INTERLOCKED)
+            return ERR_EXECUTION  # another door of its interlock is open
         else:
-            for door in self.doors if door_id == 0 else [self.doors[door_id - 1]]:
+            for door in self._targets(door_id):
                 self._act(door, action, arg1, arg2, remote_event=remote_event)
             if action == ACTION_CANCEL_ALARM:
                 self.alarms_cleared += 1
         self.door_commands.append((code[:2].upper(), door_id, arg1, arg2))
         return OK
 
+    def _targets(self, door_id: int) -> list[DoorSim]:
+        return self.doors if door_id == 0 else [self.doors[door_id - 1]]
+
+    def interlocked(self, door: DoorSim) -> bool:
+        """Return True while another door of `door`'s interlock (InterLock) is open or released."""
+        groups = INTERLOCK_GROUPS.get(parse_int(self._options.get("InterLock")) or 0, ())
+        partners = {n for group in groups if door.number in group for n in group} - {door.number}
+        return any(
+            other.number in partners and (other.relay or other.sensor == SENSOR_OPEN)
+            for other in self.doors
+        )
+
+    def _drive_aux(self, output: int, seconds: int) -> None:
+        """Obey 01 <output> 02 <DD>: 00 off, FF on until told otherwise, else on DD seconds."""
+        if (timer := self._aux_timers.pop(output, None)) is not None:
+            timer.cancel()
+        if seconds == BACK_TO_NORMAL:
+            self.aux_on.discard(output)
+            return
+        self.aux_on.add(output)
+        if seconds != HOLD_OPEN:
+            loop = asyncio.get_running_loop()
+            self._aux_timers[output] = loop.call_later(
+                seconds * self.second, self.aux_on.discard, output
+            )
+
     def _act(self, door: DoorSim, action: int, arg1: int, arg2: int, *, remote_event: bool) -> None:
         if action == ACTION_OUTPUT:
-            # An auxiliary output (arg1 2) has nothing to show here.
-            if arg1 == OUTPUT_LOCK:
-                self._drive_lock(door, arg2, remote_event=remote_event)
+            self._drive_lock(door, arg2, remote_event=remote_event)
         elif action == ACTION_CANCEL_ALARM:
             door.alarms.clear()
             self._write_event(door, EVENT_CANCEL_ALARM)
         elif action == ACTION_NORMAL_OPEN:
-            self._set_normal_open(door, enabled=arg1 == 1)
+            if self._normal_open is not None:
+                self._normal_open(door, arg1 == 1)
         else:
             self._set_locked_out(door, locked=arg1 == 1)
 
@@ -135,13 +190,20 @@ class DoorPanel:
         door.relay = True
         self.open_contact(door)
         if seconds is not None:
+            self.releases.append((door.number, seconds))
             loop = asyncio.get_running_loop()
             self._timers[door.number] = loop.call_later(seconds * self.second, self._release, door)
 
-    def pulse(self, door: DoorSim) -> None:
-        """Open for the lock's drive time, as after a granted access or the exit button."""
+    def pulse(self, door: DoorSim) -> bool:
+        """Open for the lock's drive time, as after a granted access or the exit button.
+
+        False: an interlocked door is open, this one stays shut.
+        """
+        if self.interlocked(door):
+            return False
         value = parse_int(self._options.get(f"Door{door.number}Drivertime"))
         self.energise(door, value if value and value > 0 else DEFAULT_DRIVE_SECONDS)
+        return True
 
     def _release(self, door: DoorSim) -> None:
         """End the drive time: the relay drops and the door closes (unless held open)."""
@@ -174,6 +236,15 @@ class DoorPanel:
             door.sensor = SENSOR_CLOSED
             self._write_event(door, EVENT_DOOR_CLOSED)
 
+    def follow_schedule(self, door: DoorSim, *, in_period: bool) -> None:
+        """Keep `door` normally open while its normal-open period (KeepOpenTimeZone) runs."""
+        if in_period and door.number not in self.scheduled:
+            self.scheduled.add(door.number)
+            self._set_normal_open(door, enabled=True)
+        elif not in_period and door.number in self.scheduled:
+            self.scheduled.discard(door.number)
+            self._set_normal_open(door, enabled=False)
+
     def _set_normal_open(self, door: DoorSim, *, enabled: bool) -> None:
         self._cancel_timer(door)
         door.normal_open = enabled
@@ -194,6 +265,7 @@ class DoorPanel:
 
     def power_cycle(self) -> None:
         """Restart: relays drop (their doors fall shut) and hold-open modes are forgotten."""
+        self.scheduled.clear()  # a normal-open period running resumes at the next cycle
         for door in self.doors:
             self._cancel_timer(door)
             if door.relay:
@@ -205,6 +277,9 @@ class DoorPanel:
         """Stop every running drive timer (the simulator is stopping)."""
         for door in self.doors:
             self._cancel_timer(door)
+        for timer in self._aux_timers.values():
+            timer.cancel()
+        self._aux_timers.clear()
 
     def _cancel_timer(self, door: DoorSim) -> None:
         if (timer := self._timers.pop(door.number, None)) is not None:

@@ -746,6 +746,8 @@ async def test_hold_open_modes_lock_out_alarms_and_restart(
     second.sensor = "none"
     first.alarms.add(1)
     second.alarms.update({0, 4})
+    # Door 1 has a normal-open period all day (time zone 1): 04 runs it, then skips it.
+    simulator.options["Door1KeepOpenTimeZone"] = "1"
     fake.queue("CONTROL DEVICE 010201FF", "CONTROL DEVICE 04010100", "CONTROL DEVICE 02000000")
 
     await simulator.poll()
@@ -1433,3 +1435,43 @@ async def test_a_door_opened_with_the_key_falls_shut(
     assert door.sensor == SENSOR_OPEN
     await wait_for(lambda: door.sensor == SENSOR_CLOSED)
     assert events(simulator.pending_records) == [200, 201]
+
+
+async def test_aux_outputs_and_interlock(fake: FakeZk, make_simulator: MakeSimulator) -> None:
+    """Outputs switch on for their time, off, or not at all; an interlocked door stays shut."""
+    simulator = await connected(fake, make_simulator, doors=2, aux_outputs=2)
+    simulator.door_second = 100.0
+    simulator.options["InterLock"] = "1"
+    fake.queue(
+        "CONTROL DEVICE 01020205",  # output 2 for 5 s
+        "CONTROL DEVICE 010102FF",  # output 1 on
+        "CONTROL DEVICE 01030205",  # no output 3
+        "CONTROL DEVICE 01010105",  # door 1 opens for 5 s
+        "CONTROL DEVICE 01020105",  # door 2: door 1 is open
+    )
+    await simulator.poll()
+    assert returns(simulator) == [0, 0, -11, 0, -12]
+    assert simulator.aux_on == {1, 2}
+    assert simulator.doors[0].relay
+    assert not simulator.doors[1].relay
+    assert events(simulator.pending_records)[-1] == 25  # refused by the interlock at door 2
+    fake.queue("CONTROL DEVICE 01010200", "CONTROL DEVICE 01010100", "CONTROL DEVICE 01020105")
+    await simulator.poll()
+    assert simulator.aux_on == {2}
+    assert returns(simulator)[-1] == 0  # door 1 shut: door 2 may open
+    assert simulator.doors[1].relay
+
+
+async def test_normal_open_period_resumes_after_a_restart(
+    fake: FakeZk, make_simulator: MakeSimulator
+) -> None:
+    """A door freed by its period falls shut at a restart and is freed again at the next cycle."""
+    simulator = await connected(fake, make_simulator, doors=1)
+    simulator.options["Door1KeepOpenTimeZone"] = "1"  # all day
+    simulator.follow_schedules()
+    assert door_state(simulator.doors[0])[0]
+    fake.queue("CONTROL DEVICE 03000000")
+    await simulator.poll()
+    assert not door_state(simulator.doors[0])[0]
+    simulator.follow_schedules()
+    assert door_state(simulator.doors[0])[0]

@@ -64,6 +64,22 @@ class Setting(StrEnum):
     TEMPERATURE_THRESHOLD = "temperature_threshold"
     MASK_REQUIRED = "mask_required"
     DEVICE_NAME = "device_name"
+    # Per door: which way a person must pass before passing the same way again.
+    DOOR_ANTI_PASSBACK = "door_anti_passback"
+    # Per door: the lock closes as soon as the door shuts, before the unlock time is over.
+    LOCK_ON_CLOSE = "lock_on_close"
+    # Per door: the exit button releases the lock.
+    EXIT_BUTTON = "exit_button"
+    # Per door: the door is in use (a disabled door lets nobody in).
+    DOOR_ENABLED = "door_enabled"
+    # Per door: several people must identify before the door opens.
+    MULTI_CARD_OPENING = "multi_card_opening"
+    # The terminal moves its clock for daylight saving time.
+    DAYLIGHT_SAVING = "daylight_saving"
+    # Per door: today's scheduled opening (normally-open period) runs; off skips it until tomorrow.
+    SCHEDULED_OPENING = "scheduled_opening"
+    # Which doors' passages must alternate (in at one, then out at the other) on a controller.
+    ANTI_PASSBACK_BETWEEN_DOORS = "anti_passback_between_doors"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -203,7 +219,14 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(
             setting=Setting.INTERLOCK,
             kind=SettingKind.SELECT,
-            options=("off", "doors_1_2", "doors_3_4", "doors_1_2_3", "doors_1_2_3_4"),
+            options=(
+                "off",
+                "doors_1_2",
+                "doors_3_4",
+                "doors_1_2_3",
+                "doors_1_2_3_4",
+                "doors_1_2_and_3_4",
+            ),
             advanced=True,
         ),
         SettingSpec(setting=Setting.FACE_ENABLED, kind=SettingKind.SWITCH),
@@ -232,6 +255,44 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(setting=Setting.MASK_REQUIRED, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(
             setting=Setting.DEVICE_NAME, kind=SettingKind.TEXT, max_length=32, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.DOOR_ANTI_PASSBACK,
+            kind=SettingKind.SELECT,
+            scope=Scope.DOOR,
+            options=("off", "out", "in", "in_out"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.LOCK_ON_CLOSE, kind=SettingKind.SWITCH, scope=Scope.DOOR, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.EXIT_BUTTON, kind=SettingKind.SWITCH, scope=Scope.DOOR, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.DOOR_ENABLED, kind=SettingKind.SWITCH, scope=Scope.DOOR, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.MULTI_CARD_OPENING,
+            kind=SettingKind.SWITCH,
+            scope=Scope.DOOR,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.DAYLIGHT_SAVING, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.SCHEDULED_OPENING, kind=SettingKind.SWITCH, scope=Scope.DOOR),
+        SettingSpec(
+            setting=Setting.ANTI_PASSBACK_BETWEEN_DOORS,
+            kind=SettingKind.SELECT,
+            options=(
+                "off",
+                "doors_1_2",
+                "doors_3_4",
+                "doors_1_2_and_3_4",
+                "doors_1_2_vs_3_4",
+                "door_1_vs_2_3",
+                "door_1_vs_2_3_4",
+            ),
+            advanced=True,
         ),
     )
 }

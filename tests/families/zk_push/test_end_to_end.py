@@ -81,7 +81,10 @@ async def test_events_per_door_once(hass: HomeAssistant, simulator: ZkPushSimula
 
     # The terminal uploads the same records again (our answer was lost): nothing new.
     before = len(events)
-    await simulator.remote_identify("7", door=1)  # unrelated traffic in between
+    # Unrelated traffic in between; its door stays open through the check (on a busy machine a
+    # 0.05 s opening would close mid-cycle and report a new, legitimate door_closed).
+    simulator.door_second = 100.0
+    await simulator.remote_identify("7", door=1)
     simulator._pending = list(simulator._uploaded)
     await simulator.cycle()
     await hass.async_block_till_done()

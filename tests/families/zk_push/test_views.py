@@ -200,7 +200,10 @@ async def test_registration_survives_restart(hass: HomeAssistant, zk: ZkDevice) 
     assert entry is not None
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert await zk.get("getrequest") == (200, "OK")
+    # Accepted with the same token; the reloaded entry asks for the settings first thing.
+    status, text = await zk.get("getrequest")
+    assert status == 200
+    assert text.startswith("C:1:GET OPTIONS Door1Drivertime,"), text
     status, text = await zk.get("cdata", "options=all&pushver=3.1.2")
     assert parameters(text)["RegistryCode"] == zk.registry_code
 

@@ -139,6 +139,12 @@ class Device:
         kind = {"type": "tabledata"} if "cmdid" in query else {"table": "tabledata"}
         return await self.send(endpoint, body, tablename=table, **kind, **query)
 
+    async def answer_options(self, command_id: int, body: str) -> Reply:
+        """Upload the options a GET OPTIONS asked for (section 12.5.2: querydata, type=options)."""
+        return await self.send(
+            Endpoint.QUERYDATA, body, type="options", cmdid=str(command_id), tablename="options"
+        )
+
     async def commands(self) -> list[tuple[int, str]]:
         """Ask for commands: (id, text) of each `C:<id>:<text>` (texts may span lines)."""
         reply = await self.get(Endpoint.GETREQUEST)

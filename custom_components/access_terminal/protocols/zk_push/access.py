@@ -34,6 +34,7 @@ from ..access import (
     ordered_policies,
 )
 from ..model import UserAccess
+from .operations import set_options_command
 from .users import Capabilities
 
 ALWAYS_ZONE = 1
@@ -66,6 +67,7 @@ def profile_of(caps: Capabilities) -> AccessProfile:
         holiday_hours=True,
         per_door=True,
         cards=8 if caps.mul_card else 1,
+        free_open=True,
     )
 
 
@@ -100,8 +102,18 @@ def _zone(
     return tuple(days)
 
 
-def compile_access(policies: Sequence[PersonPolicy], caps: Capabilities, today: date) -> AccessPlan:
-    """Compile the people of one terminal into time zones, holidays and door rights."""
+def compile_access(
+    policies: Sequence[PersonPolicy],
+    caps: Capabilities,
+    today: date,
+    free_open: Mapping[int, TimeRule] | None = None,
+) -> AccessPlan:
+    """Compile the people of one terminal into time zones, holidays and door rights.
+
+    `free_open` (door schedules) becomes each door's normal-open time zone
+    (`Door<n>KeepOpenTimeZone`, Appendix 10), numbered in the same book as the people's rules;
+    given, every door without a schedule gets 0 (no normal-open period).
+    """
     profile = profile_of(caps)
     notes = Notes()
     ordered = ordered_policies(policies)
@@ -110,6 +122,10 @@ def compile_access(policies: Sequence[PersonPolicy], caps: Capabilities, today: 
         return _attendance_plan(rights, notes)
     # Rules in the order people use them: numbers are given the same way every time.
     rules = list(dict.fromkeys(rule for doors in rights.values() for rule in doors.values()))
+    schedules = {
+        door: rule for door, rule in (free_open or {}).items() if 1 <= door <= profile.doors
+    }
+    rules.extend(rule for rule in dict.fromkeys(schedules.values()) if rule not in rules)
     types = _holiday_types(rules, notes)
     book: ZoneBook[ZoneDays] = ZoneBook(first=ALWAYS_ZONE + 1, capacity=TIME_ZONES - 1)
     used = set(types.values())
@@ -133,7 +149,7 @@ def compile_access(policies: Sequence[PersonPolicy], caps: Capabilities, today: 
             people[policy.person_id] = UserAccess(zones=zones)
     every_day = (ALL_DAY,) * (7 + HOLIDAY_TYPES)
     zones_written = {ALWAYS_ZONE: every_day} | {n: days for days, n in book.numbers.items()}
-    tables = {
+    tables: dict[str, Any] = {
         "timezones": [
             {"id": number, "days": [[[i.start, i.end] for i in day] for day in days]}
             for number, days in sorted(zones_written.items())
@@ -142,6 +158,13 @@ def compile_access(policies: Sequence[PersonPolicy], caps: Capabilities, today: 
             {"date": day.strftime("%Y%m%d"), "type": kind} for day, kind in sorted(types.items())
         ],
     }
+    if free_open is not None:
+        # A schedule the full book could not number leaves its door without one (noted).
+        zones_of_doors = {door: zone_of[rule] or 0 for door, rule in schedules.items()}
+        tables["keep_open"] = [
+            {"door": door, "zone": zones_of_doors.get(door, 0)}
+            for door in range(1, profile.doors + 1)
+        ]
     return AccessPlan(tables=tables, people=people, shortfalls=notes.frozen())
 
 
@@ -196,4 +219,10 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
             for item in holidays
         )
         commands.append("DATA UPDATE holiday " + "\n".join(records))
+    if keep_open := tables.get("keep_open"):
+        commands.append(
+            set_options_command(
+                {f"Door{item['door']}KeepOpenTimeZone": str(item["zone"]) for item in keep_open}
+            )
+        )
     return commands

@@ -394,10 +394,15 @@ def describe_result(code: int) -> str:
     return RESULT_TEXTS.get(code, f"error {code}")
 
 
+def is_verify_bits(text: str) -> bool:
+    """Return True for the new bit form of a verification mode ("0000101000000011")."""
+    return len(text) >= 8 and set(text) <= {"0", "1"}
+
+
 def verify_methods(value: str | None) -> tuple[Method, ...]:
     """Read `verifytype`: an Appendix 3 code, or the bitmask string ("0000000000000010")."""
     text = (value or "").strip()
-    if len(text) >= 8 and set(text) <= {"0", "1"}:
+    if is_verify_bits(text):
         found: list[Method] = []
         for bit, char in enumerate(reversed(text)):
             method = VERIFY_BITS.get(bit)

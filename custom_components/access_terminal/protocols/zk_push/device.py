@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
-import re
 
 from ..codec import optional_int
 from ..errors import InvalidRequestError
@@ -27,6 +26,7 @@ from ..model import (
     Usage,
 )
 from .codes import VERIFY_MODES
+from .settings import SETTING_OPTION
 from .support import (
     EVENT_TYPES_BYTES,
     VERIFY_STYLES_BYTES,
@@ -42,6 +42,8 @@ REQUEST_DELAY = 3
 ATTENDANCE_DELAY = 10
 DEFAULT_OPEN_SECONDS = 5
 MAX_OPEN_SECONDS = 254
+# CONTROL DEVICE carries an output's number in one byte.
+MAX_AUX_OUTPUTS = 255
 # Options naming a count and its capacity; ZK reports some capacities in hundreds or ten
 # thousands ("~MaxUserCount=100" is 10,000 users); options are kept without the "~" mark.
 _USAGE_OPTIONS = {
@@ -102,7 +104,6 @@ _KEPT_OPTIONS = frozenset(
         "ZKFPVersion",
     }
 )
-_DRIVE_TIME = re.compile(r"Door\d{1,2}Drivertime")
 
 
 class Variant(StrEnum):
@@ -127,6 +128,8 @@ _SECURITY_OPERATIONS = USER_OPERATIONS | {
     Operation.CLEAR_RECORDS,
 }
 _LOCK_OPERATIONS = frozenset({Operation.LOCKOUT, Operation.RELEASE_LOCKOUT})
+# Auxiliary outputs are driven where the controller announces some (AuxOutCount).
+_AUX_OPERATIONS = frozenset({Operation.AUX_OUTPUT})
 _ATTENDANCE_OPERATIONS = USER_OPERATIONS | {Operation.SET_TIME, Operation.REBOOT}
 # Until a terminal says which protocol it speaks: what both variants can do.
 UNKNOWN_VARIANT_OPERATIONS = _SECURITY_OPERATIONS & _ATTENDANCE_OPERATIONS
@@ -139,11 +142,17 @@ def event_categories_for(variant: Variant | None) -> frozenset[EventCategory]:
     return frozenset(EventCategory)
 
 
-def operations_for(variant: Variant | None, caps: Capabilities) -> frozenset[Operation]:
-    """Return what a terminal of `variant` with `caps` can do."""
+def operations_for(
+    variant: Variant | None, caps: Capabilities, aux_outputs: int = 0
+) -> frozenset[Operation]:
+    """Return what a terminal of `variant` with `caps` and `aux_outputs` outputs can do."""
     if variant is Variant.ATTENDANCE:
         return _ATTENDANCE_OPERATIONS
-    return _SECURITY_OPERATIONS | (_LOCK_OPERATIONS if caps.lock_control else frozenset())
+    return (
+        _SECURITY_OPERATIONS
+        | (_LOCK_OPERATIONS if caps.lock_control else frozenset())
+        | (_AUX_OPERATIONS if aux_outputs else frozenset())
+    )
 
 
 def kept_options(options: Mapping[str, str]) -> dict[str, str]:
@@ -151,7 +160,7 @@ def kept_options(options: Mapping[str, str]) -> dict[str, str]:
     return {
         key: value
         for key, value in options.items()
-        if key in _KEPT_OPTIONS or _DRIVE_TIME.fullmatch(key)
+        if key in _KEPT_OPTIONS or SETTING_OPTION.fullmatch(key)
     }
 
 
@@ -255,6 +264,12 @@ def open_seconds(options: Mapping[str, str], door: int, duration: int | None) ->
     if not 1 <= duration <= MAX_OPEN_SECONDS:
         raise InvalidRequestError(f"doors open for 1 to {MAX_OPEN_SECONDS} seconds")
     return duration
+
+
+def aux_output_count(options: Mapping[str, str]) -> int:
+    """Return how many auxiliary outputs the controller announced (AuxOutCount, at most 255)."""
+    count = optional_int(options.get("AuxOutCount"))
+    return count if count is not None and 0 <= count <= MAX_AUX_OUTPUTS else 0
 
 
 def check_door(doors: Mapping[int, DoorState], door: int) -> None:

@@ -33,6 +33,7 @@ from .commands import CommandQueue, CommandResult, parse_results
 from .device import (
     UNKNOWN_VARIANT_OPERATIONS,
     Variant,
+    aux_output_count,
     event_categories_for,
     info_from_options,
     kept_options,
@@ -50,6 +51,7 @@ from .registration import (
     parameters,
     server_time,
 )
+from .settings import setting_values, settings_for
 from .support import optional_event_types
 from .uploads import (
     archive_rows,
@@ -526,7 +528,8 @@ class IclockTerminal(PushTerminal):
         attendance = self.variant is Variant.ATTENDANCE
         self.caps = Capabilities.from_options(self.options, attendance=attendance)
         self.zone = zone_from_option(self.options.get("TimeZone")) or self._default_zone
-        self.operations = operations_for(self.variant, self.caps)
+        self.aux_outputs = aux_output_count(self.options) if not attendance else 0
+        self.operations = operations_for(self.variant, self.caps, self.aux_outputs)
         self.event_categories = event_categories_for(self.variant)
         self.optional_event_types = optional_event_types(self.options)
         # A controller's doors are known once it registered (LockCount).
@@ -536,8 +539,17 @@ class IclockTerminal(PushTerminal):
             for number in range(1, count + 1)
         }
         info = replace(info_from_options(self.serial, self.options, self.caps), doors=count)
-        if info != self.info or doors != self.doors:
+        # A controller's settings are its options (attendance terminals have none we read).
+        settings = settings_for(count) if self.variant is Variant.SECURITY and count else {}
+        values = setting_values(settings, count, self.options, datetime.now(self.zone).date())
+        if (info, doors, settings, values) != (
+            self.info,
+            self.doors,
+            self.settings,
+            self.setting_values,
+        ):
             self.info, self.doors = info, doors
+            self.settings, self.setting_values = settings, values
             self.listener.state_changed()
 
     def _keep(self, options: Mapping[str, str]) -> None:

@@ -53,6 +53,18 @@ def door_command(door: int, action: DoorAction, seconds: int = 0) -> str:
     return f"CONTROL DEVICE {_DOOR_CODES[action].format(door=door)}"
 
 
+def normal_open_command(door: int, enabled: bool) -> str:
+    """Return CONTROL DEVICE 04 <door> 01 (run today's normal-open period) or 00 (skip it)."""
+    return f"CONTROL DEVICE 04{door:02X}{1 if enabled else 0:02X}00"
+
+
+def output_command(output: int, seconds: int) -> str:
+    """Return CONTROL DEVICE 01 <output> 02 <seconds> (00 off, FF on until told otherwise)."""
+    if not 1 <= output <= 0xFF or not 0 <= seconds <= 0xFF:
+        raise InvalidRequestError("an output is 1 to 255 and runs 0 to 255 seconds")
+    return f"CONTROL DEVICE 01{output:02X}02{seconds:02X}"
+
+
 def enrollment_command(
     pin: str,
     credential: Credential,

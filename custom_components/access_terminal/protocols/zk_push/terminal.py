@@ -36,6 +36,7 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, await_result, await_results, gather_results
+from ..settings import Setting, SettingAddress, SettingValue
 from .access import compile_access, profile_of, table_commands
 from .codes import describe_result
 from .commands import Command
@@ -51,8 +52,11 @@ from .operations import (
     enrollment_command,
     firmware_command,
     get_options_command,
+    normal_open_command,
+    output_command,
     set_options_command,
 )
+from .settings import day_number, option_names, setting_option
 from .support import upgrades_in_base64
 from .users import canonical_pin
 from .wire import OK, old_encode_time
@@ -217,6 +221,32 @@ class ZkPushTerminal(IclockTerminal):
         await self._run(CLEAR_RECORDS_COMMAND, "record deletion")
         self.sent.clear()
 
+    async def read_settings(self) -> None:
+        """Ask for the options behind the settings (the answer updates setting_values)."""
+        if self.settings:
+            await self.get_options(option_names(self.settings, len(self.doors)))
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one setting as its option (SET OPTIONS); the terminal's answer confirms it."""
+        if address.setting not in self.settings:
+            raise NotSupportedError(f"setting {address.setting}")
+        if address.door is not None:
+            check_door(self.doors, address.door)
+        if address.setting is Setting.SCHEDULED_OPENING and address.door is not None:
+            # Not an option: CONTROL DEVICE 04; the terminal notes the day it was skipped.
+            await self._run(normal_open_command(address.door, bool(value)), "normal-open period")
+            today = day_number(datetime.now(self.zone).date())
+            self._remember({f"Door{address.door}CancelKeepOpenDelay": "0" if value else str(today)})
+            return
+        await self.set_options(setting_option(address, value, self.options))
+
+    async def output_control(self, output: int, seconds: int) -> None:
+        """Send CONTROL DEVICE 01 <output> 02 <seconds>: drive an auxiliary output."""
+        self.require(Operation.AUX_OUTPUT)
+        if not 1 <= output <= self.aux_outputs:
+            raise InvalidRequestError(f"output {output} is not one of 1 to {self.aux_outputs}")
+        await self._run(output_command(output, seconds), "auxiliary output")
+
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:
@@ -357,7 +387,7 @@ class ZkPushTerminal(IclockTerminal):
         free_open: Mapping[int, TimeRule] | None = None,
     ) -> AccessPlan:
         """Compile time zones, holidays and door rights (see access.py)."""
-        return compile_access(policies, self.caps, today)
+        return compile_access(policies, self.caps, today, free_open)
 
     async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
         """Write the time zones and holidays (kept queued until the terminal reports them)."""

@@ -1,0 +1,58 @@
+"""A directory door schedule on a ZK controller: its normal-open period runs without us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.directory.entry import DirectoryConfigEntry
+from custom_components.access_terminal.protocols.model import Family
+from simulator.zk_push import ZkPushSimulator
+
+from ..helpers import device_id
+from .conftest import Converge
+from .helpers import TEN, act
+
+pytestmark = pytest.mark.usefixtures("tuesday", "schedules")
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+async def test_door_schedule_frees_the_door_with_home_assistant_stopped(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """Tuesday's cleaning hours free door 2 at the controller, Home Assistant stopped or not."""
+    await act(
+        hass,
+        "set_door_schedule",
+        name="Cleaning",
+        doors=[{"device_id": device_id(hass, simulator.serial), "door": 2}],
+        schedule="schedule.cleaner",
+    )
+    await converge((init_integration, simulator))
+    assert simulator.options["Door1KeepOpenTimeZone"] == "0"
+    assert simulator.options["Door2KeepOpenTimeZone"] not in ("", "0")
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"cannot_hold_free_open_{simulator.serial}"
+    )
+
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    ten = datetime.fromisoformat(TEN)
+    simulator.set_clock(ten)  # Tuesday 10:00: in the cleaner's 09:00-12:00
+    await simulator.cycle()
+    assert not simulator.connected  # nobody answers: the controller goes on alone
+    assert simulator.doors[1].relay
+    assert not simulator.doors[0].relay
+
+    simulator.set_clock(ten.replace(hour=12, minute=30))
+    await simulator.cycle()
+    assert not simulator.doors[1].relay
