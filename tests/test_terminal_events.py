@@ -6,7 +6,7 @@ logbook sentence and an automation started by a device trigger.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.core import Event, HomeAssistant, ServiceCall
@@ -16,12 +16,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.access_terminal import logbook
-from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.const import DOMAIN, EVENT_ACCESS_TERMINAL
+from custom_components.access_terminal.entity import entity_unique_id
 from custom_components.access_terminal.event import stream_unique_id
 from custom_components.access_terminal.protocols.model import EventCategory, Family
+from simulator.common import jpeg_photo
 from simulator.zk_push import ZkPushSimulator
 
-from .helpers import bus_events, device_id
+from .helpers import TestClient, bus_events, device_id
 from .terminals import KITS
 
 type Describe = Callable[[Event], dict[str, str | None]]
@@ -79,19 +81,41 @@ def _stream_state(hass: HomeAssistant, category: EventCategory, door: int | None
     return hass.states.get(entity_id)
 
 
+async def _photo_shown(hass: HomeAssistant, client: TestClient) -> bytes:
+    """Return the picture the terminal's photo entity shows, as the frontend fetches it."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "image", DOMAIN, entity_unique_id(KITS[ZK].serial, "last_photo")
+    )
+    assert entity_id is not None
+    response = await client.get(hass.states.get(entity_id).attributes["entity_picture"])
+    assert response.status == 200
+    return await response.read()
+
+
 async def test_a_doorbell_press_reaches_the_user(
-    hass: HomeAssistant, simulator: ZkPushSimulator
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    hass_client: Callable[[], Awaitable[TestClient]],
 ) -> None:
     calls, describe, events = await _watch(hass, "doorbell")
+    photos: list[bytes] = []
+
+    async def look(event: Event) -> None:
+        # What an automation started by the doorbell would show: the visitor's picture.
+        photos.append(await _photo_shown(hass, await hass_client()))
+
+    hass.bus.async_listen(EVENT_ACCESS_TERMINAL, look)
 
     simulator.ring_doorbell(2)
     await simulator.cycle()
     await hass.async_block_till_done()
 
-    # On the bus: a doorbell at door 2, which the terminal itself reported.
+    # On the bus: a doorbell at door 2, which the terminal itself reported, with its snapshot.
     (event,) = events
     assert (event.data["type"], event.data["door"], event.data["user_id"]) == ("doorbell", 2, None)
     assert event.data["raw_code"] == "rtlog:224"
+    assert event.data["has_photo"] is True
+    assert photos == [jpeg_photo("visitor at door 2")]
     # Door 2's event entity shows it; door 1's saw nothing.
     assert _stream_state(hass, EventCategory.DOOR, 2).attributes["event_type"] == "doorbell"
     assert _stream_state(hass, EventCategory.DOOR, 1).attributes["event_type"] is None

@@ -567,6 +567,12 @@ class TerminalListener(Protocol):
     def snapshot(self, image: bytes) -> None:
         """Handle a camera snapshot from the device."""
 
+    def photo(self, image: bytes, taken: datetime) -> None:
+        """Handle the picture the device took with a record, sent apart from it (JPEG).
+
+        It is shown as the terminal's last photo when `taken` is live (see `records`).
+        """
+
     def persist(self) -> None:
         """Note that queued work changed and should be saved (see Terminal.export_state)."""
 

@@ -48,6 +48,7 @@ _KEPT_OPTIONS = frozenset(
         "AccSupportFunList",
         "AuxInCount",
         "AuxOutCount",
+        "CameraOpen",
         "DateFmtFunOn",
         "DeviceName",
         "DeviceType",
@@ -88,6 +89,8 @@ _KEPT_OPTIONS = frozenset(
         "ZKFPVersion",
     }
 )
+# "1": the terminal has a camera and uploads snapshots with its records (ATTPHOTO).
+CAMERA_OPTION = "CameraOpen"
 _DRIVE_TIME = re.compile(r"Door\d{1,2}Drivertime")
 
 
