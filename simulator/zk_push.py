@@ -779,6 +779,18 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         photo = jpeg_photo(f"visitor at door {door}") if snapshot else None
         self._terminal_event(EVENT_DOORBELL, door, snapshot=photo)
 
+    def report_error(self, code: str, message: str = "", command: int | None = None) -> None:
+        """Queue an error log row (section 10.12), uploaded at the next cycle.
+
+        `command`: the number of the server's command that failed (dataorigin=cmd).
+        """
+        origin = ("dataorigin", "dev") if command is None else ("dataorigin", "cmd")
+        pairs = [("errcode", code), ("errmsg", message), origin]
+        pairs += [("cmdid", str(command))] if command is not None else []
+        self._pending_lines.append(
+            ("errorlog", f"errorlog {join_pairs([*pairs, ('additional', '')])}")
+        )
+
     def _queue_snapshot(self, local: datetime, pin: str, photo: bytes) -> None:
         """Queue a snapshot taken at `local` of user `pin` (0: nobody), uploaded before records."""
         name = f"{local.strftime('%Y%m%d%H%M%S')}-{pin}.jpg"

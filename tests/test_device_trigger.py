@@ -40,9 +40,10 @@ ALL_TRIGGERS = [
     "aux_input_on",
     "aux_input_off",
     "enrollment_finished",
+    "device_error",
 ]
-# What only some families report: a doorbell, a fire input, auxiliary inputs.
-_OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off"}
+# What only some families report: a doorbell, a fire input, auxiliary inputs, error logs.
+_OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off", "device_error"}
 COMMON = [kind for kind in ALL_TRIGGERS if kind not in _OPTIONAL]
 # What each family can fire: no door triggers without doors, no alarm without alarms.
 OFFERED = {

@@ -147,3 +147,27 @@ async def test_an_auxiliary_input_reaches_the_user(
         "aux_input_off"
     )
     assert [call.data["door"] for call in calls] == [3]
+
+
+async def test_a_terminal_error_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """An error log row: a device_error event in words, on the admin stream, and a trigger."""
+    calls, describe, events = await _watch(hass, "device_error")
+
+    simulator.report_error("D01E0005", command=42)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    (event,) = events
+    assert (event.data["type"], event.data["reason"]) == ("device_error", "liveness_failed")
+    assert event.data["detail"] == "liveness detection failed (command 42)"
+    assert (
+        describe(event)["message"] == "The terminal reported error D01E0005: liveness check failed"
+    )
+    admin = _stream_state(hass, EventCategory.ADMIN, None)
+    assert (admin.attributes["event_type"], admin.attributes["raw_code"]) == (
+        "device_error",
+        "errorlog:D01E0005",
+    )
+    assert len(calls) == 1

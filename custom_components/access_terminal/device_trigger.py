@@ -48,6 +48,7 @@ TRIGGER_TYPES: Final = (
     EventType.AUX_INPUT_ON,
     EventType.AUX_INPUT_OFF,
     EventType.ENROLLMENT_FINISHED,
+    EventType.DEVICE_ERROR,
 )
 
 TRIGGER_SCHEMA: Final = DEVICE_TRIGGER_BASE_SCHEMA.extend(

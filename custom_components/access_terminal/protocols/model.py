@@ -53,6 +53,7 @@ class EventType(StrEnum):
     ENROLLMENT_FINISHED = "enrollment_finished"
     ENROLLMENT_FAILED = "enrollment_failed"
     ID_CARD_READ = "id_card_read"
+    DEVICE_ERROR = "device_error"
 
 
 class EventCategory(StrEnum):
@@ -89,6 +90,8 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     EventType.ENROLLMENT_FAILED: EventCategory.ADMIN,
     # An identity card read that is no access decision (ZK `identitycard` uploads).
     EventType.ID_CARD_READ: EventCategory.ACCESS,
+    # The terminal failed at something it was doing (reason: an ErrorReason; ZK `errorlog`).
+    EventType.DEVICE_ERROR: EventCategory.ADMIN,
 }
 
 
@@ -100,6 +103,7 @@ OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
         EventType.AUX_INPUT_ON,
         EventType.AUX_INPUT_OFF,
         EventType.ID_CARD_READ,
+        EventType.DEVICE_ERROR,
     }
 )
 
@@ -142,6 +146,22 @@ class AlarmReason(StrEnum):
     BATTERY = "battery"
     READER = "reader"
     OTHER = "other"
+
+
+class ErrorReason(StrEnum):
+    """What went wrong at the terminal (reason of device_error)."""
+
+    FACE_NOT_DETECTED = "face_not_detected"
+    FACE_COVERED = "face_covered"
+    FACE_UNCLEAR = "face_unclear"
+    FACE_ANGLE = "face_angle"
+    LIVENESS_FAILED = "liveness_failed"
+    TEMPLATE_FAILED = "template_failed"
+    OTHER = "other"
+
+
+# Every reason an event may carry.
+type Reason = DenyReason | AlarmReason | ErrorReason
 
 
 class Method(StrEnum):
@@ -343,7 +363,7 @@ class AccessEvent:
     card_number: str | None = None
     temperature: float | None = None
     mask: bool | None = None
-    reason: DenyReason | AlarmReason | None = None
+    reason: Reason | None = None
     record_id: str | None = None
     raw_code: str | None = None
     detail: str | None = None

@@ -16,6 +16,7 @@ from custom_components.access_terminal.protocols.model import (
     EventCategory,
     EventType as E,
     Method,
+    Reason,
 )
 from custom_components.access_terminal.protocols.zk_push.codes import (
     EVENT_CODES,
@@ -91,7 +92,7 @@ DOCUMENT_CODES = {*range(43), 44, 45, *range(47, 80), *range(100, 122), *range(2
 DOCUMENT_CODES |= {*range(239, 249), 254, 255}
 
 
-def rtlog(line: str) -> list[tuple[E, R | A | None]]:
+def rtlog(line: str) -> list[tuple[E, Reason | None]]:
     record = rtlog_record(line, ZONE, RECEIVED)
     return [(event.type, event.reason) for event in record.events]
 

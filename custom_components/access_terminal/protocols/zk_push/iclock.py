@@ -86,8 +86,6 @@ from .wire import (
 
 _LOGGER = logging.getLogger(__name__)
 
-_LOGGED_CONTENT = 2000
-
 
 class IclockTerminal(PushTerminal):
     """The state a ZK terminal's requests build up, and the answer to each request."""
@@ -281,8 +279,7 @@ class IclockTerminal(PushTerminal):
             return await self._snapshot_upload(request, table)
         rows = await read_off_loop(len(request.body), lambda: table_rows(request.text, table))
         upload = await read_off_loop(len(request.body), lambda: read_table(table, rows))
-        for row in upload.errors:
-            _LOGGER.info("Terminal %s reported an error: %s", self.serial, row[:_LOGGED_CONTENT])
+        self.problems.note_all(f"{table} row", upload.refused)
         reply = await self._deliver(upload.records, Reply(f"{table}={len(rows)}"))
         if reply.status == 200:
             for pin in upload.changed:
