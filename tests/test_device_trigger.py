@@ -35,6 +35,10 @@ ALL_TRIGGERS = [
     "door_forced_open",
     "door_held_open",
     "doorbell",
+    "normally_open_started",
+    "normally_open_ended",
+    "lockout_started",
+    "lockout_ended",
     "alarm",
     "fire_alarm",
     "aux_input_on",
@@ -42,12 +46,16 @@ ALL_TRIGGERS = [
     "enrollment_finished",
     "device_error",
 ]
-# What only some families report: a doorbell, a fire input, auxiliary inputs, error logs.
+# What only some families report: a doorbell, door modes, a fire input, auxiliary inputs,
+# errors.
+_DOOR_MODES = {"normally_open_started", "normally_open_ended", "lockout_started", "lockout_ended"}
 _OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off", "device_error"}
+_OPTIONAL |= _DOOR_MODES
 COMMON = [kind for kind in ALL_TRIGGERS if kind not in _OPTIONAL]
+_HTTPV2 = {"fire_alarm", "device_error", *_DOOR_MODES}
 # What each family can fire: no door triggers without doors, no alarm without alarms.
 OFFERED = {
-    Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind == "fire_alarm"],
+    Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind in _HTTPV2],
     Family.ZK_PUSH: ALL_TRIGGERS,
     Family.CLOUD_WS: COMMON,
     Family.WEBJSON: [kind for kind in COMMON if kind != "alarm"],

@@ -42,6 +42,10 @@ class EventType(StrEnum):
     REMOTE_UNLOCK = "remote_unlock"
     REMOTE_LOCK = "remote_lock"
     DOORBELL = "doorbell"
+    NORMALLY_OPEN_STARTED = "normally_open_started"
+    NORMALLY_OPEN_ENDED = "normally_open_ended"
+    LOCKOUT_STARTED = "lockout_started"
+    LOCKOUT_ENDED = "lockout_ended"
     ALARM = "alarm"
     ALARM_CLEARED = "alarm_cleared"
     FIRE_ALARM = "fire_alarm"
@@ -76,6 +80,12 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     EventType.REMOTE_UNLOCK: EventCategory.DOOR,
     EventType.REMOTE_LOCK: EventCategory.DOOR,
     EventType.DOORBELL: EventCategory.DOOR,
+    # The door's mode changing by itself (a schedule, an emergency, an alarm), or by someone at
+    # the terminal: held open for everyone, or locked for everyone, and back to normal.
+    EventType.NORMALLY_OPEN_STARTED: EventCategory.DOOR,
+    EventType.NORMALLY_OPEN_ENDED: EventCategory.DOOR,
+    EventType.LOCKOUT_STARTED: EventCategory.DOOR,
+    EventType.LOCKOUT_ENDED: EventCategory.DOOR,
     EventType.ALARM: EventCategory.ALARM,
     EventType.ALARM_CLEARED: EventCategory.ALARM,
     # The fire input or fire linkage (reason fire); it ends with alarm_cleared (reason fire).
@@ -99,6 +109,10 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
 OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
     {
         EventType.DOORBELL,
+        EventType.NORMALLY_OPEN_STARTED,
+        EventType.NORMALLY_OPEN_ENDED,
+        EventType.LOCKOUT_STARTED,
+        EventType.LOCKOUT_ENDED,
         EventType.FIRE_ALARM,
         EventType.AUX_INPUT_ON,
         EventType.AUX_INPUT_OFF,
@@ -157,6 +171,11 @@ class ErrorReason(StrEnum):
     FACE_ANGLE = "face_angle"
     LIVENESS_FAILED = "liveness_failed"
     TEMPLATE_FAILED = "template_failed"
+    # A link of the terminal's own (a face server, its main controller) was lost.
+    CONNECTION_LOST = "connection_lost"
+    FIRMWARE_FAILED = "firmware_failed"
+    # The terminal restarted after a fault (its watchdog).
+    FAULT_RESTART = "fault_restart"
     OTHER = "other"
 
 

