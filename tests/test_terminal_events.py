@@ -21,7 +21,7 @@ from custom_components.access_terminal.entity import entity_unique_id
 from custom_components.access_terminal.event import stream_unique_id
 from custom_components.access_terminal.protocols.model import EventCategory, Family
 from simulator.common import jpeg_photo
-from simulator.zk_push import ZkPushSimulator
+from simulator.zk_push import INOUT_NONE, VERIFY_OTHER, ZkPushSimulator
 
 from .helpers import TestClient, bus_events, device_id
 from .terminals import KITS
@@ -171,3 +171,31 @@ async def test_a_terminal_error_reaches_the_user(
         "errorlog:D01E0005",
     )
     assert len(calls) == 1
+
+
+async def test_an_emergency_holds_the_door_open(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """ZK 227 (dual-on): a door event, a sentence, and the lock shows the door held open."""
+    calls, describe, events = await _watch(hass, "normally_open_started")
+    lock = "lock.cgxh201360001_door_2_lock"
+    assert hass.states.get(lock).attributes["held_open"] is None  # not reported yet
+
+    simulator.queue_event(227, "0", door=2, verify=VERIFY_OTHER, inout=INOUT_NONE)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    (event,) = events
+    assert describe(event)["message"] == "Door 2 held open for everyone"
+    assert _stream_state(hass, EventCategory.DOOR, 2).attributes["event_type"] == (
+        "normally_open_started"
+    )
+    assert hass.states.get(lock).attributes["held_open"] is True
+    assert [call.data["door"] for call in calls] == [2]
+
+    # Dual-off: locked for everyone.
+    simulator.queue_event(228, "0", door=2, verify=VERIFY_OTHER, inout=INOUT_NONE)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+    assert describe(events[-1])["message"] == "Door 2 locked for everyone"
+    assert hass.states.get(lock).attributes["locked_out"] is True
