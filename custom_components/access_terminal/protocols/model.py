@@ -195,6 +195,9 @@ class Method(StrEnum):
     FINGER_VEIN = "finger_vein"
     IRIS = "iris"
     ID_CARD = "id_card"
+    VOICE = "voice"
+    # The user's number typed on the keypad, alone (ZK verification mode 2).
+    USER_ID = "user_id"
     REMOTE = "remote"
     BUTTON = "button"
 

@@ -300,7 +300,7 @@ def test_codes_that_say_how_people_identified() -> None:
         # Appendix 3 codes.
         ("0", ()),  # automatically identified: not said which
         ("1", (Method.FINGERPRINT,)),
-        ("2", ()),  # user id
+        ("2", (Method.USER_ID,)),  # the user's number typed alone
         ("3", (Method.PASSWORD,)),
         ("4", (Method.CARD,)),
         ("5", ()),  # fingerprint or password: not said which
@@ -335,7 +335,8 @@ def test_codes_that_say_how_people_identified() -> None:
         ("0000000000100000", (Method.FINGER_VEIN,)),
         ("0000000010000000", (Method.IRIS,)),
         ("0000001000000000", (Method.PASSWORD,)),
-        ("0000010000000000", ()),  # user id
+        ("0000010000000000", (Method.USER_ID,)),
+        ("0000000001000000", (Method.VOICE,)),
         ("0000100000000000", (Method.CARD,)),
         ("0000101000000011", (Method.FACE, Method.PASSWORD, Method.CARD)),
         ("00000001", ()),

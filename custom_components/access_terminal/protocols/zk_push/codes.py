@@ -258,6 +258,7 @@ _DEVICE_EVENT_TYPES = frozenset(
 # Appendix 3: verification modes. "A or B" does not say which one was used: no method.
 VERIFY_MODES: dict[int, tuple[Method, ...]] = {
     1: (FP,),
+    2: (Method.USER_ID,),
     3: (PW,),
     4: (C,),
     8: (FP,),
@@ -285,9 +286,11 @@ VERIFY_BITS: dict[int, Method] = {
     3: PALM,
     4: FP,
     5: FV,
+    6: Method.VOICE,
     7: IRIS,
     8: IRIS,
     9: PW,
+    10: Method.USER_ID,
     11: C,
 }
 # Attendance PUSH verify codes of ATTLOG lines.
