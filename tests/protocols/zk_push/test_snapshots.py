@@ -106,6 +106,7 @@ async def test_several_snapshots_in_one_upload(plain: Device) -> None:
     ("name", "photo", "why"),
     [
         ("photo.jpg", JPEG, "not a snapshot name"),
+        ("", JPEG, "not a snapshot name"),
         ("20241341250000-1.jpg", JPEG, "not a snapshot name"),
         ("20240501080000-1.png", JPEG, "not a snapshot name"),
         ("20990501080000-1.jpg", JPEG, "outside the sane window"),
@@ -154,7 +155,13 @@ async def test_attendance_snapshots_are_shown(attendance: Device, name: bytes) -
 
 @pytest.mark.parametrize(
     "body",
-    [b"PIN=20240501080000-7.jpg\nSN=1", b"PIN=nothing.jpg\x00" + JPEG, b"SN=1\x00" + JPEG],
+    [
+        b"PIN=20240501080000-7.jpg\nSN=1",
+        b"PIN=nothing.jpg\x00" + JPEG,
+        b"SN=1\x00" + JPEG,
+        b"PIN=\x00" + JPEG,
+        b"PIN=20240501080000-7.jpg\x00GIF89a",
+    ],
 )
 async def test_unreadable_attendance_snapshots_are_counted(attendance: Device, body: bytes) -> None:
     reply = await attendance.upload("ATTPHOTO", body, Stamp="5")

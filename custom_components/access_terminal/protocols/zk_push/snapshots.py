@@ -61,7 +61,7 @@ class Snapshot:
 class SnapshotFields(DeviceInput):
     """The fields of an ATTPHOTO row that are not the picture (the name says what it shows)."""
 
-    name: str = key("pin", text(64))
+    name: str | None = key("pin", text(64))
 
 
 def snapshot_rows(body: str) -> list[str]:
@@ -89,8 +89,11 @@ def read_snapshot(row: str, zone: tzinfo, received: datetime) -> Snapshot:
     return snapshot_of(name, fields.get("photo"), zone, received)
 
 
-def snapshot_of(name: str, photo: str | bytes | None, zone: tzinfo, received: datetime) -> Snapshot:
+def snapshot_of(
+    name: str | None, photo: str | bytes | None, zone: tzinfo, received: datetime
+) -> Snapshot:
     """Read a snapshot from its file name and picture (base64 text, or the JPEG's bytes)."""
+    name = name or ""
     match = _NAME.fullmatch(name.strip())
     stamp = (match.group("time") or match.group("time_last")) if match else None
     moment = naive_time(_spaced(stamp)) if stamp else None
