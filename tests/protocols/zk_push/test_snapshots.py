@@ -136,8 +136,10 @@ async def test_a_terminal_that_sends_snapshots_has_a_photo(device: Device) -> No
     assert not sends_photos(device)
     await send(device, row("20240501080000-0.jpg"))
     assert sends_photos(device)
-    # Remembered with the terminal's options (restored after a restart).
-    assert device.terminal.export_state()["options"]["CameraOpen"] == "1"
+    # Remembered with the terminal's options: restored after a restart.
+    restarted = Device()
+    restarted.terminal.restore_state(device.terminal.export_state())
+    assert sends_photos(restarted)
 
     announced = Device()
     await announced.register(f"{PLAIN},CameraOpen=1")
