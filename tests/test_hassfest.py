@@ -29,7 +29,12 @@ from custom_components.access_terminal import (
     event,
     image,
     lock,
+    number,
+    select as select_platform,
     sensor,
+    switch,
+    text as text_platform,
+    time as time_platform,
     update,
 )
 from custom_components.access_terminal.families import FAMILIES
@@ -41,6 +46,7 @@ from custom_components.access_terminal.protocols.model import (
     Method,
     event_types_of,
 )
+from custom_components.access_terminal.setting_entity import is_per_door
 
 FOLDER = Path(integration.__file__).parent
 TRANSLATIONS = FOLDER / "translations"
@@ -251,12 +257,24 @@ DESCRIPTIONS: dict[str, list[EntityDescription]] = {
     "lock": [lock.DOOR_LOCK],
     "sensor": list(sensor.SENSORS),
     "update": [update.FIRMWARE],
+    "number": list(number.DESCRIPTIONS.values()),
+    "select": list(select_platform.DESCRIPTIONS.values()),
+    "switch": list(switch.DESCRIPTIONS.values()),
+    "text": list(text_platform.DESCRIPTIONS.values()),
+    "time": list(time_platform.DESCRIPTIONS.values()),
 }
+SETTING_PLATFORMS = ("number", "select", "switch", "text", "time")
 # Entities of one door are named "Door 2 ..." on terminals with several doors.
 PER_DOOR = {
     ("binary_sensor", binary_sensor.DOOR_CONTACT.translation_key),
     ("lock", lock.DOOR_LOCK.translation_key),
     ("event", event.DOOR_EVENTS.translation_key),
+    *(
+        (platform, description.key)
+        for platform in SETTING_PLATFORMS
+        for description in DESCRIPTIONS[platform]
+        if is_per_door(description.key)
+    ),
 }
 
 
@@ -281,6 +299,18 @@ def test_every_entity_is_named_and_has_an_icon() -> None:
         assert ICONS["entity"][platform][key]["default"].startswith("mdi:"), (platform, key)
     icons = {(platform, key) for platform, names in ICONS["entity"].items() for key in names}
     assert icons == keys
+
+
+def test_every_setting_choice_is_translated() -> None:
+    """A select shows each of its choices in words, in every language."""
+    for description in select_platform.DESCRIPTIONS.values():
+        assert description.translation_key is not None
+        keys = [description.translation_key]
+        if ("select", description.key) in PER_DOOR:
+            keys.append(f"{description.translation_key}_n")
+        for key in keys:
+            # (every language has the keys of English: checked above)
+            assert set(EN["entity"]["select"][key]["state"]) == set(description.options or ())
 
 
 def test_every_lock_state_has_an_icon() -> None:

@@ -17,6 +17,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError,
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.access_terminal.const import (
     CONF_COMMAND_TIMEOUT,
@@ -754,3 +755,42 @@ async def test_opening_doors_follows_the_lock_entities_rights(
     await asyncio.sleep(0.05)
     assert (await httpv2_device.remote())["Opendoor"] == 1
     await asyncio.wait_for(task, 5)
+
+
+# -- actions that erase or drive outputs ------------------------------------------------
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("confirm", [None, False])
+async def test_factory_reset_needs_confirmation(
+    hass: HomeAssistant, simulator: HttpV2Simulator, confirm: bool | None
+) -> None:
+    data: dict[str, Any] = {"device_id": device_id(hass, HTTPV2_SERIAL)}
+    if confirm is not None:
+        data["confirm"] = confirm
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "factory_reset", data)
+    assert err.value.translation_key == "factory_reset_unconfirmed"
+    assert simulator.door_commands == []
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("aux_output", {"output": 0}),
+        ("aux_output", {"output": 65}),
+        ("aux_output", {"duration": -1}),
+        ("aux_output", {"duration": 256}),
+        ("elevator_floors", {"floors": []}),
+        ("elevator_floors", {"floors": [0]}),
+        ("elevator_floors", {"floors": ["third"]}),
+        ("elevator_floors", {"mode": "fly"}),
+        ("factory_reset", {"confirm": "maybe"}),
+    ],
+)
+async def test_output_and_floor_actions_refuse_bad_fields(
+    hass: HomeAssistant, service: str, data: dict[str, Any]
+) -> None:
+    with pytest.raises(vol.Invalid):
+        await call(hass, service, {"device_id": device_id(hass, HTTPV2_SERIAL), **data})

@@ -42,7 +42,12 @@ from .directory.const import DATA_DIRECTORY
 from .errors import poll_errors, terminal_errors
 from .events import TerminalEvents
 from .names import PeopleNames
-from .protocols.errors import ListenerUnavailableError
+from .protocols.errors import (
+    AccessTerminalError,
+    InvalidRequestError,
+    ListenerUnavailableError,
+    NotSupportedError,
+)
 from .protocols.model import (
     AccessEvent,
     Authorizer,
@@ -60,6 +65,7 @@ from .protocols.model import (
     User,
     UserChange,
 )
+from .protocols.settings import Scope, SettingAddress
 from .state import AccessSync, Picture, TerminalState, active_alarms, door_view
 from .store import DeviceStore
 from .users import TerminalUsers
@@ -67,6 +73,9 @@ from .users import TerminalUsers
 _LOGGER = logging.getLogger(__name__)
 
 ONLINE_CHECK_INTERVAL = timedelta(seconds=10)
+# Settings are read when a terminal comes online and again this often while it stays online
+# (someone may change them at the terminal's own menu).
+SETTINGS_REFRESH = 15 * 60.0
 # Records handled before the event loop gets to run something else (a few milliseconds' work).
 RECORDS_PER_SLICE = 200
 # `last_seen` is handed out when it is this much older than the one shown: it follows a terminal
@@ -142,6 +151,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._access_timer: asyncio.TimerHandle | None = None
         self._opening_until: dict[int, float] = {}
         self._opening_timer: CALLBACK_TYPE | None = None
+        # When the settings were last asked for (monotonic; None: never, or a read is due).
+        self._settings_read_at: float | None = None
         # Records are read once the entities listen (after the first refresh).
         self._entities_ready = False
         catch_up_after = entry.options.get(CONF_CATCH_UP_AFTER, DEFAULT_CATCH_UP_AFTER)
@@ -236,6 +247,8 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             last_photo=self._last_photo,
             snapshot=self._snapshot,
             access_sync=self._access_sync,
+            settings=dict(terminal.settings),
+            setting_values=dict(terminal.setting_values),
         )
 
     @callback
@@ -256,6 +269,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
     async def async_entities_ready(self) -> None:
         """Read records from now on (the entities exist), the first ones at once."""
         self._entities_ready = True
+        self._read_settings_if_due()
         if self.polls:
             await self.async_refresh()
 
@@ -303,8 +317,10 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         ):
             self._seen_shown = wall
             self._publish()
+        self._read_settings_if_due()
         if self.online and time.monotonic() - self._seen_at > self.offline_window:
             self.online = False
+            self._settings_read_at = None  # read them again when it is back
             _LOGGER.warning(
                 "Access terminal %s is offline: not heard from for %d seconds",
                 self.serial,
@@ -329,6 +345,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             _LOGGER.info("Access terminal %s is online", self.serial)
             self._remember_last_seen()
             self._publish()
+            self._read_settings_if_due()
 
     def state_changed(self) -> None:
         """Info or doors changed: save info, refresh the device entry, publish the state."""
@@ -488,6 +505,57 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
     def _opening_over(self, _now: datetime) -> None:
         self._opening_timer = None
         self._publish()
+
+    @callback
+    def _read_settings_if_due(self) -> None:
+        """Read the terminal's settings when it came online, then every SETTINGS_REFRESH."""
+        now = time.monotonic()
+        if not self.online or not self._entities_ready or not self.terminal.settings:
+            return
+        if self._settings_read_at is not None and now - self._settings_read_at < SETTINGS_REFRESH:
+            return
+        self._settings_read_at = now
+        self.config_entry.async_create_background_task(
+            self.hass, self._read_settings(), f"{DOMAIN} {self.serial} settings"
+        )
+
+    async def _read_settings(self) -> None:
+        try:
+            await self.terminal.read_settings()
+        except AccessTerminalError as err:
+            # The entities keep the last values; the next read comes with the next refresh.
+            _LOGGER.debug("Could not read the settings of %s: %s", self.serial, err)
+        self._publish()
+
+    async def async_write_setting(self, address: SettingAddress, value: object) -> None:
+        """Check `value` against the terminal's own range or choices, write it, show it."""
+        async with self.errors():
+            spec = self.terminal.settings.get(address.setting)
+            if spec is None or (spec.scope is Scope.DOOR) != (address.door is not None):
+                raise NotSupportedError(f"setting {address.setting}")
+            await self.terminal.write_setting(address, spec.check(value))
+        self._publish()
+
+    async def async_factory_reset(self) -> None:
+        """Erase everything the terminal holds."""
+        await self.async_call(self.terminal.factory_reset())
+
+    async def async_output_control(self, output: int, seconds: int) -> None:
+        """Drive an auxiliary output for some seconds (0: switch it off)."""
+        async with self.errors():
+            self.terminal.require(Operation.AUX_OUTPUT)
+            if not 1 <= output <= (count := self.terminal.aux_outputs):
+                raise InvalidRequestError(f"output {output} is not one of 1 to {count}")
+            await self.terminal.output_control(output, seconds)
+
+    async def async_floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
+        """Apply a door action to elevator floors (None: every floor)."""
+        async with self.errors():
+            self.terminal.require(Operation.ELEVATOR)
+            count = self.terminal.floors
+            if floors is not None and (wrong := [f for f in floors if not 1 <= f <= count]):
+                raise InvalidRequestError(f"floor {wrong[0]} is not one of 1 to {count}")
+            await self.terminal.floor_control(floors, action)
 
     async def async_clear_alarm(self) -> None:
         """Silence the terminal's alarms."""

@@ -18,6 +18,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import (
     HomeAssistantError,
+    ServiceValidationError,
     Unauthorized,
     UnknownUser,
 )
@@ -53,6 +54,9 @@ SERVICE_SYNC_USERS = "sync_users"
 SERVICE_PUSH_FIRMWARE = "push_firmware"
 SERVICE_SYNC_TIME = "sync_time"
 SERVICE_REBOOT = "reboot"
+SERVICE_FACTORY_RESET = "factory_reset"
+SERVICE_AUX_OUTPUT = "aux_output"
+SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -127,6 +131,28 @@ PUSH_FIRMWARE_SCHEMA = vol.All(
     cv.has_at_least_one_key("file", "url"),
 )
 DEVICES_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): DEVICE_IDS})
+# Erasing a terminal needs `confirm: true` (checked by the handler, with a translated error).
+FACTORY_RESET_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DEVICE_ID): DEVICE_IDS, vol.Optional("confirm", default=False): cv.boolean}
+)
+AUX_OUTPUT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Optional("output", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+        # 0 switches the output off; 255 keeps it on (as the terminals count).
+        vol.Optional("duration", default=5): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+    }
+)
+ELEVATOR_FLOORS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        # No floors: every floor.
+        vol.Optional("floors"): vol.All(
+            cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=256))], vol.Length(min=1)
+        ),
+        vol.Optional("mode", default="open"): vol.In([str(a) for a in DoorAction]),
+    }
+)
 
 
 @callback
@@ -304,6 +330,29 @@ async def _reboot(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
 
 
+async def _factory_reset(call: ServiceCall) -> None:
+    if not call.data["confirm"]:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="factory_reset_unconfirmed"
+        )
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_factory_reset())
+
+
+async def _aux_output(call: ServiceCall) -> None:
+    output, duration = call.data["output"], call.data["duration"]
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_output_control(output, duration)
+    )
+
+
+async def _elevator_floors(call: ServiceCall) -> None:
+    floors = call.data.get("floors")
+    action = DoorAction(call.data["mode"])
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_floor_control(floors, action)
+    )
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -354,3 +403,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     register(DOMAIN, SERVICE_PUSH_FIRMWARE, admin_only(_push_firmware), PUSH_FIRMWARE_SCHEMA)
     register(DOMAIN, SERVICE_REBOOT, admin_only(_reboot), DEVICES_SCHEMA)
+    register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
+    register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
+    register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)

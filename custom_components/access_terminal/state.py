@@ -22,6 +22,7 @@ from .protocols.model import (
     Operation,
     TerminalInfo,
 )
+from .protocols.settings import Setting, SettingAddress, SettingSpec, SettingValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,9 @@ class TerminalState:
     snapshot: Picture | None = None
     # Set once an access directory exists (its sync-state sensor appears then).
     access_sync: AccessSync | None = None
+    # The settings the terminal has (configuration entities) and their values as last read.
+    settings: Mapping[Setting, SettingSpec] = field(default_factory=dict)
+    setting_values: Mapping[SettingAddress, SettingValue] = field(default_factory=dict)
 
     @property
     def door_numbers(self) -> list[int]:

@@ -38,7 +38,12 @@ PLATFORMS = [
     Platform.EVENT,
     Platform.IMAGE,
     Platform.LOCK,
+    Platform.NUMBER,
+    Platform.SELECT,
     Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TEXT,
+    Platform.TIME,
     Platform.UPDATE,
 ]
 

@@ -272,6 +272,8 @@ class Shortfall(StrEnum):
     USE_COUNTS = "use_counts"
     # No QR codes: a pass whose credential is one cannot be used there.
     QR_CODES = "qr_codes"
+    # No door schedules of its own (normally-open periods): the doors stay as they are.
+    FREE_OPEN = "free_open"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -304,6 +306,8 @@ class AccessProfile:
     can_disable: bool = True
     use_counts: bool = False
     qr_codes: bool = False
+    # Whether it keeps doors normally open during periods of its own (door schedules).
+    free_open: bool = False
 
 
 @dataclass(frozen=True, slots=True)

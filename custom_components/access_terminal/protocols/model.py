@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import NotSupportedError
 from .fields import InputProblems
+from .settings import Setting, SettingAddress, SettingSpec, SettingValue
 
 if TYPE_CHECKING:
-    from .access import AccessPlan, AccessProfile, PersonPolicy
+    from .access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 
 
 class Family(StrEnum):
@@ -242,6 +243,12 @@ class Operation(StrEnum):
     SNAPSHOT = "snapshot"
     # Holds time zones, holidays and door rights (see protocols/access.py).
     ACCESS_RULES = "access_rules"
+    # Erases users, records and settings, back to how the terminal left the factory.
+    FACTORY_RESET = "factory_reset"
+    # Drives an auxiliary output (a siren, a light, a second lock) for some seconds.
+    AUX_OUTPUT = "aux_output"
+    # Releases, holds open, returns to normal or locks elevator floors.
+    ELEVATOR = "elevator"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -650,6 +657,9 @@ class Terminal:
     # Seconds between two `refresh` calls for families that we call (pull); None: the device
     # calls us (push) and there is nothing to poll.
     poll_interval: float | None = None
+    # How many auxiliary outputs and elevator floors `output_control` / `floor_control` take.
+    aux_outputs: int = 0
+    floors: int = 0
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -658,6 +668,11 @@ class Terminal:
         self.doors: dict[int, DoorState] = {1: DoorState(door=1)}
         # What the device sent that could not be read (counted, logged with its content).
         self.problems = InputProblems(serial)
+        # The settings this terminal has (protocols/settings.py), with its own ranges and
+        # choices, and their values as last read or written; a family fills both once it
+        # knows its model.
+        self.settings: dict[Setting, SettingSpec] = {}
+        self.setting_values: dict[SettingAddress, SettingValue] = {}
 
     def supports(self, operation: Operation) -> bool:
         """Return True if this terminal can do `operation`."""
@@ -717,11 +732,18 @@ class Terminal:
         """Return what the terminal can hold of an access policy (None: nothing yet known)."""
         return None
 
-    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+    def compile_access(
+        self,
+        policies: Sequence[PersonPolicy],
+        today: date,
+        free_open: Mapping[int, TimeRule] | None = None,
+    ) -> AccessPlan:
         """Compile the policies of the people on this terminal into its own tables.
 
         `today` is the terminal's date: holidays are written from it on, and families without
-        holidays fold them into the coming week.
+        holidays fold them into the coming week. `free_open` gives doors that stay unlocked
+        during periods (door schedules), for terminals whose `access_profile.free_open` says
+        they keep them; the others leave it out (the directory reports the shortfall).
         """
         raise NotSupportedError(Operation.ACCESS_RULES)
 
@@ -750,6 +772,29 @@ class Terminal:
     async def request_snapshot(self) -> None:
         """Ask the device for a camera snapshot; it arrives through TerminalListener.snapshot."""
         raise NotSupportedError(Operation.SNAPSHOT)
+
+    async def read_settings(self) -> None:
+        """Read every setting of `settings` into `setting_values`.
+
+        Families whose answers arrive later (push) return once the request is queued and tell the
+        listener (`state_changed`) when the values are in.
+        """
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one setting (already checked against its spec) and record it in setting_values."""
+        raise NotSupportedError(f"setting {address.setting}")
+
+    async def factory_reset(self) -> None:
+        """Erase users, records and settings (the terminal restarts as it left the factory)."""
+        raise NotSupportedError(Operation.FACTORY_RESET)
+
+    async def output_control(self, output: int, seconds: int) -> None:
+        """Drive auxiliary output `output` (1 to `aux_outputs`) for `seconds` (0: switch off)."""
+        raise NotSupportedError(Operation.AUX_OUTPUT)
+
+    async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
+        """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""
+        raise NotSupportedError(Operation.ELEVATOR)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

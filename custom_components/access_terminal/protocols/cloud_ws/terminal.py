@@ -17,7 +17,7 @@ import logging
 from typing import Any, ClassVar
 
 from .. import weekzones
-from ..access import AccessPlan, AccessProfile, PersonPolicy
+from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     CommandCancelledError,
@@ -406,7 +406,12 @@ class CloudWsTerminal(PushTerminal):
         doors = self.info.doors if self.info else 1
         return weekzones.profile_of(doors, use_counts=True)
 
-    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+    def compile_access(
+        self,
+        policies: Sequence[PersonPolicy],
+        today: date,
+        free_open: Mapping[int, TimeRule] | None = None,
+    ) -> AccessPlan:
         """Compile day zones, week zones, holidays and rights (see protocols/weekzones.py)."""
         return weekzones.compile_access(policies, self.access_profile, today)
 

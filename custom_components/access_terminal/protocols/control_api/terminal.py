@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from ..access import AccessPlan, AccessProfile, PersonPolicy
+from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..codec import naive_time, optional_int, optional_str
 from ..errors import (
     DeviceError,
@@ -373,7 +373,12 @@ class ControlApiTerminal(PullTerminal):
         """Return what the terminal holds (day zones; no holidays, no doors of its own)."""
         return PROFILE
 
-    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+    def compile_access(
+        self,
+        policies: Sequence[PersonPolicy],
+        today: date,
+        free_open: Mapping[int, TimeRule] | None = None,
+    ) -> AccessPlan:
         """Compile day zones and each person's week of them (see access.py)."""
         return compile_access(policies, today)
 

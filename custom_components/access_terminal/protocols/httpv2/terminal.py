@@ -17,7 +17,7 @@ import logging
 from typing import Any, ClassVar
 import zlib
 
-from ..access import AccessPlan, AccessProfile, PersonPolicy
+from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..codec import optional_int, optional_str, to_int
 from ..errors import (
     InvalidRequestError,
@@ -453,7 +453,12 @@ class HttpV2Terminal(PushTerminal):
         """Return what the terminal holds (known once it uploaded its work settings)."""
         return None if self.info is None else profile_of(self._time_groups)
 
-    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+    def compile_access(
+        self,
+        policies: Sequence[PersonPolicy],
+        today: date,
+        free_open: Mapping[int, TimeRule] | None = None,
+    ) -> AccessPlan:
         """Compile time groups, holidays and each person's fields (see access.py)."""
         return compile_access(policies, profile_of(self._time_groups), today)
 

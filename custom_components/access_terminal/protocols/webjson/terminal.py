@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from .. import weekzones
-from ..access import AccessPlan, AccessProfile, PersonPolicy
+from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..codec import optional_int, optional_str
 from ..errors import (
     DeviceError,
@@ -297,7 +297,12 @@ class WebJsonTerminal(PullTerminal):
         """Return what the terminal holds (day and week zones, holidays; one door)."""
         return weekzones.profile_of(1, use_counts=False)
 
-    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+    def compile_access(
+        self,
+        policies: Sequence[PersonPolicy],
+        today: date,
+        free_open: Mapping[int, TimeRule] | None = None,
+    ) -> AccessPlan:
         """Compile day zones, week zones, holidays and rights (see protocols/weekzones.py)."""
         return weekzones.compile_access(policies, self.access_profile, today)
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import Any, cast
 
-from ..access import AccessPlan, AccessProfile, PersonPolicy
+from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
 from ..model import (
     OPTIONAL_EVENT_TYPES,
@@ -307,7 +307,12 @@ class ZkPushTerminal(IclockTerminal):
         """Return what the terminal holds (unknown until it said which variant it is)."""
         return None if self.variant is None else profile_of(self.caps)
 
-    def compile_access(self, policies: Sequence[PersonPolicy], today: date) -> AccessPlan:
+    def compile_access(
+        self,
+        policies: Sequence[PersonPolicy],
+        today: date,
+        free_open: Mapping[int, TimeRule] | None = None,
+    ) -> AccessPlan:
         """Compile time zones, holidays and door rights (see access.py)."""
         return compile_access(policies, self.caps, today)
 
