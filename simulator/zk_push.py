@@ -816,11 +816,36 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self.options[f"Door{door.number}CancelKeepOpenDelay"] = "0" if enabled else today
         self._follow_schedule(door)
 
-    def ring_doorbell(self, door: int = 1) -> None:
-        """Ring the doorbell of `door` (Appendix 2, code 224), reported at the next cycle."""
+    def ring_doorbell(self, door: int = 1, *, snapshot: bool = True) -> None:
+        """Ring the doorbell of `door` (Appendix 2, code 224), reported at the next cycle.
+
+        With `snapshot`, the camera takes the visitor's picture: an ATTPHOTO upload (section
+        10.9) that goes before the record, named after its time and user 0.
+        """
         if not 1 <= door <= len(self.doors):
             raise ValueError(f"no door {door}")
-        self._terminal_event(EVENT_DOORBELL, door)
+        photo = jpeg_photo(f"visitor at door {door}") if snapshot else None
+        self._terminal_event(EVENT_DOORBELL, door, snapshot=photo)
+
+    def report_error(self, code: str, message: str = "", command: int | None = None) -> None:
+        """Queue an error log row (section 10.12), uploaded at the next cycle.
+
+        `command`: the number of the server's command that failed (dataorigin=cmd).
+        """
+        origin = ("dataorigin", "dev") if command is None else ("dataorigin", "cmd")
+        pairs = [("errcode", code), ("errmsg", message), origin]
+        pairs += [("cmdid", str(command))] if command is not None else []
+        self._pending_lines.append(
+            ("errorlog", f"errorlog {join_pairs([*pairs, ('additional', '')])}")
+        )
+
+    def _queue_snapshot(self, local: datetime, pin: str, photo: bytes) -> None:
+        """Queue a snapshot taken at `local` of user `pin` (0: nobody), uploaded before records."""
+        name = f"{local.strftime('%Y%m%d%H%M%S')}-{pin}.jpg"
+        row = join_pairs(
+            (("pin", name), ("sn", self.serial), ("size", str(len(photo))), ("photo", b64(photo)))
+        )
+        self._pending_lines.append(("ATTPHOTO", row))
 
     def set_aux_input(self, number: int, *, triggered: bool) -> None:
         """Trigger an auxiliary input (a wired sensor) or bring it back to normal."""
@@ -830,10 +855,12 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             EVENT_AUX_INPUT_TRIGGERED if triggered else EVENT_AUX_INPUT_NORMAL, number
         )
 
-    def _terminal_event(self, event: int, place: int) -> None:
+    def _terminal_event(self, event: int, place: int, *, snapshot: bytes | None = None) -> None:
         if self.attendance:
             raise ValueError("an attendance terminal has no doorbell or auxiliary input")
-        self.queue_event(event, "0", door=place, verify=VERIFY_OTHER, inout=INOUT_NONE)
+        self.queue_event(
+            event, "0", door=place, verify=VERIFY_OTHER, inout=INOUT_NONE, snapshot=snapshot
+        )
 
     def _state_line(self) -> str:
         sensor, relay, alarm = self._panel.status()
@@ -882,10 +909,13 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         mask: int | None = None,
         temperature: float | None = None,
         time: str | None = None,
+        snapshot: bytes | None = None,
     ) -> str:
         """Queue a record with the next index (not uploaded yet) and return its line.
 
         Security PUSH writes an rtlog line; attendance an ATTLOG line (status=inout, verify).
+        A `snapshot` (a JPEG) is the picture the camera took with it (Security PUSH: an
+        ATTPHOTO upload, sent before the record).
         """
         index = self._next_index
         self._next_index += 1
@@ -910,6 +940,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             line = attlog_line(record)
         else:
             line = rtlog_line(record, mask=mask, temperature=temperature)
+            if snapshot is not None and local is not None:
+                self._queue_snapshot(local, pin, snapshot)
         self._pending.append(replace(record, line=line))
         return line
 

@@ -25,7 +25,7 @@ from custom_components.access_terminal.protocols.model import Credential, Family
 from simulator import control_api, webjson
 from simulator.cloud_ws import CloudWsSimulator
 from simulator.cloud_ws_device import DOOR_OPENED as CLOUD_DOOR_OPENED
-from simulator.common import Runnable
+from simulator.common import Runnable, jpeg_photo
 from simulator.control_api import ControlApiSimulator
 from simulator.httpv2 import DOOR_OPENED, KIND_DOOR, HttpV2Simulator
 from simulator.webjson import WebJsonSimulator
@@ -216,7 +216,9 @@ class ZkPushKit(_PushKit[ZkPushSimulator]):
         sim.options.update(IRTempDetectionFunOn="1", MaskDetectionFunOn="1")
         assert await sim.connect()  # restarted, it reports its people and its thermometer
         sim.add_local_user("7", "Grace")  # enrolled at the terminal
-        sim.queue_event(0, "7", door=2, verify=15, temperature=36.4, mask=1)
+        sim.queue_event(
+            0, "7", door=2, verify=15, temperature=36.4, mask=1, snapshot=jpeg_photo("Grace")
+        )
         sim.queue_event(EVENT_EXIT_BUTTON, "0", door=1, verify=VERIFY_OTHER, inout=2)
         for event in (EVENT_DOOR_OPENED, EVENT_DOOR_CLOSED):  # someone passes door 2
             sim.queue_event(event, "0", door=2, verify=VERIFY_OTHER, inout=2)

@@ -35,20 +35,34 @@ ALL_TRIGGERS = [
     "door_forced_open",
     "door_held_open",
     "doorbell",
+    "normally_open_started",
+    "normally_open_ended",
+    "lockout_started",
+    "lockout_ended",
     "alarm",
     "fire_alarm",
     "aux_input_on",
     "aux_input_off",
     "enrollment_finished",
+    "device_error",
 ]
-# What only some families report: a doorbell, a fire input, auxiliary inputs.
-_OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off"}
+# What only some families report: a doorbell, door modes, a fire input, auxiliary inputs,
+# errors.
+_DOOR_MODES = {"normally_open_started", "normally_open_ended", "lockout_started", "lockout_ended"}
+_OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off", "device_error"}
+_OPTIONAL |= _DOOR_MODES
 COMMON = [kind for kind in ALL_TRIGGERS if kind not in _OPTIONAL]
+_HTTPV2 = {"fire_alarm", "device_error", *_DOOR_MODES}
 # What each family can fire: no door triggers without doors, no alarm without alarms.
 OFFERED = {
-    Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind == "fire_alarm"],
-    # The simulated controller's EventTypes has the doorbell and auxiliary inputs, no fire input.
-    Family.ZK_PUSH: [kind for kind in ALL_TRIGGERS if kind != "fire_alarm"],
+    Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind in _HTTPV2],
+    # The simulated controller's EventTypes has the doorbell, auxiliary inputs and normal-open
+    # periods, no fire input and no emergency lock-out; no ZK code ends a lock-out.
+    Family.ZK_PUSH: [
+        kind
+        for kind in ALL_TRIGGERS
+        if kind not in {"fire_alarm", "lockout_started", "lockout_ended"}
+    ],
     Family.CLOUD_WS: COMMON,
     Family.WEBJSON: [kind for kind in COMMON if kind != "alarm"],
     Family.CONTROL_API: ["access_granted", "access_denied", "enrollment_finished"],

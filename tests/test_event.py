@@ -39,7 +39,7 @@ async def test_event_streams(hass: HomeAssistant, httpv2_device: HttpV2Device) -
     device = httpv2_device
     events = bus_events(hass)
     await device.system_records(1, 6)  # exit button
-    await device.system_records(2, 15, 20, 27, 29, first_id=10)  # forced, tamper, cleared, none
+    await device.system_records(2, 15, 20, 27, 28, first_id=10)  # forced, tamper, cleared, none
     await device.record(33, UserID="4", Name="Dan")  # user added in the menu
     await hass.async_block_till_done()
     assert [(e.data["type"], e.data["reason"]) for e in events] == [

@@ -41,6 +41,7 @@ from custom_components.access_terminal.families import FAMILIES
 from custom_components.access_terminal.protocols.model import (
     AlarmReason,
     DenyReason,
+    ErrorReason,
     EventType,
     Method,
     event_types_of,
@@ -337,7 +338,7 @@ def test_every_event_attribute_has_a_name() -> None:
         for name in (*event.EVENT_ATTRIBUTES, "event_type"):
             assert attributes[name]["name"], (key, name)
         reasons = set(attributes["reason"]["state"])
-        assert {str(reason) for reason in (*DenyReason, *AlarmReason)} <= reasons
+        assert {str(reason) for reason in (*DenyReason, *AlarmReason, *ErrorReason)} <= reasons
 
 
 def test_every_action_has_an_icon() -> None:
@@ -360,7 +361,8 @@ def test_logbook_has_words_for_everything_an_event_carries() -> None:
     for kind in EventType:
         assert phrases[str(kind)], kind
     assert {str(method) for method in Method} <= set(phrases["methods"])
-    assert {str(reason) for reason in (*DenyReason, *AlarmReason)} <= set(phrases["reasons"])
+    reasons = (*DenyReason, *AlarmReason, *ErrorReason)
+    assert {str(reason) for reason in reasons} <= set(phrases["reasons"])
 
 
 # -- quality scale -------------------------------------------------------------------------

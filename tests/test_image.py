@@ -15,17 +15,20 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.access_terminal.protocols.model import Family
 from simulator.cloud_ws import CloudWsSimulator
 from simulator.cloud_ws_device import DOOR_OPENED
+from simulator.common import jpeg_photo
 from simulator.httpv2 import HttpV2Simulator
+from simulator.zk_push import ZkPushSimulator
 
 from .families.httpv2.device import HttpV2Device
 from .helpers import TestClient, bus_events
-from .terminals import ALL_FAMILIES, CLOUD_SERIAL, HTTPV2_SERIAL
+from .terminals import ALL_FAMILIES, CLOUD_SERIAL, HTTPV2_SERIAL, ZK_SERIAL
 
 ENTITY = HTTPV2_SERIAL.lower().replace("-", "_")
 
 
-# The families whose terminals send access photos (the others have no picture to show).
-PHOTO_FAMILIES = [Family.HTTPV2, Family.CLOUD_WS]
+# The families whose terminals send access photos (the others have no picture to show): ZK
+# terminals with a camera (CameraOpen=1) upload snapshots with their records.
+PHOTO_FAMILIES = [Family.HTTPV2, Family.CLOUD_WS, Family.ZK_PUSH]
 
 
 @pytest.mark.parametrize("family", PHOTO_FAMILIES, indirect=True)
@@ -146,3 +149,25 @@ async def test_cloud_access_events_with_photos_and_door_events(
     door = hass.states.get(f"event.{entity}_door_events")
     assert door.attributes["event_type"] == "door_opened"
     assert [e.data["type"] for e in events] == ["access_granted", "door_opened"]
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+@pytest.mark.usefixtures("init_integration")
+async def test_zk_snapshots_show_when_live(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    hass_client: Callable[[], Awaitable[TestClient]],
+) -> None:
+    """A ZK terminal's snapshot is the photo; one of a record from its backlog is not."""
+    entity_id = f"image.{ZK_SERIAL.lower()}_last_access_photo"
+    simulator.queue_event(0, "1", time="2021-03-04 05:06:07", snapshot=jpeg_photo("old"))
+    await simulator.cycle()
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == STATE_UNKNOWN
+
+    simulator.queue_event(0, "1", snapshot=jpeg_photo("now"))
+    await simulator.cycle()
+    await hass.async_block_till_done()
+    client = await hass_client()
+    response = await client.get(hass.states.get(entity_id).attributes["entity_picture"])
+    assert await response.read() == jpeg_photo("now")

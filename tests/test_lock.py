@@ -64,6 +64,29 @@ async def test_lock_modes(hass: HomeAssistant, httpv2_device: HttpV2Device) -> N
     assert (lock.state, lock.attributes["locked_out"]) == ("locked", True)
 
 
+async def test_lock_modes_follow_the_records(
+    hass: HomeAssistant, httpv2_device: HttpV2Device
+) -> None:
+    """A schedule's record moves the lock at once, not at the next keep-alive."""
+    await httpv2_device.keepalive(RelayStatus=0)
+    await httpv2_device.system_records(2, 4)  # normally open by schedule
+    await hass.async_block_till_done()
+    lock = hass.states.get(HTTPV2_LOCK)
+    assert (lock.state, lock.attributes["held_open"]) == ("unlocked", True)
+    await httpv2_device.system_records(2, 5, 10, first_id=20)  # schedule ended, locked
+    await hass.async_block_till_done()
+    lock = hass.states.get(HTTPV2_LOCK)
+    assert (lock.state, lock.attributes["held_open"], lock.attributes["locked_out"]) == (
+        "locked",
+        False,
+        True,
+    )
+    # A record from the terminal's backlog moves nothing.
+    await httpv2_device.system_records(2, 11, first_id=30, date=1_600_000_000)
+    await hass.async_block_till_done()
+    assert hass.states.get(HTTPV2_LOCK).attributes["locked_out"] is True
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_httpv2_open_fires_the_relay(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     events = bus_events(hass)

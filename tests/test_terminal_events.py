@@ -6,7 +6,7 @@ logbook sentence and an automation started by a device trigger.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.core import Event, HomeAssistant, ServiceCall
@@ -16,12 +16,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.access_terminal import logbook
-from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.const import DOMAIN, EVENT_ACCESS_TERMINAL
+from custom_components.access_terminal.entity import entity_unique_id
 from custom_components.access_terminal.event import stream_unique_id
 from custom_components.access_terminal.protocols.model import EventCategory, Family
-from simulator.zk_push import ZkPushSimulator
+from simulator.common import jpeg_photo
+from simulator.zk_push import INOUT_NONE, VERIFY_OTHER, ZkPushSimulator
 
-from .helpers import bus_events, device_id
+from .helpers import TestClient, bus_events, device_id
 from .terminals import KITS
 
 type Describe = Callable[[Event], dict[str, str | None]]
@@ -79,19 +81,41 @@ def _stream_state(hass: HomeAssistant, category: EventCategory, door: int | None
     return hass.states.get(entity_id)
 
 
+async def _photo_shown(hass: HomeAssistant, client: TestClient) -> bytes:
+    """Return the picture the terminal's photo entity shows, as the frontend fetches it."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "image", DOMAIN, entity_unique_id(KITS[ZK].serial, "last_photo")
+    )
+    assert entity_id is not None
+    response = await client.get(hass.states.get(entity_id).attributes["entity_picture"])
+    assert response.status == 200
+    return await response.read()
+
+
 async def test_a_doorbell_press_reaches_the_user(
-    hass: HomeAssistant, simulator: ZkPushSimulator
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    hass_client: Callable[[], Awaitable[TestClient]],
 ) -> None:
     calls, describe, events = await _watch(hass, "doorbell")
+    photos: list[bytes] = []
+
+    async def look(event: Event) -> None:
+        # What an automation started by the doorbell would show: the visitor's picture.
+        photos.append(await _photo_shown(hass, await hass_client()))
+
+    hass.bus.async_listen(EVENT_ACCESS_TERMINAL, look)
 
     simulator.ring_doorbell(2)
     await simulator.cycle()
     await hass.async_block_till_done()
 
-    # On the bus: a doorbell at door 2, which the terminal itself reported.
+    # On the bus: a doorbell at door 2, which the terminal itself reported, with its snapshot.
     (event,) = events
     assert (event.data["type"], event.data["door"], event.data["user_id"]) == ("doorbell", 2, None)
     assert event.data["raw_code"] == "rtlog:224"
+    assert event.data["has_photo"] is True
+    assert photos == [jpeg_photo("visitor at door 2")]
     # Door 2's event entity shows it; door 1's saw nothing.
     assert _stream_state(hass, EventCategory.DOOR, 2).attributes["event_type"] == "doorbell"
     assert _stream_state(hass, EventCategory.DOOR, 1).attributes["event_type"] is None
@@ -123,3 +147,55 @@ async def test_an_auxiliary_input_reaches_the_user(
         "aux_input_off"
     )
     assert [call.data["door"] for call in calls] == [3]
+
+
+async def test_a_terminal_error_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """An error log row: a device_error event in words, on the admin stream, and a trigger."""
+    calls, describe, events = await _watch(hass, "device_error")
+
+    simulator.report_error("D01E0005", command=42)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    (event,) = events
+    assert (event.data["type"], event.data["reason"]) == ("device_error", "liveness_failed")
+    assert event.data["detail"] == "liveness detection failed (command 42)"
+    assert (
+        describe(event)["message"] == "The terminal reported error D01E0005: liveness check failed"
+    )
+    admin = _stream_state(hass, EventCategory.ADMIN, None)
+    assert (admin.attributes["event_type"], admin.attributes["raw_code"]) == (
+        "device_error",
+        "errorlog:D01E0005",
+    )
+    assert len(calls) == 1
+
+
+async def test_an_emergency_holds_the_door_open(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """ZK 227 (dual-on): a door event, a sentence, and the lock shows the door held open."""
+    calls, describe, events = await _watch(hass, "normally_open_started")
+    lock = "lock.cgxh201360001_door_2_lock"
+    assert hass.states.get(lock).attributes["held_open"] is None  # not reported yet
+
+    simulator.queue_event(227, "0", door=2, verify=VERIFY_OTHER, inout=INOUT_NONE)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    (event,) = events
+    assert describe(event)["message"] == "Door 2 held open for everyone"
+    assert _stream_state(hass, EventCategory.DOOR, 2).attributes["event_type"] == (
+        "normally_open_started"
+    )
+    assert hass.states.get(lock).attributes["held_open"] is True
+    assert [call.data["door"] for call in calls] == [2]
+
+    # Dual-off: locked for everyone.
+    simulator.queue_event(228, "0", door=2, verify=VERIFY_OTHER, inout=INOUT_NONE)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+    assert describe(events[-1])["message"] == "Door 2 locked for everyone"
+    assert hass.states.get(lock).attributes["locked_out"] is True

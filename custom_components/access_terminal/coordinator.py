@@ -178,6 +178,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             names=self.names,
             has_doors=lambda: bool(self.terminal.doors),
             on_access=self._on_access,
+            on_photo=self._show_photo,
             catch_up_after=float(catch_up_after) if catch_up_after else None,
         )
         self.terminal = build(self, self.authorize)
@@ -429,6 +430,20 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             self.store.schedule_save()
         if event.photo is not None:
             self._last_photo = Picture(event.photo, event.time)
+        self._publish_access_soon()
+
+    def _show_photo(self, image: bytes, taken: datetime) -> None:
+        """Show a picture (of an event that is no access, or sent apart) as the last photo."""
+        self._last_photo = Picture(image, taken)
+        self._publish_access_soon()
+
+    def photo(self, image: bytes, taken: datetime) -> None:
+        """Show a picture the terminal sent apart from its record, if it is live."""
+        if self.events.live_at(taken, dt_util.utcnow()):
+            self._show_photo(image, taken)
+
+    def _publish_access_soon(self) -> None:
+        """Publish what follows from the last access and photo, at most once a second."""
         if self._access_timer is not None:
             return  # a publication is already due and will show the latest access
         loop = self.hass.loop

@@ -43,11 +43,16 @@ TRIGGER_TYPES: Final = (
     EventType.DOOR_FORCED_OPEN,
     EventType.DOOR_HELD_OPEN,
     EventType.DOORBELL,
+    EventType.NORMALLY_OPEN_STARTED,
+    EventType.NORMALLY_OPEN_ENDED,
+    EventType.LOCKOUT_STARTED,
+    EventType.LOCKOUT_ENDED,
     EventType.ALARM,
     EventType.FIRE_ALARM,
     EventType.AUX_INPUT_ON,
     EventType.AUX_INPUT_OFF,
     EventType.ENROLLMENT_FINISHED,
+    EventType.DEVICE_ERROR,
 )
 
 TRIGGER_SCHEMA: Final = DEVICE_TRIGGER_BASE_SCHEMA.extend(

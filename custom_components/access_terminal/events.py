@@ -55,9 +55,13 @@ class TerminalEvents:
         names: PeopleNames,
         has_doors: Callable[[], bool],
         on_access: Callable[[AccessEvent], None],
+        on_photo: Callable[[bytes, datetime], None],
         catch_up_after: float | None,
     ) -> None:
         """Dispatch for the terminal `serial`; `on_access` hears every live access event first.
+
+        `on_photo` hears the picture of every other live event that has one (a doorbell
+        ring), before the event reaches the bus: an automation it starts sees the photo.
 
         `catch_up_after`: seconds between a record's own time and now beyond which it is late
         (None: every record is live). Events get the person's name from `names` where they
@@ -70,6 +74,7 @@ class TerminalEvents:
         self._entry_id = entry_id
         self._ledger = ledger
         self._on_access = on_access
+        self._on_photo = on_photo
         self._window = None if catch_up_after is None else timedelta(seconds=catch_up_after)
         self._callbacks: dict[EventCategory, list[EventCallback]] = {}
         self.device_id: str | None = None
@@ -96,8 +101,12 @@ class TerminalEvents:
         """
         if record.recovered:
             return False
+        return all(self.live_at(event.time, now) for event in record.events)
+
+    def live_at(self, moment: datetime, now: datetime) -> bool:
+        """Return True if `moment` (a terminal's time) is within the catch-up window of `now`."""
         window = self._window
-        return window is None or all(abs(event.time - now) <= window for event in record.events)
+        return window is None or abs(moment - now) <= window
 
     def records(self, records: Sequence[Record]) -> list[Record]:
         """Dispatch each record's events once; return the new records that are live."""
@@ -163,7 +172,9 @@ class TerminalEvents:
         if not self._has_doors():
             attributes["door"] = None  # an attendance terminal: no door was involved
         if live and event.category is EventCategory.ACCESS:
-            self._on_access(event)
+            self._on_access(event)  # its photo too
+        elif live and event.photo is not None:
+            self._on_photo(event.photo, event.time)
         data = {
             **attributes,
             ATTR_CATCH_UP: not live,

@@ -80,6 +80,8 @@ def describe(data: Mapping[str, Any], phrase: Phrases, name_of: Callable[[str], 
         "reason": phrase(f"reasons.{data.get('reason') or 'other'}"),
         # An auxiliary input's event names the input in `door`.
         "number": door or "",
+        # The terminal's own code, without its table ("errorlog:D01E0001" -> D01E0001).
+        "code": str(data.get("raw_code") or "").rpartition(":")[2],
     }
     key = kind
     if kind in (EventType.ACCESS_GRANTED, EventType.ACCESS_DENIED) and not door:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from custom_components.access_terminal.protocols.model import AccessEvent, Record, UserChange
@@ -58,6 +59,8 @@ class RecordingListener:
     received: list[Record] = field(default_factory=list)
     user_changes: list[tuple[str | None, UserChange]] = field(default_factory=list)
     snapshots: list[bytes] = field(default_factory=list)
+    # Pictures sent apart from their records, with when they were taken.
+    photos: list[tuple[bytes, datetime]] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     fail: bool = False
     late: list[Record] = field(default_factory=list)
@@ -80,6 +83,9 @@ class RecordingListener:
 
     def snapshot(self, image: bytes) -> None:
         self.snapshots.append(image)
+
+    def photo(self, image: bytes, taken: datetime) -> None:
+        self.photos.append((image, taken))
 
     async def commit(self) -> None:
         self.calls["commit"] += 1

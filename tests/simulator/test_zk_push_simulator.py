@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -854,6 +855,27 @@ async def test_doorbell_and_auxiliary_inputs(fake: FakeZk, make_simulator: MakeS
     attendance = make_simulator(attendance=True)
     with pytest.raises(ValueError, match="attendance"):
         attendance.ring_doorbell()
+
+
+async def test_doorbell_snapshot_and_error_log(fake: FakeZk, make_simulator: MakeSimulator) -> None:
+    """The doorbell's snapshot goes before its record, named after its time and user 0."""
+    simulator = await connected(fake, make_simulator, doors=2)
+    simulator.ring_doorbell(1)
+    simulator.ring_doorbell(2, snapshot=False)
+    simulator.report_error("D01E0001", command=7)
+    await simulator.cycle()
+    labels = fake.labels()
+    assert labels.index("cdata?tabledata=ATTPHOTO") < labels.index("cdata?rtlog")
+    (photo,) = fake.received("cdata?tabledata=ATTPHOTO")[-1].lines
+    fields = split_fields(photo)
+    record = split_fields(fake.received("cdata?rtlog")[-1].lines[0])
+    stamp = record["time"].replace("-", "").replace(":", "").replace(" ", "")
+    assert fields["pin"] == f"{stamp}-0.jpg"
+    assert base64.b64decode(fields["photo"]).startswith(b"\xff\xd8")
+    assert int(fields["size"]) == len(base64.b64decode(fields["photo"]))
+    (error,) = fake.received("cdata?tabledata=errorlog")[-1].lines
+    assert split_fields(error.removeprefix("errorlog "))["errcode"] == "D01E0001"
+    assert split_fields(error)["cmdid"] == "7"
 
 
 # --- firmware, enrollment, ACCOUNT --------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Self
 from mashumaro import DataClassDictMixin, field_options
 from mashumaro.exceptions import InvalidFieldValue, MissingField
 
-from .codec import clean_text, naive_time, whole_number
+from .codec import clean_text, decode_base64, naive_time, whole_number
 from .errors import ProtocolError
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ MAX_TEXT = 256
 # Home Assistant's clock (a terminal on the wrong time zone is at most 26 hours off).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_AHEAD = timedelta(days=2)
+# The largest picture a terminal may send with a record (a snapshot of a passage, a doorbell).
+MAX_PICTURE = 1024 * 1024
+JPEG_START = b"\xff\xd8"
 
 type Reader[T] = Callable[[Any], T]
 
@@ -123,6 +126,38 @@ def local_time() -> Reader[datetime]:
         if moment is None:
             raise ValueError("not a time YYYY-MM-DD HH:MM:SS")
         return moment
+
+    return read
+
+
+def jpeg(limit: int = MAX_PICTURE) -> Reader[bytes]:
+    """Read a JPEG picture's bytes of at most `limit` bytes."""
+
+    def read(value: Any) -> bytes:
+        if not isinstance(value, bytes):
+            raise TypeError(f"a {type(value).__name__} is not a picture")
+        if len(value) > limit:
+            raise ValueError(f"larger than {limit} bytes")
+        if not value.startswith(JPEG_START):
+            raise ValueError("not a JPEG picture")
+        return value
+
+    return read
+
+
+def jpeg_base64(limit: int = MAX_PICTURE) -> Reader[bytes]:
+    """Read a base64 JPEG (line breaks allowed) of at most `limit` bytes."""
+    read_jpeg = jpeg(limit)
+
+    def read(value: Any) -> bytes:
+        if not isinstance(value, str):
+            raise TypeError(f"a {type(value).__name__} is not base64 text")
+        if len(value) > limit * 2:
+            raise ValueError(f"larger than {limit} bytes")  # checked before decoding it
+        data = decode_base64(value)
+        if data is None:
+            raise ValueError("not base64")
+        return read_jpeg(data)
 
     return read
 

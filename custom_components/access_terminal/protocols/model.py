@@ -43,6 +43,10 @@ class EventType(StrEnum):
     REMOTE_UNLOCK = "remote_unlock"
     REMOTE_LOCK = "remote_lock"
     DOORBELL = "doorbell"
+    NORMALLY_OPEN_STARTED = "normally_open_started"
+    NORMALLY_OPEN_ENDED = "normally_open_ended"
+    LOCKOUT_STARTED = "lockout_started"
+    LOCKOUT_ENDED = "lockout_ended"
     ALARM = "alarm"
     ALARM_CLEARED = "alarm_cleared"
     FIRE_ALARM = "fire_alarm"
@@ -54,6 +58,7 @@ class EventType(StrEnum):
     ENROLLMENT_FINISHED = "enrollment_finished"
     ENROLLMENT_FAILED = "enrollment_failed"
     ID_CARD_READ = "id_card_read"
+    DEVICE_ERROR = "device_error"
 
 
 class EventCategory(StrEnum):
@@ -76,6 +81,12 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     EventType.REMOTE_UNLOCK: EventCategory.DOOR,
     EventType.REMOTE_LOCK: EventCategory.DOOR,
     EventType.DOORBELL: EventCategory.DOOR,
+    # The door's mode changing by itself (a schedule, an emergency, an alarm), or by someone at
+    # the terminal: held open for everyone, or locked for everyone, and back to normal.
+    EventType.NORMALLY_OPEN_STARTED: EventCategory.DOOR,
+    EventType.NORMALLY_OPEN_ENDED: EventCategory.DOOR,
+    EventType.LOCKOUT_STARTED: EventCategory.DOOR,
+    EventType.LOCKOUT_ENDED: EventCategory.DOOR,
     EventType.ALARM: EventCategory.ALARM,
     EventType.ALARM_CLEARED: EventCategory.ALARM,
     # The fire input or fire linkage (reason fire); it ends with alarm_cleared (reason fire).
@@ -90,6 +101,8 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     EventType.ENROLLMENT_FAILED: EventCategory.ADMIN,
     # An identity card read that is no access decision (ZK `identitycard` uploads).
     EventType.ID_CARD_READ: EventCategory.ACCESS,
+    # The terminal failed at something it was doing (reason: an ErrorReason; ZK `errorlog`).
+    EventType.DEVICE_ERROR: EventCategory.ADMIN,
 }
 
 
@@ -97,10 +110,15 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
 OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
     {
         EventType.DOORBELL,
+        EventType.NORMALLY_OPEN_STARTED,
+        EventType.NORMALLY_OPEN_ENDED,
+        EventType.LOCKOUT_STARTED,
+        EventType.LOCKOUT_ENDED,
         EventType.FIRE_ALARM,
         EventType.AUX_INPUT_ON,
         EventType.AUX_INPUT_OFF,
         EventType.ID_CARD_READ,
+        EventType.DEVICE_ERROR,
     }
 )
 
@@ -145,6 +163,27 @@ class AlarmReason(StrEnum):
     OTHER = "other"
 
 
+class ErrorReason(StrEnum):
+    """What went wrong at the terminal (reason of device_error)."""
+
+    FACE_NOT_DETECTED = "face_not_detected"
+    FACE_COVERED = "face_covered"
+    FACE_UNCLEAR = "face_unclear"
+    FACE_ANGLE = "face_angle"
+    LIVENESS_FAILED = "liveness_failed"
+    TEMPLATE_FAILED = "template_failed"
+    # A link of the terminal's own (a face server, its main controller) was lost.
+    CONNECTION_LOST = "connection_lost"
+    FIRMWARE_FAILED = "firmware_failed"
+    # The terminal restarted after a fault (its watchdog).
+    FAULT_RESTART = "fault_restart"
+    OTHER = "other"
+
+
+# Every reason an event may carry.
+type Reason = DenyReason | AlarmReason | ErrorReason
+
+
 class Method(StrEnum):
     """How a person identified themselves."""
 
@@ -157,10 +196,11 @@ class Method(StrEnum):
     FINGER_VEIN = "finger_vein"
     IRIS = "iris"
     ID_CARD = "id_card"
+    VOICE = "voice"
+    # The user's number typed on the keypad, alone (ZK verification mode 2).
+    USER_ID = "user_id"
     REMOTE = "remote"
     BUTTON = "button"
-    VOICE = "voice"
-    USER_ID = "user_id"
 
 
 class Direction(StrEnum):
@@ -355,7 +395,7 @@ class AccessEvent:
     card_number: str | None = None
     temperature: float | None = None
     mask: bool | None = None
-    reason: DenyReason | AlarmReason | None = None
+    reason: Reason | None = None
     record_id: str | None = None
     raw_code: str | None = None
     detail: str | None = None
@@ -581,6 +621,12 @@ class TerminalListener(Protocol):
 
     def snapshot(self, image: bytes) -> None:
         """Handle a camera snapshot from the device."""
+
+    def photo(self, image: bytes, taken: datetime) -> None:
+        """Handle the picture the device took with a record, sent apart from it (JPEG).
+
+        It is shown as the terminal's last photo when `taken` is live (see `records`).
+        """
 
     def persist(self) -> None:
         """Note that queued work changed and should be saved (see Terminal.export_state)."""

@@ -11,8 +11,8 @@ keep arriving.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 import logging
 import time
@@ -24,7 +24,7 @@ from .errors import (
     ListenerUnavailableError,
     ProtocolError,
 )
-from .model import Authorizer, EventType, Record, Terminal, TerminalListener
+from .model import Authorizer, DoorState, EventType, Record, Terminal, TerminalListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -181,15 +181,22 @@ class PushTerminal(Terminal):
         Returns the records that may change what the terminal shows now (new and live: see
         TerminalListener.records). The family acknowledges the records only once they are
         handled, and answers None with its own "send again later", so that a record is never
-        lost between the device and the listener.
+        lost between the device and the listener. A live record of a door's mode (held open,
+        locked out by a schedule or an emergency) moves that door.
         """
         try:
-            return await self.listener.records(records)
+            current = await self.listener.records(records)
         except ListenerUnavailableError as err:  # Home Assistant is stopping: sent again later
             _LOGGER.debug("Records from %s not taken: %s", self.serial, err)
+            return None
         except Exception:  # whatever failed, the device must keep the records
             _LOGGER.exception("Could not handle records from %s", self.serial)
-        return None
+            return None
+        doors = modes_after(self.doors, current)
+        if doors != self.doors:
+            self.doors = doors
+            self.listener.state_changed()
+        return current
 
     def spawn(self, work: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
         """Run `work` in the background; its failure is logged, never raised into the loop.
@@ -219,6 +226,36 @@ _CONTACT_EVENTS = {
 }
 # A door event older than this is history (a backlog after an outage), not the door's state.
 CONTACT_EVENT_AGE = 60.0
+
+
+# Door events that change a door's mode: (held open, locked out) after them (None: unchanged).
+_MODE_EVENTS: dict[EventType, tuple[bool | None, bool | None]] = {
+    EventType.NORMALLY_OPEN_STARTED: (True, None),
+    EventType.NORMALLY_OPEN_ENDED: (False, None),
+    EventType.LOCKOUT_STARTED: (None, True),
+    EventType.LOCKOUT_ENDED: (None, False),
+}
+
+
+def modes_after(doors: Mapping[int, DoorState], records: Iterable[Record]) -> dict[int, DoorState]:
+    """Return `doors` with the modes live records tell of (held open, locked out).
+
+    A terminal that does not report its doors' modes (ZK), or only now and then (HTTPv2: at
+    each keep-alive), tells of a schedule or an emergency holding a door open with a record.
+    """
+    after = dict(doors)
+    for record in records:
+        for event in record.events:
+            change, known = _MODE_EVENTS.get(event.type), after.get(event.door)
+            if change is None or known is None:
+                continue
+            held_open, locked_out = change
+            after[event.door] = replace(
+                known,
+                held_open=known.held_open if held_open is None else held_open,
+                locked_out=known.locked_out if locked_out is None else locked_out,
+            )
+    return after
 
 
 def contacts_from_records(records: Sequence[Record], now: datetime) -> dict[int, bool]:

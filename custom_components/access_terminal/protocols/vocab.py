@@ -17,9 +17,11 @@ from .model import (
     AlarmReason,
     DenyReason,
     Direction,
+    ErrorReason,
     EventCategory,
     EventType,
     Method,
+    Reason,
 )
 
 
@@ -30,7 +32,7 @@ class Meaning:
     type: EventType
     detail: str
     methods: tuple[Method, ...] = ()
-    reason: DenyReason | AlarmReason | None = None
+    reason: Reason | None = None
 
 
 # How door events came about when the code does not say more.
@@ -72,6 +74,11 @@ def fire(detail: str) -> tuple[Meaning, ...]:
 def aux_input(triggered: bool, detail: str) -> tuple[Meaning, ...]:
     """Describe an auxiliary input switching on (triggered) or back off."""
     return (Meaning(EventType.AUX_INPUT_ON if triggered else EventType.AUX_INPUT_OFF, detail),)
+
+
+def device_error(reason: ErrorReason, detail: str) -> tuple[Meaning, ...]:
+    """Describe something the terminal failed at."""
+    return (Meaning(EventType.DEVICE_ERROR, detail, reason=reason),)
 
 
 def cleared(reason: AlarmReason, detail: str) -> tuple[Meaning, ...]:

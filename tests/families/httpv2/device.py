@@ -120,9 +120,12 @@ class HttpV2Device:
             "/Record/UploadIdentifyRecord", record_parts(self.serial, detail, photo)
         )
 
-    async def system_records(self, kind: int, *codes: int, first_id: int = 1) -> dict[str, Any]:
+    async def system_records(
+        self, kind: int, *codes: int, first_id: int = 1, date: int | None = None
+    ) -> dict[str, Any]:
+        """Upload door (kind 1) or system (kind 2) records, dated now unless `date` says."""
         records = [
-            {"RecordID": first_id + i, "RecordType": code, "RecordDate": self.started}
+            {"RecordID": first_id + i, "RecordType": code, "RecordDate": date or self.started}
             for i, code in enumerate(codes)
         ]
         return await self.post_json(

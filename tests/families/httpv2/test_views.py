@@ -241,6 +241,7 @@ async def test_free_pass_card_and_refused_exit_button(
     assert [(e.data["type"], e.data["user_id"], e.data["card_number"]) for e in events] == [
         ("access_granted", None, "12345678"),
         ("access_denied", None, None),
+        ("lockout_ended", None, None),  # the door back to normal, not a remote opening
     ]
     assert events[1].data["reason"] == "locked"
     assert events[1].data["methods"] == ["button"]

@@ -337,7 +337,7 @@ async def test_rtstate_per_door(hass: HomeAssistant, zk: ZkDevice) -> None:
 
 
 async def test_table_uploads_counted(hass: HomeAssistant, zk: ZkDevice) -> None:
-    """tabledata uploads are answered `<table>=<count>`; a changed user is an admin event."""
+    """tabledata uploads are answered `<table>=<count>`; a changed user, an error: admin events."""
     events = bus_events(hass)
     body = (
         "user uid=5 cardno= pin=4 password= group=1 starttime=0 endtime=0 name= privilege=0\n"
@@ -353,7 +353,10 @@ async def test_table_uploads_counted(hass: HomeAssistant, zk: ZkDevice) -> None:
         "errorlog=1",
     )
     await hass.async_block_till_done()
-    assert [(e.data["type"], e.data["user_id"]) for e in events] == [("user_updated", "4")]
+    assert [(e.data["type"], e.data["user_id"]) for e in events] == [
+        ("user_updated", "4"),
+        ("device_error", None),
+    ]
 
 
 async def test_remote_identification(hass: HomeAssistant, zk: ZkDevice) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Sequence
+from datetime import datetime
 from typing import Any
 
 from custom_components.access_terminal.protocols.httpv2 import (
@@ -48,6 +49,9 @@ class FakeListener:
 
     def snapshot(self, image: bytes) -> None:
         self.snapshots.append(image)
+
+    def photo(self, image: bytes, taken: datetime) -> None:
+        raise AssertionError("HTTPv2 records carry their photos")
 
     def persist(self) -> None:
         self.persists += 1

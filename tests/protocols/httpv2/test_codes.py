@@ -17,6 +17,7 @@ from custom_components.access_terminal.protocols.model import (
     AlarmReason,
     DenyReason,
     Direction,
+    ErrorReason,
     EventCategory,
     EventType,
     Method,
@@ -405,7 +406,30 @@ def test_system_alarms(code: int, kind: EventType, reason: AlarmReason) -> None:
     assert event.reason is reason
 
 
-@pytest.mark.parametrize("code", [28, 29, 34, 35, 36, 37, 44, 99])
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        (4, EventType.NORMALLY_OPEN_STARTED),
+        (5, EventType.NORMALLY_OPEN_ENDED),
+        (9, EventType.LOCKOUT_ENDED),
+        (10, EventType.LOCKOUT_STARTED),
+        (11, EventType.LOCKOUT_ENDED),
+        (12, EventType.LOCKOUT_STARTED),
+        (13, EventType.LOCKOUT_ENDED),
+    ],
+)
+def test_door_modes_the_controller_changes(code: int, kind: EventType) -> None:
+    """Schedules, software and alarms hold a door open or lock it: door events, no person."""
+    (event,) = system_record(2, item(code), RECEIVED).events
+    assert (event.type, event.category, event.user_id) == (kind, EventCategory.DOOR, None)
+
+
+def test_a_restart_after_a_fault_is_an_error() -> None:
+    (event,) = system_record(2, item(29), RECEIVED).events
+    assert (event.type, event.reason) == (EventType.DEVICE_ERROR, ErrorReason.FAULT_RESTART)
+
+
+@pytest.mark.parametrize("code", [28, 34, 35, 36, 37, 44, 99])
 def test_system_notes_are_no_event(code: int) -> None:
     record = system_record(2, item(code), RECEIVED)
     assert record.events == ()

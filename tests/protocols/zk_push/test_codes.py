@@ -13,9 +13,11 @@ from custom_components.access_terminal.protocols.model import (
     DenyReason as R,
     Direction,
     DoorState,
+    ErrorReason,
     EventCategory,
     EventType as E,
     Method,
+    Reason,
 )
 from custom_components.access_terminal.protocols.zk_push.codes import (
     EVENT_CODES,
@@ -34,7 +36,7 @@ RECEIVED = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 # Every rtlog line carries the terminal's time.
 AT = "time=2024-05-01 08:00:00"
 
-Kinds = list[tuple[E, R | A | None]]
+Kinds = list[tuple[E, Reason | None]]
 
 
 def _group(codes: list[int], kinds: Kinds) -> dict[int, Kinds]:
@@ -81,17 +83,23 @@ EXPECTED: dict[int, Kinds] = {
     **_group([65, 221, 226], [(E.AUX_INPUT_ON, None)]),
     **_group([220, 225], [(E.AUX_INPUT_OFF, None)]),
     **_group([67], [(E.ACCESS_DENIED, R.SERVER_DENIED)]),
+    **_group([11, 227], [(E.NORMALLY_OPEN_STARTED, None)]),
+    **_group([10, 204], [(E.NORMALLY_OPEN_ENDED, None)]),
+    **_group([228], [(E.LOCKOUT_STARTED, None)]),
+    **_group([70, 71, 108], [(E.DEVICE_ERROR, ErrorReason.CONNECTION_LOST)]),
+    **_group([66], [(E.DEVICE_ERROR, ErrorReason.FIRMWARE_FAILED)]),
+    **_group([76], [(E.DEVICE_ERROR, ErrorReason.OTHER)]),
 }
 # Codes acknowledged without an event: linkage, status notes, network, calls...
-SILENT = [6, 10, 11, 12, 13, 26, 32, 37, 47, 51, 66, 70, 71, 72, 76, 77, 78, 79]
-SILENT += [105, 108, 204, 206, 212, 213, 214, 217, 223, 227, 228]
+SILENT = [6, 12, 13, 26, 32, 37, 47, 51, 72, 77, 78, 79]
+SILENT += [105, 206, 212, 213, 214, 217, 223]
 SILENT += [229, 230, 231, 235, 240, 241, 242, 245, 246, 248, 254, 255]
 # Every code of Appendix 2 (rows 43, 46, 238 and 249-253 are empty in the document).
 DOCUMENT_CODES = {*range(43), 44, 45, *range(47, 80), *range(100, 122), *range(200, 238)}
 DOCUMENT_CODES |= {*range(239, 249), 254, 255}
 
 
-def rtlog(line: str) -> list[tuple[E, R | A | None]]:
+def rtlog(line: str) -> list[tuple[E, Reason | None]]:
     record = rtlog_record(line, ZONE, RECEIVED)
     return [(event.type, event.reason) for event in record.events]
 
@@ -153,12 +161,12 @@ def test_pin_zero_is_the_terminal_itself(code: int, expected: Kinds) -> None:
 
 def test_device_event_types() -> None:
     # Every door and alarm event stands without a person, but those someone causes by a button
-    # or remotely.
+    # or remotely; and so do the terminal's own errors.
     caused = {E.EXIT_BUTTON, E.REMOTE_UNLOCK, E.REMOTE_LOCK}
     streams = {EventCategory.DOOR, EventCategory.ALARM}
     assert device_event_types() == {
         kind for kind in E if EVENT_CATEGORIES[kind] in streams and kind not in caused
-    }
+    } | {E.DEVICE_ERROR}
 
 
 def test_doorbell_and_auxiliary_input_name_their_place() -> None:

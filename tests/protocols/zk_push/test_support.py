@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from custom_components.access_terminal.protocols.model import (
-    OPTIONAL_EVENT_TYPES,
     EventType,
     Feature,
 )
@@ -14,6 +13,7 @@ from custom_components.access_terminal.protocols.zk_push.device import (
     refused_options,
 )
 from custom_components.access_terminal.protocols.zk_push.support import (
+    ZK_OPTIONAL_EVENT_TYPES,
     machine_model,
     optional_event_types,
     supported_events,
@@ -64,14 +64,15 @@ def test_the_documents_verify_styles() -> None:
 def test_optional_event_types_follow_the_announced_codes(
     codes: tuple[int, ...], expected: set[EventType]
 ) -> None:
-    # ID card reads come as a table of their own: no event code announces them.
-    assert optional_event_types({"EventTypes": bits(*codes)}) == {*expected, EventType.ID_CARD_READ}
+    # ID card reads and error logs come as tables of their own: no event code announces them.
+    table_events = {EventType.ID_CARD_READ, EventType.DEVICE_ERROR}
+    assert optional_event_types({"EventTypes": bits(*codes)}) == {*expected, *table_events}
 
 
 @pytest.mark.parametrize("value", [None, "", "XYZ", "ABC", "00" * 33])
 def test_without_a_readable_bitmap_everything_may_come(value: str | None) -> None:
     options = {} if value is None else {"EventTypes": value, "VerifyStyles": value}
-    assert optional_event_types(options) == OPTIONAL_EVENT_TYPES
+    assert optional_event_types(options) == ZK_OPTIONAL_EVENT_TYPES
     assert supported_verify_modes(options) is None
 
 
@@ -105,10 +106,18 @@ def test_verify_styles_add_the_methods_offered() -> None:
 async def test_a_controller_without_a_doorbell_offers_none(device: Device) -> None:
     await device.register(f"{PLAIN},EventTypes={bits(0, 200, 201, 221)},MachineType=2")
     terminal = device.terminal
-    assert terminal.optional_event_types == {EventType.AUX_INPUT_ON, EventType.ID_CARD_READ}
+    assert terminal.optional_event_types == {
+        EventType.AUX_INPUT_ON,
+        EventType.ID_CARD_READ,
+        EventType.DEVICE_ERROR,
+    }
     assert terminal.info is not None
     assert terminal.info.model == "F20/M"
     # A broken bitmap in a later upload is noted, not kept: the last good one stands.
     await device.send(Endpoint.CDATA, "EventTypes=nonsense", table="options")
     assert terminal.problems.counts["option"] == 1
-    assert terminal.optional_event_types == {EventType.AUX_INPUT_ON, EventType.ID_CARD_READ}
+    assert terminal.optional_event_types == {
+        EventType.AUX_INPUT_ON,
+        EventType.ID_CARD_READ,
+        EventType.DEVICE_ERROR,
+    }

@@ -23,8 +23,19 @@ from ..fields import (
     text,
     unix_date,
 )
-from ..model import AlarmReason, DenyReason, Direction, EventType, Method, Record
-from ..vocab import Meaning, admin, alarm, cleared, denied, door, events, fire, granted
+from ..model import AlarmReason, DenyReason, Direction, ErrorReason, EventType, Method, Record
+from ..vocab import (
+    Meaning,
+    admin,
+    alarm,
+    cleared,
+    denied,
+    device_error,
+    door,
+    events,
+    fire,
+    granted,
+)
 
 F, FP, C, PW, QR, PALM, IDC = (
     Method.FACE,
@@ -113,7 +124,16 @@ SYSTEM_CODES: dict[int, tuple[Meaning, ...]] = {
     6: door(EventType.EXIT_BUTTON, "exit button held: door held open"),
     7: door(EventType.EXIT_BUTTON, "exit button held: door back to normal"),
     8: door(EventType.REMOTE_LOCK, "locked out by software"),
-    # 9 "lock-out released by software" unlocks nothing: the lock's locked_out attribute shows it.
+    9: door(EventType.LOCKOUT_ENDED, "lock-out released by software"),
+    # The controller's schedules: normally open, and locked (its TimingOpen / TimingLocked).
+    4: door(EventType.NORMALLY_OPEN_STARTED, "normally open by schedule"),
+    5: door(EventType.NORMALLY_OPEN_ENDED, "normally-open schedule ended"),
+    10: door(EventType.LOCKOUT_STARTED, "locked by schedule"),
+    11: door(EventType.LOCKOUT_ENDED, "lock schedule ended"),
+    # An alarm locks the door (the alarm itself is its own record, 14-20).
+    12: door(EventType.LOCKOUT_STARTED, "locked by an alarm"),
+    13: door(EventType.LOCKOUT_ENDED, "alarm lock released"),
+    29: device_error(ErrorReason.FAULT_RESTART, "restarted after a fault (watchdog)"),
     14: alarm(AlarmReason.OTHER, "illegal verification alarm"),
     15: alarm(AlarmReason.FORCED, "door contact alarm", EventType.DOOR_FORCED_OPEN),
     16: alarm(AlarmReason.DURESS, "duress alarm"),

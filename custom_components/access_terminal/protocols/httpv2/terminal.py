@@ -110,7 +110,16 @@ class HttpV2Terminal(PushTerminal):
     downloads_firmware = True
     reports_alarms = True
     # Alarm record 19.
-    optional_event_types = frozenset({EventType.FIRE_ALARM})
+    optional_event_types = frozenset(
+        {
+            EventType.FIRE_ALARM,
+            EventType.NORMALLY_OPEN_STARTED,
+            EventType.NORMALLY_OPEN_ENDED,
+            EventType.LOCKOUT_STARTED,
+            EventType.LOCKOUT_ENDED,
+            EventType.DEVICE_ERROR,
+        }
+    )
     sends_photos = True
     operations = (
         DOOR_MODE_OPERATIONS

@@ -12,7 +12,6 @@ from datetime import datetime, tzinfo
 from typing import Any
 import zlib
 
-from ..codec import optional_int
 from ..fields import (
     DeviceInput,
     check_time,
@@ -100,13 +99,21 @@ def info_from_reg(serial: str, answer: Mapping[str, Any]) -> TerminalInfo:
     )
 
 
+@dataclass(slots=True, frozen=True, kw_only=True)
+class DoorStatusFields(DeviceInput):
+    """The `getdoorstatus` answer: 0 closed, 1 open (any other value: not known)."""
+
+    status: int | None = key(
+        ("status", "doorstatus", "door", "state"), lenient(integer(0, 1)), default=None
+    )
+
+
 def door_from_status(answer: Mapping[str, Any], lock_mode: int) -> DoorState:
-    """Read `getdoorstatus` (0 closed, 1 open); the lock mode is the last one we set."""
-    value = None
-    for name in ("status", "doorstatus", "door", "state"):
-        if name in answer:
-            value = optional_int(answer[name])
-            break
+    """Read `getdoorstatus` (0 closed, 1 open); the lock mode is the last one we set.
+
+    A value that is neither leaves the contact unknown rather than closed.
+    """
+    value = DoorStatusFields.read(answer).status
     return DoorState(
         door=1,
         is_open=None if value is None else value == 1,

@@ -33,11 +33,23 @@ from ..model import (
     DenyReason,
     Direction,
     DoorState,
+    ErrorReason,
     EventType,
     Method,
     Record,
 )
-from ..vocab import Meaning, alarm, aux_input, cleared, denied, door, events, fire, granted
+from ..vocab import (
+    Meaning,
+    alarm,
+    aux_input,
+    cleared,
+    denied,
+    device_error,
+    door,
+    events,
+    fire,
+    granted,
+)
 from .wire import old_decode_time, parse_fields
 
 F, FP, C, PW, QR, PALM, FV, IRIS, IDC = (
@@ -54,6 +66,7 @@ F, FP, C, PW, QR, PALM, FV, IRIS, IDC = (
 R = DenyReason
 A = AlarmReason
 E = EventType
+ER = ErrorReason
 
 # Appendix 2. Merged codes ("0, 14 and 17 have the same meaning") share their meaning.
 EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
@@ -141,6 +154,7 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     201: door(E.DOOR_CLOSED, "door closed"),
     202: door(E.EXIT_BUTTON, "opened with the exit button"),
     203: granted("several users opened the door"),
+    204: door(E.NORMALLY_OPEN_ENDED, "the door's normal-open period ended"),
     205: door(E.REMOTE_UNLOCK, "held open remotely"),
     207: granted("opened with a password", PW),
     208: granted("opened by a super user"),
@@ -170,13 +184,24 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     243: fire("fire alarm input open"),
     244: fire("fire alarm input closed"),
     247: cleared(A.OTHER, "extension board back online"),
+    # The day's normal-open period switched on or off (by CONTROL DEVICE 04 or at the
+    # terminal): the door is held open for everyone within it, or back to normal.
+    10: door(E.NORMALLY_OPEN_ENDED, "the day's normal-open period disabled"),
+    11: door(E.NORMALLY_OPEN_STARTED, "the day's normal-open period enabled"),
+    # Emergency modes: every door held open (dual-on) or kept shut (dual-off).
+    227: door(E.NORMALLY_OPEN_STARTED, "emergency: door held open (dual-on mode)"),
+    228: door(E.LOCKOUT_STARTED, "emergency: door kept shut (dual-off mode)"),
+    # The terminal failed at something of its own.
+    66: device_error(ER.FIRMWARE_FAILED, "reader firmware upgrade failed"),
+    70: device_error(ER.CONNECTION_LOST, "face server unreachable"),
+    71: device_error(ER.CONNECTION_LOST, "face server answered abnormally"),
+    76: device_error(ER.OTHER, "no fingerprint registered in TITAN mode"),
+    108: device_error(ER.CONNECTION_LOST, "main controller unreachable"),
 }
 # Appendix 2 codes that give no event, and why. A test checks that every code of the
 # document is in one of the two tables, so none is dropped without a stated reason.
 NO_EVENT_CODES: dict[int, str] = {
     6: "linkage triggered: what the linkage does (a door, an output) arrives as its own code",
-    10: "the day's normal-open period disabled: a door mode, no event type yet (#13 settings)",
-    11: "the day's normal-open period enabled: a door mode, no event type yet (#13 settings)",
     12: "auxiliary output switched on remotely: outputs are not modelled yet",
     13: "auxiliary output switched off remotely: outputs are not modelled yet",
     26: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
@@ -184,25 +209,17 @@ NO_EVENT_CODES: dict[int, str] = {
     51: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
     37: "door could not be closed in its normal-open period: the lock command's result says so",
     47: "failed to send a command: the command's own result (Appendix 1) reports it",
-    66: "reader firmware upgrade failed: the terminal's own maintenance",
-    70: "face server unreachable: the terminal's link to a comparison server",
-    71: "face server answered abnormally: the terminal's link to a comparison server",
     72: "intercom call unanswered: the call itself was the doorbell event (239)",
-    76: "no fingerprint in TITAN mode: the terminal's own configuration",
     77: "network cable unplugged: the connectivity sensor shows the link",
     78: "hotspot disconnected: the connectivity sensor shows the link",
     79: "mobile network disconnected: the connectivity sensor shows the link",
     105: "server unreachable: the connectivity sensor shows the link",
-    108: "main controller unreachable: the terminal's link to its controller",
-    204: "the door's normal-open period ended: a door mode, no event type yet (#13 settings)",
     206: "the terminal started: it registers again, which the connectivity sensor shows",
     212: "elevator control enabled: elevators are not modelled",
     213: "elevator control disabled: elevators are not modelled",
     214: "connected to the server: the connectivity sensor shows the link",
     217: "connected to the main controller: the terminal's link to its controller",
     223: "remote identification asked: Home Assistant answers it; the outcome is 222, 44 or 45",
-    227: "door in dual-open mode: a door mode, no event type yet (#13 settings)",
-    228: "door in dual-closed mode: a door mode, no event type yet (#13 settings)",
     229: "auxiliary output held open by its schedule: outputs are not modelled yet",
     230: "auxiliary output schedule ended: outputs are not modelled yet",
     231: "camera (IPC) linkage: what the linkage does arrives as its own code",
@@ -216,7 +233,8 @@ NO_EVENT_CODES: dict[int, str] = {
     254: "not an event: announces extended event numbers",
     255: "door status only: its sensor / relay / alarm fields update the doors, no event",
 }
-# Events a person causes without identifying (no user behind pin=0): the door and alarms.
+# Events a person causes without identifying (no user behind pin=0): the door, its modes,
+# alarms and the terminal's own errors.
 _DEVICE_EVENT_TYPES = frozenset(
     {
         E.DOOR_OPENED,
@@ -224,6 +242,11 @@ _DEVICE_EVENT_TYPES = frozenset(
         E.DOOR_FORCED_OPEN,
         E.DOOR_HELD_OPEN,
         E.DOORBELL,
+        E.NORMALLY_OPEN_STARTED,
+        E.NORMALLY_OPEN_ENDED,
+        E.LOCKOUT_STARTED,
+        E.LOCKOUT_ENDED,
+        E.DEVICE_ERROR,
         E.ALARM,
         E.ALARM_CLEARED,
         E.FIRE_ALARM,

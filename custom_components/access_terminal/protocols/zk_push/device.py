@@ -60,6 +60,7 @@ _KEPT_OPTIONS = frozenset(
         "AuxInCount",
         "AuxOutCount",
         "CmdFormat",
+        "CameraOpen",
         "DateFmtFunOn",
         "DeviceName",
         "DeviceType",
@@ -104,6 +105,8 @@ _KEPT_OPTIONS = frozenset(
         "ZKFPVersion",
     }
 )
+# "1": the terminal has a camera and uploads snapshots with its records (ATTPHOTO).
+CAMERA_OPTION = "CameraOpen"
 
 
 class Variant(StrEnum):

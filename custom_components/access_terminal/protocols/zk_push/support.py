@@ -55,6 +55,10 @@ _OPTIONAL_BY_CODE: dict[int, frozenset[EventType]] = {
     if (kinds := frozenset(m.type for m in meanings) & OPTIONAL_EVENT_TYPES)
 }
 _RTLOG_OPTIONAL = frozenset().union(*_OPTIONAL_BY_CODE.values())
+# Optional events that come as tables of their own (identitycard, errorlog): no code announces them.
+_TABLE_OPTIONAL = frozenset({EventType.ID_CARD_READ, EventType.DEVICE_ERROR})
+# Every optional event a ZK terminal can send (until it says which codes it has).
+ZK_OPTIONAL_EVENT_TYPES = _RTLOG_OPTIONAL | _TABLE_OPTIONAL
 
 
 def is_bitmap(value: str, size: int) -> bool:
@@ -89,14 +93,15 @@ def supported_verify_modes(options: Mapping[str, str]) -> frozenset[int] | None:
 def optional_event_types(options: Mapping[str, str]) -> frozenset[EventType]:
     """Return the optional event types the terminal can send (every one until it says).
 
-    A doorbell, fire input or auxiliary input exists where EventTypes has one of its codes; ID
-    card reads come as their own table, which no event code announces.
+    A doorbell, fire input, auxiliary input, normal-open period or emergency mode exists where
+    EventTypes has one of its codes; ID card reads and error logs come as tables of their own,
+    which no event code announces.
     """
     codes = supported_events(options)
     if codes is None:
-        return OPTIONAL_EVENT_TYPES
+        return ZK_OPTIONAL_EVENT_TYPES
     announced = frozenset().union(*(_OPTIONAL_BY_CODE.get(code, ()) for code in codes))
-    return (OPTIONAL_EVENT_TYPES - _RTLOG_OPTIONAL) | announced
+    return _TABLE_OPTIONAL | announced
 
 
 def machine_model(options: Mapping[str, str]) -> str | None:

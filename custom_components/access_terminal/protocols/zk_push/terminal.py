@@ -20,7 +20,6 @@ from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
 from ..history import Recovery
 from ..model import (
-    OPTIONAL_EVENT_TYPES,
     AccessEvent,
     Authorizer,
     Credential,
@@ -57,7 +56,7 @@ from .operations import (
     set_options_command,
 )
 from .settings import day_number, option_names, setting_option
-from .support import upgrades_in_base64
+from .support import ZK_OPTIONAL_EVENT_TYPES, upgrades_in_base64
 from .users import canonical_pin
 from .wire import OK, old_encode_time
 from .writes import Batch, delete_batches, raise_for_results, write_batches
@@ -76,7 +75,7 @@ class ZkPushTerminal(IclockTerminal):
     reports_alarms = True
     # Appendix 2 codes 224 / 239, 210 / 243 / 244, 65 / 220 / 221 / 225 / 226; identitycard rows.
     # A controller's EventTypes narrows them once it registered (support.py).
-    optional_event_types = OPTIONAL_EVENT_TYPES
+    optional_event_types = ZK_OPTIONAL_EVENT_TYPES
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ from ..errors import ProtocolError
 from ..fields import DeviceInput, Reading, check_door, key, lenient, read_each, text
 from ..model import AccessEvent, DoorState, EventType, Method, Record, User, UserChange
 from .codes import attlog_record, rtlog_record, rtstate_doors, transaction_record
+from .errorlog import read_error
 from .users import user_from_userinfo
 from .wire import event_rows, parse_fields, record_lines
 
@@ -45,24 +46,32 @@ _DOOR_STATUS = "255"
 
 @dataclass(slots=True, frozen=True)
 class TableUpload:
-    """A `tabledata` upload: which users it changed, and the rows of an error log."""
+    """A `tabledata` upload: which users it changed, its events, and the rows not readable."""
 
     changed: tuple[str, ...]
-    errors: tuple[str, ...]
+    refused: list[tuple[str, ProtocolError]]
     records: list[Record]
 
 
 def read_table(table: str, rows: Sequence[str]) -> TableUpload:
-    """Read the rows of a `tabledata` upload (users changed become admin events)."""
+    """Read the rows of a `tabledata` upload.
+
+    Users changed become admin events, identity cards read `id_card_read` events, error logs
+    `device_error` events.
+    """
     changed: dict[str, str | None] = {}
-    errors: list[str] = []
+    refused: list[tuple[str, ProtocolError]] = []
     cards: list[AccessEvent] = []
     lowered = table.lower()
     for row in rows:
         fields = parse_fields(row)
         pin = (fields.get("pin") or "").strip()
         if lowered == "errorlog":
-            errors.append(row)
+            try:
+                if (error := read_error(fields)) is not None:
+                    cards.append(error)
+            except ProtocolError as err:
+                refused.append((row, err))
         elif lowered == "identitycard":
             cards.append(_identity_card(fields))
         elif pin and pin != "0" and lowered in _USER_TABLES:
@@ -81,7 +90,7 @@ def read_table(table: str, rows: Sequence[str]) -> TableUpload:
         )
         for pin, name in changed.items()
     ]
-    return TableUpload(tuple(changed), tuple(errors), [Record(tuple(events))] if events else [])
+    return TableUpload(tuple(changed), refused, [Record(tuple(events))] if events else [])
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
