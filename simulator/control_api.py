@@ -16,6 +16,7 @@ from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 import hashlib
 import itertools
 from typing import Any, Final
@@ -121,12 +122,22 @@ class ControlApiSimulator(DeviceServer):
         self.supports_uploader = uploader
         self.users: dict[str, SimUser] = {}
         self.logs: list[dict[str, Any]] = []
+        # What was done at the menu (the document's "management records"; never read remotely).
+        self.admin_log: list[str] = ["menu opened"]
         # Position of logs[0]: EraseAttendLog drops the oldest logs, positions stay.
         self.log_base = 0
         self.jobs: dict[int, Job] = {}
         # The access control day zones (SetAcTimeZone): 255 of 6 ranges; zone 0 all day.
         self.ac_zones: list[list[dict[str, str]]] = [[dict(_ALL_DAY)]] + [[] for _ in range(254)]
         self.commands: list[str] = []
+        # Settings groups (Get<name> / Set<name>), as a new terminal has them.
+        self.settings: dict[str, dict[str, Any]] = {
+            name: dict(values) for name, values in _SETTINGS.items()
+        }
+        # LockDevice: nobody can verify while locked.
+        self.locked = False
+        # When the lock relay falls back (monotonic; a granted verification releases it).
+        self.relay_until = 0.0
         self.upload_target: str | None = None
         self.upload_interval = 60.0
         self.upload_pos: int | None = None
@@ -153,7 +164,7 @@ class ControlApiSimulator(DeviceServer):
             "GetUserInfo": lambda p: ("UserInfo", self._user(p).info()),
             "SetUserInfo": self._set_user,
             "DeleteUserInfo": self._delete_user,
-            "LockDevice": lambda _p: ("Success", {}),
+            "LockDevice": self._lock_device,
             "DeviceControl": self._device_control,
             "GetAttendLog": self._attend_log,
             "EraseAttendLog": self._erase_log,
@@ -172,6 +183,9 @@ class ControlApiSimulator(DeviceServer):
             "SetAcUserInfo": self._set_access,
             "PhotoToFacedata": self._photo_to_face,
         }
+        for name in _SETTINGS:
+            self._handlers[f"Get{name}"] = partial(self._get_setting, name)
+            self._handlers[f"Set{name}"] = partial(self._set_setting, name)
 
     def routes(self) -> list[web.RouteDef]:
         """Serve the control URL."""
@@ -230,6 +244,38 @@ class ControlApiSimulator(DeviceServer):
         self._clock.set(moment.timestamp())
         return "Success", {}
 
+    def _get_setting(self, name: str, _payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return name, dict(self.settings[name])
+
+    def _set_setting(self, name: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Take a whole group: every key the device has, each within the document's range."""
+        current = self.settings[name]
+        if set(payload) != set(current):
+            raise CommandError("invalid_parameter", ",".join(sorted(set(current) ^ set(payload))))
+        for key, value in payload.items():
+            check = _SETTING_CHECKS[key]
+            if isinstance(check, range):
+                if isinstance(value, bool) or not isinstance(value, int) or value not in check:
+                    raise CommandError("invalid_parameter", key)
+            elif check is bool:
+                if not isinstance(value, bool):
+                    raise CommandError("invalid_parameter", key)
+            elif value not in check:
+                raise CommandError("invalid_parameter", key)
+        current.update(payload)
+        return "Success", {}
+
+    @property
+    def relay_open(self) -> bool:
+        """Return True while the lock is released after a granted verification."""
+        return monotonic() < self.relay_until
+
+    def _lock_device(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if payload["is_locked"] not in ("yes", "no"):
+            raise CommandError("invalid_parameter", "is_locked")
+        self.locked = payload["is_locked"] == "yes"
+        return "Success", {}
+
     def _usage(self, _payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         users = self.users.values()
         return "CurrentUsage", {
@@ -245,12 +291,19 @@ class ControlApiSimulator(DeviceServer):
 
     def _device_control(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         action = payload["Action"]
-        if action == "ClearUsers":
+        if action in ("ClearUsers", "ClearAllData"):
             self.users.clear()
-        elif action == "ClearAttendLog":
+        if action in ("ClearAttendLog", "ClearAllData"):
             self.logs.clear()
             self.log_base = 0
-        elif action not in ("ClearAdminLog", "ClearAdmins", "ClearAllData"):
+        if action in ("ClearAdminLog", "ClearAllData"):
+            self.admin_log.clear()
+        if action == "ClearAllData":
+            self.settings = {name: dict(values) for name, values in _SETTINGS.items()}
+        elif action == "ClearAdmins":
+            for user in self.users.values():
+                user.privilege = "user"
+        elif action not in ("ClearUsers", "ClearAttendLog", "ClearAdminLog"):
             raise CommandError("invalid_parameter", "Action")
         return "Success", {}
 
@@ -342,6 +395,8 @@ class ControlApiSimulator(DeviceServer):
         A passage is logged (the uploader sends it); a refusal is not (the log is attendance).
         """
         user = self.users.get(user_id)
+        if self.locked:
+            return LOCKED
         if user is None:
             return UNREGISTERED
         moment = datetime.fromtimestamp(self._clock.now(), UTC)
@@ -356,6 +411,7 @@ class ControlApiSimulator(DeviceServer):
         if not within(moment, [span for span in spans if span is not None]):
             return TIME_ZONE
         self.punch(user_id, mode)
+        self.relay_until = monotonic() + self.settings["AcSetting"]["unlock_time"]
         return GRANTED
 
     # --- attendance log ---------------------------------------------------------------------
@@ -521,7 +577,54 @@ class ControlApiSimulator(DeviceServer):
         return "Success", {}
 
 
+# Refused while the terminal is locked (LockDevice).
+LOCKED: Final = "locked"
 _NO_DATE: Final = "2000-01-01T00:00:00"
+_SETTINGS: Final[dict[str, dict[str, Any]]] = {
+    "SoundVolume": {"sound_volume": 6},
+    "VerifyMode": {"verify_mode": 0},
+    "ReverifyTime": {"reverify_time": 1},
+    "FaceVerifySetting": {
+        "antispoofing_thre": 2,
+        "multi_veri_enabled": True,
+        "use_antispoofing": True,
+    },
+    "ChangeUserInfoOnDeviceAllowed": {"is_allowed": "yes"},
+    "DeviceId": {"device_id": 1},
+    "AcSetting": {
+        "monitor_tamper": False,
+        "multi_verify_count": 1,
+        "unlock_time": 5,
+        "wiegand_format": 0,
+    },
+    "ShiftMode": {"shift_mode": "user"},
+    "AttendaceTolerance": {
+        "afternoon_in_tolerance": 0,
+        "afternoon_out_tolerance": 0,
+        "morning_in_tolerance": 0,
+        "morning_out_tolerance": 0,
+    },
+}
+# What each setting may be set to, as the document gives it.
+_SETTING_CHECKS: Final[dict[str, Any]] = {
+    "sound_volume": range(1, 11),
+    "verify_mode": range(16),
+    "reverify_time": range(60),
+    "antispoofing_thre": range(5),
+    "multi_veri_enabled": bool,
+    "use_antispoofing": bool,
+    "is_allowed": ("yes", "no"),
+    "device_id": range(1, 256),
+    "monitor_tamper": bool,
+    "multi_verify_count": range(1, 11),
+    "unlock_time": range(201),
+    "wiegand_format": range(3),
+    "shift_mode": ("user", "department", "User", "Department"),
+    "afternoon_in_tolerance": range(121),
+    "afternoon_out_tolerance": range(121),
+    "morning_in_tolerance": range(121),
+    "morning_out_tolerance": range(121),
+}
 _ALL_DAY: Final = {"start": "00:00", "end": "23:59"}
 _CAPABILITIES: Final = {
     "access_control": False,

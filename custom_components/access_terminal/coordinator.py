@@ -9,7 +9,7 @@ library errors mapped to Home Assistant errors. Terminals we call are polled her
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -51,6 +51,7 @@ from .protocols.errors import (
 from .protocols.model import (
     AccessEvent,
     Authorizer,
+    ClearableData,
     Credential,
     DoorAction,
     DoorState,
@@ -522,8 +523,19 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._publish()
 
     async def async_factory_reset(self) -> None:
-        """Erase everything the terminal holds."""
+        """Erase everything the terminal holds (its users too: the directory writes them again)."""
         await self.async_call(self.terminal.factory_reset())
+        self.users.forget_all()
+        self._publish()
+
+    async def async_clear_data(self, what: Collection[ClearableData]) -> None:
+        """Erase users, administrator rights or the administration log."""
+        async with self.errors():
+            self.terminal.require(Operation.CLEAR_DATA)
+            await self.terminal.clear_data(what)
+        if ClearableData.USERS in what:
+            self.users.forget_all()
+        self._publish()
 
     async def async_output_control(self, output: int, seconds: int) -> None:
         """Drive an auxiliary output for some seconds (0: switch it off)."""

@@ -38,6 +38,7 @@ from .firmware_install import async_install, async_load_image, require_firmware_
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
 from .protocols.model import (
+    ClearableData,
     Credential,
     Credentials,
     DoorAction,
@@ -57,6 +58,7 @@ SERVICE_REBOOT = "reboot"
 SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
+SERVICE_CLEAR_DATA = "clear_data"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -151,6 +153,17 @@ ELEVATOR_FLOORS_SCHEMA = vol.Schema(
             cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=256))], vol.Length(min=1)
         ),
         vol.Optional("mode", default="open"): vol.In([str(a) for a in DoorAction]),
+    }
+)
+
+# Erasing data needs `confirm: true` too.
+CLEAR_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("data"): vol.All(
+            cv.ensure_list, [vol.In([str(item) for item in ClearableData])], vol.Length(min=1)
+        ),
+        vol.Optional("confirm", default=False): cv.boolean,
     }
 )
 
@@ -338,6 +351,15 @@ async def _factory_reset(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_factory_reset())
 
 
+async def _clear_data(call: ServiceCall) -> None:
+    if not call.data["confirm"]:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="clear_data_unconfirmed"
+        )
+    what = frozenset(ClearableData(item) for item in call.data["data"])
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_clear_data(what))
+
+
 async def _aux_output(call: ServiceCall) -> None:
     output, duration = call.data["output"], call.data["duration"]
     await _on_each_device(
@@ -406,3 +428,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
+    register(DOMAIN, SERVICE_CLEAR_DATA, admin_only(_clear_data), CLEAR_DATA_SCHEMA)

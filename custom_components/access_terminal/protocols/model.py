@@ -207,6 +207,8 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
+    # Clears one kind of data (users, administrator rights, the administration log).
+    CLEAR_DATA = "clear_data"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -222,6 +224,17 @@ DOOR_MODE_OPERATIONS: frozenset[Operation] = frozenset(
 USER_OPERATIONS: frozenset[Operation] = frozenset(
     {Operation.LIST_USERS, Operation.SET_USERS, Operation.DELETE_USERS, Operation.ENROLL}
 )
+
+
+class ClearableData(StrEnum):
+    """What `Terminal.clear_data` erases, each on its own."""
+
+    # Every user, with their templates and cards.
+    USERS = "users"
+    # Administrator rights (the people stay, as ordinary users).
+    ADMINISTRATORS = "administrators"
+    # The log of what was done at the terminal's menu (not the access records).
+    ADMIN_LOG = "admin_log"
 
 
 class DoorAction(StrEnum):
@@ -747,6 +760,10 @@ class Terminal:
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""
         raise NotSupportedError(Operation.ELEVATOR)
+
+    async def clear_data(self, what: Collection[ClearableData]) -> None:
+        """Erase each kind of data in `what` (NotSupportedError for a kind it cannot)."""
+        raise NotSupportedError(Operation.CLEAR_DATA)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

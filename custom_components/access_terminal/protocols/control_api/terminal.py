@@ -22,11 +22,13 @@ from ..codec import naive_time, optional_int, optional_str
 from ..errors import (
     DeviceError,
     InvalidRequestError,
+    NotSupportedError,
     ProtocolError,
 )
 from ..fields import read_count, read_text
 from ..model import (
     USER_OPERATIONS,
+    ClearableData,
     Credential,
     EventCategory,
     Family,
@@ -38,9 +40,11 @@ from ..model import (
     User,
 )
 from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal, zone_of_clock
+from ..settings import SettingAddress, SettingValue
 from .access import PROFILE, access_payload, compile_access
 from .client import USER_NOT_FOUND, ControlApiClient
 from .logs import LogBatch, parse_batch
+from .settings import FIELDS, GROUPS, SETTINGS, SettingGroup
 from .users import user_from_info, user_payload
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,6 +78,19 @@ _USAGE = {
     "passwords": ("password_count", None),
     "admins": ("manager_count", None),
     "logs": ("attend_log_count", "max_attend_log"),
+}
+# PhotoToFacedata's states ("Can be one of:") in words.
+PHOTO_STATES = {
+    "succeeded": "converted",
+    "process_fail": "no face could be taken from the photo",
+    "decode_fail": "the photo is not a readable JPEG",
+    "dimension_overflow": "the photo is larger than 480 x 640 pixels",
+}
+# DeviceControl actions of the document ("Clear users", "Clear managers"...).
+CLEAR_ACTIONS = {
+    ClearableData.USERS: "ClearUsers",
+    ClearableData.ADMINISTRATORS: "ClearAdmins",
+    ClearableData.ADMIN_LOG: "ClearAdminLog",
 }
 
 
@@ -117,7 +134,12 @@ class ControlApiTerminal(PullTerminal):
     poll_interval = 15.0
     # An attendance terminal: punches and enrollment outcomes, no door, no alarm.
     event_categories = frozenset({EventCategory.ACCESS, EventCategory.ADMIN})
-    operations = USER_OPERATIONS | {Operation.SET_TIME, Operation.ACCESS_RULES}
+    operations = USER_OPERATIONS | {
+        Operation.SET_TIME,
+        Operation.ACCESS_RULES,
+        Operation.FACTORY_RESET,
+        Operation.CLEAR_DATA,
+    }
 
     def __init__(
         self,
@@ -140,6 +162,8 @@ class ControlApiTerminal(PullTerminal):
         self.uploader: bool | None = None
         self._intake = asyncio.Lock()
         self._gap_asked: int | None = None
+        # Set while users are written (the terminal is locked); still set if unlocking failed.
+        self._locked = False
 
     @staticmethod
     async def read_serial(client: ControlApiClient) -> str:
@@ -170,6 +194,8 @@ class ControlApiTerminal(PullTerminal):
         limits = await call("GetCapacityLimit", expect="CapacityLimit")
         usage = await call("GetCurrentUsage", expect="CurrentUsage")
         self.info = info_from_payloads(self.serial, version, capabilities, limits, usage)
+        if not self.settings and not self.setting_values:
+            self.settings = dict(SETTINGS)  # groups the firmware refuses are dropped when read
         await self._learn_zone()
         if self.uploader is not False and self.upload_url:
             await self._configure_uploader()
@@ -225,6 +251,8 @@ class ControlApiTerminal(PullTerminal):
             self.uploader = True
 
     async def _read_state(self) -> None:
+        if self._locked:
+            await self._lock(locked=False)  # a write was cut short: let people verify again
         if self.uploader:
             # The device posts its logs; a cheap call tells it is still there.
             await self.client.call("GetDeviceTime", expect="DeviceTime")
@@ -295,6 +323,78 @@ class ControlApiTerminal(PullTerminal):
         local = now.astimezone(self.zone)
         await self.client.call("SetDeviceTime", {"time": local.strftime("%Y-%m-%dT%H:%M:%S")})
 
+    # -- settings --------------------------------------------------------------------------
+
+    async def read_settings(self) -> None:
+        """Read every group of settings this terminal has (`Get<group>`).
+
+        A group the firmware does not know is dropped from `settings` (its entities become
+        unavailable); a value out of its range is counted as a problem and not shown.
+        """
+        for group in GROUPS:
+            if not any(field.spec.setting in self.settings for field in group.fields):
+                continue
+            try:
+                payload = await self.client.call(f"Get{group.name}", expect=group.name)
+            except DeviceError as err:
+                _LOGGER.info("%s: no %s (%s)", self.serial, group.name, err.reason)
+                for field in group.fields:
+                    self.settings.pop(field.spec.setting, None)
+                continue
+            self._take_settings(group, payload)
+
+    def _take_settings(self, group: SettingGroup, payload: Mapping[str, Any]) -> None:
+        for field in group.fields:
+            address = SettingAddress(field.spec.setting, field.door)
+            try:
+                self.setting_values[address] = field.read(payload[field.key])
+            except (KeyError, TypeError, ValueError) as err:
+                self.setting_values.pop(address, None)
+                self.problems.note(f"setting {field.key}", err, dict(payload))
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one setting: `Set<group>` with the group's other values as the terminal has."""
+        if address.setting not in self.settings:
+            raise NotSupportedError(f"setting {address.setting}")
+        group, field = FIELDS[address.setting]
+        payload: dict[str, Any] = {}
+        if len(group.fields) > 1:
+            # The Set takes the whole group: the others as they are now (changed at the menu?).
+            payload = dict(await self.client.call(f"Get{group.name}", expect=group.name))
+        payload[field.key] = field.write(value)
+        await self.client.call(f"Set{group.name}", payload)
+        self._take_settings(group, payload)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    async def factory_reset(self) -> None:
+        """Erase users, logs and settings (`DeviceControl` ClearAllData)."""
+        await self.client.call("DeviceControl", {"Action": "ClearAllData"})
+        self.next_pos = None  # the log starts over
+        self.listener.persist()
+        self.setting_values.clear()
+        self.invalidate_info()
+
+    async def clear_data(self, what: Collection[ClearableData]) -> None:
+        """Clear users, administrator rights or the administration log (`DeviceControl`)."""
+        for item, action in CLEAR_ACTIONS.items():
+            if item in what:
+                await self.client.call("DeviceControl", {"Action": action})
+        self.invalidate_info()
+
+    async def _lock(self, *, locked: bool) -> None:
+        """Keep people from verifying while users change (`LockDevice`), as the document advises.
+
+        Firmware without the command is written to unlocked.
+        """
+        try:
+            await self.client.call("LockDevice", {"is_locked": "yes" if locked else "no"})
+        except DeviceError as err:
+            _LOGGER.debug("%s: LockDevice refused (%s)", self.serial, err.reason)
+            self._locked = False
+            return
+        self._locked = locked
+
     # -- users -----------------------------------------------------------------------------
 
     def canonical_user_id(self, user_id: str) -> str:
@@ -352,7 +452,11 @@ class ControlApiTerminal(PullTerminal):
             await self.client.call("SetUserInfo", payload)
             await self.client.call("SetAcUserInfo", access_payload(user, self.zone))
 
-        await self.write_each(users, write)
+        await self._lock(locked=True)
+        try:
+            await self.write_each(users, write)
+        finally:
+            await self._lock(locked=False)
 
     async def _face_from_photo(self, photo: bytes) -> str:
         answer = await self.client.call(
@@ -363,7 +467,8 @@ class ControlApiTerminal(PullTerminal):
         state = read_text(answer.get("state")) or "no state"
         face = optional_str(answer.get("face_data"))
         if state != "succeeded" or face is None:
-            raise InvalidRequestError(f"the terminal could not use the photo ({state})")
+            words = PHOTO_STATES.get(state, "no face template came back")
+            raise InvalidRequestError(f"the terminal could not use the photo: {words} ({state})")
         return face
 
     # -- access rules ----------------------------------------------------------------------
@@ -405,6 +510,9 @@ class ControlApiTerminal(PullTerminal):
         command = _ENROLL_COMMANDS.get(credential)
         if command is None:
             raise InvalidRequestError(f"this terminal cannot enroll a {credential} remotely")
+        if self.progress.get("enrollment", {}).get("state") != "pending":
+            # A job we no longer follow (started before a restart) keeps the terminal busy.
+            await self.client.call("CancelAllJobs")
         created = await self.client.call(command, expect="JobCreated")
         job_id = optional_int(created.get("job_id"))
         if job_id is None:
