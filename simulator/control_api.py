@@ -134,6 +134,8 @@ class ControlApiSimulator(DeviceServer):
         self.settings: dict[str, dict[str, Any]] = {
             name: dict(values) for name, values in _SETTINGS.items()
         }
+        # PhotoToFacedata: the state answered for a photo (scripted failures).
+        self.photo_states: dict[bytes, str] = {}
         # LockDevice: nobody can verify while locked.
         self.locked = False
         # When the lock relay falls back (monotonic; a granted verification releases it).
@@ -384,6 +386,8 @@ class ControlApiSimulator(DeviceServer):
 
     def _photo_to_face(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         photo = base64.b64decode(str(payload["photo"]), validate=True)
+        if (state := self.photo_states.get(photo)) is not None:
+            return "PhotoToFaceData", {"state": state}
         if not photo.startswith(b"\xff\xd8"):
             return "PhotoToFaceData", {"state": "decode_fail"}
         face = base64.b64encode(hashlib.sha256(photo).digest()).decode()

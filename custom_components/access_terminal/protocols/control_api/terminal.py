@@ -385,13 +385,13 @@ class ControlApiTerminal(PullTerminal):
     async def _lock(self, *, locked: bool) -> None:
         """Keep people from verifying while users change (`LockDevice`), as the document advises.
 
-        Firmware without the command is written to unlocked.
+        Firmware without the command is written to unlocked; an unlock the terminal did not take
+        is tried again at each poll.
         """
         try:
             await self.client.call("LockDevice", {"is_locked": "yes" if locked else "no"})
         except DeviceError as err:
             _LOGGER.debug("%s: LockDevice refused (%s)", self.serial, err.reason)
-            self._locked = False
             return
         self._locked = locked
 
@@ -456,7 +456,8 @@ class ControlApiTerminal(PullTerminal):
         try:
             await self.write_each(users, write)
         finally:
-            await self._lock(locked=False)
+            if self._locked:
+                await self._lock(locked=False)
 
     async def _face_from_photo(self, photo: bytes) -> str:
         answer = await self.client.call(
