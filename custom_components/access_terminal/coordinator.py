@@ -617,6 +617,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                     await self.terminal.refresh(records=self._entities_ready)
             except (ConfigEntryAuthFailed, UpdateFailed):
                 self.online = False
+                self._settings_read_at = None  # read them again when it answers
                 self.data = self._state()  # a failed refresh keeps the data: readers see this
                 raise
             self.seen()
