@@ -134,6 +134,11 @@ class ControlApiSimulator(DeviceServer):
         self.settings: dict[str, dict[str, Any]] = {
             name: dict(values) for name, values in _SETTINGS.items()
         }
+        # The 24 scheduled bells and the 24 attendance shifts of three periods.
+        self.bells: list[dict[str, Any]] = [dict(_NO_BELL) for _ in range(24)]
+        self.shifts: list[list[dict[str, str]]] = [
+            [dict(_NO_PERIOD) for _ in range(3)] for _ in range(24)
+        ]
         # PhotoToFacedata: the state answered for a photo (scripted failures).
         self.photo_states: dict[bytes, str] = {}
         # LockDevice: nobody can verify while locked.
@@ -184,6 +189,10 @@ class ControlApiSimulator(DeviceServer):
             "GetAcUserInfo": self._access_of,
             "SetAcUserInfo": self._set_access,
             "PhotoToFacedata": self._photo_to_face,
+            "GetBellSetting": lambda _p: ("BellSetting", {"bells": self.bells}),
+            "SetBellSetting": self._set_bells,
+            "GetShiftSetting": lambda _p: ("ShiftSetting", {"shifts": self.shifts}),
+            "SetShiftSetting": self._set_shifts,
         }
         for name in _SETTINGS:
             self._handlers[f"Get{name}"] = partial(self._get_setting, name)
@@ -265,6 +274,36 @@ class ControlApiSimulator(DeviceServer):
             elif value not in check:
                 raise CommandError("invalid_parameter", key)
         current.update(payload)
+        return "Success", {}
+
+    def _set_bells(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        bells = payload["bells"]
+        if not isinstance(bells, list) or len(bells) != len(self.bells):
+            raise CommandError("invalid_parameter", "bells")
+        for bell in bells:
+            if (
+                set(bell) != set(_NO_BELL)
+                or parse_span(f"{bell['start']}-23:59") is None
+                or bell["duration_index"] not in range(9)
+                or bell["type_index"] not in range(3)
+                or bell["weekmask"] not in range(128)
+            ):
+                raise CommandError("invalid_parameter", "bells")
+        self.bells = [dict(bell) for bell in bells]
+        return "Success", {}
+
+    def _set_shifts(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        shifts = payload["shifts"]
+        if not isinstance(shifts, list) or len(shifts) != len(self.shifts):
+            raise CommandError("invalid_parameter", "shifts")
+        for shift in shifts:
+            if not isinstance(shift, list) or len(shift) != 3:
+                raise CommandError("invalid_parameter", "shifts")
+            for period in shift:
+                empty = period == _NO_PERIOD
+                if not empty and parse_span(f"{period['start']}-{period['end']}") is None:
+                    raise CommandError("invalid_parameter", "shifts")
+        self.shifts = [[dict(period) for period in shift] for shift in shifts]
         return "Success", {}
 
     @property
@@ -584,6 +623,8 @@ class ControlApiSimulator(DeviceServer):
 # Refused while the terminal is locked (LockDevice).
 LOCKED: Final = "locked"
 _NO_DATE: Final = "2000-01-01T00:00:00"
+_NO_BELL: Final = {"duration_index": 0, "start": "00:00", "type_index": 0, "weekmask": 0}
+_NO_PERIOD: Final = {"start": "", "end": ""}
 _SETTINGS: Final[dict[str, dict[str, Any]]] = {
     "SoundVolume": {"sound_volume": 6},
     "VerifyMode": {"verify_mode": 0},

@@ -51,6 +51,7 @@ from .protocols.errors import (
 from .protocols.model import (
     AccessEvent,
     Authorizer,
+    Bell,
     ClearableData,
     Credential,
     DoorAction,
@@ -59,6 +60,7 @@ from .protocols.model import (
     Feature,
     FirmwareImage,
     Operation,
+    Period,
     Record,
     Terminal,
     TerminalInfo,
@@ -527,6 +529,22 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         await self.async_call(self.terminal.factory_reset())
         self.users.forget_all()
         self._publish()
+
+    async def async_set_bell(self, bell: Bell) -> None:
+        """Set one scheduled bell of the terminal."""
+        async with self.errors():
+            self.terminal.require(Operation.BELLS)
+            if not 1 <= bell.number <= (count := self.terminal.bells):
+                raise InvalidRequestError(f"bell {bell.number} is not one of 1 to {count}")
+            await self.terminal.set_bell(bell)
+
+    async def async_set_shift(self, shift: int, periods: Sequence[Period]) -> None:
+        """Set the periods of one attendance shift of the terminal."""
+        async with self.errors():
+            self.terminal.require(Operation.SHIFTS)
+            if not 1 <= shift <= (count := self.terminal.shifts):
+                raise InvalidRequestError(f"shift {shift} is not one of 1 to {count}")
+            await self.terminal.set_shift(shift, periods)
 
     async def async_clear_data(self, what: Collection[ClearableData]) -> None:
         """Erase users, administrator rights or the administration log."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import WEEKDAYS
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -38,10 +39,13 @@ from .firmware_install import async_install, async_load_image, require_firmware_
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
 from .protocols.model import (
+    Bell,
+    BellRinger,
     ClearableData,
     Credential,
     Credentials,
     DoorAction,
+    Period,
     Privilege,
     User,
 )
@@ -59,6 +63,8 @@ SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 SERVICE_CLEAR_DATA = "clear_data"
+SERVICE_SET_BELL = "set_bell"
+SERVICE_SET_SHIFT = "set_shift"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -164,6 +170,44 @@ CLEAR_DATA_SCHEMA = vol.Schema(
             cv.ensure_list, [vol.In([str(item) for item in ClearableData])], vol.Length(min=1)
         ),
         vol.Optional("confirm", default=False): cv.boolean,
+    }
+)
+
+
+def _period(value: Any) -> Period:
+    """Read "HH:MM-HH:MM" (a period may end after midnight, never where it starts)."""
+    start, dash, end = str(value).partition("-")
+    if not dash:
+        raise vol.Invalid(f"{value!r} is not HH:MM-HH:MM")
+    period = Period(cv.time(start.strip()), cv.time(end.strip()))
+    if period.start == period.end:
+        raise vol.Invalid(f"{value!r} ends where it starts")
+    return period
+
+
+SET_BELL_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("bell"): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+        vol.Required("time"): cv.time,
+        vol.Optional("weekdays", default=list(WEEKDAYS)): vol.All(
+            cv.ensure_list, [vol.In(WEEKDAYS)], vol.Length(min=1)
+        ),
+        vol.Optional("duration", default=5): vol.All(vol.Coerce(int), vol.Range(min=1, max=600)),
+        vol.Optional("ringer", default=str(BellRinger.INTERNAL)): vol.In(
+            [str(ringer) for ringer in BellRinger]
+        ),
+        vol.Optional("enabled", default=True): cv.boolean,
+    }
+)
+SET_SHIFT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("shift"): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+        # No periods: the shift is emptied.
+        vol.Optional("periods", default=list): vol.All(
+            cv.ensure_list, [_period], vol.Length(max=8)
+        ),
     }
 )
 
@@ -360,6 +404,25 @@ async def _clear_data(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_clear_data(what))
 
 
+async def _set_bell(call: ServiceCall) -> None:
+    data = call.data
+    bell = Bell(
+        number=data["bell"],
+        start=data["time"] if data["enabled"] else None,
+        weekdays=frozenset(WEEKDAYS.index(day) for day in data["weekdays"]),
+        seconds=data["duration"],
+        ringer=BellRinger(data["ringer"]),
+    )
+    await _on_each_device(call.hass, data[ATTR_DEVICE_ID], lambda c: c.async_set_bell(bell))
+
+
+async def _set_shift(call: ServiceCall) -> None:
+    shift, periods = call.data["shift"], call.data["periods"]
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_set_shift(shift, periods)
+    )
+
+
 async def _aux_output(call: ServiceCall) -> None:
     output, duration = call.data["output"], call.data["duration"]
     await _on_each_device(
@@ -429,3 +492,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
     register(DOMAIN, SERVICE_CLEAR_DATA, admin_only(_clear_data), CLEAR_DATA_SCHEMA)
+    register(DOMAIN, SERVICE_SET_BELL, admin_only(_set_bell), SET_BELL_SCHEMA)
+    register(DOMAIN, SERVICE_SET_SHIFT, admin_only(_set_shift), SET_SHIFT_SCHEMA)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -209,6 +209,10 @@ class Operation(StrEnum):
     ELEVATOR = "elevator"
     # Clears one kind of data (users, administrator rights, the administration log).
     CLEAR_DATA = "clear_data"
+    # Keeps a schedule of bell rings (start of work, breaks) and rings them itself.
+    BELLS = "bells"
+    # Keeps attendance shifts (periods of work) its own attendance reports count against.
+    SHIFTS = "shifts"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -235,6 +239,34 @@ class ClearableData(StrEnum):
     ADMINISTRATORS = "administrators"
     # The log of what was done at the terminal's menu (not the access records).
     ADMIN_LOG = "admin_log"
+
+
+class BellRinger(StrEnum):
+    """Which bell a scheduled ring sounds."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    BOTH = "both"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bell:
+    """One scheduled ring of a terminal's bell (`start` None: this bell is off)."""
+
+    number: int
+    start: time | None
+    # Weekdays it rings on: 0 Monday to 6 Sunday, as `date.weekday()`.
+    weekdays: frozenset[int] = frozenset(range(7))
+    seconds: int = 5
+    ringer: BellRinger = BellRinger.INTERNAL
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A period of a day, from `start` to `end`."""
+
+    start: time
+    end: time
 
 
 class DoorAction(StrEnum):
@@ -625,6 +657,9 @@ class Terminal:
     # How many auxiliary outputs and elevator floors `output_control` / `floor_control` take.
     aux_outputs: int = 0
     floors: int = 0
+    # How many scheduled bells `set_bell` and attendance shifts `set_shift` take.
+    bells: int = 0
+    shifts: int = 0
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -764,6 +799,14 @@ class Terminal:
     async def clear_data(self, what: Collection[ClearableData]) -> None:
         """Erase each kind of data in `what` (NotSupportedError for a kind it cannot)."""
         raise NotSupportedError(Operation.CLEAR_DATA)
+
+    async def set_bell(self, bell: Bell) -> None:
+        """Set one scheduled bell (1 to `bells`), keeping the others."""
+        raise NotSupportedError(Operation.BELLS)
+
+    async def set_shift(self, shift: int, periods: Sequence[Period]) -> None:
+        """Set the periods of work of attendance shift `shift` (1 to `shifts`)."""
+        raise NotSupportedError(Operation.SHIFTS)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

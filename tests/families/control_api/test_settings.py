@@ -257,3 +257,105 @@ async def test_a_photo_becomes_the_face_template(
             blocking=True,
         )
     assert "6" not in simulator.users
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_set_bell_and_set_shift(hass: HomeAssistant, simulator: ControlApiSimulator) -> None:
+    terminal = device_id(hass, simulator.serial)
+    await hass.services.async_call(
+        DOMAIN,
+        "set_bell",
+        {
+            "device_id": terminal,
+            "bell": 2,
+            "time": "12:30",
+            "weekdays": ["mon", "fri"],
+            "duration": 30,
+            "ringer": "external",
+        },
+        blocking=True,
+    )
+    assert simulator.bells[1] == {
+        "start": "12:30",
+        "duration_index": 6,
+        "type_index": 1,
+        "weekmask": 0b100010,
+    }
+    await hass.services.async_call(
+        DOMAIN,
+        "set_bell",
+        {"device_id": terminal, "bell": 2, "time": "12:30", "enabled": False},
+        blocking=True,
+    )
+    assert simulator.bells[1]["duration_index"] == 0
+    await hass.services.async_call(
+        DOMAIN,
+        "set_shift",
+        {"device_id": terminal, "shift": 24, "periods": ["08:00-12:00", "13:30 - 17:30"]},
+        blocking=True,
+    )
+    assert simulator.shifts[23][:2] == [
+        {"start": "08:00", "end": "12:00"},
+        {"start": "13:30", "end": "17:30"},
+    ]
+
+
+@pytest.mark.usefixtures("loaded")
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("set_bell", {"bell": 0, "time": "08:00"}),
+        ("set_bell", {"bell": 1, "time": "25:00"}),
+        ("set_bell", {"bell": 1}),
+        ("set_bell", {"bell": 1, "time": "08:00", "weekdays": ["funday"]}),
+        ("set_bell", {"bell": 1, "time": "08:00", "weekdays": []}),
+        ("set_bell", {"bell": 1, "time": "08:00", "duration": 0}),
+        ("set_bell", {"bell": 1, "time": "08:00", "ringer": "loud"}),
+        ("set_shift", {"shift": 0}),
+        ("set_shift", {"shift": 1, "periods": ["9 to 5"]}),
+        ("set_shift", {"shift": 1, "periods": ["09:00-09:00"]}),
+        ("set_shift", {"shift": 1, "periods": ["09:00-25:00"]}),
+    ],
+)
+async def test_bells_and_shifts_refuse_bad_input(
+    hass: HomeAssistant, simulator: ControlApiSimulator, service: str, data: dict[str, object]
+) -> None:
+    with pytest.raises(vol.Invalid):
+        await hass.services.async_call(
+            DOMAIN,
+            service,
+            {"device_id": device_id(hass, simulator.serial), **data},
+            blocking=True,
+        )
+    assert not {"SetBellSetting", "SetShiftSetting"} & set(simulator.commands)
+
+
+@pytest.mark.usefixtures("loaded")
+@pytest.mark.parametrize(
+    ("service", "data", "words"),
+    [
+        ("set_bell", {"bell": 25, "time": "08:00"}, "bell 25 is not one of 1 to 24"),
+        ("set_bell", {"bell": 1, "time": "08:00", "duration": 7}, "rings a bell for 3, 5"),
+        ("set_shift", {"shift": 25}, "shift 25 is not one of 1 to 24"),
+        ("set_shift", {"shift": 1, "periods": ["08:00-09:00"] * 4}, "at most 3 periods"),
+    ],
+)
+async def test_what_the_terminal_cannot_hold_is_the_translated_refusal(
+    hass: HomeAssistant,
+    simulator: ControlApiSimulator,
+    service: str,
+    data: dict[str, object],
+    words: str,
+) -> None:
+    with pytest.raises(ServiceValidationError, match=words) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            service,
+            {"device_id": device_id(hass, simulator.serial), **data},
+            blocking=True,
+        )
+    assert (caught.value.translation_domain, caught.value.translation_key) == (
+        DOMAIN,
+        "invalid_request",
+    )
+    assert not {"SetBellSetting", "SetShiftSetting"} & set(simulator.commands)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, time
 
 import aiohttp
 import pytest
@@ -14,15 +15,20 @@ from custom_components.access_terminal.protocols.control_api.settings import (
 )
 from custom_components.access_terminal.protocols.errors import (
     DeviceError,
+    InvalidRequestError,
     NotSupportedError,
+    ProtocolError,
     UserWriteError,
 )
 from custom_components.access_terminal.protocols.model import (
+    Bell,
+    BellRinger,
     ClearableData,
     Credential,
     Credentials,
     EventType,
     Operation,
+    Period,
     Privilege,
     User,
 )
@@ -59,7 +65,7 @@ async def terminal(sim: ControlApiSimulator) -> AsyncIterator[ControlApiTerminal
             session=session,
             address=DeviceAddress(host=sim.host, port=sim.port),
             api_key="demo-key",
-            zone=__import__("datetime").UTC,
+            zone=UTC,
         )
         terminal.enroll_poll = 0.02
         await terminal.refresh(records=False)
@@ -424,3 +430,73 @@ async def test_photo_conversion_failures_say_why(
     await terminal.set_users([User(user_id="9", credentials=Credentials(photo=jpeg_photo("x")))])
     assert sim.users["9"].face
     assert sim.verify("10") == UNREGISTERED
+
+
+# --- bells and shifts --------------------------------------------------------------------------
+
+
+async def test_one_bell_is_set_and_the_others_kept(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal
+) -> None:
+    assert terminal.supports(Operation.BELLS)
+    assert terminal.bells == 24
+    sim.bells[0] = {"duration_index": 2, "start": "07:00", "type_index": 0, "weekmask": 1}
+    workdays = frozenset(range(5))
+    await terminal.set_bell(
+        Bell(number=3, start=time(8, 30), weekdays=workdays, seconds=10, ringer=BellRinger.BOTH)
+    )
+    assert sim.bells[2] == {"start": "08:30", "duration_index": 3, "type_index": 2, "weekmask": 62}
+    assert sim.bells[0]["start"] == "07:00"
+    await terminal.set_bell(Bell(number=3, start=None))
+    assert sim.bells[2] == {"start": "08:30", "duration_index": 0, "type_index": 2, "weekmask": 0}
+    await terminal.set_bell(Bell(number=24, start=time(12), weekdays=frozenset({6}), seconds=60))
+    assert sim.bells[23]["weekmask"] == 1  # Sunday is bit 0
+    assert sim.bells[23]["duration_index"] == 8
+
+
+@pytest.mark.parametrize(
+    ("bell", "message"),
+    [
+        (Bell(number=1, start=time(8), seconds=7), "3, 5, 10, 15, 20, 30, 45, 60 seconds"),
+        (Bell(number=1, start=time(8), weekdays=frozenset()), "at least one weekday"),
+    ],
+)
+async def test_a_bell_the_terminal_cannot_ring_is_refused(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal, bell: Bell, message: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=message):
+        await terminal.set_bell(bell)
+    assert "SetBellSetting" not in sim.commands
+
+
+@pytest.mark.parametrize("answer", [{"bells": []}, {"bells": "all"}, {}])
+async def test_a_bell_list_that_is_not_24_is_a_protocol_error(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal, answer: dict[str, object]
+) -> None:
+    sim._handlers["GetBellSetting"] = lambda _p: ("BellSetting", answer)
+    with pytest.raises(ProtocolError, match="expected 24 bells"):
+        await terminal.set_bell(Bell(number=1, start=time(8)))
+    assert "SetBellSetting" not in sim.commands
+
+
+async def test_one_shift_is_set_and_the_others_kept(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal
+) -> None:
+    assert (terminal.supports(Operation.SHIFTS), terminal.shifts) == (True, 24)
+    morning, afternoon = Period(time(9), time(12)), Period(time(13), time(18))
+    await terminal.set_shift(1, [morning, afternoon])
+    await terminal.set_shift(2, [Period(time(22), time(23, 30))])
+    assert sim.shifts[0] == [
+        {"start": "09:00", "end": "12:00"},
+        {"start": "13:00", "end": "18:00"},
+        {"start": "", "end": ""},
+    ]
+    assert sim.shifts[1][0] == {"start": "22:00", "end": "23:30"}
+    await terminal.set_shift(2, [])
+    assert sim.shifts[1] == [{"start": "", "end": ""}] * 3
+    assert sim.shifts[0][1] == {"start": "13:00", "end": "18:00"}
+    with pytest.raises(InvalidRequestError, match="at most 3 periods"):
+        await terminal.set_shift(3, [morning] * 4)
+    # The terminal judges the periods itself: one ending before it starts is its refusal.
+    with pytest.raises(DeviceError, match="invalid parameter shifts"):
+        await terminal.set_shift(3, [Period(time(18), time(9))])

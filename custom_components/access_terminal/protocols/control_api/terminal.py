@@ -28,12 +28,14 @@ from ..errors import (
 from ..fields import read_count, read_text
 from ..model import (
     USER_OPERATIONS,
+    Bell,
     ClearableData,
     Credential,
     EventCategory,
     Family,
     Feature,
     Operation,
+    Period,
     TerminalInfo,
     TerminalListener,
     Usage,
@@ -44,6 +46,7 @@ from ..settings import SettingAddress, SettingValue
 from .access import PROFILE, access_payload, compile_access
 from .client import USER_NOT_FOUND, ControlApiClient
 from .logs import LogBatch, parse_batch
+from .schedules import BELLS, SHIFTS, with_bell, with_shift
 from .settings import FIELDS, GROUPS, SETTINGS, SettingGroup
 from .users import user_from_info, user_payload
 
@@ -139,7 +142,11 @@ class ControlApiTerminal(PullTerminal):
         Operation.ACCESS_RULES,
         Operation.FACTORY_RESET,
         Operation.CLEAR_DATA,
+        Operation.BELLS,
+        Operation.SHIFTS,
     }
+    bells = BELLS
+    shifts = SHIFTS
 
     def __init__(
         self,
@@ -381,6 +388,16 @@ class ControlApiTerminal(PullTerminal):
             if item in what:
                 await self.client.call("DeviceControl", {"Action": action})
         self.invalidate_info()
+
+    async def set_bell(self, bell: Bell) -> None:
+        """Set one of the 24 bells (`GetBellSetting`, then `SetBellSetting` with all of them)."""
+        current = await self.client.call("GetBellSetting", expect="BellSetting")
+        await self.client.call("SetBellSetting", with_bell(current, bell))
+
+    async def set_shift(self, shift: int, periods: Sequence[Period]) -> None:
+        """Set one of the 24 shifts (`GetShiftSetting`, then `SetShiftSetting` with all)."""
+        current = await self.client.call("GetShiftSetting", expect="ShiftSetting")
+        await self.client.call("SetShiftSetting", with_shift(current, shift, periods))
 
     async def _lock(self, *, locked: bool) -> None:
         """Keep people from verifying while users change (`LockDevice`), as the document advises.
