@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+from collections import Counter
 from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
@@ -139,6 +140,8 @@ class ControlApiSimulator(DeviceServer):
         self.shifts: list[list[dict[str, str]]] = [
             [dict(_NO_PERIOD) for _ in range(3)] for _ in range(24)
         ]
+        # Departments (SetDept): name -> a week of shifts.
+        self.departments: dict[str, list[int]] = {"Company": [100, 0, 0, 0, 0, 0, 100]}
         # PhotoToFacedata: the state answered for a photo (scripted failures).
         self.photo_states: dict[bytes, str] = {}
         # LockDevice: nobody can verify while locked.
@@ -189,6 +192,8 @@ class ControlApiSimulator(DeviceServer):
             "GetAcUserInfo": self._access_of,
             "SetAcUserInfo": self._set_access,
             "PhotoToFacedata": self._photo_to_face,
+            "GetDeptList": self._departments,
+            "SetDept": self._set_department,
             "GetBellSetting": lambda _p: ("BellSetting", {"bells": self.bells}),
             "SetBellSetting": self._set_bells,
             "GetShiftSetting": lambda _p: ("ShiftSetting", {"shifts": self.shifts}),
@@ -304,6 +309,26 @@ class ControlApiSimulator(DeviceServer):
                 if not empty and parse_span(f"{period['start']}-{period['end']}") is None:
                     raise CommandError("invalid_parameter", "shifts")
         self.shifts = [[dict(period) for period in shift] for shift in shifts]
+        return "Success", {}
+
+    def _departments(self, _payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        counts = Counter(user.depart for user in self.users.values())
+        return "DeptList", {
+            "depts": [
+                {"name": name, "shift": shift, "user_count": counts[name]}
+                for name, shift in self.departments.items()
+            ]
+        }
+
+    def _set_department(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if payload["Action"] != "Add":  # the others are not used by Home Assistant
+            raise CommandError("not_supported", payload["Action"])
+        name = str(payload["dept_new"])
+        if not name or name in self.departments:
+            raise CommandError("invalid_parameter", "dept_new")
+        if len(self.departments) >= 100:
+            raise CommandError("dept_full")
+        self.departments[name] = list(payload.get("shift", [100, 0, 0, 0, 0, 0, 100]))
         return "Success", {}
 
     @property

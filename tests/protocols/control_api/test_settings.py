@@ -13,6 +13,7 @@ from custom_components.access_terminal.protocols.control_api.settings import (
     FIELDS,
     VERIFY_MODES,
 )
+from custom_components.access_terminal.protocols.control_api.users import department_names
 from custom_components.access_terminal.protocols.errors import (
     DeviceError,
     InvalidRequestError,
@@ -500,3 +501,46 @@ async def test_one_shift_is_set_and_the_others_kept(
     # The terminal judges the periods itself: one ending before it starts is its refusal.
     with pytest.raises(DeviceError, match="invalid parameter shifts"):
         await terminal.set_shift(3, [Period(time(18), time(9))])
+
+
+# --- departments -----------------------------------------------------------------------------
+
+
+async def test_departments_users_are_written_with_are_created(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal
+) -> None:
+    await terminal.set_users(
+        [
+            User(user_id="7", department="Lab"),
+            User(user_id="8", department="Company"),
+            User(user_id="9", department="Lab"),
+            User(user_id="10"),
+        ]
+    )
+    assert list(sim.departments) == ["Company", "Lab"]
+    assert sim.commands.count("SetDept") == 1
+    sim.commands.clear()
+    await terminal.set_users([User(user_id="11")])
+    assert "GetDeptList" not in sim.commands
+
+
+@pytest.mark.parametrize("refused", ["GetDeptList", "SetDept"])
+async def test_users_are_written_when_departments_cannot_be_created(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal, refused: str
+) -> None:
+    sim.errors[refused] = ["not_supported"]
+    await terminal.set_users([User(user_id="7", department="Lab")])
+    assert sim.users["7"].depart == "Lab"
+    assert "Lab" not in sim.departments
+
+
+@pytest.mark.parametrize(
+    ("payload", "names"),
+    [
+        ({"depts": [{"name": "A"}, {"name": 5}, "B", {"name": ""}, {}]}, {"A", "5"}),
+        ({"count": 1, "list": [{"name": "A"}]}, {"A"}),
+        ({}, set()),
+    ],
+)
+def test_department_lists_of_any_shape(payload: dict[str, object], names: set[str]) -> None:
+    assert department_names(payload) == names

@@ -48,7 +48,7 @@ from .client import USER_NOT_FOUND, ControlApiClient
 from .logs import LogBatch, parse_batch
 from .schedules import BELLS, SHIFTS, with_bell, with_shift
 from .settings import FIELDS, GROUPS, SETTINGS, SettingGroup
-from .users import user_from_info, user_payload
+from .users import department_names, user_from_info, user_payload
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -469,12 +469,29 @@ class ControlApiTerminal(PullTerminal):
             await self.client.call("SetUserInfo", payload)
             await self.client.call("SetAcUserInfo", access_payload(user, self.zone))
 
+        await self._add_departments({user.department for user in users if user.department})
         await self._lock(locked=True)
         try:
             await self.write_each(users, write)
         finally:
             if self._locked:
                 await self._lock(locked=False)
+
+    async def _add_departments(self, names: set[str]) -> None:
+        """Create the departments users are written with that the terminal lacks (`SetDept`).
+
+        Its attendance reports group people by department; a name it does not know is stored
+        with the user but belongs to no department. A terminal that cannot (older firmware, its
+        100 departments used) still takes the users: it is logged.
+        """
+        if not names:
+            return
+        try:
+            held = department_names(await self.client.call("GetDeptList", expect="DeptList"))
+            for name in sorted(names - held):
+                await self.client.call("SetDept", {"Action": "Add", "dept_new": name})
+        except DeviceError as err:
+            _LOGGER.info("%s: departments not created (%s)", self.serial, err.reason)
 
     async def _face_from_photo(self, photo: bytes) -> str:
         answer = await self.client.call(
