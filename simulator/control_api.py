@@ -73,6 +73,9 @@ class SimUser:
     valid_period: dict[str, Any] = field(
         default_factory=lambda: {"use": False, "start": _NO_DATE, "end": _NO_DATE}
     )
+    # The 100-day rota (SetUserShift): shift 0-23, 24 trip, 25 leave, 100 day off.
+    shift_start_day: str = "2000-01-01T00:00:00"
+    shift: list[int] = field(default_factory=lambda: [100] * 100)
 
     def info(self) -> dict[str, Any]:
         """Return the UserInfo payload."""
@@ -192,6 +195,15 @@ class ControlApiSimulator(DeviceServer):
             "GetAcUserInfo": self._access_of,
             "SetAcUserInfo": self._set_access,
             "PhotoToFacedata": self._photo_to_face,
+            "GetUserShift": lambda p: (
+                "UserShift",
+                {
+                    "id": self._user(p).user_id,
+                    "shift_start_day": self._user(p).shift_start_day,
+                    "shift": self._user(p).shift,
+                },
+            ),
+            "SetUserShift": self._set_user_shift,
             "GetDeptList": self._departments,
             "SetDept": self._set_department,
             "GetBellSetting": lambda _p: ("BellSetting", {"bells": self.bells}),
@@ -309,6 +321,17 @@ class ControlApiSimulator(DeviceServer):
                 if not empty and parse_span(f"{period['start']}-{period['end']}") is None:
                     raise CommandError("invalid_parameter", "shifts")
         self.shifts = [[dict(period) for period in shift] for shift in shifts]
+        return "Success", {}
+
+    def _set_user_shift(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        user = self._user(payload)
+        days = payload["shift"]
+        valid = set(range(26)) | {100}
+        if not isinstance(days, list) or len(days) != 100 or not set(days) <= valid:
+            raise CommandError("invalid_parameter", "shift")
+        datetime.strptime(payload["shift_start_day"], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        user.shift_start_day = payload["shift_start_day"]
+        user.shift = list(days)
         return "Success", {}
 
     def _departments(self, _payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import logging
 import time
 from typing import Any
@@ -62,6 +62,7 @@ from .protocols.model import (
     Operation,
     Period,
     Record,
+    RotaEntry,
     Terminal,
     TerminalInfo,
     TerminalListener,
@@ -545,6 +546,15 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             if not 1 <= shift <= (count := self.terminal.shifts):
                 raise InvalidRequestError(f"shift {shift} is not one of 1 to {count}")
             await self.terminal.set_shift(shift, periods)
+
+    async def async_set_user_shifts(
+        self, user_id: str, start: date, days: Sequence[RotaEntry]
+    ) -> list[RotaEntry]:
+        """Set a person's rota; return it as the terminal holds it."""
+        user_id = await self.users.async_canonical_id(user_id)
+        async with self.errors():
+            self.terminal.require(Operation.USER_SHIFTS)
+            return await self.terminal.set_user_shifts(user_id, start, days)
 
     async def async_clear_data(self, what: Collection[ClearableData]) -> None:
         """Erase users, administrator rights or the administration log."""

@@ -47,6 +47,8 @@ from .protocols.model import (
     DoorAction,
     Period,
     Privilege,
+    RotaDay,
+    RotaEntry,
     User,
 )
 
@@ -65,6 +67,7 @@ SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 SERVICE_CLEAR_DATA = "clear_data"
 SERVICE_SET_BELL = "set_bell"
 SERVICE_SET_SHIFT = "set_shift"
+SERVICE_SET_USER_SHIFTS = "set_user_shifts"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -208,6 +211,33 @@ SET_SHIFT_SCHEMA = vol.Schema(
         vol.Optional("periods", default=list): vol.All(
             cv.ensure_list, [_period], vol.Length(max=8)
         ),
+    }
+)
+
+
+def _rota_day(value: Any) -> RotaEntry:
+    """Read a rota day: a shift number, or trip, leave or off."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text is not None and text in set(RotaDay):
+        return RotaDay(text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif text is not None and text.isdigit():
+        number = int(text)
+    else:
+        raise vol.Invalid(f"{value!r} is not a shift number, trip, leave or off")
+    if not 1 <= number <= 64:
+        raise vol.Invalid(f"shift {number} is not one of 1 to 64")
+    return number
+
+
+SET_USER_SHIFTS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("user_id"): vol.All(cv.string, vol.Length(min=1, max=64)),
+        vol.Optional("start"): cv.date,
+        # Repeated until the terminal's rota is full (a week of 7 days: a weekly rota).
+        vol.Required("days"): vol.All(cv.ensure_list, [_rota_day], vol.Length(min=1, max=366)),
     }
 )
 
@@ -423,6 +453,22 @@ async def _set_shift(call: ServiceCall) -> None:
     )
 
 
+async def _set_user_shifts(call: ServiceCall) -> ServiceResponse:
+    user_id, days = call.data["user_id"], call.data["days"]
+    start = call.data.get("start") or dt_util.now().date()
+    device_ids = call.data[ATTR_DEVICE_ID]
+    held = await _on_each_device(
+        call.hass, device_ids, lambda c: c.async_set_user_shifts(user_id, start, days)
+    )
+    return {
+        "start": start.isoformat(),
+        "devices": {
+            device_id: [str(day) if isinstance(day, RotaDay) else day for day in rota]
+            for device_id, rota in zip(device_ids, held, strict=True)
+        },
+    }
+
+
 async def _aux_output(call: ServiceCall) -> None:
     output, duration = call.data["output"], call.data["duration"]
     await _on_each_device(
@@ -494,3 +540,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_CLEAR_DATA, admin_only(_clear_data), CLEAR_DATA_SCHEMA)
     register(DOMAIN, SERVICE_SET_BELL, admin_only(_set_bell), SET_BELL_SCHEMA)
     register(DOMAIN, SERVICE_SET_SHIFT, admin_only(_set_shift), SET_SHIFT_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_SET_USER_SHIFTS,
+        admin_only(_set_user_shifts),
+        SET_USER_SHIFTS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

@@ -213,6 +213,8 @@ class Operation(StrEnum):
     BELLS = "bells"
     # Keeps attendance shifts (periods of work) its own attendance reports count against.
     SHIFTS = "shifts"
+    # Keeps each person's rota: which shift (or trip, leave, day off) they work day by day.
+    USER_SHIFTS = "user_shifts"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -259,6 +261,18 @@ class Bell:
     weekdays: frozenset[int] = frozenset(range(7))
     seconds: int = 5
     ringer: BellRinger = BellRinger.INTERNAL
+
+
+class RotaDay(StrEnum):
+    """A day of a person's rota that is not a shift."""
+
+    TRIP = "trip"
+    LEAVE = "leave"
+    OFF = "off"
+
+
+# A day of a rota: the number of a shift (1-based), or a day without one.
+type RotaEntry = int | RotaDay
 
 
 @dataclass(frozen=True, slots=True)
@@ -660,6 +674,8 @@ class Terminal:
     # How many scheduled bells `set_bell` and attendance shifts `set_shift` take.
     bells: int = 0
     shifts: int = 0
+    # How many days a person's rota (`set_user_shifts`) covers.
+    rota_days: int = 0
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -807,6 +823,12 @@ class Terminal:
     async def set_shift(self, shift: int, periods: Sequence[Period]) -> None:
         """Set the periods of work of attendance shift `shift` (1 to `shifts`)."""
         raise NotSupportedError(Operation.SHIFTS)
+
+    async def set_user_shifts(
+        self, user_id: str, start: date, days: Sequence[RotaEntry]
+    ) -> list[RotaEntry]:
+        """Set a person's rota from `start` (`days` repeat over `rota_days`); return it as held."""
+        raise NotSupportedError(Operation.USER_SHIFTS)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

@@ -359,3 +359,78 @@ async def test_what_the_terminal_cannot_hold_is_the_translated_refusal(
         "invalid_request",
     )
     assert not {"SetBellSetting", "SetShiftSetting"} & set(simulator.commands)
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_set_user_shifts_returns_the_rota_held(
+    hass: HomeAssistant, simulator: ControlApiSimulator
+) -> None:
+    simulator.add_user("5", "Eve")
+    terminal = device_id(hass, simulator.serial)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "set_user_shifts",
+        {
+            "device_id": terminal,
+            "user_id": "5",
+            "start": "2025-03-03",
+            "days": [1, "2", "leave", "off"],
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["start"] == "2025-03-03"
+    assert response["devices"] == {terminal: ([1, 2, "leave", "off"] * 25)}
+    assert simulator.users["5"].shift[:4] == [0, 1, 25, 100]
+    with pytest.raises(HomeAssistantError, match="user 9 does not exist"):
+        await hass.services.async_call(
+            DOMAIN,
+            "set_user_shifts",
+            {"device_id": terminal, "user_id": "9", "days": [1]},
+            blocking=True,
+        )
+
+
+@pytest.mark.usefixtures("loaded")
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"user_id": "5", "days": []},
+        {"user_id": "5", "days": [True]},
+        {"user_id": "5", "days": [1.5]},
+        {"user_id": "5", "days": ["holidays"]},
+        {"user_id": "5", "days": [65]},
+        {"user_id": "5", "days": [1], "start": "someday"},
+        {"user_id": "", "days": [1]},
+        {"days": [1]},
+    ],
+)
+async def test_set_user_shifts_refuses_bad_input(
+    hass: HomeAssistant, simulator: ControlApiSimulator, data: dict[str, object]
+) -> None:
+    simulator.add_user("5", "Eve")
+    with pytest.raises(vol.Invalid):
+        await hass.services.async_call(
+            DOMAIN,
+            "set_user_shifts",
+            {"device_id": device_id(hass, simulator.serial), **data},
+            blocking=True,
+        )
+    assert "SetUserShift" not in simulator.commands
+
+
+@pytest.mark.usefixtures("loaded")
+async def test_a_shift_beyond_the_terminals_is_the_translated_refusal(
+    hass: HomeAssistant, simulator: ControlApiSimulator
+) -> None:
+    simulator.add_user("5", "Eve")
+    with pytest.raises(ServiceValidationError, match="shift 30 is not one of 1 to 24") as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_user_shifts",
+            {"device_id": device_id(hass, simulator.serial), "user_id": "5", "days": [30]},
+            blocking=True,
+        )
+    assert caught.value.translation_key == "invalid_request"
+    assert "SetUserShift" not in simulator.commands

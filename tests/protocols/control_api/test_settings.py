@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, time
+from datetime import UTC, date, time
 
 import aiohttp
 import pytest
 
 from custom_components.access_terminal.protocols.control_api import ControlApiTerminal
+from custom_components.access_terminal.protocols.control_api.schedules import rota_from
 from custom_components.access_terminal.protocols.control_api.settings import (
     FIELDS,
     VERIFY_MODES,
@@ -31,6 +32,8 @@ from custom_components.access_terminal.protocols.model import (
     Operation,
     Period,
     Privilege,
+    RotaDay,
+    RotaEntry,
     User,
 )
 from custom_components.access_terminal.protocols.pull import DeviceAddress
@@ -544,3 +547,43 @@ async def test_users_are_written_when_departments_cannot_be_created(
 )
 def test_department_lists_of_any_shape(payload: dict[str, object], names: set[str]) -> None:
     assert department_names(payload) == names
+
+
+# --- a person's rota --------------------------------------------------------------------------
+
+
+async def test_a_weekly_rota_fills_the_hundred_days(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal
+) -> None:
+    week: list[RotaEntry] = [1, 1, 2, 2, RotaDay.TRIP, RotaDay.OFF, RotaDay.LEAVE]
+    held = await terminal.set_user_shifts("1", date(2025, 1, 6), week)
+    assert sim.users["1"].shift_start_day == "2025-01-06T00:00:00"
+    assert sim.users["1"].shift[:8] == [0, 0, 1, 1, 24, 100, 25, 0]
+    assert len(sim.users["1"].shift) == 100
+    assert held[:7] == week
+    assert held[98:] == [1, 1]  # day 98 is a Monday again
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [([], "at least one day"), ([25], "shift 25 is not one of 1 to 24"), ([0], "shift 0")],
+)
+async def test_a_rota_the_terminal_cannot_hold_is_refused(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal, days: list[RotaEntry], words: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=words):
+        await terminal.set_user_shifts("1", date(2025, 1, 6), days)
+    assert "SetUserShift" not in sim.commands
+
+
+async def test_a_rota_of_someone_unknown_is_the_terminals_refusal(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal
+) -> None:
+    with pytest.raises(DeviceError, match="user 404 does not exist"):
+        await terminal.set_user_shifts("404", date(2025, 1, 6), [1])
+
+
+@pytest.mark.parametrize("answer", [{"shift": "all"}, {"shift": [0, 26]}, {"shift": [True]}, {}])
+def test_rota_answers_of_the_wrong_shape(answer: dict[str, object]) -> None:
+    with pytest.raises(ProtocolError):
+        rota_from(answer)

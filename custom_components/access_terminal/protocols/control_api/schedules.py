@@ -8,14 +8,19 @@ all back. The bell's ring length is one of the document's `duration_index` value
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from ..errors import InvalidRequestError, ProtocolError
-from ..model import Bell, BellRinger, Period
+from ..model import Bell, BellRinger, Period, RotaDay, RotaEntry
 
 BELLS = 24
 SHIFTS = 24
 SHIFT_PERIODS = 3
+ROTA_DAYS = 100
+# A rota day's code ("0~23: One of 24 shifts, 24: Business trip, 25: Leave, 100: Holiday").
+ROTA_CODES: Mapping[RotaDay, int] = {RotaDay.TRIP: 24, RotaDay.LEAVE: 25, RotaDay.OFF: 100}
+_ROTA_DAYS = {code: day for day, code in ROTA_CODES.items()}
 # duration_index -> seconds the bell rings (0: "None", the bell is off).
 BELL_SECONDS: Mapping[int, int] = {0: 0, 1: 3, 2: 5, 3: 10, 4: 15, 5: 20, 6: 30, 7: 45, 8: 60}
 # type_index -> which bell ("Inside", "Outside", "In/Out").
@@ -73,6 +78,41 @@ def with_shift(payload: Mapping[str, Any], shift: int, periods: Sequence[Period]
     ]
     shifts[shift - 1] = written + [{"start": "", "end": ""}] * (SHIFT_PERIODS - len(written))
     return {"shifts": shifts}
+
+
+def rota_payload(user_id: str, start: date, days: Sequence[RotaEntry]) -> dict[str, Any]:
+    """Return the SetUserShift payload: `days` repeated over the 100 days from `start`."""
+    if not days:
+        raise InvalidRequestError("a rota has at least one day")
+    codes = []
+    for day in days:
+        if isinstance(day, RotaDay):
+            codes.append(ROTA_CODES[day])
+        elif 1 <= day <= SHIFTS:
+            codes.append(day - 1)
+        else:
+            raise InvalidRequestError(f"shift {day} is not one of 1 to {SHIFTS}")
+    return {
+        "id": user_id,
+        "shift_start_day": start.strftime("%Y-%m-%dT00:00:00"),
+        "shift": [codes[index % len(codes)] for index in range(ROTA_DAYS)],
+    }
+
+
+def rota_from(payload: Mapping[str, Any]) -> list[RotaEntry]:
+    """Read a UserShift answer's days (shift numbers 1-based, or trip, leave, off)."""
+    codes = payload.get("shift")
+    if not isinstance(codes, list):
+        raise ProtocolError(f"expected a list of rota days, got {_shown(codes)}")
+    days: list[RotaEntry] = []
+    for code in codes:
+        if isinstance(code, int) and not isinstance(code, bool) and 0 <= code < SHIFTS:
+            days.append(code + 1)
+        elif isinstance(code, int) and code in _ROTA_DAYS:
+            days.append(_ROTA_DAYS[code])
+        else:
+            raise ProtocolError(f"not a rota day: {code!r}")
+    return days
 
 
 def _entries(payload: Mapping[str, Any], key: str, count: int) -> list[Any]:

@@ -36,6 +36,7 @@ from ..model import (
     Feature,
     Operation,
     Period,
+    RotaEntry,
     TerminalInfo,
     TerminalListener,
     Usage,
@@ -46,7 +47,15 @@ from ..settings import SettingAddress, SettingValue
 from .access import PROFILE, access_payload, compile_access
 from .client import USER_NOT_FOUND, ControlApiClient
 from .logs import LogBatch, parse_batch
-from .schedules import BELLS, SHIFTS, with_bell, with_shift
+from .schedules import (
+    BELLS,
+    ROTA_DAYS,
+    SHIFTS,
+    rota_from,
+    rota_payload,
+    with_bell,
+    with_shift,
+)
 from .settings import FIELDS, GROUPS, SETTINGS, SettingGroup
 from .users import department_names, user_from_info, user_payload
 
@@ -144,9 +153,11 @@ class ControlApiTerminal(PullTerminal):
         Operation.CLEAR_DATA,
         Operation.BELLS,
         Operation.SHIFTS,
+        Operation.USER_SHIFTS,
     }
     bells = BELLS
     shifts = SHIFTS
+    rota_days = ROTA_DAYS
 
     def __init__(
         self,
@@ -398,6 +409,14 @@ class ControlApiTerminal(PullTerminal):
         """Set one of the 24 shifts (`GetShiftSetting`, then `SetShiftSetting` with all)."""
         current = await self.client.call("GetShiftSetting", expect="ShiftSetting")
         await self.client.call("SetShiftSetting", with_shift(current, shift, periods))
+
+    async def set_user_shifts(
+        self, user_id: str, start: date, days: Sequence[RotaEntry]
+    ) -> list[RotaEntry]:
+        """Write a person's 100-day rota (`SetUserShift`); return it as held (`GetUserShift`)."""
+        await self.client.call("SetUserShift", rota_payload(user_id, start, days))
+        held = await self.client.call("GetUserShift", {"id": user_id}, expect="UserShift")
+        return rota_from(held)
 
     async def _lock(self, *, locked: bool) -> None:
         """Keep people from verifying while users change (`LockDevice`), as the document advises.
