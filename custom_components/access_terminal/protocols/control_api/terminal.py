@@ -93,7 +93,7 @@ _USAGE = {
 }
 # PhotoToFacedata's states ("Can be one of:") in words.
 PHOTO_STATES = {
-    "succeeded": "converted",
+    "succeeded": "converted, but no face template came back",
     "process_fail": "no face could be taken from the photo",
     "decode_fail": "the photo is not a readable JPEG",
     "dimension_overflow": "the photo is larger than 480 x 640 pixels",
@@ -182,6 +182,7 @@ class ControlApiTerminal(PullTerminal):
         self._gap_asked: int | None = None
         # Set while users are written (the terminal is locked); still set if unlocking failed.
         self._locked = False
+        self._settings_offered = False
 
     @staticmethod
     async def read_serial(client: ControlApiClient) -> str:
@@ -212,8 +213,10 @@ class ControlApiTerminal(PullTerminal):
         limits = await call("GetCapacityLimit", expect="CapacityLimit")
         usage = await call("GetCurrentUsage", expect="CurrentUsage")
         self.info = info_from_payloads(self.serial, version, capabilities, limits, usage)
-        if not self.settings and not self.setting_values:
-            self.settings = dict(SETTINGS)  # groups the firmware refuses are dropped when read
+        if not self._settings_offered:
+            # Once: groups the firmware refuses are dropped when read, and stay dropped.
+            self.settings = dict(SETTINGS)
+            self._settings_offered = True
         await self._learn_zone()
         if self.uploader is not False and self.upload_url:
             await self._configure_uploader()
