@@ -557,12 +557,13 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             return await self.terminal.set_user_shifts(user_id, start, days)
 
     async def async_clear_data(self, what: Collection[ClearableData]) -> None:
-        """Erase users, administrator rights or the administration log."""
-        async with self.errors():
-            self.terminal.require(Operation.CLEAR_DATA)
-            await self.terminal.clear_data(what)
+        """Erase users (as `delete_user` of everyone), administrator rights or the admin log."""
+        if rest := frozenset(what) - {ClearableData.USERS}:
+            async with self.errors():
+                self.terminal.require(Operation.CLEAR_DATA)
+                await self.terminal.clear_data(rest)
         if ClearableData.USERS in what:
-            self.users.forget_all()
+            await self.users.async_delete(None)
         self._publish()
 
     async def async_output_control(self, output: int, seconds: int) -> None:

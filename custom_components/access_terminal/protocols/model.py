@@ -813,7 +813,7 @@ class Terminal:
         raise NotSupportedError(Operation.ELEVATOR)
 
     async def clear_data(self, what: Collection[ClearableData]) -> None:
-        """Erase each kind of data in `what` (NotSupportedError for a kind it cannot)."""
+        """Erase each kind of data in `what` but users (`delete_users(None)` erases those)."""
         raise NotSupportedError(Operation.CLEAR_DATA)
 
     async def set_bell(self, bell: Bell) -> None:

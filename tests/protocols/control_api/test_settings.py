@@ -306,7 +306,6 @@ async def test_factory_reset_erases_everything(
 @pytest.mark.parametrize(
     ("what", "users", "admin_log", "privileges"),
     [
-        ({ClearableData.USERS}, 0, 1, set()),
         ({ClearableData.ADMINISTRATORS}, 2, 1, {"user"}),
         ({ClearableData.ADMIN_LOG}, 2, 0, {"user", "manager"}),
     ],

@@ -98,9 +98,8 @@ PHOTO_STATES = {
     "decode_fail": "the photo is not a readable JPEG",
     "dimension_overflow": "the photo is larger than 480 x 640 pixels",
 }
-# DeviceControl actions of the document ("Clear users", "Clear managers"...).
+# DeviceControl actions of the document ("Clear managers"...; "Clear users": `delete_users`).
 CLEAR_ACTIONS = {
-    ClearableData.USERS: "ClearUsers",
     ClearableData.ADMINISTRATORS: "ClearAdmins",
     ClearableData.ADMIN_LOG: "ClearAdminLog",
 }
@@ -397,7 +396,7 @@ class ControlApiTerminal(PullTerminal):
         self.invalidate_info()
 
     async def clear_data(self, what: Collection[ClearableData]) -> None:
-        """Clear users, administrator rights or the administration log (`DeviceControl`)."""
+        """Clear administrator rights or the administration log (`DeviceControl`)."""
         for item, action in CLEAR_ACTIONS.items():
             if item in what:
                 await self.client.call("DeviceControl", {"Action": action})
