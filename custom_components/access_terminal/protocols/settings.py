@@ -307,37 +307,21 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             options=("user", "department"),
             advanced=True,
         ),
-        SettingSpec(
-            setting=Setting.MORNING_LATE_TOLERANCE,
-            kind=SettingKind.NUMBER,
-            unit="min",
-            minimum=0,
-            maximum=120,
-            advanced=True,
-        ),
-        SettingSpec(
-            setting=Setting.MORNING_EARLY_LEAVE_TOLERANCE,
-            kind=SettingKind.NUMBER,
-            unit="min",
-            minimum=0,
-            maximum=120,
-            advanced=True,
-        ),
-        SettingSpec(
-            setting=Setting.AFTERNOON_LATE_TOLERANCE,
-            kind=SettingKind.NUMBER,
-            unit="min",
-            minimum=0,
-            maximum=120,
-            advanced=True,
-        ),
-        SettingSpec(
-            setting=Setting.AFTERNOON_EARLY_LEAVE_TOLERANCE,
-            kind=SettingKind.NUMBER,
-            unit="min",
-            minimum=0,
-            maximum=120,
-            advanced=True,
+        *(
+            SettingSpec(
+                setting=tolerance,
+                kind=SettingKind.NUMBER,
+                unit="min",
+                minimum=0,
+                maximum=120,
+                advanced=True,
+            )
+            for tolerance in (
+                Setting.MORNING_LATE_TOLERANCE,
+                Setting.MORNING_EARLY_LEAVE_TOLERANCE,
+                Setting.AFTERNOON_LATE_TOLERANCE,
+                Setting.AFTERNOON_EARLY_LEAVE_TOLERANCE,
+            )
         ),
     )
 }

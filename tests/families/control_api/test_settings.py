@@ -31,6 +31,15 @@ def entity(sim: ControlApiSimulator, platform: str, key: str) -> str:
     return f"{platform}.{sim.serial.lower()}_{key}"
 
 
+async def act(
+    hass: HomeAssistant, sim: ControlApiSimulator, service: str, data: dict[str, object]
+) -> None:
+    """Call one of the integration's actions on the simulated terminal."""
+    await hass.services.async_call(
+        DOMAIN, service, {"device_id": device_id(hass, sim.serial), **data}, blocking=True
+    )
+
+
 @pytest.fixture
 async def loaded(
     hass: HomeAssistant, simulator: ControlApiSimulator, mock_config_entry: MockConfigEntry
@@ -222,12 +231,7 @@ async def test_clear_data_refuses_bad_input(
 ) -> None:
     simulator.add_user("5", "Eve")
     with pytest.raises(vol.Invalid):
-        await hass.services.async_call(
-            DOMAIN,
-            "clear_data",
-            {"device_id": device_id(hass, simulator.serial), **data},
-            blocking=True,
-        )
+        await act(hass, simulator, "clear_data", data)
     assert "5" in simulator.users
 
 
@@ -321,12 +325,7 @@ async def test_bells_and_shifts_refuse_bad_input(
     hass: HomeAssistant, simulator: ControlApiSimulator, service: str, data: dict[str, object]
 ) -> None:
     with pytest.raises(vol.Invalid):
-        await hass.services.async_call(
-            DOMAIN,
-            service,
-            {"device_id": device_id(hass, simulator.serial), **data},
-            blocking=True,
-        )
+        await act(hass, simulator, service, data)
     assert not {"SetBellSetting", "SetShiftSetting"} & set(simulator.commands)
 
 
@@ -348,12 +347,7 @@ async def test_what_the_terminal_cannot_hold_is_the_translated_refusal(
     words: str,
 ) -> None:
     with pytest.raises(ServiceValidationError, match=words) as caught:
-        await hass.services.async_call(
-            DOMAIN,
-            service,
-            {"device_id": device_id(hass, simulator.serial), **data},
-            blocking=True,
-        )
+        await act(hass, simulator, service, data)
     assert (caught.value.translation_domain, caught.value.translation_key) == (
         DOMAIN,
         "invalid_request",
@@ -411,12 +405,7 @@ async def test_set_user_shifts_refuses_bad_input(
 ) -> None:
     simulator.add_user("5", "Eve")
     with pytest.raises(vol.Invalid):
-        await hass.services.async_call(
-            DOMAIN,
-            "set_user_shifts",
-            {"device_id": device_id(hass, simulator.serial), **data},
-            blocking=True,
-        )
+        await act(hass, simulator, "set_user_shifts", data)
     assert "SetUserShift" not in simulator.commands
 
 
