@@ -767,6 +767,13 @@ class Terminal:
         """Write the terminal-wide access tables of an AccessPlan (time zones, holidays)."""
         raise NotSupportedError(Operation.ACCESS_RULES)
 
+    async def read_access_tables(self) -> Mapping[str, Any] | None:
+        """Return the access tables as the terminal holds them, in `set_access_tables`' form.
+
+        None where the family cannot read them back (the directory then trusts what it wrote).
+        """
+        return None
+
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:

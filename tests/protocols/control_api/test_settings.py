@@ -592,3 +592,12 @@ async def test_a_rota_of_someone_unknown_is_the_terminals_refusal(
 def test_rota_answers_of_the_wrong_shape(answer: dict[str, object]) -> None:
     with pytest.raises(ProtocolError):
         rota_from(answer)
+
+
+async def test_day_zones_read_back_as_written(
+    sim: ControlApiSimulator, terminal: ControlApiTerminal
+) -> None:
+    zones = [[{"start": "00:00", "end": "23:59"}]] + [[] for _ in range(254)]
+    zones[3] = [{"start": "08:00", "end": "12:00"}]
+    await terminal.set_access_tables({"zones": zones})
+    assert await terminal.read_access_tables() == {"zones": zones}
