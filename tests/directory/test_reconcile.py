@@ -74,7 +74,7 @@ async def away(hass: HomeAssistant, simulator: WebJsonSimulator) -> None:
     await poll(hass)
 
 
-def verify(sim: WebJsonSimulator, person: str, moment: str) -> str:
+def verify(sim: WebJsonSimulator | ControlApiSimulator, person: str, moment: str) -> str:
     sim.set_clock(dt_util.parse_datetime(moment) or dt_util.utcnow())
     return sim.verify(person)
 
