@@ -490,6 +490,9 @@ class ControlApiSimulator(DeviceServer):
             return LOCKED
         if user is None:
             return UNREGISTERED
+        wanted = _VERIFY_MODES.get(self.settings["VerifyMode"]["verify_mode"])
+        if wanted and {part.strip() for part in mode.split(",")} != wanted:
+            return VERIFY_MODE
         moment = datetime.fromtimestamp(self._clock.now(), UTC)
         period = user.valid_period
         stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
@@ -668,8 +671,27 @@ class ControlApiSimulator(DeviceServer):
         return "Success", {}
 
 
-# Refused while the terminal is locked (LockDevice).
+# Refused while the terminal is locked (LockDevice), or with other credentials than its mode.
 LOCKED: Final = "locked"
+VERIFY_MODE: Final = "verify_mode"
+# verify_mode -> the log modes a person must present together (0, "Any": whatever they have).
+_VERIFY_MODES: Final[dict[int, set[str]]] = {
+    1: {"fp"},
+    2: {"card", "fp"},
+    3: {"card"},
+    4: {"fp"},
+    5: {"pwd"},
+    6: {"card", "pwd"},
+    7: {"fp", "pwd"},
+    8: {"fp", "card", "pwd"},
+    9: {"face"},
+    10: {"card", "face"},
+    11: {"face", "pwd"},
+    12: {"face", "card", "pwd"},
+    13: {"face", "fp"},
+    14: {"face", "fp", "card"},
+    15: {"face", "fp", "pwd"},
+}
 _NO_DATE: Final = "2000-01-01T00:00:00"
 _NO_BELL: Final = {"duration_index": 0, "start": "00:00", "type_index": 0, "weekmask": 0}
 _NO_PERIOD: Final = {"start": "", "end": ""}

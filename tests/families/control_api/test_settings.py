@@ -23,7 +23,7 @@ import voluptuous as vol
 from custom_components.access_terminal.const import DOMAIN
 from simulator.access_rules import GRANTED
 from simulator.common import jpeg_photo, monotonic
-from simulator.control_api import ControlApiSimulator
+from simulator.control_api import VERIFY_MODE, ControlApiSimulator
 from tests.helpers import device_id, poll
 
 
@@ -173,9 +173,8 @@ async def test_settings_are_unavailable_while_the_terminal_is_offline(
     assert hass.states.get(volume).state == "90"
 
 
-@pytest.mark.usefixtures("loaded")
 async def test_clear_data_and_factory_reset(
-    hass: HomeAssistant, simulator: ControlApiSimulator
+    hass: HomeAssistant, simulator: ControlApiSimulator, loaded: MockConfigEntry
 ) -> None:
     terminal = device_id(hass, simulator.serial)
     simulator.add_user("5", "Eve").privilege = "manager"
@@ -208,12 +207,14 @@ async def test_clear_data_and_factory_reset(
     )
     assert users == {"users": []}
 
-    simulator.add_user("6", "Finn")
+    await act(hass, simulator, "set_user", {"user_id": "6", "name": "Finn"})
     simulator.punch("6")
-    await hass.services.async_call(
-        DOMAIN, "factory_reset", {"device_id": terminal, "confirm": True}, blocking=True
-    )
+    store = loaded.runtime_data.coordinator.store
+    assert list(store.users) == ["6"]
+    await act(hass, simulator, "factory_reset", {"confirm": True})
     assert (simulator.users, simulator.logs) == ({}, [])
+    # Home Assistant knows the terminal holds nobody now (the directory writes people again).
+    assert store.users == {}
 
 
 @pytest.mark.usefixtures("loaded")
@@ -423,3 +424,22 @@ async def test_a_shift_beyond_the_terminals_is_the_translated_refusal(
         )
     assert caught.value.translation_key == "invalid_request"
     assert "SetUserShift" not in simulator.commands
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "loaded")
+async def test_the_verification_mode_decides_who_gets_in(
+    hass: HomeAssistant, simulator: ControlApiSimulator
+) -> None:
+    simulator.add_user("1", "Ada")
+    assert simulator.verify("1", "card") == GRANTED
+    await hass.services.async_call(
+        "select",
+        SERVICE_SELECT_OPTION,
+        {
+            ATTR_ENTITY_ID: entity(simulator, "select", "verification_mode"),
+            ATTR_OPTION: "face_and_card",
+        },
+        blocking=True,
+    )
+    assert simulator.verify("1", "card") == VERIFY_MODE
+    assert simulator.verify("1", "face,card") == GRANTED
