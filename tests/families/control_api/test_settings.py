@@ -31,6 +31,16 @@ def entity(sim: ControlApiSimulator, platform: str, key: str) -> str:
     return f"{platform}.{sim.serial.lower()}_{key}"
 
 
+async def choose_verify_mode(hass: HomeAssistant, sim: ControlApiSimulator, mode: str) -> None:
+    """Pick a verification mode in the terminal's select entity."""
+    await hass.services.async_call(
+        "select",
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: entity(sim, "select", "verification_mode"), ATTR_OPTION: mode},
+        blocking=True,
+    )
+
+
 async def act(
     hass: HomeAssistant, sim: ControlApiSimulator, service: str, data: dict[str, object]
 ) -> None:
@@ -93,15 +103,7 @@ async def test_changes_reach_the_terminal(
     assert simulator.verify("1") == GRANTED
     assert 1.5 < simulator.relay_until - monotonic() <= 2
 
-    await hass.services.async_call(
-        "select",
-        SERVICE_SELECT_OPTION,
-        {
-            ATTR_ENTITY_ID: entity(simulator, "select", "verification_mode"),
-            ATTR_OPTION: "face_and_password",
-        },
-        blocking=True,
-    )
+    await choose_verify_mode(hass, simulator, "face_and_password")
     assert simulator.settings["VerifyMode"] == {"verify_mode": 11}
     await hass.services.async_call(
         "switch",
@@ -432,14 +434,6 @@ async def test_the_verification_mode_decides_who_gets_in(
 ) -> None:
     simulator.add_user("1", "Ada")
     assert simulator.verify("1", "card") == GRANTED
-    await hass.services.async_call(
-        "select",
-        SERVICE_SELECT_OPTION,
-        {
-            ATTR_ENTITY_ID: entity(simulator, "select", "verification_mode"),
-            ATTR_OPTION: "face_and_card",
-        },
-        blocking=True,
-    )
+    await choose_verify_mode(hass, simulator, "face_and_card")
     assert simulator.verify("1", "card") == VERIFY_MODE
     assert simulator.verify("1", "face,card") == GRANTED
