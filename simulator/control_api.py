@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+from collections import Counter
 from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 import hashlib
 import itertools
 from typing import Any, Final
@@ -71,6 +73,9 @@ class SimUser:
     valid_period: dict[str, Any] = field(
         default_factory=lambda: {"use": False, "start": _NO_DATE, "end": _NO_DATE}
     )
+    # The 100-day rota (SetUserShift): shift 0-23, 24 trip, 25 leave, 100 day off.
+    shift_start_day: str = "2000-01-01T00:00:00"
+    shift: list[int] = field(default_factory=lambda: [100] * 100)
 
     def info(self) -> dict[str, Any]:
         """Return the UserInfo payload."""
@@ -121,12 +126,31 @@ class ControlApiSimulator(DeviceServer):
         self.supports_uploader = uploader
         self.users: dict[str, SimUser] = {}
         self.logs: list[dict[str, Any]] = []
+        # What was done at the menu (the document's "management records"; never read remotely).
+        self.admin_log: list[str] = ["menu opened"]
         # Position of logs[0]: EraseAttendLog drops the oldest logs, positions stay.
         self.log_base = 0
         self.jobs: dict[int, Job] = {}
         # The access control day zones (SetAcTimeZone): 255 of 6 ranges; zone 0 all day.
         self.ac_zones: list[list[dict[str, str]]] = [[dict(_ALL_DAY)]] + [[] for _ in range(254)]
         self.commands: list[str] = []
+        # Settings groups (Get<name> / Set<name>), as a new terminal has them.
+        self.settings: dict[str, dict[str, Any]] = {
+            name: dict(values) for name, values in _SETTINGS.items()
+        }
+        # The 24 scheduled bells and the 24 attendance shifts of three periods.
+        self.bells: list[dict[str, Any]] = [dict(_NO_BELL) for _ in range(24)]
+        self.shifts: list[list[dict[str, str]]] = [
+            [dict(_NO_PERIOD) for _ in range(3)] for _ in range(24)
+        ]
+        # Departments (SetDept): name -> a week of shifts.
+        self.departments: dict[str, list[int]] = {"Company": [100, 0, 0, 0, 0, 0, 100]}
+        # PhotoToFacedata: the state answered for a photo (scripted failures).
+        self.photo_states: dict[bytes, str] = {}
+        # LockDevice: nobody can verify while locked.
+        self.locked = False
+        # When the lock relay falls back (monotonic; a granted verification releases it).
+        self.relay_until = 0.0
         self.upload_target: str | None = None
         self.upload_interval = 60.0
         self.upload_pos: int | None = None
@@ -153,7 +177,7 @@ class ControlApiSimulator(DeviceServer):
             "GetUserInfo": lambda p: ("UserInfo", self._user(p).info()),
             "SetUserInfo": self._set_user,
             "DeleteUserInfo": self._delete_user,
-            "LockDevice": lambda _p: ("Success", {}),
+            "LockDevice": self._lock_device,
             "DeviceControl": self._device_control,
             "GetAttendLog": self._attend_log,
             "EraseAttendLog": self._erase_log,
@@ -171,7 +195,25 @@ class ControlApiSimulator(DeviceServer):
             "GetAcUserInfo": self._access_of,
             "SetAcUserInfo": self._set_access,
             "PhotoToFacedata": self._photo_to_face,
+            "GetUserShift": lambda p: (
+                "UserShift",
+                {
+                    "id": self._user(p).user_id,
+                    "shift_start_day": self._user(p).shift_start_day,
+                    "shift": self._user(p).shift,
+                },
+            ),
+            "SetUserShift": self._set_user_shift,
+            "GetDeptList": self._departments,
+            "SetDept": self._set_department,
+            "GetBellSetting": lambda _p: ("BellSetting", {"bells": self.bells}),
+            "SetBellSetting": self._set_bells,
+            "GetShiftSetting": lambda _p: ("ShiftSetting", {"shifts": self.shifts}),
+            "SetShiftSetting": self._set_shifts,
         }
+        for name in _SETTINGS:
+            self._handlers[f"Get{name}"] = partial(self._get_setting, name)
+            self._handlers[f"Set{name}"] = partial(self._set_setting, name)
 
     def routes(self) -> list[web.RouteDef]:
         """Serve the control URL."""
@@ -230,6 +272,99 @@ class ControlApiSimulator(DeviceServer):
         self._clock.set(moment.timestamp())
         return "Success", {}
 
+    def _get_setting(self, name: str, _payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return name, dict(self.settings[name])
+
+    def _set_setting(self, name: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Take a whole group: every key the device has, each within the document's range."""
+        current = self.settings[name]
+        if set(payload) != set(current):
+            raise CommandError("invalid_parameter", ",".join(sorted(set(current) ^ set(payload))))
+        for key, value in payload.items():
+            check = _SETTING_CHECKS[key]
+            if isinstance(check, range):
+                if isinstance(value, bool) or not isinstance(value, int) or value not in check:
+                    raise CommandError("invalid_parameter", key)
+            elif check is bool:
+                if not isinstance(value, bool):
+                    raise CommandError("invalid_parameter", key)
+            elif value not in check:
+                raise CommandError("invalid_parameter", key)
+        current.update(payload)
+        return "Success", {}
+
+    def _set_bells(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        bells = payload["bells"]
+        if not isinstance(bells, list) or len(bells) != len(self.bells):
+            raise CommandError("invalid_parameter", "bells")
+        for bell in bells:
+            if (
+                set(bell) != set(_NO_BELL)
+                or parse_span(f"{bell['start']}-23:59") is None
+                or bell["duration_index"] not in range(9)
+                or bell["type_index"] not in range(3)
+                or bell["weekmask"] not in range(128)
+            ):
+                raise CommandError("invalid_parameter", "bells")
+        self.bells = [dict(bell) for bell in bells]
+        return "Success", {}
+
+    def _set_shifts(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        shifts = payload["shifts"]
+        if not isinstance(shifts, list) or len(shifts) != len(self.shifts):
+            raise CommandError("invalid_parameter", "shifts")
+        for shift in shifts:
+            if not isinstance(shift, list) or len(shift) != 3:
+                raise CommandError("invalid_parameter", "shifts")
+            for period in shift:
+                empty = period == _NO_PERIOD
+                if not empty and parse_span(f"{period['start']}-{period['end']}") is None:
+                    raise CommandError("invalid_parameter", "shifts")
+        self.shifts = [[dict(period) for period in shift] for shift in shifts]
+        return "Success", {}
+
+    def _set_user_shift(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        user = self._user(payload)
+        days = payload["shift"]
+        valid = set(range(26)) | {100}
+        if not isinstance(days, list) or len(days) != 100 or not set(days) <= valid:
+            raise CommandError("invalid_parameter", "shift")
+        datetime.strptime(payload["shift_start_day"], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        user.shift_start_day = payload["shift_start_day"]
+        user.shift = list(days)
+        return "Success", {}
+
+    def _departments(self, _payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        counts = Counter(user.depart for user in self.users.values())
+        return "DeptList", {
+            "depts": [
+                {"name": name, "shift": shift, "user_count": counts[name]}
+                for name, shift in self.departments.items()
+            ]
+        }
+
+    def _set_department(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if payload["Action"] != "Add":  # the others are not used by Home Assistant
+            raise CommandError("not_supported", payload["Action"])
+        name = str(payload["dept_new"])
+        if not name or name in self.departments:
+            raise CommandError("invalid_parameter", "dept_new")
+        if len(self.departments) >= 100:
+            raise CommandError("dept_full")
+        self.departments[name] = list(payload.get("shift", [100, 0, 0, 0, 0, 0, 100]))
+        return "Success", {}
+
+    @property
+    def relay_open(self) -> bool:
+        """Return True while the lock is released after a granted verification."""
+        return monotonic() < self.relay_until
+
+    def _lock_device(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if payload["is_locked"] not in ("yes", "no"):
+            raise CommandError("invalid_parameter", "is_locked")
+        self.locked = payload["is_locked"] == "yes"
+        return "Success", {}
+
     def _usage(self, _payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         users = self.users.values()
         return "CurrentUsage", {
@@ -245,12 +380,19 @@ class ControlApiSimulator(DeviceServer):
 
     def _device_control(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         action = payload["Action"]
-        if action == "ClearUsers":
+        if action in ("ClearUsers", "ClearAllData"):
             self.users.clear()
-        elif action == "ClearAttendLog":
+        if action in ("ClearAttendLog", "ClearAllData"):
             self.logs.clear()
             self.log_base = 0
-        elif action not in ("ClearAdminLog", "ClearAdmins", "ClearAllData"):
+        if action in ("ClearAdminLog", "ClearAllData"):
+            self.admin_log.clear()
+        if action == "ClearAllData":
+            self.settings = {name: dict(values) for name, values in _SETTINGS.items()}
+        elif action == "ClearAdmins":
+            for user in self.users.values():
+                user.privilege = "user"
+        elif action not in ("ClearUsers", "ClearAttendLog", "ClearAdminLog"):
             raise CommandError("invalid_parameter", "Action")
         return "Success", {}
 
@@ -331,6 +473,8 @@ class ControlApiSimulator(DeviceServer):
 
     def _photo_to_face(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         photo = base64.b64decode(str(payload["photo"]), validate=True)
+        if (state := self.photo_states.get(photo)) is not None:
+            return "PhotoToFaceData", {"state": state}
         if not photo.startswith(b"\xff\xd8"):
             return "PhotoToFaceData", {"state": "decode_fail"}
         face = base64.b64encode(hashlib.sha256(photo).digest()).decode()
@@ -342,8 +486,13 @@ class ControlApiSimulator(DeviceServer):
         A passage is logged (the uploader sends it); a refusal is not (the log is attendance).
         """
         user = self.users.get(user_id)
+        if self.locked:
+            return LOCKED
         if user is None:
             return UNREGISTERED
+        wanted = _VERIFY_MODES.get(self.settings["VerifyMode"]["verify_mode"])
+        if wanted and {part.strip() for part in mode.split(",")} != wanted:
+            return VERIFY_MODE
         moment = datetime.fromtimestamp(self._clock.now(), UTC)
         period = user.valid_period
         stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
@@ -356,6 +505,7 @@ class ControlApiSimulator(DeviceServer):
         if not within(moment, [span for span in spans if span is not None]):
             return TIME_ZONE
         self.punch(user_id, mode)
+        self.relay_until = monotonic() + self.settings["AcSetting"]["unlock_time"]
         return GRANTED
 
     # --- attendance log ---------------------------------------------------------------------
@@ -521,7 +671,75 @@ class ControlApiSimulator(DeviceServer):
         return "Success", {}
 
 
+# Refused while the terminal is locked (LockDevice), or with other credentials than its mode.
+LOCKED: Final = "locked"
+VERIFY_MODE: Final = "verify_mode"
+# verify_mode -> the log modes a person must present together (0, "Any": whatever they have).
+_VERIFY_MODES: Final[dict[int, set[str]]] = {
+    1: {"fp"},
+    2: {"card", "fp"},
+    3: {"card"},
+    4: {"fp"},
+    5: {"pwd"},
+    6: {"card", "pwd"},
+    7: {"fp", "pwd"},
+    8: {"fp", "card", "pwd"},
+    9: {"face"},
+    10: {"card", "face"},
+    11: {"face", "pwd"},
+    12: {"face", "card", "pwd"},
+    13: {"face", "fp"},
+    14: {"face", "fp", "card"},
+    15: {"face", "fp", "pwd"},
+}
 _NO_DATE: Final = "2000-01-01T00:00:00"
+_NO_BELL: Final = {"duration_index": 0, "start": "00:00", "type_index": 0, "weekmask": 0}
+_NO_PERIOD: Final = {"start": "", "end": ""}
+_SETTINGS: Final[dict[str, dict[str, Any]]] = {
+    "SoundVolume": {"sound_volume": 6},
+    "VerifyMode": {"verify_mode": 0},
+    "ReverifyTime": {"reverify_time": 1},
+    "FaceVerifySetting": {
+        "antispoofing_thre": 2,
+        "multi_veri_enabled": True,
+        "use_antispoofing": True,
+    },
+    "ChangeUserInfoOnDeviceAllowed": {"is_allowed": "yes"},
+    "DeviceId": {"device_id": 1},
+    "AcSetting": {
+        "monitor_tamper": False,
+        "multi_verify_count": 1,
+        "unlock_time": 5,
+        "wiegand_format": 0,
+    },
+    "ShiftMode": {"shift_mode": "user"},
+    "AttendaceTolerance": {
+        "afternoon_in_tolerance": 0,
+        "afternoon_out_tolerance": 0,
+        "morning_in_tolerance": 0,
+        "morning_out_tolerance": 0,
+    },
+}
+# What each setting may be set to, as the document gives it.
+_SETTING_CHECKS: Final[dict[str, Any]] = {
+    "sound_volume": range(1, 11),
+    "verify_mode": range(16),
+    "reverify_time": range(60),
+    "antispoofing_thre": range(5),
+    "multi_veri_enabled": bool,
+    "use_antispoofing": bool,
+    "is_allowed": ("yes", "no"),
+    "device_id": range(1, 256),
+    "monitor_tamper": bool,
+    "multi_verify_count": range(1, 11),
+    "unlock_time": range(201),
+    "wiegand_format": range(3),
+    "shift_mode": ("user", "department", "User", "Department"),
+    "afternoon_in_tolerance": range(121),
+    "afternoon_out_tolerance": range(121),
+    "morning_in_tolerance": range(121),
+    "morning_out_tolerance": range(121),
+}
 _ALL_DAY: Final = {"start": "00:00", "end": "23:59"}
 _CAPABILITIES: Final = {
     "access_control": False,

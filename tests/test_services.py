@@ -794,3 +794,30 @@ async def test_output_and_floor_actions_refuse_bad_fields(
 ) -> None:
     with pytest.raises(vol.Invalid):
         await call(hass, service, {"device_id": device_id(hass, HTTPV2_SERIAL), **data})
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("clear_data", {"data": ["administrators"], "confirm": True}),
+        ("set_bell", {"bell": 1, "time": "08:00"}),
+        ("set_shift", {"shift": 1}),
+        ("set_user_shifts", {"user_id": "3", "days": [1]}),
+    ],
+)
+async def test_schedules_and_clearing_where_the_terminal_has_none(
+    hass: HomeAssistant,
+    hass_read_only_user: Any,
+    service: str,
+    data: dict[str, Any],
+) -> None:
+    """An HTTPv2 terminal keeps no bells, shifts or rota: said before anything is sent."""
+    target = {"device_id": device_id(hass, HTTPV2_SERIAL), **data}
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN, service, target, blocking=True, context=Context(user_id=hass_read_only_user.id)
+        )
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, service, target)
+    assert err.value.translation_key == "not_supported"

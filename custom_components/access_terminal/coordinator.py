@@ -9,10 +9,10 @@ library errors mapped to Home Assistant errors. Terminals we call are polled her
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import logging
 import time
 from typing import Any
@@ -52,6 +52,8 @@ from .protocols.history import check_range
 from .protocols.model import (
     AccessEvent,
     Authorizer,
+    Bell,
+    ClearableData,
     Credential,
     DoorAction,
     DoorState,
@@ -59,7 +61,9 @@ from .protocols.model import (
     Feature,
     FirmwareImage,
     Operation,
+    Period,
     Record,
+    RotaEntry,
     Terminal,
     TerminalInfo,
     TerminalListener,
@@ -555,8 +559,45 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         self._publish()
 
     async def async_factory_reset(self) -> None:
-        """Erase everything the terminal holds."""
+        """Erase everything the terminal holds (its users too: the directory writes them again)."""
         await self.async_call(self.terminal.factory_reset())
+        self.users.forget_all()
+        self._publish()
+
+    async def async_set_bell(self, bell: Bell) -> None:
+        """Set one scheduled bell of the terminal."""
+        async with self.errors():
+            self.terminal.require(Operation.BELLS)
+            if not 1 <= bell.number <= (count := self.terminal.bells):
+                raise InvalidRequestError(f"bell {bell.number} is not one of 1 to {count}")
+            await self.terminal.set_bell(bell)
+
+    async def async_set_shift(self, shift: int, periods: Sequence[Period]) -> None:
+        """Set the periods of one attendance shift of the terminal."""
+        async with self.errors():
+            self.terminal.require(Operation.SHIFTS)
+            if not 1 <= shift <= (count := self.terminal.shifts):
+                raise InvalidRequestError(f"shift {shift} is not one of 1 to {count}")
+            await self.terminal.set_shift(shift, periods)
+
+    async def async_set_user_shifts(
+        self, user_id: str, start: date, days: Sequence[RotaEntry]
+    ) -> list[RotaEntry]:
+        """Set a person's rota; return it as the terminal holds it."""
+        user_id = await self.users.async_canonical_id(user_id)
+        async with self.errors():
+            self.terminal.require(Operation.USER_SHIFTS)
+            return await self.terminal.set_user_shifts(user_id, start, days)
+
+    async def async_clear_data(self, what: Collection[ClearableData]) -> None:
+        """Erase users (as `delete_user` of everyone), administrator rights or the admin log."""
+        if rest := frozenset(what) - {ClearableData.USERS}:
+            async with self.errors():
+                self.terminal.require(Operation.CLEAR_DATA)
+                await self.terminal.clear_data(rest)
+        if ClearableData.USERS in what:
+            await self.users.async_delete(None)
+        self._publish()
 
     async def async_output_control(self, output: int, seconds: int) -> None:
         """Drive an auxiliary output for some seconds (0: switch it off)."""
@@ -687,6 +728,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             except (ConfigEntryAuthFailed, UpdateFailed):
                 self.online = False
                 self._outage_began()
+                self._settings_read_at = None  # read them again when it answers
                 self.data = self._state()  # a failed refresh keeps the data: readers see this
                 raise
             self.seen()

@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import WEEKDAYS
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -38,10 +39,16 @@ from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
 from .protocols.history import range_problem
 from .protocols.model import (
+    Bell,
+    BellRinger,
+    ClearableData,
     Credential,
     Credentials,
     DoorAction,
+    Period,
     Privilege,
+    RotaDay,
+    RotaEntry,
     User,
 )
 
@@ -59,6 +66,10 @@ SERVICE_CLEAR_RECORDS = "clear_records"
 SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
+SERVICE_CLEAR_DATA = "clear_data"
+SERVICE_SET_BELL = "set_bell"
+SERVICE_SET_SHIFT = "set_shift"
+SERVICE_SET_USER_SHIFTS = "set_user_shifts"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -162,6 +173,82 @@ ELEVATOR_FLOORS_SCHEMA = vol.Schema(
             cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=256))], vol.Length(min=1)
         ),
         vol.Optional("mode", default="open"): vol.In([str(a) for a in DoorAction]),
+    }
+)
+
+# Erasing data needs `confirm: true` too.
+CLEAR_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("data"): vol.All(
+            cv.ensure_list, [vol.In([str(item) for item in ClearableData])], vol.Length(min=1)
+        ),
+        vol.Optional("confirm", default=False): cv.boolean,
+    }
+)
+
+
+def _period(value: Any) -> Period:
+    """Read "HH:MM-HH:MM" (a period may end after midnight, never where it starts)."""
+    start, dash, end = str(value).partition("-")
+    if not dash:
+        raise vol.Invalid(f"{value!r} is not HH:MM-HH:MM")
+    period = Period(cv.time(start.strip()), cv.time(end.strip()))
+    if period.start == period.end:
+        raise vol.Invalid(f"{value!r} ends where it starts")
+    return period
+
+
+SET_BELL_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("bell"): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+        vol.Required("time"): cv.time,
+        vol.Optional("weekdays", default=list(WEEKDAYS)): vol.All(
+            cv.ensure_list, [vol.In(WEEKDAYS)], vol.Length(min=1)
+        ),
+        vol.Optional("duration", default=5): vol.All(vol.Coerce(int), vol.Range(min=1, max=600)),
+        vol.Optional("ringer", default=str(BellRinger.INTERNAL)): vol.In(
+            [str(ringer) for ringer in BellRinger]
+        ),
+        vol.Optional("enabled", default=True): cv.boolean,
+    }
+)
+SET_SHIFT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("shift"): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+        # No periods: the shift is emptied.
+        vol.Optional("periods", default=list): vol.All(
+            cv.ensure_list, [_period], vol.Length(max=8)
+        ),
+    }
+)
+
+
+def _rota_day(value: Any) -> RotaEntry:
+    """Read a rota day: a shift number, or trip, leave or off."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text is not None and text in set(RotaDay):
+        return RotaDay(text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif text is not None and text.isdigit():
+        number = int(text)
+    else:
+        raise vol.Invalid(f"{value!r} is not a shift number, trip, leave or off")
+    if not 1 <= number <= 64:
+        raise vol.Invalid(f"shift {number} is not one of 1 to 64")
+    return number
+
+
+SET_USER_SHIFTS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("user_id"): vol.All(cv.string, vol.Length(min=1, max=64)),
+        vol.Optional("start"): cv.date,
+        # Repeated until the terminal's rota is full (a week of 7 days: a weekly rota).
+        vol.Required("days"): vol.All(cv.ensure_list, [_rota_day], vol.Length(min=1, max=366)),
     }
 )
 
@@ -370,6 +457,47 @@ async def _factory_reset(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_factory_reset())
 
 
+async def _clear_data(call: ServiceCall) -> None:
+    _require_confirmation(call, "clear_data_unconfirmed")
+    what = frozenset(ClearableData(item) for item in call.data["data"])
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_clear_data(what))
+
+
+async def _set_bell(call: ServiceCall) -> None:
+    data = call.data
+    bell = Bell(
+        number=data["bell"],
+        start=data["time"] if data["enabled"] else None,
+        weekdays=frozenset(WEEKDAYS.index(day) for day in data["weekdays"]),
+        seconds=data["duration"],
+        ringer=BellRinger(data["ringer"]),
+    )
+    await _on_each_device(call.hass, data[ATTR_DEVICE_ID], lambda c: c.async_set_bell(bell))
+
+
+async def _set_shift(call: ServiceCall) -> None:
+    shift, periods = call.data["shift"], call.data["periods"]
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_set_shift(shift, periods)
+    )
+
+
+async def _set_user_shifts(call: ServiceCall) -> ServiceResponse:
+    user_id, days = call.data["user_id"], call.data["days"]
+    start = call.data.get("start") or dt_util.now().date()
+    device_ids = call.data[ATTR_DEVICE_ID]
+    held = await _on_each_device(
+        call.hass, device_ids, lambda c: c.async_set_user_shifts(user_id, start, days)
+    )
+    return {
+        "start": start.isoformat(),
+        "devices": {
+            device_id: [str(day) if isinstance(day, RotaDay) else day for day in rota]
+            for device_id, rota in zip(device_ids, held, strict=True)
+        },
+    }
+
+
 async def _aux_output(call: ServiceCall) -> None:
     output, duration = call.data["output"], call.data["duration"]
     await _on_each_device(
@@ -446,3 +574,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
+    register(DOMAIN, SERVICE_CLEAR_DATA, admin_only(_clear_data), CLEAR_DATA_SCHEMA)
+    register(DOMAIN, SERVICE_SET_BELL, admin_only(_set_bell), SET_BELL_SCHEMA)
+    register(DOMAIN, SERVICE_SET_SHIFT, admin_only(_set_shift), SET_SHIFT_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_SET_USER_SHIFTS,
+        admin_only(_set_user_shifts),
+        SET_USER_SHIFTS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

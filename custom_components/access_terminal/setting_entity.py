@@ -115,7 +115,9 @@ def async_add_setting_entities(
             if (description := descriptions.get(setting)) is None:
                 continue
             if is_per_door(setting):
-                for door in state.door_numbers:
+                # A terminal without doors of its own (an attendance terminal driving one lock)
+                # has its door settings as door 1's, as the directory addresses it.
+                for door in state.door_numbers or [1]:
                     factory = partial(build, coordinator, description, door)
                     yield f"{setting}_door_{door}", factory
             else:

@@ -128,16 +128,23 @@ class TerminalUsers:
             user_ids = await self._canonical(user_ids)
         async with self._errors():
             await self._terminal.delete_users(user_ids)
+        if user_ids is None:
+            self.forget_all()
+            return
         self._changed_at = time.monotonic()
         store = self._store
-        if user_ids is None:
-            store.users.clear()
-            store.users_complete = True
-            self._names.forget(None)
-        else:
-            for user_id in user_ids:
-                store.users.pop(user_id, None)
-                self._names.forget(user_id)
+        for user_id in user_ids:
+            store.users.pop(user_id, None)
+            self._names.forget(user_id)
+        store.schedule_save_users()
+
+    def forget_all(self) -> None:
+        """Forget every user: the terminal holds none any more (deleted, or erased with all)."""
+        self._changed_at = time.monotonic()
+        store = self._store
+        store.users.clear()
+        store.users_complete = True
+        self._names.forget(None)
         store.schedule_save_users()
 
     async def async_sync(

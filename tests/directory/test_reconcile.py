@@ -18,6 +18,7 @@ from custom_components.access_terminal.directory.entry import DirectoryConfigEnt
 from custom_components.access_terminal.protocols.model import Credential, Family
 from custom_components.access_terminal.state import FAILED, IN_SYNC, PENDING
 from simulator import access_rules as outcome
+from simulator.control_api import ControlApiSimulator
 from simulator.httpv2 import HttpV2Simulator
 from simulator.webjson import WebJsonSimulator
 
@@ -73,7 +74,7 @@ async def away(hass: HomeAssistant, simulator: WebJsonSimulator) -> None:
     await poll(hass)
 
 
-def verify(sim: WebJsonSimulator, person: str, moment: str) -> str:
+def verify(sim: WebJsonSimulator | ControlApiSimulator, person: str, moment: str) -> str:
     sim.set_clock(dt_util.parse_datetime(moment) or dt_util.utcnow())
     return sim.verify(person)
 
@@ -406,3 +407,34 @@ async def test_one_change_is_one_write_where_the_person_is(
     await converge((init_integration, simulator), (other, other_sim))
     assert sent == {simulator.serial: [("set_users", ["7"])], other_sim.serial: []}
     assert simulator.users["7"].name == "Cleaner"
+
+
+@pytest.mark.usefixtures("cleaner")
+@pytest.mark.parametrize("family", [Family.CONTROL_API], indirect=True)
+async def test_read_back_repairs_day_zones_changed_at_the_terminal(
+    hass: HomeAssistant,
+    simulator: ControlApiSimulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """Someone widens the cleaner's day zone at the terminal: the read-back narrows it again."""
+    assert verify(simulator, "7", at(TUESDAY, 18)) == outcome.TIME_ZONE
+    written = [list(zone) for zone in simulator.ac_zones]
+    for zone in simulator.ac_zones[1:]:
+        if zone and zone[0].get("start"):
+            zone[0] = {"start": "00:00", "end": "23:59"}
+    assert verify(simulator, "7", at(TUESDAY, 18)) == outcome.GRANTED
+    sets = simulator.commands.count("SetAcTimeZone")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=24, minutes=1))
+    await converge((init_integration, simulator))
+    assert "GetAcTimeZone" in simulator.commands
+    assert simulator.commands.count("SetAcTimeZone") == sets + 1
+    assert simulator.ac_zones == written
+    assert verify(simulator, "7", at(TUESDAY, 18)) == outcome.TIME_ZONE
+    # Nothing changed since: the next read-back reads and leaves them.
+    gets = simulator.commands.count("GetAcTimeZone")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=48, minutes=2))
+    await converge((init_integration, simulator))
+    assert simulator.commands.count("GetAcTimeZone") == gets + 1
+    assert simulator.commands.count("SetAcTimeZone") == sets + 1

@@ -191,6 +191,11 @@ class TerminalSync:
         book.managed |= wanted_ids
         store.schedule_save()
         try:
+            if full_read and digest == book.tables and wanted.tables:
+                # The read-back: tables changed at the terminal are written again.
+                held = await coordinator.async_call(coordinator.terminal.read_access_tables())
+                if held is not None and tables_digest(held) != digest:
+                    book.tables = None
             if digest != book.tables and wanted.tables:
                 await coordinator.async_call(coordinator.terminal.set_access_tables(wanted.tables))
                 book.tables = digest

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -252,6 +252,14 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
+    # Clears one kind of data (users, administrator rights, the administration log).
+    CLEAR_DATA = "clear_data"
+    # Keeps a schedule of bell rings (start of work, breaks) and rings them itself.
+    BELLS = "bells"
+    # Keeps attendance shifts (periods of work) its own attendance reports count against.
+    SHIFTS = "shifts"
+    # Keeps each person's rota: which shift (or trip, leave, day off) they work day by day.
+    USER_SHIFTS = "user_shifts"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -267,6 +275,57 @@ DOOR_MODE_OPERATIONS: frozenset[Operation] = frozenset(
 USER_OPERATIONS: frozenset[Operation] = frozenset(
     {Operation.LIST_USERS, Operation.SET_USERS, Operation.DELETE_USERS, Operation.ENROLL}
 )
+
+
+class ClearableData(StrEnum):
+    """What `Terminal.clear_data` erases, each on its own."""
+
+    # Every user, with their templates and cards.
+    USERS = "users"
+    # Administrator rights (the people stay, as ordinary users).
+    ADMINISTRATORS = "administrators"
+    # The log of what was done at the terminal's menu (not the access records).
+    ADMIN_LOG = "admin_log"
+
+
+class BellRinger(StrEnum):
+    """Which bell a scheduled ring sounds."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    BOTH = "both"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bell:
+    """One scheduled ring of a terminal's bell (`start` None: this bell is off)."""
+
+    number: int
+    start: time | None
+    # Weekdays it rings on: 0 Monday to 6 Sunday, as `date.weekday()`.
+    weekdays: frozenset[int] = frozenset(range(7))
+    seconds: int = 5
+    ringer: BellRinger = BellRinger.INTERNAL
+
+
+class RotaDay(StrEnum):
+    """A day of a person's rota that is not a shift."""
+
+    TRIP = "trip"
+    LEAVE = "leave"
+    OFF = "off"
+
+
+# A day of a rota: the number of a shift (1-based), or a day without one.
+type RotaEntry = int | RotaDay
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A period of a day, from `start` to `end`."""
+
+    start: time
+    end: time
 
 
 class DoorAction(StrEnum):
@@ -670,6 +729,11 @@ class Terminal:
     # How many auxiliary outputs and elevator floors `output_control` / `floor_control` take.
     aux_outputs: int = 0
     floors: int = 0
+    # How many scheduled bells `set_bell` and attendance shifts `set_shift` take.
+    bells: int = 0
+    shifts: int = 0
+    # How many days a person's rota (`set_user_shifts`) covers.
+    rota_days: int = 0
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -761,6 +825,13 @@ class Terminal:
         """Write the terminal-wide access tables of an AccessPlan (time zones, holidays)."""
         raise NotSupportedError(Operation.ACCESS_RULES)
 
+    async def read_access_tables(self) -> Mapping[str, Any] | None:
+        """Return the access tables as the terminal holds them, in `set_access_tables`' form.
+
+        None where the family cannot read them back (the directory then trusts what it wrote).
+        """
+        return None
+
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:
@@ -822,6 +893,24 @@ class Terminal:
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""
         raise NotSupportedError(Operation.ELEVATOR)
+
+    async def clear_data(self, what: Collection[ClearableData]) -> None:
+        """Erase each kind of data in `what` but users (`delete_users(None)` erases those)."""
+        raise NotSupportedError(Operation.CLEAR_DATA)
+
+    async def set_bell(self, bell: Bell) -> None:
+        """Set one scheduled bell (1 to `bells`), keeping the others."""
+        raise NotSupportedError(Operation.BELLS)
+
+    async def set_shift(self, shift: int, periods: Sequence[Period]) -> None:
+        """Set the periods of work of attendance shift `shift` (1 to `shifts`)."""
+        raise NotSupportedError(Operation.SHIFTS)
+
+    async def set_user_shifts(
+        self, user_id: str, start: date, days: Sequence[RotaEntry]
+    ) -> list[RotaEntry]:
+        """Set a person's rota from `start` (`days` repeat over `rota_days`); return it as held."""
+        raise NotSupportedError(Operation.USER_SHIFTS)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

@@ -80,6 +80,30 @@ class Setting(StrEnum):
     SCHEDULED_OPENING = "scheduled_opening"
     # Which doors' passages must alternate (in at one, then out at the other) on a controller.
     ANTI_PASSBACK_BETWEEN_DOORS = "anti_passback_between_doors"
+    # Minutes during which a second verification of the same person is not recorded again.
+    REVERIFY_INTERVAL = "reverify_interval"
+    # Face liveness (anti-spoofing) detection, and how strict it is.
+    LIVENESS_DETECTION = "liveness_detection"
+    LIVENESS_LEVEL = "liveness_level"
+    # Recognise several faces in one picture.
+    MULTI_FACE = "multi_face"
+    # People may be added or changed at the terminal's own menu.
+    LOCAL_USER_EDITING = "local_user_editing"
+    # The terminal's own number (1-255) that its logs and reports carry.
+    DEVICE_NUMBER = "device_number"
+    # An alarm when the terminal is taken off the wall.
+    TAMPER_ALARM = "tamper_alarm"
+    # How many people must verify together before the door opens.
+    MULTI_PERSON_COUNT = "multi_person_count"
+    # What the terminal sends on its Wiegand output.
+    WIEGAND_OUTPUT = "wiegand_output"
+    # Whether attendance shifts are given to each person or to each department.
+    SHIFT_MODE = "shift_mode"
+    # Minutes late (in) or early (out) before the terminal's attendance counts it.
+    MORNING_LATE_TOLERANCE = "morning_late_tolerance"
+    MORNING_EARLY_LEAVE_TOLERANCE = "morning_early_leave_tolerance"
+    AFTERNOON_LATE_TOLERANCE = "afternoon_late_tolerance"
+    AFTERNOON_EARLY_LEAVE_TOLERANCE = "afternoon_early_leave_tolerance"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -173,6 +197,12 @@ VERIFY_MODES = (
     "fingerprint_and_password",
     "face_and_card",
     "face_and_password",
+    "user_id_and_fingerprint",
+    "card_fingerprint_and_password",
+    "face_card_and_password",
+    "face_and_fingerprint",
+    "face_fingerprint_and_card",
+    "face_fingerprint_and_password",
 )
 
 # The widest form of every setting; families narrow ranges and choices with `replace`.
@@ -293,6 +323,66 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
                 "door_1_vs_2_3_4",
             ),
             advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.REVERIFY_INTERVAL,
+            kind=SettingKind.NUMBER,
+            unit="min",
+            minimum=0,
+            maximum=1440,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.LIVENESS_DETECTION, kind=SettingKind.SWITCH),
+        SettingSpec(
+            setting=Setting.LIVENESS_LEVEL,
+            kind=SettingKind.SELECT,
+            options=("lowest", "low", "normal", "high", "highest"),
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.MULTI_FACE, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.LOCAL_USER_EDITING, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.DEVICE_NUMBER,
+            kind=SettingKind.NUMBER,
+            minimum=1,
+            maximum=255,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.TAMPER_ALARM, kind=SettingKind.SWITCH),
+        SettingSpec(
+            setting=Setting.MULTI_PERSON_COUNT,
+            kind=SettingKind.NUMBER,
+            minimum=1,
+            maximum=10,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.WIEGAND_OUTPUT,
+            kind=SettingKind.SELECT,
+            options=("none", "wiegand_26", "wiegand_34"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.SHIFT_MODE,
+            kind=SettingKind.SELECT,
+            options=("user", "department"),
+            advanced=True,
+        ),
+        *(
+            SettingSpec(
+                setting=tolerance,
+                kind=SettingKind.NUMBER,
+                unit="min",
+                minimum=0,
+                maximum=120,
+                advanced=True,
+            )
+            for tolerance in (
+                Setting.MORNING_LATE_TOLERANCE,
+                Setting.MORNING_EARLY_LEAVE_TOLERANCE,
+                Setting.AFTERNOON_LATE_TOLERANCE,
+                Setting.AFTERNOON_EARLY_LEAVE_TOLERANCE,
+            )
         ),
     )
 }

@@ -22,27 +22,43 @@ from ..codec import naive_time, optional_int, optional_str
 from ..errors import (
     DeviceError,
     InvalidRequestError,
+    NotSupportedError,
     ProtocolError,
 )
 from ..fields import read_count, read_text
 from ..history import recovered
 from ..model import (
     USER_OPERATIONS,
+    Bell,
+    ClearableData,
     Credential,
     EventCategory,
     Family,
     Feature,
     Operation,
+    Period,
+    RotaEntry,
     TerminalInfo,
     TerminalListener,
     Usage,
     User,
 )
 from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal, zone_of_clock
+from ..settings import SettingAddress, SettingValue
 from .access import PROFILE, access_payload, compile_access
 from .client import USER_NOT_FOUND, ControlApiClient
 from .logs import LogBatch, parse_batch
-from .users import user_from_info, user_payload
+from .schedules import (
+    BELLS,
+    ROTA_DAYS,
+    SHIFTS,
+    rota_from,
+    rota_payload,
+    with_bell,
+    with_shift,
+)
+from .settings import FIELDS, GROUPS, SETTINGS, SettingGroup
+from .users import department_names, user_from_info, user_payload
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,6 +93,18 @@ _USAGE = {
     "passwords": ("password_count", None),
     "admins": ("manager_count", None),
     "logs": ("attend_log_count", "max_attend_log"),
+}
+# PhotoToFacedata's states ("Can be one of:") in words.
+PHOTO_STATES = {
+    "succeeded": "converted, but no face template came back",
+    "process_fail": "no face could be taken from the photo",
+    "decode_fail": "the photo is not a readable JPEG",
+    "dimension_overflow": "the photo is larger than 480 x 640 pixels",
+}
+# DeviceControl actions of the document ("Clear managers"...; "Clear users": `delete_users`).
+CLEAR_ACTIONS = {
+    ClearableData.ADMINISTRATORS: "ClearAdmins",
+    ClearableData.ADMIN_LOG: "ClearAdminLog",
 }
 
 
@@ -125,7 +153,15 @@ class ControlApiTerminal(PullTerminal):
         Operation.ACCESS_RULES,
         Operation.RECOVER_RECORDS,
         Operation.CLEAR_RECORDS,
+        Operation.FACTORY_RESET,
+        Operation.CLEAR_DATA,
+        Operation.BELLS,
+        Operation.SHIFTS,
+        Operation.USER_SHIFTS,
     }
+    bells = BELLS
+    shifts = SHIFTS
+    rota_days = ROTA_DAYS
 
     def __init__(
         self,
@@ -148,6 +184,9 @@ class ControlApiTerminal(PullTerminal):
         self.uploader: bool | None = None
         self._intake = asyncio.Lock()
         self._gap_asked: int | None = None
+        # Set while users are written (the terminal is locked); still set if unlocking failed.
+        self._locked = False
+        self._settings_offered = False
 
     @staticmethod
     async def read_serial(client: ControlApiClient) -> str:
@@ -178,6 +217,10 @@ class ControlApiTerminal(PullTerminal):
         limits = await call("GetCapacityLimit", expect="CapacityLimit")
         usage = await call("GetCurrentUsage", expect="CurrentUsage")
         self.info = info_from_payloads(self.serial, version, capabilities, limits, usage)
+        if not self._settings_offered:
+            # Once: groups the firmware refuses are dropped when read, and stay dropped.
+            self.settings = dict(SETTINGS)
+            self._settings_offered = True
         await self._learn_zone()
         if self.uploader is not False and self.upload_url:
             await self._configure_uploader()
@@ -233,6 +276,8 @@ class ControlApiTerminal(PullTerminal):
             self.uploader = True
 
     async def _read_state(self) -> None:
+        if self._locked:
+            await self._lock(locked=False)  # a write was cut short: let people verify again
         if self.uploader:
             # The device posts its logs; a cheap call tells it is still there.
             await self.client.call("GetDeviceTime", expect="DeviceTime")
@@ -343,6 +388,96 @@ class ControlApiTerminal(PullTerminal):
         local = now.astimezone(self.zone)
         await self.client.call("SetDeviceTime", {"time": local.strftime("%Y-%m-%dT%H:%M:%S")})
 
+    # -- settings --------------------------------------------------------------------------
+
+    async def read_settings(self) -> None:
+        """Read every group of settings this terminal has (`Get<group>`).
+
+        A group the firmware does not know is dropped from `settings` (its entities become
+        unavailable); a value out of its range is counted as a problem and not shown.
+        """
+        for group in GROUPS:
+            if not any(field.spec.setting in self.settings for field in group.fields):
+                continue
+            try:
+                payload = await self.client.call(f"Get{group.name}", expect=group.name)
+            except DeviceError as err:
+                _LOGGER.info("%s: no %s (%s)", self.serial, group.name, err.reason)
+                for field in group.fields:
+                    self.settings.pop(field.spec.setting, None)
+                continue
+            self._take_settings(group, payload)
+
+    def _take_settings(self, group: SettingGroup, payload: Mapping[str, Any]) -> None:
+        for field in group.fields:
+            address = SettingAddress(field.spec.setting, field.door)
+            try:
+                self.setting_values[address] = field.read(payload[field.key])
+            except (KeyError, TypeError, ValueError) as err:
+                self.setting_values.pop(address, None)
+                self.problems.note(f"setting {field.key}", err, dict(payload))
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one setting: `Set<group>` with the group's other values as the terminal has."""
+        if address.setting not in self.settings:
+            raise NotSupportedError(f"setting {address.setting}")
+        group, field = FIELDS[address.setting]
+        payload: dict[str, Any] = {}
+        if len(group.fields) > 1:
+            # The Set takes the whole group: the others as they are now (changed at the menu?).
+            payload = dict(await self.client.call(f"Get{group.name}", expect=group.name))
+        payload[field.key] = field.write(value)
+        await self.client.call(f"Set{group.name}", payload)
+        self._take_settings(group, payload)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    async def factory_reset(self) -> None:
+        """Erase users, logs and settings (`DeviceControl` ClearAllData)."""
+        await self.client.call("DeviceControl", {"Action": "ClearAllData"})
+        self.next_pos = None  # the log starts over
+        self.listener.persist()
+        self.setting_values.clear()
+        self.invalidate_info()
+
+    async def clear_data(self, what: Collection[ClearableData]) -> None:
+        """Clear administrator rights or the administration log (`DeviceControl`)."""
+        for item, action in CLEAR_ACTIONS.items():
+            if item in what:
+                await self.client.call("DeviceControl", {"Action": action})
+        self.invalidate_info()
+
+    async def set_bell(self, bell: Bell) -> None:
+        """Set one of the 24 bells (`GetBellSetting`, then `SetBellSetting` with all of them)."""
+        current = await self.client.call("GetBellSetting", expect="BellSetting")
+        await self.client.call("SetBellSetting", with_bell(current, bell))
+
+    async def set_shift(self, shift: int, periods: Sequence[Period]) -> None:
+        """Set one of the 24 shifts (`GetShiftSetting`, then `SetShiftSetting` with all)."""
+        current = await self.client.call("GetShiftSetting", expect="ShiftSetting")
+        await self.client.call("SetShiftSetting", with_shift(current, shift, periods))
+
+    async def set_user_shifts(
+        self, user_id: str, start: date, days: Sequence[RotaEntry]
+    ) -> list[RotaEntry]:
+        """Write a person's 100-day rota (`SetUserShift`); return it as held (`GetUserShift`)."""
+        await self.client.call("SetUserShift", rota_payload(user_id, start, days))
+        held = await self.client.call("GetUserShift", {"id": user_id}, expect="UserShift")
+        return rota_from(held)
+
+    async def _lock(self, *, locked: bool) -> None:
+        """Keep people from verifying while users change (`LockDevice`), as the document advises.
+
+        Firmware without the command is written to unlocked; an unlock the terminal did not take
+        is tried again at each poll.
+        """
+        try:
+            await self.client.call("LockDevice", {"is_locked": "yes" if locked else "no"})
+        except DeviceError as err:
+            _LOGGER.debug("%s: LockDevice refused (%s)", self.serial, err.reason)
+            return
+        self._locked = locked
+
     # -- users -----------------------------------------------------------------------------
 
     def canonical_user_id(self, user_id: str) -> str:
@@ -400,7 +535,29 @@ class ControlApiTerminal(PullTerminal):
             await self.client.call("SetUserInfo", payload)
             await self.client.call("SetAcUserInfo", access_payload(user, self.zone))
 
-        await self.write_each(users, write)
+        await self._add_departments({user.department for user in users if user.department})
+        await self._lock(locked=True)
+        try:
+            await self.write_each(users, write)
+        finally:
+            if self._locked:
+                await self._lock(locked=False)
+
+    async def _add_departments(self, names: set[str]) -> None:
+        """Create the departments users are written with that the terminal lacks (`SetDept`).
+
+        Its attendance reports group people by department; a name it does not know is stored
+        with the user but belongs to no department. A terminal that cannot (older firmware, its
+        100 departments used) still takes the users: it is logged.
+        """
+        if not names:
+            return
+        try:
+            held = department_names(await self.client.call("GetDeptList", expect="DeptList"))
+            for name in sorted(names - held):
+                await self.client.call("SetDept", {"Action": "Add", "dept_new": name})
+        except DeviceError as err:
+            _LOGGER.info("%s: departments not created (%s)", self.serial, err.reason)
 
     async def _face_from_photo(self, photo: bytes) -> str:
         answer = await self.client.call(
@@ -411,7 +568,8 @@ class ControlApiTerminal(PullTerminal):
         state = read_text(answer.get("state")) or "no state"
         face = optional_str(answer.get("face_data"))
         if state != "succeeded" or face is None:
-            raise InvalidRequestError(f"the terminal could not use the photo ({state})")
+            words = PHOTO_STATES.get(state, "no face template came back")
+            raise InvalidRequestError(f"the terminal could not use the photo: {words} ({state})")
         return face
 
     # -- access rules ----------------------------------------------------------------------
@@ -434,6 +592,11 @@ class ControlApiTerminal(PullTerminal):
         """Write the 255 day zones (`SetAcTimeZone`)."""
         await self.client.call("SetAcTimeZone", {"zones": tables["zones"]})
 
+    async def read_access_tables(self) -> Mapping[str, Any] | None:
+        """Read the 255 day zones back (`GetAcTimeZone`): a change made at the terminal is seen."""
+        answer = await self.client.call("GetAcTimeZone", expect="AcTimeZone")
+        return {"zones": answer.get("zones")}
+
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`DeleteUserInfo` each), or every user (`DeviceControl` ClearUsers)."""
         if user_ids is None:
@@ -453,6 +616,9 @@ class ControlApiTerminal(PullTerminal):
         command = _ENROLL_COMMANDS.get(credential)
         if command is None:
             raise InvalidRequestError(f"this terminal cannot enroll a {credential} remotely")
+        if self.progress.get("enrollment", {}).get("state") != "pending":
+            # A job we no longer follow (started before a restart) keeps the terminal busy.
+            await self.client.call("CancelAllJobs")
         created = await self.client.call(command, expect="JobCreated")
         job_id = optional_int(created.get("job_id"))
         if job_id is None:

@@ -69,3 +69,19 @@ def user_payload(user: User, *, keep_held_credentials: bool) -> dict[str, Any]:
         payload["palm"] = [data for _index, data in sorted(creds.palms.items()) if data]
         payload["face"] = creds.face or ""
     return payload
+
+
+def department_names(payload: Mapping[str, Any]) -> set[str]:
+    """Return the department names of a DeptList answer.
+
+    The document's example has no key for the list ("Up to 100 departments"): the first list of
+    objects in the answer is read, and each `name` that is text.
+    """
+    for value in payload.values():
+        if isinstance(value, list):
+            return {
+                name
+                for item in value
+                if isinstance(item, dict) and (name := optional_str(item.get("name")))
+            }
+    return set()
