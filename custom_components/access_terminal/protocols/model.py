@@ -358,6 +358,9 @@ class AccessEvent:
     # The person of Home Assistant's directory this user is, and their `person` entity.
     person_id: str | None = None
     ha_person: str | None = None
+    # A QR code shown at the terminal, for online authorization to find its pass by; a
+    # credential: never published (as_dict leaves it out).
+    qr_code: str | None = field(default=None, repr=False)
 
     @property
     def category(self) -> EventCategory:

@@ -25,12 +25,14 @@ from ..errors import (
     NotSupportedError,
     TerminalClosedError,
 )
+from ..fields import lenient, whole_text
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
     AccessEvent,
     Authorizer,
     Credential,
+    DenyReason,
     DoorAction,
     DoorState,
     EventType,
@@ -74,6 +76,8 @@ _LOCKCTRL = {
 _CLEAR_ALARM = 6
 MAX_HOLIDAYS = 30
 MAX_PROFILE_BYTES = 200
+# A QR code shown at the terminal ("QR code sending": `record`).
+_read_qr = lenient(whole_text())
 
 
 class CloudWsTerminal(PushTerminal):
@@ -259,19 +263,41 @@ class CloudWsTerminal(PushTerminal):
         return Reply({"ret": "senduser", "result": True, "cloudtime": self._now()})
 
     async def _sendqrcode(self, message: Message) -> Reply:
-        code = optional_str(message.fields.get("record"))
+        """Decide a QR code shown at the terminal ("QR code sending" and its server reply).
+
+        The authorizer finds whose pass the code is and decides as for any person; the
+        decision becomes an access event (method qr) and the answer names the person.
+        """
+        code = _read_qr(message.fields.get("record"))
+        if code is None:
+            self.problems.note("QR code", "record: not a QR code", message.fields)
+        event = AccessEvent(
+            type=EventType.ACCESS_GRANTED,
+            time=datetime.now(UTC),
+            methods=(Method.QR,),
+            raw_code="sendqrcode",
+            detail="QR code",
+            qr_code=code,
+        )
         granted: bool = False
         text: str | None = "Unknown QR code"
         if code is not None and self.authorizer is not None:
-            event = AccessEvent(
-                type=EventType.ACCESS_GRANTED,
-                time=datetime.now(UTC),
-                methods=(Method.QR,),
-                detail="QR code",
-            )
             granted, text = await self.authorizer(event)
-        reply = {"ret": "sendqrcode", "sn": self.serial, "result": True, "access": int(granted)}
-        return Reply({**reply, "message": text or "ok"})
+        reply: dict[str, Any] = {"ret": "sendqrcode", "sn": self.serial, "result": True}
+        reply["access"] = int(granted)
+        if event.user_id is not None:
+            reply["enrollid"] = optional_int(event.user_id) or 0
+            if event.user_name:
+                reply["username"] = event.user_name
+        reply["message"] = text or "ok"
+        if code is not None:
+            if not granted:
+                event.type = EventType.ACCESS_DENIED
+                unknown = event.user_id is None
+                event.reason = DenyReason.UNREGISTERED if unknown else DenyReason.SERVER_DENIED
+            if not await self._deliver([Record((event,))]):
+                _LOGGER.debug("Terminal %s: the QR code decision was not recorded", self.serial)
+        return Reply(reply)
 
     _HANDLERS: ClassVar[dict[str, Callable[[CloudWsTerminal, Message], Awaitable[Reply]]]] = {
         "reg": _reg,
@@ -402,9 +428,12 @@ class CloudWsTerminal(PushTerminal):
 
     @property
     def access_profile(self) -> AccessProfile:
-        """Return what the terminal holds (day and week zones, holidays, use counts)."""
+        """Return what the terminal holds (day and week zones, holidays, use counts).
+
+        QR codes are not held but decided: the terminal asks Home Assistant (`sendqrcode`).
+        """
         doors = self.info.doors if self.info else 1
-        return weekzones.profile_of(doors, use_counts=True)
+        return replace(weekzones.profile_of(doors, use_counts=True), qr_codes=True)
 
     def compile_access(
         self,
