@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import hashlib
@@ -50,6 +50,8 @@ BACKUP_ALL_FINGERS: Final = 12
 BACKUP_WHOLE_USER: Final = 13
 BACKUP_PHOTO: Final = 50
 BACKUP_FACE: Final = 51
+BACKUP_FACES: Final = (BACKUP_PHOTO, BACKUP_FACE)
+BACKUP_PALMS: Final = (40, 41)
 LOCK_NORMAL: Final = 3
 MAX_FIRMWARE: Final = 64 * 1024 * 1024
 # Random events: verification mode and weight (face, card, fingerprint, stranger).
@@ -151,6 +153,9 @@ class WebJsonSimulator(DeviceServer):
             "setuserinfo": self._set_user,
             "deleteuser": self._delete_user,
             "deleteusers": self._delete_users,
+            "deleteuserface": lambda request: self._delete_templates(request, BACKUP_FACES),
+            "deleteuserfp": lambda request: self._delete_templates(request, range(10)),
+            "deleteuserpalm": lambda request: self._delete_templates(request, BACKUP_PALMS),
             "cleanuser": self._clean_users,
             "enableuser": self._enable_user,
             "getlog": self._log,
@@ -342,7 +347,18 @@ class WebJsonSimulator(DeviceServer):
             self.locks.pop(user.user_id, None)
         elif backupnum == BACKUP_ALL_FINGERS:
             user.templates = {k: v for k, v in user.templates.items() if k > 9}
+        elif backupnum == BACKUP_CARD:
+            user.card = 0
         else:
+            user.templates.pop(backupnum, None)
+        return {"enrollid": user.user_id}
+
+    def _delete_templates(self, request: dict[str, Any], slots: Iterable[int]) -> dict[str, Any]:
+        """Delete a user's face, fingerprints or palms (`deleteuserface`, `fp`, `palm`)."""
+        user = self._user(request)
+        if user is None:
+            return {"reason": REASON_PARAMETER}
+        for backupnum in slots:
             user.templates.pop(backupnum, None)
         return {"enrollid": user.user_id}
 

@@ -57,6 +57,7 @@ SERVICE_REBOOT = "reboot"
 SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
+SERVICE_DELETE_CREDENTIAL = "delete_credential"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -151,6 +152,14 @@ ELEVATOR_FLOORS_SCHEMA = vol.Schema(
             cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=256))], vol.Length(min=1)
         ),
         vol.Optional("mode", default="open"): vol.In([str(a) for a in DoorAction]),
+    }
+)
+
+DELETE_CREDENTIAL_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("user_id"): USER_ID,
+        vol.Required("credential"): vol.In([str(c) for c in Credential]),
     }
 )
 
@@ -353,6 +362,16 @@ async def _elevator_floors(call: ServiceCall) -> None:
     )
 
 
+async def _delete_credential(call: ServiceCall) -> None:
+    credential = Credential(call.data["credential"])
+
+    async def delete(coordinator: AccessTerminalCoordinator) -> None:
+        user_id = await coordinator.users.async_canonical_id(call.data["user_id"])
+        await coordinator.async_call(coordinator.terminal.delete_credential(user_id, credential))
+
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], delete)
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -406,3 +425,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
+    register(
+        DOMAIN, SERVICE_DELETE_CREDENTIAL, admin_only(_delete_credential), DELETE_CREDENTIAL_SCHEMA
+    )

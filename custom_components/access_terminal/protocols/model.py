@@ -207,6 +207,8 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
+    # Deletes one kind of credential of a user (face, fingerprints, palms, card, password).
+    DELETE_CREDENTIAL = "delete_credential"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -750,6 +752,13 @@ class Terminal:
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""
         raise NotSupportedError(Operation.ELEVATOR)
+
+    async def delete_credential(self, user_id: str, credential: Credential) -> None:
+        """Delete one kind of credential of a user (every fingerprint, both palms...).
+
+        The user and their other credentials stay.
+        """
+        raise NotSupportedError(Operation.DELETE_CREDENTIAL)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

@@ -51,6 +51,7 @@ from .channel import CommandChannel, Connection
 from .codes import ModeTable, doors_after, log_records
 from .device import info_from_fields
 from .users import (
+    CREDENTIAL_BACKUPNUMS,
     ENROLL_BACKUPNUMS,
     LOCKS_PER_COMMAND,
     NAMES_PER_COMMAND,
@@ -88,7 +89,13 @@ class CloudWsTerminal(PushTerminal):
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS
-        | {Operation.CLEAR_ALARM, Operation.SET_TIME, Operation.REBOOT, Operation.ACCESS_RULES}
+        | {
+            Operation.CLEAR_ALARM,
+            Operation.SET_TIME,
+            Operation.REBOOT,
+            Operation.ACCESS_RULES,
+            Operation.DELETE_CREDENTIAL,
+        }
     )
 
     def __init__(
@@ -423,6 +430,10 @@ class CloudWsTerminal(PushTerminal):
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users with all their records (`deleteuser` 13), or every user (`cleanuser`)."""
         await user_table.delete_users(self._channel, user_ids)
+
+    async def delete_credential(self, user_id: str, credential: Credential) -> None:
+        """Delete one kind of credential of a user (`deleteuser` with its backupnums)."""
+        await user_table.delete_records(self._channel, user_id, CREDENTIAL_BACKUPNUMS[credential])
 
     # -- access rules ----------------------------------------------------------------------
 

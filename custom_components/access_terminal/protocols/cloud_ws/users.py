@@ -27,8 +27,9 @@ PALMS = range(40, 42)
 PHOTO = 50
 # All records a person may have, in the order a full read fetches them.
 ALL_BACKUPNUMS = (CARD, PASSWORD, PHOTO, *FACES, *FINGERPRINTS, *PALMS)
-# deleteuser with backupnum 13 removes everything of a person.
+# deleteuser with backupnum 13 removes everything of a person, 12 every fingerprint.
 DELETE_ALL = 13
+DELETE_FINGERPRINTS = 12
 MAX_ENROLL_ID = 99_999_999
 MAX_PASSWORD_DIGITS = 8
 # setusername and setuserlock carry at most this many users per command.
@@ -41,6 +42,16 @@ ENROLL_BACKUPNUMS = {
     Credential.CARD: range(CARD, CARD + 1),
     Credential.FACE: range(PHOTO, PHOTO + 1),
     Credential.PALM: PALMS,
+}
+
+
+# What `deleteuser` removes for each kind of credential (faces: the photo and every template).
+CREDENTIAL_BACKUPNUMS = {
+    Credential.FINGERPRINT: (DELETE_FINGERPRINTS,),
+    Credential.PASSWORD: (PASSWORD,),
+    Credential.CARD: (CARD,),
+    Credential.FACE: (PHOTO, *FACES),
+    Credential.PALM: tuple(PALMS),
 }
 
 

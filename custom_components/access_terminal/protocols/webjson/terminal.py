@@ -53,6 +53,8 @@ from .records import (
     rtlog_record,
 )
 from .users import (
+    BACKUP_CARD,
+    BACKUP_PASSWORD,
     BACKUP_WHOLE_USER,
     add_template,
     backupnum_for,
@@ -77,6 +79,14 @@ _LOCK_MODES = {
     DoorAction.LOCKOUT: LOCK_LOCKOUT,
     DoorAction.NORMAL: LOCK_NORMAL,
     DoorAction.RELEASE_LOCKOUT: LOCK_NORMAL,
+}
+# The command (and backupnum) deleting each kind of credential of a user, keeping the user.
+_CREDENTIAL_DELETES: Mapping[Credential, tuple[str, int | None]] = {
+    Credential.FACE: ("deleteuserface", None),
+    Credential.FINGERPRINT: ("deleteuserfp", None),
+    Credential.PALM: ("deleteuserpalm", None),
+    Credential.CARD: ("deleteuser", BACKUP_CARD),
+    Credential.PASSWORD: ("deleteuser", BACKUP_PASSWORD),
 }
 # checkregstatus: what its `status` (or `state`) says; anything else is a failure.
 _PENDING = frozenset({"0", "pending", "enrolling", "waiting", "running"})
@@ -109,6 +119,7 @@ class WebJsonTerminal(PullTerminal):
             Operation.SET_TIME,
             Operation.REBOOT,
             Operation.ACCESS_RULES,
+            Operation.DELETE_CREDENTIAL,
         }
     )
 
@@ -325,6 +336,19 @@ class WebJsonTerminal(PullTerminal):
             ),
             USER_NOT_FOUND,
         )
+
+    async def delete_credential(self, user_id: str, credential: Credential) -> None:
+        """Delete one kind of credential of a user, keeping the user.
+
+        Face, fingerprints and palms have commands of their own (`deleteuserface`,
+        `deleteuserfp`, `deleteuserpalm`); a card or password is `deleteuser` with its backupnum.
+        """
+        command, backupnum = _CREDENTIAL_DELETES[credential]
+        fields: dict[str, Any] = {"enrollid": user_id}
+        if backupnum is not None:
+            fields["backupnum"] = backupnum
+        await self.client.call(command, fields)
+        self.invalidate_info()
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None

@@ -1,0 +1,87 @@
+"""Actions of Webserver + JSON terminals beyond users: deleting one credential, end to end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, Unauthorized
+import pytest
+import voluptuous as vol
+
+from custom_components.access_terminal.const import DOMAIN
+from simulator.webjson import WebJsonSimulator
+from tests.helpers import device_id
+
+pytestmark = pytest.mark.usefixtures("loaded_entry")
+
+
+async def call(hass: HomeAssistant, service: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    return await hass.services.async_call(DOMAIN, service, data, blocking=True, **kwargs)
+
+
+async def test_delete_credential_keeps_the_user(
+    hass: HomeAssistant, simulator: WebJsonSimulator
+) -> None:
+    """The face goes, the name and card stay; get_users shows it."""
+    user = simulator.add_user("12", "Ada")
+    user.templates[0] = "fp0"
+    target = {"device_id": device_id(hass, simulator.serial), "user_id": "0012"}
+    await call(hass, "delete_credential", {**target, "credential": "face"})
+    assert set(user.templates) == {0}
+    await call(hass, "delete_credential", {**target, "credential": "fingerprint"})
+    assert user.templates == {}
+    response = await call(
+        hass, "get_users", {"device_id": target["device_id"], "user_id": "12"}, return_response=True
+    )
+    (listed,) = response["users"]
+    assert (listed["name"], listed["credentials"]["face"]) == ("Ada", False)
+    assert listed["cards"] == [str(user.card)]
+
+
+async def test_delete_credential_of_an_unknown_user_says_so(
+    hass: HomeAssistant, simulator: WebJsonSimulator
+) -> None:
+    data = {"device_id": device_id(hass, simulator.serial), "user_id": "404", "credential": "palm"}
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "delete_credential", data)
+    assert caught.value.translation_key == "device_error"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"credential": "iris"},
+        {"credential": ""},
+        {"user_id": ""},
+        {"user_id": "1" * 33},
+        {"user_id": ["1", "2"]},
+    ],
+)
+async def test_delete_credential_refuses_bad_fields(
+    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, Any]
+) -> None:
+    base = {"device_id": device_id(hass, simulator.serial), "user_id": "1", "credential": "face"}
+    with pytest.raises(vol.Invalid):
+        await call(hass, "delete_credential", {**base, **data})
+    assert "1" in simulator.users
+    assert not any(c.startswith("deleteuser") for c in simulator.commands)
+
+
+async def test_delete_credential_refuses_ids_the_terminal_cannot_hold(
+    hass: HomeAssistant, simulator: WebJsonSimulator
+) -> None:
+    data = {"device_id": device_id(hass, simulator.serial), "user_id": "ada", "credential": "face"}
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "delete_credential", data)
+    assert caught.value.translation_key == "invalid_request"
+    assert not any(c.startswith("deleteuser") for c in simulator.commands)
+
+
+async def test_delete_credential_is_for_administrators(
+    hass: HomeAssistant, simulator: WebJsonSimulator, hass_read_only_user: Any
+) -> None:
+    data = {"device_id": device_id(hass, simulator.serial), "user_id": "1", "credential": "face"}
+    with pytest.raises(Unauthorized):
+        await call(hass, "delete_credential", data, context=Context(user_id=hass_read_only_user.id))
+    assert not any(c.startswith("deleteuser") for c in simulator.commands)

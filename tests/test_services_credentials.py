@@ -1,0 +1,23 @@
+"""delete_credential on a family that cannot: refused before anything is sent."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+
+from custom_components.access_terminal.const import DOMAIN
+from simulator.httpv2 import HttpV2Simulator
+
+from .helpers import device_id
+from .terminals import HTTPV2_SERIAL
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_delete_credential_not_supported(
+    hass: HomeAssistant, simulator: HttpV2Simulator
+) -> None:
+    data = {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "1", "credential": "face"}
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(DOMAIN, "delete_credential", data, blocking=True)
+    assert caught.value.translation_key == "not_supported"
