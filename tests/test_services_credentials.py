@@ -1,4 +1,4 @@
-"""delete_credential on a family that cannot: refused before anything is sent."""
+"""Actions a family cannot do (credentials, screen messages): refused before anything is sent."""
 
 from __future__ import annotations
 
@@ -20,4 +20,21 @@ async def test_delete_credential_not_supported(
     data = {"device_id": device_id(hass, HTTPV2_SERIAL), "user_id": "1", "credential": "face"}
     with pytest.raises(HomeAssistantError) as caught:
         await hass.services.async_call(DOMAIN, "delete_credential", data, blocking=True)
+    assert caught.value.translation_key == "not_supported"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_screen_message_not_supported(
+    hass: HomeAssistant, simulator: HttpV2Simulator
+) -> None:
+    target = {"device_id": device_id(hass, HTTPV2_SERIAL)}
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "set_screen_message", {**target, "message": "hi"}, blocking=True
+        )
+    assert caught.value.translation_key == "not_supported"
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "get_screen_message", target, blocking=True, return_response=True
+        )
     assert caught.value.translation_key == "not_supported"

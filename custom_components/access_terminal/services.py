@@ -58,6 +58,8 @@ SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 SERVICE_DELETE_CREDENTIAL = "delete_credential"
+SERVICE_SET_SCREEN_MESSAGE = "set_screen_message"
+SERVICE_GET_SCREEN_MESSAGE = "get_screen_message"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -161,6 +163,21 @@ DELETE_CREDENTIAL_SCHEMA = vol.Schema(
         vol.Required("user_id"): USER_ID,
         vol.Required("credential"): vol.In([str(c) for c in Credential]),
     }
+)
+
+# What a terminal's screen can show (the shortest family's limit is checked by the terminal).
+SCREEN_MESSAGE = vol.All(cv.string, vol.Length(max=200))
+SET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        # No user: the message everyone sees.
+        vol.Optional("user_id"): USER_ID,
+        # "" takes the message away.
+        vol.Required("message"): SCREEN_MESSAGE,
+    }
+)
+GET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Optional("user_id"): USER_ID}
 )
 
 
@@ -372,6 +389,31 @@ async def _delete_credential(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], delete)
 
 
+async def _canonical_user(
+    coordinator: AccessTerminalCoordinator, user_id: str | None
+) -> str | None:
+    return None if user_id is None else await coordinator.users.async_canonical_id(user_id)
+
+
+async def _set_screen_message(call: ServiceCall) -> None:
+    text = call.data["message"]
+    if any(not character.isprintable() for character in text):
+        raise validation_error("screen_message_invalid")
+
+    async def write(coordinator: AccessTerminalCoordinator) -> None:
+        user_id = await _canonical_user(coordinator, call.data.get("user_id"))
+        await coordinator.async_call(coordinator.terminal.set_screen_message(user_id, text))
+
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], write)
+
+
+async def _get_screen_message(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
+    user_id = await _canonical_user(coordinator, call.data.get("user_id"))
+    text = await coordinator.async_call(coordinator.terminal.get_screen_message(user_id))
+    return {"message": text or ""}
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -427,4 +469,17 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
     register(
         DOMAIN, SERVICE_DELETE_CREDENTIAL, admin_only(_delete_credential), DELETE_CREDENTIAL_SCHEMA
+    )
+    register(
+        DOMAIN,
+        SERVICE_SET_SCREEN_MESSAGE,
+        admin_only(_set_screen_message),
+        SET_SCREEN_MESSAGE_SCHEMA,
+    )
+    register(
+        DOMAIN,
+        SERVICE_GET_SCREEN_MESSAGE,
+        admin_only(_get_screen_message),
+        GET_SCREEN_MESSAGE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )

@@ -209,6 +209,8 @@ class Operation(StrEnum):
     ELEVATOR = "elevator"
     # Deletes one kind of credential of a user (face, fingerprints, palms, card, password).
     DELETE_CREDENTIAL = "delete_credential"
+    # Shows a message on the screen: to everyone, or to one person when they are recognised.
+    SCREEN_MESSAGE = "screen_message"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -759,6 +761,14 @@ class Terminal:
         The user and their other credentials stay.
         """
         raise NotSupportedError(Operation.DELETE_CREDENTIAL)
+
+    async def set_screen_message(self, user_id: str | None, text: str) -> None:
+        """Show `text` to everyone (`user_id` None) or to one user when recognised ("": none)."""
+        raise NotSupportedError(Operation.SCREEN_MESSAGE)
+
+    async def get_screen_message(self, user_id: str | None) -> str | None:
+        """Return the message shown to everyone (`user_id` None) or to one user."""
+        raise NotSupportedError(Operation.SCREEN_MESSAGE)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

@@ -95,6 +95,7 @@ class CloudWsTerminal(PushTerminal):
             Operation.REBOOT,
             Operation.ACCESS_RULES,
             Operation.DELETE_CREDENTIAL,
+            Operation.SCREEN_MESSAGE,
         }
     )
 
@@ -435,6 +436,18 @@ class CloudWsTerminal(PushTerminal):
         """Delete one kind of credential of a user (`deleteuser` with its backupnums)."""
         await user_table.delete_records(self._channel, user_id, CREDENTIAL_BACKUPNUMS[credential])
 
+    async def get_screen_message(self, user_id: str | None) -> str | None:
+        """Read a user's message (`getuserprofile`; None: the public message)."""
+        number = 0 if user_id is None else enroll_id(user_id)
+        return optional_str((await self.command("getuserprofile", enrollid=number)).get("record"))
+
+    async def set_screen_message(self, user_id: str | None, text: str) -> None:
+        """Write a user's message, or the public one (`setuserprofile`, 200 bytes at most)."""
+        if len(text.encode()) > MAX_PROFILE_BYTES:
+            raise InvalidRequestError(f"a message holds at most {MAX_PROFILE_BYTES} bytes")
+        number = 0 if user_id is None else enroll_id(user_id)
+        await self.command("setuserprofile", enrollid=number, profile=text)
+
     # -- access rules ----------------------------------------------------------------------
 
     @property
@@ -546,18 +559,6 @@ class CloudWsTerminal(PushTerminal):
         if len(holidays) > MAX_HOLIDAYS:
             raise InvalidRequestError(f"at most {MAX_HOLIDAYS} holidays")
         await self.command("setholiday", holidays=[dict(item) for item in holidays])
-
-    async def get_profile(self, user_id: str | None) -> str | None:
-        """Read a user's message (`getuserprofile`; None: the public message)."""
-        number = 0 if user_id is None else enroll_id(user_id)
-        return optional_str((await self.command("getuserprofile", enrollid=number)).get("record"))
-
-    async def set_profile(self, user_id: str | None, text: str) -> None:
-        """Write a user's message, or the public one (`setuserprofile`, 200 bytes at most)."""
-        if len(text.encode()) > MAX_PROFILE_BYTES:
-            raise InvalidRequestError(f"a profile holds at most {MAX_PROFILE_BYTES} bytes")
-        number = 0 if user_id is None else enroll_id(user_id)
-        await self.command("setuserprofile", enrollid=number, profile=text)
 
     async def read_capabilities(self) -> dict[str, Any]:
         """Read capacities and usage (`getdevcap`) and update the terminal's info."""
