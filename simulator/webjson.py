@@ -127,6 +127,8 @@ class WebJsonSimulator(DeviceServer):
         self.open_seconds = 8.0
         self._door_timer: asyncio.TimerHandle | None = None
         self.lock_mode = LOCK_NORMAL
+        # Menu settings changed at the terminal since they were last reset (`initmenu`).
+        self.menu_changes: dict[str, Any] = {}
         self.doors_opened = 0
         self.enrollments: dict[str, tuple[int, float]] = {}
         self.uploads: dict[str, Upload] = {}
@@ -180,6 +182,10 @@ class WebJsonSimulator(DeviceServer):
                 self.locks.pop(str(request["enrollid"]), None) is not None
             ),
             "cleanuserlock": self._clean_locks,
+            "cleaninactiveuser": self._clean_inactive_users,
+            "cleanlogphoto": self._clean_log_photos,
+            "initmenu": self._init_menu,
+            "cleandatebase": self._clean_database,
         }
 
     def routes(self) -> list[web.RouteDef]:
@@ -361,6 +367,31 @@ class WebJsonSimulator(DeviceServer):
         for backupnum in slots:
             user.templates.pop(backupnum, None)
         return {"enrollid": user.user_id}
+
+    def _clean_inactive_users(self, _request: dict[str, Any]) -> dict[str, Any]:
+        for user_id in [key for key, user in self.users.items() if not user.enabled]:
+            del self.users[user_id]
+            self.locks.pop(user_id, None)
+        return {}
+
+    def _clean_log_photos(self, _request: dict[str, Any]) -> dict[str, Any]:
+        for item in self.attendance:
+            item.pop("photo", None)
+        return {}
+
+    def _init_menu(self, _request: dict[str, Any]) -> dict[str, Any]:
+        self.menu_changes.clear()
+        return {}
+
+    def _clean_database(self, _request: dict[str, Any]) -> dict[str, Any]:
+        """Forget users, records and rules; the device then restarts (counted in `reboots`)."""
+        self.users.clear()
+        self.locks.clear()
+        self.attendance.clear()
+        self.rtlog.clear()
+        self.zones = AiFaceZones()
+        self.reboots += 1
+        return {}
 
     def _delete_users(self, request: dict[str, Any]) -> dict[str, Any]:
         for user_id in request["list"]:

@@ -1,4 +1,4 @@
-"""Actions a family cannot do (credentials, screen messages): refused before anything is sent."""
+"""Actions a family cannot do (credentials, screen messages, erasing): refused, nothing sent."""
 
 from __future__ import annotations
 
@@ -37,4 +37,12 @@ async def test_screen_message_not_supported(
         await hass.services.async_call(
             DOMAIN, "get_screen_message", target, blocking=True, return_response=True
         )
+    assert caught.value.translation_key == "not_supported"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_erase_data_not_supported(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+    data = {"device_id": device_id(hass, HTTPV2_SERIAL), "data": "record_photos", "confirm": True}
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(DOMAIN, "erase_data", data, blocking=True)
     assert caught.value.translation_key == "not_supported"

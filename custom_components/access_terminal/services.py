@@ -37,10 +37,13 @@ from .files import async_read_file, validation_error
 from .firmware_install import async_install, async_load_image, require_firmware_support
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
+from .protocols.errors import NotSupportedError
 from .protocols.model import (
     Credential,
     Credentials,
     DoorAction,
+    Erasable,
+    Operation,
     Privilege,
     User,
 )
@@ -60,6 +63,7 @@ SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 SERVICE_DELETE_CREDENTIAL = "delete_credential"
 SERVICE_SET_SCREEN_MESSAGE = "set_screen_message"
 SERVICE_GET_SCREEN_MESSAGE = "get_screen_message"
+SERVICE_ERASE_DATA = "erase_data"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -178,6 +182,15 @@ SET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
 )
 GET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
     {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Optional("user_id"): USER_ID}
+)
+
+# Erasing needs `confirm: true`, as a factory reset does.
+ERASE_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("data"): vol.In([str(what) for what in Erasable]),
+        vol.Optional("confirm", default=False): cv.boolean,
+    }
 )
 
 
@@ -414,6 +427,20 @@ async def _get_screen_message(call: ServiceCall) -> ServiceResponse:
     return {"message": text or ""}
 
 
+async def _erase_data(call: ServiceCall) -> None:
+    if not call.data["confirm"]:
+        raise validation_error("erase_data_unconfirmed")
+    what = Erasable(call.data["data"])
+
+    async def erase(coordinator: AccessTerminalCoordinator) -> None:
+        async with coordinator.errors():
+            if what not in coordinator.terminal.erasable:
+                raise NotSupportedError(f"{Operation.ERASE_DATA} {what}")
+            await coordinator.terminal.erase_data(what)
+
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], erase)
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -470,6 +497,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(
         DOMAIN, SERVICE_DELETE_CREDENTIAL, admin_only(_delete_credential), DELETE_CREDENTIAL_SCHEMA
     )
+    register(DOMAIN, SERVICE_ERASE_DATA, admin_only(_erase_data), ERASE_DATA_SCHEMA)
     register(
         DOMAIN,
         SERVICE_SET_SCREEN_MESSAGE,

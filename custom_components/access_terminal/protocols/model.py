@@ -211,6 +211,8 @@ class Operation(StrEnum):
     DELETE_CREDENTIAL = "delete_credential"
     # Shows a message on the screen: to everyone, or to one person when they are recognised.
     SCREEN_MESSAGE = "screen_message"
+    # Erases one kind of data the terminal keeps (see Erasable; `Terminal.erasable`).
+    ERASE_DATA = "erase_data"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -250,6 +252,19 @@ _DOOR_ACTION_OPERATIONS = {
     DoorAction.LOCKOUT: Operation.LOCKOUT,
     DoorAction.RELEASE_LOCKOUT: Operation.RELEASE_LOCKOUT,
 }
+
+
+class Erasable(StrEnum):
+    """What `Terminal.erase_data` can erase, beyond users and records."""
+
+    # Users who are disabled (kept but barred).
+    INACTIVE_USERS = "inactive_users"
+    # The photos kept with access records (the records stay).
+    RECORD_PHOTOS = "record_photos"
+    # The settings of the terminal's own menu, back to their defaults.
+    MENU_SETTINGS = "menu_settings"
+    # Everything the terminal stores (users, records, rules); it restarts.
+    DATABASE = "database"
 
 
 class Credential(StrEnum):
@@ -619,6 +634,8 @@ class Terminal:
     # How many auxiliary outputs and elevator floors `output_control` / `floor_control` take.
     aux_outputs: int = 0
     floors: int = 0
+    # What `erase_data` can erase here.
+    erasable: frozenset[Erasable] = frozenset()
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -761,6 +778,10 @@ class Terminal:
         The user and their other credentials stay.
         """
         raise NotSupportedError(Operation.DELETE_CREDENTIAL)
+
+    async def erase_data(self, what: Erasable) -> None:
+        """Erase one kind of data the terminal keeps (one of `erasable`)."""
+        raise NotSupportedError(Operation.ERASE_DATA)
 
     async def set_screen_message(self, user_id: str | None, text: str) -> None:
         """Show `text` to everyone (`user_id` None) or to one user when recognised ("": none)."""

@@ -1,11 +1,11 @@
-"""Actions of Webserver + JSON terminals beyond users: deleting one credential, end to end."""
+"""Actions of Webserver + JSON terminals beyond users (credentials, erasing), end to end."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, Unauthorized
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 import pytest
 import voluptuous as vol
 
@@ -85,3 +85,45 @@ async def test_delete_credential_is_for_administrators(
     with pytest.raises(Unauthorized):
         await call(hass, "delete_credential", data, context=Context(user_id=hass_read_only_user.id))
     assert not any(c.startswith("deleteuser") for c in simulator.commands)
+
+
+async def test_erase_disabled_users(hass: HomeAssistant, simulator: WebJsonSimulator) -> None:
+    """Only the disabled user goes; the others stay."""
+    simulator.add_user("21", "Gone").enabled = False
+    kept = set(simulator.users) - {"21"}
+    await call(
+        hass,
+        "erase_data",
+        {
+            "device_id": device_id(hass, simulator.serial),
+            "data": "inactive_users",
+            "confirm": True,
+        },
+    )
+    assert set(simulator.users) == kept
+
+
+@pytest.mark.parametrize("confirm", [None, False])
+async def test_erase_data_needs_confirmation(
+    hass: HomeAssistant, simulator: WebJsonSimulator, confirm: bool | None
+) -> None:
+    data: dict[str, Any] = {"device_id": device_id(hass, simulator.serial), "data": "database"}
+    if confirm is not None:
+        data["confirm"] = confirm
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "erase_data", data)
+    assert caught.value.translation_key == "erase_data_unconfirmed"
+    assert simulator.users
+    assert "cleandatebase" not in simulator.commands
+
+
+@pytest.mark.parametrize(
+    "data", [{"data": "everything"}, {"data": ""}, {"confirm": "maybe"}, {"data": None}]
+)
+async def test_erase_data_refuses_bad_fields(
+    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, Any]
+) -> None:
+    base = {"device_id": device_id(hass, simulator.serial), "data": "database", "confirm": True}
+    with pytest.raises(vol.Invalid):
+        await call(hass, "erase_data", {**base, **data})
+    assert "cleandatebase" not in simulator.commands

@@ -33,6 +33,7 @@ from ..model import (
     Credential,
     DoorAction,
     DoorState,
+    Erasable,
     EventCategory,
     Family,
     FirmwareImage,
@@ -88,6 +89,13 @@ _CREDENTIAL_DELETES: Mapping[Credential, tuple[str, int | None]] = {
     Credential.CARD: ("deleteuser", BACKUP_CARD),
     Credential.PASSWORD: ("deleteuser", BACKUP_PASSWORD),
 }
+# The command erasing each kind of data ("cleaninactiveuser" ... "cleandatebase").
+_ERASE_COMMANDS: Mapping[Erasable, str] = {
+    Erasable.INACTIVE_USERS: "cleaninactiveuser",
+    Erasable.RECORD_PHOTOS: "cleanlogphoto",
+    Erasable.MENU_SETTINGS: "initmenu",
+    Erasable.DATABASE: "cleandatebase",
+}
 # checkregstatus: what its `status` (or `state`) says; anything else is a failure.
 _PENDING = frozenset({"0", "pending", "enrolling", "waiting", "running"})
 _SUCCEEDED = frozenset({"1", "success", "succeeded", "ok", "done", "finished"})
@@ -120,8 +128,10 @@ class WebJsonTerminal(PullTerminal):
             Operation.REBOOT,
             Operation.ACCESS_RULES,
             Operation.DELETE_CREDENTIAL,
+            Operation.ERASE_DATA,
         }
     )
+    erasable = frozenset(Erasable)
 
     def __init__(
         self,
@@ -213,6 +223,18 @@ class WebJsonTerminal(PullTerminal):
     async def reboot(self) -> None:
         """Restart the device (it does not answer)."""
         await self.client.reboot()
+
+    async def erase_data(self, what: Erasable) -> None:
+        """Erase disabled users, record photos, menu settings or the whole database.
+
+        Clearing the database restarts the terminal, which may not answer: as `reboot`.
+        """
+        command = _ERASE_COMMANDS[what]
+        if what is Erasable.DATABASE:
+            await self.client.reboot(command)
+        else:
+            await self.client.call(command)
+        self.invalidate_info()
 
     # -- users -----------------------------------------------------------------------------
 
