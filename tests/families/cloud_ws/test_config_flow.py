@@ -38,3 +38,28 @@ async def test_cloud_options_and_mode_table(
     await simulator.access(1, mode=2)
     await hass.async_block_till_done()
     assert [e.data["methods"] for e in events] == [["card"]]
+
+
+async def test_mode_table_counting_from_zero(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: CloudWsSimulator
+) -> None:
+    """The "Get all logs" table: mode 0 is a fingerprint, 1 a card."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "offline_window": 90,
+            "command_timeout": 60,
+            "online_authorization": "device",
+            "listen_port": 0,
+            "mode_table": "from_zero",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await wait_until(lambda: simulator.registered.is_set() and simulator.connections >= 2)
+    events = bus_events(hass)
+    await simulator.access(1, mode=0)
+    await simulator.access(1, mode=1)
+    await hass.async_block_till_done()
+    assert [e.data["methods"] for e in events] == [["fingerprint"], ["card"]]
