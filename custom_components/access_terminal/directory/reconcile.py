@@ -191,6 +191,11 @@ class TerminalSync:
         book.managed |= wanted_ids
         store.schedule_save()
         try:
+            if full_read and wanted.tables and digest == book.tables:
+                # The read-back: tables changed at the terminal (its holidays) are written again.
+                terminal = coordinator.terminal
+                if not await coordinator.async_call(terminal.holds_access_tables(wanted.tables)):
+                    book.tables = None
             if digest != book.tables and wanted.tables:
                 await coordinator.async_call(coordinator.terminal.set_access_tables(wanted.tables))
                 book.tables = digest

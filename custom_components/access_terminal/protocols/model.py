@@ -727,6 +727,10 @@ class Terminal:
         """Write the terminal-wide access tables of an AccessPlan (time zones, holidays)."""
         raise NotSupportedError(Operation.ACCESS_RULES)
 
+    async def holds_access_tables(self, tables: Mapping[str, Any]) -> bool:
+        """Read back whether the terminal still holds `tables` (True where it cannot tell)."""
+        return True
+
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:

@@ -16,7 +16,7 @@ directory compiles again every day, so a date never stands for the next year's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -36,6 +36,7 @@ from .access import (
     intersection,
     ordered_policies,
 )
+from .codec import optional_int
 from .model import User, UserAccess
 
 DAY_ZONES = 8
@@ -127,6 +128,24 @@ def _holidays(rules: Sequence[TimeRule], zones: _Zones, today: date) -> list[dic
         }
         for first, last, number in ranges[:HOLIDAYS]
     ]
+
+
+def holds_holidays(held: Any, written: Sequence[Mapping[str, Any]]) -> bool:
+    """Return True if a `getholiday` answer holds the holidays written: same days, same hours.
+
+    Names and attendance shifts are the terminal's business; anything unreadable differs.
+    """
+    if not isinstance(held, list):
+        return False
+
+    def days(item: Any) -> tuple[str, str, int]:
+        if not isinstance(item, Mapping):
+            return ("", "", -1)
+        zone = optional_int(item.get("dayzone"))
+        start, end = (str(item.get(key, "")).strip() for key in ("startday", "endday"))
+        return (start, end, -1 if zone is None else zone)
+
+    return sorted(map(days, held)) == sorted(map(days, written))
 
 
 def compile_access(

@@ -473,6 +473,10 @@ class CloudWsTerminal(PushTerminal):
         await self.set_access_settings(dayzone=tables["dayzone"], weekzone=tables["weekzone"])
         await self.set_holidays(tables["holidays"])
 
+    async def holds_access_tables(self, tables: Mapping[str, Any]) -> bool:
+        """Read the holidays back (`getholiday`): False when they are not those written."""
+        return weekzones.holds_holidays(await self.get_holidays(), tables["holidays"])
+
     # -- commands without a place in the Terminal interface ------------------------------
 
     async def enable_user(self, user_id: str, enabled: bool) -> None:

@@ -345,6 +345,11 @@ class WebJsonTerminal(PullTerminal):
         await self.client.call("setdevlock", zones)
         await self.client.call("setholiday", {"holidays": tables["holidays"]})
 
+    async def holds_access_tables(self, tables: Mapping[str, Any]) -> bool:
+        """Read the holidays back (`getholiday`): False when they are not those written."""
+        answer = await self.client.call("getholiday")
+        return weekzones.holds_holidays(answer.get("holidays"), tables["holidays"])
+
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`deleteuser` each), or every user (`cleanuser`)."""
         if user_ids is None:
