@@ -129,6 +129,8 @@ class WebJsonSimulator(DeviceServer):
         self.lock_mode = LOCK_NORMAL
         # Menu settings changed at the terminal since they were last reset (`initmenu`).
         self.menu_changes: dict[str, Any] = {}
+        # The questionnaire as `setquestionnaire` gave it (empty: none).
+        self.questionnaire: dict[str, Any] = {}
         self.doors_opened = 0
         self.enrollments: dict[str, tuple[int, float]] = {}
         self.uploads: dict[str, Upload] = {}
@@ -182,6 +184,9 @@ class WebJsonSimulator(DeviceServer):
                 self.locks.pop(str(request["enrollid"]), None) is not None
             ),
             "cleanuserlock": self._clean_locks,
+            "setquestionnaire": self._set_questionnaire,
+            "getquestionnaire": lambda _request: dict(self.questionnaire),
+            "cleanquestionnaire": self._clean_questionnaire,
             "cleaninactiveuser": self._clean_inactive_users,
             "cleanlogphoto": self._clean_log_photos,
             "initmenu": self._init_menu,
@@ -367,6 +372,17 @@ class WebJsonSimulator(DeviceServer):
         for backupnum in slots:
             user.templates.pop(backupnum, None)
         return {"enrollid": user.user_id}
+
+    def _set_questionnaire(self, request: dict[str, Any]) -> dict[str, Any]:
+        items = request.get("items")
+        if not isinstance(items, list) or not 1 <= len(items) <= 16:
+            return {"reason": REASON_PARAMETER}
+        self.questionnaire = {k: v for k, v in request.items() if k not in ("cmd", "password")}
+        return {}
+
+    def _clean_questionnaire(self, _request: dict[str, Any]) -> dict[str, Any]:
+        self.questionnaire = {}
+        return {}
 
     def _clean_inactive_users(self, _request: dict[str, Any]) -> dict[str, Any]:
         for user_id in [key for key, user in self.users.items() if not user.enabled]:

@@ -1,4 +1,4 @@
-"""Actions a family cannot do (credentials, screen messages, erasing): refused, nothing sent."""
+"""Actions a family cannot do (credentials, messages, erasing, questionnaire): refused."""
 
 from __future__ import annotations
 
@@ -45,4 +45,22 @@ async def test_erase_data_not_supported(hass: HomeAssistant, simulator: HttpV2Si
     data = {"device_id": device_id(hass, HTTPV2_SERIAL), "data": "record_photos", "confirm": True}
     with pytest.raises(HomeAssistantError) as caught:
         await hass.services.async_call(DOMAIN, "erase_data", data, blocking=True)
+    assert caught.value.translation_key == "not_supported"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_questionnaire_not_supported(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+    target = {"device_id": device_id(hass, HTTPV2_SERIAL)}
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "set_questionnaire", {**target, "title": "Q", "items": ["a"]}, blocking=True
+        )
+    assert caught.value.translation_key == "not_supported"
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "get_questionnaire", target, blocking=True, return_response=True
+        )
+    assert caught.value.translation_key == "not_supported"
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(DOMAIN, "clear_questionnaire", target, blocking=True)
     assert caught.value.translation_key == "not_supported"

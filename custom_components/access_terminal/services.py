@@ -37,7 +37,7 @@ from .files import async_read_file, validation_error
 from .firmware_install import async_install, async_load_image, require_firmware_support
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
-from .protocols.errors import NotSupportedError
+from .protocols.errors import InvalidRequestError, NotSupportedError
 from .protocols.model import (
     Credential,
     Credentials,
@@ -47,6 +47,7 @@ from .protocols.model import (
     Privilege,
     User,
 )
+from .protocols.questionnaire import MAX_SINGLE_CHOICE, MAX_TEXT as MAX_QUESTION_TEXT, Questionnaire
 
 SERVICE_OPEN_DOOR = "open_door"
 SERVICE_ENROLL = "enroll"
@@ -64,6 +65,9 @@ SERVICE_DELETE_CREDENTIAL = "delete_credential"
 SERVICE_SET_SCREEN_MESSAGE = "set_screen_message"
 SERVICE_GET_SCREEN_MESSAGE = "get_screen_message"
 SERVICE_ERASE_DATA = "erase_data"
+SERVICE_SET_QUESTIONNAIRE = "set_questionnaire"
+SERVICE_GET_QUESTIONNAIRE = "get_questionnaire"
+SERVICE_CLEAR_QUESTIONNAIRE = "clear_questionnaire"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -192,6 +196,27 @@ ERASE_DATA_SCHEMA = vol.Schema(
         vol.Optional("confirm", default=False): cv.boolean,
     }
 )
+
+_QUESTION_TEXT = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=MAX_QUESTION_TEXT))
+SET_QUESTIONNAIRE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("title"): _QUESTION_TEXT,
+        vol.Required("items"): vol.All(
+            cv.ensure_list, [_QUESTION_TEXT], vol.Length(min=1, max=MAX_SINGLE_CHOICE)
+        ),
+        vol.Optional("multiple_choice", default=False): cv.boolean,
+        # Answers (1-based) a multiple choice must include.
+        vol.Optional("required", default=list): vol.All(
+            cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_SINGLE_CHOICE))]
+        ),
+        vol.Optional("voice"): _QUESTION_TEXT,
+        vol.Optional("error_message"): _QUESTION_TEXT,
+        vol.Optional("enabled", default=True): cv.boolean,
+        vol.Optional("start_with_card", default=False): cv.boolean,
+    }
+)
+GET_QUESTIONNAIRE_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
 
 
 @callback
@@ -441,6 +466,43 @@ async def _erase_data(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], erase)
 
 
+async def _set_questionnaire(call: ServiceCall) -> None:
+    data = call.data
+    questionnaire = Questionnaire(
+        title=data["title"],
+        items=tuple(data["items"]),
+        multiple_choice=data["multiple_choice"],
+        required=tuple(sorted(set(data["required"]))),
+        voice=data.get("voice"),
+        error_message=data.get("error_message"),
+        enabled=data["enabled"],
+        start_with_card=data["start_with_card"],
+    )
+    try:
+        questionnaire.check()
+    except InvalidRequestError as err:
+        raise validation_error("questionnaire_invalid", error=str(err)) from err
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_call(c.terminal.set_questionnaire(questionnaire)),
+    )
+
+
+async def _get_questionnaire(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
+    held = await coordinator.async_call(coordinator.terminal.get_questionnaire())
+    return {"questionnaire": None if held is None else held.as_dict()}
+
+
+async def _clear_questionnaire(call: ServiceCall) -> None:
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_call(c.terminal.clear_questionnaire()),
+    )
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -498,6 +560,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_DELETE_CREDENTIAL, admin_only(_delete_credential), DELETE_CREDENTIAL_SCHEMA
     )
     register(DOMAIN, SERVICE_ERASE_DATA, admin_only(_erase_data), ERASE_DATA_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_SET_QUESTIONNAIRE,
+        admin_only(_set_questionnaire),
+        SET_QUESTIONNAIRE_SCHEMA,
+    )
+    register(
+        DOMAIN,
+        SERVICE_GET_QUESTIONNAIRE,
+        admin_only(_get_questionnaire),
+        GET_QUESTIONNAIRE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    register(DOMAIN, SERVICE_CLEAR_QUESTIONNAIRE, admin_only(_clear_questionnaire), DEVICES_SCHEMA)
     register(
         DOMAIN,
         SERVICE_SET_SCREEN_MESSAGE,

@@ -18,6 +18,7 @@ from .settings import Setting, SettingAddress, SettingSpec, SettingValue
 
 if TYPE_CHECKING:
     from .access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+    from .questionnaire import Questionnaire
 
 
 class Family(StrEnum):
@@ -213,6 +214,8 @@ class Operation(StrEnum):
     SCREEN_MESSAGE = "screen_message"
     # Erases one kind of data the terminal keeps (see Erasable; `Terminal.erasable`).
     ERASE_DATA = "erase_data"
+    # Holds a questionnaire (a question asked of whoever the terminal recognises).
+    QUESTIONNAIRE = "questionnaire"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -786,6 +789,18 @@ class Terminal:
     async def erase_data(self, what: Erasable) -> None:
         """Erase one kind of data the terminal keeps (one of `erasable`)."""
         raise NotSupportedError(Operation.ERASE_DATA)
+
+    async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
+        """Write the questionnaire (already checked: `Questionnaire.check`)."""
+        raise NotSupportedError(Operation.QUESTIONNAIRE)
+
+    async def get_questionnaire(self) -> Questionnaire | None:
+        """Read the questionnaire (None: the terminal holds none)."""
+        raise NotSupportedError(Operation.QUESTIONNAIRE)
+
+    async def clear_questionnaire(self) -> None:
+        """Take the questionnaire away."""
+        raise NotSupportedError(Operation.QUESTIONNAIRE)
 
     async def set_screen_message(self, user_id: str | None, text: str) -> None:
         """Show `text` to everyone (`user_id` None) or to one user when recognised ("": none)."""

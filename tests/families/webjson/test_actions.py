@@ -1,4 +1,4 @@
-"""Actions of Webserver + JSON terminals beyond users (credentials, erasing), end to end."""
+"""Actions of Webserver + JSON terminals beyond users (credentials, erasing, questionnaire)."""
 
 from __future__ import annotations
 
@@ -127,3 +127,68 @@ async def test_erase_data_refuses_bad_fields(
     with pytest.raises(vol.Invalid):
         await call(hass, "erase_data", {**base, **data})
     assert "cleandatebase" not in simulator.commands
+
+
+async def test_questionnaire_set_read_cleared(
+    hass: HomeAssistant, simulator: WebJsonSimulator
+) -> None:
+    terminal = device_id(hass, simulator.serial)
+    await call(
+        hass,
+        "set_questionnaire",
+        {
+            "device_id": terminal,
+            "title": "Why are you here?",
+            "items": ["Work", "Visit", "Delivery"],
+            "multiple_choice": True,
+            "required": [3, 1],
+        },
+    )
+    assert simulator.questionnaire["optionflag"] == 0b101
+    read = await call(hass, "get_questionnaire", {"device_id": terminal}, return_response=True)
+    assert read["questionnaire"]["items"] == ["Work", "Visit", "Delivery"]
+    assert read["questionnaire"]["required"] == [1, 3]
+    await call(hass, "clear_questionnaire", {"device_id": terminal})
+    read = await call(hass, "get_questionnaire", {"device_id": terminal}, return_response=True)
+    assert read == {"questionnaire": None}
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        ({"required": [1]}, "only a multiple choice"),
+        ({"multiple_choice": True, "items": [str(n) for n in range(9)]}, "1 to 8 answers"),
+        ({"multiple_choice": True, "required": [3]}, "numbered 1 to 2"),
+        ({"title": "two\nlines"}, "control characters"),
+    ],
+)
+async def test_questionnaire_no_terminal_holds_is_refused(
+    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, Any], why: str
+) -> None:
+    base = {"device_id": device_id(hass, simulator.serial), "title": "Q", "items": ["a", "b"]}
+    with pytest.raises(ServiceValidationError, match=why) as caught:
+        await call(hass, "set_questionnaire", {**base, **data})
+    assert caught.value.translation_key == "questionnaire_invalid"
+    assert simulator.questionnaire == {}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"title": ""},
+        {"title": "x" * 65},
+        {"items": []},
+        {"items": [""]},
+        {"items": [str(n) for n in range(17)]},
+        {"required": ["first"]},
+        {"required": [0]},
+        {"multiple_choice": "sometimes"},
+    ],
+)
+async def test_questionnaire_refuses_bad_fields(
+    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, Any]
+) -> None:
+    base = {"device_id": device_id(hass, simulator.serial), "title": "Q", "items": ["a", "b"]}
+    with pytest.raises(vol.Invalid):
+        await call(hass, "set_questionnaire", {**base, **data})
+    assert "setquestionnaire" not in simulator.commands

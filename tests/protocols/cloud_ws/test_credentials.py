@@ -1,4 +1,4 @@
-"""Deleting one kind of credential of a cloud user: `deleteuser` per record, on the simulator."""
+"""Credentials (`deleteuser` per record) and the questionnaire of cloud terminals."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from custom_components.access_terminal.protocols.errors import DeviceError, InvalidRequestError
 from custom_components.access_terminal.protocols.model import Credential, Operation
+from custom_components.access_terminal.protocols.questionnaire import Questionnaire
 from simulator.cloud_ws_device import DeviceTables, SimUser
 from simulator.common import make_rng
 
@@ -57,3 +58,20 @@ async def test_nothing_to_delete_is_an_error() -> None:
     with pytest.raises(InvalidRequestError):
         await terminal.delete_credential("ada", Credential.FACE)
     assert set(user.records) == set(HELD) - {40}
+
+
+async def test_questionnaire_written_read_and_switched_off() -> None:
+    """The document has no clear command: clearing writes one switched off, with no answers."""
+    terminal, _listener, device = make()
+    tables, _user = held_by_seven()
+    for name in ("setquestionnaire", "getquestionnaire"):
+        device.scripts[name] = on_tables(tables)
+    asked = Questionnaire(
+        title="Why?", items=("Work", "Visit"), multiple_choice=True, required=(2,)
+    )
+    await terminal.set_questionnaire(asked)
+    assert tables.questionnaire["optionflag"] == 2
+    assert await terminal.get_questionnaire() == asked
+    await terminal.clear_questionnaire()
+    assert tables.questionnaire["usequestion"] is False
+    assert await terminal.get_questionnaire() is None

@@ -1,4 +1,4 @@
-"""Erasing data of a Webserver + JSON terminal, against the simulator."""
+"""Erasing data and the questionnaire of a Webserver + JSON terminal, against the simulator."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from custom_components.access_terminal.protocols.errors import AuthError
 from custom_components.access_terminal.protocols.model import Erasable, Operation
+from custom_components.access_terminal.protocols.questionnaire import Questionnaire
 from simulator.webjson import WebJsonSimulator
 
 from ..pull_helpers import running
@@ -62,3 +63,19 @@ async def test_a_refused_password_is_no_success(
     with pytest.raises(AuthError):
         await terminal.erase_data(Erasable.DATABASE)
     assert len(sim.users) == 3
+
+
+async def test_questionnaire_written_read_and_cleared(
+    sim: WebJsonSimulator, session: aiohttp.ClientSession
+) -> None:
+    terminal, _listener = make_terminal(sim, session)
+    assert terminal.supports(Operation.QUESTIONNAIRE)
+    assert await terminal.get_questionnaire() is None
+    asked = Questionnaire(title="In or out?", items=("in", "out"), voice="please select")
+    await terminal.set_questionnaire(asked)
+    assert sim.questionnaire["items"] == ["in", "out"]
+    assert sim.questionnaire["radio"] is True
+    assert await terminal.get_questionnaire() == asked
+    await terminal.clear_questionnaire()
+    assert sim.questionnaire == {}
+    assert await terminal.get_questionnaire() is None

@@ -46,6 +46,11 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, PushTerminal
+from ..questionnaire import (
+    CLEARED as CLEARED_QUESTIONNAIRE,
+    Questionnaire,
+    from_fields as questionnaire_from_fields,
+)
 from . import user_table
 from .channel import CommandChannel, Connection
 from .codes import ModeTable, doors_after, log_records
@@ -96,6 +101,7 @@ class CloudWsTerminal(PushTerminal):
             Operation.ACCESS_RULES,
             Operation.DELETE_CREDENTIAL,
             Operation.SCREEN_MESSAGE,
+            Operation.QUESTIONNAIRE,
         }
     )
 
@@ -436,6 +442,18 @@ class CloudWsTerminal(PushTerminal):
         """Delete one kind of credential of a user (`deleteuser` with its backupnums)."""
         await user_table.delete_records(self._channel, user_id, CREDENTIAL_BACKUPNUMS[credential])
 
+    async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
+        """Write the questionnaire (`setquestionnaire`)."""
+        await self.command("setquestionnaire", "questionnaire", **questionnaire.fields())
+
+    async def get_questionnaire(self) -> Questionnaire | None:
+        """Read the questionnaire (`getquestionnaire`)."""
+        return questionnaire_from_fields(await self.command("getquestionnaire", stn=True))
+
+    async def clear_questionnaire(self) -> None:
+        """Switch the questionnaire off with nothing to ask (the document has no clear command)."""
+        await self.command("setquestionnaire", "questionnaire", **CLEARED_QUESTIONNAIRE)
+
     async def get_screen_message(self, user_id: str | None) -> str | None:
         """Read a user's message (`getuserprofile`; None: the public message)."""
         number = 0 if user_id is None else enroll_id(user_id)
@@ -539,14 +557,6 @@ class CloudWsTerminal(PushTerminal):
     async def set_access_settings(self, **settings: Any) -> None:
         """Write access parameters (`setdevlock`; only those given change)."""
         await self.command("setdevlock", **settings)
-
-    async def get_questionnaire(self) -> dict[str, Any]:
-        """Read the questionnaire (`getquestionnaire`)."""
-        return await self.command("getquestionnaire", stn=True)
-
-    async def set_questionnaire(self, **settings: Any) -> None:
-        """Write the questionnaire (`setquestionnaire`)."""
-        await self.command("setquestionnaire", **settings)
 
     async def get_holidays(self) -> list[dict[str, Any]]:
         """Read every holiday (`getholiday`, in pages)."""

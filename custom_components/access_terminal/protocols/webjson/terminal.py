@@ -42,6 +42,7 @@ from ..model import (
     User,
 )
 from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal, parse_zone
+from ..questionnaire import Questionnaire, from_fields as questionnaire_from_fields
 from .client import USER_NOT_FOUND, WebJsonClient
 from .records import (
     LOCK_HOLD_OPEN,
@@ -129,6 +130,7 @@ class WebJsonTerminal(PullTerminal):
             Operation.ACCESS_RULES,
             Operation.DELETE_CREDENTIAL,
             Operation.ERASE_DATA,
+            Operation.QUESTIONNAIRE,
         }
     )
     erasable = frozenset(Erasable)
@@ -223,6 +225,18 @@ class WebJsonTerminal(PullTerminal):
     async def reboot(self) -> None:
         """Restart the device (it does not answer)."""
         await self.client.reboot()
+
+    async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
+        """Write the questionnaire (`setquestionnaire`, with the cloud document's fields)."""
+        await self.client.call("setquestionnaire", questionnaire.fields())
+
+    async def get_questionnaire(self) -> Questionnaire | None:
+        """Read the questionnaire (`getquestionnaire`)."""
+        return questionnaire_from_fields(await self.client.call("getquestionnaire"))
+
+    async def clear_questionnaire(self) -> None:
+        """Take the questionnaire away (`cleanquestionnaire`)."""
+        await self.client.call("cleanquestionnaire")
 
     async def erase_data(self, what: Erasable) -> None:
         """Erase disabled users, record photos, menu settings or the whole database.
