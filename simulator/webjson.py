@@ -146,6 +146,13 @@ class WebJsonSimulator(DeviceServer):
         self.locks: dict[str, dict[str, Any]] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "login": lambda _request: {},
+            "getlang": lambda _request: {"lang": "en-US"},
+            "getlangoption": lambda _request: {
+                "langs": [
+                    {"lvalue": 0, "ltitle": "English"},
+                    {"lvalue": 1, "ltitle": "Simplified Chinese"},
+                ]
+            },
             "reg": self._reg,
             "getuserlist": self._user_list,
             "getuserids": lambda _request: {

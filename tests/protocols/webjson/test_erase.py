@@ -1,4 +1,4 @@
-"""Erasing data and the questionnaire of a Webserver + JSON terminal, against the simulator."""
+"""Erasing data, the questionnaire and languages of a Webserver + JSON terminal (simulator)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from custom_components.access_terminal.protocols.errors import AuthError
 from custom_components.access_terminal.protocols.model import Erasable, Operation
 from custom_components.access_terminal.protocols.questionnaire import Questionnaire
+from custom_components.access_terminal.protocols.webjson.records import language_options
 from simulator.webjson import WebJsonSimulator
 
 from ..pull_helpers import running
@@ -79,3 +80,42 @@ async def test_questionnaire_written_read_and_cleared(
     await terminal.clear_questionnaire()
     assert sim.questionnaire == {}
     assert await terminal.get_questionnaire() is None
+
+
+async def test_languages_are_read_with_the_info(
+    sim: WebJsonSimulator, session: aiohttp.ClientSession
+) -> None:
+    """The choices once, the current language at every info read; shown in the diagnostics."""
+    terminal, _listener = make_terminal(sim, session)
+    await terminal.refresh()
+    diagnostics = terminal.diagnostics()
+    assert diagnostics["language"] == "en-US"
+    assert diagnostics["languages"] == {0: "English", 1: "Simplified Chinese"}
+    terminal.invalidate_info()
+    await terminal.refresh()
+    assert sim.commands.count("getlangoption") == 1
+    assert sim.commands.count("getlang") == 2
+
+
+async def test_a_terminal_without_languages_is_read_all_the_same(
+    sim: WebJsonSimulator, session: aiohttp.ClientSession
+) -> None:
+    sim.refusals["getlangoption"] = [1]
+    terminal, _listener = make_terminal(sim, session)
+    await terminal.refresh()
+    assert terminal.info is not None
+    assert (terminal.language, terminal.languages) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("answer", "read"),
+    [
+        ({"langs": [{"lvalue": 0, "ltitle": "English"}]}, {0: "English"}),
+        ({"langs": [{"lvalue": "2", "ltitle": 7}]}, {2: "7"}),
+        ({"langs": [{"lvalue": -1, "ltitle": "x"}, {"ltitle": "y"}, "English", None]}, {}),
+        ({"langs": {"0": "English"}}, {}),
+        ({}, {}),
+    ],
+)
+def test_language_lists_of_every_shape(answer: dict[str, object], read: dict[int, str]) -> None:
+    assert language_options(answer) == read

@@ -26,7 +26,7 @@ from ..errors import (
     ProtocolError,
     UnreachableError,
 )
-from ..fields import read_each
+from ..fields import read_each, read_text
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
@@ -51,6 +51,7 @@ from .records import (
     door_change_record,
     door_from_status,
     info_from_reg,
+    language_options,
     rtlog_items,
     rtlog_record,
 )
@@ -149,6 +150,9 @@ class WebJsonTerminal(PullTerminal):
         super().__init__(serial, listener, zone=zone)
         self.client = WebJsonClient(session, address, password)
         self._lock_mode = LOCK_NORMAL
+        # The language shown (`getlang`) and those offered by number (`getlangoption`).
+        self.language: str | None = None
+        self.languages: dict[int, str] | None = None
         # Where an interrupted firmware upload stands: (md5, next block), to resume it.
         self._upgrade: tuple[str, int] | None = None
 
@@ -158,6 +162,19 @@ class WebJsonTerminal(PullTerminal):
         answer = await self.client.call("reg")
         self.device_zone = parse_zone(_devinfo(answer).get("timezone"))
         self.info = info_from_reg(self.serial, answer)
+        await self._read_languages()
+
+    async def _read_languages(self) -> None:
+        """Read the current language (`getlang`) and, once, the choices (`getlangoption`).
+
+        Shown in the diagnostics; a terminal without these commands refuses them, no failure.
+        """
+        try:
+            if self.languages is None:
+                self.languages = language_options(await self.client.call("getlangoption"))
+            self.language = read_text((await self.client.call("getlang")).get("lang"))
+        except (DeviceError, ProtocolError) as err:
+            _LOGGER.debug("%s: no language reading: %s", self.serial, err)
 
     async def _read_state(self) -> None:
         # Records first: they exist nowhere else once read.
@@ -463,6 +480,8 @@ class WebJsonTerminal(PullTerminal):
         return {
             **super().diagnostics(),
             "lock_mode": self._lock_mode,
+            "language": self.language,
+            "languages": self.languages,
             "upgrade_resume": None if self._upgrade is None else self._upgrade[1],
         }
 
