@@ -36,7 +36,7 @@ from .access import (
     intersection,
     ordered_policies,
 )
-from .codec import optional_int
+from .codec import optional_int, optional_str, parse_local_time
 from .model import User, UserAccess
 
 DAY_ZONES = 8
@@ -191,6 +191,19 @@ def compile_access(
 
 def _local(moment: datetime | None, zone: tzinfo) -> str | None:
     return None if moment is None else moment.astimezone(zone).strftime(TIME_FORMAT)
+
+
+def read_validity(lock: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime | None, ...]:
+    """Return (valid from, valid until) of a `getuserlock` answer; open ends are None."""
+    if lock is None:
+        return None, None
+    start, end = (
+        parse_local_time(optional_str(lock.get(key)), zone) for key in ("starttime", "endtime")
+    )
+    return (
+        None if start is None or start.year <= OPEN_START_YEAR else start,
+        None if end is None or end.year >= OPEN_END_YEAR else end,
+    )
 
 
 def validity_fields(user: User, zone: tzinfo) -> dict[str, str]:

@@ -192,3 +192,31 @@ async def test_questionnaire_refuses_bad_fields(
     with pytest.raises(vol.Invalid):
         await call(hass, "set_questionnaire", {**base, **data})
     assert "setquestionnaire" not in simulator.commands
+
+
+async def test_get_users_reads_the_validity_back(
+    hass: HomeAssistant, simulator: WebJsonSimulator
+) -> None:
+    """What set_user wrote (setuserlock) comes back from the terminal (getuserlock)."""
+    terminal = device_id(hass, simulator.serial)
+    await call(
+        hass,
+        "set_user",
+        {
+            "device_id": terminal,
+            "user_id": "61",
+            "name": "Temp",
+            "valid_from": "2030-01-01T08:00:00+00:00",
+            "valid_until": "2030-02-01T18:00:00+00:00",
+        },
+    )
+    await call(hass, "set_user", {"device_id": terminal, "user_id": "62", "name": "Always"})
+    simulator.locks.pop("62", None)  # a person the terminal holds no access parameters for
+    response = await call(
+        hass, "get_users", {"device_id": terminal, "user_id": ["61", "62"]}, return_response=True
+    )
+    validity = {u["user_id"]: (u["valid_from"], u["valid_until"]) for u in response["users"]}
+    assert validity == {
+        "61": ("2030-01-01T08:00:00+00:00", "2030-02-01T18:00:00+00:00"),
+        "62": (None, None),
+    }

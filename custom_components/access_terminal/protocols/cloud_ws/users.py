@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from ..codec import decode_base64, is_digits, optional_int, optional_str, parse_local_time
+from ..codec import decode_base64, is_digits, optional_int, optional_str
 from ..errors import InvalidRequestError
 from ..model import Credential, Credentials, Family, Privilege, User, UserAccess
-from ..weekzones import OPEN_END_YEAR, OPEN_START_YEAR, validity_fields
+from ..weekzones import read_validity as validity, validity_fields
 
 FINGERPRINTS = range(10)
 PASSWORD = 10
@@ -112,19 +112,6 @@ def reads_for(listed: ListedUser, *, with_credentials: bool) -> list[int]:
     if with_credentials:
         wanted += [n for n in ALL_BACKUPNUMS if n in listed.backupnums and n not in wanted]
     return wanted
-
-
-def validity(lock: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime | None, ...]:
-    """Return (valid from, valid until) of a `getuserlock` answer; open ends are None."""
-    if lock is None:
-        return None, None
-    start, end = (
-        parse_local_time(optional_str(lock.get(key)), zone) for key in ("starttime", "endtime")
-    )
-    return (
-        None if start is None or start.year <= OPEN_START_YEAR else start,
-        None if end is None or end.year >= OPEN_END_YEAR else end,
-    )
 
 
 def user_from_records(

@@ -302,12 +302,22 @@ class WebJsonTerminal(PullTerminal):
         raise ProtocolError("the user listing does not end")
 
     async def _some_users(self, user_ids: Sequence[str]) -> list[User]:
+        """Read the given users (`getuserinfo`) with their validity (`getuserlock`)."""
         users = []
         for user_id in user_ids:
             answer = await self._user_info(user_id)
             if answer is not None and (user := user_from_listing(answer)) is not None:
+                user.valid_from, user.valid_until = await self._read_validity(user_id)
                 users.append(user)
         return users
+
+    async def _read_validity(self, user_id: str) -> tuple[datetime | None, ...]:
+        """Return a user's validity from their access parameters (none held: always valid)."""
+        try:
+            lock = await self.client.call("getuserlock", {"enrollid": user_id})
+        except DeviceError:
+            return None, None
+        return weekzones.read_validity(lock, self.zone)
 
     async def _user_info(self, user_id: str, backupnum: int | None = None) -> dict[str, Any] | None:
         """Read a user (or one template); None when the device does not have it."""
