@@ -131,6 +131,8 @@ class WebJsonSimulator(DeviceServer):
         self.menu_changes: dict[str, Any] = {}
         # The questionnaire as `setquestionnaire` gave it (empty: none).
         self.questionnaire: dict[str, Any] = {}
+        # The name shown on the screen (`setcompanyname`).
+        self.company_name = "Simulated Ltd"
         self.doors_opened = 0
         self.enrollments: dict[str, tuple[int, float]] = {}
         self.uploads: dict[str, Upload] = {}
@@ -191,6 +193,8 @@ class WebJsonSimulator(DeviceServer):
                 self.locks.pop(str(request["enrollid"]), None) is not None
             ),
             "cleanuserlock": self._clean_locks,
+            "getcompanyname": lambda _request: {"companyname": self.company_name},
+            "setcompanyname": self._set_company_name,
             "setquestionnaire": self._set_questionnaire,
             "getquestionnaire": lambda _request: dict(self.questionnaire),
             "cleanquestionnaire": self._clean_questionnaire,
@@ -379,6 +383,13 @@ class WebJsonSimulator(DeviceServer):
         for backupnum in slots:
             user.templates.pop(backupnum, None)
         return {"enrollid": user.user_id}
+
+    def _set_company_name(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["companyname"]
+        if not isinstance(name, str) or len(name) > 64:
+            return {"reason": REASON_PARAMETER}
+        self.company_name = name
+        return {}
 
     def _set_questionnaire(self, request: dict[str, Any]) -> dict[str, Any]:
         items = request.get("items")

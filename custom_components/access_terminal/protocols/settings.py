@@ -64,6 +64,8 @@ class Setting(StrEnum):
     TEMPERATURE_THRESHOLD = "temperature_threshold"
     MASK_REQUIRED = "mask_required"
     DEVICE_NAME = "device_name"
+    # The company (or site) name the terminal shows on its screen.
+    COMPANY_NAME = "company_name"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -232,6 +234,9 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(setting=Setting.MASK_REQUIRED, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(
             setting=Setting.DEVICE_NAME, kind=SettingKind.TEXT, max_length=32, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.COMPANY_NAME, kind=SettingKind.TEXT, max_length=64, advanced=True
         ),
     )
 }

@@ -1,4 +1,4 @@
-"""Erasing data, the questionnaire and languages of a Webserver + JSON terminal (simulator)."""
+"""Erasing, questionnaire, languages and company name of a Webserver + JSON terminal."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from custom_components.access_terminal.protocols.errors import AuthError
+from custom_components.access_terminal.protocols.errors import AuthError, NotSupportedError
 from custom_components.access_terminal.protocols.model import Erasable, Operation
 from custom_components.access_terminal.protocols.questionnaire import Questionnaire
+from custom_components.access_terminal.protocols.settings import Setting, SettingAddress
 from custom_components.access_terminal.protocols.webjson.records import language_options
 from simulator.webjson import WebJsonSimulator
 
@@ -119,3 +120,15 @@ async def test_a_terminal_without_languages_is_read_all_the_same(
 )
 def test_language_lists_of_every_shape(answer: dict[str, object], read: dict[int, str]) -> None:
     assert language_options(answer) == read
+
+
+async def test_company_name_setting(sim: WebJsonSimulator, session: aiohttp.ClientSession) -> None:
+    terminal, _listener = make_terminal(sim, session)
+    address = SettingAddress(Setting.COMPANY_NAME)
+    assert Setting.COMPANY_NAME in terminal.settings
+    await terminal.read_settings()
+    assert terminal.setting_values[address] == "Simulated Ltd"
+    await terminal.write_setting(address, "Acme")
+    assert (sim.company_name, terminal.setting_values[address]) == ("Acme", "Acme")
+    with pytest.raises(NotSupportedError):
+        await terminal.write_setting(SettingAddress(Setting.VOLUME), 5)

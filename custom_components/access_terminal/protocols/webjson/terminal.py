@@ -23,6 +23,7 @@ from ..codec import optional_int, optional_str
 from ..errors import (
     DeviceError,
     InvalidRequestError,
+    NotSupportedError,
     ProtocolError,
     UnreachableError,
 )
@@ -43,6 +44,7 @@ from ..model import (
 )
 from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal, parse_zone
 from ..questionnaire import Questionnaire, from_fields as questionnaire_from_fields
+from ..settings import Setting, SettingAddress, SettingValue, family_settings
 from .client import USER_NOT_FOUND, WebJsonClient
 from .records import (
     LOCK_HOLD_OPEN,
@@ -150,6 +152,7 @@ class WebJsonTerminal(PullTerminal):
         super().__init__(serial, listener, zone=zone)
         self.client = WebJsonClient(session, address, password)
         self._lock_mode = LOCK_NORMAL
+        self.settings = family_settings(Setting.COMPANY_NAME)
         # The language shown (`getlang`) and those offered by number (`getlangoption`).
         self.language: str | None = None
         self.languages: dict[int, str] | None = None
@@ -242,6 +245,21 @@ class WebJsonTerminal(PullTerminal):
     async def reboot(self) -> None:
         """Restart the device (it does not answer)."""
         await self.client.reboot()
+
+    # -- settings --------------------------------------------------------------------------
+
+    async def read_settings(self) -> None:
+        """Read the company name (`getcompanyname`)."""
+        answer = await self.client.call("getcompanyname")
+        name = read_text(answer.get("companyname", answer.get("name")))
+        self.setting_values[SettingAddress(Setting.COMPANY_NAME)] = name or ""
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write the company name (`setcompanyname`)."""
+        if address.setting is not Setting.COMPANY_NAME:
+            raise NotSupportedError(f"setting {address.setting}")
+        await self.client.call("setcompanyname", {"companyname": value})
+        self.setting_values[address] = value
 
     async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
         """Write the questionnaire (`setquestionnaire`, with the cloud document's fields)."""
