@@ -556,34 +556,16 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
-    register(
-        DOMAIN, SERVICE_DELETE_CREDENTIAL, admin_only(_delete_credential), DELETE_CREDENTIAL_SCHEMA
-    )
-    register(DOMAIN, SERVICE_ERASE_DATA, admin_only(_erase_data), ERASE_DATA_SCHEMA)
-    register(
-        DOMAIN,
-        SERVICE_SET_QUESTIONNAIRE,
-        admin_only(_set_questionnaire),
-        SET_QUESTIONNAIRE_SCHEMA,
-    )
-    register(
-        DOMAIN,
-        SERVICE_GET_QUESTIONNAIRE,
-        admin_only(_get_questionnaire),
-        GET_QUESTIONNAIRE_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    register(DOMAIN, SERVICE_CLEAR_QUESTIONNAIRE, admin_only(_clear_questionnaire), DEVICES_SCHEMA)
-    register(
-        DOMAIN,
-        SERVICE_SET_SCREEN_MESSAGE,
-        admin_only(_set_screen_message),
-        SET_SCREEN_MESSAGE_SCHEMA,
-    )
-    register(
-        DOMAIN,
-        SERVICE_GET_SCREEN_MESSAGE,
-        admin_only(_get_screen_message),
-        GET_SCREEN_MESSAGE_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
+    for name, handler, schema in (
+        (SERVICE_DELETE_CREDENTIAL, _delete_credential, DELETE_CREDENTIAL_SCHEMA),
+        (SERVICE_ERASE_DATA, _erase_data, ERASE_DATA_SCHEMA),
+        (SERVICE_SET_QUESTIONNAIRE, _set_questionnaire, SET_QUESTIONNAIRE_SCHEMA),
+        (SERVICE_CLEAR_QUESTIONNAIRE, _clear_questionnaire, DEVICES_SCHEMA),
+        (SERVICE_SET_SCREEN_MESSAGE, _set_screen_message, SET_SCREEN_MESSAGE_SCHEMA),
+    ):
+        register(DOMAIN, name, admin_only(handler), schema)
+    for name, reader, schema in (
+        (SERVICE_GET_QUESTIONNAIRE, _get_questionnaire, GET_QUESTIONNAIRE_SCHEMA),
+        (SERVICE_GET_SCREEN_MESSAGE, _get_screen_message, GET_SCREEN_MESSAGE_SCHEMA),
+    ):
+        register(DOMAIN, name, admin_only(reader), schema, supports_response=SupportsResponse.ONLY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,6 +22,20 @@ pytestmark = [
 ]
 
 
+async def qr_pass(hass: HomeAssistant, simulator: CloudWsSimulator, **fields: Any) -> Any:
+    """Give the terminal's door a level and create a pass of it with a QR code."""
+    terminal = device_id(hass, simulator.serial)
+    await act(hass, "set_access_level", name="Front", doors=[{"device_id": terminal}])
+    return await act(
+        hass,
+        "create_pass",
+        access_levels=["Front"],
+        valid_until=at(TUESDAY, 18),
+        credential="qr",
+        **fields,
+    )
+
+
 async def test_a_pass_qr_code_opens_until_its_uses_are_gone(
     hass: HomeAssistant,
     simulator: CloudWsSimulator,
@@ -29,21 +45,7 @@ async def test_a_pass_qr_code_opens_until_its_uses_are_gone(
 ) -> None:
     """The visitor's code opens twice, then no more; a forged code never; each is an event."""
     events = bus_events(hass)
-    await act(
-        hass,
-        "set_access_level",
-        name="Front",
-        doors=[{"device_id": device_id(hass, simulator.serial)}],
-    )
-    created = await act(
-        hass,
-        "create_pass",
-        name="Plumber",
-        access_levels=["Front"],
-        valid_until=at(TUESDAY, 18),
-        max_uses=2,
-        credential="qr",
-    )
+    created = await qr_pass(hass, simulator, name="Plumber", max_uses=2)
     await converge((init_integration, simulator))
     code = created["credential"]["value"]
     person_id = created["person_id"]
@@ -73,20 +75,7 @@ async def test_a_revoked_pass_code_opens_no_more(
     directory: DirectoryConfigEntry,
 ) -> None:
     """Once the pass is revoked its code is unknown: refused, and nobody is named."""
-    await act(
-        hass,
-        "set_access_level",
-        name="Front",
-        doors=[{"device_id": device_id(hass, simulator.serial)}],
-    )
-    created = await act(
-        hass,
-        "create_pass",
-        name="Courier",
-        access_levels=["Front"],
-        valid_until=at(TUESDAY, 18),
-        credential="qr",
-    )
+    created = await qr_pass(hass, simulator, name="Courier")
     assert (await simulator.scan_qr(created["credential"]["value"]) or {}).get("access") == 1
     await act(hass, "revoke_pass", person_id=created["person_id"])
     answer = await simulator.scan_qr(created["credential"]["value"])

@@ -48,26 +48,6 @@ async def test_delete_credential_of_an_unknown_user_says_so(
     assert caught.value.translation_key == "device_error"
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"credential": "iris"},
-        {"credential": ""},
-        {"user_id": ""},
-        {"user_id": "1" * 33},
-        {"user_id": ["1", "2"]},
-    ],
-)
-async def test_delete_credential_refuses_bad_fields(
-    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, Any]
-) -> None:
-    base = {"device_id": device_id(hass, simulator.serial), "user_id": "1", "credential": "face"}
-    with pytest.raises(vol.Invalid):
-        await call(hass, "delete_credential", {**base, **data})
-    assert "1" in simulator.users
-    assert not any(c.startswith("deleteuser") for c in simulator.commands)
-
-
 async def test_delete_credential_refuses_ids_the_terminal_cannot_hold(
     hass: HomeAssistant, simulator: WebJsonSimulator
 ) -> None:
@@ -117,18 +97,6 @@ async def test_erase_data_needs_confirmation(
     assert "cleandatebase" not in simulator.commands
 
 
-@pytest.mark.parametrize(
-    "data", [{"data": "everything"}, {"data": ""}, {"confirm": "maybe"}, {"data": None}]
-)
-async def test_erase_data_refuses_bad_fields(
-    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, Any]
-) -> None:
-    base = {"device_id": device_id(hass, simulator.serial), "data": "database", "confirm": True}
-    with pytest.raises(vol.Invalid):
-        await call(hass, "erase_data", {**base, **data})
-    assert "cleandatebase" not in simulator.commands
-
-
 async def test_questionnaire_set_read_cleared(
     hass: HomeAssistant, simulator: WebJsonSimulator
 ) -> None:
@@ -172,28 +140,6 @@ async def test_questionnaire_no_terminal_holds_is_refused(
     assert simulator.questionnaire == {}
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"title": ""},
-        {"title": "x" * 65},
-        {"items": []},
-        {"items": [""]},
-        {"items": [str(n) for n in range(17)]},
-        {"required": ["first"]},
-        {"required": [0]},
-        {"multiple_choice": "sometimes"},
-    ],
-)
-async def test_questionnaire_refuses_bad_fields(
-    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, Any]
-) -> None:
-    base = {"device_id": device_id(hass, simulator.serial), "title": "Q", "items": ["a", "b"]}
-    with pytest.raises(vol.Invalid):
-        await call(hass, "set_questionnaire", {**base, **data})
-    assert "setquestionnaire" not in simulator.commands
-
-
 async def test_get_users_reads_the_validity_back(
     hass: HomeAssistant, simulator: WebJsonSimulator
 ) -> None:
@@ -220,3 +166,45 @@ async def test_get_users_reads_the_validity_back(
         "61": ("2030-01-01T08:00:00+00:00", "2030-02-01T18:00:00+00:00"),
         "62": (None, None),
     }
+
+
+# What each action needs, and the command it must not send when refused.
+VALID = {
+    "delete_credential": ({"user_id": "1", "credential": "face"}, "deleteuser"),
+    "erase_data": ({"data": "database", "confirm": True}, "cleandatebase"),
+    "set_questionnaire": ({"title": "Q", "items": ["a", "b"]}, "setquestionnaire"),
+}
+
+
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("delete_credential", {"credential": "iris"}),
+        ("delete_credential", {"credential": ""}),
+        ("delete_credential", {"user_id": ""}),
+        ("delete_credential", {"user_id": "1" * 33}),
+        ("delete_credential", {"user_id": ["1", "2"]}),
+        ("erase_data", {"data": "everything"}),
+        ("erase_data", {"data": ""}),
+        ("erase_data", {"data": None}),
+        ("erase_data", {"confirm": "maybe"}),
+        ("set_questionnaire", {"title": ""}),
+        ("set_questionnaire", {"title": "x" * 65}),
+        ("set_questionnaire", {"items": []}),
+        ("set_questionnaire", {"items": [""]}),
+        ("set_questionnaire", {"items": [str(n) for n in range(17)]}),
+        ("set_questionnaire", {"required": ["first"]}),
+        ("set_questionnaire", {"required": [0]}),
+        ("set_questionnaire", {"multiple_choice": "sometimes"}),
+    ],
+)
+async def test_actions_refuse_bad_fields(
+    hass: HomeAssistant, simulator: WebJsonSimulator, service: str, data: dict[str, Any]
+) -> None:
+    """Refused by the action's schema: nothing reaches the terminal, nothing is lost."""
+    valid, command = VALID[service]
+    target = {"device_id": device_id(hass, simulator.serial)}
+    with pytest.raises(vol.Invalid):
+        await call(hass, service, {**target, **valid, **data})
+    assert not any(sent.startswith(command) for sent in simulator.commands)
+    assert "1" in simulator.users
