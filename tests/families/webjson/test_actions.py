@@ -169,7 +169,7 @@ async def test_get_users_reads_the_validity_back(
 
 
 # What each action needs, and the command it must not send when refused.
-VALID = {
+VALID: dict[str, tuple[dict[str, Any], str]] = {
     "delete_credential": ({"user_id": "1", "credential": "face"}, "deleteuser"),
     "erase_data": ({"data": "database", "confirm": True}, "cleandatebase"),
     "set_questionnaire": ({"title": "Q", "items": ["a", "b"]}, "setquestionnaire"),
