@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import hashlib
@@ -50,6 +50,8 @@ BACKUP_ALL_FINGERS: Final = 12
 BACKUP_WHOLE_USER: Final = 13
 BACKUP_PHOTO: Final = 50
 BACKUP_FACE: Final = 51
+BACKUP_FACES: Final = (BACKUP_PHOTO, BACKUP_FACE)
+BACKUP_PALMS: Final = (40, 41)
 LOCK_NORMAL: Final = 3
 MAX_FIRMWARE: Final = 64 * 1024 * 1024
 # Random events: verification mode and weight (face, card, fingerprint, stranger).
@@ -125,6 +127,12 @@ class WebJsonSimulator(DeviceServer):
         self.open_seconds = 8.0
         self._door_timer: asyncio.TimerHandle | None = None
         self.lock_mode = LOCK_NORMAL
+        # Menu settings changed at the terminal since they were last reset (`initmenu`).
+        self.menu_changes: dict[str, Any] = {}
+        # The questionnaire as `setquestionnaire` gave it (empty: none).
+        self.questionnaire: dict[str, Any] = {}
+        # The name shown on the screen (`setcompanyname`).
+        self.company_name = "Simulated Ltd"
         self.doors_opened = 0
         self.enrollments: dict[str, tuple[int, float]] = {}
         self.uploads: dict[str, Upload] = {}
@@ -140,6 +148,13 @@ class WebJsonSimulator(DeviceServer):
         self.locks: dict[str, dict[str, Any]] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "login": lambda _request: {},
+            "getlang": lambda _request: {"lang": "en-US"},
+            "getlangoption": lambda _request: {
+                "langs": [
+                    {"lvalue": 0, "ltitle": "English"},
+                    {"lvalue": 1, "ltitle": "Simplified Chinese"},
+                ]
+            },
             "reg": self._reg,
             "getuserlist": self._user_list,
             "getuserids": lambda _request: {
@@ -151,6 +166,9 @@ class WebJsonSimulator(DeviceServer):
             "setuserinfo": self._set_user,
             "deleteuser": self._delete_user,
             "deleteusers": self._delete_users,
+            "deleteuserface": lambda request: self._delete_templates(request, BACKUP_FACES),
+            "deleteuserfp": lambda request: self._delete_templates(request, range(10)),
+            "deleteuserpalm": lambda request: self._delete_templates(request, BACKUP_PALMS),
             "cleanuser": self._clean_users,
             "enableuser": self._enable_user,
             "getlog": self._log,
@@ -176,6 +194,15 @@ class WebJsonSimulator(DeviceServer):
                 self.locks.pop(str(request["enrollid"]), None) is not None
             ),
             "cleanuserlock": self._clean_locks,
+            "getcompanyname": lambda _request: {"companyname": self.company_name},
+            "setcompanyname": self._set_company_name,
+            "setquestionnaire": self._set_questionnaire,
+            "getquestionnaire": lambda _request: dict(self.questionnaire),
+            "cleanquestionnaire": self._clean_questionnaire,
+            "cleaninactiveuser": self._clean_inactive_users,
+            "cleanlogphoto": self._clean_log_photos,
+            "initmenu": self._init_menu,
+            "cleandatebase": self._clean_database,
         }
 
     def routes(self) -> list[web.RouteDef]:
@@ -343,9 +370,63 @@ class WebJsonSimulator(DeviceServer):
             self.locks.pop(user.user_id, None)
         elif backupnum == BACKUP_ALL_FINGERS:
             user.templates = {k: v for k, v in user.templates.items() if k > 9}
+        elif backupnum == BACKUP_CARD:
+            user.card = 0
         else:
             user.templates.pop(backupnum, None)
         return {"enrollid": user.user_id}
+
+    def _delete_templates(self, request: dict[str, Any], slots: Iterable[int]) -> dict[str, Any]:
+        """Delete a user's face, fingerprints or palms (`deleteuserface`, `fp`, `palm`)."""
+        user = self._user(request)
+        if user is None:
+            return {"reason": REASON_PARAMETER}
+        for backupnum in slots:
+            user.templates.pop(backupnum, None)
+        return {"enrollid": user.user_id}
+
+    def _set_company_name(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["companyname"]
+        if not isinstance(name, str) or len(name) > 64:
+            return {"reason": REASON_PARAMETER}
+        self.company_name = name
+        return {}
+
+    def _set_questionnaire(self, request: dict[str, Any]) -> dict[str, Any]:
+        items = request.get("items")
+        if not isinstance(items, list) or not 1 <= len(items) <= 16:
+            return {"reason": REASON_PARAMETER}
+        self.questionnaire = {k: v for k, v in request.items() if k not in ("cmd", "password")}
+        return {}
+
+    def _clean_questionnaire(self, _request: dict[str, Any]) -> dict[str, Any]:
+        self.questionnaire = {}
+        return {}
+
+    def _clean_inactive_users(self, _request: dict[str, Any]) -> dict[str, Any]:
+        for user_id in [key for key, user in self.users.items() if not user.enabled]:
+            del self.users[user_id]
+            self.locks.pop(user_id, None)
+        return {}
+
+    def _clean_log_photos(self, _request: dict[str, Any]) -> dict[str, Any]:
+        for item in self.attendance:
+            item.pop("photo", None)
+        return {}
+
+    def _init_menu(self, _request: dict[str, Any]) -> dict[str, Any]:
+        self.menu_changes.clear()
+        return {}
+
+    def _clean_database(self, _request: dict[str, Any]) -> dict[str, Any]:
+        """Forget users, records and rules; the device then restarts (counted in `reboots`)."""
+        self.users.clear()
+        self.locks.clear()
+        self.attendance.clear()
+        self.rtlog.clear()
+        self.zones = AiFaceZones()
+        self.reboots += 1
+        return {}
 
     def _delete_users(self, request: dict[str, Any]) -> dict[str, Any]:
         for user_id in request["list"]:

@@ -693,17 +693,21 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         """Decide an online authorization request (HTTPv2, ZK remote, cloud server mode).
 
         A person of the access directory is decided by the directory's rules, exactly, at
-        this moment; anyone else as the options say.
+        this moment; anyone else as the options say. A QR code without a person is decided
+        for the directory's pass that has it (no pass: refused).
         """
         if self.config_entry.options.get(CONF_ONLINE_AUTHORIZATION) == AUTH_DENY:
             return False, "Access denied"
-        if event.user_id is None:
+        if event.user_id is None and event.qr_code is None:
             return False, "Unknown person"
         directory = self.hass.data.get(DATA_DIRECTORY)
         if directory is not None:
+            # A QR code is looked up among the directory's passes (which name the event).
             decided = await directory.authorize(self, event)
             if decided is not None:
                 return decided
+        if event.user_id is None:
+            return False, "Unknown QR code"
         return True, None
 
     # -- device registry -------------------------------------------------------------------

@@ -37,6 +37,7 @@ from .files import async_read_file, validation_error
 from .firmware_install import async_install, async_load_image, require_firmware_support
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
+from .protocols.errors import InvalidRequestError, NotSupportedError
 from .protocols.history import range_problem
 from .protocols.model import (
     Bell,
@@ -45,12 +46,15 @@ from .protocols.model import (
     Credential,
     Credentials,
     DoorAction,
+    Erasable,
+    Operation,
     Period,
     Privilege,
     RotaDay,
     RotaEntry,
     User,
 )
+from .protocols.questionnaire import MAX_SINGLE_CHOICE, MAX_TEXT as MAX_QUESTION_TEXT, Questionnaire
 
 SERVICE_OPEN_DOOR = "open_door"
 SERVICE_ENROLL = "enroll"
@@ -70,6 +74,13 @@ SERVICE_CLEAR_DATA = "clear_data"
 SERVICE_SET_BELL = "set_bell"
 SERVICE_SET_SHIFT = "set_shift"
 SERVICE_SET_USER_SHIFTS = "set_user_shifts"
+SERVICE_DELETE_CREDENTIAL = "delete_credential"
+SERVICE_SET_SCREEN_MESSAGE = "set_screen_message"
+SERVICE_GET_SCREEN_MESSAGE = "get_screen_message"
+SERVICE_ERASE_DATA = "erase_data"
+SERVICE_SET_QUESTIONNAIRE = "set_questionnaire"
+SERVICE_GET_QUESTIONNAIRE = "get_questionnaire"
+SERVICE_CLEAR_QUESTIONNAIRE = "clear_questionnaire"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -187,6 +198,38 @@ CLEAR_DATA_SCHEMA = vol.Schema(
     }
 )
 
+DELETE_CREDENTIAL_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("user_id"): USER_ID,
+        vol.Required("credential"): vol.In([str(c) for c in Credential]),
+    }
+)
+
+# What a terminal's screen can show (the shortest family's limit is checked by the terminal).
+SCREEN_MESSAGE = vol.All(cv.string, vol.Length(max=200))
+SET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        # No user: the message everyone sees.
+        vol.Optional("user_id"): USER_ID,
+        # "" takes the message away.
+        vol.Required("message"): SCREEN_MESSAGE,
+    }
+)
+GET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Optional("user_id"): USER_ID}
+)
+
+# Erasing needs `confirm: true`, as a factory reset does.
+ERASE_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("data"): vol.In([str(what) for what in Erasable]),
+        vol.Optional("confirm", default=False): cv.boolean,
+    }
+)
+
 
 def _period(value: Any) -> Period:
     """Read "HH:MM-HH:MM" (a period may end after midnight, never where it starts)."""
@@ -251,6 +294,26 @@ SET_USER_SHIFTS_SCHEMA = vol.Schema(
         vol.Required("days"): vol.All(cv.ensure_list, [_rota_day], vol.Length(min=1, max=366)),
     }
 )
+_QUESTION_TEXT = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=MAX_QUESTION_TEXT))
+SET_QUESTIONNAIRE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("title"): _QUESTION_TEXT,
+        vol.Required("items"): vol.All(
+            cv.ensure_list, [_QUESTION_TEXT], vol.Length(min=1, max=MAX_SINGLE_CHOICE)
+        ),
+        vol.Optional("multiple_choice", default=False): cv.boolean,
+        # Answers (1-based) a multiple choice must include.
+        vol.Optional("required", default=list): vol.All(
+            cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_SINGLE_CHOICE))]
+        ),
+        vol.Optional("voice"): _QUESTION_TEXT,
+        vol.Optional("error_message"): _QUESTION_TEXT,
+        vol.Optional("enabled", default=True): cv.boolean,
+        vol.Optional("start_with_card", default=False): cv.boolean,
+    }
+)
+GET_QUESTIONNAIRE_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
 
 
 @callback
@@ -513,6 +576,92 @@ async def _elevator_floors(call: ServiceCall) -> None:
     )
 
 
+async def _delete_credential(call: ServiceCall) -> None:
+    credential = Credential(call.data["credential"])
+
+    async def delete(coordinator: AccessTerminalCoordinator) -> None:
+        user_id = await coordinator.users.async_canonical_id(call.data["user_id"])
+        await coordinator.async_call(coordinator.terminal.delete_credential(user_id, credential))
+
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], delete)
+
+
+async def _canonical_user(
+    coordinator: AccessTerminalCoordinator, user_id: str | None
+) -> str | None:
+    return None if user_id is None else await coordinator.users.async_canonical_id(user_id)
+
+
+async def _set_screen_message(call: ServiceCall) -> None:
+    text = call.data["message"]
+    if any(not character.isprintable() for character in text):
+        raise validation_error("screen_message_invalid")
+
+    async def write(coordinator: AccessTerminalCoordinator) -> None:
+        user_id = await _canonical_user(coordinator, call.data.get("user_id"))
+        await coordinator.async_call(coordinator.terminal.set_screen_message(user_id, text))
+
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], write)
+
+
+async def _get_screen_message(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
+    user_id = await _canonical_user(coordinator, call.data.get("user_id"))
+    text = await coordinator.async_call(coordinator.terminal.get_screen_message(user_id))
+    return {"message": text or ""}
+
+
+async def _erase_data(call: ServiceCall) -> None:
+    if not call.data["confirm"]:
+        raise validation_error("erase_data_unconfirmed")
+    what = Erasable(call.data["data"])
+
+    async def erase(coordinator: AccessTerminalCoordinator) -> None:
+        async with coordinator.errors():
+            if what not in coordinator.terminal.erasable:
+                raise NotSupportedError(f"{Operation.ERASE_DATA} {what}")
+            await coordinator.terminal.erase_data(what)
+
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], erase)
+
+
+async def _set_questionnaire(call: ServiceCall) -> None:
+    data = call.data
+    questionnaire = Questionnaire(
+        title=data["title"],
+        items=tuple(data["items"]),
+        multiple_choice=data["multiple_choice"],
+        required=tuple(sorted(set(data["required"]))),
+        voice=data.get("voice"),
+        error_message=data.get("error_message"),
+        enabled=data["enabled"],
+        start_with_card=data["start_with_card"],
+    )
+    try:
+        questionnaire.check()
+    except InvalidRequestError as err:
+        raise validation_error("questionnaire_invalid", error=str(err)) from err
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_call(c.terminal.set_questionnaire(questionnaire)),
+    )
+
+
+async def _get_questionnaire(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
+    held = await coordinator.async_call(coordinator.terminal.get_questionnaire())
+    return {"questionnaire": None if held is None else held.as_dict()}
+
+
+async def _clear_questionnaire(call: ServiceCall) -> None:
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_call(c.terminal.clear_questionnaire()),
+    )
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -584,3 +733,16 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SET_USER_SHIFTS_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    for name, handler, schema in (
+        (SERVICE_DELETE_CREDENTIAL, _delete_credential, DELETE_CREDENTIAL_SCHEMA),
+        (SERVICE_ERASE_DATA, _erase_data, ERASE_DATA_SCHEMA),
+        (SERVICE_SET_QUESTIONNAIRE, _set_questionnaire, SET_QUESTIONNAIRE_SCHEMA),
+        (SERVICE_CLEAR_QUESTIONNAIRE, _clear_questionnaire, DEVICES_SCHEMA),
+        (SERVICE_SET_SCREEN_MESSAGE, _set_screen_message, SET_SCREEN_MESSAGE_SCHEMA),
+    ):
+        register(DOMAIN, name, admin_only(handler), schema)
+    for name, reader, schema in (
+        (SERVICE_GET_QUESTIONNAIRE, _get_questionnaire, GET_QUESTIONNAIRE_SCHEMA),
+        (SERVICE_GET_SCREEN_MESSAGE, _get_screen_message, GET_SCREEN_MESSAGE_SCHEMA),
+    ):
+        register(DOMAIN, name, admin_only(reader), schema, supports_response=SupportsResponse.ONLY)

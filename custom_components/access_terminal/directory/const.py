@@ -68,7 +68,10 @@ class DirectoryDecisions(Protocol):
     async def authorize(
         self, coordinator: AccessTerminalCoordinator, event: AccessEvent
     ) -> tuple[bool, str | None] | None:
-        """Decide an online authorization from the directory (None: not a directory person)."""
+        """Decide an online authorization from the directory (None: not a directory person).
+
+        An event with a QR code and no user id is named after the pass holding that code.
+        """
 
 
 DATA_DIRECTORY: HassKey[DirectoryDecisions] = HassKey(f"{DOMAIN}_directory")

@@ -332,7 +332,16 @@ class Directory:
     async def authorize(
         self, coordinator: AccessTerminalCoordinator, event: AccessEvent
     ) -> tuple[bool, str | None] | None:
-        """Decide from the directory, exactly, whether a person may pass now."""
+        """Decide from the directory, exactly, whether a person may pass now.
+
+        An event with a QR code and no person is first given the person whose code it is
+        (their id and name), if they may use this terminal.
+        """
+        if event.user_id is None and event.qr_code is not None:
+            code = event.qr_code
+            holder = next((p for p in self.contents.people.values() if p.qr_code == code), None)
+            if holder is not None and self.grants(holder, coordinator.device_id):
+                event.user_id, event.user_name = holder.person_id, holder.name
         person = self.person_on(coordinator, event.user_id)
         if person is None:
             return None

@@ -191,10 +191,10 @@ class TerminalSync:
         book.managed |= wanted_ids
         store.schedule_save()
         try:
-            if full_read and digest == book.tables and wanted.tables:
-                # The read-back: tables changed at the terminal are written again.
-                held = await coordinator.async_call(coordinator.terminal.read_access_tables())
-                if held is not None and tables_digest(held) != digest:
+            if full_read and wanted.tables and digest == book.tables:
+                # The read-back: tables changed at the terminal (its holidays) are written again.
+                terminal = coordinator.terminal
+                if not await coordinator.async_call(terminal.holds_access_tables(wanted.tables)):
                     book.tables = None
             if digest != book.tables and wanted.tables:
                 await coordinator.async_call(coordinator.terminal.set_access_tables(wanted.tables))

@@ -85,6 +85,25 @@ def text(limit: int = MAX_TEXT) -> Reader[str | None]:
     return read
 
 
+def whole_text(limit: int = MAX_TEXT) -> Reader[str]:
+    """Read text that must arrive whole (a QR code shown at a terminal): never cut, never empty.
+
+    A code cut at `limit` could match another one, so a longer one is refused.
+    """
+
+    def read(value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(f"a {type(value).__name__} is not text")
+        result = clean_text(str(value)).strip()
+        if not result:
+            raise ValueError("empty")
+        if len(result) > limit:
+            raise ValueError(f"longer than {limit} characters")
+        return result
+
+    return read
+
+
 def user_number(digits: int = 20) -> Reader[str]:
     """Read a user number (as a number or digits) into its canonical text ("007" -> "7")."""
     read_number = integer(0, 10**digits - 1)

@@ -18,6 +18,7 @@ from .settings import Setting, SettingAddress, SettingSpec, SettingValue
 
 if TYPE_CHECKING:
     from .access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+    from .questionnaire import Questionnaire
 
 
 class Family(StrEnum):
@@ -260,6 +261,14 @@ class Operation(StrEnum):
     SHIFTS = "shifts"
     # Keeps each person's rota: which shift (or trip, leave, day off) they work day by day.
     USER_SHIFTS = "user_shifts"
+    # Deletes one kind of credential of a user (face, fingerprints, palms, card, password).
+    DELETE_CREDENTIAL = "delete_credential"
+    # Shows a message on the screen: to everyone, or to one person when they are recognised.
+    SCREEN_MESSAGE = "screen_message"
+    # Erases one kind of data the terminal keeps (see Erasable; `Terminal.erasable`).
+    ERASE_DATA = "erase_data"
+    # Holds a questionnaire (a question asked of whoever the terminal recognises).
+    QUESTIONNAIRE = "questionnaire"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -350,6 +359,19 @@ _DOOR_ACTION_OPERATIONS = {
     DoorAction.LOCKOUT: Operation.LOCKOUT,
     DoorAction.RELEASE_LOCKOUT: Operation.RELEASE_LOCKOUT,
 }
+
+
+class Erasable(StrEnum):
+    """What `Terminal.erase_data` can erase, beyond users and records."""
+
+    # Users who are disabled (kept but barred).
+    INACTIVE_USERS = "inactive_users"
+    # The photos kept with access records (the records stay).
+    RECORD_PHOTOS = "record_photos"
+    # The settings of the terminal's own menu, back to their defaults.
+    MENU_SETTINGS = "menu_settings"
+    # Everything the terminal stores (users, records, rules); it restarts.
+    DATABASE = "database"
 
 
 class Credential(StrEnum):
@@ -462,6 +484,9 @@ class AccessEvent:
     # The person of Home Assistant's directory this user is, and their `person` entity.
     person_id: str | None = None
     ha_person: str | None = None
+    # A QR code shown at the terminal, for online authorization to find its pass by; a
+    # credential: never published (as_dict leaves it out).
+    qr_code: str | None = field(default=None, repr=False)
 
     @property
     def category(self) -> EventCategory:
@@ -734,6 +759,8 @@ class Terminal:
     shifts: int = 0
     # How many days a person's rota (`set_user_shifts`) covers.
     rota_days: int = 0
+    # What `erase_data` can erase here.
+    erasable: frozenset[Erasable] = frozenset()
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -825,12 +852,9 @@ class Terminal:
         """Write the terminal-wide access tables of an AccessPlan (time zones, holidays)."""
         raise NotSupportedError(Operation.ACCESS_RULES)
 
-    async def read_access_tables(self) -> Mapping[str, Any] | None:
-        """Return the access tables as the terminal holds them, in `set_access_tables`' form.
-
-        None where the family cannot read them back (the directory then trusts what it wrote).
-        """
-        return None
+    async def holds_access_tables(self, tables: Mapping[str, Any]) -> bool:
+        """Read back whether the terminal still holds `tables` (True where it cannot tell)."""
+        return True
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
@@ -911,6 +935,37 @@ class Terminal:
     ) -> list[RotaEntry]:
         """Set a person's rota from `start` (`days` repeat over `rota_days`); return it as held."""
         raise NotSupportedError(Operation.USER_SHIFTS)
+
+    async def delete_credential(self, user_id: str, credential: Credential) -> None:
+        """Delete one kind of credential of a user (every fingerprint, both palms...).
+
+        The user and their other credentials stay.
+        """
+        raise NotSupportedError(Operation.DELETE_CREDENTIAL)
+
+    async def erase_data(self, what: Erasable) -> None:
+        """Erase one kind of data the terminal keeps (one of `erasable`)."""
+        raise NotSupportedError(Operation.ERASE_DATA)
+
+    async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
+        """Write the questionnaire (already checked: `Questionnaire.check`)."""
+        raise NotSupportedError(Operation.QUESTIONNAIRE)
+
+    async def get_questionnaire(self) -> Questionnaire | None:
+        """Read the questionnaire (None: the terminal holds none)."""
+        raise NotSupportedError(Operation.QUESTIONNAIRE)
+
+    async def clear_questionnaire(self) -> None:
+        """Take the questionnaire away."""
+        raise NotSupportedError(Operation.QUESTIONNAIRE)
+
+    async def set_screen_message(self, user_id: str | None, text: str) -> None:
+        """Show `text` to everyone (`user_id` None) or to one user when recognised ("": none)."""
+        raise NotSupportedError(Operation.SCREEN_MESSAGE)
+
+    async def get_screen_message(self, user_id: str | None) -> str | None:
+        """Return the message shown to everyone (`user_id` None) or to one user."""
+        raise NotSupportedError(Operation.SCREEN_MESSAGE)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

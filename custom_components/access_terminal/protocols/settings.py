@@ -104,6 +104,8 @@ class Setting(StrEnum):
     MORNING_EARLY_LEAVE_TOLERANCE = "morning_early_leave_tolerance"
     AFTERNOON_LATE_TOLERANCE = "afternoon_late_tolerance"
     AFTERNOON_EARLY_LEAVE_TOLERANCE = "afternoon_early_leave_tolerance"
+    # The company (or site) name the terminal shows on its screen.
+    COMPANY_NAME = "company_name"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -383,6 +385,9 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
                 Setting.AFTERNOON_LATE_TOLERANCE,
                 Setting.AFTERNOON_EARLY_LEAVE_TOLERANCE,
             )
+        ),
+        SettingSpec(
+            setting=Setting.COMPANY_NAME, kind=SettingKind.TEXT, max_length=64, advanced=True
         ),
     )
 }

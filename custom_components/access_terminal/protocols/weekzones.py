@@ -16,7 +16,7 @@ directory compiles again every day, so a date never stands for the next year's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -36,6 +36,7 @@ from .access import (
     intersection,
     ordered_policies,
 )
+from .codec import optional_int, optional_str, parse_local_time
 from .model import User, UserAccess
 
 DAY_ZONES = 8
@@ -129,6 +130,24 @@ def _holidays(rules: Sequence[TimeRule], zones: _Zones, today: date) -> list[dic
     ]
 
 
+def holds_holidays(held: Any, written: Sequence[Mapping[str, Any]]) -> bool:
+    """Return True if a `getholiday` answer holds the holidays written: same days, same hours.
+
+    Names and attendance shifts are the terminal's business; anything unreadable differs.
+    """
+    if not isinstance(held, list):
+        return False
+
+    def days(item: Any) -> tuple[str, str, int]:
+        if not isinstance(item, Mapping):
+            return ("", "", -1)
+        zone = optional_int(item.get("dayzone"))
+        start, end = (str(item.get(key, "")).strip() for key in ("startday", "endday"))
+        return (start, end, -1 if zone is None else zone)
+
+    return sorted(map(days, held)) == sorted(map(days, written))
+
+
 def compile_access(
     policies: Sequence[PersonPolicy], profile: AccessProfile, today: date
 ) -> AccessPlan:
@@ -172,6 +191,19 @@ def compile_access(
 
 def _local(moment: datetime | None, zone: tzinfo) -> str | None:
     return None if moment is None else moment.astimezone(zone).strftime(TIME_FORMAT)
+
+
+def read_validity(lock: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime | None, ...]:
+    """Return (valid from, valid until) of a `getuserlock` answer; open ends are None."""
+    if lock is None:
+        return None, None
+    start, end = (
+        parse_local_time(optional_str(lock.get(key)), zone) for key in ("starttime", "endtime")
+    )
+    return (
+        None if start is None or start.year <= OPEN_START_YEAR else start,
+        None if end is None or end.year >= OPEN_END_YEAR else end,
+    )
 
 
 def validity_fields(user: User, zone: tzinfo) -> dict[str, str]:

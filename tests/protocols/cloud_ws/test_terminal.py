@@ -17,7 +17,9 @@ from custom_components.access_terminal.protocols.errors import (
     TerminalClosedError,
 )
 from custom_components.access_terminal.protocols.model import (
+    AccessEvent,
     Credential,
+    DenyReason,
     DoorAction,
     EventType,
     FirmwareImage,
@@ -196,6 +198,73 @@ async def test_qr_codes_are_answered_by_the_authorizer() -> None:
     reply = await frame(terminal, cmd="sendqrcode")
     assert reply is not None
     assert (reply.document["access"], reply.document["message"]) == (0, "Unknown QR code")
+
+
+async def test_a_qr_code_decision_names_the_holder_and_is_an_event() -> None:
+    """The authorizer finds the pass of the code: the answer names them, an event tells it."""
+
+    class PassDesk(Authorizer):
+        async def __call__(self, event: AccessEvent) -> tuple[bool, str | None]:
+            self.asked.append(event)
+            if event.qr_code == "VISIT-42":
+                event.user_id, event.user_name = "42", "Visitor"
+                return True, None
+            return False, "Unknown QR code"
+
+    desk = PassDesk()
+    terminal, listener, _device = make(authorizer=desk)
+    reply = await frame(terminal, cmd="sendqrcode", record=" VISIT-42 ")
+    assert reply is not None
+    assert reply.document == {
+        "ret": "sendqrcode",
+        "sn": SERIAL,
+        "result": True,
+        "access": 1,
+        "enrollid": 42,
+        "username": "Visitor",
+        "message": "ok",
+    }
+    reply = await frame(terminal, cmd="sendqrcode", record="FORGED")
+    assert reply is not None
+    assert (reply.document["access"], reply.document["message"]) == (0, "Unknown QR code")
+    assert "enrollid" not in reply.document
+    events = listener.events
+    assert [(e.type, e.user_id, e.methods, e.reason) for e in events] == [
+        (EventType.ACCESS_GRANTED, "42", (Method.QR,), None),
+        (EventType.ACCESS_DENIED, None, (Method.QR,), DenyReason.UNREGISTERED),
+    ]
+    # The code is a credential: it never reaches the bus.
+    assert "VISIT-42" not in str(events[0].as_dict())
+
+
+@pytest.mark.parametrize("record", [None, "", "x" * 257, ["VISIT-42"], True])
+async def test_an_unreadable_qr_code_is_refused_unasked(record: object) -> None:
+    """No code, an empty, over-long or non-text one: refused, nobody asked, nothing recorded."""
+    desk = Authorizer(granted=True)
+    terminal, listener, _device = make(authorizer=desk)
+    reply = await frame(terminal, cmd="sendqrcode", record=record)
+    assert reply is not None
+    assert (reply.document["result"], reply.document["access"]) == (True, 0)
+    assert desk.asked == []
+    assert listener.events == []
+    assert terminal.problems.counts
+
+
+async def test_a_refused_person_is_denied_by_the_server() -> None:
+    """A pass the directory refuses now (used up, out of hours): server_denied, named."""
+
+    class Refusing(Authorizer):
+        async def __call__(self, event: AccessEvent) -> tuple[bool, str | None]:
+            event.user_id = "9"
+            return False, "Access denied (time_zone)"
+
+    terminal, listener, _device = make(authorizer=Refusing())
+    reply = await frame(terminal, cmd="sendqrcode", record=123456)
+    assert reply is not None
+    assert (reply.document["access"], reply.document["enrollid"]) == (0, 9)
+    assert "username" not in reply.document
+    (event,) = listener.events
+    assert (event.type, event.reason) == (EventType.ACCESS_DENIED, DenyReason.SERVER_DENIED)
 
 
 async def test_every_cmd_gets_its_ret() -> None:

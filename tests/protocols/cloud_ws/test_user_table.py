@@ -16,6 +16,7 @@ from custom_components.access_terminal.protocols.errors import (
     UserWriteError,
 )
 from custom_components.access_terminal.protocols.model import User
+from custom_components.access_terminal.protocols.questionnaire import Questionnaire
 
 from .helpers import PHOTO, ZONE, make, page
 
@@ -196,10 +197,10 @@ async def test_family_commands() -> None:
     await terminal.get_access_settings()
     await terminal.set_access_settings(opendelay=5)
     await terminal.get_questionnaire()
-    await terminal.set_questionnaire(title="inout event", items=["in", "out"])
+    await terminal.set_questionnaire(Questionnaire(title="inout event", items=("in", "out")))
     await terminal.set_holidays([{"name": "h", "startday": "01-01", "endday": "01-01"}])
-    assert await terminal.get_profile(None) == "hello"
-    await terminal.set_profile("3", "message")
+    assert await terminal.get_screen_message(None) == "hello"
+    await terminal.set_screen_message("3", "message")
     assert (await terminal.read_capabilities())["usersize"] == 15000
     assert terminal.info is not None
     assert terminal.info.usage["users"].used == 746
@@ -215,4 +216,4 @@ async def test_family_commands() -> None:
     with pytest.raises(InvalidRequestError):
         await terminal.set_holidays([{}] * 31)
     with pytest.raises(InvalidRequestError):
-        await terminal.set_profile(None, "é" * 101)
+        await terminal.set_screen_message(None, "é" * 101)

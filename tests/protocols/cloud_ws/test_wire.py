@@ -139,23 +139,27 @@ def test_person_record() -> None:
 
 
 @pytest.mark.parametrize(
-    ("mode", "verify", "log_note"),
+    ("mode", "verify", "log_note", "from_zero"),
     [
-        (1, (Method.FINGERPRINT,), (Method.FINGERPRINT,)),
-        (2, (Method.PASSWORD,), (Method.CARD,)),
-        (3, (Method.CARD,), (Method.PASSWORD,)),
-        (8, (Method.FACE,), (Method.FACE,)),
-        (13, (Method.QR,), (Method.QR,)),
-        (0, (), ()),
-        (99, (), ()),
+        (1, (Method.FINGERPRINT,), (Method.FINGERPRINT,), (Method.CARD,)),
+        (2, (Method.PASSWORD,), (Method.CARD,), (Method.PASSWORD,)),
+        (3, (Method.CARD,), (Method.PASSWORD,), ()),
+        (8, (Method.FACE,), (Method.FACE,), (Method.FACE,)),
+        (13, (Method.QR,), (Method.QR,), (Method.QR,)),
+        (0, (), (), (Method.FINGERPRINT,)),
+        (99, (), (), ()),
     ],
 )
-def test_both_mode_tables(
-    mode: int, verify: tuple[Method, ...], log_note: tuple[Method, ...]
+def test_every_mode_table(
+    mode: int,
+    verify: tuple[Method, ...],
+    log_note: tuple[Method, ...],
+    from_zero: tuple[Method, ...],
 ) -> None:
     item = _item(mode=mode)
     assert log_record(item, ZONE, RECEIVED).events[0].methods == verify
     assert log_record(item, ZONE, RECEIVED, ModeTable.LOG_NOTE).events[0].methods == log_note
+    assert log_record(item, ZONE, RECEIVED, ModeTable.FROM_ZERO).events[0].methods == from_zero
 
 
 @pytest.mark.parametrize(

@@ -600,4 +600,7 @@ async def test_day_zones_read_back_as_written(
     zones = [[{"start": "00:00", "end": "23:59"}]] + [[] for _ in range(254)]
     zones[3] = [{"start": "08:00", "end": "12:00"}]
     await terminal.set_access_tables({"zones": zones})
-    assert await terminal.read_access_tables() == {"zones": zones}
+    assert await terminal.holds_access_tables({"zones": zones})
+    changed = [list(zone) for zone in zones]
+    changed[3] = [{"start": "08:00", "end": "13:00"}]
+    assert not await terminal.holds_access_tables({"zones": changed})

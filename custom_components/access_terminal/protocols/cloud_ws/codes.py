@@ -46,6 +46,9 @@ class ModeTable(StrEnum):
     VERIFY = "verify"
     # "Note: about the logs": 2 is a card, 3 a password (older fingerprint terminals).
     LOG_NOTE = "log_note"
+    # The "Get all logs" example: 0 is a fingerprint, 1 a card, 2 a password (fingerprint and
+    # card terminals that count from 0).
+    FROM_ZERO = "from_zero"
 
 
 _FP, _PWD, _CARD = Method.FINGERPRINT, Method.PASSWORD, Method.CARD
@@ -70,9 +73,18 @@ _VERIFY_MODES: dict[int, tuple[Method, ...]] = {
     23: (_CARD, _PALM),
     24: (_PALM, _PWD),
 }
+# The "Get all logs" example names 0-2; above 3 a code reads as in the verifymode list (3,
+# a card there, is nothing here).
+_FROM_ZERO_MODES: dict[int, tuple[Method, ...]] = {
+    **{code: methods for code, methods in _VERIFY_MODES.items() if code > 3},
+    0: (_FP,),
+    1: (_CARD,),
+    2: (_PWD,),
+}
 MODE_TABLES: Mapping[ModeTable, Mapping[int, tuple[Method, ...]]] = {
     ModeTable.VERIFY: _VERIFY_MODES,
     ModeTable.LOG_NOTE: {**_VERIFY_MODES, 2: (_CARD,), 3: (_PWD,)},
+    ModeTable.FROM_ZERO: _FROM_ZERO_MODES,
 }
 
 # T_UI_MGLOG_TYPE: what a record with enrollid 0 reports about the door.

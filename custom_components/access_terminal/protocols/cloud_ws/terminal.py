@@ -25,6 +25,7 @@ from ..errors import (
     NotSupportedError,
     TerminalClosedError,
 )
+from ..fields import lenient, whole_text
 from ..history import local_days, recovered
 from ..model import (
     DOOR_MODE_OPERATIONS,
@@ -32,6 +33,7 @@ from ..model import (
     AccessEvent,
     Authorizer,
     Credential,
+    DenyReason,
     DoorAction,
     DoorState,
     EventType,
@@ -45,11 +47,17 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, PushTerminal
+from ..questionnaire import (
+    CLEARED as CLEARED_QUESTIONNAIRE,
+    Questionnaire,
+    from_fields as questionnaire_from_fields,
+)
 from . import user_table
 from .channel import CommandChannel, Connection
 from .codes import ModeTable, doors_after, log_records
 from .device import info_from_fields
 from .users import (
+    CREDENTIAL_BACKUPNUMS,
     ENROLL_BACKUPNUMS,
     LOCKS_PER_COMMAND,
     NAMES_PER_COMMAND,
@@ -75,6 +83,8 @@ _LOCKCTRL = {
 _CLEAR_ALARM = 6
 MAX_HOLIDAYS = 30
 MAX_PROFILE_BYTES = 200
+# A QR code shown at the terminal ("QR code sending": `record`).
+_read_qr = lenient(whole_text())
 
 
 class CloudWsTerminal(PushTerminal):
@@ -92,6 +102,9 @@ class CloudWsTerminal(PushTerminal):
             Operation.ACCESS_RULES,
             Operation.RECOVER_RECORDS,
             Operation.CLEAR_RECORDS,
+            Operation.DELETE_CREDENTIAL,
+            Operation.SCREEN_MESSAGE,
+            Operation.QUESTIONNAIRE,
         }
     )
 
@@ -267,19 +280,41 @@ class CloudWsTerminal(PushTerminal):
         return Reply({"ret": "senduser", "result": True, "cloudtime": self._now()})
 
     async def _sendqrcode(self, message: Message) -> Reply:
-        code = optional_str(message.fields.get("record"))
+        """Decide a QR code shown at the terminal ("QR code sending" and its server reply).
+
+        The authorizer finds whose pass the code is and decides as for any person; the
+        decision becomes an access event (method qr) and the answer names the person.
+        """
+        code = _read_qr(message.fields.get("record"))
+        if code is None:
+            self.problems.note("QR code", "record: not a QR code", message.fields)
+        event = AccessEvent(
+            type=EventType.ACCESS_GRANTED,
+            time=datetime.now(UTC),
+            methods=(Method.QR,),
+            raw_code="sendqrcode",
+            detail="QR code",
+            qr_code=code,
+        )
         granted: bool = False
         text: str | None = "Unknown QR code"
         if code is not None and self.authorizer is not None:
-            event = AccessEvent(
-                type=EventType.ACCESS_GRANTED,
-                time=datetime.now(UTC),
-                methods=(Method.QR,),
-                detail="QR code",
-            )
             granted, text = await self.authorizer(event)
-        reply = {"ret": "sendqrcode", "sn": self.serial, "result": True, "access": int(granted)}
-        return Reply({**reply, "message": text or "ok"})
+        reply: dict[str, Any] = {"ret": "sendqrcode", "sn": self.serial, "result": True}
+        reply["access"] = int(granted)
+        if event.user_id is not None:
+            reply["enrollid"] = optional_int(event.user_id) or 0
+            if event.user_name:
+                reply["username"] = event.user_name
+        reply["message"] = text or "ok"
+        if code is not None:
+            if not granted:
+                event.type = EventType.ACCESS_DENIED
+                unknown = event.user_id is None
+                event.reason = DenyReason.UNREGISTERED if unknown else DenyReason.SERVER_DENIED
+            if not await self._deliver([Record((event,))]):
+                _LOGGER.debug("Terminal %s: the QR code decision was not recorded", self.serial)
+        return Reply(reply)
 
     _HANDLERS: ClassVar[dict[str, Callable[[CloudWsTerminal, Message], Awaitable[Reply]]]] = {
         "reg": _reg,
@@ -406,13 +441,44 @@ class CloudWsTerminal(PushTerminal):
         """Delete users with all their records (`deleteuser` 13), or every user (`cleanuser`)."""
         await user_table.delete_users(self._channel, user_ids)
 
+    async def delete_credential(self, user_id: str, credential: Credential) -> None:
+        """Delete one kind of credential of a user (`deleteuser` with its backupnums)."""
+        await user_table.delete_records(self._channel, user_id, CREDENTIAL_BACKUPNUMS[credential])
+
+    async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
+        """Write the questionnaire (`setquestionnaire`)."""
+        await self.command("setquestionnaire", "questionnaire", **questionnaire.fields())
+
+    async def get_questionnaire(self) -> Questionnaire | None:
+        """Read the questionnaire (`getquestionnaire`)."""
+        return questionnaire_from_fields(await self.command("getquestionnaire", stn=True))
+
+    async def clear_questionnaire(self) -> None:
+        """Switch the questionnaire off with nothing to ask (the document has no clear command)."""
+        await self.command("setquestionnaire", "questionnaire", **CLEARED_QUESTIONNAIRE)
+
+    async def get_screen_message(self, user_id: str | None) -> str | None:
+        """Read a user's message (`getuserprofile`; None: the public message)."""
+        number = 0 if user_id is None else enroll_id(user_id)
+        return optional_str((await self.command("getuserprofile", enrollid=number)).get("record"))
+
+    async def set_screen_message(self, user_id: str | None, text: str) -> None:
+        """Write a user's message, or the public one (`setuserprofile`, 200 bytes at most)."""
+        if len(text.encode()) > MAX_PROFILE_BYTES:
+            raise InvalidRequestError(f"a message holds at most {MAX_PROFILE_BYTES} bytes")
+        number = 0 if user_id is None else enroll_id(user_id)
+        await self.command("setuserprofile", enrollid=number, profile=text)
+
     # -- access rules ----------------------------------------------------------------------
 
     @property
     def access_profile(self) -> AccessProfile:
-        """Return what the terminal holds (day and week zones, holidays, use counts)."""
+        """Return what the terminal holds (day and week zones, holidays, use counts).
+
+        QR codes are not held but decided: the terminal asks Home Assistant (`sendqrcode`).
+        """
         doors = self.info.doors if self.info else 1
-        return weekzones.profile_of(doors, use_counts=True)
+        return replace(weekzones.profile_of(doors, use_counts=True), qr_codes=True)
 
     def compile_access(
         self,
@@ -427,6 +493,10 @@ class CloudWsTerminal(PushTerminal):
         """Write the day and week zones (`setdevlock`), then the holidays (`setholiday`)."""
         await self.set_access_settings(dayzone=tables["dayzone"], weekzone=tables["weekzone"])
         await self.set_holidays(tables["holidays"])
+
+    async def holds_access_tables(self, tables: Mapping[str, Any]) -> bool:
+        """Read the holidays back (`getholiday`): False when they are not those written."""
+        return weekzones.holds_holidays(await self.get_holidays(), tables["holidays"])
 
     # -- commands without a place in the Terminal interface ------------------------------
 
@@ -491,14 +561,6 @@ class CloudWsTerminal(PushTerminal):
         """Write access parameters (`setdevlock`; only those given change)."""
         await self.command("setdevlock", **settings)
 
-    async def get_questionnaire(self) -> dict[str, Any]:
-        """Read the questionnaire (`getquestionnaire`)."""
-        return await self.command("getquestionnaire", stn=True)
-
-    async def set_questionnaire(self, **settings: Any) -> None:
-        """Write the questionnaire (`setquestionnaire`)."""
-        await self.command("setquestionnaire", **settings)
-
     async def get_holidays(self) -> list[dict[str, Any]]:
         """Read every holiday (`getholiday`, in pages)."""
         holidays: list[dict[str, Any]] = []
@@ -514,18 +576,6 @@ class CloudWsTerminal(PushTerminal):
         if len(holidays) > MAX_HOLIDAYS:
             raise InvalidRequestError(f"at most {MAX_HOLIDAYS} holidays")
         await self.command("setholiday", holidays=[dict(item) for item in holidays])
-
-    async def get_profile(self, user_id: str | None) -> str | None:
-        """Read a user's message (`getuserprofile`; None: the public message)."""
-        number = 0 if user_id is None else enroll_id(user_id)
-        return optional_str((await self.command("getuserprofile", enrollid=number)).get("record"))
-
-    async def set_profile(self, user_id: str | None, text: str) -> None:
-        """Write a user's message, or the public one (`setuserprofile`, 200 bytes at most)."""
-        if len(text.encode()) > MAX_PROFILE_BYTES:
-            raise InvalidRequestError(f"a profile holds at most {MAX_PROFILE_BYTES} bytes")
-        number = 0 if user_id is None else enroll_id(user_id)
-        await self.command("setuserprofile", enrollid=number, profile=text)
 
     async def read_capabilities(self) -> dict[str, Any]:
         """Read capacities and usage (`getdevcap`) and update the terminal's info."""

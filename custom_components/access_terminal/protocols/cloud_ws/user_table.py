@@ -28,6 +28,9 @@ from .users import (
 )
 from .wire import Message
 
+# The reason given when a user had none of the records to delete.
+NOTHING_DELETED = "1"
+
 
 async def list_users(
     channel: CommandChannel,
@@ -113,6 +116,24 @@ async def write_users(
                 )
     if failures:
         raise UserWriteError(failures)
+
+
+async def delete_records(channel: CommandChannel, user_id: str, backupnums: Sequence[int]) -> None:
+    """Delete some records of a user (`deleteuser` per backupnum), keeping the user.
+
+    A terminal refuses to delete a record it does not have: DeviceError when it had none.
+    """
+    number = enroll_id(user_id)
+    deleted = 0
+    for backupnum in backupnums:
+        answer = await channel.request(
+            {"cmd": "deleteuser", "enrollid": number, "backupnum": backupnum},
+            "credential deletion",
+            check=False,
+        )
+        deleted += answer.ok
+    if not deleted:
+        raise DeviceError(NOTHING_DELETED, f"user {number} has none of these on the terminal")
 
 
 async def delete_users(channel: CommandChannel, user_ids: Sequence[str] | None) -> None:

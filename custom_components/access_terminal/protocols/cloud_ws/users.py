@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from ..codec import decode_base64, is_digits, optional_int, optional_str, parse_local_time
+from ..codec import decode_base64, is_digits, optional_int, optional_str
 from ..errors import InvalidRequestError
 from ..model import Credential, Credentials, Family, Privilege, User, UserAccess
-from ..weekzones import OPEN_END_YEAR, OPEN_START_YEAR, validity_fields
+from ..weekzones import read_validity as validity, validity_fields
 
 FINGERPRINTS = range(10)
 PASSWORD = 10
@@ -27,8 +27,9 @@ PALMS = range(40, 42)
 PHOTO = 50
 # All records a person may have, in the order a full read fetches them.
 ALL_BACKUPNUMS = (CARD, PASSWORD, PHOTO, *FACES, *FINGERPRINTS, *PALMS)
-# deleteuser with backupnum 13 removes everything of a person.
+# deleteuser with backupnum 13 removes everything of a person, 12 every fingerprint.
 DELETE_ALL = 13
+DELETE_FINGERPRINTS = 12
 MAX_ENROLL_ID = 99_999_999
 MAX_PASSWORD_DIGITS = 8
 # setusername and setuserlock carry at most this many users per command.
@@ -41,6 +42,16 @@ ENROLL_BACKUPNUMS = {
     Credential.CARD: range(CARD, CARD + 1),
     Credential.FACE: range(PHOTO, PHOTO + 1),
     Credential.PALM: PALMS,
+}
+
+
+# What `deleteuser` removes for each kind of credential (faces: the photo and every template).
+CREDENTIAL_BACKUPNUMS = {
+    Credential.FINGERPRINT: (DELETE_FINGERPRINTS,),
+    Credential.PASSWORD: (PASSWORD,),
+    Credential.CARD: (CARD,),
+    Credential.FACE: (PHOTO, *FACES),
+    Credential.PALM: tuple(PALMS),
 }
 
 
@@ -101,19 +112,6 @@ def reads_for(listed: ListedUser, *, with_credentials: bool) -> list[int]:
     if with_credentials:
         wanted += [n for n in ALL_BACKUPNUMS if n in listed.backupnums and n not in wanted]
     return wanted
-
-
-def validity(lock: Mapping[str, Any] | None, zone: tzinfo) -> tuple[datetime | None, ...]:
-    """Return (valid from, valid until) of a `getuserlock` answer; open ends are None."""
-    if lock is None:
-        return None, None
-    start, end = (
-        parse_local_time(optional_str(lock.get(key)), zone) for key in ("starttime", "endtime")
-    )
-    return (
-        None if start is None or start.year <= OPEN_START_YEAR else start,
-        None if end is None or end.year >= OPEN_END_YEAR else end,
-    )
 
 
 def user_from_records(

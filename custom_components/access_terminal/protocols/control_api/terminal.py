@@ -592,10 +592,10 @@ class ControlApiTerminal(PullTerminal):
         """Write the 255 day zones (`SetAcTimeZone`)."""
         await self.client.call("SetAcTimeZone", {"zones": tables["zones"]})
 
-    async def read_access_tables(self) -> Mapping[str, Any] | None:
-        """Read the 255 day zones back (`GetAcTimeZone`): a change made at the terminal is seen."""
+    async def holds_access_tables(self, tables: Mapping[str, Any]) -> bool:
+        """Read the 255 day zones back (`GetAcTimeZone`): False when they are not those written."""
         answer = await self.client.call("GetAcTimeZone", expect="AcTimeZone")
-        return {"zones": answer.get("zones")}
+        return bool(answer.get("zones") == tables["zones"])
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`DeleteUserInfo` each), or every user (`DeviceControl` ClearUsers)."""

@@ -127,9 +127,12 @@ class WebJsonClient:
         )
         return check_answer(cmd, answer)
 
-    async def reboot(self) -> None:
-        """Restart the device; it restarts at once without answering, so silence is success."""
+    async def reboot(self, cmd: str = "reboot") -> None:
+        """Restart the device (`reboot`, or a `cmd` that restarts it: `cleandatebase`).
+
+        It restarts at once, possibly without answering: silence is success, a refusal is not.
+        """
         try:
-            await self.call("reboot", wait=REBOOT_WAIT)
+            await self.call(cmd, wait=REBOOT_WAIT)
         except (UnreachableError, ProtocolError):
             return

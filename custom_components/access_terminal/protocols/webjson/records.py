@@ -73,6 +73,23 @@ LOCK_LOCKOUT = 2
 LOCK_NORMAL = 3
 
 
+# A terminal offers a few dozen languages at most ("getlangoption").
+MAX_LANGUAGES = 64
+
+
+def language_options(answer: Mapping[str, Any]) -> dict[int, str]:
+    """Read `getlangoption` (`langs`: `lvalue` number, `ltitle` name); skip unreadable ones."""
+    options: dict[int, str] = {}
+    items = answer.get("langs")
+    for item in items[:MAX_LANGUAGES] if isinstance(items, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        value, title = read_count(item.get("lvalue")), read_text(item.get("ltitle"))
+        if value is not None and title is not None:
+            options[value] = title
+    return options
+
+
 def info_from_reg(serial: str, answer: Mapping[str, Any]) -> TerminalInfo:
     """Build TerminalInfo from the answer to `reg`."""
     devinfo = answer.get("devinfo")

@@ -23,10 +23,11 @@ from ..codec import optional_int, optional_str
 from ..errors import (
     DeviceError,
     InvalidRequestError,
+    NotSupportedError,
     ProtocolError,
     UnreachableError,
 )
-from ..fields import read_each
+from ..fields import read_each, read_text
 from ..history import local_days, recovered
 from ..model import (
     DOOR_MODE_OPERATIONS,
@@ -34,6 +35,7 @@ from ..model import (
     Credential,
     DoorAction,
     DoorState,
+    Erasable,
     EventCategory,
     Family,
     FirmwareImage,
@@ -42,6 +44,8 @@ from ..model import (
     User,
 )
 from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal, parse_zone
+from ..questionnaire import Questionnaire, from_fields as questionnaire_from_fields
+from ..settings import Setting, SettingAddress, SettingValue, family_settings
 from .client import USER_NOT_FOUND, WebJsonClient
 from .records import (
     LOCK_HOLD_OPEN,
@@ -50,10 +54,13 @@ from .records import (
     door_change_record,
     door_from_status,
     info_from_reg,
+    language_options,
     rtlog_items,
     rtlog_record,
 )
 from .users import (
+    BACKUP_CARD,
+    BACKUP_PASSWORD,
     BACKUP_WHOLE_USER,
     add_template,
     backupnum_for,
@@ -78,6 +85,21 @@ _LOCK_MODES = {
     DoorAction.LOCKOUT: LOCK_LOCKOUT,
     DoorAction.NORMAL: LOCK_NORMAL,
     DoorAction.RELEASE_LOCKOUT: LOCK_NORMAL,
+}
+# The command (and backupnum) deleting each kind of credential of a user, keeping the user.
+_CREDENTIAL_DELETES: Mapping[Credential, tuple[str, int | None]] = {
+    Credential.FACE: ("deleteuserface", None),
+    Credential.FINGERPRINT: ("deleteuserfp", None),
+    Credential.PALM: ("deleteuserpalm", None),
+    Credential.CARD: ("deleteuser", BACKUP_CARD),
+    Credential.PASSWORD: ("deleteuser", BACKUP_PASSWORD),
+}
+# The command erasing each kind of data ("cleaninactiveuser" ... "cleandatebase").
+_ERASE_COMMANDS: Mapping[Erasable, str] = {
+    Erasable.INACTIVE_USERS: "cleaninactiveuser",
+    Erasable.RECORD_PHOTOS: "cleanlogphoto",
+    Erasable.MENU_SETTINGS: "initmenu",
+    Erasable.DATABASE: "cleandatebase",
 }
 # checkregstatus: what its `status` (or `state`) says; anything else is a failure.
 _PENDING = frozenset({"0", "pending", "enrolling", "waiting", "running"})
@@ -112,11 +134,15 @@ class WebJsonTerminal(PullTerminal):
             Operation.ACCESS_RULES,
             Operation.RECOVER_RECORDS,
             Operation.CLEAR_RECORDS,
+            Operation.DELETE_CREDENTIAL,
+            Operation.ERASE_DATA,
+            Operation.QUESTIONNAIRE,
         }
     )
     # A `getrtlog` answer lost on the way took its records with it: after an outage the
     # attendance log (`getlog`) is asked for what was recorded meanwhile.
     recovers_after_outage = True
+    erasable = frozenset(Erasable)
 
     def __init__(
         self,
@@ -132,6 +158,10 @@ class WebJsonTerminal(PullTerminal):
         super().__init__(serial, listener, zone=zone)
         self.client = WebJsonClient(session, address, password)
         self._lock_mode = LOCK_NORMAL
+        self.settings = family_settings(Setting.COMPANY_NAME)
+        # The language shown (`getlang`) and those offered by number (`getlangoption`).
+        self.language: str | None = None
+        self.languages: dict[int, str] | None = None
         # Where an interrupted firmware upload stands: (md5, next block), to resume it.
         self._upgrade: tuple[str, int] | None = None
 
@@ -141,6 +171,19 @@ class WebJsonTerminal(PullTerminal):
         answer = await self.client.call("reg")
         self.device_zone = parse_zone(_devinfo(answer).get("timezone"))
         self.info = info_from_reg(self.serial, answer)
+        await self._read_languages()
+
+    async def _read_languages(self) -> None:
+        """Read the current language (`getlang`) and, once, the choices (`getlangoption`).
+
+        Shown in the diagnostics; a terminal without these commands refuses them, no failure.
+        """
+        try:
+            if self.languages is None:
+                self.languages = language_options(await self.client.call("getlangoption"))
+            self.language = read_text((await self.client.call("getlang")).get("lang"))
+        except (DeviceError, ProtocolError) as err:
+            _LOGGER.debug("%s: no language reading: %s", self.serial, err)
 
     async def _read_state(self) -> None:
         # Records first: they exist nowhere else once read.
@@ -248,6 +291,45 @@ class WebJsonTerminal(PullTerminal):
         """Restart the device (it does not answer)."""
         await self.client.reboot()
 
+    # -- settings --------------------------------------------------------------------------
+
+    async def read_settings(self) -> None:
+        """Read the company name (`getcompanyname`)."""
+        answer = await self.client.call("getcompanyname")
+        name = read_text(answer.get("companyname", answer.get("name")))
+        self.setting_values[SettingAddress(Setting.COMPANY_NAME)] = name or ""
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write the company name (`setcompanyname`)."""
+        if address.setting is not Setting.COMPANY_NAME:
+            raise NotSupportedError(f"setting {address.setting}")
+        await self.client.call("setcompanyname", {"companyname": value})
+        self.setting_values[address] = value
+
+    async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
+        """Write the questionnaire (`setquestionnaire`, with the cloud document's fields)."""
+        await self.client.call("setquestionnaire", questionnaire.fields())
+
+    async def get_questionnaire(self) -> Questionnaire | None:
+        """Read the questionnaire (`getquestionnaire`)."""
+        return questionnaire_from_fields(await self.client.call("getquestionnaire"))
+
+    async def clear_questionnaire(self) -> None:
+        """Take the questionnaire away (`cleanquestionnaire`)."""
+        await self.client.call("cleanquestionnaire")
+
+    async def erase_data(self, what: Erasable) -> None:
+        """Erase disabled users, record photos, menu settings or the whole database.
+
+        Clearing the database restarts the terminal, which may not answer: as `reboot`.
+        """
+        command = _ERASE_COMMANDS[what]
+        if what is Erasable.DATABASE:
+            await self.client.reboot(command)
+        else:
+            await self.client.call(command)
+        self.invalidate_info()
+
     # -- users -----------------------------------------------------------------------------
 
     def canonical_user_id(self, user_id: str) -> str:
@@ -283,12 +365,22 @@ class WebJsonTerminal(PullTerminal):
         raise ProtocolError("the user listing does not end")
 
     async def _some_users(self, user_ids: Sequence[str]) -> list[User]:
+        """Read the given users (`getuserinfo`) with their validity (`getuserlock`)."""
         users = []
         for user_id in user_ids:
             answer = await self._user_info(user_id)
             if answer is not None and (user := user_from_listing(answer)) is not None:
+                user.valid_from, user.valid_until = await self._read_validity(user_id)
                 users.append(user)
         return users
+
+    async def _read_validity(self, user_id: str) -> tuple[datetime | None, ...]:
+        """Return a user's validity from their access parameters (none held: always valid)."""
+        try:
+            lock = await self.client.call("getuserlock", {"enrollid": user_id})
+        except DeviceError:
+            return None, None
+        return weekzones.read_validity(lock, self.zone)
 
     async def _user_info(self, user_id: str, backupnum: int | None = None) -> dict[str, Any] | None:
         """Read a user (or one template); None when the device does not have it."""
@@ -357,6 +449,11 @@ class WebJsonTerminal(PullTerminal):
         await self.client.call("setdevlock", zones)
         await self.client.call("setholiday", {"holidays": tables["holidays"]})
 
+    async def holds_access_tables(self, tables: Mapping[str, Any]) -> bool:
+        """Read the holidays back (`getholiday`): False when they are not those written."""
+        answer = await self.client.call("getholiday")
+        return weekzones.holds_holidays(answer.get("holidays"), tables["holidays"])
+
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users (`deleteuser` each), or every user (`cleanuser`)."""
         if user_ids is None:
@@ -370,6 +467,19 @@ class WebJsonTerminal(PullTerminal):
             ),
             USER_NOT_FOUND,
         )
+
+    async def delete_credential(self, user_id: str, credential: Credential) -> None:
+        """Delete one kind of credential of a user, keeping the user.
+
+        Face, fingerprints and palms have commands of their own (`deleteuserface`,
+        `deleteuserfp`, `deleteuserpalm`); a card or password is `deleteuser` with its backupnum.
+        """
+        command, backupnum = _CREDENTIAL_DELETES[credential]
+        fields: dict[str, Any] = {"enrollid": user_id}
+        if backupnum is not None:
+            fields["backupnum"] = backupnum
+        await self.client.call(command, fields)
+        self.invalidate_info()
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
@@ -443,6 +553,8 @@ class WebJsonTerminal(PullTerminal):
         return {
             **super().diagnostics(),
             "lock_mode": self._lock_mode,
+            "language": self.language,
+            "languages": self.languages,
             "upgrade_resume": None if self._upgrade is None else self._upgrade[1],
         }
 
