@@ -43,11 +43,12 @@ async def test_screen_message_not_supported(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_erase_data_not_supported(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+async def test_clear_data_not_supported(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     data = {"device_id": device_id(hass, HTTPV2_SERIAL), "data": "record_photos", "confirm": True}
     with pytest.raises(HomeAssistantError) as caught:
-        await hass.services.async_call(DOMAIN, "erase_data", data, blocking=True)
+        await hass.services.async_call(DOMAIN, "clear_data", data, blocking=True)
     assert caught.value.translation_key == "not_supported"
+    assert caught.value.translation_placeholders["operation"] == "clear_data record_photos"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -73,7 +74,7 @@ async def test_questionnaire_not_supported(hass: HomeAssistant, simulator: HttpV
     ("service", "data", "response"),
     [
         ("delete_credential", {"user_id": "1", "credential": "face"}, False),
-        ("erase_data", {"data": "database", "confirm": True}, False),
+        ("clear_data", {"data": "database", "confirm": True}, False),
         ("set_questionnaire", {"title": "Q", "items": ["a"]}, False),
         ("get_questionnaire", {}, True),
         ("clear_questionnaire", {}, False),

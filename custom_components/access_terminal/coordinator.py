@@ -590,10 +590,17 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             return await self.terminal.set_user_shifts(user_id, start, days)
 
     async def async_clear_data(self, what: Collection[ClearableData]) -> None:
-        """Erase users (as `delete_user` of everyone), administrator rights or the admin log."""
-        if rest := frozenset(what) - {ClearableData.USERS}:
-            async with self.errors():
-                self.terminal.require(Operation.CLEAR_DATA)
+        """Erase kinds of data: users as `delete_user` of everyone, the others by the terminal.
+
+        Nothing is erased unless the terminal can erase every kind asked for.
+        """
+        rest = frozenset(what) - {ClearableData.USERS}
+        async with self.errors():
+            if ClearableData.USERS in what:
+                self.terminal.require(Operation.DELETE_USERS)
+            if missing := sorted(rest - self.terminal.clearable):
+                raise NotSupportedError(f"{Operation.CLEAR_DATA} {', '.join(missing)}")
+            if rest:
                 await self.terminal.clear_data(rest)
         if ClearableData.USERS in what:
             await self.users.async_delete(None)

@@ -37,7 +37,7 @@ from .files import async_read_file, validation_error
 from .firmware_install import async_install, async_load_image, require_firmware_support
 from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
-from .protocols.errors import InvalidRequestError, NotSupportedError
+from .protocols.errors import InvalidRequestError
 from .protocols.history import range_problem
 from .protocols.model import (
     Bell,
@@ -46,8 +46,6 @@ from .protocols.model import (
     Credential,
     Credentials,
     DoorAction,
-    Erasable,
-    Operation,
     Period,
     Privilege,
     RotaDay,
@@ -77,7 +75,6 @@ SERVICE_SET_USER_SHIFTS = "set_user_shifts"
 SERVICE_DELETE_CREDENTIAL = "delete_credential"
 SERVICE_SET_SCREEN_MESSAGE = "set_screen_message"
 SERVICE_GET_SCREEN_MESSAGE = "get_screen_message"
-SERVICE_ERASE_DATA = "erase_data"
 SERVICE_SET_QUESTIONNAIRE = "set_questionnaire"
 SERVICE_GET_QUESTIONNAIRE = "get_questionnaire"
 SERVICE_CLEAR_QUESTIONNAIRE = "clear_questionnaire"
@@ -219,15 +216,6 @@ SET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
 )
 GET_SCREEN_MESSAGE_SCHEMA = vol.Schema(
     {vol.Required(ATTR_DEVICE_ID): cv.string, vol.Optional("user_id"): USER_ID}
-)
-
-# Erasing needs `confirm: true`, as a factory reset does.
-ERASE_DATA_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
-        vol.Required("data"): vol.In([str(what) for what in Erasable]),
-        vol.Optional("confirm", default=False): cv.boolean,
-    }
 )
 
 
@@ -611,20 +599,6 @@ async def _get_screen_message(call: ServiceCall) -> ServiceResponse:
     return {"message": text or ""}
 
 
-async def _erase_data(call: ServiceCall) -> None:
-    if not call.data["confirm"]:
-        raise validation_error("erase_data_unconfirmed")
-    what = Erasable(call.data["data"])
-
-    async def erase(coordinator: AccessTerminalCoordinator) -> None:
-        async with coordinator.errors():
-            if what not in coordinator.terminal.erasable:
-                raise NotSupportedError(f"{Operation.ERASE_DATA} {what}")
-            await coordinator.terminal.erase_data(what)
-
-    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], erase)
-
-
 async def _set_questionnaire(call: ServiceCall) -> None:
     data = call.data
     questionnaire = Questionnaire(
@@ -735,7 +709,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     for name, handler, schema in (
         (SERVICE_DELETE_CREDENTIAL, _delete_credential, DELETE_CREDENTIAL_SCHEMA),
-        (SERVICE_ERASE_DATA, _erase_data, ERASE_DATA_SCHEMA),
         (SERVICE_SET_QUESTIONNAIRE, _set_questionnaire, SET_QUESTIONNAIRE_SCHEMA),
         (SERVICE_CLEAR_QUESTIONNAIRE, _clear_questionnaire, DEVICES_SCHEMA),
         (SERVICE_SET_SCREEN_MESSAGE, _set_screen_message, SET_SCREEN_MESSAGE_SCHEMA),

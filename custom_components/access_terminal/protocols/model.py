@@ -253,7 +253,7 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
-    # Clears one kind of data (users, administrator rights, the administration log).
+    # Clears kinds of data (see ClearableData; `Terminal.clearable` says which).
     CLEAR_DATA = "clear_data"
     # Keeps a schedule of bell rings (start of work, breaks) and rings them itself.
     BELLS = "bells"
@@ -265,8 +265,6 @@ class Operation(StrEnum):
     DELETE_CREDENTIAL = "delete_credential"
     # Shows a message on the screen: to everyone, or to one person when they are recognised.
     SCREEN_MESSAGE = "screen_message"
-    # Erases one kind of data the terminal keeps (see Erasable; `Terminal.erasable`).
-    ERASE_DATA = "erase_data"
     # Holds a questionnaire (a question asked of whoever the terminal recognises).
     QUESTIONNAIRE = "questionnaire"
 
@@ -287,14 +285,22 @@ USER_OPERATIONS: frozenset[Operation] = frozenset(
 
 
 class ClearableData(StrEnum):
-    """What `Terminal.clear_data` erases, each on its own."""
+    """What the `clear_data` action erases, each on its own (records: `clear_records`)."""
 
-    # Every user, with their templates and cards.
+    # Every user, with their templates and cards (as deleting every user).
     USERS = "users"
     # Administrator rights (the people stay, as ordinary users).
     ADMINISTRATORS = "administrators"
     # The log of what was done at the terminal's menu (not the access records).
     ADMIN_LOG = "admin_log"
+    # Users who are disabled (kept but barred).
+    INACTIVE_USERS = "inactive_users"
+    # The photos kept with access records (the records stay).
+    RECORD_PHOTOS = "record_photos"
+    # The settings of the terminal's own menu, back to their defaults.
+    MENU_SETTINGS = "menu_settings"
+    # Everything the terminal stores (users, records, rules); it restarts.
+    DATABASE = "database"
 
 
 class BellRinger(StrEnum):
@@ -359,19 +365,6 @@ _DOOR_ACTION_OPERATIONS = {
     DoorAction.LOCKOUT: Operation.LOCKOUT,
     DoorAction.RELEASE_LOCKOUT: Operation.RELEASE_LOCKOUT,
 }
-
-
-class Erasable(StrEnum):
-    """What `Terminal.erase_data` can erase, beyond users and records."""
-
-    # Users who are disabled (kept but barred).
-    INACTIVE_USERS = "inactive_users"
-    # The photos kept with access records (the records stay).
-    RECORD_PHOTOS = "record_photos"
-    # The settings of the terminal's own menu, back to their defaults.
-    MENU_SETTINGS = "menu_settings"
-    # Everything the terminal stores (users, records, rules); it restarts.
-    DATABASE = "database"
 
 
 class Credential(StrEnum):
@@ -759,8 +752,8 @@ class Terminal:
     shifts: int = 0
     # How many days a person's rota (`set_user_shifts`) covers.
     rota_days: int = 0
-    # What `erase_data` can erase here.
-    erasable: frozenset[Erasable] = frozenset()
+    # What `clear_data` erases here besides users (which `delete_users(None)` erases).
+    clearable: frozenset[ClearableData] = frozenset()
 
     def __init__(self, serial: str) -> None:
         """Start with nothing known but the serial."""
@@ -919,7 +912,7 @@ class Terminal:
         raise NotSupportedError(Operation.ELEVATOR)
 
     async def clear_data(self, what: Collection[ClearableData]) -> None:
-        """Erase each kind of data in `what` but users (`delete_users(None)` erases those)."""
+        """Erase each kind of data in `what` (all of `clearable`; the database last)."""
         raise NotSupportedError(Operation.CLEAR_DATA)
 
     async def set_bell(self, bell: Bell) -> None:
@@ -942,10 +935,6 @@ class Terminal:
         The user and their other credentials stay.
         """
         raise NotSupportedError(Operation.DELETE_CREDENTIAL)
-
-    async def erase_data(self, what: Erasable) -> None:
-        """Erase one kind of data the terminal keeps (one of `erasable`)."""
-        raise NotSupportedError(Operation.ERASE_DATA)
 
     async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
         """Write the questionnaire (already checked: `Questionnaire.check`)."""

@@ -73,7 +73,7 @@ async def test_erase_disabled_users(hass: HomeAssistant, simulator: WebJsonSimul
     kept = set(simulator.users) - {"21"}
     await call(
         hass,
-        "erase_data",
+        "clear_data",
         {
             "device_id": device_id(hass, simulator.serial),
             "data": "inactive_users",
@@ -84,15 +84,15 @@ async def test_erase_disabled_users(hass: HomeAssistant, simulator: WebJsonSimul
 
 
 @pytest.mark.parametrize("confirm", [None, False])
-async def test_erase_data_needs_confirmation(
+async def test_clear_data_needs_confirmation(
     hass: HomeAssistant, simulator: WebJsonSimulator, confirm: bool | None
 ) -> None:
     data: dict[str, Any] = {"device_id": device_id(hass, simulator.serial), "data": "database"}
     if confirm is not None:
         data["confirm"] = confirm
     with pytest.raises(ServiceValidationError) as caught:
-        await call(hass, "erase_data", data)
-    assert caught.value.translation_key == "erase_data_unconfirmed"
+        await call(hass, "clear_data", data)
+    assert caught.value.translation_key == "clear_data_unconfirmed"
     assert simulator.users
     assert "cleandatebase" not in simulator.commands
 
@@ -171,7 +171,7 @@ async def test_get_users_reads_the_validity_back(
 # What each action needs, and the command it must not send when refused.
 VALID: dict[str, tuple[dict[str, Any], str]] = {
     "delete_credential": ({"user_id": "1", "credential": "face"}, "deleteuser"),
-    "erase_data": ({"data": "database", "confirm": True}, "cleandatebase"),
+    "clear_data": ({"data": "database", "confirm": True}, "cleandatebase"),
     "set_questionnaire": ({"title": "Q", "items": ["a", "b"]}, "setquestionnaire"),
 }
 
@@ -184,10 +184,11 @@ VALID: dict[str, tuple[dict[str, Any], str]] = {
         ("delete_credential", {"user_id": ""}),
         ("delete_credential", {"user_id": "1" * 33}),
         ("delete_credential", {"user_id": ["1", "2"]}),
-        ("erase_data", {"data": "everything"}),
-        ("erase_data", {"data": ""}),
-        ("erase_data", {"data": None}),
-        ("erase_data", {"confirm": "maybe"}),
+        ("clear_data", {"data": "everything"}),
+        ("clear_data", {"data": ""}),
+        ("clear_data", {"data": None}),
+        ("clear_data", {"data": []}),
+        ("clear_data", {"confirm": "maybe"}),
         ("set_questionnaire", {"title": ""}),
         ("set_questionnaire", {"title": "x" * 65}),
         ("set_questionnaire", {"items": []}),

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from custom_components.access_terminal.protocols.errors import AuthError, NotSupportedError
-from custom_components.access_terminal.protocols.model import Erasable, Operation
+from custom_components.access_terminal.protocols.model import ClearableData, Operation
 from custom_components.access_terminal.protocols.questionnaire import Questionnaire
 from custom_components.access_terminal.protocols.settings import Setting, SettingAddress
 from custom_components.access_terminal.protocols.webjson.records import language_options
@@ -41,20 +41,34 @@ async def test_each_kind_is_erased_alone(
     sim: WebJsonSimulator, session: aiohttp.ClientSession
 ) -> None:
     terminal, _listener = make_terminal(sim, session)
-    assert terminal.supports(Operation.ERASE_DATA)
-    assert terminal.erasable == frozenset(Erasable)
-    await terminal.erase_data(Erasable.INACTIVE_USERS)
+    assert terminal.supports(Operation.CLEAR_DATA)
+    assert terminal.clearable == {
+        ClearableData.INACTIVE_USERS,
+        ClearableData.RECORD_PHOTOS,
+        ClearableData.MENU_SETTINGS,
+        ClearableData.DATABASE,
+    }
+    await terminal.clear_data({ClearableData.INACTIVE_USERS})
     assert sorted(sim.users) == ["1", "3"]
     assert len(sim.attendance) == 1
-    await terminal.erase_data(Erasable.RECORD_PHOTOS)
+    await terminal.clear_data({ClearableData.RECORD_PHOTOS})
     assert "photo" not in sim.attendance[0]
     assert sim.attendance[0]["enrollid"] == "1"
-    await terminal.erase_data(Erasable.MENU_SETTINGS)
+    await terminal.clear_data({ClearableData.MENU_SETTINGS})
     assert sim.menu_changes == {}
     assert sorted(sim.users) == ["1", "3"]
-    await terminal.erase_data(Erasable.DATABASE)
+    await terminal.clear_data({ClearableData.DATABASE})
     assert (sim.users, sim.attendance, sim.reboots) == ({}, [], 1)
     assert sim.commands[-4:] == ["cleaninactiveuser", "cleanlogphoto", "initmenu", "cleandatebase"]
+
+
+async def test_the_database_goes_last(
+    sim: WebJsonSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Several kinds at once: the restart of a cleared database comes after the others."""
+    terminal, _listener = make_terminal(sim, session)
+    await terminal.clear_data({ClearableData.DATABASE, ClearableData.RECORD_PHOTOS})
+    assert sim.commands[-2:] == ["cleanlogphoto", "cleandatebase"]
 
 
 async def test_a_refused_password_is_no_success(
@@ -63,7 +77,7 @@ async def test_a_refused_password_is_no_success(
     """Silence after cleandatebase is a restart; a refusal is not."""
     terminal, _listener = make_terminal(sim, session, password="wrong")
     with pytest.raises(AuthError):
-        await terminal.erase_data(Erasable.DATABASE)
+        await terminal.clear_data({ClearableData.DATABASE})
     assert len(sim.users) == 3
 
 

@@ -159,6 +159,7 @@ class ControlApiTerminal(PullTerminal):
         Operation.SHIFTS,
         Operation.USER_SHIFTS,
     }
+    clearable = frozenset(CLEAR_ACTIONS)
     bells = BELLS
     shifts = SHIFTS
     rota_days = ROTA_DAYS

@@ -32,10 +32,10 @@ from ..history import local_days, recovered
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
+    ClearableData,
     Credential,
     DoorAction,
     DoorState,
-    Erasable,
     EventCategory,
     Family,
     FirmwareImage,
@@ -95,11 +95,11 @@ _CREDENTIAL_DELETES: Mapping[Credential, tuple[str, int | None]] = {
     Credential.PASSWORD: ("deleteuser", BACKUP_PASSWORD),
 }
 # The command erasing each kind of data ("cleaninactiveuser" ... "cleandatebase").
-_ERASE_COMMANDS: Mapping[Erasable, str] = {
-    Erasable.INACTIVE_USERS: "cleaninactiveuser",
-    Erasable.RECORD_PHOTOS: "cleanlogphoto",
-    Erasable.MENU_SETTINGS: "initmenu",
-    Erasable.DATABASE: "cleandatebase",
+_CLEAR_COMMANDS: Mapping[ClearableData, str] = {
+    ClearableData.INACTIVE_USERS: "cleaninactiveuser",
+    ClearableData.RECORD_PHOTOS: "cleanlogphoto",
+    ClearableData.MENU_SETTINGS: "initmenu",
+    ClearableData.DATABASE: "cleandatebase",
 }
 # checkregstatus: what its `status` (or `state`) says; anything else is a failure.
 _PENDING = frozenset({"0", "pending", "enrolling", "waiting", "running"})
@@ -135,14 +135,14 @@ class WebJsonTerminal(PullTerminal):
             Operation.RECOVER_RECORDS,
             Operation.CLEAR_RECORDS,
             Operation.DELETE_CREDENTIAL,
-            Operation.ERASE_DATA,
+            Operation.CLEAR_DATA,
             Operation.QUESTIONNAIRE,
         }
     )
     # A `getrtlog` answer lost on the way took its records with it: after an outage the
     # attendance log (`getlog`) is asked for what was recorded meanwhile.
     recovers_after_outage = True
-    erasable = frozenset(Erasable)
+    clearable = frozenset(_CLEAR_COMMANDS)
 
     def __init__(
         self,
@@ -318,16 +318,19 @@ class WebJsonTerminal(PullTerminal):
         """Take the questionnaire away (`cleanquestionnaire`)."""
         await self.client.call("cleanquestionnaire")
 
-    async def erase_data(self, what: Erasable) -> None:
-        """Erase disabled users, record photos, menu settings or the whole database.
+    async def clear_data(self, what: Collection[ClearableData]) -> None:
+        """Erase disabled users, record photos, menu settings and/or the whole database.
 
-        Clearing the database restarts the terminal, which may not answer: as `reboot`.
+        The database goes last: clearing it restarts the terminal, which may not answer (as
+        `reboot`).
         """
-        command = _ERASE_COMMANDS[what]
-        if what is Erasable.DATABASE:
-            await self.client.reboot(command)
-        else:
-            await self.client.call(command)
+        for item, command in _CLEAR_COMMANDS.items():
+            if item not in what:
+                continue
+            if item is ClearableData.DATABASE:
+                await self.client.reboot(command)
+            else:
+                await self.client.call(command)
         self.invalidate_info()
 
     # -- users -----------------------------------------------------------------------------
