@@ -141,6 +141,11 @@ class SettingsToSend:
         """Return True while settings wait for the device."""
         return bool(self._fields)
 
+    @property
+    def queued(self) -> dict[str, Any]:
+        """Return the settings waiting for the device."""
+        return dict(self._fields)
+
     def ask(self, fields: Mapping[str, Any]) -> asyncio.Future[None]:
         """Send `fields` at the next fetch (later ones replace earlier ones of the same key)."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
