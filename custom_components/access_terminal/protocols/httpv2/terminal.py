@@ -507,7 +507,7 @@ class HttpV2Terminal(PushTerminal):
         free_open: Mapping[int, TimeRule] | None = None,
     ) -> AccessPlan:
         """Compile time groups, holidays and each person's fields (see access.py)."""
-        return compile_access(policies, profile_of(self._time_groups), today)
+        return compile_access(policies, profile_of(self._time_groups), today, free_open)
 
     async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
         """Send the time groups and holidays when the device next fetches its work settings."""
