@@ -207,6 +207,8 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
+    # Shows pictures of one's own on the screen (standby slideshow, boot picture).
+    SCREEN_PICTURE = "screen_picture"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -537,6 +539,31 @@ class FirmwareImage:
     progress: Callable[[float], None] | None = field(default=None, repr=False, compare=False)
 
 
+class ScreenPictureKind(StrEnum):
+    """Where a picture of one's own shows on a terminal's screen."""
+
+    # While nobody stands in front of it (a slideshow of several).
+    STANDBY = "standby"
+    # While it starts.
+    BOOT = "boot"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenPicture:
+    """A picture to show (`url` where the device downloads it, with its MD5) or to remove."""
+
+    kind: ScreenPictureKind
+    # Which picture of the kind (1-based: standby pictures are a numbered slideshow).
+    index: int = 1
+    url: str | None = None
+    md5: str | None = None
+
+    @property
+    def delete(self) -> bool:
+        """Return True when the picture is to be removed (no URL to download)."""
+        return self.url is None
+
+
 class UserChange(StrEnum):
     """A change to a terminal's user table made at the device (not by us)."""
 
@@ -747,6 +774,10 @@ class Terminal:
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""
         raise NotSupportedError(Operation.ELEVATOR)
+
+    async def set_screen_picture(self, picture: ScreenPicture) -> None:
+        """Show a picture on the screen (the device downloads it), or remove it."""
+        raise NotSupportedError(Operation.SCREEN_PICTURE)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

@@ -38,6 +38,8 @@ from ..model import (
     FirmwareImage,
     Operation,
     Record,
+    ScreenPicture,
+    ScreenPictureKind,
     TerminalListener,
     User,
     UserChange,
@@ -93,6 +95,8 @@ _ELEVATOR_COMMANDS = {
     DoorAction.LOCKOUT: "LockElevatorPort",
     DoorAction.RELEASE_LOCKOUT: "UnlockElevatorPort",
 }
+# PushSystemFile FileType, and how many pictures of each the terminal keeps.
+_FILE_TYPES = {ScreenPictureKind.STANDBY: (1, 8), ScreenPictureKind.BOOT: (2, 1)}
 _PUSH_CHANGES = {1: UserChange.ADDED, 2: UserChange.UPDATED, 3: UserChange.DELETED}
 _ADMIN_CHANGES = {
     EventType.USER_ADDED: UserChange.ADDED,
@@ -133,6 +137,7 @@ class HttpV2Terminal(PushTerminal):
             Operation.ACCESS_RULES,
             Operation.FACTORY_RESET,
             Operation.ELEVATOR,
+            Operation.SCREEN_PICTURE,
         }
     )
 
@@ -439,6 +444,20 @@ class HttpV2Terminal(PushTerminal):
             raise InvalidRequestError(f"floors must be from 1 to {self.floors}")
         ports = ",".join(str(floor) for floor in chosen)
         await self._command({_ELEVATOR_COMMANDS[action]: ports}, f"elevator {action}")
+
+    async def set_screen_picture(self, picture: ScreenPicture) -> None:
+        """Send PushSystemFile: a standby picture (1-8) or the boot picture, or its removal."""
+        file_type, count = _FILE_TYPES[picture.kind]
+        if not 1 <= picture.index <= count:
+            raise InvalidRequestError(f"{picture.kind} pictures are numbered 1 to {count}")
+        entry = {
+            "FileURL": picture.url or "",
+            "FileMD5": (picture.md5 or "").upper(),
+            "FileType": file_type,
+            "FileIndex": picture.index,
+            "IsDelete": int(picture.delete),
+        }
+        await self._command({"PushSystemFile": [entry]}, "screen picture")
 
     async def read_settings(self) -> None:
         """Ask for the work settings at the next keep-alive (they arrive with the upload)."""
