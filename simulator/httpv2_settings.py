@@ -59,6 +59,7 @@ def initial_settings(
         "CardBytes": 4,
         "AccessType": 0,
         "WgFormat": 26,
+        "WGContent": 1,
         "ReleaseTime": release_time,
         "FreeOpen": 0,
         "OpenInterval": 2,

@@ -104,6 +104,8 @@ class Setting(StrEnum):
     KEEPALIVE_INTERVAL = "keepalive_interval"
     # The terminal drives elevator floors (its ports) after a passage.
     ELEVATOR_CONTROL = "elevator_control"
+    # The frame a Wiegand reader or controller on the terminal's Wiegand port speaks.
+    WIEGAND_FORMAT = "wiegand_format"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -360,6 +362,12 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             advanced=True,
         ),
         SettingSpec(setting=Setting.ELEVATOR_CONTROL, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.WIEGAND_FORMAT,
+            kind=SettingKind.SELECT,
+            options=("wiegand_26", "wiegand_34"),
+            advanced=True,
+        ),
     )
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -162,3 +163,31 @@ async def test_elevator_floors_driven(hass: HomeAssistant, simulator: HttpV2Simu
             DOMAIN, "elevator_floors", {**data, "floors": [9]}, blocking=True
         )
     assert err.value.translation_key == "invalid_request"
+
+
+async def test_wiegand_format_chosen(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+    wiegand = entity(hass, "select", "wiegand_format")
+    er.async_get(hass).async_update_entity(wiegand, disabled_by=None)
+    await hass.config_entries.async_reload(simulator_entry(hass).entry_id)
+    await simulator.keepalive_cycle()
+    await hass.async_block_till_done()
+    assert hass.states.get(wiegand).state == "wiegand_26"
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "select", "select_option", {"entity_id": wiegand, "option": "wiegand_66"}, blocking=True
+        )
+    await with_device(
+        hass,
+        simulator,
+        hass.services.async_call(
+            "select", "select_option", {"entity_id": wiegand, "option": "wiegand_34"}, blocking=True
+        ),
+    )
+    assert simulator.settings["WgFormat"] == 34
+    assert simulator.settings["CardBytes"] == 4  # the rest of the group as the terminal had it
+    assert hass.states.get(wiegand).state == "wiegand_34"
+
+
+def simulator_entry(hass: HomeAssistant) -> ConfigEntry:
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    return entry

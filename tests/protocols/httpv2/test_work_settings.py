@@ -77,6 +77,9 @@ EXAMPLE: dict[str, Any] = {
     "UnregisteredWarn": 0,
     "ShowPersonName": 1,
     "FillLight": 2,
+    "CardBytes": 3,
+    "WgFormat": 26,
+    "WGContent": 1,
 }
 
 
@@ -98,6 +101,7 @@ def test_the_documents_example_read() -> None:
     assert value(values, Setting.SCREEN_MESSAGE) == ""
     assert value(values, Setting.KEEPALIVE_INTERVAL) == 20  # HTTPClient_KeepaliveTime
     assert value(values, Setting.DEVICE_NAME) == "Front door"
+    assert value(values, Setting.WIEGAND_FORMAT) == "wiegand_26"
     # FunctionList: no mask and no fingerprint reader on this terminal.
     assert Setting.MASK_REQUIRED not in specs
     assert Setting.MASK_THRESHOLD not in specs
@@ -127,6 +131,8 @@ def test_older_firmware_without_fields_or_function_list() -> None:
         ("AutoRestartTime", "25:00", Setting.DAILY_RESTART_TIME),
         ("AutoRestartTime", 200, Setting.DAILY_RESTART_TIME),
         ("ShortMessage", {"text": "hi"}, Setting.SCREEN_MESSAGE),
+        ("WgFormat", 66, Setting.WIEGAND_FORMAT),
+        ("WgFormat", "26 bits", Setting.WIEGAND_FORMAT),
     ],
 )
 def test_unreadable_values_stay_unknown(field: str, raw: Any, setting: Setting) -> None:
@@ -218,6 +224,7 @@ async def test_two_changes_to_one_group_before_the_fetch_keep_both() -> None:
         (Setting.SCREEN_MESSAGE, "欢迎光临", {"ShortMessage": "欢迎光临"}),
         (Setting.KEEPALIVE_INTERVAL, 60, {"KeepaliveTime": 60, "HTTPClient_KeepaliveTime": 60}),
         (Setting.DOOR_SENSOR_ALARM, True, {"DoorSensorAlarm": 1}),
+        (Setting.WIEGAND_FORMAT, "wiegand_34", {"WgFormat": 34, "CardBytes": 3, "WGContent": 1}),
     ],
 )
 async def test_each_kind_written_as_the_document_holds_it(

@@ -16,6 +16,7 @@ not explain (VerificationType, Language, FillLight, WgFormat...) are not offered
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
 from datetime import time
 import re
@@ -50,6 +51,8 @@ class WorkSetting:
     scale: int = 1
     # The FunctionList flag the terminal must announce (absent list: assumed there).
     function: str | None = None
+    # SELECT: the document's codes of the setting's choices.
+    choices: Mapping[int, str] = dataclasses.field(default_factory=dict)
 
     def read(self, document: Mapping[str, Any]) -> SettingValue | None:
         """Return the setting's value in `document` (None: absent or unreadable)."""
@@ -61,6 +64,8 @@ class WorkSetting:
                 return self._read_number(raw)
             case SettingKind.TIME:
                 return _read_clock(raw)
+            case SettingKind.SELECT:
+                return self.choices.get(_read_code(raw) or -1)
             case _:  # TEXT: an empty text is a value here (no message on the screen)
                 return "" if raw == "" else _read_text(raw)
 
@@ -84,6 +89,8 @@ class WorkSetting:
                 return int(value)
             case time():
                 return f"{value.hour:02d}:{value.minute:02d}"
+            case str() if self.choices:
+                return next(code for code, choice in self.choices.items() if choice == value)
             case int():
                 return value // self.scale
             case _:
@@ -96,6 +103,9 @@ class WorkSetting:
         fields[self.field] = encoded
         fields.update(dict.fromkeys(self.aliases, encoded))
         return fields
+
+
+_read_code = lenient(integer(0, 255))
 
 
 def _read_clock(raw: Any) -> time | None:
@@ -207,6 +217,14 @@ WORK_SETTINGS: Mapping[Setting, WorkSetting] = {
             aliases=("KeepaliveTime",),
         ),
         _setting(Setting.DEVICE_NAME, "DeviceName"),
+        # WgFormat is the Wiegand frame's length in bits (the example's 26); CardBytes and
+        # WGContent are sent back as read (the document does not say what their values mean).
+        _setting(
+            Setting.WIEGAND_FORMAT,
+            "WgFormat",
+            ("CardBytes", "WgFormat", "WGContent"),
+            choices={26: "wiegand_26", 34: "wiegand_34"},
+        ),
         # The ports themselves (ElevatorPorts: relay type, release time) are sent back as read.
         _setting(
             Setting.ELEVATOR_CONTROL,
