@@ -22,7 +22,7 @@ from datetime import time
 import re
 from typing import Any
 
-from ..fields import flag, integer, lenient, text
+from ..fields import decimal, flag, integer, lenient, text
 from ..settings import (
     SETTINGS,
     Setting,
@@ -71,11 +71,8 @@ class WorkSetting:
 
     def _read_number(self, raw: Any) -> int | float | None:
         if self.spec.step < 1:  # a decimal (37.29999 -> 37.3)
-            if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-                return None
-            try:
-                number = float(raw)
-            except ValueError:
+            number = _read_decimal(raw)
+            if number is None:
                 return None
             steps = round((number - self.spec.minimum) / self.spec.step)
             return round(self.spec.minimum + steps * self.spec.step, 6)
@@ -106,6 +103,7 @@ class WorkSetting:
 
 
 _read_code = lenient(integer(0, 255))
+_read_decimal = lenient(decimal(-1000, 1000))
 
 
 def _read_clock(raw: Any) -> time | None:
