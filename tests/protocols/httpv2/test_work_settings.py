@@ -24,63 +24,12 @@ from custom_components.access_terminal.protocols.settings import (
     Setting,
     SettingAddress,
 )
+from tests.helpers import load_json
 
 from .helpers import SETTINGS, SHORT, keepalive, make_terminal, remote, send, settle, start
 
 # The work settings of the document's example (line 183), the fields settings are made of.
-EXAMPLE: dict[str, Any] = {
-    **SETTINGS,
-    "FireAlarm": 0,
-    "DoorLongOpenAlarm": 0,
-    "DoorLongOpenTime": 0,
-    "DoorSensorAlarm": 0,
-    "DoorSensorAlarmTimegroup": {"Week1": "08:00-18:00", "Week7": ""},
-    "BlacklistAlarm": 1,
-    "AntiDisassemblyAlarm": 1,
-    "IllegalVerificationAlarm": 0,
-    "IllegalVerificationAlarmLimit": 30,
-    "UseUserCloseAlarm": 1,
-    "UseBodyTemperature": 1,
-    "UseFahrenheitDisplay": 1,
-    "TemperatureCompensate": 0,
-    "TemperatureAlarmThreshold": 37.29999,
-    "TemperatureDisplay": 1,
-    "FreeOpen": 0,
-    "OpenInterval": 2,
-    "OpenInterval_SaveRecord": 0,
-    "Relay": 0,
-    "ShortMessage": "",
-    "OverdueRemind": 1,
-    "OverdueRemind_Day": 3,
-    "UseElevator": 0,
-    "ElevatorPorts": [{"Num": 1, "RelayType": 2, "ReleaseTime": 2}],
-    "FaceIR": 1,
-    "FaceIRThreshold": 5,
-    "FaceDistance": 3,
-    "FaceThreshold": 58,
-    "FPComparison": 80,
-    "FaceMask": 0,
-    "FaceMaskThreshold": 65,
-    "Language": 1,
-    "Volume": 6,
-    "Voice": 1,
-    "RecordAutoCycle": 0,
-    "SaveUnregistered": 1,
-    "SaveRecordPicture": 1,
-    "AutoRestart": 0,
-    "AutoRestartTime": "02:00",
-    "DisplayBrightness": 6,
-    "ShowIR": 0,
-    "ShowPersonPhoto": 1,
-    "PlayPersonName": 1,
-    "RecognitionButton": 0,
-    "UnregisteredWarn": 0,
-    "ShowPersonName": 1,
-    "FillLight": 2,
-    "CardBytes": 3,
-    "WgFormat": 26,
-    "WGContent": 1,
-}
+EXAMPLE: dict[str, Any] = SETTINGS | load_json("httpv2", "work_settings_example.json")
 
 
 def value(values: dict[SettingAddress, Any], setting: Setting) -> Any:
