@@ -91,6 +91,7 @@ PUSH_UPDATED: Final = 2
 PUSH_DELETED: Final = 3
 PUSH_QUERIED: Final = 4
 
+RECORD_REPEATED: Final = 15
 RECORD_UNREGISTERED: Final = 19
 RECORD_USER_ADDED: Final = 33
 RECORD_USER_CHANGED: Final = 34
@@ -205,6 +206,9 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         self._relay_timer: asyncio.TimerHandle | None = None
         # Inside a TimingOpen period (the door held open by the schedule).
         self.scheduled_open = False
+        # When each person last passed (the re-entry interval), and the door last opened.
+        self._passed: dict[int, float] = {}
+        self._opened_at: float | None = None
         # Elevator ports the server drove: port -> its state after the last command.
         self.elevator_ports: dict[int, str] = {}
 
@@ -254,8 +258,9 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         Return the keep-alive answer, or None when there was no usable one.
         """
         async with self._lock:
-            # The terminal keeps its own schedule, whether the server answers or not.
+            # The terminal keeps its own schedule and alarms, whether the server answers or not.
             self.apply_schedule()
+            self.check_held_open()
             try:
                 reply = await self._transport.post_json(
                     PATH_KEEPALIVE, self._keepalive_body(), refusal_ok=True
@@ -478,7 +483,20 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         if bool(self.door_sensor) == opened:
             return
         self.door_sensor = int(opened)
+        self._opened_at = self._clock.now() if opened else None
         self.queue_system_record(KIND_DOOR, DOOR_OPENED if opened else DOOR_CLOSED)
+
+    def check_held_open(self) -> None:
+        """Raise the held-open alarm when the door stayed open past DoorLongOpenTime.
+
+        Only while the alarm is switched on, and not while the door is meant to be open
+        (normally-open mode, by command or by schedule).
+        """
+        limit = as_int(self.settings.get("DoorLongOpenTime")) or 0
+        if self._opened_at is None or self.keep_open or limit <= 0:
+            return
+        if self._clock.now() - self._opened_at > limit:
+            self.raise_alarm("openTimeout")
 
     def raise_alarm(self, name: str) -> None:
         """Start an alarm (an AlarmStatus name such as "fire") as the hardware would."""
@@ -793,7 +811,11 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         if person is None:
             self.queue_access(record_type, "0", photo=None)
             return record_type
+        interval = as_int(self.settings.get("OpenInterval")) or 0
+        if record_type == RECORD_FACE and now - self._passed.get(user_id, -1e12) < interval:
+            record_type = RECORD_REPEATED  # within the re-entry interval of their last pass
         if record_type == RECORD_FACE:
+            self._passed[user_id] = now
             openings = parse_uint(person.get("OpenTimes", UNLIMITED), UNLIMITED)
             if openings is not None and openings != UNLIMITED:
                 person["OpenTimes"] = openings - 1

@@ -1022,3 +1022,35 @@ async def test_keepalive_interval_is_applied(
     await simulator.keepalive_cycle()
     assert simulator.keepalive_interval == 45
     assert simulator.settings["FaceThreshold"] == 70
+
+
+async def test_held_open_alarm_after_its_delay(make_simulator: MakeSimulator) -> None:
+    simulator = make_simulator(release_time=60.0)  # the door stays open a minute
+    simulator.settings.update({"DoorLongOpenAlarm": 1, "DoorLongOpenTime": 5})
+    simulator.set_clock(tuesday(10))
+    simulator._pulse_relay()  # someone goes in and leaves the door open
+    simulator.check_held_open()
+    assert simulator.alarms == []
+    simulator.set_clock(tuesday(10) + timedelta(seconds=6))
+    simulator.check_held_open()
+    assert simulator.alarms == ["openTimeout"]
+    # Switched off, or held open on purpose: no alarm.
+    simulator.alarms.clear()
+    simulator.settings["DoorLongOpenAlarm"] = 0
+    simulator.check_held_open()
+    assert simulator.alarms == []
+    simulator.settings["DoorLongOpenAlarm"] = 1
+    simulator.keep_open = 1
+    simulator.check_held_open()
+    assert simulator.alarms == []
+
+
+async def test_reentry_interval_refuses_a_second_pass(make_simulator: MakeSimulator) -> None:
+    simulator = make_simulator(users=1)
+    simulator.settings["OpenInterval"] = 10
+    simulator.set_clock(tuesday(10))
+    assert simulator.verify(1) == 3
+    simulator.set_clock(tuesday(10) + timedelta(seconds=5))
+    assert simulator.verify(1) == 15  # repeated verification
+    simulator.set_clock(tuesday(10) + timedelta(seconds=11))
+    assert simulator.verify(1) == 3
