@@ -113,6 +113,7 @@ def initial_settings(
         "HTTPClient_KeepaliveTime": keepalive,
         "HTTPClient_UseGZIP": int(gzip),
         "RunDays": 0,
+        "FormatCount": 0,
         "WatchDogCount": 0,
         "BootTime": now,
         "RecordAutoCycle": 0,

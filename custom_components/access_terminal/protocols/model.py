@@ -291,6 +291,10 @@ class TerminalInfo:
     usage: Mapping[str, Usage] = field(default_factory=dict)
     keepalive_interval: int | None = None
     release_time: int | None = None
+    # Live figures a terminal reports about itself (not saved: they come with its next report):
+    # days_running, watchdog_resets, storage_formats; and when it last started.
+    counters: Mapping[str, int] = field(default_factory=dict)
+    booted_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-friendly form (persisted so entities exist before the device talks)."""

@@ -14,6 +14,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -191,3 +192,23 @@ async def test_wiegand_format_chosen(hass: HomeAssistant, simulator: HttpV2Simul
 def simulator_entry(hass: HomeAssistant) -> ConfigEntry:
     (entry,) = hass.config_entries.async_entries(DOMAIN)
     return entry
+
+
+async def test_run_counters_as_diagnostic_sensors(
+    hass: HomeAssistant, simulator: HttpV2Simulator
+) -> None:
+    registry = er.async_get(hass)
+    keys = ("last_boot", "days_running", "watchdog_resets", "storage_formats")
+    for key in keys:
+        registry.async_update_entity(entity(hass, "sensor", key), disabled_by=None)
+    simulator.settings.update({"RunDays": 3, "WatchDogCount": 2, "FormatCount": 0})
+    await hass.config_entries.async_reload(simulator_entry(hass).entry_id)
+    await simulator.upload_work_setting()
+    await hass.async_block_till_done()
+    states = {key: hass.states.get(entity(hass, "sensor", key)) for key in keys}
+    assert states["days_running"].state == "3"
+    assert states["watchdog_resets"].state == "2"
+    assert states["storage_formats"].state == "0"
+    boot = dt_util.parse_datetime(states["last_boot"].state)
+    assert boot is not None
+    assert boot.timestamp() == simulator.settings["BootTime"]
