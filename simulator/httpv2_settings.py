@@ -62,7 +62,8 @@ def initial_settings(
         "WGContent": 1,
         "ReleaseTime": release_time,
         "FreeOpen": 0,
-        "OpenInterval": 2,
+        # No re-entry interval: a person may pass again at once (the document's example is 2 s).
+        "OpenInterval": 0,
         "OpenInterval_SaveRecord": 0,
         "Relay": 0,
         "ShortMessage": "",
