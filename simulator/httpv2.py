@@ -22,7 +22,7 @@ import aiohttp
 from simulator.cli import SimulatorFamily, add_common_arguments, device_options, run_demo, seconds
 from simulator.common import Forwarded, demo_name, jpeg_photo, md5_hex, random_digits
 from simulator.device_loop import PollingDevice
-from simulator.httpv2_access import RECORD_FACE, UNLIMITED, decide, local_now
+from simulator.httpv2_access import RECORD_FACE, UNLIMITED, decide, local_now, scheduled_open
 from simulator.httpv2_people import (
     UINT32_MAX,
     PersonChecker,
@@ -59,6 +59,8 @@ DOOR_CLOSED: Final = 2
 SYS_SOFTWARE_OPEN: Final = 1
 SYS_SOFTWARE_CLOSE: Final = 2
 SYS_SOFTWARE_HOLD_OPEN: Final = 3
+SYS_SCHEDULED_OPEN: Final = 4
+SYS_SCHEDULED_CLOSE: Final = 5
 SYS_SOFTWARE_LOCK: Final = 8
 SYS_SOFTWARE_UNLOCK: Final = 9
 SYS_POWER_ON: Final = 28
@@ -73,11 +75,23 @@ ALARM_RECORDS: Final[dict[str, tuple[int, int]]] = {
     "anti": (20, 27),
 }
 
+# The work setting that must be on for the hardware to raise each alarm.
+ALARM_SWITCHES: Final[dict[str, str]] = {
+    "illegal": "IllegalVerificationAlarm",
+    "doorSensor": "DoorSensorAlarm",
+    "password": "PasswordAlarm",
+    "openTimeout": "DoorLongOpenAlarm",
+    "blacklist": "BlacklistAlarm",
+    "fire": "FireAlarm",
+    "anti": "AntiDisassemblyAlarm",
+}
+
 PUSH_ADDED: Final = 1
 PUSH_UPDATED: Final = 2
 PUSH_DELETED: Final = 3
 PUSH_QUERIED: Final = 4
 
+RECORD_REPEATED: Final = 15
 RECORD_UNREGISTERED: Final = 19
 RECORD_USER_ADDED: Final = 33
 RECORD_USER_CHANGED: Final = 34
@@ -106,13 +120,14 @@ ENROLLED_PASSWORD: Final = "1234"  # noqa: S105 - what the simulated person type
 
 MAX_PAGES: Final = 1000
 SYSTEM_RECORD_BATCH: Final = 100
-ELEVATOR_COMMANDS: Final = (
-    "OpenElevatorPort",
-    "KeepOpenElevatorPort",
-    "CloseElevatorPort",
-    "LockElevatorPort",
-    "UnlockElevatorPort",
-)
+# Elevator port commands and the state each leaves a port in ("pulsed": released once).
+ELEVATOR_COMMANDS: Final = {
+    "OpenElevatorPort": "pulsed",
+    "KeepOpenElevatorPort": "held_open",
+    "CloseElevatorPort": "normal",
+    "LockElevatorPort": "locked",
+    "UnlockElevatorPort": "normal",
+}
 
 
 class RecordDetails(TypedDict, total=False):
@@ -189,6 +204,13 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         self.locked = 0
         self.alarms: list[str] = []
         self._relay_timer: asyncio.TimerHandle | None = None
+        # Inside a TimingOpen period (the door held open by the schedule).
+        self.scheduled_open = False
+        # When each person last passed (the re-entry interval), and the door last opened.
+        self._passed: dict[int, float] = {}
+        self._opened_at: float | None = None
+        # Elevator ports the server drove: port -> its state after the last command.
+        self.elevator_ports: dict[int, str] = {}
 
         # Records: identify records are numbered from 1, system records per kind.
         self.pending_records: list[dict[str, Any]] = []
@@ -236,6 +258,9 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         Return the keep-alive answer, or None when there was no usable one.
         """
         async with self._lock:
+            # The terminal keeps its own schedule and alarms, whether the server answers or not.
+            self.apply_schedule()
+            self.check_held_open()
             try:
                 reply = await self._transport.post_json(
                     PATH_KEEPALIVE, self._keepalive_body(), refusal_ok=True
@@ -326,6 +351,9 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
                 self._clock.set(value)
             elif key == "ReleaseTime" and (seconds := as_int(value)) is not None and seconds > 0:
                 self.release_time = seconds
+            elif key == "KeepaliveTime" and (seconds := as_int(value)) is not None and seconds > 0:
+                self.keepalive_interval = seconds
+        self.apply_schedule()
         await self._upload_work_setting()
 
     def _has_function(self, name: str) -> bool:
@@ -370,9 +398,9 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
             await self._install_system_files(command["PushSystemFile"])
         if _flag(command, "Snapshoot"):
             await self._upload_snapshot()
-        for key in ELEVATOR_COMMANDS:
+        for key, state in ELEVATOR_COMMANDS.items():
             if command.get(key):
-                _LOGGER.info("%s: elevator command %s=%s", self.serial, key, command[key])
+                self._drive_elevator(command[key], state)
         # Last, as on a real device: a reboot would cut the other commands short.
         if _flag(command, "Restart"):
             await self._restart()
@@ -405,6 +433,31 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
             self.locked = 0
             self.queue_system_record(KIND_SYSTEM, SYS_SOFTWARE_UNLOCK)
 
+    def apply_schedule(self) -> None:
+        """Hold the door open in its TimingOpen periods, and back to normal after them.
+
+        The terminal's own clock decides (local time, its TimeZone): no server is needed.
+        """
+        inside = scheduled_open(self.settings, local_now(self._clock.now(), self.settings))
+        if inside == self.scheduled_open:
+            return
+        self.scheduled_open = inside
+        self._cancel_relay_timer()
+        self.keep_open = self.relay_status = int(inside)
+        self.queue_system_record(KIND_SYSTEM, SYS_SCHEDULED_OPEN if inside else SYS_SCHEDULED_CLOSE)
+        if not inside:
+            self._door_contact(opened=False)
+
+    def _drive_elevator(self, ports: Any, state: str) -> None:
+        """Obey an elevator port command ("1,2,3") when elevator control is on."""
+        if as_int(self.settings.get("UseElevator")) != 1:
+            _LOGGER.info("%s: elevator control is off, ignoring %s", self.serial, ports)
+            return
+        count = len(self.settings.get("ElevatorPorts") or [])
+        for part in str(ports).split(","):
+            if (port := as_int(part.strip())) is not None and 1 <= port <= count:
+                self.elevator_ports[port] = state
+
     def _pulse_relay(self) -> None:
         """Energise the relay for release_time seconds; the door opens and closes with it."""
         self._cancel_relay_timer()
@@ -430,11 +483,27 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         if bool(self.door_sensor) == opened:
             return
         self.door_sensor = int(opened)
+        self._opened_at = self._clock.now() if opened else None
         self.queue_system_record(KIND_DOOR, DOOR_OPENED if opened else DOOR_CLOSED)
+
+    def check_held_open(self) -> None:
+        """Raise the held-open alarm when the door stayed open past DoorLongOpenTime.
+
+        Only while the alarm is switched on, and not while the door is meant to be open
+        (normally-open mode, by command or by schedule).
+        """
+        limit = as_int(self.settings.get("DoorLongOpenTime")) or 0
+        if self._opened_at is None or self.keep_open or limit <= 0:
+            return
+        if self._clock.now() - self._opened_at > limit:
+            self.raise_alarm("openTimeout")
 
     def raise_alarm(self, name: str) -> None:
         """Start an alarm (an AlarmStatus name such as "fire") as the hardware would."""
         if name in self.alarms:
+            return
+        if as_int(self.settings.get(ALARM_SWITCHES.get(name, ""), 1)) == 0:
+            _LOGGER.info("%s: the %s alarm is switched off", self.serial, name)
             return
         self.alarms.append(name)
         if name in ALARM_RECORDS:
@@ -742,7 +811,11 @@ class HttpV2Simulator(PollingDevice[HttpV2Transport]):
         if person is None:
             self.queue_access(record_type, "0", photo=None)
             return record_type
+        interval = as_int(self.settings.get("OpenInterval")) or 0
+        if record_type == RECORD_FACE and now - self._passed.get(user_id, -1e12) < interval:
+            record_type = RECORD_REPEATED  # within the re-entry interval of their last pass
         if record_type == RECORD_FACE:
+            self._passed[user_id] = now
             openings = parse_uint(person.get("OpenTimes", UNLIMITED), UNLIMITED)
             if openings is not None and openings != UNLIMITED:
                 person["OpenTimes"] = openings - 1

@@ -78,3 +78,14 @@ def _offset(settings: Mapping[str, Any]) -> float:
 def local_now(unix_time: float, settings: Mapping[str, Any]) -> datetime:
     """Return the terminal's local wall time (labelled UTC, as the simulators keep it)."""
     return datetime.fromtimestamp(unix_time + _offset(settings), UTC)
+
+
+def scheduled_open(settings: Mapping[str, Any], moment: datetime) -> bool:
+    """Return True while the door is in a normally-open period (TimingOpen_timegroup)."""
+    if parse_uint(settings.get("TimingOpen"), 1) != 1:
+        return False
+    week = settings.get("TimingOpen_timegroup")
+    if not isinstance(week, dict):
+        return False
+    span = parse_span(week.get(f"Week{moment.weekday() + 1}"))
+    return span is not None and within(moment, [span])

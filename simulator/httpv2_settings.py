@@ -10,6 +10,7 @@ ADMIN_MAX: Final = 5
 PALM_MAX: Final = 10000
 VERIFY_RECORD_MAX: Final = 1_000_000
 OTHER_RECORD_MAX: Final = 10000
+ELEVATOR_PORTS: Final = 8
 
 
 def initial_settings(
@@ -36,7 +37,8 @@ def initial_settings(
         "Website": "",
         "ProductionDate": "2024-06-15",
         "OEMText": "",
-        "FireAlarm": 0,
+        # A fire input is wired (an alarm the tests raise).
+        "FireAlarm": 1,
         "DoorLongOpenAlarm": 0,
         "DoorLongOpenTime": 0,
         "DoorSensorAlarm": 0,
@@ -47,6 +49,8 @@ def initial_settings(
         "IllegalVerificationAlarmLimit": 30,
         "UseUserCloseAlarm": 1,
         "PasswordAlarm": 0,
+        "PasswordAlarm_Password": "",
+        "PasswordAlarm_Mode": 1,
         "UseBodyTemperature": 1,
         "UseFahrenheitDisplay": 0,
         "TemperatureCompensate": 0,
@@ -55,16 +59,34 @@ def initial_settings(
         "CardBytes": 4,
         "AccessType": 0,
         "WgFormat": 26,
+        "WGContent": 1,
         "ReleaseTime": release_time,
         "FreeOpen": 0,
-        "OpenInterval": 2,
+        # No re-entry interval: a person may pass again at once (the document's example is 2 s).
+        "OpenInterval": 0,
+        "OpenInterval_SaveRecord": 0,
+        "Relay": 0,
+        "ShortMessage": "",
+        "OverdueRemind": 1,
+        "OverdueRemind_Day": 3,
         "VerificationType": 1,
         "TimingOpen": 0,
+        "TimingOpen_mode": 1,
+        "TimingOpen_timegroup": dict(week),
         "TimingLocked": 0,
+        "TimingLocked_timegroup": dict(week),
+        "VisitorRootPassword": "",
         "MultiPerson": 1,
         "UseElevator": 0,
+        "ElevatorPorts": [
+            {"Num": number, "RelayType": 2, "ReleaseTime": 2}
+            for number in range(1, ELEVATOR_PORTS + 1)
+        ],
         "FaceIR": 1,
+        "FaceIRThreshold": 5,
+        "FaceDistance": 3,
         "FaceThreshold": 58,
+        "FPComparison": 80,
         "FaceMask": 0,
         "FaceMaskThreshold": 65,
         "Holidays": [],
@@ -92,6 +114,7 @@ def initial_settings(
         "HTTPClient_KeepaliveTime": keepalive,
         "HTTPClient_UseGZIP": int(gzip),
         "RunDays": 0,
+        "FormatCount": 0,
         "WatchDogCount": 0,
         "BootTime": now,
         "RecordAutoCycle": 0,
@@ -102,7 +125,12 @@ def initial_settings(
         "TimeGroups": [{"Num": 1} | {f"Week{day}": "00:00-23:59" for day in range(1, 8)}],
         "DisplayBrightness": 6,
         "MenuPassword": "0000",
+        "ShowIR": 0,
         "ShowPersonPhoto": 1,
+        "PlayPersonName": 1,
+        "RecognitionButton": 0,
+        "UnregisteredWarn": 0,
+        "FillLight": 2,
         "ShowPersonName": 1,
         "FunctionList": {
             "BodyTemperature": True,

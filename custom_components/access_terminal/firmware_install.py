@@ -9,7 +9,7 @@ follow the share of the image the terminal has received.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from homeassistant.core import HomeAssistant
@@ -70,20 +70,39 @@ async def async_install(
         image = FirmwareImage(data=data, md5=md5, version=version, progress=progress)
         await coordinator.async_push_firmware(image)
         return
+
+    def hand_over(url: str) -> Awaitable[None]:
+        image = FirmwareImage(data=data, md5=md5, version=version, url=url)
+        return coordinator.async_push_firmware(image)
+
+    # What the terminal downloads: the image itself, or its own encoding of it (ZK method 1).
+    served = coordinator.terminal.firmware_download(data)
+    await async_offer_download(hass, coordinator, served, hand_over, progress=progress)
+
+
+async def async_offer_download(
+    hass: HomeAssistant,
+    coordinator: AccessTerminalCoordinator,
+    data: bytes,
+    hand_over: Callable[[str], Awaitable[None]],
+    *,
+    progress: Progress | None = None,
+    not_downloaded: str = "firmware_not_downloaded",
+) -> None:
+    """Offer `data` at a single-use URL, hand the URL over, return once the terminal has it.
+
+    A terminal that took the URL but did not download in time raises the translated
+    `not_downloaded` error.
+    """
     try:
         base_url = get_url(hass, allow_external=False, allow_cloud=False)
     except NoURLAvailableError as err:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_local_url") from err
     server = hass.data[DATA_PUSH].firmware
     # One single-use URL per terminal.
-    token, downloaded = server.publish(
-        coordinator.terminal.firmware_download(data), FIRMWARE_DOWNLOAD_TIMEOUT, progress
-    )
-    image = FirmwareImage(
-        data=data, md5=md5, version=version, url=f"{base_url}{FIRMWARE_PATH}/{token}"
-    )
+    token, downloaded = server.publish(data, FIRMWARE_DOWNLOAD_TIMEOUT, progress)
     try:
-        await coordinator.async_push_firmware(image)
+        await hand_over(f"{base_url}{FIRMWARE_PATH}/{token}")
         try:
             async with asyncio.timeout(FIRMWARE_DOWNLOAD_TIMEOUT):
                 fetched = await downloaded
@@ -94,6 +113,6 @@ async def async_install(
     if not fetched:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="firmware_not_downloaded",
+            translation_key=not_downloaded,
             translation_placeholders={"serial": coordinator.serial},
         )

@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfTemperature
+from homeassistant.const import EntityCategory, UnitOfTemperature, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -74,6 +74,20 @@ def _usage(key: str, *, enabled: bool = False) -> AccessTerminalSensorDescriptio
     )
 
 
+def _counter(key: str, unit: str | None = None) -> AccessTerminalSensorDescription:
+    return AccessTerminalSensorDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=unit,
+        device_class=SensorDeviceClass.DURATION if unit else None,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.info.counters.get(key) if state.info else None,
+        exists_fn=lambda state: bool(state.info and key in state.info.counters),
+    )
+
+
 SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
     AccessTerminalSensorDescription(
         key="last_user",
@@ -122,6 +136,18 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
     _usage("cards"),
     _usage("palms"),
     _usage("logs"),
+    AccessTerminalSensorDescription(
+        key="last_boot",
+        translation_key="last_boot",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.info.booted_at if s.info else None,
+        exists_fn=lambda s: bool(s.info and s.info.booted_at),
+    ),
+    _counter("days_running", UnitOfTime.DAYS),
+    _counter("watchdog_resets"),
+    _counter("storage_formats"),
 )
 
 

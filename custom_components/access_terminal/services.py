@@ -50,9 +50,11 @@ from .protocols.model import (
     Privilege,
     RotaDay,
     RotaEntry,
+    ScreenPictureKind,
     User,
 )
 from .protocols.questionnaire import MAX_SINGLE_CHOICE, MAX_TEXT as MAX_QUESTION_TEXT, Questionnaire
+from .screen_picture import async_load_picture, async_set_screen_picture, require_screen_pictures
 
 SERVICE_OPEN_DOOR = "open_door"
 SERVICE_ENROLL = "enroll"
@@ -78,6 +80,7 @@ SERVICE_GET_SCREEN_MESSAGE = "get_screen_message"
 SERVICE_SET_QUESTIONNAIRE = "set_questionnaire"
 SERVICE_GET_QUESTIONNAIRE = "get_questionnaire"
 SERVICE_CLEAR_QUESTIONNAIRE = "clear_questionnaire"
+SERVICE_SET_SCREEN_PICTURE = "set_screen_picture"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -181,6 +184,16 @@ ELEVATOR_FLOORS_SCHEMA = vol.Schema(
             cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=1, max=256))], vol.Length(min=1)
         ),
         vol.Optional("mode", default="open"): vol.In([str(a) for a in DoorAction]),
+    }
+)
+SCREEN_PICTURE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("picture"): vol.In([str(kind) for kind in ScreenPictureKind]),
+        vol.Optional("index", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=8)),
+        # A file to show, or `delete` to remove the one shown there (checked by the handler).
+        vol.Optional("file"): cv.string,
+        vol.Optional("delete", default=False): cv.boolean,
     }
 )
 
@@ -636,6 +649,22 @@ async def _clear_questionnaire(call: ServiceCall) -> None:
     )
 
 
+async def _set_screen_picture(call: ServiceCall) -> None:
+    hass, data = call.hass, call.data
+    if data["delete"] == ("file" in data):
+        raise validation_error("screen_picture_file_or_delete")
+    for device in data[ATTR_DEVICE_ID]:
+        # Refused before the file is read: most families show no pictures of one's own.
+        require_screen_pictures(_coordinator(hass, device))
+    picture = None if data["delete"] else await async_load_picture(hass, data["file"])
+    kind, index = ScreenPictureKind(data["picture"]), data["index"]
+    await _on_each_device(
+        hass,
+        data[ATTR_DEVICE_ID],
+        lambda coordinator: async_set_screen_picture(hass, coordinator, kind, index, picture),
+    )
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -719,3 +748,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_GET_SCREEN_MESSAGE, _get_screen_message, GET_SCREEN_MESSAGE_SCHEMA),
     ):
         register(DOMAIN, name, admin_only(reader), schema, supports_response=SupportsResponse.ONLY)
+    register(
+        DOMAIN,
+        SERVICE_SET_SCREEN_PICTURE,
+        admin_only(_set_screen_picture),
+        SCREEN_PICTURE_SCHEMA,
+    )

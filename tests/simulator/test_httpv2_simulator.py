@@ -7,6 +7,7 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 import functools
 import gzip
 import hashlib
@@ -20,9 +21,11 @@ from PIL import Image
 import pytest
 from pytest_aiohttp import AiohttpServer
 
+from custom_components.access_terminal.protocols.access import Interval, TimeRule
 from simulator.__main__ import build_parser
 from simulator.common import jpeg_photo
 from simulator.httpv2 import HttpV2Simulator, run_httpv2
+from tests.protocols.httpv2.helpers import make_terminal
 from tests.simulator import common
 from tests.simulator.common import Raw, refused, wait_for
 
@@ -948,3 +951,106 @@ def test_jpeg_photo_is_small_and_stable() -> None:
     with Image.open(io.BytesIO(photo)) as image:
         assert image.format == "JPEG"
         assert image.size == (160, 120)
+
+
+# --- work settings the terminal obeys ------------------------------------------------------------
+
+
+def hours(start: int, end: int) -> tuple[Interval, ...]:
+    return (Interval(start * 60, end * 60),)
+
+
+def tuesday(hour: int) -> datetime:
+    """Return the UTC moment of a Tuesday's local hour on the simulated terminal (TimeZone 8)."""
+    return datetime(2025, 1, 14, hour, tzinfo=UTC) - timedelta(hours=8)
+
+
+async def test_door_schedule_holds_the_door_open_with_the_server_down(
+    fake: FakeServer, make_simulator: MakeSimulator
+) -> None:
+    """TimingOpen as Home Assistant compiles it: the door is free 9 to 18, no server needed."""
+    terminal, _ = make_terminal()
+    shop = TimeRule(week=(hours(9, 18),) * 5 + ((), ()))
+    plan = terminal.compile_access([], date(2025, 1, 14), free_open={1: shop})
+    simulator = make_simulator()
+    simulator.settings.update(plan.tables)
+    fake.script(KEEPALIVE, *[Raw("Home Assistant is stopped", status=503)] * 3)
+
+    simulator.set_clock(tuesday(8))
+    await simulator.keepalive_cycle()
+    assert (simulator.keep_open, simulator.relay_status) == (0, 0)
+    simulator.set_clock(tuesday(10))
+    await simulator.keepalive_cycle()
+    assert (simulator.keep_open, simulator.relay_status) == (1, 1)
+    assert simulator.verify(999) == 19  # nobody verified: the door is open all the same
+    assert simulator.relay_status == 1
+    simulator.set_clock(tuesday(19))
+    await simulator.keepalive_cycle()
+    assert (simulator.keep_open, simulator.relay_status) == (0, 0)
+    codes = [record["RecordType"] for record in simulator.pending_system_records]
+    assert codes == [4, 5]  # the controller entered and left normally-open by itself
+
+
+async def test_alarms_switched_off_are_not_raised(make_simulator: MakeSimulator) -> None:
+    simulator = make_simulator()
+    simulator.raise_alarm("anti")
+    simulator.settings["FireAlarm"] = 0
+    simulator.raise_alarm("fire")
+    assert simulator.alarms == ["anti"]
+
+
+async def test_elevator_ports_obey_when_elevator_control_is_on(
+    fake: FakeServer, make_simulator: MakeSimulator
+) -> None:
+    simulator = make_simulator()
+    await remote(fake, simulator, {"OpenElevatorPort": "1,2"})
+    assert simulator.elevator_ports == {}  # UseElevator 0: the ports are not wired
+    simulator.settings["UseElevator"] = 1
+    await remote(fake, simulator, {"KeepOpenElevatorPort": "1,2,99,x"})
+    await remote(fake, simulator, {"LockElevatorPort": "2"})
+    assert simulator.elevator_ports == {1: "held_open", 2: "locked"}
+    await remote(fake, simulator, {"CloseElevatorPort": "1", "UnlockElevatorPort": "2"})
+    assert simulator.elevator_ports == {1: "normal", 2: "normal"}
+
+
+async def test_keepalive_interval_is_applied(
+    fake: FakeServer, make_simulator: MakeSimulator
+) -> None:
+    simulator = make_simulator()
+    fake.script(KEEPALIVE, {"Success": 1, "SyncParameter": 1})
+    fake.script(DOWNLOAD_SETTING, {"Success": 1, "KeepaliveTime": 45, "FaceThreshold": 70})
+    await simulator.keepalive_cycle()
+    assert simulator.keepalive_interval == 45
+    assert simulator.settings["FaceThreshold"] == 70
+
+
+async def test_held_open_alarm_after_its_delay(make_simulator: MakeSimulator) -> None:
+    simulator = make_simulator(release_time=60.0)  # the door stays open a minute
+    simulator.settings.update({"DoorLongOpenAlarm": 1, "DoorLongOpenTime": 5})
+    simulator.set_clock(tuesday(10))
+    simulator._pulse_relay()  # someone goes in and leaves the door open
+    simulator.check_held_open()
+    assert simulator.alarms == []
+    simulator.set_clock(tuesday(10) + timedelta(seconds=6))
+    simulator.check_held_open()
+    assert simulator.alarms == ["openTimeout"]
+    # Switched off, or held open on purpose: no alarm.
+    simulator.alarms.clear()
+    simulator.settings["DoorLongOpenAlarm"] = 0
+    simulator.check_held_open()
+    assert simulator.alarms == []
+    simulator.settings["DoorLongOpenAlarm"] = 1
+    simulator.keep_open = 1
+    simulator.check_held_open()
+    assert simulator.alarms == []
+
+
+async def test_reentry_interval_refuses_a_second_pass(make_simulator: MakeSimulator) -> None:
+    simulator = make_simulator(users=1)
+    simulator.settings["OpenInterval"] = 10
+    simulator.set_clock(tuesday(10))
+    assert simulator.verify(1) == 3
+    simulator.set_clock(tuesday(10) + timedelta(seconds=5))
+    assert simulator.verify(1) == 15  # repeated verification
+    simulator.set_clock(tuesday(10) + timedelta(seconds=11))
+    assert simulator.verify(1) == 3

@@ -71,6 +71,20 @@ def integer(low: int, high: int) -> Reader[int]:
     return read
 
 
+def decimal(low: float, high: float) -> Reader[float]:
+    """Read a finite number in [low, high] sent as a number or as decimal text."""
+
+    def read(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError(f"a {type(value).__name__} is not a number")
+        number = float(value)
+        if not low <= number <= high:  # NaN fails too
+            raise ValueError(f"out of range {low:g}..{high:g}")
+        return number
+
+    return read
+
+
 def text(limit: int = MAX_TEXT) -> Reader[str | None]:
     """Read text (numbers become text), normalised to valid Unicode and cut at `limit` characters.
 

@@ -267,6 +267,8 @@ class Operation(StrEnum):
     SCREEN_MESSAGE = "screen_message"
     # Holds a questionnaire (a question asked of whoever the terminal recognises).
     QUESTIONNAIRE = "questionnaire"
+    # Shows pictures of one's own on the screen (standby slideshow, boot picture).
+    SCREEN_PICTURE = "screen_picture"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -408,6 +410,10 @@ class TerminalInfo:
     usage: Mapping[str, Usage] = field(default_factory=dict)
     keepalive_interval: int | None = None
     release_time: int | None = None
+    # Live figures a terminal reports about itself (not saved: they come with its next report):
+    # days_running, watchdog_resets, storage_formats; and when it last started.
+    counters: Mapping[str, int] = field(default_factory=dict)
+    booted_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-friendly form (persisted so entities exist before the device talks)."""
@@ -660,6 +666,31 @@ class FirmwareImage:
     version: str | None = None
     url: str | None = None
     progress: Callable[[float], None] | None = field(default=None, repr=False, compare=False)
+
+
+class ScreenPictureKind(StrEnum):
+    """Where a picture of one's own shows on a terminal's screen."""
+
+    # While nobody stands in front of it (a slideshow of several).
+    STANDBY = "standby"
+    # While it starts.
+    BOOT = "boot"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenPicture:
+    """A picture to show (`url` where the device downloads it, with its MD5) or to remove."""
+
+    kind: ScreenPictureKind
+    # Which picture of the kind (1-based: standby pictures are a numbered slideshow).
+    index: int = 1
+    url: str | None = None
+    md5: str | None = None
+
+    @property
+    def delete(self) -> bool:
+        """Return True when the picture is to be removed (no URL to download)."""
+        return self.url is None
 
 
 class UserChange(StrEnum):
@@ -955,6 +986,10 @@ class Terminal:
     async def get_screen_message(self, user_id: str | None) -> str | None:
         """Return the message shown to everyone (`user_id` None) or to one user."""
         raise NotSupportedError(Operation.SCREEN_MESSAGE)
+
+    async def set_screen_picture(self, picture: ScreenPicture) -> None:
+        """Show a picture on the screen (the device downloads it), or remove it."""
+        raise NotSupportedError(Operation.SCREEN_PICTURE)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

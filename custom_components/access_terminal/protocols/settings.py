@@ -106,6 +106,46 @@ class Setting(StrEnum):
     AFTERNOON_EARLY_LEAVE_TOLERANCE = "afternoon_early_leave_tolerance"
     # The company (or site) name the terminal shows on its screen.
     COMPANY_NAME = "company_name"
+    # -- added for the HTTPv2 work settings (#13) -------------------------------------------
+    # The door's held-open alarm on or off (its delay is HELD_OPEN_ALARM_DELAY).
+    HELD_OPEN_ALARM = "held_open_alarm"
+    # The alarm of a door opened without a passage (the door sensor watched).
+    DOOR_SENSOR_ALARM = "door_sensor_alarm"
+    FIRE_ALARM = "fire_alarm"
+    BLACKLIST_ALARM = "blacklist_alarm"
+    # An alarm after too many failed verifications in a row, and how many.
+    FAILED_ATTEMPTS_ALARM = "failed_attempts_alarm"
+    FAILED_ATTEMPTS_LIMIT = "failed_attempts_limit"
+    # A person who verifies at the terminal silences its alarm.
+    USER_CLEARS_ALARM = "user_clears_alarm"
+    # Seconds before the same person may pass again.
+    REENTRY_INTERVAL = "reentry_interval"
+    TEMPERATURE_FAHRENHEIT = "temperature_fahrenheit"
+    MASK_THRESHOLD = "mask_threshold"
+    FACE_THRESHOLD = "face_threshold"
+    FINGERPRINT_THRESHOLD = "fingerprint_threshold"
+    VOICE_PROMPTS = "voice_prompts"
+    DISPLAY_BRIGHTNESS = "display_brightness"
+    SHOW_PERSON_NAME = "show_person_name"
+    SHOW_PERSON_PHOTO = "show_person_photo"
+    ANNOUNCE_PERSON_NAME = "announce_person_name"
+    DAILY_RESTART = "daily_restart"
+    DAILY_RESTART_TIME = "daily_restart_time"
+    # When the log is full: overwrite the oldest records (else stop recording).
+    RECORD_OVERWRITE = "record_overwrite"
+    RECORD_UNREGISTERED = "record_unregistered"
+    RECORD_PHOTOS = "record_photos"
+    # A message shown on the terminal's screen.
+    SCREEN_MESSAGE = "screen_message"
+    # Remind people whose validity ends within EXPIRY_REMINDER_DAYS days.
+    EXPIRY_REMINDER = "expiry_reminder"
+    EXPIRY_REMINDER_DAYS = "expiry_reminder_days"
+    # Seconds between two calls of a terminal that calls Home Assistant.
+    KEEPALIVE_INTERVAL = "keepalive_interval"
+    # The terminal drives elevator floors (its ports) after a passage.
+    ELEVATOR_CONTROL = "elevator_control"
+    # The frame a Wiegand reader or controller on the terminal's Wiegand port speaks.
+    WIEGAND_FORMAT = "wiegand_format"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -388,6 +428,97 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         ),
         SettingSpec(
             setting=Setting.COMPANY_NAME, kind=SettingKind.TEXT, max_length=64, advanced=True
+        ),
+        SettingSpec(setting=Setting.HELD_OPEN_ALARM, kind=SettingKind.SWITCH, scope=Scope.DOOR),
+        SettingSpec(
+            setting=Setting.DOOR_SENSOR_ALARM,
+            kind=SettingKind.SWITCH,
+            scope=Scope.DOOR,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.FIRE_ALARM, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.BLACKLIST_ALARM, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.FAILED_ATTEMPTS_ALARM, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.FAILED_ATTEMPTS_LIMIT,
+            kind=SettingKind.NUMBER,
+            minimum=1,
+            maximum=255,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.USER_CLEARS_ALARM, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.REENTRY_INTERVAL,
+            kind=SettingKind.NUMBER,
+            unit="s",
+            minimum=0,
+            maximum=3600,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.TEMPERATURE_FAHRENHEIT, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.MASK_THRESHOLD,
+            kind=SettingKind.NUMBER,
+            unit="%",
+            minimum=0,
+            maximum=100,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.FACE_THRESHOLD,
+            kind=SettingKind.NUMBER,
+            unit="%",
+            minimum=0,
+            maximum=100,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.FINGERPRINT_THRESHOLD,
+            kind=SettingKind.NUMBER,
+            unit="%",
+            minimum=0,
+            maximum=100,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.VOICE_PROMPTS, kind=SettingKind.SWITCH),
+        SettingSpec(
+            setting=Setting.DISPLAY_BRIGHTNESS,
+            kind=SettingKind.NUMBER,
+            unit="%",
+            minimum=0,
+            maximum=100,
+        ),
+        SettingSpec(setting=Setting.SHOW_PERSON_NAME, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.SHOW_PERSON_PHOTO, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.ANNOUNCE_PERSON_NAME, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.DAILY_RESTART, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.DAILY_RESTART_TIME, kind=SettingKind.TIME, advanced=True),
+        SettingSpec(setting=Setting.RECORD_OVERWRITE, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.RECORD_UNREGISTERED, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.RECORD_PHOTOS, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(setting=Setting.SCREEN_MESSAGE, kind=SettingKind.TEXT, max_length=64),
+        SettingSpec(setting=Setting.EXPIRY_REMINDER, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.EXPIRY_REMINDER_DAYS,
+            kind=SettingKind.NUMBER,
+            minimum=1,
+            maximum=365,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.KEEPALIVE_INTERVAL,
+            kind=SettingKind.NUMBER,
+            unit="s",
+            minimum=5,
+            maximum=300,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.ELEVATOR_CONTROL, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.WIEGAND_FORMAT,
+            kind=SettingKind.SELECT,
+            options=("wiegand_26", "wiegand_34"),
+            advanced=True,
         ),
     )
 }

@@ -182,6 +182,19 @@ def test_info_from_settings_minimal() -> None:
     assert info.keepalive_interval is None
     assert info.manufacturer is None
     assert info.name is None
+    assert info.counters == {}
+    assert info.booted_at is None
+
+
+def test_run_counters_read() -> None:
+    """The document's run counters; a boot time outside 2000-2099 and garbage are left out."""
+    document = {"RunDays": 12, "WatchDogCount": "7", "FormatCount": -1, "BootTime": 1718418194}
+    info = info_from_settings(SERIAL, document)
+    assert info.counters == {"days_running": 12, "watchdog_resets": 7}
+    assert info.booted_at == datetime(2024, 6, 15, 2, 23, 14, tzinfo=UTC)
+    assert info_from_settings(SERIAL, {"BootTime": 7}).booted_at is None
+    # Live figures: not saved with the info (the next report brings them).
+    assert "counters" not in info.as_dict()
 
 
 @pytest.mark.parametrize(

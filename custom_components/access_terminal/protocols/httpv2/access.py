@@ -9,12 +9,19 @@ The document lists the holidays' key but not their fields: Home Assistant sends 
 
 A terminal has one door and no holiday hours: a holiday is a day without access. The settings
 go out with the next `DownloadWorkSetting`, which the keep-alive asks for (`SyncParameter`).
+
+A door schedule (the door normally open in periods, kept by the terminal) is `TimingOpen` 1 with
+its week in `TimingOpen_timegroup` (the same `Week1`..`Week7` fields as a time group, written
+inline: the document gives it no group number) and `TimingOpen_mode` 1, the document's value. It
+has no holidays: a schedule's holidays are folded into the coming week, as for terminals
+without holidays (the directory compiles again every day).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -31,7 +38,9 @@ from ..access import (
     covers,
     door_rules,
     fit_day,
+    fit_week,
     ordered_policies,
+    seasonal,
 )
 from ..model import UserAccess
 from ..push import fail_waiting
@@ -50,6 +59,7 @@ PROFILE = AccessProfile(
     validity_start=False,
     use_counts=True,
     qr_codes=True,
+    free_open=True,
 )
 
 
@@ -81,9 +91,16 @@ def _closed_on(rule: TimeRule, week: Sequence[DayIntervals], notes: Notes) -> li
 
 
 def compile_access(
-    policies: Sequence[PersonPolicy], profile: AccessProfile, today: date
+    policies: Sequence[PersonPolicy],
+    profile: AccessProfile,
+    today: date,
+    free_open: Mapping[int, TimeRule] | None = None,
 ) -> AccessPlan:
-    """Compile the people of one terminal into time groups, holidays and their own fields."""
+    """Compile the people of one terminal into time groups, holidays and their own fields.
+
+    With `free_open` (door schedules; None: leave the terminal's own as they are), the door's
+    normally-open periods go with them.
+    """
     notes = Notes()
     book: ZoneBook[tuple[DayIntervals, ...]] = ZoneBook(ALWAYS_GROUP + 1, profile.time_zones - 1)
     closed_days: dict[str, list[date]] = {}
@@ -121,7 +138,19 @@ def compile_access(
         ],
         "Holidays": [{"Num": number, "Date": day.isoformat()} for day, number in numbers.items()],
     }
+    if free_open is not None:
+        tables.update(_timing_open(free_open.get(1), profile, today, notes))
     return AccessPlan(tables=tables, people=people, shortfalls=notes.frozen())
+
+
+def _timing_open(
+    rule: TimeRule | None, profile: AccessProfile, today: date, notes: Notes
+) -> dict[str, Any]:
+    """Return the TimingOpen fields of a door schedule (None: no schedule, TimingOpen 0)."""
+    if rule is None:
+        return {"TimingOpen": 0}
+    week = fit_week(seasonal(rule, replace(profile, holidays=0), today, notes), profile, notes)
+    return {"TimingOpen": 1, "TimingOpen_mode": 1, "TimingOpen_timegroup": _week_fields(week)}
 
 
 def _week_fields(week: Sequence[DayIntervals]) -> dict[str, str]:
@@ -140,6 +169,11 @@ class SettingsToSend:
     def wanted(self) -> bool:
         """Return True while settings wait for the device."""
         return bool(self._fields)
+
+    @property
+    def queued(self) -> dict[str, Any]:
+        """Return the settings waiting for the device."""
+        return dict(self._fields)
 
     def ask(self, fields: Mapping[str, Any]) -> asyncio.Future[None]:
         """Send `fields` at the next fetch (later ones replace earlier ones of the same key)."""

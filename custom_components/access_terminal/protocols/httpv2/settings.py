@@ -7,11 +7,12 @@ door fields that Keepalive and UploadWorkSetting share.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 import re
 from typing import Any
 
 from ..codec import optional_int
-from ..fields import read_count, read_seconds, read_text
+from ..fields import lenient, read_count, read_seconds, read_text, unix_date
 from ..model import DoorState, Family, Feature, TerminalInfo, Usage
 from .codes import parse_alarms
 
@@ -39,6 +40,13 @@ _USAGE_KEYS = {
     "logs": ("RecordStorageInfo", "VerifyRecord"),
     "photos": ("RecordStorageInfo", "RecordPhoto"),
 }
+# The run counters of the work settings, by the key TerminalInfo.counters gives them.
+_COUNTERS = {
+    "days_running": "RunDays",
+    "watchdog_resets": "WatchDogCount",
+    "storage_formats": "FormatCount",
+}
+_read_boot = lenient(unix_date())
 _MODEL_IN_SERIAL = re.compile(r"^(.*?[A-Za-z])\d{6,}$")
 
 
@@ -85,6 +93,12 @@ def info_from_settings(serial: str, settings: Mapping[str, Any]) -> TerminalInfo
             entry = storage.get(key) if isinstance(storage, dict) else None
             if isinstance(entry, dict) and (read_count(entry.get("Max")) or 0) > 0:
                 features.add(feat)
+    counters = {
+        key: count
+        for key, field in _COUNTERS.items()
+        if (count := read_count(settings.get(field))) is not None
+    }
+    booted = _read_boot(settings.get("BootTime"))
     keepalive = read_seconds(settings.get("HTTPClient_KeepaliveTime")) or read_seconds(
         settings.get("KeepaliveTime")
     )
@@ -100,4 +114,6 @@ def info_from_settings(serial: str, settings: Mapping[str, Any]) -> TerminalInfo
         usage=usage,
         keepalive_interval=keepalive,
         release_time=read_seconds(settings.get("ReleaseTime")),
+        counters=counters,
+        booted_at=None if booted is None else datetime.fromtimestamp(booted, UTC),
     )

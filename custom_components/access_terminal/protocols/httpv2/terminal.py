@@ -38,6 +38,8 @@ from ..model import (
     FirmwareImage,
     Operation,
     Record,
+    ScreenPicture,
+    ScreenPictureKind,
     TerminalListener,
     User,
     UserChange,
@@ -50,6 +52,7 @@ from ..push import (
     contacts_from_records,
     fail_waiting,
 )
+from ..settings import SettingAddress, SettingValue
 from .access import SettingsToSend, compile_access, profile_of
 from .authorization import REFUSED, Decisions, decide
 from .codes import ALL_USERS_DELETED_CODES, identify_record, system_record
@@ -69,6 +72,7 @@ from .remote import ClockSetting, RemoteCommands
 from .repost import Reposting
 from .settings import door_from_status, info_from_settings
 from .wire import Endpoint, Reply, Request, error_reply, ok
+from .work_settings import WORK_SETTINGS, elevator_floors, read_work_settings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,6 +88,16 @@ _OPENDOOR_CODES = {
     DoorAction.LOCKOUT: 4,
     DoorAction.RELEASE_LOCKOUT: 5,
 }
+# Elevator port commands (RemoteCommand), by the door action they apply to floors.
+_ELEVATOR_COMMANDS = {
+    DoorAction.OPEN: "OpenElevatorPort",
+    DoorAction.HOLD_OPEN: "KeepOpenElevatorPort",
+    DoorAction.NORMAL: "CloseElevatorPort",
+    DoorAction.LOCKOUT: "LockElevatorPort",
+    DoorAction.RELEASE_LOCKOUT: "UnlockElevatorPort",
+}
+# PushSystemFile FileType, and how many pictures of each the terminal keeps.
+_FILE_TYPES = {ScreenPictureKind.STANDBY: (1, 8), ScreenPictureKind.BOOT: (2, 1)}
 _PUSH_CHANGES = {1: UserChange.ADDED, 2: UserChange.UPDATED, 3: UserChange.DELETED}
 _ADMIN_CHANGES = {
     EventType.USER_ADDED: UserChange.ADDED,
@@ -133,6 +147,9 @@ class HttpV2Terminal(PushTerminal):
             Operation.ACCESS_RULES,
             Operation.RECOVER_RECORDS,
             Operation.CLEAR_RECORDS,
+            Operation.FACTORY_RESET,
+            Operation.ELEVATOR,
+            Operation.SCREEN_PICTURE,
         }
     )
 
@@ -223,8 +240,7 @@ class HttpV2Terminal(PushTerminal):
 
     async def _upload_work_setting(self, request: Request) -> Reply:
         settings = {key: value for key, value in request.fields.items() if key != "Success"}
-        self._settings = zlib.compress(json.dumps(settings, separators=(",", ":")).encode())
-        self.info = info_from_settings(self.serial, settings)
+        self._keep_work_settings(settings)
         functions = settings.get("FunctionList")
         if isinstance(functions, dict):
             self._time_groups = read_count(functions.get("TimeGroup"))
@@ -233,8 +249,24 @@ class HttpV2Terminal(PushTerminal):
         self.listener.state_changed()
         return ok()
 
+    def _keep_work_settings(self, settings: dict[str, Any]) -> None:
+        """Keep the work settings, and what Home Assistant shows of them."""
+        self._settings = zlib.compress(json.dumps(settings, separators=(",", ":")).encode())
+        self.info = info_from_settings(self.serial, settings)
+        self.settings, self.setting_values = read_work_settings(settings)
+        self.floors = elevator_floors(settings)
+
+    def _work_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = json.loads(zlib.decompress(self._settings))
+        return settings
+
     async def _download_work_setting(self, request: Request) -> Reply:
-        return ok(**self._access_settings.take(), **self._clock.take())
+        sent = self._access_settings.take()
+        if sent and self.info is not None:
+            # The terminal took them: they are its settings now (it may not upload them again).
+            self._keep_work_settings({**self._work_settings(), **sent})
+            self.listener.state_changed()
+        return ok(**sent, **self._clock.take())
 
     async def _remote_command(self, request: Request) -> Reply:
         fields = self._remote.take()
@@ -426,6 +458,49 @@ class HttpV2Terminal(PushTerminal):
         """Send ClearRecord (the device deletes every record)."""
         await self._command({"ClearRecord": 1}, "record deletion", self._reposting.cleared)
 
+    async def factory_reset(self) -> None:
+        """Send Recover: the terminal erases its people, records and settings."""
+        await self._command({"Recover": 1}, "factory reset")
+
+    async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
+        """Send an elevator port command (OpenElevatorPort...) for floors (None: all of them)."""
+        if not self.floors:
+            raise NotSupportedError(Operation.ELEVATOR)
+        chosen = sorted(set(range(1, self.floors + 1) if floors is None else floors))
+        if not chosen or chosen[0] < 1 or chosen[-1] > self.floors:
+            raise InvalidRequestError(f"floors must be from 1 to {self.floors}")
+        ports = ",".join(str(floor) for floor in chosen)
+        await self._command({_ELEVATOR_COMMANDS[action]: ports}, f"elevator {action}")
+
+    async def set_screen_picture(self, picture: ScreenPicture) -> None:
+        """Send PushSystemFile: a standby picture (1-8) or the boot picture, or its removal."""
+        file_type, count = _FILE_TYPES[picture.kind]
+        if not 1 <= picture.index <= count:
+            raise InvalidRequestError(f"{picture.kind} pictures are numbered 1 to {count}")
+        entry = {
+            "FileURL": picture.url or "",
+            "FileMD5": (picture.md5 or "").upper(),
+            "FileType": file_type,
+            "FileIndex": picture.index,
+            "IsDelete": int(picture.delete),
+        }
+        await self._command({"PushSystemFile": [entry]}, "screen picture")
+
+    async def read_settings(self) -> None:
+        """Ask for the work settings at the next keep-alive (they arrive with the upload)."""
+        self._want_settings = True
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Send the setting's group of work settings, with the new value, at the next fetch."""
+        item = WORK_SETTINGS.get(address.setting)
+        if item is None or address.setting not in self.settings:
+            raise NotSupportedError(f"setting {address.setting}")
+        # Changes still waiting for the terminal count as its settings: two changes to one
+        # group before it fetches them must not undo each other.
+        document = {**self._work_settings(), **self._access_settings.queued}
+        future = self._access_settings.ask(item.fields_to_send(value, document))
+        await await_result(future, "setting", within=self.command_timeout, still_queued=True)
+
     async def push_firmware(self, firmware: FirmwareImage) -> None:
         """Send PushSoftware with the URL the device downloads the image from."""
         if firmware.url is None:
@@ -478,7 +553,7 @@ class HttpV2Terminal(PushTerminal):
         free_open: Mapping[int, TimeRule] | None = None,
     ) -> AccessPlan:
         """Compile time groups, holidays and each person's fields (see access.py)."""
-        return compile_access(policies, profile_of(self._time_groups), today)
+        return compile_access(policies, profile_of(self._time_groups), today, free_open)
 
     async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
         """Send the time groups and holidays when the device next fetches its work settings."""
