@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from aiohttp import ClientSession
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -22,6 +23,7 @@ from custom_components.access_terminal.coordinator import AccessTerminalConfigEn
 from custom_components.access_terminal.families import FAMILIES
 from custom_components.access_terminal.protocols.cloud_ws import CloudWsTerminal
 from custom_components.access_terminal.protocols.model import Credential, Family
+from custom_components.access_terminal.protocols.settings import Setting, SettingAddress
 from simulator import control_api, webjson
 from simulator.cloud_ws import CloudWsSimulator
 from simulator.cloud_ws_device import DOOR_OPENED as CLOUD_DOOR_OPENED
@@ -252,6 +254,12 @@ class CloudWsKit(_PushKit[CloudWsSimulator]):
         await sim.start()
         await asyncio.wait_for(sim.wait_registered(), 10)
         await hass.async_block_till_done()
+        # Once registered and caught up, the terminal answers the reading of its settings.
+        entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, sim.serial)
+        if entry is not None and entry.state is ConfigEntryState.LOADED:
+            terminal = entry.runtime_data.coordinator.terminal
+            await wait_until(lambda: SettingAddress(Setting.VOLUME) in terminal.setting_values)
+            await hass.async_block_till_done()
 
     async def exercise(
         self, hass: HomeAssistant, sim: CloudWsSimulator, entry: AccessTerminalConfigEntry

@@ -64,6 +64,36 @@ class Setting(StrEnum):
     TEMPERATURE_THRESHOLD = "temperature_threshold"
     MASK_REQUIRED = "mask_required"
     DEVICE_NAME = "device_name"
+    # The terminal's own number (shown on it, sent in Wiegand output).
+    TERMINAL_NUMBER = "terminal_number"
+    # Seconds without use before the screensaver (0: never).
+    SCREENSAVER_DELAY = "screensaver_delay"
+    SLEEP_MODE = "sleep_mode"
+    FINGERPRINTS_PER_USER = "fingerprints_per_user"
+    # Warn on the screen when fewer records than this are left (0: no warning).
+    LOG_FULL_WARNING = "log_full_warning"
+    # Minutes in which the same person verifying again counts once (0: always counts).
+    REVERIFY_INTERVAL = "reverify_interval"
+    # What a duress credential does: nothing special, alarm and open, alarm only, open only.
+    DURESS_ALARM = "duress_alarm"
+    # Which alarm output the alarm input drives (off: none).
+    ALARM_INPUT = "alarm_input"
+    # Failed verifications in a row before the alarm (0: never).
+    FAILED_ATTEMPTS_ALARM = "failed_attempts_alarm"
+    TAMPER_ALARM = "tamper_alarm"
+    # People who must verify together to open (0: one is enough).
+    MULTI_PERSON_OPENING = "multi_person_opening"
+    # Groups of people whose members together may open, e.g. "129, 348" (user groups 1-9).
+    OPENING_GROUPS = "opening_groups"
+    WIEGAND_FORMAT = "wiegand_format"
+    # What the Wiegand output carries for a person.
+    WIEGAND_OUTPUT = "wiegand_output"
+    # The Wiegand output carries the person's card number where they have a card.
+    WIEGAND_CARD_OUTPUT = "wiegand_card_output"
+    # Passages a person may make (0: no limit).
+    ACCESS_LIMIT = "access_limit"
+    # Punches a person may make within a time zone (0: no limit).
+    PUNCH_LIMIT = "punch_limit"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -157,6 +187,7 @@ VERIFY_MODES = (
     "fingerprint_and_password",
     "face_and_card",
     "face_and_password",
+    "card_and_fingerprint_and_password",
 )
 
 # The widest form of every setting; families narrow ranges and choices with `replace`.
@@ -197,7 +228,7 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(
             setting=Setting.ANTI_PASSBACK,
             kind=SettingKind.SELECT,
-            options=("off", "out", "in", "in_out"),
+            options=("off", "out", "in", "in_out", "main_reader_inside", "main_reader_outside"),
             advanced=True,
         ),
         SettingSpec(
@@ -232,6 +263,101 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(setting=Setting.MASK_REQUIRED, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(
             setting=Setting.DEVICE_NAME, kind=SettingKind.TEXT, max_length=32, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.TERMINAL_NUMBER,
+            kind=SettingKind.NUMBER,
+            minimum=1,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.SCREENSAVER_DELAY,
+            kind=SettingKind.NUMBER,
+            unit="s",
+            minimum=0,
+            maximum=3600,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.SLEEP_MODE, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.FINGERPRINTS_PER_USER,
+            kind=SettingKind.NUMBER,
+            minimum=1,
+            maximum=10,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.LOG_FULL_WARNING,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.REVERIFY_INTERVAL,
+            kind=SettingKind.NUMBER,
+            unit="min",
+            minimum=0,
+            maximum=255,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.DURESS_ALARM,
+            kind=SettingKind.SELECT,
+            options=("off", "alarm_and_open", "alarm", "open"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.ALARM_INPUT,
+            kind=SettingKind.SELECT,
+            options=("off", "output_1", "output_2"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.FAILED_ATTEMPTS_ALARM,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=255,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.TAMPER_ALARM, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.MULTI_PERSON_OPENING,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=9,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.OPENING_GROUPS, kind=SettingKind.TEXT, max_length=64, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.WIEGAND_FORMAT,
+            kind=SettingKind.SELECT,
+            options=("wiegand_26", "wiegand_34"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.WIEGAND_OUTPUT,
+            kind=SettingKind.SELECT,
+            options=("user_id", "prefixed_user_id", "terminal_and_user_id"),
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.WIEGAND_CARD_OUTPUT, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.ACCESS_LIMIT,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.PUNCH_LIMIT,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
         ),
     )
 }

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from .. import weekzones
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..aiface_settings import SETTINGS, AiFaceSettings
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     CommandCancelledError,
@@ -44,6 +45,7 @@ from ..model import (
     UserChange,
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, PushTerminal
+from ..settings import SettingAddress, SettingValue
 from . import user_table
 from .channel import CommandChannel, Connection
 from .codes import ModeTable, doors_after, log_records
@@ -84,7 +86,13 @@ class CloudWsTerminal(PushTerminal):
     operations = (
         DOOR_MODE_OPERATIONS
         | USER_OPERATIONS
-        | {Operation.CLEAR_ALARM, Operation.SET_TIME, Operation.REBOOT, Operation.ACCESS_RULES}
+        | {
+            Operation.CLEAR_ALARM,
+            Operation.SET_TIME,
+            Operation.REBOOT,
+            Operation.ACCESS_RULES,
+            Operation.FACTORY_RESET,
+        }
     )
 
     def __init__(
@@ -110,6 +118,11 @@ class CloudWsTerminal(PushTerminal):
         # The latest `logindex` acknowledged (kept across restarts, shown in diagnostics).
         self.log_index: int | None = None
         self.backfilled = 0
+        # Terminal and access parameters (protocols/aiface_settings.py), read once the terminal
+        # registered on its current socket and what it recorded meanwhile was fetched.
+        self.settings = dict(SETTINGS)
+        self._parameters = AiFaceSettings()
+        self._caught_up = asyncio.Event()
 
     @property
     def command_timeout(self) -> float:
@@ -141,6 +154,8 @@ class CloudWsTerminal(PushTerminal):
         self._channel.detach(
             connection, CommandCancelledError("the terminal disconnected before answering")
         )
+        if self._channel.connection is None:
+            self._caught_up.clear()
         if self._channel.connection is None and self._alive is not None:
             self._alive.cancel()
             self._alive = None
@@ -288,11 +303,16 @@ class CloudWsTerminal(PushTerminal):
 
     async def _after_registration(self) -> None:
         """Learn the capacities, then fetch what was recorded while we could not be reached."""
-        answer = await self._channel.request({"cmd": "getdevcap"}, "capabilities", check=False)
-        if answer.ok:
-            self.info = info_from_fields(self.serial, answer.fields, self.info)
-            self.listener.state_changed()
-        await self.fetch_new_logs()
+        try:
+            answer = await self._channel.request({"cmd": "getdevcap"}, "capabilities", check=False)
+            if answer.ok:
+                self.info = info_from_fields(self.serial, answer.fields, self.info)
+                self.listener.state_changed()
+            await self.fetch_new_logs()
+        finally:
+            # Settings are read after the catch-up (they would hold the socket up otherwise).
+            if self.connected:
+                self._caught_up.set()
 
     async def _deliver_page(self, _answer: Message, items: list[Any]) -> None:
         if not await self._deliver(self._log_records(items)):
@@ -398,6 +418,26 @@ class CloudWsTerminal(PushTerminal):
         """Delete users with all their records (`deleteuser` 13), or every user (`cleanuser`)."""
         await user_table.delete_users(self._channel, user_ids)
 
+    # -- settings --------------------------------------------------------------------------
+
+    async def _call(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return await self.command(name, **fields)
+
+    @property
+    def _doors(self) -> int:
+        return self.info.doors if self.info else 1
+
+    async def read_settings(self) -> None:
+        """Read the terminal and access parameters (`getdevinfo`, `getdevlock`)."""
+        await self._caught_up.wait()
+        values = await self._parameters.read_from(self._call, self._doors, self.problems)
+        self.setting_values.update(values)
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one parameter alone (`setdevinfo` or `setdevlock`: the zones are not sent)."""
+        written = await self._parameters.write_to(self._call, address, value, self._doors)
+        self.setting_values.update(written)
+
     # -- access rules ----------------------------------------------------------------------
 
     @property
@@ -459,8 +499,8 @@ class CloudWsTerminal(PushTerminal):
         """Delete every log on the device (`cleanlog`)."""
         await self.command("cleanlog")
 
-    async def initialize(self) -> None:
-        """Delete every user and log, keeping the settings (`initsys`)."""
+    async def factory_reset(self) -> None:
+        """Delete every user and log (`initsys`; the document says the settings stay)."""
         await self.command("initsys")
 
     async def clean_admins(self) -> None:

@@ -19,6 +19,7 @@ import aiohttp
 
 from .. import weekzones
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..aiface_settings import SETTINGS, AiFaceSettings, Group
 from ..codec import optional_int, optional_str
 from ..errors import (
     DeviceError,
@@ -41,6 +42,7 @@ from ..model import (
     User,
 )
 from ..pull import DeviceAddress, Enrollment, JobState, PullTerminal, parse_zone
+from ..settings import SettingAddress, SettingValue
 from .client import USER_NOT_FOUND, WebJsonClient
 from .records import (
     LOCK_HOLD_OPEN,
@@ -109,6 +111,7 @@ class WebJsonTerminal(PullTerminal):
             Operation.SET_TIME,
             Operation.REBOOT,
             Operation.ACCESS_RULES,
+            Operation.FACTORY_RESET,
         }
     )
 
@@ -128,6 +131,10 @@ class WebJsonTerminal(PullTerminal):
         self._lock_mode = LOCK_NORMAL
         # Where an interrupted firmware upload stands: (md5, next block), to resume it.
         self._upgrade: tuple[str, int] | None = None
+        # Terminal and access parameters (protocols/aiface_settings.py); this document spells
+        # the terminal's in capitals (`VOLUME`, `LANGUAGE`).
+        self.settings = dict(SETTINGS)
+        self._parameters = AiFaceSettings(capitals=frozenset({Group.TERMINAL}))
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -202,6 +209,24 @@ class WebJsonTerminal(PullTerminal):
     async def reboot(self) -> None:
         """Restart the device (it does not answer)."""
         await self.client.reboot()
+
+    async def factory_reset(self) -> None:
+        """Clear every user and record and restore some settings (`initsys`)."""
+        await self.client.call("initsys")
+        self.invalidate_info()
+
+    # -- settings --------------------------------------------------------------------------
+
+    async def read_settings(self) -> None:
+        """Read the terminal and access parameters (`getdevinfo`, `getdevlock`)."""
+        values = await self._parameters.read_from(self.client.call, 1, self.problems)
+        self.setting_values.update(values)
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one parameter alone (`setdevinfo` or `setdevlock`: the zones are not sent)."""
+        self.setting_values.update(
+            await self._parameters.write_to(self.client.call, address, value, 1)
+        )
 
     # -- users -----------------------------------------------------------------------------
 
