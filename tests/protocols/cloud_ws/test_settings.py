@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.access_terminal.protocols.cloud_ws import CloudWsTerminal
 from custom_components.access_terminal.protocols.errors import DeviceError
 from custom_components.access_terminal.protocols.model import Operation
 from custom_components.access_terminal.protocols.settings import Setting, SettingAddress
@@ -15,7 +16,7 @@ from simulator.cloud_ws_device import DeviceTables
 from simulator.common import make_rng
 
 from ..access_helpers import TUESDAY, always, everyone
-from .helpers import REG, SERIAL, CloudWsTerminal, FakeDevice, frame, make, settle
+from .helpers import REG, SERIAL, FakeDevice, frame, make, settle
 
 A = SettingAddress
 
