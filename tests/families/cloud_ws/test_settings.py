@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import time
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
@@ -16,6 +17,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+import voluptuous as vol
 
 from custom_components.access_terminal.const import DOMAIN
 from simulator.cloud_ws import CloudWsSimulator
@@ -123,3 +125,54 @@ async def test_factory_reset_initialises_the_terminal(
     )
     await settle_until(hass, lambda: simulator.tables.initializations == 1)
     assert simulator.tables.users == {}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_delete_every_user(hass: HomeAssistant, simulator: CloudWsSimulator) -> None:
+    assert simulator.tables.users
+    await hass.services.async_call(
+        DOMAIN,
+        "delete_user",
+        {"device_id": [device_id(hass, CLOUD_SERIAL)], "all_users": True},
+        blocking=True,
+    )
+    assert sent(simulator, "cleanuser") == [{"cmd": "cleanuser"}]
+    assert simulator.tables.users == {}
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},  # neither some users nor all
+        {"all_users": False},
+        {"all_users": True, "user_id": "2"},  # both
+    ],
+)
+async def test_delete_user_needs_to_know_which(
+    hass: HomeAssistant, simulator: CloudWsSimulator, data: dict[str, Any]
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "delete_user",
+            {"device_id": [device_id(hass, CLOUD_SERIAL)], **data},
+            blocking=True,
+        )
+    assert err.value.translation_key == "delete_user_which"
+    assert sent(simulator, "cleanuser") == sent(simulator, "deleteuser") == []
+    assert len(simulator.tables.users) == 3
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_delete_every_user_is_said_plainly(
+    hass: HomeAssistant, simulator: CloudWsSimulator
+) -> None:
+    with pytest.raises(vol.Invalid):
+        await hass.services.async_call(
+            DOMAIN,
+            "delete_user",
+            {"device_id": [device_id(hass, CLOUD_SERIAL)], "all_users": "perhaps"},
+            blocking=True,
+        )
+    assert len(simulator.tables.users) == 3

@@ -112,3 +112,14 @@ async def test_factory_reset(hass: HomeAssistant, simulator: WebJsonSimulator) -
         blocking=True,
     )
     assert (simulator.users, simulator.initializations) == ({}, 1)
+
+
+async def test_delete_every_user(hass: HomeAssistant, simulator: WebJsonSimulator) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "delete_user",
+        {"device_id": [device_id(hass, simulator.serial)], "all_users": True},
+        blocking=True,
+    )
+    assert "cleanuser" in simulator.commands
+    assert simulator.users == {}
