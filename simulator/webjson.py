@@ -128,6 +128,8 @@ class WebJsonSimulator(DeviceServer):
         self.devlock = Parameters({**ACCESS_DEFAULTS, "opendelay": 8})
         self._open_seconds: float | None = None
         self.initializations = 0
+        # Elevator control: every floor free to choose (openallfloors) or each person's own.
+        self.all_floors_free = False
         self._door_timer: asyncio.TimerHandle | None = None
         self.lock_mode = LOCK_NORMAL
         self.doors_opened = 0
@@ -173,6 +175,8 @@ class WebJsonSimulator(DeviceServer):
             "setdevinfo": lambda request: self._took(self.devinfo.update(request)),
             "getdevinfo": lambda _request: dict(self.devinfo.values),
             "initsys": self._initsys,
+            "openallfloors": lambda _request: self._floors(free=True),
+            "closeallfloors": lambda _request: self._floors(free=False),
             "setholiday": lambda request: self._took(self.zones.set_holidays(request["holidays"])),
             "getholiday": lambda _request: {"holidays": self.zones.holidays},
             "setuserlock": self._set_locks,
@@ -278,6 +282,10 @@ class WebJsonSimulator(DeviceServer):
         if not self.zones.valid(request) or not self.devlock.update(request):
             return {"reason": REASON_PARAMETER}
         self.zones.set_zones(request)
+        return {}
+
+    def _floors(self, *, free: bool) -> dict[str, Any]:
+        self.all_floors_free = free
         return {}
 
     def _initsys(self, _request: dict[str, Any]) -> dict[str, Any]:

@@ -538,6 +538,9 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         async with self.errors():
             self.terminal.require(Operation.ELEVATOR)
             count = self.terminal.floors
+            if floors is not None and not count:
+                # A terminal that acts on every floor at once only.
+                raise NotSupportedError("selected floors")
             if floors is not None and (wrong := [f for f in floors if not 1 <= f <= count]):
                 raise InvalidRequestError(f"floor {wrong[0]} is not one of 1 to {count}")
             await self.terminal.floor_control(floors, action)

@@ -123,3 +123,39 @@ async def test_delete_every_user(hass: HomeAssistant, simulator: WebJsonSimulato
     )
     assert "cleanuser" in simulator.commands
     assert simulator.users == {}
+
+
+async def test_elevator_every_floor(hass: HomeAssistant, simulator: WebJsonSimulator) -> None:
+    target = {"device_id": [device_id(hass, simulator.serial)]}
+    await hass.services.async_call(
+        DOMAIN, "elevator_floors", {**target, "mode": "hold_open"}, blocking=True
+    )
+    assert simulator.all_floors_free
+    await hass.services.async_call(
+        DOMAIN, "elevator_floors", {**target, "mode": "normal"}, blocking=True
+    )
+    assert not simulator.all_floors_free
+    assert simulator.commands[-2:] == ["openallfloors", "closeallfloors"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"floors": [3, 5], "mode": "hold_open"},  # the document names no field for floors
+        {"mode": "open"},  # no momentary release of floors
+        {"mode": "lockout"},
+    ],
+)
+async def test_elevator_what_the_terminal_cannot(
+    hass: HomeAssistant, simulator: WebJsonSimulator, data: dict[str, object]
+) -> None:
+    sent = len(simulator.commands)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "elevator_floors",
+            {"device_id": [device_id(hass, simulator.serial)], **data},
+            blocking=True,
+        )
+    assert err.value.translation_key == "not_supported"
+    assert not [c for c in simulator.commands[sent:] if c.endswith("floors")]

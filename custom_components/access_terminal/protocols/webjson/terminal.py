@@ -24,6 +24,7 @@ from ..codec import optional_int, optional_str
 from ..errors import (
     DeviceError,
     InvalidRequestError,
+    NotSupportedError,
     ProtocolError,
     UnreachableError,
 )
@@ -74,6 +75,13 @@ MAX_PAGES = 10_000
 MAX_RTLOG_READS = 20
 BLOCK_ATTEMPTS = 3
 
+# Elevator control of every floor: `openallfloors` grants every floor, `closeallfloors` revokes
+# that (back to each person's floors). The document names no field for selected floors.
+_ALL_FLOORS = {
+    DoorAction.HOLD_OPEN: "openallfloors",
+    DoorAction.NORMAL: "closeallfloors",
+    DoorAction.RELEASE_LOCKOUT: "closeallfloors",
+}
 _LOCK_MODES = {
     DoorAction.HOLD_OPEN: LOCK_HOLD_OPEN,
     DoorAction.LOCKOUT: LOCK_LOCKOUT,
@@ -112,6 +120,7 @@ class WebJsonTerminal(PullTerminal):
             Operation.REBOOT,
             Operation.ACCESS_RULES,
             Operation.FACTORY_RESET,
+            Operation.ELEVATOR,
         }
     )
 
@@ -209,6 +218,13 @@ class WebJsonTerminal(PullTerminal):
     async def reboot(self) -> None:
         """Restart the device (it does not answer)."""
         await self.client.reboot()
+
+    async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
+        """Grant every floor (`openallfloors`) or take that back (`closeallfloors`)."""
+        command = _ALL_FLOORS.get(action)
+        if floors is not None or command is None:
+            raise NotSupportedError(f"elevator {action} of selected floors or for a moment")
+        await self.client.call(command)
 
     async def factory_reset(self) -> None:
         """Clear every user and record and restore some settings (`initsys`)."""
