@@ -23,7 +23,6 @@ from custom_components.access_terminal.coordinator import AccessTerminalConfigEn
 from custom_components.access_terminal.families import FAMILIES
 from custom_components.access_terminal.protocols.cloud_ws import CloudWsTerminal
 from custom_components.access_terminal.protocols.model import Credential, Family
-from custom_components.access_terminal.protocols.settings import Setting, SettingAddress
 from simulator import control_api, webjson
 from simulator.cloud_ws import CloudWsSimulator
 from simulator.cloud_ws_device import DOOR_OPENED as CLOUD_DOOR_OPENED
@@ -119,6 +118,15 @@ def pull_entry(sim: PullSimulator, **options: Any) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN, title=sim.serial, unique_id=sim.serial, data=pull_data(sim), options=options
     )
+
+
+async def settings_read(hass: HomeAssistant, serial: str) -> None:
+    """Wait for the reading of an AiFace terminal's settings (and clock) that follows its hello."""
+    entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, serial)
+    if entry is not None and entry.state is ConfigEntryState.LOADED:
+        terminal = entry.runtime_data.coordinator.terminal
+        await wait_until(lambda: terminal.clock_offset is not None)
+        await hass.async_block_till_done()
 
 
 class TerminalKit[S: Simulator](ABC):
@@ -255,11 +263,7 @@ class CloudWsKit(_PushKit[CloudWsSimulator]):
         await asyncio.wait_for(sim.wait_registered(), 10)
         await hass.async_block_till_done()
         # Once registered and caught up, the terminal answers the reading of its settings.
-        entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, sim.serial)
-        if entry is not None and entry.state is ConfigEntryState.LOADED:
-            terminal = entry.runtime_data.coordinator.terminal
-            await wait_until(lambda: SettingAddress(Setting.VOLUME) in terminal.setting_values)
-            await hass.async_block_till_done()
+        await settings_read(hass, sim.serial)
 
     async def exercise(
         self, hass: HomeAssistant, sim: CloudWsSimulator, entry: AccessTerminalConfigEntry
@@ -320,6 +324,11 @@ class WebJsonKit(_PullKit[WebJsonSimulator]):
         sim.add_demo_users(users)
         await sim.start()
         return sim
+
+    async def hello(self, hass: HomeAssistant, sim: WebJsonSimulator) -> None:
+        """The first poll read the terminal; its settings and clock are read beside it."""
+        await super().hello(hass, sim)
+        await settings_read(hass, sim.serial)
 
     async def exercise(
         self, hass: HomeAssistant, sim: WebJsonSimulator, entry: AccessTerminalConfigEntry

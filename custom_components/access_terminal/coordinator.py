@@ -248,6 +248,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             access_sync=self._access_sync,
             settings=dict(terminal.settings),
             setting_values=dict(terminal.setting_values),
+            clock_offset=terminal.clock_offset,
         )
 
     @callback

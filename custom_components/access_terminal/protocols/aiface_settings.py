@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 import re
 from typing import Any
@@ -301,3 +302,14 @@ class AiFaceSettings:
         if SETTINGS[setting].scope is Scope.DOOR:
             return [SettingAddress(setting, door) for door in range(1, max(doors, 1) + 1)]
         return [SettingAddress(setting)]
+
+
+def clock_offset(clock: datetime | None) -> float | None:
+    """Return the seconds a terminal's clock (`gettime`, read just now) is ahead of ours.
+
+    The terminal tells whole seconds: ours is cut to the second too, so a clock that is right
+    shows 0.
+    """
+    if clock is None:
+        return None
+    return round((clock - datetime.now(UTC).replace(microsecond=0)).total_seconds())

@@ -625,6 +625,9 @@ class Terminal:
         # knows its model.
         self.settings: dict[Setting, SettingSpec] = {}
         self.setting_values: dict[SettingAddress, SettingValue] = {}
+        # Seconds the terminal's clock is ahead of ours (behind: negative), as last read; None
+        # where the family does not read its clock.
+        self.clock_offset: float | None = None
 
     def supports(self, operation: Operation) -> bool:
         """Return True if this terminal can do `operation`."""

@@ -33,9 +33,8 @@ def sent(simulator: CloudWsSimulator, name: str) -> list[dict[str, object]]:
     return [c for c in simulator.tables.received if c.get("cmd") == name]
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_settings_are_shown_and_written(
-    hass: HomeAssistant, simulator: CloudWsSimulator
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: CloudWsSimulator
 ) -> None:
     assert hass.states.get(UNLOCK_TIME).state == "5"
     assert hass.states.get(VOLUME).state == "60"
@@ -44,6 +43,13 @@ async def test_settings_are_shown_and_written(
     tamper = er.async_get(hass).async_get(entity_id("switch", CLOUD_SERIAL, "tamper_alarm"))
     assert tamper is not None
     assert tamper.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    # The clock is read with the settings: a diagnostic sensor of how far it is off.
+    clock = er.async_get(hass).async_get(entity_id("sensor", CLOUD_SERIAL, "clock_offset"))
+    assert clock is not None
+    assert clock.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    data = init_integration.runtime_data.coordinator.data
+    assert data.clock_offset is not None
+    assert abs(data.clock_offset) <= 5  # the terminal took Home Assistant's time at registration
 
     await hass.services.async_call(
         NUMBER_DOMAIN,

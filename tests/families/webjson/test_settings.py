@@ -130,11 +130,12 @@ async def test_elevator_every_floor(hass: HomeAssistant, simulator: WebJsonSimul
     await hass.services.async_call(
         DOMAIN, "elevator_floors", {**target, "mode": "hold_open"}, blocking=True
     )
-    assert simulator.all_floors_free
+    free = [simulator.all_floors_free]
     await hass.services.async_call(
         DOMAIN, "elevator_floors", {**target, "mode": "normal"}, blocking=True
     )
-    assert not simulator.all_floors_free
+    free.append(simulator.all_floors_free)
+    assert free == [True, False]
     assert simulator.commands[-2:] == ["openallfloors", "closeallfloors"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from simulator.cloud_ws_device import DeviceTables
 from simulator.common import make_rng
 
 from ..access_helpers import TUESDAY, always, everyone
-from .helpers import REG, SERIAL, FakeDevice, frame, make, settle
+from .helpers import REG, SERIAL, ZONE, FakeDevice, frame, make, settle
 
 A = SettingAddress
 
@@ -37,6 +38,7 @@ def on_tables(device: FakeDevice) -> DeviceTables:
         "setholiday",
         "initsys",
         "opendoor",
+        "gettime",
     ):
         device.scripts[name] = answer
     return tables
@@ -59,7 +61,13 @@ async def test_settings_are_read_after_the_registration_and_catch_up() -> None:
     await frame(terminal, **REG)
     await settle(terminal)
     await asyncio.wait_for(reading, 5)
-    assert device.commands()[-4:] == ["getdevcap", "getnewlog", "getdevinfo", "getdevlock"]
+    assert device.commands()[-5:] == [
+        "getdevcap",
+        "getnewlog",
+        "getdevinfo",
+        "getdevlock",
+        "gettime",
+    ]
     values = terminal.setting_values
     assert values[A(Setting.UNLOCK_TIME, 1)] == tables.access.get("opendelay") == 5
     assert values[A(Setting.VOLUME)] == 60
@@ -132,3 +140,12 @@ async def test_factory_reset_initialises_the_terminal() -> None:
     await terminal.factory_reset()
     assert device.sent[-1] == {"cmd": "initsys"}
     assert (tables.users, tables.initializations) == ({}, 1)
+
+
+async def test_the_clock_is_read_with_the_settings() -> None:
+    terminal, _device, tables = await registered()
+    ahead = datetime.now(ZONE) + timedelta(minutes=5)
+    tables.set_time(ahead.strftime("%Y-%m-%d %H:%M:%S"))
+    await terminal.read_settings()
+    assert terminal.clock_offset is not None
+    assert 295 <= terminal.clock_offset <= 305

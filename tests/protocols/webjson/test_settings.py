@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -108,3 +108,10 @@ async def test_factory_reset_initialises_the_terminal(
     assert terminal.supports(Operation.FACTORY_RESET)
     await terminal.factory_reset()
     assert (sim.users, sim.initializations) == ({}, 1)
+
+
+async def test_the_clock_is_read_with_the_settings(terminal: WebJsonTerminal) -> None:
+    await terminal.set_time(datetime.now(UTC) - timedelta(minutes=2))
+    await terminal.read_settings()
+    assert terminal.clock_offset is not None
+    assert -125 <= terminal.clock_offset <= -115

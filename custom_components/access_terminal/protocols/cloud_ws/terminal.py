@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from .. import weekzones
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
-from ..aiface_settings import SETTINGS, AiFaceSettings
+from ..aiface_settings import SETTINGS, AiFaceSettings, clock_offset
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     CommandCancelledError,
@@ -432,6 +432,7 @@ class CloudWsTerminal(PushTerminal):
         await self._caught_up.wait()
         values = await self._parameters.read_from(self._call, self._doors, self.problems)
         self.setting_values.update(values)
+        self.clock_offset = clock_offset(await self.get_time())
 
     async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
         """Write one parameter alone (`setdevinfo` or `setdevlock`: the zones are not sent)."""

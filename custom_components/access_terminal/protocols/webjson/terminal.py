@@ -19,8 +19,8 @@ import aiohttp
 
 from .. import weekzones
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
-from ..aiface_settings import SETTINGS, AiFaceSettings, Group
-from ..codec import optional_int, optional_str
+from ..aiface_settings import SETTINGS, AiFaceSettings, Group, clock_offset
+from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     DeviceError,
     InvalidRequestError,
@@ -237,6 +237,12 @@ class WebJsonTerminal(PullTerminal):
         """Read the terminal and access parameters (`getdevinfo`, `getdevlock`)."""
         values = await self._parameters.read_from(self.client.call, 1, self.problems)
         self.setting_values.update(values)
+        self.clock_offset = clock_offset(await self.get_time())
+
+    async def get_time(self) -> datetime | None:
+        """Read the terminal's clock (`gettime`)."""
+        answer = await self.client.call("gettime")
+        return parse_local_time(optional_str(answer.get("time")), self.zone)
 
     async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
         """Write one parameter alone (`setdevinfo` or `setdevlock`: the zones are not sent)."""
