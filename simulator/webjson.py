@@ -175,6 +175,7 @@ class WebJsonSimulator(DeviceServer):
             "setdevinfo": lambda request: self._took(self.devinfo.update(request)),
             "getdevinfo": lambda _request: dict(self.devinfo.values),
             "initsys": self._initsys,
+            "cleanadmin": self._clean_admins,
             "openallfloors": lambda _request: self._floors(free=True),
             "closeallfloors": lambda _request: self._floors(free=False),
             "setholiday": lambda request: self._took(self.zones.set_holidays(request["holidays"])),
@@ -282,6 +283,11 @@ class WebJsonSimulator(DeviceServer):
         if not self.zones.valid(request) or not self.devlock.update(request):
             return {"reason": REASON_PARAMETER}
         self.zones.set_zones(request)
+        return {}
+
+    def _clean_admins(self, _request: dict[str, Any]) -> dict[str, Any]:
+        for user in self.users.values():
+            user.admin = 0
         return {}
 
     def _floors(self, *, free: bool) -> dict[str, Any]:

@@ -794,3 +794,12 @@ async def test_output_and_floor_actions_refuse_bad_fields(
 ) -> None:
     with pytest.raises(vol.Invalid):
         await call(hass, service, {"device_id": device_id(hass, HTTPV2_SERIAL), **data})
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_clear_admins_where_the_terminal_cannot(
+    hass: HomeAssistant, simulator: HttpV2Simulator
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "clear_admins", {"device_id": device_id(hass, HTTPV2_SERIAL)})
+    assert err.value.translation_key == "not_supported"

@@ -546,6 +546,12 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                 raise InvalidRequestError(f"floor {wrong[0]} is not one of 1 to {count}")
             await self.terminal.floor_control(floors, action)
 
+    async def async_clear_admins(self) -> None:
+        """Make every administrator of the terminal a normal user."""
+        await self.async_call(self.terminal.clear_admins())
+        # The privileges known here are stale: the next sync reads the users again.
+        self.users.changed_at_device(None, UserChange.UPDATED)
+
     async def async_clear_alarm(self) -> None:
         """Silence the terminal's alarms."""
         await self.async_call(self.terminal.clear_alarm())

@@ -54,6 +54,7 @@ SERVICE_SYNC_USERS = "sync_users"
 SERVICE_PUSH_FIRMWARE = "push_firmware"
 SERVICE_SYNC_TIME = "sync_time"
 SERVICE_REBOOT = "reboot"
+SERVICE_CLEAR_ADMINS = "clear_admins"
 SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
@@ -331,6 +332,10 @@ async def _sync_time(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_sync_time())
 
 
+async def _clear_admins(call: ServiceCall) -> None:
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_clear_admins())
+
+
 async def _reboot(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_reboot())
 
@@ -408,6 +413,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     register(DOMAIN, SERVICE_PUSH_FIRMWARE, admin_only(_push_firmware), PUSH_FIRMWARE_SCHEMA)
     register(DOMAIN, SERVICE_REBOOT, admin_only(_reboot), DEVICES_SCHEMA)
+    register(DOMAIN, SERVICE_CLEAR_ADMINS, admin_only(_clear_admins), DEVICES_SCHEMA)
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)

@@ -207,6 +207,8 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
+    # Makes every administrator of the terminal a normal user.
+    CLEAR_ADMINS = "clear_admins"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -750,6 +752,10 @@ class Terminal:
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""
         raise NotSupportedError(Operation.ELEVATOR)
+
+    async def clear_admins(self) -> None:
+        """Make every administrator a normal user (the people stay)."""
+        raise NotSupportedError(Operation.CLEAR_ADMINS)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

@@ -11,8 +11,8 @@ from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
 from homeassistant.components.number.const import SERVICE_SET_VALUE
 from homeassistant.components.select import DOMAIN as SELECT_DOMAIN, SERVICE_SELECT_OPTION
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
@@ -182,3 +182,26 @@ async def test_delete_every_user_is_said_plainly(
             blocking=True,
         )
     assert len(simulator.tables.users) == 3
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_clear_administrators(
+    hass: HomeAssistant, simulator: CloudWsSimulator, hass_read_only_user: Any
+) -> None:
+    simulator.tables.users[2].admin = 1
+    data = {"device_id": [device_id(hass, CLOUD_SERIAL)]}
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "clear_admins",
+            data,
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    with pytest.raises(vol.Invalid):
+        await hass.services.async_call(DOMAIN, "clear_admins", {}, blocking=True)
+    assert simulator.tables.users[2].admin == 1
+    await hass.services.async_call(DOMAIN, "clear_admins", data, blocking=True)
+    assert sent(simulator, "cleanadmin") == [{"cmd": "cleanadmin"}]
+    assert [user.admin for user in simulator.tables.users.values()] == [0, 0, 0]
+    assert len(simulator.tables.users) == 3  # the people stay

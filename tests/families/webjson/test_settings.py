@@ -160,3 +160,15 @@ async def test_elevator_what_the_terminal_cannot(
         )
     assert err.value.translation_key == "not_supported"
     assert not [c for c in simulator.commands[sent:] if c.endswith("floors")]
+
+
+async def test_clear_administrators(hass: HomeAssistant, simulator: WebJsonSimulator) -> None:
+    simulator.users["1"].admin = 1
+    await hass.services.async_call(
+        DOMAIN,
+        "clear_admins",
+        {"device_id": [device_id(hass, simulator.serial)]},
+        blocking=True,
+    )
+    assert "cleanadmin" in simulator.commands
+    assert [user.admin for user in simulator.users.values()] == [0, 0, 0]

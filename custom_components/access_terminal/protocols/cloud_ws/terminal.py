@@ -92,6 +92,7 @@ class CloudWsTerminal(PushTerminal):
             Operation.REBOOT,
             Operation.ACCESS_RULES,
             Operation.FACTORY_RESET,
+            Operation.CLEAR_ADMINS,
         }
     )
 
@@ -504,7 +505,7 @@ class CloudWsTerminal(PushTerminal):
         """Delete every user and log (`initsys`; the document says the settings stay)."""
         await self.command("initsys")
 
-    async def clean_admins(self) -> None:
+    async def clear_admins(self) -> None:
         """Make every administrator a normal user (`cleanadmin`)."""
         await self.command("cleanadmin")
 

@@ -121,6 +121,7 @@ class WebJsonTerminal(PullTerminal):
             Operation.ACCESS_RULES,
             Operation.FACTORY_RESET,
             Operation.ELEVATOR,
+            Operation.CLEAR_ADMINS,
         }
     )
 
@@ -225,6 +226,10 @@ class WebJsonTerminal(PullTerminal):
         if floors is not None or command is None:
             raise NotSupportedError(f"elevator {action} of selected floors or for a moment")
         await self.client.call(command)
+
+    async def clear_admins(self) -> None:
+        """Make every administrator a normal user (`cleanadmin`)."""
+        await self.client.call("cleanadmin")
 
     async def factory_reset(self) -> None:
         """Clear every user and record and restore some settings (`initsys`)."""
