@@ -29,6 +29,13 @@ VOLUME = entity_id("number", CLOUD_SERIAL, "volume")
 VERIFY_MODE = entity_id("select", CLOUD_SERIAL, "verification_mode")
 
 
+async def on_terminal(hass: HomeAssistant, service: str, **data: Any) -> None:
+    """Call one of the integration's actions on the cloud terminal."""
+    await hass.services.async_call(
+        DOMAIN, service, {"device_id": [device_id(hass, CLOUD_SERIAL)], **data}, blocking=True
+    )
+
+
 def sent(simulator: CloudWsSimulator, name: str) -> list[dict[str, object]]:
     return [c for c in simulator.tables.received if c.get("cmd") == name]
 
@@ -123,12 +130,7 @@ async def test_factory_reset_initialises_the_terminal(
     hass: HomeAssistant, simulator: CloudWsSimulator
 ) -> None:
     assert simulator.tables.users
-    await hass.services.async_call(
-        DOMAIN,
-        "factory_reset",
-        {"device_id": [device_id(hass, CLOUD_SERIAL)], "confirm": True},
-        blocking=True,
-    )
+    await on_terminal(hass, "factory_reset", confirm=True)
     await settle_until(hass, lambda: simulator.tables.initializations == 1)
     assert simulator.tables.users == {}
 
@@ -136,12 +138,7 @@ async def test_factory_reset_initialises_the_terminal(
 @pytest.mark.usefixtures("init_integration")
 async def test_delete_every_user(hass: HomeAssistant, simulator: CloudWsSimulator) -> None:
     assert simulator.tables.users
-    await hass.services.async_call(
-        DOMAIN,
-        "delete_user",
-        {"device_id": [device_id(hass, CLOUD_SERIAL)], "all_users": True},
-        blocking=True,
-    )
+    await on_terminal(hass, "delete_user", all_users=True)
     assert sent(simulator, "cleanuser") == [{"cmd": "cleanuser"}]
     assert simulator.tables.users == {}
 
@@ -159,12 +156,7 @@ async def test_delete_user_needs_to_know_which(
     hass: HomeAssistant, simulator: CloudWsSimulator, data: dict[str, Any]
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN,
-            "delete_user",
-            {"device_id": [device_id(hass, CLOUD_SERIAL)], **data},
-            blocking=True,
-        )
+        await on_terminal(hass, "delete_user", **data)
     assert err.value.translation_key == "delete_user_which"
     assert sent(simulator, "cleanuser") == sent(simulator, "deleteuser") == []
     assert len(simulator.tables.users) == 3
@@ -175,12 +167,7 @@ async def test_delete_every_user_is_said_plainly(
     hass: HomeAssistant, simulator: CloudWsSimulator
 ) -> None:
     with pytest.raises(vol.Invalid):
-        await hass.services.async_call(
-            DOMAIN,
-            "delete_user",
-            {"device_id": [device_id(hass, CLOUD_SERIAL)], "all_users": "perhaps"},
-            blocking=True,
-        )
+        await on_terminal(hass, "delete_user", all_users="perhaps")
     assert len(simulator.tables.users) == 3
 
 
@@ -201,7 +188,7 @@ async def test_clear_administrators(
     with pytest.raises(vol.Invalid):
         await hass.services.async_call(DOMAIN, "clear_admins", {}, blocking=True)
     assert simulator.tables.users[2].admin == 1
-    await hass.services.async_call(DOMAIN, "clear_admins", data, blocking=True)
+    await on_terminal(hass, "clear_admins")
     assert sent(simulator, "cleanadmin") == [{"cmd": "cleanadmin"}]
     assert [user.admin for user in simulator.tables.users.values()] == [0, 0, 0]
     assert len(simulator.tables.users) == 3  # the people stay

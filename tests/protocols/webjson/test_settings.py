@@ -6,18 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import pytest
 
 from custom_components.access_terminal.protocols.errors import DeviceError
 from custom_components.access_terminal.protocols.model import Operation
-from custom_components.access_terminal.protocols.pull import DeviceAddress
 from custom_components.access_terminal.protocols.settings import Setting, SettingAddress
 from custom_components.access_terminal.protocols.webjson import WebJsonTerminal
 from simulator.webjson import WebJsonSimulator
 
 from ..access_helpers import TUESDAY, always, everyone
-from ..common import RecordingListener
 from ..pull_helpers import running
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -30,19 +27,6 @@ async def sim() -> AsyncIterator[WebJsonSimulator]:
     async with running(WebJsonSimulator(seed=3)) as simulator:
         simulator.add_demo_users(2)
         yield simulator
-
-
-@pytest.fixture
-async def terminal(sim: WebJsonSimulator) -> AsyncIterator[WebJsonTerminal]:
-    async with aiohttp.ClientSession() as session:
-        yield WebJsonTerminal(
-            sim.serial,
-            RecordingListener(),
-            session=session,
-            address=DeviceAddress(host=sim.host, port=sim.port),
-            password="123456",
-            zone=UTC,
-        )
 
 
 async def test_settings_are_read_whatever_their_spelling(
