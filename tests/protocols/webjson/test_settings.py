@@ -90,8 +90,11 @@ async def test_factory_reset_initialises_the_terminal(
     sim: WebJsonSimulator, terminal: WebJsonTerminal
 ) -> None:
     assert terminal.supports(Operation.FACTORY_RESET)
+    await terminal.write_setting(A(Setting.VOLUME), 100)
     await terminal.factory_reset()
     assert (sim.users, sim.initializations) == ({}, 1)
+    # The settings it restored are shown as they now are.
+    assert terminal.setting_values[A(Setting.VOLUME)] == 60
 
 
 async def test_the_clock_is_read_with_the_settings(terminal: WebJsonTerminal) -> None:

@@ -232,9 +232,10 @@ class WebJsonTerminal(PullTerminal):
         await self.client.call("cleanadmin")
 
     async def factory_reset(self) -> None:
-        """Clear every user and record and restore some settings (`initsys`)."""
+        """Clear every user and record and restore some settings (`initsys`), then read them."""
         await self.client.call("initsys")
         self.invalidate_info()
+        await self.read_settings()
 
     # -- settings --------------------------------------------------------------------------
 
