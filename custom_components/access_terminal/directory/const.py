@@ -18,6 +18,7 @@ DIRECTORY_UNIQUE_ID: Final = "directory"
 
 SUBENTRY_PERSON: Final = "person"
 SUBENTRY_LEVEL: Final = "access_level"
+SUBENTRY_DOOR_SCHEDULE: Final = "door_schedule"
 
 # Options of the directory's entry.
 CONF_READBACK_HOURS: Final = "readback_hours"

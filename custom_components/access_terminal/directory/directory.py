@@ -9,7 +9,7 @@ person on every access event of a terminal that holds them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 import logging
 from typing import TYPE_CHECKING, Any
@@ -29,10 +29,11 @@ from ..protocols.access import (
     Shortfall,
     ShortfallNote,
     TimeRule,
+    merged,
 )
 from ..protocols.model import AccessEvent, Credentials, EventType, User, UserAccess
-from .const import SUBENTRY_LEVEL, SUBENTRY_PERSON
-from .model import AccessLevel, DirectoryError, Person
+from .const import SUBENTRY_DOOR_SCHEDULE, SUBENTRY_LEVEL, SUBENTRY_PERSON
+from .model import AccessLevel, DirectoryError, DoorSchedule, Person
 from .sources import Sources
 from .store import DirectoryStore
 
@@ -44,16 +45,18 @@ _LOGGER = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Contents:
-    """The people and access levels of the directory (levels by their case-free name)."""
+    """People, access levels and door schedules (levels and schedules by case-free name)."""
 
     people: Mapping[str, Person] = field(default_factory=dict)
     levels: Mapping[str, AccessLevel] = field(default_factory=dict)
+    door_schedules: Mapping[str, DoorSchedule] = field(default_factory=dict)
 
     @classmethod
     def of_entry(cls, entry: ConfigEntry[Any]) -> Contents:
         """Read the directory's subentries (one that cannot be read is left out, logged)."""
         people: dict[str, Person] = {}
         levels: dict[str, AccessLevel] = {}
+        schedules: dict[str, DoorSchedule] = {}
         for subentry in entry.subentries.values():
             try:
                 if subentry.subentry_type == SUBENTRY_PERSON:
@@ -62,18 +65,26 @@ class Contents:
                 elif subentry.subentry_type == SUBENTRY_LEVEL:
                     level = AccessLevel.from_data(subentry.data)
                     levels[level.key] = level
+                elif subentry.subentry_type == SUBENTRY_DOOR_SCHEDULE:
+                    schedule = DoorSchedule.from_data(subentry.data)
+                    schedules[schedule.key] = schedule
             except (DirectoryError, KeyError, TypeError, ValueError) as err:
                 _LOGGER.warning("Ignoring unreadable directory entry %s: %s", subentry.title, err)
-        return cls(people, levels)
+        return cls(people, levels, schedules)
 
     def with_person(self, person: Person) -> Contents:
         """Return the contents with `person` added or replaced."""
-        return Contents({**self.people, person.person_id: person}, self.levels)
+        return replace(self, people={**self.people, person.person_id: person})
 
     def with_level(self, level: AccessLevel, replacing: str | None = None) -> Contents:
         """Return the contents with `level` added or replaced (renamed from `replacing`)."""
         levels = {key: known for key, known in self.levels.items() if key != replacing}
-        return Contents(self.people, {**levels, level.key: level})
+        return replace(self, levels={**levels, level.key: level})
+
+    def with_door_schedule(self, schedule: DoorSchedule, replacing: str | None = None) -> Contents:
+        """Return the contents with a door schedule added or replaced (renamed from `replacing`)."""
+        schedules = {key: known for key, known in self.door_schedules.items() if key != replacing}
+        return replace(self, door_schedules={**schedules, schedule.key: schedule})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +117,13 @@ class Directory:
     # -- contents and the entities they follow ---------------------------------------------
 
     def followed(self) -> set[str]:
-        """Return the schedule and calendar entities the levels follow."""
-        return {entity for level in self.contents.levels.values() for entity in level.entities()}
+        """Return the schedule and calendar entities the levels and door schedules follow."""
+        contents = self.contents
+        return {
+            entity
+            for level in (*contents.levels.values(), *contents.door_schedules.values())
+            for entity in level.entities()
+        }
 
     async def async_reload(self) -> bool:
         """Read the subentries again; return True if the contents changed."""
@@ -127,9 +143,9 @@ class Directory:
 
     def rule_of(self, level: AccessLevel) -> TimeRule:
         """Return when a level's doors may be used (its schedule, its holidays)."""
-        rule = self._rules.get(level.key)
+        rule = self._rules.get(level.unique_id)
         if rule is None:
-            rule = self._rules[level.key] = self._build_rule(level)
+            rule = self._rules[level.unique_id] = self._build_rule(level)
         return rule
 
     def _build_rule(self, level: AccessLevel) -> TimeRule:
@@ -160,6 +176,21 @@ class Directory:
                 grants.append(DoorGrant(doors, self.rule_of(level)))
         return tuple(grants)
 
+    def free_open(
+        self, device_id: str | None, contents: Contents | None = None
+    ) -> dict[int, TimeRule]:
+        """Return when each door of one terminal is free (its door schedules, merged)."""
+        rules: dict[int, list[TimeRule]] = {}
+        for schedule in (contents or self.contents).door_schedules.values():
+            for ref in schedule.doors:
+                if ref.device_id == device_id:
+                    rules.setdefault(ref.door, []).append(self.rule_of(schedule))
+        return {
+            door: rule
+            for door, found in sorted(rules.items())
+            if (rule := merged(found)) is not None
+        }
+
     def uses_left(self, person: Person) -> int | None:
         """Return how many uses a pass has left (None: no limit)."""
         if person.max_uses is None:
@@ -180,8 +211,13 @@ class Directory:
             grants = self.grants(person, coordinator.device_id, contents)
             if grants and (policy := self._policy(person, grants, profile, now, notes)):
                 chosen.append((person, policy))
+        free_open = self.free_open(coordinator.device_id, contents)
+        if free_open and not profile.free_open:
+            notes.add(Shortfall.FREE_OPEN)
         plan = coordinator.terminal.compile_access(
-            [policy for _, policy in chosen], dt_util.as_local(now).date()
+            [policy for _, policy in chosen],
+            dt_util.as_local(now).date(),
+            free_open=free_open if profile.free_open else None,
         )
         users = [
             self._user(person, policy, access, profile, coordinator)

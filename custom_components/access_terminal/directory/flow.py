@@ -58,13 +58,16 @@ from .const import (
     CONF_REPAIR_AFTER,
     DEFAULT_READBACK_HOURS,
     DEFAULT_REPAIR_AFTER,
+    SUBENTRY_DOOR_SCHEDULE,
     SUBENTRY_LEVEL,
     SUBENTRY_PERSON,
 )
 from .entry import DirectoryConfigEntry, loaded_directory
-from .model import AccessLevel, DirectoryError, Person
+from .model import AccessLevel, DirectoryError, DoorSchedule, Person
 from .services import (
     async_check_person,
+    async_save_door_schedule,
+    check_door_schedule,
     check_level,
     converge,
     put_subentry,
@@ -224,8 +227,9 @@ def _door_options(hass: HomeAssistant, entry: DirectoryConfigEntry) -> list[Sele
     return sorted(options, key=lambda option: option["label"])
 
 
-def _level_schema(doors: list[SelectOptionDict]) -> vol.Schema:
+def _level_schema(doors: list[SelectOptionDict], *, needs_schedule: bool) -> vol.Schema:
     schedule = EntitySelector(EntitySelectorConfig(domain="schedule"))
+    when = vol.Required(ATTR_SCHEDULE) if needs_schedule else vol.Optional(ATTR_SCHEDULE)
     return vol.Schema(
         {
             vol.Required(ATTR_NAME): TextSelector(),
@@ -234,7 +238,7 @@ def _level_schema(doors: list[SelectOptionDict]) -> vol.Schema:
             vol.Required(ATTR_DOORS, default=[]): SelectSelector(
                 SelectSelectorConfig(options=doors, multiple=True, mode=SelectSelectorMode.LIST)
             ),
-            vol.Optional(ATTR_SCHEDULE): schedule,
+            when: schedule,
             vol.Optional(ATTR_HOLIDAY_CALENDAR): EntitySelector(
                 EntitySelectorConfig(domain="calendar")
             ),
@@ -244,16 +248,30 @@ def _level_schema(doors: list[SelectOptionDict]) -> vol.Schema:
     )
 
 
-def _level_input(user_input: Mapping[str, Any]) -> AccessLevel:
+def _doors_input(user_input: Mapping[str, Any]) -> dict[str, Any]:
     doors = []
     for value in user_input.get(ATTR_DOORS) or ():
         device_id, _, door = str(value).rpartition(":")
         doors.append({ATTR_DEVICE_ID: device_id, ATTR_DOOR: int(door) if door.isdigit() else 0})
-    return AccessLevel.from_data({**user_input, ATTR_DOORS: doors})
+    return {**user_input, ATTR_DOORS: doors}
 
 
-class LevelSubentryFlow(_DirectorySubentryFlow):
-    """Add or change an access level."""
+class _DoorsSubentryFlow[Level: AccessLevel](_DirectorySubentryFlow):
+    """Doors and when: an access level, or a door schedule (the same form)."""
+
+    needs_schedule = False
+
+    def _read(self, user_input: Mapping[str, Any]) -> Level:
+        raise NotImplementedError
+
+    def _check(self, entry: DirectoryConfigEntry, level: Level, replacing: str | None) -> None:
+        raise NotImplementedError
+
+    async def _save_renamed(
+        self, entry: DirectoryConfigEntry, level: Level, replacing: str
+    ) -> None:
+        """Keep a level under its new name (its unique id changes with it)."""
+        raise NotImplementedError
 
     async def _form(
         self,
@@ -267,59 +285,86 @@ class LevelSubentryFlow(_DirectorySubentryFlow):
         if user_input is not None:
             replacing = None if known is None else str(known[ATTR_NAME]).casefold()
             try:
-                level = _level_input(user_input)
-                renamed = check_level(entry, level, replacing)
+                level = self._read(_doors_input(user_input))
+                self._check(entry, level, replacing)
             except DirectoryError as err:
                 errors, placeholders = _refused(err)
             else:
-                for person in renamed:
-                    put_subentry(
-                        self.hass,
-                        entry,
-                        SUBENTRY_PERSON,
-                        person.unique_id,
-                        person.name,
-                        person.as_data(),
-                    )
-                if known is None:
+                if replacing is None:
                     return self.async_create_entry(
                         title=level.name, data=level.as_data(), unique_id=level.unique_id
                     )
-                subentry = self._get_reconfigure_subentry()
-                if replacing != level.key:
-                    remove_subentry(self.hass, entry, subentry.unique_id or "")
-                    put_subentry(
-                        self.hass,
-                        entry,
-                        SUBENTRY_LEVEL,
-                        level.unique_id,
-                        level.name,
-                        level.as_data(),
+                if replacing == level.key:
+                    subentry = self._get_reconfigure_subentry()
+                    return self.async_update_and_abort(
+                        entry, subentry, title=level.name, data=level.as_data()
                     )
-                    await converge(entry)
-                    return self.async_abort(reason="reconfigure_successful")
-                return self.async_update_and_abort(
-                    entry, subentry, title=level.name, data=level.as_data()
-                )
+                await self._save_renamed(entry, level, replacing)
+                return self.async_abort(reason="reconfigure_successful")
         suggested = dict(user_input or {})
         if not suggested and known is not None:
             suggested = {k: v for k, v in known.items() if v is not None and k != ATTR_DOORS}
             suggested[ATTR_DOORS] = [
                 f"{door[ATTR_DEVICE_ID]}:{door[ATTR_DOOR]}" for door in known.get(ATTR_DOORS, ())
             ]
+        schema = _level_schema(_door_options(self.hass, entry), needs_schedule=self.needs_schedule)
         return self.async_show_form(
             step_id=step,
-            data_schema=self.add_suggested_values_to_schema(
-                _level_schema(_door_options(self.hass, entry)), suggested
-            ),
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
             description_placeholders=placeholders,
         )
 
 
+class LevelSubentryFlow(_DoorsSubentryFlow[AccessLevel]):
+    """Add or change an access level."""
+
+    _renamed: list[Person]
+
+    def _read(self, user_input: Mapping[str, Any]) -> AccessLevel:
+        return AccessLevel.from_data(user_input)
+
+    def _check(
+        self, entry: DirectoryConfigEntry, level: AccessLevel, replacing: str | None
+    ) -> None:
+        self._renamed = check_level(entry, level, replacing)
+
+    async def _save_renamed(
+        self, entry: DirectoryConfigEntry, level: AccessLevel, replacing: str
+    ) -> None:
+        # Its people follow the new name.
+        for person in self._renamed:
+            put_subentry(
+                self.hass, entry, SUBENTRY_PERSON, person.unique_id, person.name, person.as_data()
+            )
+        remove_subentry(self.hass, entry, self._get_reconfigure_subentry().unique_id or "")
+        put_subentry(self.hass, entry, SUBENTRY_LEVEL, level.unique_id, level.name, level.as_data())
+        await converge(entry)
+
+
+class DoorScheduleSubentryFlow(_DoorsSubentryFlow[DoorSchedule]):
+    """Add or change a door schedule (doors free during a schedule, kept by the terminals)."""
+
+    needs_schedule = True
+
+    def _read(self, user_input: Mapping[str, Any]) -> DoorSchedule:
+        return DoorSchedule.from_data(user_input)
+
+    def _check(
+        self, entry: DirectoryConfigEntry, level: DoorSchedule, replacing: str | None
+    ) -> None:
+        check_door_schedule(entry, level, replacing)
+
+    async def _save_renamed(
+        self, entry: DirectoryConfigEntry, level: DoorSchedule, replacing: str
+    ) -> None:
+        await async_save_door_schedule(self.hass, entry, level, replacing)
+
+
 SUBENTRY_FLOWS: dict[str, type[ConfigSubentryFlow]] = {
     SUBENTRY_PERSON: PersonSubentryFlow,
     SUBENTRY_LEVEL: LevelSubentryFlow,
+    SUBENTRY_DOOR_SCHEDULE: DoorScheduleSubentryFlow,
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 
 from homeassistant.util import dt as dt_util
 
@@ -42,6 +42,7 @@ from .const import (
     MAX_NAME,
     MAX_PERSON_ID,
     PIN_DIGITS,
+    SUBENTRY_DOOR_SCHEDULE,
     SUBENTRY_LEVEL,
     SUBENTRY_PERSON,
 )
@@ -197,8 +198,13 @@ class AccessLevel:
         }
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> AccessLevel:
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
         """Read (and check) a level from subentry data or an action's fields."""
+        return cls.read(data)
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any]) -> Self:
+        """Read doors, schedule and holidays (what levels and door schedules share)."""
         doors = sorted(
             {
                 DoorRef(str(item[ATTR_DEVICE_ID]), int(item.get(ATTR_DOOR, 1)))
@@ -219,6 +225,28 @@ class AccessLevel:
     def public_dict(self) -> dict[str, Any]:
         """Return what get_directory shows."""
         return self.as_data()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DoorSchedule(AccessLevel):
+    """Doors their terminals keep unlocked, by themselves, during a schedule helper's weeks.
+
+    Holidays (a calendar, dates) keep the doors locked unless a holiday schedule says when they
+    are free. Terminals hold the periods (ZK normal-open time zones, HTTPv2 timed opening), so a
+    door is free on time with Home Assistant stopped; the others report that they cannot.
+    """
+
+    @property
+    def unique_id(self) -> str:
+        """Return the door schedule's subentry unique id."""
+        return f"{SUBENTRY_DOOR_SCHEDULE}_{self.key}"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        """Read (and check) a door schedule: unlike a level, it needs a schedule."""
+        if not data.get(ATTR_SCHEDULE):
+            raise DirectoryError("schedule_required")
+        return cls.read(data)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 import secrets
 from types import MappingProxyType
@@ -56,12 +57,12 @@ from .const import (
     JPEG_MAGIC,
     MAX_PERSON_ID,
     MAX_PHOTO_BYTES,
+    SUBENTRY_DOOR_SCHEDULE,
     SUBENTRY_LEVEL,
     SUBENTRY_PERSON,
 )
-from .directory import Contents
 from .entry import DirectoryConfigEntry, loaded_directory
-from .model import AccessLevel, DirectoryError, Person, person_id as canonical_id
+from .model import AccessLevel, DirectoryError, DoorSchedule, Person, person_id as canonical_id
 from .store import photo_digest
 
 SERVICE_SET_PERSON = "set_person"
@@ -71,6 +72,8 @@ SERVICE_DELETE_LEVEL = "delete_access_level"
 SERVICE_CREATE_PASS = "create_pass"  # noqa: S105 - a visitor pass, not a password
 SERVICE_REVOKE_PASS = "revoke_pass"  # noqa: S105 - a visitor pass, not a password
 SERVICE_GET_DIRECTORY = "get_directory"
+SERVICE_SET_DOOR_SCHEDULE = "set_door_schedule"
+SERVICE_DELETE_DOOR_SCHEDULE = "delete_door_schedule"
 
 CREDENTIAL_PIN = "pin"
 CREDENTIAL_CARD = "card"
@@ -113,6 +116,7 @@ SET_LEVEL_SCHEMA = vol.Schema(
     }
 )
 DELETE_LEVEL_SCHEMA = vol.Schema({vol.Required(ATTR_NAME): _TEXT})
+SET_DOOR_SCHEDULE_SCHEMA = SET_LEVEL_SCHEMA.extend({vol.Required(ATTR_SCHEDULE): cv.entity_id})
 CREATE_PASS_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_NAME): _TEXT,
@@ -218,13 +222,46 @@ def check_level(
                 renamed[person.person_id] = Person.from_data(
                     {**person.as_data(), ATTR_LEVELS: levels}
                 )
-        contents = Contents({**contents.people, **renamed}, contents.levels)
+        contents = replace(contents, people={**contents.people, **renamed})
     old = directory.contents.levels.get(replacing or level.key)
     devices = {ref.device_id for ref in level.doors}
     if old is not None:
         devices |= {ref.device_id for ref in old.doors}
     directory.check_capacity(contents, runtime.reconciler.on_terminals(devices))
     return list(renamed.values())
+
+
+def check_door_schedule(
+    entry: DirectoryConfigEntry, schedule: DoorSchedule, replacing: str | None
+) -> None:
+    """Check a door schedule (its doors, entities, what terminals hold)."""
+    runtime = entry.runtime_data
+    directory = runtime.directory
+    directory.check_level(schedule, runtime.reconciler.coordinators())
+    if replacing != schedule.key and schedule.key in directory.contents.door_schedules:
+        raise DirectoryError("door_schedule_exists", name=schedule.name)
+    contents = directory.contents.with_door_schedule(schedule, replacing)
+    old = directory.contents.door_schedules.get(replacing or schedule.key)
+    devices = {ref.device_id for ref in (*schedule.doors, *(old.doors if old else ()))}
+    directory.check_capacity(contents, runtime.reconciler.on_terminals(devices))
+
+
+async def async_save_door_schedule(
+    hass: HomeAssistant, entry: DirectoryConfigEntry, schedule: DoorSchedule, replacing: str | None
+) -> None:
+    """Check a door schedule, then save it (renamed from `replacing`), or refuse."""
+    check_door_schedule(entry, schedule, replacing)
+    if replacing is not None and replacing != schedule.key:
+        remove_subentry(hass, entry, f"{SUBENTRY_DOOR_SCHEDULE}_{replacing}")
+    put_subentry(
+        hass,
+        entry,
+        SUBENTRY_DOOR_SCHEDULE,
+        schedule.unique_id,
+        schedule.name,
+        schedule.as_data(),
+    )
+    await converge(entry)
 
 
 async def async_save_level(
@@ -350,6 +387,29 @@ async def _delete_level(call: ServiceCall) -> None:
     await converge(entry)
 
 
+async def _set_door_schedule(call: ServiceCall) -> None:
+    hass = call.hass
+    entry = _entry(hass)
+    data = dict(call.data)
+    name = data.pop("rename_to", None) or data[ATTR_NAME]
+    with _refusals():
+        schedule = DoorSchedule.from_data({**data, ATTR_NAME: name})
+        key = str(call.data[ATTR_NAME]).casefold()
+        known = key in entry.runtime_data.directory.contents.door_schedules
+        await async_save_door_schedule(hass, entry, schedule, key if known else None)
+
+
+async def _delete_door_schedule(call: ServiceCall) -> None:
+    hass = call.hass
+    entry = _entry(hass)
+    key = str(call.data[ATTR_NAME]).casefold()
+    with _refusals():
+        if key not in entry.runtime_data.directory.contents.door_schedules:
+            raise DirectoryError("unknown_door_schedule", name=call.data[ATTR_NAME])
+    remove_subentry(hass, entry, f"{SUBENTRY_DOOR_SCHEDULE}_{key}")
+    await converge(entry)
+
+
 def _free_id(people: Iterable[str]) -> str:
     taken = set(people)
     for number in range(FIRST_PASS_ID, MAX_PERSON_ID + 1):
@@ -447,6 +507,12 @@ async def _get_directory(call: ServiceCall) -> ServiceResponse:
             level.public_dict()
             for level in sorted(directory.contents.levels.values(), key=lambda lv: lv.key)
         ],
+        "door_schedules": [
+            schedule.public_dict()
+            for schedule in sorted(
+                directory.contents.door_schedules.values(), key=lambda ds: ds.key
+            )
+        ],
         "terminals": cast("dict[str, JsonValueType]", runtime.reconciler.statuses()),
         "unreadable": cast("list[JsonValueType]", directory.sources.missing()),
     }
@@ -476,6 +542,8 @@ def async_setup_directory_services(hass: HomeAssistant) -> None:
         (SERVICE_DELETE_PERSON, _delete_person, DELETE_PERSON_SCHEMA),
         (SERVICE_SET_LEVEL, _set_level, SET_LEVEL_SCHEMA),
         (SERVICE_DELETE_LEVEL, _delete_level, DELETE_LEVEL_SCHEMA),
+        (SERVICE_SET_DOOR_SCHEDULE, _set_door_schedule, SET_DOOR_SCHEDULE_SCHEMA),
+        (SERVICE_DELETE_DOOR_SCHEDULE, _delete_door_schedule, DELETE_LEVEL_SCHEMA),
         (SERVICE_REVOKE_PASS, _revoke_pass, REVOKE_PASS_SCHEMA),
     ):
         register(DOMAIN, name, admin_only(_returns_nothing(action)), schema)
