@@ -12,6 +12,7 @@ is a pair of minutes of the day, both included.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 import re
@@ -98,6 +99,20 @@ class AiFaceZones:
                 self._put(self.week_zones, number, zones, [0] * 7)
         return True
 
+    def valid(self, settings: Mapping[str, Any]) -> bool:
+        """Return True if `set_zones` would take the zones of `settings` (nothing changes)."""
+        return copy.deepcopy(self).set_zones(settings)
+
+    def documents(self) -> dict[str, Any]:
+        """Return `dayzone` and `weekzone` as `getdevlock` shows them."""
+        return {
+            "dayzone": [
+                {"day": [{"section": f"{_clock(a)}~{_clock(b)}"} for a, b in spans]}
+                for spans in self.day_zones
+            ],
+            "weekzone": [{"week": [{"day": day} for day in week]} for week in self.week_zones],
+        }
+
     @staticmethod
     def _put[V](table: list[V], index: int, value: V, empty: V) -> None:
         while len(table) <= index:
@@ -142,6 +157,10 @@ class AiFaceZones:
             return GRANTED if within(moment, self._day_zone(holiday)) else HOLIDAY
         day = self.week_zones[week - 1][moment.weekday()]
         return GRANTED if within(moment, self._day_zone(day)) else TIME_ZONE
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def sunday_first(values: Sequence[Any], moment: datetime) -> Any:

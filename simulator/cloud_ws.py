@@ -76,8 +76,8 @@ class CloudWsSimulator:
         self.enroll_delay = enroll_delay
         self.answer_timeout = answer_timeout
         self.push_backlog = push_backlog
-        # How long someone passing holds the door open.
-        self.door_seconds = 3.0
+        # How long someone passing holds the door open (None: the terminal's open delay).
+        self._door_seconds: float | None = None
         self._rng = make_rng(seed)
         self.tables = DeviceTables(serial, self._rng)
         self._session = session
@@ -95,6 +95,17 @@ class CloudWsSimulator:
         self._answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
         # Every frame the server sent, in order (commands and answers).
         self.received: list[dict[str, Any]] = []
+
+    @property
+    def door_seconds(self) -> float:
+        """Return how long a passage holds the door open: the open delay, unless a test says."""
+        if self._door_seconds is not None:
+            return self._door_seconds
+        return float(self.tables.access.get("opendelay"))
+
+    @door_seconds.setter
+    def door_seconds(self, seconds: float) -> None:
+        self._door_seconds = seconds
 
     # -- life cycle ------------------------------------------------------------------------
 

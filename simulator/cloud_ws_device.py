@@ -14,6 +14,7 @@ import random
 from typing import Any
 
 from simulator.access_rules import DISABLED, GRANTED, UNREGISTERED, USED_UP, AiFaceZones
+from simulator.aiface_parameters import ACCESS_DEFAULTS, TERMINAL_DEFAULTS, Parameters
 from simulator.common import demo_name, jpeg_photo, random_digits
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -74,8 +75,10 @@ class DeviceTables:
         self.local_offset = offset or timedelta()
         self.users: dict[int, SimUser] = {}
         self.logs: list[SimLog] = []
-        self.settings: dict[str, Any] = {"deviceid": 1, "language": 0, "volume": 6, "sleep": 0}
-        self.access: dict[str, Any] = {"opendelay": 5, "doorsensor": 0}
+        # Terminal (`setdevinfo`) and access (`setdevlock`) parameters; the open delay is how
+        # long a door opened by the server stays released.
+        self.settings = Parameters(TERMINAL_DEFAULTS)
+        self.access = Parameters(ACCESS_DEFAULTS)
         # The day and week zones and holidays that decide passages (see access_rules.py).
         self.zones = AiFaceZones()
         self.questionnaire: dict[str, Any] = {"title": "", "items": []}
@@ -83,8 +86,11 @@ class DeviceTables:
         self.public_profile = ""
         # What the server did: door openings (door numbers), lockctrl codes, reboots.
         self.door_commands: list[int] = []
+        # Each opening by the server: (door, seconds the lock stays released).
+        self.releases: list[tuple[int, int]] = []
         self.lock_modes: list[int] = []
         self.reboots = 0
+        self.initializations = 0
         self.pagings: dict[str, Paging] = {}
         # Remote enrollments to finish: (enrollid, backupnum).
         self.enrollments: list[tuple[int, int]] = []
@@ -340,8 +346,10 @@ class DeviceTables:
         return self._result("cleanlog")
 
     def _cmd_initsys(self, _command: dict[str, Any]) -> dict[str, Any]:
+        # "initialize system will delete all users and all logs, and the setting still not change"
         self.users.clear()
         self.logs.clear()
+        self.initializations += 1
         return self._result("initsys")
 
     def _cmd_reboot(self, _command: dict[str, Any]) -> None:
@@ -359,26 +367,28 @@ class DeviceTables:
         return {"ret": "gettime", "sn": self.serial, "time": self.now()}
 
     def _cmd_setdevinfo(self, command: dict[str, Any]) -> dict[str, Any]:
-        self.settings.update({k: v for k, v in command.items() if k != "cmd"})
-        return self._result("setdevinfo")
+        return self._result("setdevinfo", self.settings.update(command))
 
     def _cmd_getdevinfo(self, _command: dict[str, Any]) -> dict[str, Any]:
-        return self._result("getdevinfo", **self.settings)
+        return self._result("getdevinfo", **self.settings.values)
 
     def _cmd_setdevlock(self, command: dict[str, Any]) -> dict[str, Any]:
-        if not self.zones.set_zones(command):
+        # Only what is given changes: parameters here, zones in AiFaceZones (checked first).
+        if not self.zones.valid(command) or not self.access.update(command):
             return self._result("setdevlock", False, reason=1)
-        self.access.update({k: v for k, v in command.items() if k != "cmd"})
+        self.zones.set_zones(command)
         return self._result("setdevlock")
 
     def _cmd_getdevlock(self, _command: dict[str, Any]) -> dict[str, Any]:
-        return self._result("getdevlock", **self.access)
+        return self._result("getdevlock", **self.access.values, **self.zones.documents())
 
     def _cmd_opendoor(self, command: dict[str, Any]) -> dict[str, Any]:
         door = command.get("doornum", 0)
         if not isinstance(door, int) or not 0 <= door <= 4:
             return self._result("opendoor", False, reason=1)
         self.door_commands.append(door)
+        # The lock is released for the open delay (`setdevlock` opendelay).
+        self.releases.append((door, int(self.access.get("opendelay"))))
         return self._result("opendoor")
 
     def _cmd_lockctrl(self, command: dict[str, Any]) -> dict[str, Any]:

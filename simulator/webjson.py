@@ -22,6 +22,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from simulator.access_rules import DISABLED, GRANTED, UNREGISTERED, AiFaceZones
+from simulator.aiface_parameters import ACCESS_DEFAULTS, TERMINAL_DEFAULTS, Parameters
 from simulator.cli import (
     SimulatorFamily,
     add_device_arguments,
@@ -122,9 +123,15 @@ class WebJsonSimulator(DeviceServer):
         self.rtlog: list[dict[str, Any]] = []
         self.attendance: list[dict[str, Any]] = []
         self.door_open = False
-        # Seconds the door stays open after an opening: someone walking through, longer than
-        # a poll (5 s), since the document tells of the door only when asked.
-        self.open_seconds = 8.0
+        # Terminal parameters, spelled in capitals as this document shows them (`VOLUME`), and
+        # access parameters. The door stays open for the open delay: longer than a poll (5 s)
+        # out of the box, since the document tells of the door only when asked.
+        self.devinfo = Parameters(TERMINAL_DEFAULTS, capitals=True)
+        self.devlock = Parameters({**ACCESS_DEFAULTS, "opendelay": 8})
+        self._open_seconds: float | None = None
+        self.initializations = 0
+        # Elevator control: every floor free to choose (openallfloors) or each person's own.
+        self.all_floors_free = False
         self._door_timer: asyncio.TimerHandle | None = None
         self.lock_mode = LOCK_NORMAL
         # Menu settings changed at the terminal since they were last reset (`initmenu`).
@@ -182,7 +189,14 @@ class WebJsonSimulator(DeviceServer):
             "adduser": self._add_user,
             "checkregstatus": self._registration_status,
             "upgrade": self._upgrade,
-            "setdevlock": lambda request: self._took(self.zones.set_zones(request)),
+            "setdevlock": self._set_devlock,
+            "getdevlock": lambda _request: {**self.devlock.values, **self.zones.documents()},
+            "setdevinfo": lambda request: self._took(self.devinfo.update(request)),
+            "getdevinfo": lambda _request: dict(self.devinfo.values),
+            "initsys": self._initsys,
+            "cleanadmin": self._clean_admins,
+            "openallfloors": lambda _request: self._floors(free=True),
+            "closeallfloors": lambda _request: self._floors(free=False),
             "setholiday": lambda request: self._took(self.zones.set_holidays(request["holidays"])),
             "getholiday": lambda _request: {"holidays": self.zones.holidays},
             "setuserlock": self._set_locks,
@@ -204,6 +218,17 @@ class WebJsonSimulator(DeviceServer):
             "initmenu": self._init_menu,
             "cleandatebase": self._clean_database,
         }
+
+    @property
+    def open_seconds(self) -> float:
+        """Return how long an opening holds the door open: the open delay, unless a test says."""
+        if self._open_seconds is not None:
+            return self._open_seconds
+        return float(self.devlock.get("opendelay"))
+
+    @open_seconds.setter
+    def open_seconds(self, seconds: float) -> None:
+        self._open_seconds = seconds
 
     def routes(self) -> list[web.RouteDef]:
         """Answer POSTs at any path (the document names none)."""
@@ -280,6 +305,32 @@ class WebJsonSimulator(DeviceServer):
                 "usedlog": len(self.attendance),
             }
         }
+
+    def _set_devlock(self, request: dict[str, Any]) -> dict[str, Any]:
+        # Only what is given changes: parameters here, zones in AiFaceZones (checked first).
+        if not self.zones.valid(request) or not self.devlock.update(request):
+            return {"reason": REASON_PARAMETER}
+        self.zones.set_zones(request)
+        return {}
+
+    def _clean_admins(self, _request: dict[str, Any]) -> dict[str, Any]:
+        for user in self.users.values():
+            user.admin = 0
+        return {}
+
+    def _floors(self, *, free: bool) -> dict[str, Any]:
+        self.all_floors_free = free
+        return {}
+
+    def _initsys(self, _request: dict[str, Any]) -> dict[str, Any]:
+        # "Clear all users and records, restore some settings."
+        self.users.clear()
+        self.locks.clear()
+        self.rtlog.clear()
+        self.attendance.clear()
+        self.devinfo = Parameters(TERMINAL_DEFAULTS, capitals=True)
+        self.initializations += 1
+        return {}
 
     def _set_time(self, request: dict[str, Any]) -> dict[str, Any]:
         moment = datetime.strptime(request["cloudtime"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from aiohttp import ClientSession
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -117,6 +118,15 @@ def pull_entry(sim: PullSimulator, **options: Any) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN, title=sim.serial, unique_id=sim.serial, data=pull_data(sim), options=options
     )
+
+
+async def settings_read(hass: HomeAssistant, serial: str) -> None:
+    """Wait for the reading of an AiFace terminal's settings (and clock) that follows its hello."""
+    entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, serial)
+    if entry is not None and entry.state is ConfigEntryState.LOADED:
+        terminal = entry.runtime_data.coordinator.terminal
+        await wait_until(lambda: terminal.clock_offset is not None)
+        await hass.async_block_till_done()
 
 
 class TerminalKit[S: Simulator](ABC):
@@ -254,6 +264,8 @@ class CloudWsKit(_PushKit[CloudWsSimulator]):
         await sim.start()
         await asyncio.wait_for(sim.wait_registered(), 10)
         await hass.async_block_till_done()
+        # Once registered and caught up, the terminal answers the reading of its settings.
+        await settings_read(hass, sim.serial)
 
     async def exercise(
         self, hass: HomeAssistant, sim: CloudWsSimulator, entry: AccessTerminalConfigEntry
@@ -314,6 +326,11 @@ class WebJsonKit(_PullKit[WebJsonSimulator]):
         sim.add_demo_users(users)
         await sim.start()
         return sim
+
+    async def hello(self, hass: HomeAssistant, sim: WebJsonSimulator) -> None:
+        """The first poll read the terminal; its settings and clock are read beside it."""
+        await super().hello(hass, sim)
+        await settings_read(hass, sim.serial)
 
     async def exercise(
         self, hass: HomeAssistant, sim: WebJsonSimulator, entry: AccessTerminalConfigEntry

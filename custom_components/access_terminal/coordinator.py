@@ -264,6 +264,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             access_sync=self._access_sync,
             settings=dict(terminal.settings),
             setting_values=dict(terminal.setting_values),
+            clock_offset=terminal.clock_offset,
         )
 
     @callback
@@ -590,20 +591,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
             return await self.terminal.set_user_shifts(user_id, start, days)
 
     async def async_clear_data(self, what: Collection[ClearableData]) -> None:
-        """Erase kinds of data: users as `delete_user` of everyone, the others by the terminal.
-
-        Nothing is erased unless the terminal can erase every kind asked for.
-        """
-        rest = frozenset(what) - {ClearableData.USERS}
+        """Erase kinds of data the terminal keeps; nothing unless it can erase every one asked."""
         async with self.errors():
-            if ClearableData.USERS in what:
-                self.terminal.require(Operation.DELETE_USERS)
-            if missing := sorted(rest - self.terminal.clearable):
+            if missing := sorted(frozenset(what) - self.terminal.clearable):
                 raise NotSupportedError(f"{Operation.CLEAR_DATA} {', '.join(missing)}")
-            if rest:
-                await self.terminal.clear_data(rest)
-        if ClearableData.USERS in what:
-            await self.users.async_delete(None)
+            await self.terminal.clear_data(frozenset(what))
         self._publish()
 
     async def async_output_control(self, output: int, seconds: int) -> None:
@@ -619,6 +611,9 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         async with self.errors():
             self.terminal.require(Operation.ELEVATOR)
             count = self.terminal.floors
+            if floors is not None and not count:
+                # A terminal that acts on every floor at once only.
+                raise NotSupportedError("selected floors")
             if floors is not None and (wrong := [f for f in floors if not 1 <= f <= count]):
                 raise InvalidRequestError(f"floor {wrong[0]} is not one of 1 to {count}")
             await self.terminal.floor_control(floors, action)

@@ -130,6 +130,18 @@ SENSORS: tuple[AccessTerminalSensorDescription, ...] = (
         attributes_fn=lambda s: _sync_attributes(s.access_sync),
         exists_fn=lambda s: s.access_sync is not None,
     ),
+    AccessTerminalSensorDescription(
+        key="clock_offset",
+        translation_key="clock_offset",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.clock_offset,
+        # Families that read their terminal's clock (with its settings).
+        exists_fn=lambda s: s.clock_offset is not None,
+    ),
     _usage("users", enabled=True),
     _usage("faces"),
     _usage("fingerprints"),

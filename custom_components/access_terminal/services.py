@@ -121,7 +121,9 @@ SET_USER_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): DEVICE_IDS, **USER_F
 DELETE_USER_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
-        vol.Required("user_id"): vol.All(cv.ensure_list, [USER_ID], vol.Length(min=1)),
+        vol.Optional("user_id"): vol.All(cv.ensure_list, [USER_ID], vol.Length(min=1)),
+        # Every user of the terminals (ZK, HTTPv2, cloud `cleanuser`...): said in so many words.
+        vol.Optional("all_users", default=False): cv.boolean,
     }
 )
 GET_USERS_SCHEMA = vol.Schema(
@@ -427,7 +429,10 @@ async def _set_user(call: ServiceCall) -> None:
 
 
 async def _delete_user(call: ServiceCall) -> None:
-    user_ids = call.data["user_id"]
+    user_ids: list[str] | None = call.data.get("user_id")
+    if (user_ids is None) != call.data["all_users"]:
+        # Neither some users nor all of them, or both: which users is unclear.
+        raise validation_error("delete_user_which")
     await _on_each_device(
         call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.users.async_delete(user_ids)
     )

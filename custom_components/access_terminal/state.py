@@ -130,6 +130,8 @@ class TerminalState:
     # The settings the terminal has (configuration entities) and their values as last read.
     settings: Mapping[Setting, SettingSpec] = field(default_factory=dict)
     setting_values: Mapping[SettingAddress, SettingValue] = field(default_factory=dict)
+    # Seconds the terminal's clock is ahead of Home Assistant's, as last read (None: not read).
+    clock_offset: float | None = None
 
     @property
     def door_numbers(self) -> list[int]:

@@ -287,10 +287,8 @@ USER_OPERATIONS: frozenset[Operation] = frozenset(
 
 
 class ClearableData(StrEnum):
-    """What the `clear_data` action erases, each on its own (records: `clear_records`)."""
+    """What the `clear_data` action erases (records: `clear_records`; everyone: `delete_user`)."""
 
-    # Every user, with their templates and cards (as deleting every user).
-    USERS = "users"
     # Administrator rights (the people stay, as ordinary users).
     ADMINISTRATORS = "administrators"
     # The log of what was done at the terminal's menu (not the access records).
@@ -798,6 +796,9 @@ class Terminal:
         # knows its model.
         self.settings: dict[Setting, SettingSpec] = {}
         self.setting_values: dict[SettingAddress, SettingValue] = {}
+        # Seconds the terminal's clock is ahead of ours (behind: negative), as last read; None
+        # where the family does not read its clock.
+        self.clock_offset: float | None = None
 
     def supports(self, operation: Operation) -> bool:
         """Return True if this terminal can do `operation`."""

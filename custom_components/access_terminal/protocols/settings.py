@@ -146,6 +146,26 @@ class Setting(StrEnum):
     ELEVATOR_CONTROL = "elevator_control"
     # The frame a Wiegand reader or controller on the terminal's Wiegand port speaks.
     WIEGAND_FORMAT = "wiegand_format"
+    # Seconds without use before the screensaver (0: never).
+    SCREENSAVER_DELAY = "screensaver_delay"
+    SLEEP_MODE = "sleep_mode"
+    FINGERPRINTS_PER_USER = "fingerprints_per_user"
+    # Warn on the screen when fewer records than this are left (0: no warning).
+    LOG_FULL_WARNING = "log_full_warning"
+    # What a duress credential does: nothing special, alarm and open, alarm only, open only.
+    DURESS_ALARM = "duress_alarm"
+    # Which alarm output the alarm input drives (off: none).
+    ALARM_INPUT = "alarm_input"
+    # Groups of people whose members together may open, e.g. "129, 348" (user groups 1-9).
+    OPENING_GROUPS = "opening_groups"
+    # What the Wiegand output carries for a person (its user id, prefixed, with the terminal's).
+    WIEGAND_OUTPUT_CONTENT = "wiegand_output_content"
+    # The Wiegand output carries the person's card number where they have a card.
+    WIEGAND_CARD_OUTPUT = "wiegand_card_output"
+    # Passages a person may make (0: no limit).
+    ACCESS_LIMIT = "access_limit"
+    # Punches a person may make within a time zone (0: no limit).
+    PUNCH_LIMIT = "punch_limit"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -285,7 +305,7 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(
             setting=Setting.ANTI_PASSBACK,
             kind=SettingKind.SELECT,
-            options=("off", "out", "in", "in_out"),
+            options=("off", "out", "in", "in_out", "main_reader_inside", "main_reader_outside"),
             advanced=True,
         ),
         SettingSpec(
@@ -394,7 +414,7 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(
             setting=Setting.MULTI_PERSON_COUNT,
             kind=SettingKind.NUMBER,
-            minimum=1,
+            minimum=0,
             maximum=10,
             advanced=True,
         ),
@@ -442,7 +462,7 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(
             setting=Setting.FAILED_ATTEMPTS_LIMIT,
             kind=SettingKind.NUMBER,
-            minimum=1,
+            minimum=0,
             maximum=255,
             advanced=True,
         ),
@@ -518,6 +538,65 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             setting=Setting.WIEGAND_FORMAT,
             kind=SettingKind.SELECT,
             options=("wiegand_26", "wiegand_34"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.SCREENSAVER_DELAY,
+            kind=SettingKind.NUMBER,
+            unit="s",
+            minimum=0,
+            maximum=3600,
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.SLEEP_MODE, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.FINGERPRINTS_PER_USER,
+            kind=SettingKind.NUMBER,
+            minimum=1,
+            maximum=10,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.LOG_FULL_WARNING,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.DURESS_ALARM,
+            kind=SettingKind.SELECT,
+            options=("off", "alarm_and_open", "alarm", "open"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.ALARM_INPUT,
+            kind=SettingKind.SELECT,
+            options=("off", "output_1", "output_2"),
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.OPENING_GROUPS, kind=SettingKind.TEXT, max_length=64, advanced=True
+        ),
+        SettingSpec(
+            setting=Setting.WIEGAND_OUTPUT_CONTENT,
+            kind=SettingKind.SELECT,
+            options=("user_id", "prefixed_user_id", "terminal_and_user_id"),
+            advanced=True,
+        ),
+        SettingSpec(setting=Setting.WIEGAND_CARD_OUTPUT, kind=SettingKind.SWITCH, advanced=True),
+        SettingSpec(
+            setting=Setting.ACCESS_LIMIT,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.PUNCH_LIMIT,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
             advanced=True,
         ),
     )

@@ -199,8 +199,8 @@ async def test_clear_data_and_factory_reset(
     assert simulator.admin_log == []
     await hass.services.async_call(
         DOMAIN,
-        "clear_data",
-        {"device_id": terminal, "data": "users", "confirm": True},
+        "delete_user",
+        {"device_id": terminal, "all_users": True},
         blocking=True,
     )
     assert simulator.users == {}
@@ -226,7 +226,8 @@ async def test_clear_data_and_factory_reset(
         {"data": ["everything"], "confirm": True},
         {"data": [], "confirm": True},
         {"confirm": True},
-        {"data": ["users"], "confirm": "perhaps"},
+        {"data": ["users"], "confirm": True},
+        {"data": ["admin_log"], "confirm": "perhaps"},
     ],
 )
 async def test_clear_data_refuses_bad_input(

@@ -332,7 +332,7 @@ async def test_commands_wait_for_a_connection() -> None:
 async def test_a_disconnect_fails_the_command_in_flight() -> None:
     terminal, _listener, device = make()
     device.scripts["initsys"] = None
-    task = asyncio.create_task(terminal.initialize())
+    task = asyncio.create_task(terminal.factory_reset())
     await asyncio.sleep(0.02)
     terminal.detach(device)
     with pytest.raises(CommandCancelledError):

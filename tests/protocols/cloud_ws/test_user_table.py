@@ -191,7 +191,7 @@ async def test_family_commands() -> None:
     await terminal.set_user_access([{"enrollid": n, "weekzone": 1} for n in range(1, 42)])
     await terminal.delete_user_access("1")
     await terminal.delete_user_access(None)
-    await terminal.clean_admins()
+    await terminal.clear_admins()
     await terminal.get_settings()
     await terminal.set_settings(volume=8, sleep=1)
     await terminal.get_access_settings()

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC
 
-import aiohttp
 import pytest
 
 from custom_components.access_terminal.protocols.model import Operation, User
-from custom_components.access_terminal.protocols.pull import DeviceAddress
 from custom_components.access_terminal.protocols.webjson import WebJsonTerminal
 from simulator.access_rules import DISABLED, EXPIRED, GRANTED, HOLIDAY, TIME_ZONE, UNREGISTERED
 from simulator.webjson import WebJsonSimulator
 
 from ..access_helpers import HOLIDAY as HOLIDAY_DATE, TUESDAY, at, everyone, users_of, verify_at
-from ..common import RecordingListener
 from ..pull_helpers import running
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -25,19 +21,6 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 async def sim() -> AsyncIterator[WebJsonSimulator]:
     async with running(WebJsonSimulator(seed=3)) as simulator:
         yield simulator
-
-
-@pytest.fixture
-async def terminal(sim: WebJsonSimulator) -> AsyncIterator[WebJsonTerminal]:
-    async with aiohttp.ClientSession() as session:
-        yield WebJsonTerminal(
-            sim.serial,
-            RecordingListener(),
-            session=session,
-            address=DeviceAddress(host=sim.host, port=sim.port),
-            password=sim.password,
-            zone=UTC,
-        )
 
 
 async def test_terminal_holds_the_rules(sim: WebJsonSimulator, terminal: WebJsonTerminal) -> None:

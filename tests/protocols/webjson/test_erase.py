@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from custom_components.access_terminal.protocols.errors import AuthError, NotSupportedError
+from custom_components.access_terminal.protocols.errors import (
+    AuthError,
+    InvalidRequestError,
+)
 from custom_components.access_terminal.protocols.model import ClearableData, Operation
 from custom_components.access_terminal.protocols.questionnaire import Questionnaire
 from custom_components.access_terminal.protocols.settings import Setting, SettingAddress
@@ -43,6 +46,7 @@ async def test_each_kind_is_erased_alone(
     terminal, _listener = make_terminal(sim, session)
     assert terminal.supports(Operation.CLEAR_DATA)
     assert terminal.clearable == {
+        ClearableData.ADMINISTRATORS,
         ClearableData.INACTIVE_USERS,
         ClearableData.RECORD_PHOTOS,
         ClearableData.MENU_SETTINGS,
@@ -144,5 +148,5 @@ async def test_company_name_setting(sim: WebJsonSimulator, session: aiohttp.Clie
     assert terminal.setting_values[address] == "Simulated Ltd"
     await terminal.write_setting(address, "Acme")
     assert (sim.company_name, terminal.setting_values[address]) == ("Acme", "Acme")
-    with pytest.raises(NotSupportedError):
-        await terminal.write_setting(SettingAddress(Setting.VOLUME), 5)
+    with pytest.raises(InvalidRequestError):
+        await terminal.write_setting(SettingAddress(Setting.DOOR_ENABLED, 1), True)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from .. import weekzones
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..aiface_settings import SETTINGS, AiFaceSettings, clock_offset
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     CommandCancelledError,
@@ -32,6 +33,7 @@ from ..model import (
     USER_OPERATIONS,
     AccessEvent,
     Authorizer,
+    ClearableData,
     Credential,
     DenyReason,
     DoorAction,
@@ -52,6 +54,7 @@ from ..questionnaire import (
     Questionnaire,
     from_fields as questionnaire_from_fields,
 )
+from ..settings import SettingAddress, SettingValue
 from . import user_table
 from .channel import CommandChannel, Connection
 from .codes import ModeTable, doors_after, log_records
@@ -105,8 +108,11 @@ class CloudWsTerminal(PushTerminal):
             Operation.DELETE_CREDENTIAL,
             Operation.SCREEN_MESSAGE,
             Operation.QUESTIONNAIRE,
+            Operation.FACTORY_RESET,
+            Operation.CLEAR_DATA,
         }
     )
+    clearable = frozenset({ClearableData.ADMINISTRATORS})
 
     def __init__(
         self,
@@ -131,6 +137,11 @@ class CloudWsTerminal(PushTerminal):
         # The latest `logindex` acknowledged (kept across restarts, shown in diagnostics).
         self.log_index: int | None = None
         self.backfilled = 0
+        # Terminal and access parameters (protocols/aiface_settings.py), read once the terminal
+        # registered on its current socket and what it recorded meanwhile was fetched.
+        self.settings = dict(SETTINGS)
+        self._parameters = AiFaceSettings()
+        self._caught_up = asyncio.Event()
 
     @property
     def command_timeout(self) -> float:
@@ -162,6 +173,8 @@ class CloudWsTerminal(PushTerminal):
         self._channel.detach(
             connection, CommandCancelledError("the terminal disconnected before answering")
         )
+        if self._channel.connection is None:
+            self._caught_up.clear()
         if self._channel.connection is None and self._alive is not None:
             self._alive.cancel()
             self._alive = None
@@ -331,11 +344,16 @@ class CloudWsTerminal(PushTerminal):
 
     async def _after_registration(self) -> None:
         """Learn the capacities, then fetch what was recorded while we could not be reached."""
-        answer = await self._channel.request({"cmd": "getdevcap"}, "capabilities", check=False)
-        if answer.ok:
-            self.info = info_from_fields(self.serial, answer.fields, self.info)
-            self.listener.state_changed()
-        await self.fetch_new_logs()
+        try:
+            answer = await self._channel.request({"cmd": "getdevcap"}, "capabilities", check=False)
+            if answer.ok:
+                self.info = info_from_fields(self.serial, answer.fields, self.info)
+                self.listener.state_changed()
+            await self.fetch_new_logs()
+        finally:
+            # Settings are read after the catch-up (they would hold the socket up otherwise).
+            if self.connected:
+                self._caught_up.set()
 
     async def _deliver_page(self, _answer: Message, items: list[Any]) -> None:
         if not await self._deliver(self._log_records(items)):
@@ -469,6 +487,27 @@ class CloudWsTerminal(PushTerminal):
         number = 0 if user_id is None else enroll_id(user_id)
         await self.command("setuserprofile", enrollid=number, profile=text)
 
+    # -- settings --------------------------------------------------------------------------
+
+    async def _call(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return await self.command(name, **fields)
+
+    @property
+    def _doors(self) -> int:
+        return self.info.doors if self.info else 1
+
+    async def read_settings(self) -> None:
+        """Read the terminal and access parameters (`getdevinfo`, `getdevlock`)."""
+        await self._caught_up.wait()
+        values = await self._parameters.read_from(self._call, self._doors, self.problems)
+        self.setting_values.update(values)
+        self.clock_offset = clock_offset(await self.get_time())
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one parameter alone (`setdevinfo` or `setdevlock`: the zones are not sent)."""
+        written = await self._parameters.write_to(self._call, address, value, self._doors)
+        self.setting_values.update(written)
+
     # -- access rules ----------------------------------------------------------------------
 
     @property
@@ -537,13 +576,18 @@ class CloudWsTerminal(PushTerminal):
         """Delete every log on the device (`cleanlog`)."""
         await self.command("cleanlog")
 
-    async def initialize(self) -> None:
-        """Delete every user and log, keeping the settings (`initsys`)."""
+    async def factory_reset(self) -> None:
+        """Delete every user and log (`initsys`; the document says the settings stay)."""
         await self.command("initsys")
 
-    async def clean_admins(self) -> None:
+    async def clear_admins(self) -> None:
         """Make every administrator a normal user (`cleanadmin`)."""
         await self.command("cleanadmin")
+
+    async def clear_data(self, what: Collection[ClearableData]) -> None:
+        """Clear administrator rights (`cleanadmin`; the people stay): all this terminal clears."""
+        if ClearableData.ADMINISTRATORS in what:
+            await self.clear_admins()
 
     async def get_settings(self) -> dict[str, Any]:
         """Read the terminal parameters (`getdevinfo`: volume, language, verify mode...)."""

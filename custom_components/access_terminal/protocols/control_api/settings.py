@@ -161,7 +161,7 @@ GROUPS: tuple[SettingGroup, ...] = (
         "AcSetting",
         (
             _switch(_spec(Setting.TAMPER_ALARM), "monitor_tamper"),
-            _number(_spec(Setting.MULTI_PERSON_COUNT), "multi_verify_count"),
+            _number(_spec(Setting.MULTI_PERSON_COUNT, minimum=1), "multi_verify_count"),
             # "Door opening delay, 0~200 seconds": 0 would never open; the vocabulary starts at 1.
             _number(_spec(Setting.UNLOCK_TIME, maximum=200), "unlock_time", door=1),
             _choice(_spec(Setting.WIEGAND_OUTPUT), "wiegand_format", WIEGAND_FORMATS),

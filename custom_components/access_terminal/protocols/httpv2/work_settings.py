@@ -167,7 +167,11 @@ WORK_SETTINGS: Mapping[Setting, WorkSetting] = {
         _setting(Setting.BLACKLIST_ALARM, "BlacklistAlarm"),
         _setting(Setting.TAMPER_ALARM, "AntiDisassemblyAlarm"),
         _setting(Setting.FAILED_ATTEMPTS_ALARM, "IllegalVerificationAlarm", _FAILED),
-        _setting(Setting.FAILED_ATTEMPTS_LIMIT, "IllegalVerificationAlarmLimit", _FAILED),
+        _setting(
+            narrowed(Setting.FAILED_ATTEMPTS_LIMIT, minimum=1),
+            "IllegalVerificationAlarmLimit",
+            _FAILED,
+        ),
         _setting(Setting.USER_CLEARS_ALARM, "UseUserCloseAlarm"),
         _setting(
             Setting.TEMPERATURE_CHECK,

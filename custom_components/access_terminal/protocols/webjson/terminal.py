@@ -19,7 +19,8 @@ import aiohttp
 
 from .. import weekzones
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
-from ..codec import optional_int, optional_str
+from ..aiface_settings import SETTINGS, AiFaceSettings, Group, clock_offset
+from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
     DeviceError,
     InvalidRequestError,
@@ -80,6 +81,13 @@ MAX_PAGES = 10_000
 MAX_RTLOG_READS = 20
 BLOCK_ATTEMPTS = 3
 
+# Elevator control of every floor: `openallfloors` grants every floor, `closeallfloors` revokes
+# that (back to each person's floors). The document names no field for selected floors.
+_ALL_FLOORS = {
+    DoorAction.HOLD_OPEN: "openallfloors",
+    DoorAction.NORMAL: "closeallfloors",
+    DoorAction.RELEASE_LOCKOUT: "closeallfloors",
+}
 _LOCK_MODES = {
     DoorAction.HOLD_OPEN: LOCK_HOLD_OPEN,
     DoorAction.LOCKOUT: LOCK_LOCKOUT,
@@ -99,6 +107,7 @@ _CLEAR_COMMANDS: Mapping[ClearableData, str] = {
     ClearableData.INACTIVE_USERS: "cleaninactiveuser",
     ClearableData.RECORD_PHOTOS: "cleanlogphoto",
     ClearableData.MENU_SETTINGS: "initmenu",
+    ClearableData.ADMINISTRATORS: "cleanadmin",
     ClearableData.DATABASE: "cleandatebase",
 }
 # checkregstatus: what its `status` (or `state`) says; anything else is a failure.
@@ -137,6 +146,8 @@ class WebJsonTerminal(PullTerminal):
             Operation.DELETE_CREDENTIAL,
             Operation.CLEAR_DATA,
             Operation.QUESTIONNAIRE,
+            Operation.FACTORY_RESET,
+            Operation.ELEVATOR,
         }
     )
     # A `getrtlog` answer lost on the way took its records with it: after an outage the
@@ -158,12 +169,15 @@ class WebJsonTerminal(PullTerminal):
         super().__init__(serial, listener, zone=zone)
         self.client = WebJsonClient(session, address, password)
         self._lock_mode = LOCK_NORMAL
-        self.settings = family_settings(Setting.COMPANY_NAME)
         # The language shown (`getlang`) and those offered by number (`getlangoption`).
         self.language: str | None = None
         self.languages: dict[int, str] | None = None
         # Where an interrupted firmware upload stands: (md5, next block), to resume it.
         self._upgrade: tuple[str, int] | None = None
+        # Terminal and access parameters (protocols/aiface_settings.py); this document spells
+        # the terminal's in capitals (`VOLUME`, `LANGUAGE`).
+        self.settings = {**SETTINGS, **family_settings(Setting.COMPANY_NAME)}
+        self._parameters = AiFaceSettings(capitals=frozenset({Group.TERMINAL}))
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -291,21 +305,6 @@ class WebJsonTerminal(PullTerminal):
         """Restart the device (it does not answer)."""
         await self.client.reboot()
 
-    # -- settings --------------------------------------------------------------------------
-
-    async def read_settings(self) -> None:
-        """Read the company name (`getcompanyname`)."""
-        answer = await self.client.call("getcompanyname")
-        name = read_text(answer.get("companyname", answer.get("name")))
-        self.setting_values[SettingAddress(Setting.COMPANY_NAME)] = name or ""
-
-    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
-        """Write the company name (`setcompanyname`)."""
-        if address.setting is not Setting.COMPANY_NAME:
-            raise NotSupportedError(f"setting {address.setting}")
-        await self.client.call("setcompanyname", {"companyname": value})
-        self.setting_values[address] = value
-
     async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
         """Write the questionnaire (`setquestionnaire`, with the cloud document's fields)."""
         await self.client.call("setquestionnaire", questionnaire.fields())
@@ -332,6 +331,45 @@ class WebJsonTerminal(PullTerminal):
             else:
                 await self.client.call(command)
         self.invalidate_info()
+
+    async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
+        """Grant every floor (`openallfloors`) or take that back (`closeallfloors`)."""
+        command = _ALL_FLOORS.get(action)
+        if floors is not None or command is None:
+            raise NotSupportedError(f"elevator {action} of selected floors or for a moment")
+        await self.client.call(command)
+
+    async def factory_reset(self) -> None:
+        """Clear every user and record and restore some settings (`initsys`), then read them."""
+        await self.client.call("initsys")
+        self.invalidate_info()
+        await self.read_settings()
+
+    # -- settings --------------------------------------------------------------------------
+
+    async def read_settings(self) -> None:
+        """Read the terminal and access parameters (`getdevinfo`, `getdevlock`) and company name."""
+        values = await self._parameters.read_from(self.client.call, 1, self.problems)
+        self.setting_values.update(values)
+        answer = await self.client.call("getcompanyname")
+        name = read_text(answer.get("companyname", answer.get("name")))
+        self.setting_values[SettingAddress(Setting.COMPANY_NAME)] = name or ""
+        self.clock_offset = clock_offset(await self.get_time())
+
+    async def get_time(self) -> datetime | None:
+        """Read the terminal's clock (`gettime`)."""
+        answer = await self.client.call("gettime")
+        return parse_local_time(optional_str(answer.get("time")), self.zone)
+
+    async def write_setting(self, address: SettingAddress, value: SettingValue) -> None:
+        """Write one parameter alone (`setdevinfo` or `setdevlock`: the zones are not sent)."""
+        if address.setting is Setting.COMPANY_NAME:
+            await self.client.call("setcompanyname", {"companyname": value})
+            self.setting_values[address] = value
+            return
+        self.setting_values.update(
+            await self._parameters.write_to(self.client.call, address, value, 1)
+        )
 
     # -- users -----------------------------------------------------------------------------
 
