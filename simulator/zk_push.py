@@ -1190,8 +1190,16 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
                 EVENT_DOOR_LOCKED, pin, door=door.number, verify=verify, cardno=cardno, inout=inout
             )
             return
+        # A terminal with a camera (CameraOpen=1) keeps the picture of a face verification.
+        camera = verify == VERIFY_FACE and self.options.get("CameraOpen") == "1"
         self.queue_event(
-            EVENT_ACCESS, pin, door=door.number, verify=verify, cardno=cardno, inout=inout
+            EVENT_ACCESS,
+            pin,
+            door=door.number,
+            verify=verify,
+            cardno=cardno,
+            inout=inout,
+            snapshot=jpeg_photo(f"user {pin} at door {door.number}") if camera else None,
         )
         self._panel.pulse(door)
 
