@@ -4,7 +4,9 @@ Every request is a POST of `{"cmd": ..., "password": ...}`; a wrong password get
 reason: 2`. The device keeps users (with templates by `backupnum`), a door with a lock mode,
 real-time records that `getrtlog` hands over once (and deletes), an attendance log, enrollment
 started by `adduser` that finishes after a delay, and firmware uploads reassembled from base64
-blocks and checked against their MD5.
+blocks and checked against their MD5. `disabledevice` makes it recognise nobody until
+`enabledevice`; `setlogs` adds records to the attendance log, which `getreport` counts (the
+document gives no report: its shape here is the simulator's own).
 """
 
 from __future__ import annotations
