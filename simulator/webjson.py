@@ -4,7 +4,9 @@ Every request is a POST of `{"cmd": ..., "password": ...}`; a wrong password get
 reason: 2`. The device keeps users (with templates by `backupnum`), a door with a lock mode,
 real-time records that `getrtlog` hands over once (and deletes), an attendance log, enrollment
 started by `adduser` that finishes after a delay, and firmware uploads reassembled from base64
-blocks and checked against their MD5.
+blocks and checked against their MD5. `disabledevice` makes it recognise nobody until
+`enabledevice`; `setlogs` adds records to the attendance log, which `getreport` counts (the
+document gives no report: its shape here is the simulator's own).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 import hashlib
 from typing import Any, Final
 
@@ -41,6 +43,8 @@ REASON_PASSWORD: Final = 2
 REASON_BUSY: Final = 3
 REASON_NO_FACE: Final = 5
 REASON_DUPLICATE_FACE: Final = 12
+# What `verify` answers while the device is disabled (`disabledevice`).
+DEVICE_DISABLED: Final = "device_disabled"
 # While upgrading, 2 and 3 mean "File too large" and "File size is 0".
 REASON_FILE_TOO_LARGE: Final = 2
 REASON_FILE_EMPTY: Final = 3
@@ -153,6 +157,8 @@ class WebJsonSimulator(DeviceServer):
         # zones and holidays, and each person's lock (enrollid -> `setuserlock` record).
         self.zones = AiFaceZones()
         self.locks: dict[str, dict[str, Any]] = {}
+        # `disabledevice` stops it recognising anyone until `enabledevice`.
+        self.enabled = True
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "login": lambda _request: {},
             "getlang": lambda _request: {"lang": "en-US"},
@@ -217,6 +223,10 @@ class WebJsonSimulator(DeviceServer):
             "cleanlogphoto": self._clean_log_photos,
             "initmenu": self._init_menu,
             "cleandatebase": self._clean_database,
+            "disabledevice": lambda _request: self._set_enabled(enabled=False),
+            "enabledevice": lambda _request: self._set_enabled(enabled=True),
+            "setlogs": self._set_logs,
+            "getreport": self._report,
         }
 
     @property
@@ -532,6 +542,8 @@ class WebJsonSimulator(DeviceServer):
         The terminal decides from what it holds: enabled, the person's lock (validity, week
         zone) and the zones and holidays; see access_rules.AiFaceZones.
         """
+        if not self.enabled:
+            return DEVICE_DISABLED
         user = self.users.get(user_id)
         if user is None:
             return UNREGISTERED
@@ -571,6 +583,8 @@ class WebJsonSimulator(DeviceServer):
         modes = [mode for mode, _weight in RANDOM_MODES]
         weights = [weight for _mode, weight in RANDOM_MODES]
         mode = self._rng.choices(modes, weights)[0]
+        if not self.enabled:
+            return  # disabled: it recognises nobody
         if mode < 0 or not self.users:
             self.record("0", mode=3)
         else:
@@ -595,6 +609,58 @@ class WebJsonSimulator(DeviceServer):
             if (not first or item["time"][:10] >= first) and (not last or item["time"][:10] <= last)
         ]
         return {"record": logs[start : start + PAGE_SIZE]}
+
+    def _set_logs(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Add records by hand (`setlogs`: id, event, time) to the attendance log only.
+
+        Every record is checked before any is added: one bad record adds none.
+        """
+        added = []
+        for item in request["records"]:
+            user_id, event = str(item["id"]), item["event"]
+            # The device's local time (the simulated device keeps UTC).
+            moment = datetime.strptime(item["time"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+            if not user_id.isdigit() or not isinstance(event, int) or not 0 <= event <= 8:
+                return {"reason": REASON_PARAMETER}
+            user = self.users.get(user_id)
+            added.append(
+                {
+                    "enrollid": user_id,
+                    "name": user.name if user else "",
+                    "time": moment.strftime("%Y-%m-%d %H:%M:%S"),
+                    "event": event,
+                }
+            )
+        self.attendance.extend(added)
+        self.attendance.sort(key=lambda record: str(record["time"]))
+        return {}
+
+    def _report(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Report a person's days of the range (`getreport`): first and last record, how many.
+
+        The document gives no answer: this shape is the simulator's own.
+        """
+        user_id = str(request["enrollid"])
+        first = date.fromisoformat(request["from"])
+        last = date.fromisoformat(request["to"])
+        if user_id not in self.users or last < first:
+            return {"reason": REASON_PARAMETER}
+        days: dict[str, list[str]] = {}
+        for item in self.attendance:
+            day = str(item["time"])[:10]
+            if item["enrollid"] == user_id and first.isoformat() <= day <= last.isoformat():
+                days.setdefault(day, []).append(str(item["time"])[11:])
+        return {
+            "enrollid": user_id,
+            "record": [
+                {"date": day, "first": min(times), "last": max(times), "count": len(times)}
+                for day, times in sorted(days.items())
+            ],
+        }
+
+    def _set_enabled(self, *, enabled: bool) -> dict[str, Any]:
+        self.enabled = enabled
+        return {}
 
     def _clean_log(self, _request: dict[str, Any]) -> dict[str, Any]:
         self.attendance.clear()

@@ -804,6 +804,8 @@ async def test_output_and_floor_actions_refuse_bad_fields(
         ("set_bell", {"bell": 1, "time": "08:00"}),
         ("set_shift", {"shift": 1}),
         ("set_user_shifts", {"user_id": "3", "days": [1]}),
+        ("set_terminal_enabled", {"enabled": False}),
+        ("add_attendance", {"records": [{"user_id": "3", "time": "2025-01-01 08:00"}]}),
     ],
 )
 async def test_schedules_and_clearing_where_the_terminal_has_none(
@@ -812,7 +814,8 @@ async def test_schedules_and_clearing_where_the_terminal_has_none(
     service: str,
     data: dict[str, Any],
 ) -> None:
-    """An HTTPv2 terminal keeps no bells, shifts or rota: said before anything is sent."""
+    """An HTTPv2 terminal keeps no bells, shifts, rota or attendance log of its own, and cannot
+    be disabled: said before anything is sent."""
     target = {"device_id": device_id(hass, HTTPV2_SERIAL), **data}
     with pytest.raises(Unauthorized):
         await hass.services.async_call(

@@ -40,12 +40,15 @@ from .lock import DOOR_LOCK
 from .protocols.errors import InvalidRequestError
 from .protocols.history import range_problem
 from .protocols.model import (
+    AttendanceEntry,
+    AttendanceKind,
     Bell,
     BellRinger,
     ClearableData,
     Credential,
     Credentials,
     DoorAction,
+    Operation,
     Period,
     Privilege,
     RotaDay,
@@ -81,6 +84,9 @@ SERVICE_SET_QUESTIONNAIRE = "set_questionnaire"
 SERVICE_GET_QUESTIONNAIRE = "get_questionnaire"
 SERVICE_CLEAR_QUESTIONNAIRE = "clear_questionnaire"
 SERVICE_SET_SCREEN_PICTURE = "set_screen_picture"
+SERVICE_SET_TERMINAL_ENABLED = "set_terminal_enabled"
+SERVICE_ADD_ATTENDANCE = "add_attendance"
+SERVICE_GET_ATTENDANCE_REPORT = "get_attendance_report"
 
 MAX_PHOTO_BYTES = 400 * 1024
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -317,6 +323,41 @@ SET_QUESTIONNAIRE_SCHEMA = vol.Schema(
     }
 )
 GET_QUESTIONNAIRE_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
+SET_TERMINAL_ENABLED_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DEVICE_ID): DEVICE_IDS, vol.Required("enabled"): cv.boolean}
+)
+# Records added by hand in one call (a day's forgotten clock-ins of a team, not a log import).
+MAX_ATTENDANCE_ENTRIES = 100
+ADD_ATTENDANCE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("records"): vol.All(
+            cv.ensure_list,
+            [
+                vol.Schema(
+                    {
+                        vol.Required("user_id"): USER_ID,
+                        vol.Required("time"): cv.datetime,
+                        vol.Optional("kind", default=str(AttendanceKind.NORMAL)): vol.In(
+                            [str(kind) for kind in AttendanceKind]
+                        ),
+                    }
+                )
+            ],
+            vol.Length(min=1, max=MAX_ATTENDANCE_ENTRIES),
+        ),
+    }
+)
+# A report covers at most a year.
+MAX_REPORT_DAYS = 366
+GET_ATTENDANCE_REPORT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Required("user_id"): USER_ID,
+        vol.Required("start"): cv.date,
+        vol.Required("end"): cv.date,
+    }
+)
 
 
 @callback
@@ -670,6 +711,59 @@ async def _set_screen_picture(call: ServiceCall) -> None:
     )
 
 
+async def _set_terminal_enabled(call: ServiceCall) -> None:
+    enabled = call.data["enabled"]
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_call(c.terminal.set_enabled(enabled)),
+    )
+
+
+async def _add_attendance(call: ServiceCall) -> None:
+    now = dt_util.utcnow()
+    entries = []
+    for item in call.data["records"]:
+        moment = dt_util.as_utc(item["time"])
+        if moment > now:
+            raise validation_error("attendance_in_future", time=item["time"].isoformat())
+        entries.append((item["user_id"], moment, AttendanceKind(item["kind"])))
+
+    async def add(coordinator: AccessTerminalCoordinator) -> None:
+        async with coordinator.errors():
+            coordinator.terminal.require(Operation.ADD_ATTENDANCE)
+        records = [
+            AttendanceEntry(
+                user_id=await coordinator.users.async_canonical_id(user_id), time=moment, kind=kind
+            )
+            for user_id, moment, kind in entries
+        ]
+        await coordinator.async_call(coordinator.terminal.add_attendance(records))
+
+    await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], add)
+
+
+async def _get_attendance_report(call: ServiceCall) -> ServiceResponse:
+    first, last = call.data["start"], call.data["end"]
+    if last < first:
+        raise validation_error("report_reversed")
+    if (last - first).days >= MAX_REPORT_DAYS:
+        raise validation_error("report_too_long", days=str(MAX_REPORT_DAYS))
+    coordinator = _coordinator(call.hass, call.data[ATTR_DEVICE_ID])
+    async with coordinator.errors():
+        coordinator.terminal.require(Operation.ATTENDANCE_REPORT)
+    user_id = await coordinator.users.async_canonical_id(call.data["user_id"])
+    report = await coordinator.async_call(
+        coordinator.terminal.attendance_report(user_id, first, last)
+    )
+    return {
+        "user_id": user_id,
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "report": report,
+    }
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse | None]]
 
 
@@ -746,11 +840,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_SET_QUESTIONNAIRE, _set_questionnaire, SET_QUESTIONNAIRE_SCHEMA),
         (SERVICE_CLEAR_QUESTIONNAIRE, _clear_questionnaire, DEVICES_SCHEMA),
         (SERVICE_SET_SCREEN_MESSAGE, _set_screen_message, SET_SCREEN_MESSAGE_SCHEMA),
+        (SERVICE_SET_TERMINAL_ENABLED, _set_terminal_enabled, SET_TERMINAL_ENABLED_SCHEMA),
+        (SERVICE_ADD_ATTENDANCE, _add_attendance, ADD_ATTENDANCE_SCHEMA),
     ):
         register(DOMAIN, name, admin_only(handler), schema)
     for name, reader, schema in (
         (SERVICE_GET_QUESTIONNAIRE, _get_questionnaire, GET_QUESTIONNAIRE_SCHEMA),
         (SERVICE_GET_SCREEN_MESSAGE, _get_screen_message, GET_SCREEN_MESSAGE_SCHEMA),
+        (SERVICE_GET_ATTENDANCE_REPORT, _get_attendance_report, GET_ATTENDANCE_REPORT_SCHEMA),
     ):
         register(DOMAIN, name, admin_only(reader), schema, supports_response=SupportsResponse.ONLY)
     register(

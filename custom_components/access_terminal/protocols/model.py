@@ -269,6 +269,12 @@ class Operation(StrEnum):
     QUESTIONNAIRE = "questionnaire"
     # Shows pictures of one's own on the screen (standby slideshow, boot picture).
     SCREEN_PICTURE = "screen_picture"
+    # Stops recognising people for a while (maintenance) and resumes on request.
+    DISABLE_TERMINAL = "disable_terminal"
+    # Keeps an attendance log that records can be added to by hand (a forgotten clock-in).
+    ADD_ATTENDANCE = "add_attendance"
+    # Hands over a person's attendance report of some days, as it counts it.
+    ATTENDANCE_REPORT = "attendance_report"
 
 
 # Operation groups most families share (each family adds its own to them).
@@ -691,6 +697,29 @@ class ScreenPicture:
         return self.url is None
 
 
+class AttendanceKind(StrEnum):
+    """What an attendance record says the person did (a terminal's attendance keys)."""
+
+    NORMAL = "normal"
+    CLOCK_IN = "clock_in"
+    CLOCK_OUT = "clock_out"
+    OVERTIME_IN = "overtime_in"
+    OVERTIME_OUT = "overtime_out"
+    CUSTOM_1 = "custom_1"
+    CUSTOM_2 = "custom_2"
+    CUSTOM_3 = "custom_3"
+    CUSTOM_4 = "custom_4"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttendanceEntry:
+    """A record to add to a terminal's attendance log: who, when (aware), and what."""
+
+    user_id: str
+    time: datetime
+    kind: AttendanceKind = AttendanceKind.NORMAL
+
+
 class UserChange(StrEnum):
     """A change to a terminal's user table made at the device (not by us)."""
 
@@ -991,6 +1020,18 @@ class Terminal:
     async def set_screen_picture(self, picture: ScreenPicture) -> None:
         """Show a picture on the screen (the device downloads it), or remove it."""
         raise NotSupportedError(Operation.SCREEN_PICTURE)
+
+    async def set_enabled(self, enabled: bool) -> None:
+        """Stop recognising people (`enabled` False) until enabled again."""
+        raise NotSupportedError(Operation.DISABLE_TERMINAL)
+
+    async def add_attendance(self, entries: Sequence[AttendanceEntry]) -> None:
+        """Add records to the terminal's attendance log (its reports count them)."""
+        raise NotSupportedError(Operation.ADD_ATTENDANCE)
+
+    async def attendance_report(self, user_id: str, first: date, last: date) -> dict[str, Any]:
+        """Return a person's attendance report of `first` to `last` as the terminal gives it."""
+        raise NotSupportedError(Operation.ATTENDANCE_REPORT)
 
     def close(self) -> None:
         """Fail every operation still waiting on the device (the terminal is going away)."""

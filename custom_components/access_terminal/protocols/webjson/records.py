@@ -25,6 +25,7 @@ from ..fields import (
     user_number,
 )
 from ..model import (
+    AttendanceKind,
     DenyReason,
     Direction,
     DoorState,
@@ -58,6 +59,18 @@ EVENT_NAMES = {
     6: "F2",
     7: "F3",
     8: "F4",
+}
+# The same event numbers for records added to the log (`setlogs`).
+ATTENDANCE_EVENTS = {
+    AttendanceKind.NORMAL: 0,
+    AttendanceKind.CLOCK_IN: 1,
+    AttendanceKind.CLOCK_OUT: 2,
+    AttendanceKind.OVERTIME_IN: 3,
+    AttendanceKind.OVERTIME_OUT: 4,
+    AttendanceKind.CUSTOM_1: 5,
+    AttendanceKind.CUSTOM_2: 6,
+    AttendanceKind.CUSTOM_3: 7,
+    AttendanceKind.CUSTOM_4: 8,
 }
 # devinfo keys: usage key -> (used, size).
 _USAGE = {

@@ -33,6 +33,7 @@ from ..history import local_days, recovered
 from ..model import (
     DOOR_MODE_OPERATIONS,
     USER_OPERATIONS,
+    AttendanceEntry,
     ClearableData,
     Credential,
     DoorAction,
@@ -49,6 +50,7 @@ from ..questionnaire import Questionnaire, from_fields as questionnaire_from_fie
 from ..settings import Setting, SettingAddress, SettingValue, family_settings
 from .client import USER_NOT_FOUND, WebJsonClient
 from .records import (
+    ATTENDANCE_EVENTS,
     LOCK_HOLD_OPEN,
     LOCK_LOCKOUT,
     LOCK_NORMAL,
@@ -110,6 +112,8 @@ _CLEAR_COMMANDS: Mapping[ClearableData, str] = {
     ClearableData.ADMINISTRATORS: "cleanadmin",
     ClearableData.DATABASE: "cleandatebase",
 }
+# What every answer carries around its content.
+_ENVELOPE = frozenset({"ret", "sn", "result"})
 # checkregstatus: what its `status` (or `state`) says; anything else is a failure.
 _PENDING = frozenset({"0", "pending", "enrolling", "waiting", "running"})
 _SUCCEEDED = frozenset({"1", "success", "succeeded", "ok", "done", "finished"})
@@ -148,6 +152,9 @@ class WebJsonTerminal(PullTerminal):
             Operation.QUESTIONNAIRE,
             Operation.FACTORY_RESET,
             Operation.ELEVATOR,
+            Operation.DISABLE_TERMINAL,
+            Operation.ADD_ATTENDANCE,
+            Operation.ATTENDANCE_REPORT,
         }
     )
     # A `getrtlog` answer lost on the way took its records with it: after an outage the
@@ -174,6 +181,9 @@ class WebJsonTerminal(PullTerminal):
         self.languages: dict[int, str] | None = None
         # Where an interrupted firmware upload stands: (md5, next block), to resume it.
         self._upgrade: tuple[str, int] | None = None
+        # Whether the device recognises people, as last set (`disabledevice` / `enabledevice`;
+        # no command reads it): None until set from here.
+        self.enabled: bool | None = None
         # Terminal and access parameters (protocols/aiface_settings.py); this document spells
         # the terminal's in capitals (`VOLUME`, `LANGUAGE`).
         self.settings = {**SETTINGS, **family_settings(Setting.COMPANY_NAME)}
@@ -256,6 +266,32 @@ class WebJsonTerminal(PullTerminal):
             previous = items
         raise ProtocolError("the log does not end")
 
+    async def add_attendance(self, entries: Sequence[AttendanceEntry]) -> None:
+        """Add records to the attendance log (`setlogs`: id, event and the device's local time).
+
+        They are the log's, not real-time records: `getrtlog` does not hand them over.
+        """
+        records = [
+            {
+                "id": entry.user_id,
+                "event": ATTENDANCE_EVENTS[entry.kind],
+                "time": entry.time.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S"),
+            }
+            for entry in entries
+        ]
+        await self.client.call("setlogs", {"records": records})
+        self.invalidate_info()
+
+    async def attendance_report(self, user_id: str, first: date, last: date) -> dict[str, Any]:
+        """Return a person's attendance report (`getreport`), the answer as the device gives it.
+
+        The document gives the request only: the answer is handed on without its envelope
+        (`ret`, `sn`, `result`).
+        """
+        query = {"enrollid": user_id, "from": first.isoformat(), "to": last.isoformat()}
+        answer = await self.client.call("getreport", query)
+        return {key: value for key, value in answer.items() if key not in _ENVELOPE}
+
     async def clear_records(self) -> None:
         """Take the real-time records not read yet, then erase every record (`cleanlog`)."""
         await self._read_rtlog()
@@ -304,6 +340,11 @@ class WebJsonTerminal(PullTerminal):
     async def reboot(self) -> None:
         """Restart the device (it does not answer)."""
         await self.client.reboot()
+
+    async def set_enabled(self, enabled: bool) -> None:
+        """Let the device recognise people again (`enabledevice`) or stop it (`disabledevice`)."""
+        await self.client.call("enabledevice" if enabled else "disabledevice")
+        self.enabled = enabled
 
     async def set_questionnaire(self, questionnaire: Questionnaire) -> None:
         """Write the questionnaire (`setquestionnaire`, with the cloud document's fields)."""
@@ -597,6 +638,7 @@ class WebJsonTerminal(PullTerminal):
             "language": self.language,
             "languages": self.languages,
             "upgrade_resume": None if self._upgrade is None else self._upgrade[1],
+            "enabled": self.enabled,
         }
 
 
