@@ -202,6 +202,8 @@ def initial_options(
         "InterLock": "0",
         "AntiPassback": "0",
         "DSTOn": "0",
+        # Appendix 4: English.
+        "Language": "69",
     }
     for door in range(1, doors + 1):
         options |= {f"Door{door}{name}": value for name, value in DOOR_PARAMETERS.items()}

@@ -245,3 +245,31 @@ async def test_scheduled_opening_skipped_for_today(
     await _set(hass, simulator, "switch", "turn_on", entity_id=switch)
     assert hass.states.get(switch).state == "on"
     assert released(simulator, 1)
+
+
+async def test_language_select_sets_the_terminal_language(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The Language option (Appendix 4) as a select: read, written, and names follow it."""
+    language = f"select.{ENTITY}_language"
+    er.async_get(hass).async_update_entity(language, disabled_by=None)  # off by default
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await simulator.connect()
+    await hass.async_block_till_done()
+    assert hass.states.get(language).state == "en"
+    assert "zh_hans" in hass.states.get(language).attributes["options"]
+
+    await _set(hass, simulator, "select", "select_option", entity_id=language, option="zh_hans")
+    assert simulator.options["Language"] == "83"
+    assert hass.states.get(language).state == "zh_hans"
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.terminal.caps.encoding == "gb18030"  # names now go in GB18030
+
+    sent = len(simulator.commands)
+    with pytest.raises(ServiceValidationError):
+        await _set(hass, simulator, "select", "select_option", entity_id=language, option="tlh")
+    assert len(simulator.commands) == sent
+    assert simulator.options["Language"] == "83"

@@ -132,7 +132,7 @@ async def test_settings_read_and_written(controller: Device) -> None:
     assert text.startswith("GET OPTIONS Door1Drivertime,Door2Drivertime,")
     assert "Door4MultiCardOpenDoor" in text
     cancelled = ",".join(f"Door{door}CancelKeepOpenDelay" for door in range(1, 5))
-    assert text.endswith(f",InterLock,AntiPassback,DSTOn,{cancelled}")
+    assert text.endswith(f",InterLock,AntiPassback,DSTOn,Language,{cancelled}")
     reply = await controller.answer_options(
         number, "Door1Drivertime=3,Door3SensorType=0,InterLock=5"
     )
@@ -256,3 +256,14 @@ async def test_controllers_keep_door_schedules(controller: Device) -> None:
     other = attendance.terminal.access_profile
     assert other is not None
     assert not other.free_open
+
+
+def test_language_is_the_language_option() -> None:
+    """Appendix 4's numbers as the language setting's choices; other languages show none."""
+    settings = settings_for(1)
+    address = SettingAddress(Setting.LANGUAGE)
+    assert "Language" in option_names(settings, 1)
+    for text, choice in (("69", "en"), ("83", "zh_hans"), ("84", "zh_hant"), ("116", None)):
+        assert setting_values(settings, 1, {"Language": text}, TUESDAY).get(address) == choice
+    assert setting_option(address, "ja", {}) == {"Language": "74"}
+    assert setting_option(address, "de", {}) == {"Language": "71"}
