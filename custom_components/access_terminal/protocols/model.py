@@ -881,6 +881,14 @@ class Terminal:
         """Read back whether the terminal still holds `tables` (True where it cannot tell)."""
         return True
 
+    async def prune_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Delete what earlier tables left that `tables` no longer has (unused time zones).
+
+        Called once the people's rights were written against `tables`, never before: a right
+        still pointing at an old entry would lock its person out meanwhile. Families that write
+        their tables whole have nothing left over.
+        """
+
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:

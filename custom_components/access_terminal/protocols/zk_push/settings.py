@@ -1,10 +1,10 @@
 """ZK PUSH settings: the access control parameters as options (specs/003_918f4eda729658fc.txt).
 
 Appendix 10 (per door, as `Door<n><Name>` options), Appendix 9 (`InterLock`), Appendix 12
-(`DSTOn`) and the `Language` option (Appendix 4's numbers) are read with GET OPTIONS and written with SET OPTIONS (section 12.5). The same
-parameters travel in the DoorParameters and DevParameters tables of newer controllers, which
-cannot be read back: the options are used. Each setting of the vocabulary maps onto one option
-and its values onto the option's codes.
+(`DSTOn`) and the `Language` option (Appendix 4's numbers) are read with GET OPTIONS and
+written with SET OPTIONS (section 12.5). The same parameters travel in the DoorParameters and
+DevParameters tables of newer controllers, which cannot be read back: the options are used.
+Each setting of the vocabulary maps onto one option and its values onto the option's codes.
 """
 
 from __future__ import annotations

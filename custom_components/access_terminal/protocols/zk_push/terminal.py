@@ -36,7 +36,7 @@ from ..model import (
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, await_result, await_results, gather_results
 from ..settings import Setting, SettingAddress, SettingValue
-from .access import compile_access, profile_of, table_commands
+from .access import compile_access, profile_of, table_commands, unused_zones_command
 from .codes import describe_result
 from .commands import Command
 from .device import Variant, check_door, open_seconds
@@ -403,6 +403,16 @@ class ZkPushTerminal(IclockTerminal):
         for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+    async def prune_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Delete the time zones above those `tables` numbers (DATA DELETE timezone).
+
+        Sent after the people's rights were rewritten against `tables`, so none refers to
+        them any more; a terminal that has no such zone deletes nothing.
+        """
+        if self.variant is not Variant.SECURITY or not (text := unused_zones_command(tables)):
+            return
+        await self._run(text, "time zone deletion")
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users and what they hold (None: everyone)."""
