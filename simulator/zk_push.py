@@ -217,6 +217,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             write_event=self._door_event,
             restart=self._request_restart,
             normal_open=self._run_normal_open,
+            output_event=self._output_event,
         )
         # The doors (door 1 first) and the executed CONTROL DEVICE commands (action hex, door,
         # arg1, arg2); the user table, door rights, extra cards, templates keyed (PIN, type,
@@ -794,6 +795,11 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         """Queue an event the terminal writes itself: pin 0, verify 200, neither in nor out."""
         if not self.attendance:
             self.queue_event(event, "0", door=door.number, verify=VERIFY_OTHER, inout=INOUT_NONE)
+
+    def _output_event(self, output: int, event: int) -> None:
+        """Queue an auxiliary output's event: its number in the door field (eventaddr)."""
+        if not self.attendance:
+            self.queue_event(event, "0", door=output, verify=VERIFY_OTHER, inout=INOUT_NONE)
 
     def follow_schedules(self) -> None:
         """Open the doors whose normal-open period (Door<n>KeepOpenTimeZone) runs, shut the rest."""

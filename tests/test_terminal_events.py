@@ -199,3 +199,35 @@ async def test_an_emergency_holds_the_door_open(
     await hass.async_block_till_done()
     assert describe(events[-1])["message"] == "Door 2 locked for everyone"
     assert hass.states.get(lock).attributes["locked_out"] is True
+
+
+async def test_an_auxiliary_output_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """The aux_output action switches output 1: rtlog 12 then 13 come back as events."""
+    calls, describe, events = await _watch(hass, "aux_output_on")
+    target = {"device_id": device_id(hass, simulator.serial), "output": 1}
+    for duration in (255, 0):  # held on, then off
+        task = hass.async_create_task(
+            hass.services.async_call(
+                DOMAIN, "aux_output", {**target, "duration": duration}, blocking=True
+            )
+        )
+        while not task.done():
+            await simulator.cycle()
+            await hass.async_block_till_done()
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    assert [(e.data["type"], e.data["door"]) for e in events] == [
+        ("aux_output_on", 1),
+        ("aux_output_off", 1),
+    ]
+    assert [describe(event)["message"] for event in events] == [
+        "Auxiliary output 1 switched on",
+        "Auxiliary output 1 switched off",
+    ]
+    assert _stream_state(hass, EventCategory.ALARM, None).attributes["event_type"] == (
+        "aux_output_off"
+    )
+    assert [call.data["door"] for call in calls] == [1]

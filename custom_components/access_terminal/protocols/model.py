@@ -53,6 +53,8 @@ class EventType(StrEnum):
     FIRE_ALARM = "fire_alarm"
     AUX_INPUT_ON = "aux_input_on"
     AUX_INPUT_OFF = "aux_input_off"
+    AUX_OUTPUT_ON = "aux_output_on"
+    AUX_OUTPUT_OFF = "aux_output_off"
     USER_ADDED = "user_added"
     USER_UPDATED = "user_updated"
     USER_DELETED = "user_deleted"
@@ -95,6 +97,10 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     # An auxiliary input (a sensor wired to the terminal): `door` is the input's number.
     EventType.AUX_INPUT_ON: EventCategory.ALARM,
     EventType.AUX_INPUT_OFF: EventCategory.ALARM,
+    # An auxiliary output (a siren, a light wired to the terminal) switched on or off, by a
+    # command or by its schedule: `door` is the output's number.
+    EventType.AUX_OUTPUT_ON: EventCategory.ALARM,
+    EventType.AUX_OUTPUT_OFF: EventCategory.ALARM,
     EventType.USER_ADDED: EventCategory.ADMIN,
     EventType.USER_UPDATED: EventCategory.ADMIN,
     EventType.USER_DELETED: EventCategory.ADMIN,
@@ -118,6 +124,8 @@ OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
         EventType.FIRE_ALARM,
         EventType.AUX_INPUT_ON,
         EventType.AUX_INPUT_OFF,
+        EventType.AUX_OUTPUT_ON,
+        EventType.AUX_OUTPUT_OFF,
         EventType.ID_CARD_READ,
         EventType.DEVICE_ERROR,
     }
