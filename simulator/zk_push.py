@@ -252,6 +252,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
 
         # What the server asked for and what the terminal answered, for tests to inspect.
         self.commands: list[str] = []
+        # The (ip, port) addresses Test Host reaches from here.
+        self.reachable_hosts: set[tuple[str, int]] = set()
         self.results: list[dict[str, str]] = []
         self.firmware_installs: list[dict[str, Any]] = []
         self.restarts = 0
@@ -517,6 +519,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             "ENROLL_BIO": self._enroll_bio,
             "UPGRADE": self._upgrade,
             "ACCOUNT": self._account,
+            "Test Host": self._test_host,
         }
 
     async def _data_update(self, command: ServerCommand, rest: str) -> int:
@@ -531,6 +534,14 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
                     self._capture_template(fields.get("pin", "").strip(), BIO_FACE, 0)
             await self._upload_lines()
         return code
+
+    async def _test_host(self, command: ServerCommand, rest: str) -> int:
+        """Test Host Address=<ip>:<port> (12.3): 0 when the address is one it reaches."""
+        address = split_params(rest).get("Address", "")
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            return ERR_PARAMETER
+        return OK if (host, int(port)) in self.reachable_hosts else ERR_EXECUTION
 
     async def _data_delete(self, command: ServerCommand, rest: str) -> int:
         table, condition = split_table(rest)

@@ -259,6 +259,8 @@ class Operation(StrEnum):
     FACTORY_RESET = "factory_reset"
     # Drives an auxiliary output (a siren, a light, a second lock) for some seconds.
     AUX_OUTPUT = "aux_output"
+    # Tests whether it can reach an address (a host and port of its network).
+    TEST_HOST = "test_host"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
     # Clears kinds of data (see ClearableData; `Terminal.clearable` says which).
@@ -954,6 +956,10 @@ class Terminal:
     async def output_control(self, output: int, seconds: int) -> None:
         """Drive auxiliary output `output` (1 to `aux_outputs`) for `seconds` (0: switch off)."""
         raise NotSupportedError(Operation.AUX_OUTPUT)
+
+    async def test_host(self, host: str, port: int) -> bool:
+        """Return whether the terminal reaches `host`:`port` (a network test of its own)."""
+        raise NotSupportedError(Operation.TEST_HOST)
 
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""

@@ -273,3 +273,38 @@ async def test_language_select_sets_the_terminal_language(
         await _set(hass, simulator, "select", "select_option", entity_id=language, option="tlh")
     assert len(simulator.commands) == sent
     assert simulator.options["Language"] == "83"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_test_host_action(hass: HomeAssistant, simulator: ZkPushSimulator) -> None:
+    """test_host asks the controller whether it reaches an address; bad input is refused."""
+    device = device_id(hass, ZK_SERIAL)
+    simulator.reachable_hosts.add(("192.168.1.10", 80))
+
+    async def test(host: str, port: int) -> object:
+        return await with_device(
+            hass,
+            simulator,
+            hass.services.async_call(
+                DOMAIN,
+                "test_host",
+                {"device_id": device, "host": host, "port": port},
+                blocking=True,
+                return_response=True,
+            ),
+        )
+
+    assert await test("192.168.1.10", 80) == {"devices": {device: {"reachable": True}}}
+    assert await test("192.168.1.11", 80) == {"devices": {device: {"reachable": False}}}
+    assert simulator.commands[-1].endswith(":Test Host Address=192.168.1.11:80")
+    sent = len(simulator.commands)
+    with pytest.raises(ServiceValidationError) as refusal:
+        await hass.services.async_call(
+            DOMAIN,
+            "test_host",
+            {"device_id": device, "host": "not-an-address", "port": 80},
+            blocking=True,
+            return_response=True,
+        )
+    assert refusal.value.translation_key == "invalid_request"
+    assert len(simulator.commands) == sent

@@ -267,3 +267,23 @@ def test_language_is_the_language_option() -> None:
         assert setting_values(settings, 1, {"Language": text}, TUESDAY).get(address) == choice
     assert setting_option(address, "ja", {}) == {"Language": "74"}
     assert setting_option(address, "de", {}) == {"Language": "71"}
+
+
+async def test_test_host_reports_whether_the_address_was_reached(controller: Device) -> None:
+    """Test Host (12.3): 0 reached, a failure not reached, a command not understood raised."""
+    terminal = controller.terminal
+    assert terminal.supports(Operation.TEST_HOST)
+    task, commands = await issue(controller, terminal.test_host("192.168.1.10", 8080))
+    assert commands[0][1] == "Test Host Address=192.168.1.10:8080"
+    await controller.report((commands[0][0], 0))
+    assert await task is True
+    task, commands = await issue(controller, terminal.test_host("10.0.0.1", 80))
+    await controller.report((commands[0][0], -12))
+    assert await task is False
+    task, commands = await issue(controller, terminal.test_host("10.0.0.1", 80))
+    await controller.report((commands[0][0], -13))  # unknown command: not an answer
+    with pytest.raises(DeviceError):
+        await task
+    for host, port in (("example.com", 80), ("10.0.0.1", 0), ("10.0.0.1", 70000)):
+        with pytest.raises(InvalidRequestError):
+            await terminal.test_host(host, port)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, tzinfo
+import ipaddress
 
 from ..errors import InvalidRequestError, NotSupportedError
 from ..model import Credential, DoorAction, Feature, FirmwareImage, Operation
@@ -20,6 +21,10 @@ CLEAR_RECORDS_COMMAND = "DATA DELETE transaction *"
 # devices" only, in no format the document gives: the range is narrowed here).
 TRANSACTION_QUERY = "DATA QUERY tablename=transaction,fielddesc=*,filter=*"
 _ACCOUNT_TIME = "%Y-%m-%d %H:%M:%S"
+MAX_PORT = 65535
+# Appendix 1 results that say a command was not understood, rather than that it failed:
+# incorrect data or parameter, unknown command, wrong format, not supported by the firmware.
+NOT_UNDERSTOOD = frozenset({-10, -11, -13, -620, -708, -801})
 
 _DOOR_CODES = {
     DoorAction.HOLD_OPEN: "01{door:02X}01FF",
@@ -147,6 +152,17 @@ def count_commands(caps: Capabilities) -> list[tuple[str, str]]:
         # Faces kept as comparison photos only: each photo is a face it knows.
         counts.append((f"DATA COUNT biophoto Type={BIO_FACE}", "FaceCount"))
     return counts
+
+
+def test_host_command(host: str, port: int) -> str:
+    """Return Test Host Address=<ip>:<port> (section 12.3) for an IPv4 address and a port."""
+    try:
+        address = ipaddress.IPv4Address(host.strip())
+    except ValueError:
+        raise InvalidRequestError(f"{host!r} is not an IPv4 address") from None
+    if not 1 <= port <= MAX_PORT:
+        raise InvalidRequestError(f"port {port} is not one of 1 to {MAX_PORT}")
+    return f"Test Host Address={address}:{port}"
 
 
 def account_command(start: datetime, end: datetime, zone: tzinfo) -> str:

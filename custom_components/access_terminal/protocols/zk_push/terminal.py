@@ -44,6 +44,7 @@ from .iclock import IclockTerminal
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
     CLEAR_RECORDS_COMMAND,
+    NOT_UNDERSTOOD,
     TRANSACTION_QUERY,
     account_command,
     count_commands,
@@ -54,6 +55,7 @@ from .operations import (
     normal_open_command,
     output_command,
     set_options_command,
+    test_host_command,
 )
 from .settings import day_number, option_names, setting_option
 from .support import ZK_OPTIONAL_EVENT_TYPES, upgrades_in_base64
@@ -245,6 +247,23 @@ class ZkPushTerminal(IclockTerminal):
         if not 1 <= output <= self.aux_outputs:
             raise InvalidRequestError(f"output {output} is not one of 1 to {self.aux_outputs}")
         await self._run(output_command(output, seconds), "auxiliary output")
+
+    async def test_host(self, host: str, port: int) -> bool:
+        """Send Test Host Address=<host>:<port> (section 12.3): whether the controller reaches it.
+
+        Return 0 is a connection made. The document gives no failure codes: one that says the
+        command itself was not understood (unknown, unsupported, malformed) is raised, any
+        other is taken as the address not reached (its reason is logged).
+        """
+        self.require(Operation.TEST_HOST)
+        try:
+            await self._run(test_host_command(host, port), "network test")
+        except DeviceError as err:
+            if err.code in NOT_UNDERSTOOD:
+                raise
+            _LOGGER.debug("Terminal %s did not reach %s:%s: %s", self.serial, host, port, err)
+            return False
+        return True
 
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
