@@ -186,7 +186,7 @@ async def test_unused_time_zones_are_deleted(controller: Device) -> None:
     full = {"timezones": [{"id": n} for n in range(1, zk_access.TIME_ZONES + 1)]}
     assert zk_access.unused_zones_command(full) is None  # a full book leaves nothing over
 
+    # A refusal leaves harmless zones behind (no right uses them): not a failed sync.
     task, commands = await issue(controller, terminal.prune_access_tables(plan.tables))
     await controller.report((commands[0][0], -11))
-    with pytest.raises(DeviceError):
-        await task
+    await task

@@ -427,11 +427,15 @@ class ZkPushTerminal(IclockTerminal):
         """Delete the time zones above those `tables` numbers (DATA DELETE timezone).
 
         Sent after the people's rights were rewritten against `tables`, so none refers to
-        them any more; a terminal that has no such zone deletes nothing.
+        them any more; a terminal that has no such zone deletes nothing. A refusal is logged,
+        not raised: zones no right refers to let nobody in, and the tables themselves hold.
         """
         if self.variant is not Variant.SECURITY or not (text := unused_zones_command(tables)):
             return
-        await self._run(text, "time zone deletion")
+        try:
+            await self._run(text, "time zone deletion")
+        except DeviceError as err:
+            _LOGGER.debug("Terminal %s kept its unused time zones: %s", self.serial, err)
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users and what they hold (None: everyone)."""
