@@ -254,6 +254,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self.commands: list[str] = []
         # The (ip, port) addresses Test Host reaches from here.
         self.reachable_hosts: set[tuple[str, int]] = set()
+        # CONTROL DEVICE 12: (door, 0 every door; loop time it ends) while identity cards register.
+        self.id_card_registration: tuple[int, float] | None = None
         self.results: list[dict[str, str]] = []
         self.firmware_installs: list[dict[str, Any]] = []
         self.restarts = 0
@@ -797,7 +799,37 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     # --- doors ------------------------------------------------------------------------------
 
     async def _control_device(self, command: ServerCommand, rest: str) -> int:
+        code = rest.strip().split(" ")[0]
+        if code[:2] == "12":
+            return self._register_id_cards(code)
         return self._panel.control(rest)
+
+    def _register_id_cards(self, code: str) -> int:
+        """CONTROL DEVICE 12 <01 on | 00 off> <door, 00 every door> <timeout seconds>."""
+        if len(code) < 8 or not all(c in "0123456789abcdefABCDEF" for c in code):
+            return ERR_PARAMETER
+        enabled, door, seconds = (int(code[i : i + 2], 16) for i in (2, 4, 6))
+        if enabled not in (0, 1) or door > len(self.doors):
+            return ERR_PARAMETER
+        loop = asyncio.get_running_loop()
+        self.id_card_registration = (
+            (door, loop.time() + seconds * self._panel.second) if enabled else None
+        )
+        return OK
+
+    def present_identity_card(self, number: str, name: str, door: int = 1) -> bool:
+        """Present an identity card at `door`: uploaded (identitycard) while it registers cards.
+
+        Returns whether the reader took it (registration on for that door, not timed out).
+        """
+        registration = self.id_card_registration
+        if registration is None or registration[0] not in (0, door):
+            return False
+        if asyncio.get_running_loop().time() > registration[1]:
+            return False
+        row = join_pairs((("pin", "0"), ("SN_Num", number), ("Name", name)))
+        self._pending_lines.append(("identitycard", f"identitycard {row}"))
+        return True
 
     def _request_restart(self) -> None:
         self._restart_pending = True

@@ -70,6 +70,7 @@ SERVICE_CLEAR_RECORDS = "clear_records"
 SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_TEST_HOST = "test_host"
+SERVICE_ID_CARD_REGISTRATION = "id_card_registration"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 SERVICE_CLEAR_DATA = "clear_data"
 SERVICE_SET_BELL = "set_bell"
@@ -184,6 +185,15 @@ TEST_HOST_SCHEMA = vol.Schema(
         vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
         vol.Required("host"): vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64)),
         vol.Required("port"): vol.All(vol.Coerce(int), vol.Range(min=1, max=65535)),
+    }
+)
+ID_CARD_REGISTRATION_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        # 0: every door.
+        vol.Optional("door", default=0): vol.All(vol.Coerce(int), vol.Range(min=0, max=10)),
+        vol.Optional("duration", default=60): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
+        vol.Optional("enabled", default=True): cv.boolean,
     }
 )
 ELEVATOR_FLOORS_SCHEMA = vol.Schema(
@@ -582,6 +592,15 @@ async def _aux_output(call: ServiceCall) -> None:
     )
 
 
+async def _id_card_registration(call: ServiceCall) -> None:
+    door, seconds, enabled = call.data["door"], call.data["duration"], call.data["enabled"]
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_id_card_registration(door, seconds, enabled),
+    )
+
+
 async def _test_host(call: ServiceCall) -> ServiceResponse:
     host, port = call.data["host"], call.data["port"]
     device_ids = call.data[ATTR_DEVICE_ID]
@@ -751,6 +770,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_ID_CARD_REGISTRATION,
+        admin_only(_id_card_registration),
+        ID_CARD_REGISTRATION_SCHEMA,
+    )
     register(
         DOMAIN,
         SERVICE_TEST_HOST,

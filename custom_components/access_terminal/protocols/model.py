@@ -261,6 +261,9 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Tests whether it can reach an address (a host and port of its network).
     TEST_HOST = "test_host"
+    # Reads identity cards presented at a door's reader for a while, to register their holders
+    # (each card read is an id_card_read event).
+    ID_CARD_REGISTRATION = "id_card_registration"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
     # Clears kinds of data (see ClearableData; `Terminal.clearable` says which).
@@ -960,6 +963,10 @@ class Terminal:
     async def test_host(self, host: str, port: int) -> bool:
         """Return whether the terminal reaches `host`:`port` (a network test of its own)."""
         raise NotSupportedError(Operation.TEST_HOST)
+
+    async def id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
+        """Start (for `seconds`) or stop registering by identity card at `door` (0: every door)."""
+        raise NotSupportedError(Operation.ID_CARD_REGISTRATION)
 
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""

@@ -287,3 +287,16 @@ async def test_test_host_reports_whether_the_address_was_reached(controller: Dev
     for host, port in (("example.com", 80), ("10.0.0.1", 0), ("10.0.0.1", 70000)):
         with pytest.raises(InvalidRequestError):
             await terminal.test_host(host, port)
+
+
+async def test_identity_card_registration_command(controller: Device) -> None:
+    """CONTROL DEVICE 12 <on/off> <door> <timeout>; doors it does not have are refused."""
+    terminal = controller.terminal
+    assert terminal.supports(Operation.ID_CARD_REGISTRATION)
+    texts = await obey(controller, terminal.id_card_registration(2, 60, True))
+    assert texts == ["CONTROL DEVICE 1201023C"]
+    texts = await obey(controller, terminal.id_card_registration(0, 1, False))
+    assert texts == ["CONTROL DEVICE 12000001"]
+    for door, seconds in ((5, 60), (1, 0), (1, 256)):
+        with pytest.raises(InvalidRequestError):
+            await terminal.id_card_registration(door, seconds, True)

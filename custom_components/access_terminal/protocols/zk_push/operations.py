@@ -22,6 +22,8 @@ CLEAR_RECORDS_COMMAND = "DATA DELETE transaction *"
 TRANSACTION_QUERY = "DATA QUERY tablename=transaction,fielddesc=*,filter=*"
 _ACCOUNT_TIME = "%Y-%m-%d %H:%M:%S"
 MAX_PORT = 65535
+# CONTROL DEVICE's door field: 00 every door, 01-10 one of them (section 12.4).
+MAX_DOOR_ID = 10
 # Appendix 1 results that say a command was not understood, rather than that it failed:
 # incorrect data or parameter, unknown command, wrong format, not supported by the firmware.
 NOT_UNDERSTOOD = frozenset({-10, -11, -13, -620, -708, -801})
@@ -68,6 +70,13 @@ def output_command(output: int, seconds: int) -> str:
     if not 1 <= output <= 0xFF or not 0 <= seconds <= 0xFF:
         raise InvalidRequestError("an output is 1 to 255 and runs 0 to 255 seconds")
     return f"CONTROL DEVICE 01{output:02X}02{seconds:02X}"
+
+
+def id_card_registration_command(door: int, seconds: int, enabled: bool) -> str:
+    """Return CONTROL DEVICE 12 <01 on | 00 off> <door, 00 every door> <timeout seconds>."""
+    if not 0 <= door <= MAX_DOOR_ID or not 1 <= seconds <= 0xFF:
+        raise InvalidRequestError("a door is 0 (every door) to 10 and a timeout 1 to 255 seconds")
+    return f"CONTROL DEVICE 12{int(enabled):02X}{door:02X}{seconds:02X}"
 
 
 def enrollment_command(

@@ -52,6 +52,7 @@ from .operations import (
     enrollment_command,
     firmware_command,
     get_options_command,
+    id_card_registration_command,
     normal_open_command,
     output_command,
     set_options_command,
@@ -247,6 +248,18 @@ class ZkPushTerminal(IclockTerminal):
         if not 1 <= output <= self.aux_outputs:
             raise InvalidRequestError(f"output {output} is not one of 1 to {self.aux_outputs}")
         await self._run(output_command(output, seconds), "auxiliary output")
+
+    async def id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
+        """Send CONTROL DEVICE 12: the door's reader registers identity cards for `seconds`.
+
+        Each card read arrives as an identitycard upload (an id_card_read event).
+        """
+        self.require(Operation.ID_CARD_REGISTRATION)
+        if door:
+            check_door(self.doors, door)
+        await self._run(
+            id_card_registration_command(door, seconds, enabled), "identity card registration"
+        )
 
     async def test_host(self, host: str, port: int) -> bool:
         """Send Test Host Address=<host>:<port> (section 12.3): whether the controller reaches it.
