@@ -28,6 +28,7 @@ EVENT_CANCEL_ALARM: Final = 7
 EVENT_INTERLOCKED: Final = 25
 EVENT_REMOTE_OPEN: Final = 8
 EVENT_REMOTE_CLOSE: Final = 9
+EVENT_CANNOT_CLOSE: Final = 37  # the door cannot be closed during its normal-open period
 # Appendix 2: an auxiliary output switched on / off remotely (eventaddr: the output).
 EVENT_AUX_OUTPUT_ON: Final = 12
 EVENT_AUX_OUTPUT_OFF: Final = 13
@@ -179,6 +180,9 @@ class DoorPanel:
 
     def _drive_lock(self, door: DoorSim, seconds: int, *, remote_event: bool) -> None:
         """Obey 01 <door> 01 <DD>: 00 back to normal, FF hold open, else open DD seconds."""
+        if seconds == BACK_TO_NORMAL and door.number in self.scheduled:
+            self._write_event(door, EVENT_CANNOT_CLOSE)  # its normal-open period runs
+            return
         if seconds == BACK_TO_NORMAL:
             self._cancel_timer(door)
             door.normal_open = False
