@@ -90,10 +90,10 @@ EXPECTED: dict[int, Kinds] = {
     **_group([228], [(E.LOCKOUT_STARTED, None)]),
     **_group([70, 71, 108], [(E.DEVICE_ERROR, ErrorReason.CONNECTION_LOST)]),
     **_group([66], [(E.DEVICE_ERROR, ErrorReason.FIRMWARE_FAILED)]),
-    **_group([37, 76], [(E.DEVICE_ERROR, ErrorReason.OTHER)]),
+    **_group([37, 47, 76], [(E.DEVICE_ERROR, ErrorReason.OTHER)]),
 }
 # Codes acknowledged without an event: linkage, status notes, network, calls...
-SILENT = [6, 26, 32, 47, 51, 72, 77, 78, 79]
+SILENT = [6, 26, 32, 51, 72, 77, 78, 79]
 SILENT += [105, 206, 212, 213, 214, 217, 223]
 SILENT += [231, 235, 240, 241, 242, 245, 246, 248, 254, 255]
 # Every code of Appendix 2 (rows 43, 46, 238 and 249-253 are empty in the document).

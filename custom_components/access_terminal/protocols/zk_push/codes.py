@@ -204,6 +204,7 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     71: device_error(ER.CONNECTION_LOST, "face server answered abnormally"),
     76: device_error(ER.OTHER, "no fingerprint registered in TITAN mode"),
     108: device_error(ER.CONNECTION_LOST, "main controller unreachable"),
+    47: device_error(ER.OTHER, "failed to send a command"),
     # Told to close a door (remotely or at the terminal) while its normal-open period runs.
     37: device_error(ER.OTHER, "the door cannot be closed during its normal-open period"),
 }
@@ -214,7 +215,6 @@ NO_EVENT_CODES: dict[int, str] = {
     26: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
     32: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
     51: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
-    47: "failed to send a command: the command's own result (Appendix 1) reports it",
     72: "intercom call unanswered: the call itself was the doorbell event (239)",
     77: "network cable unplugged: the connectivity sensor shows the link",
     78: "hotspot disconnected: the connectivity sensor shows the link",
