@@ -217,6 +217,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             write_event=self._door_event,
             restart=self._request_restart,
             normal_open=self._run_normal_open,
+            output_event=self._output_event,
         )
         # The doors (door 1 first) and the executed CONTROL DEVICE commands (action hex, door,
         # arg1, arg2); the user table, door rights, extra cards, templates keyed (PIN, type,
@@ -251,6 +252,10 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
 
         # What the server asked for and what the terminal answered, for tests to inspect.
         self.commands: list[str] = []
+        # The (ip, port) addresses Test Host reaches from here.
+        self.reachable_hosts: set[tuple[str, int]] = set()
+        # CONTROL DEVICE 12: (door, 0 every door; loop time it ends) while identity cards register.
+        self.id_card_registration: tuple[int, float] | None = None
         self.results: list[dict[str, str]] = []
         self.firmware_installs: list[dict[str, Any]] = []
         self.restarts = 0
@@ -516,6 +521,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             "ENROLL_BIO": self._enroll_bio,
             "UPGRADE": self._upgrade,
             "ACCOUNT": self._account,
+            "Test Host": self._test_host,
         }
 
     async def _data_update(self, command: ServerCommand, rest: str) -> int:
@@ -530,6 +536,14 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
                     self._capture_template(fields.get("pin", "").strip(), BIO_FACE, 0)
             await self._upload_lines()
         return code
+
+    async def _test_host(self, command: ServerCommand, rest: str) -> int:
+        """Test Host Address=<ip>:<port> (12.3): 0 when the address is one it reaches."""
+        address = split_params(rest).get("Address", "")
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            return ERR_PARAMETER
+        return OK if (host, int(port)) in self.reachable_hosts else ERR_EXECUTION
 
     async def _data_delete(self, command: ServerCommand, rest: str) -> int:
         table, condition = split_table(rest)
@@ -785,7 +799,37 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     # --- doors ------------------------------------------------------------------------------
 
     async def _control_device(self, command: ServerCommand, rest: str) -> int:
+        code = rest.strip().split(" ")[0]
+        if code[:2] == "12":
+            return self._register_id_cards(code)
         return self._panel.control(rest)
+
+    def _register_id_cards(self, code: str) -> int:
+        """CONTROL DEVICE 12 <01 on | 00 off> <door, 00 every door> <timeout seconds>."""
+        if len(code) < 8 or not all(c in "0123456789abcdefABCDEF" for c in code):
+            return ERR_PARAMETER
+        enabled, door, seconds = (int(code[i : i + 2], 16) for i in (2, 4, 6))
+        if enabled not in (0, 1) or door > len(self.doors):
+            return ERR_PARAMETER
+        loop = asyncio.get_running_loop()
+        self.id_card_registration = (
+            (door, loop.time() + seconds * self._panel.second) if enabled else None
+        )
+        return OK
+
+    def present_identity_card(self, number: str, name: str, door: int = 1) -> bool:
+        """Present an identity card at `door`: uploaded (identitycard) while it registers cards.
+
+        Returns whether the reader took it (registration on for that door, not timed out).
+        """
+        registration = self.id_card_registration
+        if registration is None or registration[0] not in (0, door):
+            return False
+        if asyncio.get_running_loop().time() > registration[1]:
+            return False
+        row = join_pairs((("pin", "0"), ("SN_Num", number), ("Name", name)))
+        self._pending_lines.append(("identitycard", f"identitycard {row}"))
+        return True
 
     def _request_restart(self) -> None:
         self._restart_pending = True
@@ -794,6 +838,11 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         """Queue an event the terminal writes itself: pin 0, verify 200, neither in nor out."""
         if not self.attendance:
             self.queue_event(event, "0", door=door.number, verify=VERIFY_OTHER, inout=INOUT_NONE)
+
+    def _output_event(self, output: int, event: int) -> None:
+        """Queue an auxiliary output's event: its number in the door field (eventaddr)."""
+        if not self.attendance:
+            self.queue_event(event, "0", door=output, verify=VERIFY_OTHER, inout=INOUT_NONE)
 
     def follow_schedules(self) -> None:
         """Open the doors whose normal-open period (Door<n>KeepOpenTimeZone) runs, shut the rest."""

@@ -41,6 +41,7 @@ VERBS: Final = (
     "UPGRADE",
     "ACCOUNT",
     "REBOOT",
+    "Test Host",
 )
 
 _COMMAND_LINE = re.compile(r"^C:([^:\s]+):(.*)$")

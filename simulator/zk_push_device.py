@@ -51,7 +51,7 @@ MAX_TEMPLATES: Final = 3000
 VERIFY_MODES: Final = (0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 15, 16, 17, 18, 19, 200)
 # Events (Appendix 2) this firmware writes.
 EVENT_CODES: Final = (
-    *(0, 1, 4, 5, 7, 8, 9, 10, 11, 20, 21, 22, 23, 27, 28, 29, 39, 41, 44, 45, 63),
+    *(0, 1, 4, 5, 7, 8, 9, 10, 11, 12, 13, 20, 21, 22, 23, 27, 28, 29, 39, 41, 44, 45, 63),
     *(100, 101, 102, 105, 200, 201, 202, 204, 205, 206, 222, 223, 224, 225, 226, 233, 234),
 )
 # AccSupportFunList positions (section 7.4) that are always on: door locking, ACCOUNT.
@@ -202,6 +202,8 @@ def initial_options(
         "InterLock": "0",
         "AntiPassback": "0",
         "DSTOn": "0",
+        # Appendix 4: English.
+        "Language": "69",
     }
     for door in range(1, doors + 1):
         options |= {f"Door{door}{name}": value for name, value in DOOR_PARAMETERS.items()}

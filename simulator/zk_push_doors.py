@@ -28,6 +28,10 @@ EVENT_CANCEL_ALARM: Final = 7
 EVENT_INTERLOCKED: Final = 25
 EVENT_REMOTE_OPEN: Final = 8
 EVENT_REMOTE_CLOSE: Final = 9
+EVENT_CANNOT_CLOSE: Final = 37  # the door cannot be closed during its normal-open period
+# Appendix 2: an auxiliary output switched on / off remotely (eventaddr: the output).
+EVENT_AUX_OUTPUT_ON: Final = 12
+EVENT_AUX_OUTPUT_OFF: Final = 13
 EVENT_DOOR_OPENED: Final = 200
 EVENT_DOOR_CLOSED: Final = 201
 EVENT_NORMAL_OPEN_END: Final = 204
@@ -61,6 +65,7 @@ class DoorPanel:
         write_event: EventWriter,
         restart: Callable[[], None],
         normal_open: Callable[[DoorSim, bool], None] | None = None,
+        output_event: Callable[[int, int], None] | None = None,
     ) -> None:
         """Set up count doors, all closed with a contact sensor, relays off."""
         self.doors = [DoorSim(number=number) for number in range(1, count + 1)]
@@ -81,6 +86,8 @@ class DoorPanel:
         # Auxiliary outputs switched on (by number) and their timers.
         self.aux_on: set[int] = set()
         self._aux_timers: dict[int, asyncio.TimerHandle] = {}
+        # Writes an event about an auxiliary output: (output, Appendix 2 code).
+        self._output_event = output_event
 
     def status(self) -> tuple[str, str, str]:
         """Return the hex `sensor`, `relay` and `alarm` values of the rtstate line."""
@@ -147,8 +154,12 @@ class DoorPanel:
             timer.cancel()
         if seconds == BACK_TO_NORMAL:
             self.aux_on.discard(output)
+            if self._output_event is not None:
+                self._output_event(output, EVENT_AUX_OUTPUT_OFF)
             return
         self.aux_on.add(output)
+        if self._output_event is not None:
+            self._output_event(output, EVENT_AUX_OUTPUT_ON)
         if seconds != HOLD_OPEN:
             loop = asyncio.get_running_loop()
             self._aux_timers[output] = loop.call_later(
@@ -169,6 +180,9 @@ class DoorPanel:
 
     def _drive_lock(self, door: DoorSim, seconds: int, *, remote_event: bool) -> None:
         """Obey 01 <door> 01 <DD>: 00 back to normal, FF hold open, else open DD seconds."""
+        if seconds == BACK_TO_NORMAL and door.number in self.scheduled:
+            self._write_event(door, EVENT_CANNOT_CLOSE)  # its normal-open period runs
+            return
         if seconds == BACK_TO_NORMAL:
             self._cancel_timer(door)
             door.normal_open = False

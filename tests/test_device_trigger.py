@@ -43,21 +43,24 @@ ALL_TRIGGERS = [
     "fire_alarm",
     "aux_input_on",
     "aux_input_off",
+    "aux_output_on",
+    "aux_output_off",
     "enrollment_finished",
     "device_error",
 ]
-# What only some families report: a doorbell, door modes, a fire input, auxiliary inputs,
-# errors.
+# What only some families report: a doorbell, door modes, a fire input, auxiliary inputs and
+# outputs, errors.
 _DOOR_MODES = {"normally_open_started", "normally_open_ended", "lockout_started", "lockout_ended"}
 _OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off", "device_error"}
+_OPTIONAL |= {"aux_output_on", "aux_output_off"}
 _OPTIONAL |= _DOOR_MODES
 COMMON = [kind for kind in ALL_TRIGGERS if kind not in _OPTIONAL]
 _HTTPV2 = {"fire_alarm", "device_error", *_DOOR_MODES}
 # What each family can fire: no door triggers without doors, no alarm without alarms.
 OFFERED = {
     Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind in _HTTPV2],
-    # The simulated controller's EventTypes has the doorbell, auxiliary inputs and normal-open
-    # periods, no fire input and no emergency lock-out; no ZK code ends a lock-out.
+    # The simulated controller's EventTypes has the doorbell, auxiliary inputs and outputs,
+    # normal-open periods, no fire input and no emergency lock-out; no ZK code ends a lock-out.
     Family.ZK_PUSH: [
         kind
         for kind in ALL_TRIGGERS

@@ -199,3 +199,62 @@ async def test_an_emergency_holds_the_door_open(
     await hass.async_block_till_done()
     assert describe(events[-1])["message"] == "Door 2 locked for everyone"
     assert hass.states.get(lock).attributes["locked_out"] is True
+
+
+async def test_an_auxiliary_output_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """The aux_output action switches output 1: rtlog 12 then 13 come back as events."""
+    calls, describe, events = await _watch(hass, "aux_output_on")
+    target = {"device_id": device_id(hass, simulator.serial), "output": 1}
+    for duration in (255, 0):  # held on, then off
+        task = hass.async_create_task(
+            hass.services.async_call(
+                DOMAIN, "aux_output", {**target, "duration": duration}, blocking=True
+            )
+        )
+        while not task.done():
+            await simulator.cycle()
+            await hass.async_block_till_done()
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    assert [(e.data["type"], e.data["door"]) for e in events] == [
+        ("aux_output_on", 1),
+        ("aux_output_off", 1),
+    ]
+    assert [describe(event)["message"] for event in events] == [
+        "Auxiliary output 1 switched on",
+        "Auxiliary output 1 switched off",
+    ]
+    assert _stream_state(hass, EventCategory.ALARM, None).attributes["event_type"] == (
+        "aux_output_off"
+    )
+    assert [call.data["door"] for call in calls] == [1]
+
+
+async def test_a_door_that_cannot_be_closed_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """Locking a door in its normal-open period: rtlog 37, a device_error the user sees."""
+    calls, describe, events = await _watch(hass, "device_error")
+    simulator.options["Door1KeepOpenTimeZone"] = "1"  # zone 1: all day, every day
+    simulator.follow_schedules()
+    lock = er.async_get(hass).async_get_entity_id(
+        "lock", DOMAIN, entity_unique_id(simulator.serial, "lock", 1)
+    )
+    assert lock is not None
+    task = hass.async_create_task(
+        hass.services.async_call("lock", "lock", {"entity_id": lock}, blocking=True)
+    )
+    while not task.done():
+        await simulator.cycle()
+        await hass.async_block_till_done()
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    assert simulator.doors[0].relay  # still held open by its period
+    errors = [event for event in events if event.data["type"] == "device_error"]
+    assert [(e.data["raw_code"], e.data["door"]) for e in errors] == [("rtlog:37", 1)]
+    assert errors[0].data["detail"] == "the door cannot be closed during its normal-open period"
+    assert len(calls) == 1

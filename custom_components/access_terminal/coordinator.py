@@ -606,6 +606,18 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                 raise InvalidRequestError(f"output {output} is not one of 1 to {count}")
             await self.terminal.output_control(output, seconds)
 
+    async def async_id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
+        """Start or stop registering by identity card at a door (0: every door)."""
+        async with self.errors():
+            self.terminal.require(Operation.ID_CARD_REGISTRATION)
+            await self.terminal.id_card_registration(door, seconds, enabled)
+
+    async def async_test_host(self, host: str, port: int) -> bool:
+        """Ask the terminal whether it reaches `host`:`port` (a network test of its own)."""
+        async with self.errors():
+            self.terminal.require(Operation.TEST_HOST)
+            return await self.terminal.test_host(host, port)
+
     async def async_floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (None: every floor)."""
         async with self.errors():

@@ -51,6 +51,8 @@ TRIGGER_TYPES: Final = (
     EventType.FIRE_ALARM,
     EventType.AUX_INPUT_ON,
     EventType.AUX_INPUT_OFF,
+    EventType.AUX_OUTPUT_ON,
+    EventType.AUX_OUTPUT_OFF,
     EventType.ENROLLMENT_FINISHED,
     EventType.DEVICE_ERROR,
 )

@@ -78,7 +78,7 @@ def describe(data: Mapping[str, Any], phrase: Phrases, name_of: Callable[[str], 
             phrase(f"methods.{method}") for method in data.get("methods") or ()
         ),
         "reason": phrase(f"reasons.{data.get('reason') or 'other'}"),
-        # An auxiliary input's event names the input in `door`.
+        # An auxiliary input or output event names the input or output in `door`.
         "number": door or "",
         # The terminal's own code, without its table ("errorlog:D01E0001" -> D01E0001).
         "code": str(data.get("raw_code") or "").rpartition(":")[2],

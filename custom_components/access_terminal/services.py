@@ -72,6 +72,8 @@ SERVICE_RECOVER_RECORDS = "recover_records"
 SERVICE_CLEAR_RECORDS = "clear_records"
 SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
+SERVICE_TEST_HOST = "test_host"
+SERVICE_ID_CARD_REGISTRATION = "id_card_registration"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 SERVICE_CLEAR_DATA = "clear_data"
 SERVICE_SET_BELL = "set_bell"
@@ -182,6 +184,22 @@ AUX_OUTPUT_SCHEMA = vol.Schema(
         vol.Optional("output", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
         # 0 switches the output off; 255 keeps it on (as the terminals count).
         vol.Optional("duration", default=5): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+    }
+)
+TEST_HOST_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("host"): vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64)),
+        vol.Required("port"): vol.All(vol.Coerce(int), vol.Range(min=1, max=65535)),
+    }
+)
+ID_CARD_REGISTRATION_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        # 0: every door.
+        vol.Optional("door", default=0): vol.All(vol.Coerce(int), vol.Range(min=0, max=10)),
+        vol.Optional("duration", default=60): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
+        vol.Optional("enabled", default=True): cv.boolean,
     }
 )
 ELEVATOR_FLOORS_SCHEMA = vol.Schema(
@@ -615,6 +633,27 @@ async def _aux_output(call: ServiceCall) -> None:
     )
 
 
+async def _id_card_registration(call: ServiceCall) -> None:
+    door, seconds, enabled = call.data["door"], call.data["duration"], call.data["enabled"]
+    await _on_each_device(
+        call.hass,
+        call.data[ATTR_DEVICE_ID],
+        lambda c: c.async_id_card_registration(door, seconds, enabled),
+    )
+
+
+async def _test_host(call: ServiceCall) -> ServiceResponse:
+    host, port = call.data["host"], call.data["port"]
+    device_ids = call.data[ATTR_DEVICE_ID]
+    results = await _on_each_device(call.hass, device_ids, lambda c: c.async_test_host(host, port))
+    return {
+        "devices": {
+            device: {"reachable": result}
+            for device, result in zip(device_ids, results, strict=True)
+        }
+    }
+
+
 async def _elevator_floors(call: ServiceCall) -> None:
     floors = call.data.get("floors")
     action = DoorAction(call.data["mode"])
@@ -825,6 +864,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_ID_CARD_REGISTRATION,
+        admin_only(_id_card_registration),
+        ID_CARD_REGISTRATION_SCHEMA,
+    )
+    register(
+        DOMAIN,
+        SERVICE_TEST_HOST,
+        admin_only(_test_host),
+        TEST_HOST_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
     register(DOMAIN, SERVICE_CLEAR_DATA, admin_only(_clear_data), CLEAR_DATA_SCHEMA)
     register(DOMAIN, SERVICE_SET_BELL, admin_only(_set_bell), SET_BELL_SCHEMA)
     register(DOMAIN, SERVICE_SET_SHIFT, admin_only(_set_shift), SET_SHIFT_SCHEMA)

@@ -56,3 +56,36 @@ async def test_door_schedule_frees_the_door_with_home_assistant_stopped(
     simulator.set_clock(ten.replace(hour=12, minute=30))
     await simulator.cycle()
     assert not simulator.doors[1].relay
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+async def test_time_zones_no_right_uses_are_deleted_after_the_rewrite(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """A schedule gone: its time zone leaves the controller once nothing refers to it."""
+    tables = simulator._tables.access
+    tables.timezones[9] = dict(tables.timezones[1])  # left by an earlier, larger book
+    await act(
+        hass,
+        "set_door_schedule",
+        name="Cleaning",
+        doors=[{"device_id": device_id(hass, simulator.serial), "door": 2}],
+        schedule="schedule.cleaner",
+    )
+    await converge((init_integration, simulator))
+    zone = int(simulator.options["Door2KeepOpenTimeZone"])
+    assert zone > 1
+    assert set(tables.timezones) == {1, zone}  # 9 deleted, the schedule's zone kept
+    texts = [raw.split(":", 2)[2] for raw in simulator.commands]
+    rewritten = max(i for i, text in enumerate(texts) if "KeepOpenTimeZone" in text)
+    deleted = max(i for i, text in enumerate(texts) if text.startswith("DATA DELETE timezone"))
+    assert deleted > rewritten  # never before the rights and doors point elsewhere
+
+    await act(hass, "delete_door_schedule", name="Cleaning")
+    await converge((init_integration, simulator))
+    assert simulator.options["Door2KeepOpenTimeZone"] == "0"
+    assert set(tables.timezones) == {1}

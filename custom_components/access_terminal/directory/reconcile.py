@@ -196,7 +196,8 @@ class TerminalSync:
                 terminal = coordinator.terminal
                 if not await coordinator.async_call(terminal.holds_access_tables(wanted.tables)):
                     book.tables = None
-            if digest != book.tables and wanted.tables:
+            written = digest != book.tables and bool(wanted.tables)
+            if written:
                 await coordinator.async_call(coordinator.terminal.set_access_tables(wanted.tables))
                 book.tables = digest
             await coordinator.users.async_sync(
@@ -205,6 +206,10 @@ class TerminalSync:
             if removals:
                 await coordinator.users.async_delete(removals)
             book.managed -= set(removals)
+            if wanted.tables and (written or full_read):
+                # Only now no right refers to what the new tables dropped.
+                terminal = coordinator.terminal
+                await coordinator.async_call(terminal.prune_access_tables(wanted.tables))
         except HomeAssistantError as err:
             self._show(FAILED, pending, reason=str(err))
             return

@@ -53,6 +53,8 @@ class EventType(StrEnum):
     FIRE_ALARM = "fire_alarm"
     AUX_INPUT_ON = "aux_input_on"
     AUX_INPUT_OFF = "aux_input_off"
+    AUX_OUTPUT_ON = "aux_output_on"
+    AUX_OUTPUT_OFF = "aux_output_off"
     USER_ADDED = "user_added"
     USER_UPDATED = "user_updated"
     USER_DELETED = "user_deleted"
@@ -95,6 +97,10 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     # An auxiliary input (a sensor wired to the terminal): `door` is the input's number.
     EventType.AUX_INPUT_ON: EventCategory.ALARM,
     EventType.AUX_INPUT_OFF: EventCategory.ALARM,
+    # An auxiliary output (a siren, a light wired to the terminal) switched on or off, by a
+    # command or by its schedule: `door` is the output's number.
+    EventType.AUX_OUTPUT_ON: EventCategory.ALARM,
+    EventType.AUX_OUTPUT_OFF: EventCategory.ALARM,
     EventType.USER_ADDED: EventCategory.ADMIN,
     EventType.USER_UPDATED: EventCategory.ADMIN,
     EventType.USER_DELETED: EventCategory.ADMIN,
@@ -118,6 +124,8 @@ OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
         EventType.FIRE_ALARM,
         EventType.AUX_INPUT_ON,
         EventType.AUX_INPUT_OFF,
+        EventType.AUX_OUTPUT_ON,
+        EventType.AUX_OUTPUT_OFF,
         EventType.ID_CARD_READ,
         EventType.DEVICE_ERROR,
     }
@@ -251,6 +259,11 @@ class Operation(StrEnum):
     FACTORY_RESET = "factory_reset"
     # Drives an auxiliary output (a siren, a light, a second lock) for some seconds.
     AUX_OUTPUT = "aux_output"
+    # Tests whether it can reach an address (a host and port of its network).
+    TEST_HOST = "test_host"
+    # Reads identity cards presented at a door's reader for a while, to register their holders
+    # (each card read is an id_card_read event).
+    ID_CARD_REGISTRATION = "id_card_registration"
     # Releases, holds open, returns to normal or locks elevator floors.
     ELEVATOR = "elevator"
     # Clears kinds of data (see ClearableData; `Terminal.clearable` says which).
@@ -910,6 +923,14 @@ class Terminal:
         """Read back whether the terminal still holds `tables` (True where it cannot tell)."""
         return True
 
+    async def prune_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Delete what earlier tables left that `tables` no longer has (unused time zones).
+
+        Called once the people's rights were written against `tables`, never before: a right
+        still pointing at an old entry would lock its person out meanwhile. Families that write
+        their tables whole have nothing left over.
+        """
+
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:
@@ -967,6 +988,14 @@ class Terminal:
     async def output_control(self, output: int, seconds: int) -> None:
         """Drive auxiliary output `output` (1 to `aux_outputs`) for `seconds` (0: switch off)."""
         raise NotSupportedError(Operation.AUX_OUTPUT)
+
+    async def test_host(self, host: str, port: int) -> bool:
+        """Return whether the terminal reaches `host`:`port` (a network test of its own)."""
+        raise NotSupportedError(Operation.TEST_HOST)
+
+    async def id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
+        """Start (for `seconds`) or stop registering by identity card at `door` (0: every door)."""
+        raise NotSupportedError(Operation.ID_CARD_REGISTRATION)
 
     async def floor_control(self, floors: Sequence[int] | None, action: DoorAction) -> None:
         """Apply a door action to elevator floors (1 to `floors`; None: every floor)."""

@@ -76,6 +76,12 @@ def aux_input(triggered: bool, detail: str) -> tuple[Meaning, ...]:
     return (Meaning(EventType.AUX_INPUT_ON if triggered else EventType.AUX_INPUT_OFF, detail),)
 
 
+def aux_output(switched_on: bool, detail: str) -> tuple[Meaning, ...]:
+    """Describe an auxiliary output switching on or off."""
+    kind = EventType.AUX_OUTPUT_ON if switched_on else EventType.AUX_OUTPUT_OFF
+    return (Meaning(kind, detail),)
+
+
 def device_error(reason: ErrorReason, detail: str) -> tuple[Meaning, ...]:
     """Describe something the terminal failed at."""
     return (Meaning(EventType.DEVICE_ERROR, detail, reason=reason),)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -13,8 +14,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+import voluptuous as vol
 
-from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.const import DOMAIN, EVENT_ACCESS_TERMINAL
 from custom_components.access_terminal.protocols.access import Interval, TimeRule
 from simulator.zk_push import ZkPushSimulator
 from tests.helpers import device_id, wait_until, with_device
@@ -245,3 +247,103 @@ async def test_scheduled_opening_skipped_for_today(
     await _set(hass, simulator, "switch", "turn_on", entity_id=switch)
     assert hass.states.get(switch).state == "on"
     assert released(simulator, 1)
+
+
+async def test_language_select_sets_the_terminal_language(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The Language option (Appendix 4) as a select: read, written, and names follow it."""
+    language = f"select.{ENTITY}_language"
+    er.async_get(hass).async_update_entity(language, disabled_by=None)  # off by default
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await simulator.connect()
+    await hass.async_block_till_done()
+    assert hass.states.get(language).state == "en"
+    assert "zh_hans" in hass.states.get(language).attributes["options"]
+
+    await _set(hass, simulator, "select", "select_option", entity_id=language, option="zh_hans")
+    assert simulator.options["Language"] == "83"
+    assert hass.states.get(language).state == "zh_hans"
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.terminal.caps.encoding == "gb18030"  # names now go in GB18030
+
+    sent = len(simulator.commands)
+    with pytest.raises(ServiceValidationError):
+        await _set(hass, simulator, "select", "select_option", entity_id=language, option="tlh")
+    assert len(simulator.commands) == sent
+    assert simulator.options["Language"] == "83"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_test_host_action(hass: HomeAssistant, simulator: ZkPushSimulator) -> None:
+    """test_host asks the controller whether it reaches an address; bad input is refused."""
+    device = device_id(hass, ZK_SERIAL)
+    simulator.reachable_hosts.add(("192.168.1.10", 80))
+
+    async def test(host: str, port: int) -> object:
+        return await with_device(
+            hass,
+            simulator,
+            hass.services.async_call(
+                DOMAIN,
+                "test_host",
+                {"device_id": device, "host": host, "port": port},
+                blocking=True,
+                return_response=True,
+            ),
+        )
+
+    assert await test("192.168.1.10", 80) == {"devices": {device: {"reachable": True}}}
+    assert await test("192.168.1.11", 80) == {"devices": {device: {"reachable": False}}}
+    assert simulator.commands[-1].endswith(":Test Host Address=192.168.1.11:80")
+    sent = len(simulator.commands)
+    with pytest.raises(ServiceValidationError) as refusal:
+        await hass.services.async_call(
+            DOMAIN,
+            "test_host",
+            {"device_id": device, "host": "not-an-address", "port": 80},
+            blocking=True,
+            return_response=True,
+        )
+    assert refusal.value.translation_key == "invalid_request"
+    assert len(simulator.commands) == sent
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_identity_card_registration_action(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """The reader of door 2 registers identity cards: each one read is an id_card_read event."""
+    device = device_id(hass, ZK_SERIAL)
+    events: list[Mapping[str, object]] = []
+    hass.bus.async_listen(EVENT_ACCESS_TERMINAL, lambda event: events.append(event.data))
+    assert not simulator.present_identity_card("26121292460088826975", "Li Lei", door=2)
+
+    async def register(**data: object) -> None:
+        await with_device(
+            hass,
+            simulator,
+            hass.services.async_call(
+                DOMAIN, "id_card_registration", {"device_id": device, **data}, blocking=True
+            ),
+        )
+
+    await register(door=2, duration=60)
+    assert simulator.present_identity_card("26121292460088826975", "Li Lei", door=2)
+    assert not simulator.present_identity_card("1", "Someone", door=1)  # not that door
+    await simulator.cycle()
+    await hass.async_block_till_done()
+    cards = [event for event in events if event["type"] == "id_card_read"]
+    assert [event["card_number"] for event in cards] == ["26121292460088826975"]
+
+    await register(door=2, enabled=False)
+    assert not simulator.present_identity_card("26121292460088826975", "Li Lei", door=2)
+    sent = len(simulator.commands)
+    with pytest.raises(ServiceValidationError):
+        await register(door=3)  # a two-door controller
+    with pytest.raises(vol.Invalid):
+        await register(door=1, duration=0)
+    assert len(simulator.commands) == sent

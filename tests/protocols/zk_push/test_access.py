@@ -172,3 +172,21 @@ async def test_terminal_writes_the_tables(controller: Device) -> None:
 async def test_profile_unknown_until_the_terminal_says_what_it_is(device: Device) -> None:
     """Before its hand-shake a terminal's holdings are not known."""
     assert device.terminal.access_profile is None
+
+
+async def test_unused_time_zones_are_deleted(controller: Device) -> None:
+    """The numbers above the last zone written go (DATA DELETE timezone), one line each."""
+    terminal = controller.terminal
+    plan = terminal.compile_access([person("7", ({2}, CLEANER))], TUESDAY)
+    assert [zone["id"] for zone in plan.tables["timezones"]] == [1, 2]
+    texts = await obey(controller, terminal.prune_access_tables(plan.tables))
+    lines = texts[0].split("\n")
+    assert lines[0] == "DATA DELETE timezone TimezoneId=3"
+    assert lines[1:] == [f"TimezoneId={n}" for n in range(4, zk_access.TIME_ZONES + 1)]
+    full = {"timezones": [{"id": n} for n in range(1, zk_access.TIME_ZONES + 1)]}
+    assert zk_access.unused_zones_command(full) is None  # a full book leaves nothing over
+
+    # A refusal leaves harmless zones behind (no right uses them): not a failed sync.
+    task, commands = await issue(controller, terminal.prune_access_tables(plan.tables))
+    await controller.report((commands[0][0], -11))
+    await task

@@ -82,18 +82,20 @@ EXPECTED: dict[int, Kinds] = {
     **_group([224, 239], [(E.DOORBELL, None)]),
     **_group([65, 221, 226], [(E.AUX_INPUT_ON, None)]),
     **_group([220, 225], [(E.AUX_INPUT_OFF, None)]),
+    **_group([12, 229], [(E.AUX_OUTPUT_ON, None)]),
+    **_group([13, 230], [(E.AUX_OUTPUT_OFF, None)]),
     **_group([67], [(E.ACCESS_DENIED, R.SERVER_DENIED)]),
     **_group([11, 227], [(E.NORMALLY_OPEN_STARTED, None)]),
     **_group([10, 204], [(E.NORMALLY_OPEN_ENDED, None)]),
     **_group([228], [(E.LOCKOUT_STARTED, None)]),
     **_group([70, 71, 108], [(E.DEVICE_ERROR, ErrorReason.CONNECTION_LOST)]),
     **_group([66], [(E.DEVICE_ERROR, ErrorReason.FIRMWARE_FAILED)]),
-    **_group([76], [(E.DEVICE_ERROR, ErrorReason.OTHER)]),
+    **_group([37, 47, 76], [(E.DEVICE_ERROR, ErrorReason.OTHER)]),
 }
 # Codes acknowledged without an event: linkage, status notes, network, calls...
-SILENT = [6, 12, 13, 26, 32, 37, 47, 51, 72, 77, 78, 79]
+SILENT = [6, 26, 32, 51, 72, 77, 78, 79]
 SILENT += [105, 206, 212, 213, 214, 217, 223]
-SILENT += [229, 230, 231, 235, 240, 241, 242, 245, 246, 248, 254, 255]
+SILENT += [231, 235, 240, 241, 242, 245, 246, 248, 254, 255]
 # Every code of Appendix 2 (rows 43, 46, 238 and 249-253 are empty in the document).
 DOCUMENT_CODES = {*range(43), 44, 45, *range(47, 80), *range(100, 122), *range(200, 238)}
 DOCUMENT_CODES |= {*range(239, 249), 254, 255}

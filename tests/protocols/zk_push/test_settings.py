@@ -132,7 +132,7 @@ async def test_settings_read_and_written(controller: Device) -> None:
     assert text.startswith("GET OPTIONS Door1Drivertime,Door2Drivertime,")
     assert "Door4MultiCardOpenDoor" in text
     cancelled = ",".join(f"Door{door}CancelKeepOpenDelay" for door in range(1, 5))
-    assert text.endswith(f",InterLock,AntiPassback,DSTOn,{cancelled}")
+    assert text.endswith(f",InterLock,AntiPassback,DSTOn,Language,{cancelled}")
     reply = await controller.answer_options(
         number, "Door1Drivertime=3,Door3SensorType=0,InterLock=5"
     )
@@ -256,3 +256,47 @@ async def test_controllers_keep_door_schedules(controller: Device) -> None:
     other = attendance.terminal.access_profile
     assert other is not None
     assert not other.free_open
+
+
+def test_language_is_the_language_option() -> None:
+    """Appendix 4's numbers as the language setting's choices; other languages show none."""
+    settings = settings_for(1)
+    address = SettingAddress(Setting.LANGUAGE)
+    assert "Language" in option_names(settings, 1)
+    for text, choice in (("69", "en"), ("83", "zh_hans"), ("84", "zh_hant"), ("116", None)):
+        assert setting_values(settings, 1, {"Language": text}, TUESDAY).get(address) == choice
+    assert setting_option(address, "ja", {}) == {"Language": "74"}
+    assert setting_option(address, "de", {}) == {"Language": "71"}
+
+
+async def test_test_host_reports_whether_the_address_was_reached(controller: Device) -> None:
+    """Test Host (12.3): 0 reached, a failure not reached, a command not understood raised."""
+    terminal = controller.terminal
+    assert terminal.supports(Operation.TEST_HOST)
+    task, commands = await issue(controller, terminal.test_host("192.168.1.10", 8080))
+    assert commands[0][1] == "Test Host Address=192.168.1.10:8080"
+    await controller.report((commands[0][0], 0))
+    assert await task is True
+    task, commands = await issue(controller, terminal.test_host("10.0.0.1", 80))
+    await controller.report((commands[0][0], -12))
+    assert await task is False
+    task, commands = await issue(controller, terminal.test_host("10.0.0.1", 80))
+    await controller.report((commands[0][0], -13))  # unknown command: not an answer
+    with pytest.raises(DeviceError):
+        await task
+    for host, port in (("example.com", 80), ("10.0.0.1", 0), ("10.0.0.1", 70000)):
+        with pytest.raises(InvalidRequestError):
+            await terminal.test_host(host, port)
+
+
+async def test_identity_card_registration_command(controller: Device) -> None:
+    """CONTROL DEVICE 12 <on/off> <door> <timeout>; doors it does not have are refused."""
+    terminal = controller.terminal
+    assert terminal.supports(Operation.ID_CARD_REGISTRATION)
+    texts = await obey(controller, terminal.id_card_registration(2, 60, True))
+    assert texts == ["CONTROL DEVICE 1201023C"]
+    texts = await obey(controller, terminal.id_card_registration(0, 1, False))
+    assert texts == ["CONTROL DEVICE 12000001"]
+    for door, seconds in ((5, 60), (1, 0), (1, 256)):
+        with pytest.raises(InvalidRequestError):
+            await terminal.id_card_registration(door, seconds, True)

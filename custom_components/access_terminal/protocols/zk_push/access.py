@@ -209,6 +209,20 @@ def timezone_record(zone: Mapping[str, Any]) -> str:
     return "\t".join(fields)
 
 
+def unused_zones_command(tables: Mapping[str, Any]) -> str | None:
+    """Return DATA DELETE timezone for the numbers `tables` leaves unused (None: none).
+
+    Zones are numbered from 1 without gaps, so every number above the last written is one an
+    earlier, larger book may have left on the terminal.
+    """
+    last = max((int(zone["id"]) for zone in tables.get("timezones", ())), default=ALWAYS_ZONE)
+    if last >= TIME_ZONES:
+        return None
+    return "DATA DELETE timezone " + "\n".join(
+        f"TimezoneId={number}" for number in range(last + 1, TIME_ZONES + 1)
+    )
+
+
 def table_commands(tables: Mapping[str, Any]) -> list[str]:
     """Return the DATA commands writing the tables: time zones, then the holidays anew."""
     commands = ["DATA UPDATE timezone " + "\n".join(map(timezone_record, tables["timezones"]))]

@@ -42,6 +42,7 @@ from ..vocab import (
     Meaning,
     alarm,
     aux_input,
+    aux_output,
     cleared,
     denied,
     device_error,
@@ -173,6 +174,12 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     224: door(E.DOORBELL, "doorbell rung"),
     225: aux_input(False, "auxiliary input back to normal"),
     226: aux_input(True, "auxiliary input triggered"),
+    # Auxiliary outputs: switched by a command (the aux_output action, CONTROL DEVICE 01) or
+    # held on by their schedule; the record's door field is the output's number.
+    12: aux_output(True, "auxiliary output switched on remotely"),
+    13: aux_output(False, "auxiliary output switched off remotely"),
+    229: aux_output(True, "auxiliary output held on by its schedule"),
+    230: aux_output(False, "auxiliary output's schedule ended"),
     232: granted("verified"),
     233: door(E.REMOTE_LOCK, "locked remotely"),
     234: door(E.REMOTE_UNLOCK, "unlocked remotely"),
@@ -197,18 +204,17 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     71: device_error(ER.CONNECTION_LOST, "face server answered abnormally"),
     76: device_error(ER.OTHER, "no fingerprint registered in TITAN mode"),
     108: device_error(ER.CONNECTION_LOST, "main controller unreachable"),
+    47: device_error(ER.OTHER, "failed to send a command"),
+    # Told to close a door (remotely or at the terminal) while its normal-open period runs.
+    37: device_error(ER.OTHER, "the door cannot be closed during its normal-open period"),
 }
 # Appendix 2 codes that give no event, and why. A test checks that every code of the
 # document is in one of the two tables, so none is dropped without a stated reason.
 NO_EVENT_CODES: dict[int, str] = {
     6: "linkage triggered: what the linkage does (a door, an output) arrives as its own code",
-    12: "auxiliary output switched on remotely: outputs are not modelled yet",
-    13: "auxiliary output switched off remotely: outputs are not modelled yet",
     26: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
     32: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
     51: "several users waiting to verify: a step; the outcome follows (3, 15, 203 or 40, 48, 52)",
-    37: "door could not be closed in its normal-open period: the lock command's result says so",
-    47: "failed to send a command: the command's own result (Appendix 1) reports it",
     72: "intercom call unanswered: the call itself was the doorbell event (239)",
     77: "network cable unplugged: the connectivity sensor shows the link",
     78: "hotspot disconnected: the connectivity sensor shows the link",
@@ -220,8 +226,6 @@ NO_EVENT_CODES: dict[int, str] = {
     214: "connected to the server: the connectivity sensor shows the link",
     217: "connected to the main controller: the terminal's link to its controller",
     223: "remote identification asked: Home Assistant answers it; the outcome is 222, 44 or 45",
-    229: "auxiliary output held open by its schedule: outputs are not modelled yet",
-    230: "auxiliary output schedule ended: outputs are not modelled yet",
     231: "camera (IPC) linkage: what the linkage does arrives as its own code",
     235: "reader firmware upgraded: the terminal's own maintenance",
     240: "intercom call ended: the call itself was the doorbell event (239)",
@@ -252,6 +256,8 @@ _DEVICE_EVENT_TYPES = frozenset(
         E.FIRE_ALARM,
         E.AUX_INPUT_ON,
         E.AUX_INPUT_OFF,
+        E.AUX_OUTPUT_ON,
+        E.AUX_OUTPUT_OFF,
     }
 )
 

@@ -129,6 +129,8 @@ _SECURITY_OPERATIONS = USER_OPERATIONS | {
     Operation.REBOOT,
     Operation.RECOVER_RECORDS,
     Operation.CLEAR_RECORDS,
+    Operation.TEST_HOST,
+    Operation.ID_CARD_REGISTRATION,
 }
 _LOCK_OPERATIONS = frozenset({Operation.LOCKOUT, Operation.RELEASE_LOCKOUT})
 # Auxiliary outputs are driven where the controller announces some (AuxOutCount).

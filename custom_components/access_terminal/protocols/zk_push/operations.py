@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, tzinfo
+import ipaddress
 
 from ..errors import InvalidRequestError, NotSupportedError
 from ..model import Credential, DoorAction, Feature, FirmwareImage, Operation
@@ -20,6 +21,12 @@ CLEAR_RECORDS_COMMAND = "DATA DELETE transaction *"
 # devices" only, in no format the document gives: the range is narrowed here).
 TRANSACTION_QUERY = "DATA QUERY tablename=transaction,fielddesc=*,filter=*"
 _ACCOUNT_TIME = "%Y-%m-%d %H:%M:%S"
+MAX_PORT = 65535
+# CONTROL DEVICE's door field: 00 every door, 01-10 one of them (section 12.4).
+MAX_DOOR_ID = 10
+# Appendix 1 results that say a command was not understood, rather than that it failed:
+# incorrect data or parameter, unknown command, wrong format, not supported by the firmware.
+NOT_UNDERSTOOD = frozenset({-10, -11, -13, -620, -708, -801})
 
 _DOOR_CODES = {
     DoorAction.HOLD_OPEN: "01{door:02X}01FF",
@@ -63,6 +70,13 @@ def output_command(output: int, seconds: int) -> str:
     if not 1 <= output <= 0xFF or not 0 <= seconds <= 0xFF:
         raise InvalidRequestError("an output is 1 to 255 and runs 0 to 255 seconds")
     return f"CONTROL DEVICE 01{output:02X}02{seconds:02X}"
+
+
+def id_card_registration_command(door: int, seconds: int, enabled: bool) -> str:
+    """Return CONTROL DEVICE 12 <01 on | 00 off> <door, 00 every door> <timeout seconds>."""
+    if not 0 <= door <= MAX_DOOR_ID or not 1 <= seconds <= 0xFF:
+        raise InvalidRequestError("a door is 0 (every door) to 10 and a timeout 1 to 255 seconds")
+    return f"CONTROL DEVICE 12{int(enabled):02X}{door:02X}{seconds:02X}"
 
 
 def enrollment_command(
@@ -147,6 +161,17 @@ def count_commands(caps: Capabilities) -> list[tuple[str, str]]:
         # Faces kept as comparison photos only: each photo is a face it knows.
         counts.append((f"DATA COUNT biophoto Type={BIO_FACE}", "FaceCount"))
     return counts
+
+
+def test_host_command(host: str, port: int) -> str:
+    """Return Test Host Address=<ip>:<port> (section 12.3) for an IPv4 address and a port."""
+    try:
+        address = ipaddress.IPv4Address(host.strip())
+    except ValueError:
+        raise InvalidRequestError(f"{host!r} is not an IPv4 address") from None
+    if not 1 <= port <= MAX_PORT:
+        raise InvalidRequestError(f"port {port} is not one of 1 to {MAX_PORT}")
+    return f"Test Host Address={address}:{port}"
 
 
 def account_command(start: datetime, end: datetime, zone: tzinfo) -> str:

@@ -1,10 +1,10 @@
 """ZK PUSH settings: the access control parameters as options (specs/003_918f4eda729658fc.txt).
 
-Appendix 10 (per door, as `Door<n><Name>` options), Appendix 9 (`InterLock`) and Appendix 12
-(`DSTOn`) are read with GET OPTIONS and written with SET OPTIONS (section 12.5). The same
-parameters travel in the DoorParameters and DevParameters tables of newer controllers, which
-cannot be read back: the options are used. Each setting of the vocabulary maps onto one option
-and its values onto the option's codes.
+Appendix 10 (per door, as `Door<n><Name>` options), Appendix 9 (`InterLock`), Appendix 12
+(`DSTOn`) and the `Language` option (Appendix 4's numbers) are read with GET OPTIONS and
+written with SET OPTIONS (section 12.5). The same parameters travel in the DoorParameters and
+DevParameters tables of newer controllers, which cannot be read back: the options are used.
+Each setting of the vocabulary maps onto one option and its values onto the option's codes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ..settings import (
     family_settings,
     narrowed,
 )
-from .codes import is_verify_bits
+from .codes import LANGUAGES, is_verify_bits
 
 # Drive times 0 (never opens) and 255 (normally open) are modes, not unlock times.
 MAX_DRIVE_SECONDS = 254
@@ -163,6 +163,13 @@ OPTIONS: tuple[ZkOption, ...] = (
         },
     ),
     ZkOption(Setting.DAYLIGHT_SAVING, "DSTOn", _SWITCH),
+    # Appendix 4: the Language option's number of each of the setting's choices (the other
+    # languages have no choice, so a terminal set to one shows none).
+    ZkOption(
+        Setting.LANGUAGE,
+        "Language",
+        {choice: str(number) for number, (_, choice) in LANGUAGES.items() if choice},
+    ),
     # Appendix 10: the date (YYYYMMDD) the day's normal-open period was cancelled (CONTROL
     # DEVICE 04 <door> 00); the period runs today unless that date is today.
     ZkOption(Setting.SCHEDULED_OPENING, "Door{door}CancelKeepOpenDelay"),
@@ -205,6 +212,7 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
         Setting.MULTI_CARD_OPENING,
         *between_doors,
         Setting.DAYLIGHT_SAVING,
+        Setting.LANGUAGE,
         Setting.SCHEDULED_OPENING,
     )
 

@@ -36,7 +36,7 @@ from ..model import (
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, await_result, await_results, gather_results
 from ..settings import Setting, SettingAddress, SettingValue
-from .access import compile_access, profile_of, table_commands
+from .access import compile_access, profile_of, table_commands, unused_zones_command
 from .codes import describe_result
 from .commands import Command
 from .device import Variant, check_door, open_seconds
@@ -44,6 +44,7 @@ from .iclock import IclockTerminal
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
     CLEAR_RECORDS_COMMAND,
+    NOT_UNDERSTOOD,
     TRANSACTION_QUERY,
     account_command,
     count_commands,
@@ -51,9 +52,11 @@ from .operations import (
     enrollment_command,
     firmware_command,
     get_options_command,
+    id_card_registration_command,
     normal_open_command,
     output_command,
     set_options_command,
+    test_host_command,
 )
 from .settings import day_number, option_names, setting_option
 from .support import ZK_OPTIONAL_EVENT_TYPES, upgrades_in_base64
@@ -246,6 +249,35 @@ class ZkPushTerminal(IclockTerminal):
             raise InvalidRequestError(f"output {output} is not one of 1 to {self.aux_outputs}")
         await self._run(output_command(output, seconds), "auxiliary output")
 
+    async def id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
+        """Send CONTROL DEVICE 12: the door's reader registers identity cards for `seconds`.
+
+        Each card read arrives as an identitycard upload (an id_card_read event).
+        """
+        self.require(Operation.ID_CARD_REGISTRATION)
+        if door:
+            check_door(self.doors, door)
+        await self._run(
+            id_card_registration_command(door, seconds, enabled), "identity card registration"
+        )
+
+    async def test_host(self, host: str, port: int) -> bool:
+        """Send Test Host Address=<host>:<port> (section 12.3): whether the controller reaches it.
+
+        Return 0 is a connection made. The document gives no failure codes: one that says the
+        command itself was not understood (unknown, unsupported, malformed) is raised, any
+        other is taken as the address not reached (its reason is logged).
+        """
+        self.require(Operation.TEST_HOST)
+        try:
+            await self._run(test_host_command(host, port), "network test")
+        except DeviceError as err:
+            if err.code in NOT_UNDERSTOOD:
+                raise
+            _LOGGER.debug("Terminal %s did not reach %s:%s: %s", self.serial, host, port, err)
+            return False
+        return True
+
     async def start_enrollment(
         self, user_id: str, credential: Credential, index: int | None = None
     ) -> None:
@@ -403,6 +435,20 @@ class ZkPushTerminal(IclockTerminal):
         for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+    async def prune_access_tables(self, tables: Mapping[str, Any]) -> None:
+        """Delete the time zones above those `tables` numbers (DATA DELETE timezone).
+
+        Sent after the people's rights were rewritten against `tables`, so none refers to
+        them any more; a terminal that has no such zone deletes nothing. A refusal is logged,
+        not raised: zones no right refers to let nobody in, and the tables themselves hold.
+        """
+        if self.variant is not Variant.SECURITY or not (text := unused_zones_command(tables)):
+            return
+        try:
+            await self._run(text, "time zone deletion")
+        except DeviceError as err:
+            _LOGGER.debug("Terminal %s kept its unused time zones: %s", self.serial, err)
 
     async def delete_users(self, user_ids: Sequence[str] | None) -> None:
         """Delete users and what they hold (None: everyone)."""
