@@ -98,6 +98,12 @@ RECOVERY_MARGIN = timedelta(minutes=10)
 MAX_AUTOMATIC_RECOVERY = timedelta(days=7)
 
 
+def _check_numbers(kind: str, numbers: Sequence[int], count: int) -> None:
+    """Refuse the first of `numbers` that is not one of the terminal's 1 to `count`."""
+    if wrong := [number for number in numbers if not 1 <= number <= count]:
+        raise InvalidRequestError(f"{kind} {wrong[0]} is not one of 1 to {count}")
+
+
 @dataclass(kw_only=True, slots=True)
 class AccessTerminalRuntimeData:
     """What a loaded terminal entry holds."""
@@ -569,16 +575,14 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         """Set one scheduled bell of the terminal."""
         async with self.errors():
             self.terminal.require(Operation.BELLS)
-            if not 1 <= bell.number <= (count := self.terminal.bells):
-                raise InvalidRequestError(f"bell {bell.number} is not one of 1 to {count}")
+            _check_numbers("bell", [bell.number], self.terminal.bells)
             await self.terminal.set_bell(bell)
 
     async def async_set_shift(self, shift: int, periods: Sequence[Period]) -> None:
         """Set the periods of one attendance shift of the terminal."""
         async with self.errors():
             self.terminal.require(Operation.SHIFTS)
-            if not 1 <= shift <= (count := self.terminal.shifts):
-                raise InvalidRequestError(f"shift {shift} is not one of 1 to {count}")
+            _check_numbers("shift", [shift], self.terminal.shifts)
             await self.terminal.set_shift(shift, periods)
 
     async def async_set_user_shifts(
@@ -602,8 +606,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         """Drive an auxiliary output for some seconds (0: switch it off)."""
         async with self.errors():
             self.terminal.require(Operation.AUX_OUTPUT)
-            if not 1 <= output <= (count := self.terminal.aux_outputs):
-                raise InvalidRequestError(f"output {output} is not one of 1 to {count}")
+            _check_numbers("output", [output], self.terminal.aux_outputs)
             await self.terminal.output_control(output, seconds)
 
     async def async_id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
@@ -622,12 +625,11 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         """Apply a door action to elevator floors (None: every floor)."""
         async with self.errors():
             self.terminal.require(Operation.ELEVATOR)
-            count = self.terminal.floors
-            if floors is not None and not count:
-                # A terminal that acts on every floor at once only.
-                raise NotSupportedError("selected floors")
-            if floors is not None and (wrong := [f for f in floors if not 1 <= f <= count]):
-                raise InvalidRequestError(f"floor {wrong[0]} is not one of 1 to {count}")
+            if floors is not None:
+                if not self.terminal.floors:
+                    # A terminal that acts on every floor at once only.
+                    raise NotSupportedError("selected floors")
+                _check_numbers("floor", floors, self.terminal.floors)
             await self.terminal.floor_control(floors, action)
 
     async def async_clear_alarm(self) -> None:
