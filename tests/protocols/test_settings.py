@@ -28,7 +28,7 @@ def test_every_setting_is_declared_once() -> None:
         if spec.kind is SettingKind.SELECT:
             assert len(set(spec.options)) == len(spec.options) >= 2, setting
         if spec.kind is SettingKind.TEXT:
-            assert spec.max_length > 0, setting
+            assert 0 <= spec.min_length < spec.max_length, setting
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,8 @@ def test_every_setting_is_declared_once() -> None:
         (Setting.FACE_ENABLED, False, False),
         (Setting.ANTI_PASSBACK, "in_out", "in_out"),
         (Setting.DEVICE_NAME, "  Front door ", "Front door"),
+        # A screen message may be cleared; a terminal's name may not.
+        (Setting.SCREEN_MESSAGE, "  ", ""),
     ],
 )
 def test_values_a_terminal_takes(setting: Setting, value: object, expected: object) -> None:
@@ -96,6 +98,8 @@ def test_a_family_narrows_and_never_widens() -> None:
         narrowed(Setting.UNLOCK_TIME, unit="min")
     with pytest.raises(ValueError, match="longer"):
         narrowed(Setting.DEVICE_NAME, max_length=64)
+    with pytest.raises(ValueError, match="shorter"):
+        narrowed(Setting.DEVICE_NAME, min_length=0)
     assert family_settings(Setting.VOLUME, spec) == {
         Setting.VOLUME: SETTINGS[Setting.VOLUME],
         Setting.UNLOCK_TIME: spec,

@@ -193,8 +193,9 @@ class SettingSpec:
     step: float = 1
     # SELECT: the protocol-neutral choices (each translated).
     options: tuple[str, ...] = ()
-    # TEXT: the longest value.
+    # TEXT: the longest value, and the shortest (0: the text may be cleared).
     max_length: int = 0
+    min_length: int = 1
     # Rarely changed: the entity is disabled until a person enables it.
     advanced: bool = False
 
@@ -241,8 +242,10 @@ class SettingSpec:
         if not isinstance(value, str):
             raise InvalidRequestError(f"{self.setting} must be text")
         text = value.strip()
-        if not text or len(text) > self.max_length:
-            raise InvalidRequestError(f"{self.setting} takes 1 to {self.max_length} characters")
+        if not self.min_length <= len(text) <= self.max_length:
+            raise InvalidRequestError(
+                f"{self.setting} takes {self.min_length} to {self.max_length} characters"
+            )
         if any(not character.isprintable() for character in text):
             raise InvalidRequestError(f"{self.setting} cannot hold control characters")
         return text
@@ -516,7 +519,10 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(setting=Setting.RECORD_OVERWRITE, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(setting=Setting.RECORD_UNREGISTERED, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(setting=Setting.RECORD_PHOTOS, kind=SettingKind.SWITCH, advanced=True),
-        SettingSpec(setting=Setting.SCREEN_MESSAGE, kind=SettingKind.TEXT, max_length=64),
+        # Empty: no message on the screen.
+        SettingSpec(
+            setting=Setting.SCREEN_MESSAGE, kind=SettingKind.TEXT, max_length=64, min_length=0
+        ),
         SettingSpec(setting=Setting.EXPIRY_REMINDER, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(
             setting=Setting.EXPIRY_REMINDER_DAYS,
@@ -625,6 +631,6 @@ def narrowed(setting: Setting, **changes: object) -> SettingSpec:
         raise ValueError(f"{setting}: range wider than the vocabulary's")
     if not set(spec.options) <= set(base.options):
         raise ValueError(f"{setting}: choices the vocabulary does not have")
-    if spec.max_length > base.max_length:
-        raise ValueError(f"{setting}: longer text than the vocabulary's")
+    if spec.max_length > base.max_length or spec.min_length < base.min_length:
+        raise ValueError(f"{setting}: longer or shorter text than the vocabulary's")
     return spec

@@ -89,6 +89,20 @@ async def test_screen_message_written(hass: HomeAssistant, simulator: HttpV2Simu
     assert hass.states.get(message).state == "欢迎光临"
 
 
+async def test_screen_message_cleared(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
+    message = entity(hass, "text", "screen_message")
+    for value in ("Closed today", ""):
+        await with_device(
+            hass,
+            simulator,
+            hass.services.async_call(
+                "text", "set_value", {"entity_id": message, "value": value}, blocking=True
+            ),
+        )
+        assert simulator.settings["ShortMessage"] == value
+        assert hass.states.get(message).state == value
+
+
 async def test_a_value_the_terminal_cannot_take_is_refused(
     hass: HomeAssistant, simulator: HttpV2Simulator
 ) -> None:
