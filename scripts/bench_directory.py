@@ -50,7 +50,6 @@ from custom_components.access_terminal.directory.const import (
 )
 from custom_components.access_terminal.directory.entry import DirectoryConfigEntry
 from custom_components.access_terminal.directory.model import AccessLevel, DoorRef, Person
-from custom_components.access_terminal.protocols.cloud_ws.users import LOCKS_PER_COMMAND
 from custom_components.access_terminal.protocols.httpv2.people import MAX_BATCH
 from custom_components.access_terminal.protocols.model import User
 from custom_components.access_terminal.protocols.zk_push.writes import USERS_PER_BATCH
@@ -157,19 +156,19 @@ class Writes:
 RENAME_MINIMUM = {"httpv2": 3, "zk_push": 1, "cloud_ws": 1, "webjson": 1, "control_api": 1}
 
 
-def minimum(family: str, people: int, doors: int) -> int:
+def minimum(family: str, people: int) -> int:
     """Return the fewest exchanges (in `exchanges`' unit) that give a terminal its content.
 
-    `people` held (each with a name, a card and an access level) on a terminal of `doors` doors;
-    reads (listings) are not part of it:
+    `people` held (each with a name, a card and an access level); reads (listings) are not
+    part of it:
     - HTTPv2: the access rules in one settings download (then the settings uploaded, as the
       document asks: 2), and per page of at most 1000 people a fetch and its result, plus the
       empty fetch that ends the run;
     - ZK PUSH: one command per 100 users for the user table and one for their door rights
       (userauthorize), the time zones and the holidays in one command each;
-    - cloud: one `setuserinfo` per person (the protocol writes one user at a time; the card
-      record carries the name), their door rights in `setuserlock` commands of 40 where a
-      terminal has several doors, the day and week zones in one command and the holidays in one;
+    - cloud: one `setuserinfo` per person (the protocol writes one user at a time; it carries
+      the name, the week zone and the validity), the day and week zones in one command and the
+      holidays in one;
     - Webserver + JSON: per person `setuserinfo` and `setuserlock` (its week zone), two for the
       tables (`setdevlock`, `setholiday`);
     - control API: per person `SetUserInfo` and `SetAcUserInfo` (its time zone), one for the
@@ -181,7 +180,7 @@ def minimum(family: str, people: int, doors: int) -> int:
     if family == "zk_push":
         return 2 * math.ceil(people / USERS_PER_BATCH) + 2
     if family == "cloud_ws":
-        return people + (math.ceil(people / LOCKS_PER_COMMAND) if doors > 1 else 0) + 2
+        return people + 2
     if family == "webjson":
         return 2 * people + 2
     return 2 * people + 1
@@ -382,7 +381,7 @@ async def measure(hass: HomeAssistant, terminals: list[Terminal], args: argparse
                 "held": terminal.held,
                 "first_exchanges": sum(made.values()),
                 "first_reads": sum(n for kind, n in made.items() if is_read(kind)),
-                "minimum": minimum(terminal.family, terminal.held, terminal.doors),
+                "minimum": minimum(terminal.family, terminal.held),
                 "first_people_written": sum(terminal.written.people.values()),
                 "first_written_twice": sum(n > 1 for n in terminal.written.people.values()),
                 "first_table_writes": terminal.written.tables,

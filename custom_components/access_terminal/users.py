@@ -48,13 +48,12 @@ class TerminalUsers:
 
     def changed_at_device(self, user_id: str | None, change: UserChange) -> None:
         """Forget what we knew of users changed at the device itself."""
+        if change is UserChange.ALL_DELETED:
+            self.forget_all()
+            return
         store = self._store
         users = store.users
-        if change is UserChange.ALL_DELETED:
-            users.clear()
-            store.users_complete = True
-            self._names.forget(None)
-        elif user_id is None:
+        if user_id is None:
             store.users_complete = False  # e.g. an import from USB: anything may be there
         elif change is UserChange.DELETED:
             users.pop(user_id, None)

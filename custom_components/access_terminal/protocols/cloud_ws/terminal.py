@@ -62,8 +62,6 @@ from .device import info_from_fields
 from .users import (
     CREDENTIAL_BACKUPNUMS,
     ENROLL_BACKUPNUMS,
-    LOCKS_PER_COMMAND,
-    NAMES_PER_COMMAND,
     PALMS,
     enroll_id,
 )
@@ -548,29 +546,9 @@ class CloudWsTerminal(PushTerminal):
         answer = await self.command("getusername", enrollid=enroll_id(user_id))
         return optional_str(answer.get("record"))
 
-    async def set_user_names(self, names: Mapping[str, str]) -> None:
-        """Rename users (`setusername`, at most 50 per command)."""
-        items = [{"enrollid": enroll_id(uid), "name": name} for uid, name in names.items()]
-        for start in range(0, len(items), NAMES_PER_COMMAND):
-            batch = items[start : start + NAMES_PER_COMMAND]
-            await self.command("setusername", count=len(batch), record=batch)
-
     async def get_user_access(self, user_id: str) -> dict[str, Any]:
         """Read a user's access parameters (`getuserlock`: week zones, group, validity)."""
         return await self.command("getuserlock", enrollid=enroll_id(user_id))
-
-    async def set_user_access(self, items: Sequence[Mapping[str, Any]]) -> None:
-        """Write users' access parameters (`setuserlock`, at most 40 per command)."""
-        for start in range(0, len(items), LOCKS_PER_COMMAND):
-            batch = [dict(item) for item in items[start : start + LOCKS_PER_COMMAND]]
-            await self.command("setuserlock", count=len(batch), record=batch)
-
-    async def delete_user_access(self, user_id: str | None) -> None:
-        """Delete one user's access parameters (`deleteuserlock`), or all (`cleanuserlock`)."""
-        if user_id is None:
-            await self.command("cleanuserlock")
-        else:
-            await self.command("deleteuserlock", enrollid=enroll_id(user_id))
 
     async def clean_logs(self) -> None:
         """Delete every log on the device (`cleanlog`)."""

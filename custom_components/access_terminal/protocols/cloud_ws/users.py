@@ -32,9 +32,6 @@ DELETE_ALL = 13
 DELETE_FINGERPRINTS = 12
 MAX_ENROLL_ID = 99_999_999
 MAX_PASSWORD_DIGITS = 8
-# setusername and setuserlock carry at most this many users per command.
-NAMES_PER_COMMAND = 50
-LOCKS_PER_COMMAND = 40
 # What remote enrollment (adduser) asks for, per credential.
 ENROLL_BACKUPNUMS = {
     Credential.FINGERPRINT: FINGERPRINTS,

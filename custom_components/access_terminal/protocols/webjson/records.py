@@ -15,6 +15,7 @@ import zlib
 from ..fields import (
     DeviceInput,
     check_time,
+    decimal,
     integer,
     key,
     lenient,
@@ -175,7 +176,8 @@ class RtlogFields(DeviceInput):
     event: int | None = key("event", lenient(integer(0, 255)), default=None)
     name: str | None = key("name", lenient(text(64)), default=None)
     card: str | None = key("card", lenient(text(32)), default=None)
-    temp: Any = key(("temp", "temperature"), lenient(text(16)), default=None)
+    # A body temperature; a reading outside 30-45 °C is no reading.
+    temp: float | None = key(("temp", "temperature"), lenient(decimal(30.0, 45.0)), default=None)
 
 
 def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record:
@@ -202,23 +204,13 @@ def rtlog_record(item: Any, zone: tzinfo, received: datetime) -> Record:
         user_name=fields.name,
         direction=EVENT_DIRECTIONS.get(event) if event is not None else None,
         card_number=fields.card,
-        temperature=_temperature(fields.temp),
+        temperature=fields.temp,
     )
     # Who, when and which function key: what `getrtlog` and `getlog` both give of a record
     # (the document's `getlog` has no `mode`), so a record recovered is known for the same.
     identity_text = f"{fields.user_id}\t{fields.time:%Y-%m-%d %H:%M:%S}\t{event or 0}"
     identity = zlib.crc32(identity_text.encode()) & 0x7FFFFFFF
     return Record(built, "rtlog", identity, int(moment.timestamp()), ordered=False)
-
-
-def _temperature(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if 30.0 <= number <= 45.0 else None
 
 
 def door_change_record(before: DoorState | None, after: DoorState, time: datetime) -> Record | None:
