@@ -58,8 +58,9 @@ async def await_result[T](
 ) -> T:
     """Wait at most `within` seconds for a command's result, else withdraw it and fail.
 
-    `withdraw` takes the command back so that it never runs late; `still_queued` tells the
-    caller that it runs anyway (data commands kept for the device's next poll).
+    `withdraw` takes the command back so that it never runs late, also when the caller gives
+    up first (its task cancelled); `still_queued` tells the caller that it runs anyway (data
+    commands kept for the device's next poll).
     """
     try:
         async with asyncio.timeout(within):
@@ -68,6 +69,10 @@ async def await_result[T](
         if withdraw is not None:
             withdraw()
         raise CommandTimeoutError(what, still_queued=still_queued) from None
+    except asyncio.CancelledError:
+        if withdraw is not None:
+            withdraw()
+        raise
 
 
 def gather_results[T](
