@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import pytest
 
 from custom_components.access_terminal.protocols.errors import (
@@ -170,6 +173,20 @@ async def test_scheduled_opening_skipped_and_resumed(controller: Device) -> None
         "CONTROL DEVICE 04020100"
     ]
     assert terminal.setting_values[address] is True
+
+
+async def test_a_skipped_opening_runs_again_the_next_day(controller: Device, freezer: Any) -> None:
+    """The switch shows the period back on at the first poll of the next day."""
+    terminal = controller.terminal
+    address = SettingAddress(Setting.SCHEDULED_OPENING, 1)
+    freezer.move_to(datetime(2025, 1, 14, 23, 59, tzinfo=terminal.zone))
+    await obey(controller, terminal.write_setting(address, False))
+    assert terminal.setting_values[address] is False
+    changes = controller.listener.calls["state_changed"]
+    freezer.move_to(datetime(2025, 1, 15, 0, 0, 30, tzinfo=terminal.zone))
+    await controller.commands()
+    assert terminal.setting_values[address] is True
+    assert controller.listener.calls["state_changed"] == changes + 1
 
 
 async def test_settings_refused_before_sending(controller: Device) -> None:

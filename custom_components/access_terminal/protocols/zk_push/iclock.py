@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import ClassVar
 
@@ -129,6 +129,8 @@ class IclockTerminal(PushTerminal):
         self.operations = UNKNOWN_VARIANT_OPERATIONS
         self.doors = {}  # known once it announces them
         self._snapshots = SnapshotPairing()
+        # The date the setting values were computed for (a skipped normal-open day ends).
+        self._values_day: date | None = None
 
     @property
     def registry_code(self) -> str | None:
@@ -400,6 +402,8 @@ class IclockTerminal(PushTerminal):
             options = read_info(info)
             if any(self.options.get(key) != value for key, value in options.items()):
                 self._remember(options)
+        if self.setting_values and datetime.now(self.zone).date() != self._values_day:
+            self._refresh()  # a new day: yesterday's skipped normal-open period runs again
         commands = self._queue.handout()
         if not commands:
             return OK
@@ -582,7 +586,8 @@ class IclockTerminal(PushTerminal):
         info = replace(info_from_options(self.serial, self.options, self.caps), doors=count)
         # A controller's settings are its options (attendance terminals have none we read).
         settings = settings_for(count) if self.variant is Variant.SECURITY and count else {}
-        values = setting_values(settings, count, self.options, datetime.now(self.zone).date())
+        self._values_day = datetime.now(self.zone).date()
+        values = setting_values(settings, count, self.options, self._values_day)
         if (info, doors, settings, values) != (
             self.info,
             self.doors,
