@@ -1,0 +1,256 @@
+"""Verification modes by period: "card alone by day, card and PIN at night".
+
+A door schedule with a door mode locks its doors during the schedule and opens them only to that
+verification; an access level with a verification mode asks it of its people at its doors
+during its schedule. A ZK controller holds both (DiffTimezoneVS with DoorVSTimezone or
+PersonalVSTimezone) and decides alone; the other terminals refuse the people concerned during
+those periods, and say so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.access_terminal.const import DOMAIN
+from custom_components.access_terminal.directory.entry import DirectoryConfigEntry
+from custom_components.access_terminal.protocols.model import Family
+from simulator import access_rules as outcome
+from simulator.zk_push import VERIFY_CARD, ZkPushSimulator
+from simulator.zk_push_access import EVENT_OPENED, EVENT_WRONG_VERIFY_MODE
+
+from ..helpers import device_id
+from ..terminals import ALL_FAMILIES, Simulator
+from .conftest import Converge
+from .helpers import TUESDAY, act, at
+from .test_enforcement import local_time_is_utc, present, stop_home_assistant
+
+pytestmark = pytest.mark.usefixtures("tuesday", "schedules")
+
+CARD_AND_PASSWORD = 11  # Appendix 3
+
+
+async def _person_with_card(hass: HomeAssistant, terminal: str, doors: list[int]) -> None:
+    await act(
+        hass,
+        "set_access_level",
+        name="Everywhere",
+        doors=[{"device_id": terminal, "door": door} for door in doors],
+    )
+    await act(
+        hass,
+        "set_person",
+        person_id="7",
+        name="Cleaner",
+        cards=["1234"],
+        pin="4321",
+        access_levels=["Everywhere"],
+    )
+
+
+def _at(sim: ZkPushSimulator, hour: int, door: int, verify: int) -> int:
+    sim.set_clock(datetime.fromisoformat(at(TUESDAY, hour)))
+    return sim.verify("7", door, verify=verify)
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+async def test_a_door_schedule_asks_card_and_pin_at_the_zk_door(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """Cleaning hours on door 2: card alone refused then, card and PIN let in; card alone after."""
+    terminal = device_id(hass, simulator.serial)
+    await _person_with_card(hass, terminal, [1, 2])
+    await act(
+        hass,
+        "set_door_schedule",
+        name="Cleaning",
+        doors=[{"device_id": terminal, "door": 2}],
+        schedule="schedule.cleaner",
+        door_mode="card_and_password",
+    )
+    await converge((init_integration, simulator))
+    texts = [raw.split(":", 2)[2] for raw in simulator.commands]
+    assert any("DoorVSTimezone DoorID=2" in text for text in texts)
+    # A door mode is no normal-open period: the door stays locked.
+    assert simulator.options["Door2KeepOpenTimeZone"] == "0"
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"cannot_hold_verification_modes_{simulator.serial}"
+    )
+
+    async def decisions() -> dict[str, int]:
+        return {
+            "10:00 card": _at(simulator, 10, 2, VERIFY_CARD),
+            "10:00 card and PIN": _at(simulator, 10, 2, CARD_AND_PASSWORD),
+            "10:00 card, door 1": _at(simulator, 10, 1, VERIFY_CARD),
+            "13:00 card": _at(simulator, 13, 2, VERIFY_CARD),
+        }
+
+    running = await decisions()
+    assert running == {
+        "10:00 card": EVENT_WRONG_VERIFY_MODE,
+        "10:00 card and PIN": EVENT_OPENED,
+        "10:00 card, door 1": EVENT_OPENED,
+        "13:00 card": EVENT_OPENED,
+    }
+
+    await act(hass, "delete_door_schedule", name="Cleaning")
+    await converge((init_integration, simulator))
+    tables = simulator._tables.access
+    assert (tables.verify_zones, tables.door_verify, tables.person_verify) == ({}, {}, {})
+    assert _at(simulator, 10, 2, VERIFY_CARD) == EVENT_OPENED
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+async def test_a_level_asks_card_and_pin_of_its_people_in_its_hours(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """Card alone by day (one level), card and PIN in the evening (a second level): decided
+    by the controller, with Home Assistant stopped too."""
+    terminal = device_id(hass, simulator.serial)
+    await _person_with_card(hass, terminal, [1])
+    await act(
+        hass,
+        "set_access_level",
+        name="Evenings",
+        doors=[{"device_id": terminal, "door": 1}],
+        schedule="schedule.evenings",
+        verify_mode="card_and_password",
+    )
+    await act(
+        hass,
+        "set_person",
+        person_id="7",
+        name="Cleaner",
+        cards=["1234"],
+        pin="4321",
+        access_levels=["Everywhere", "Evenings"],
+    )
+    await converge((init_integration, simulator))
+    assert set(simulator._tables.access.person_verify) == {("7", 1)}
+
+    async def decisions() -> dict[str, int]:
+        return {
+            "10:00 card": _at(simulator, 10, 1, VERIFY_CARD),
+            "18:00 card": _at(simulator, 18, 1, VERIFY_CARD),
+            "18:00 card and PIN": _at(simulator, 18, 1, CARD_AND_PASSWORD),
+        }
+
+    running = await decisions()
+    assert running == {
+        "10:00 card": EVENT_OPENED,
+        "18:00 card": EVENT_WRONG_VERIFY_MODE,
+        "18:00 card and PIN": EVENT_OPENED,
+    }
+    await stop_home_assistant(hass)
+    assert await decisions() == running
+
+
+@pytest.mark.parametrize(
+    "family", [f for f in ALL_FAMILIES if f is not Family.ZK_PUSH], indirect=True
+)
+async def test_a_terminal_without_verification_modes_refuses_in_those_hours(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+    converge: Converge,
+) -> None:
+    """Never a weaker verification: refused during the cleaning hours, let in after; a repair."""
+    local_time_is_utc(simulator)
+    terminal = device_id(hass, simulator.serial)
+    await _person_with_card(hass, terminal, [1])
+    await act(
+        hass,
+        "set_door_schedule",
+        name="Cleaning",
+        doors=[{"device_id": terminal, "door": 1}],
+        schedule="schedule.cleaner",
+        door_mode="card_and_password",
+    )
+    await converge((init_integration, simulator))
+    assert await present(simulator, "7", 1, at(TUESDAY, 10)) != outcome.GRANTED
+    assert await present(simulator, "7", 1, at(TUESDAY, 13)) == outcome.GRANTED
+    coordinator = init_integration.runtime_data.coordinator
+    assert "verification_modes" in coordinator.data.access_sync.shortfalls
+    registry = ir.async_get(hass)
+    issue = f"cannot_hold_verification_modes_{simulator.serial}"
+    assert registry.async_get_issue(DOMAIN, issue)
+
+    await act(hass, "delete_door_schedule", name="Cleaning")
+    await converge((init_integration, simulator))
+    # A week on (a terminal may refuse a second pass soon after the first).
+    next_week = TUESDAY + timedelta(days=7)
+    assert await present(simulator, "7", 1, at(next_week, 10)) == outcome.GRANTED
+    assert not registry.async_get_issue(DOMAIN, issue)
+
+
+@pytest.mark.parametrize(
+    ("service", "field", "value"),
+    [
+        ("set_door_schedule", "door_mode", "card_or_hope"),
+        ("set_door_schedule", "door_mode", 11),
+        ("set_door_schedule", "door_mode", None),
+        ("set_access_level", "verify_mode", "free_open"),
+        ("set_access_level", "verify_mode", ["card"]),
+    ],
+)
+async def test_a_mode_not_of_the_vocabulary_is_refused(
+    hass: HomeAssistant, directory: DirectoryConfigEntry, service: str, field: str, value: Any
+) -> None:
+    """Nothing is kept: the action refuses the whole call."""
+    data: dict[str, Any] = {
+        "name": "Night",
+        "doors": [{"device_id": "abc"}],
+        "schedule": "schedule.cleaner",
+        field: value,
+    }
+    with pytest.raises(vol.Invalid):
+        await act(hass, service, **data)
+    runtime = directory.runtime_data.directory
+    assert not runtime.contents.levels
+    assert not runtime.contents.door_schedules
+
+
+async def test_get_directory_shows_the_modes(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+) -> None:
+    """The door mode of a door schedule (free by default) and a level's verification mode."""
+    terminal = device_id(hass, simulator.serial)
+    doors = [{"device_id": terminal}]
+    await act(hass, "set_door_schedule", name="Shop", doors=doors, schedule="schedule.cleaner")
+    await act(
+        hass,
+        "set_door_schedule",
+        name="Night",
+        doors=doors,
+        schedule="schedule.evenings",
+        door_mode="face_and_card",
+    )
+    await act(hass, "set_access_level", name="Day", doors=doors)
+    await act(hass, "set_access_level", name="Late", doors=doors, verify_mode="card_and_password")
+    found = await act(hass, "get_directory")
+    assert {s["name"]: s["door_mode"] for s in found["door_schedules"]} == {
+        "Night": "face_and_card",
+        "Shop": "free_open",
+    }
+    assert {lv["name"]: lv["verify_mode"] for lv in found["access_levels"]} == {
+        "Day": None,
+        "Late": "card_and_password",
+    }
