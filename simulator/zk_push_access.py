@@ -101,16 +101,16 @@ class AccessTables:
         given = lowered(fields)
         number = parse_int(given.get("timezoneid" if name == "difftimezonevs" else "doorid"))
         pin = given.get("pin", "").strip()
-        if name == "difftimezonevs":
-            self.verify_zones = _kept(self.verify_zones, everything, lambda key: key == number)
-        elif name == "doorvstimezone":
-            self.door_verify = _kept(self.door_verify, everything, lambda key: key == number)
-        elif everything or pin:
+        if name == "personalvstimezone" and (everything or pin):
             self.person_verify = _kept(
                 self.person_verify,
                 everything,
                 lambda key: key[0] == pin and number in (None, key[1]),
             )
+        elif name == "difftimezonevs" and (everything or number is not None):
+            self.verify_zones = _kept(self.verify_zones, everything, lambda key: key == number)
+        elif name == "doorvstimezone" and (everything or number is not None):
+            self.door_verify = _kept(self.door_verify, everything, lambda key: key == number)
         else:
             return ERR_PARAMETER
         return OK
