@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SubentryFlowContext
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,6 +22,11 @@ import voluptuous as vol
 
 from custom_components.access_terminal.const import DOMAIN
 from custom_components.access_terminal.directory.entry import DirectoryConfigEntry
+from custom_components.access_terminal.directory.model import (
+    AccessLevel,
+    DirectoryError,
+    DoorSchedule,
+)
 from custom_components.access_terminal.protocols.model import Family
 from simulator import access_rules as outcome
 from simulator.zk_push import VERIFY_CARD, ZkPushSimulator
@@ -30,6 +37,7 @@ from ..terminals import ALL_FAMILIES, Simulator
 from .conftest import Converge
 from .helpers import TUESDAY, act, at
 from .test_enforcement import local_time_is_utc, present, stop_home_assistant
+from .test_flow import subentry_form, subentry_of
 
 pytestmark = pytest.mark.usefixtures("tuesday", "schedules")
 
@@ -254,3 +262,62 @@ async def test_get_directory_shows_the_modes(
         "Day": None,
         "Late": "card_and_password",
     }
+
+
+def test_modes_as_subentries_keep_them() -> None:
+    """Old door schedules (no door mode) are free; a mode outside the vocabulary is refused."""
+    door = {"device_id": "abc", "door": 2}
+    old = {"name": "Shop", "doors": [door], "schedule": "schedule.cleaner"}
+    schedule = DoorSchedule.from_data(old)
+    assert schedule.verify_mode is None
+    assert schedule.as_data()["door_mode"] == "free_open"
+    assert "verify_mode" not in schedule.as_data()
+    night = DoorSchedule.from_data({**old, "door_mode": "card_and_password"})
+    assert night.verify_mode == "card_and_password"
+    assert DoorSchedule.from_data(night.as_data()) == night
+    level = AccessLevel.from_data({"name": "Late", "doors": [door], "verify_mode": "face"})
+    assert AccessLevel.from_data(level.as_data()) == level
+    assert AccessLevel.from_data({"name": "Day", "doors": [door]}).verify_mode is None
+    for read, data in (
+        (DoorSchedule.from_data, {**old, "door_mode": "card_or_hope"}),
+        (AccessLevel.from_data, {**old, "verify_mode": "free_open"}),
+    ):
+        with pytest.raises(DirectoryError) as err:
+            read(data)
+        assert err.value.key == "invalid_verify_mode"
+
+
+@pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
+async def test_modes_in_the_forms(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+    directory: DirectoryConfigEntry,
+) -> None:
+    """The door schedule form offers free or a mode; the level form an optional mode."""
+    door = f"{device_id(hass, simulator.serial)}:1"
+    answers = {"name": "Night", "doors": [door], "schedule": "schedule.evenings"}
+    result = await subentry_form(
+        hass, directory, "door_schedule", answers | {"door_mode": "card_and_password"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["door_mode"] == "card_and_password"
+    result = await subentry_form(hass, directory, "door_schedule", answers | {"name": "Shop"})
+    assert result["data"]["door_mode"] == "free_open"
+    with pytest.raises(InvalidData):
+        await subentry_form(hass, directory, "door_schedule", answers | {"door_mode": "never"})
+    result = await subentry_form(
+        hass, directory, "access_level", answers | {"verify_mode": "face_and_card"}
+    )
+    assert result["data"]["verify_mode"] == "face_and_card"
+    await hass.async_block_till_done()
+    # Reconfiguring shows the mode kept.
+    context = SubentryFlowContext(
+        source=SOURCE_RECONFIGURE, subentry_id=subentry_of(directory, "Night")
+    )
+    shown = await hass.config_entries.subentries.async_init(
+        (directory.entry_id, "door_schedule"), context=context
+    )
+    schema = shown["data_schema"].schema
+    suggested = {str(key): key.description for key in schema if key.description}
+    assert suggested["door_mode"] == {"suggested_value": "card_and_password"}
