@@ -52,6 +52,9 @@ ATTR_VERIFY_MODE: Final = "verify_mode"
 # A door schedule's mode: doors free (the default), or locked needing a verification mode.
 ATTR_DOOR_MODE: Final = "door_mode"
 DOOR_MODE_FREE_OPEN: Final = "free_open"
+# Translations of their choices (translations/*.json "selector").
+SELECTOR_VERIFY_MODE: Final = "verify_mode"
+SELECTOR_DOOR_MODE: Final = "door_schedule_mode"
 
 # A person id is valid on every family: cloud terminals number users up to 99,999,999.
 MAX_PERSON_ID: Final = 99_999_999

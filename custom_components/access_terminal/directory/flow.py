@@ -62,6 +62,8 @@ from .const import (
     DEFAULT_READBACK_HOURS,
     DEFAULT_REPAIR_AFTER,
     DOOR_MODE_FREE_OPEN,
+    SELECTOR_DOOR_MODE,
+    SELECTOR_VERIFY_MODE,
     SUBENTRY_DOOR_SCHEDULE,
     SUBENTRY_LEVEL,
     SUBENTRY_PERSON,
@@ -238,7 +240,7 @@ def _mode_field(door_schedule: bool) -> dict[vol.Marker, Any]:
             vol.Optional(ATTR_DOOR_MODE, default=DOOR_MODE_FREE_OPEN): SelectSelector(
                 SelectSelectorConfig(
                     options=[DOOR_MODE_FREE_OPEN, *VERIFY_MODES],
-                    translation_key="door_schedule_mode",
+                    translation_key=SELECTOR_DOOR_MODE,
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             )
@@ -247,7 +249,7 @@ def _mode_field(door_schedule: bool) -> dict[vol.Marker, Any]:
         vol.Optional(ATTR_VERIFY_MODE): SelectSelector(
             SelectSelectorConfig(
                 options=list(VERIFY_MODES),
-                translation_key="verify_mode",
+                translation_key=SELECTOR_VERIFY_MODE,
                 mode=SelectSelectorMode.DROPDOWN,
             )
         )
