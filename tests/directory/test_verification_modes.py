@@ -44,7 +44,10 @@ pytestmark = pytest.mark.usefixtures("tuesday", "schedules")
 CARD_AND_PASSWORD = 11  # Appendix 3
 
 
-async def _person_with_card(hass: HomeAssistant, terminal: str, doors: list[int]) -> None:
+async def _person_with_card(
+    hass: HomeAssistant, terminal: str, doors: list[int], *levels: str
+) -> None:
+    """Level "Everywhere" on `doors`; person 7 with a card and a PIN, on it and on `levels`."""
     await act(
         hass,
         "set_access_level",
@@ -58,13 +61,21 @@ async def _person_with_card(hass: HomeAssistant, terminal: str, doors: list[int]
         name="Cleaner",
         cards=["1234"],
         pin="4321",
-        access_levels=["Everywhere"],
+        access_levels=["Everywhere", *levels],
     )
 
 
-def _at(sim: ZkPushSimulator, hour: int, door: int, verify: int) -> int:
-    sim.set_clock(datetime.fromisoformat(at(TUESDAY, hour)))
-    return sim.verify("7", door, verify=verify)
+# What person 7 presents: (hour on Tuesday, door, Appendix 3 verification).
+type Tries = dict[str, tuple[int, int, int]]
+
+
+def _decisions(sim: ZkPushSimulator, tries: Tries) -> dict[str, int]:
+    """Let person 7 try each way at the controller; return the event code of each."""
+    found = {}
+    for name, (hour, door, verify) in tries.items():
+        sim.set_clock(datetime.fromisoformat(at(TUESDAY, hour)))
+        found[name] = sim.verify("7", door, verify=verify)
+    return found
 
 
 @pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
@@ -95,16 +106,13 @@ async def test_a_door_schedule_asks_card_and_pin_at_the_zk_door(
         DOMAIN, f"cannot_hold_verification_modes_{simulator.serial}"
     )
 
-    async def decisions() -> dict[str, int]:
-        return {
-            "10:00 card": _at(simulator, 10, 2, VERIFY_CARD),
-            "10:00 card and PIN": _at(simulator, 10, 2, CARD_AND_PASSWORD),
-            "10:00 card, door 1": _at(simulator, 10, 1, VERIFY_CARD),
-            "13:00 card": _at(simulator, 13, 2, VERIFY_CARD),
-        }
-
-    running = await decisions()
-    assert running == {
+    tries: Tries = {
+        "10:00 card": (10, 2, VERIFY_CARD),
+        "10:00 card and PIN": (10, 2, CARD_AND_PASSWORD),
+        "10:00 card, door 1": (10, 1, VERIFY_CARD),
+        "13:00 card": (13, 2, VERIFY_CARD),
+    }
+    assert _decisions(simulator, tries) == {
         "10:00 card": EVENT_WRONG_VERIFY_MODE,
         "10:00 card and PIN": EVENT_OPENED,
         "10:00 card, door 1": EVENT_OPENED,
@@ -115,7 +123,7 @@ async def test_a_door_schedule_asks_card_and_pin_at_the_zk_door(
     await converge((init_integration, simulator))
     tables = simulator._tables.access
     assert (tables.verify_zones, tables.door_verify, tables.person_verify) == ({}, {}, {})
-    assert _at(simulator, 10, 2, VERIFY_CARD) == EVENT_OPENED
+    assert _decisions(simulator, {"card": (10, 2, VERIFY_CARD)}) == {"card": EVENT_OPENED}
 
 
 @pytest.mark.parametrize("family", [Family.ZK_PUSH], indirect=True)
@@ -129,7 +137,6 @@ async def test_a_level_asks_card_and_pin_of_its_people_in_its_hours(
     """Card alone by day (one level), card and PIN in the evening (a second level): decided
     by the controller, with Home Assistant stopped too."""
     terminal = device_id(hass, simulator.serial)
-    await _person_with_card(hass, terminal, [1])
     await act(
         hass,
         "set_access_level",
@@ -138,33 +145,23 @@ async def test_a_level_asks_card_and_pin_of_its_people_in_its_hours(
         schedule="schedule.evenings",
         verify_mode="card_and_password",
     )
-    await act(
-        hass,
-        "set_person",
-        person_id="7",
-        name="Cleaner",
-        cards=["1234"],
-        pin="4321",
-        access_levels=["Everywhere", "Evenings"],
-    )
+    await _person_with_card(hass, terminal, [1], "Evenings")
     await converge((init_integration, simulator))
     assert set(simulator._tables.access.person_verify) == {("7", 1)}
 
-    async def decisions() -> dict[str, int]:
-        return {
-            "10:00 card": _at(simulator, 10, 1, VERIFY_CARD),
-            "18:00 card": _at(simulator, 18, 1, VERIFY_CARD),
-            "18:00 card and PIN": _at(simulator, 18, 1, CARD_AND_PASSWORD),
-        }
-
-    running = await decisions()
+    tries: Tries = {
+        "10:00 card": (10, 1, VERIFY_CARD),
+        "18:00 card": (18, 1, VERIFY_CARD),
+        "18:00 card and PIN": (18, 1, CARD_AND_PASSWORD),
+    }
+    running = _decisions(simulator, tries)
     assert running == {
         "10:00 card": EVENT_OPENED,
         "18:00 card": EVENT_WRONG_VERIFY_MODE,
         "18:00 card and PIN": EVENT_OPENED,
     }
     await stop_home_assistant(hass)
-    assert await decisions() == running
+    assert _decisions(simulator, tries) == running
 
 
 @pytest.mark.parametrize(
