@@ -65,6 +65,18 @@ async def _person_with_card(
     )
 
 
+async def _card_and_pin_when_cleaning(hass: HomeAssistant, terminal: str, door: int) -> None:
+    """Door schedule "Cleaning": `door` asks card and PIN in the cleaner's hours."""
+    await act(
+        hass,
+        "set_door_schedule",
+        name="Cleaning",
+        doors=[{"device_id": terminal, "door": door}],
+        schedule="schedule.cleaner",
+        door_mode="card_and_password",
+    )
+
+
 # What person 7 presents: (hour on Tuesday, door, Appendix 3 verification).
 type Tries = dict[str, tuple[int, int, int]]
 
@@ -89,14 +101,7 @@ async def test_a_door_schedule_asks_card_and_pin_at_the_zk_door(
     """Cleaning hours on door 2: card alone refused then, card and PIN let in; card alone after."""
     terminal = device_id(hass, simulator.serial)
     await _person_with_card(hass, terminal, [1, 2])
-    await act(
-        hass,
-        "set_door_schedule",
-        name="Cleaning",
-        doors=[{"device_id": terminal, "door": 2}],
-        schedule="schedule.cleaner",
-        door_mode="card_and_password",
-    )
+    await _card_and_pin_when_cleaning(hass, terminal, 2)
     await converge((init_integration, simulator))
     texts = [raw.split(":", 2)[2] for raw in simulator.commands]
     assert any("DoorVSTimezone DoorID=2" in text for text in texts)
@@ -178,14 +183,7 @@ async def test_a_terminal_without_verification_modes_refuses_in_those_hours(
     local_time_is_utc(simulator)
     terminal = device_id(hass, simulator.serial)
     await _person_with_card(hass, terminal, [1])
-    await act(
-        hass,
-        "set_door_schedule",
-        name="Cleaning",
-        doors=[{"device_id": terminal, "door": 1}],
-        schedule="schedule.cleaner",
-        door_mode="card_and_password",
-    )
+    await _card_and_pin_when_cleaning(hass, terminal, 1)
     await converge((init_integration, simulator))
     assert await present(simulator, "7", 1, at(TUESDAY, 10)) != outcome.GRANTED
     assert await present(simulator, "7", 1, at(TUESDAY, 13)) == outcome.GRANTED
