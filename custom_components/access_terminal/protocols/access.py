@@ -537,7 +537,7 @@ def hold_verification(
             removed = door_removed.get(door)
             asked = [g for g in policy.grants if g.verify_mode is not None and door in g.doors]
             own = person_demand(policy, door)
-            door_mode = door_kept.get(door, ((None, ALWAYS),))[0][0]
+            door_mode = door_kept[door][0][0] if door in door_kept else None
             kept = own is not None and holds(*own) and door_mode in (None, own[0])
             if asked and not kept:
                 notes.add(Shortfall.VERIFICATION_MODES)
