@@ -548,7 +548,10 @@ def hold_verification(
                     continue
                 rule = grant.rule if removed is None else grant.rule.without(removed)
                 if not rule.never:
+                    # `replace`: whatever else a grant carries stays with it.
                     mode = grant.verify_mode if kept else None
-                    grants.append(DoorGrant(frozenset({door}), rule, mode))
+                    grants.append(
+                        replace(grant, doors=frozenset({door}), rule=rule, verify_mode=mode)
+                    )
         result.append(replace(policy, grants=tuple(grants)))
     return result, replace(schedules, verify=door_kept)
