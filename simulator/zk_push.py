@@ -1146,6 +1146,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             door,
             self._local_now(),
             date_fmt=self.date_fmt,
+            verify=verify,
         )
         if code == EVENT_OPENED and self._panel.interlocked(self.doors[door - 1]):
             code = EVENT_INTERLOCKED  # another door of its interlock is open

@@ -3,14 +3,17 @@
 specs/003_918f4eda729658fc.txt, "Deliver Time Rule" (`timezone`: three intervals a day, Sunday
 first, and three for each holiday type, as `start << 16 + end` in HHMM), "Deliver Holiday"
 (`holiday`: a date, its type, `Loop` 1 every year or 2 that date) and "Deliver User's Access
-Control Privilege" (`userauthorize`, kept by DeviceTables: a time zone and doors per row). The
-decision gives the event code the terminal writes (Appendix 2): 0 opened, 21 outside the time
-zone, 23 no right to this door, 27 not registered, 29 expired, 62 prohibited (disabled).
+Control Privilege" (`userauthorize`, kept by DeviceTables: a time zone and doors per row), and
+the verification modes by period (12.1.1.26-28: `DiffTimezoneVS` rows whose periods carry an
+Appendix 3 mode for people and for the door, 255 for none; `DoorVSTimezone` and
+`PersonalVSTimezone` point a door, or a person at a door, at a row). The decision gives the
+event code the terminal writes (Appendix 2): 0 opened, 21 outside the time zone, 23 no right to
+this door, 27 not registered, 29 expired, 41 wrong verification mode, 62 prohibited (disabled).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Final
 
@@ -22,12 +25,17 @@ EVENT_OUTSIDE_TIME_ZONE: Final = 21
 EVENT_NO_RIGHT: Final = 23
 EVENT_NOT_REGISTERED: Final = 27
 EVENT_EXPIRED: Final = 29
+EVENT_WRONG_VERIFY_MODE: Final = 41
 EVENT_PROHIBITED: Final = 62
 DAY_NAMES: Final = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 HOLIDAY_NAMES: Final = ("Hol1", "Hol2", "Hol3")
 SLOTS: Final = 3
 # Time zone 1 as terminals come: every day and holiday, 00:00-23:59.
 _ALL_DAY: Final = 2359
+# A DiffTimezoneVS period's mode when it sets none; 0 lets any verification pass.
+VS_UNCHANGED: Final = 255
+VS_ANY: Final = 0
+VERIFY_TABLES: Final = ("difftimezonevs", "doorvstimezone", "personalvstimezone")
 
 
 def _factory_zone() -> dict[str, int]:
@@ -36,6 +44,11 @@ def _factory_zone() -> dict[str, int]:
         for name in (*DAY_NAMES, *HOLIDAY_NAMES)
         for slot in range(1, SLOTS + 1)
     }
+
+
+def _kept[K, V](table: dict[K, V], everything: bool, gone: Callable[[K], bool]) -> dict[K, V]:
+    """Return the rows of `table` a deletion leaves (none when it deletes `everything`)."""
+    return {} if everything else {key: row for key, row in table.items() if not gone(key)}
 
 
 def decode_interval(value: int) -> Span | None:
@@ -54,6 +67,73 @@ class AccessTables:
         self.timezones: dict[int, dict[str, int]] = {1: _factory_zone()}
         # Date (YYYYMMDD) -> (holiday type, loop).
         self.holidays: dict[str, tuple[int, int]] = {}
+        # DiffTimezoneVS rows by TimezoneID (lower-case field names); the rows pointing at them.
+        self.verify_zones: dict[int, dict[str, int]] = {}
+        self.door_verify: dict[int, int] = {}
+        self.person_verify: dict[tuple[str, int], int] = {}
+
+    def update_verify(self, name: str, fields: Mapping[str, str]) -> int:
+        """Store a DiffTimezoneVS, DoorVSTimezone or PersonalVSTimezone record."""
+        given = lowered(fields)
+        zone = parse_int(given.get("timezoneid"))
+        if zone is None or zone < 1:
+            return ERR_PARAMETER
+        if name == "difftimezonevs":
+            row = {key: parse_int(value) for key, value in given.items() if key != "timezoneid"}
+            if any(value is None for value in row.values()):
+                return ERR_PARAMETER
+            self.verify_zones[zone] = {key: value or 0 for key, value in row.items()}
+            return OK
+        door = parse_int(given.get("doorid"))
+        if door is None or door < 1:
+            return ERR_PARAMETER
+        if name == "doorvstimezone":
+            self.door_verify[door] = zone
+            return OK
+        pin = given.get("pin", "").strip()
+        if not pin:
+            return ERR_PARAMETER
+        self.person_verify[pin, door] = zone
+        return OK
+
+    def delete_verify(self, name: str, everything: bool, fields: Mapping[str, str]) -> int:
+        """Delete verification rows: all (`*`), or by TimezoneID, DoorID, PIN (and DoorID)."""
+        given = lowered(fields)
+        number = parse_int(given.get("timezoneid" if name == "difftimezonevs" else "doorid"))
+        pin = given.get("pin", "").strip()
+        if name == "personalvstimezone" and (everything or pin):
+            self.person_verify = _kept(
+                self.person_verify,
+                everything,
+                lambda key: key[0] == pin and number in (None, key[1]),
+            )
+        elif name == "difftimezonevs" and (everything or number is not None):
+            self.verify_zones = _kept(self.verify_zones, everything, lambda key: key == number)
+        elif name == "doorvstimezone" and (everything or number is not None):
+            self.door_verify = _kept(self.door_verify, everything, lambda key: key == number)
+        else:
+            return ERR_PARAMETER
+        return OK
+
+    def required_verify(self, pin: str, door: int, moment: datetime) -> int | None:
+        """Return the Appendix 3 mode a person must use at `door` now (None: the door's own).
+
+        The person's row comes first; where it sets no mode now, the door's row.
+        """
+        for zone, field in (
+            (self.person_verify.get((pin, door)), "vsuser"),
+            (self.door_verify.get(door), "vsdoor"),
+        ):
+            row = self.verify_zones.get(zone or 0)
+            if row is None:
+                continue
+            name = self._day_name(moment).lower()
+            for slot in range(1, SLOTS + 1):
+                span = decode_interval(row.get(f"{name}time{slot}", 0))
+                mode = row.get(f"{name}time{slot}{field}", VS_UNCHANGED)
+                if span is not None and within(moment, [span]) and mode != VS_UNCHANGED:
+                    return mode
+        return None
 
     def update(self, name: str, fields: Mapping[str, str]) -> int:
         """Store a `timezone` or `holiday` record; return the Appendix 1 code."""
@@ -107,13 +187,17 @@ class AccessTables:
                 return kind
         return None
 
+    def _day_name(self, moment: datetime) -> str:
+        """Return the name a zone gives `moment`'s day: its holiday type's, else its weekday's."""
+        kind = self._holiday_type(moment)
+        return HOLIDAY_NAMES[kind - 1] if kind else DAY_NAMES[(moment.weekday() + 1) % 7]
+
     def spans(self, number: int, moment: datetime) -> list[Span]:
         """Return the intervals of time zone `number` that apply at `moment`."""
         zone = self.timezones.get(number)
         if zone is None:
             return []
-        kind = self._holiday_type(moment)
-        name = HOLIDAY_NAMES[kind - 1] if kind else DAY_NAMES[(moment.weekday() + 1) % 7]
+        name = self._day_name(moment)
         found = (decode_interval(zone[f"{name}Time{slot}"]) for slot in range(1, SLOTS + 1))
         return [span for span in found if span is not None]
 
@@ -140,8 +224,13 @@ def decide(
     moment: datetime,
     *,
     date_fmt: bool,
+    verify: int | None = None,
 ) -> int:
-    """Return the event code of a person at `door` (their user row and rights rows)."""
+    """Return the event code of a person at `door` (their user row and rights rows).
+
+    `verify` is the Appendix 3 mode they used (None: not checked against the rows of
+    verification modes by period).
+    """
     if user is None:
         return EVENT_NOT_REGISTERED
     if user.get("Disable", "0") == "1":
@@ -158,6 +247,9 @@ def decide(
     ]
     if not zones:
         return EVENT_NO_RIGHT
-    if any(within(moment, tables.spans(zone, moment)) for zone in zones):
-        return EVENT_OPENED
-    return EVENT_OUTSIDE_TIME_ZONE
+    if not any(within(moment, tables.spans(zone, moment)) for zone in zones):
+        return EVENT_OUTSIDE_TIME_ZONE
+    required = None if verify is None else tables.required_verify(user.get("Pin", ""), door, moment)
+    if required not in (None, VS_ANY, verify):
+        return EVENT_WRONG_VERIFY_MODE
+    return EVENT_OPENED

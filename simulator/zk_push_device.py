@@ -54,8 +54,9 @@ EVENT_CODES: Final = (
     *(0, 1, 4, 5, 7, 8, 9, 10, 11, 12, 13, 20, 21, 22, 23, 27, 28, 29, 39, 41, 44, 45, 63),
     *(100, 101, 102, 105, 200, 201, 202, 204, 205, 206, 222, 223, 224, 225, 226, 233, 234),
 )
-# AccSupportFunList positions (section 7.4) that are always on: door locking, ACCOUNT.
-ACC_SUPPORT_ALWAYS: Final = (2, 11)
+# AccSupportFunList positions (section 7.4) that are always on: door locking, ACCOUNT,
+# verification modes by period.
+ACC_SUPPORT_ALWAYS: Final = (2, 11, 12)
 ACC_SUPPORT_MULTI_CARD: Final = 7
 ACC_SUPPORT_MULTI_BIO: Final = (38, 39, 40)
 ACC_SUPPORT_LENGTH: Final = 50

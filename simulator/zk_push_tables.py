@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
-from simulator.zk_push_access import AccessTables
+from simulator.zk_push_access import VERIFY_TABLES, AccessTables
 from simulator.zk_push_codec import (
     ERR_BASE64,
     ERR_FILE_MISSING,
@@ -82,6 +82,7 @@ SECURITY_TABLES: Final = frozenset(
         "templatev10",
         "timezone",
         "holiday",
+        *VERIFY_TABLES,
     }
 )
 ATTENDANCE_TABLES: Final = frozenset({"userinfo"})
@@ -177,6 +178,8 @@ class DeviceTables:
             return self._update_authorize(fields)
         if name in ("timezone", "holiday"):
             return self.access.update(name, fields)
+        if name in VERIFY_TABLES:
+            return self.access.update_verify(name, fields)
         if name == "mulcarduser":
             return self._update_card(fields)
         if name == "templatev10":
@@ -318,6 +321,8 @@ class DeviceTables:
         pin = fields.get("pin")
         if name in ("timezone", "holiday"):
             return self.access.delete(name, everything, fields)
+        if name in VERIFY_TABLES:
+            return self.access.delete_verify(name, everything, fields)
         if not everything and name != "biodata" and not pin:
             return ERR_PARAMETER
         if name in ("user", "userinfo"):

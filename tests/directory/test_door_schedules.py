@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.access_terminal.const import DOMAIN
 from custom_components.access_terminal.directory.entry import DirectoryConfigEntry
 from custom_components.access_terminal.directory.model import DirectoryError, DoorSchedule
-from custom_components.access_terminal.protocols.access import Interval
+from custom_components.access_terminal.protocols.access import DoorSchedules, Interval
 from custom_components.access_terminal.protocols.model import Family
 from simulator.webjson import WebJsonSimulator
 
@@ -97,14 +97,14 @@ async def test_door_schedules_in_the_ui_and_by_action(
         holiday_dates=[HOLIDAY.isoformat()],
     )
     runtime = directory.runtime_data.directory
-    free = runtime.free_open(terminal)
+    free = runtime.door_schedules(terminal).free_open
     assert list(free) == [1]
     tuesday = free[1].week[date(2025, 1, 14).weekday()]
     assert tuesday == TUESDAY_MORNING + TUESDAY_EVENING
     # On its holiday, the late opening keeps the door locked (no holiday schedule); the other
     # schedule, without holidays, still frees it in the morning.
     assert free[1].on(HOLIDAY) == TUESDAY_MORNING
-    assert runtime.free_open("another terminal") == {}
+    assert runtime.door_schedules("another terminal") == DoorSchedules()
 
     await act(hass, "delete_door_schedule", name="Late opening")
     assert list(runtime.contents.door_schedules) == ["shop hours"]

@@ -148,3 +148,67 @@ def test_httpv2_decision(person: dict[str, object] | None, moment: datetime, rec
     }
     assert httpv2_access.decide(person, settings, moment) == record
     assert httpv2_access.local_now(moment.timestamp(), {"TimeZone": 1}).hour == moment.hour + 1
+
+
+def test_zk_verification_modes_by_period() -> None:
+    """A person's row first, then the door's; 255 sets nothing; any verification under 0."""
+    tables = AccessTables()
+    assert tables.update("timezone", {"TimezoneId": "1", "TueTime1": str((0 << 16) + 2359)}) == OK
+    rows = {
+        "TimezoneID": "1",
+        "TueTime1": str(MORNING),
+        "TueTime1VSUser": "255",
+        "TueTime1VSDoor": "11",  # card and password
+        "TueTime2": str((1300 << 16) + 1359),
+        "TueTime2VSUser": "255",
+        "TueTime2VSDoor": "0",  # any
+    }
+    assert tables.update_verify("difftimezonevs", rows) == OK
+    person = {"TimezoneID": "2", "TueTime1": str(MORNING), "TueTime1VSUser": "4"}  # card
+    assert tables.update_verify("difftimezonevs", person) == OK
+    assert tables.update_verify("doorvstimezone", {"DoorID": "1", "TimezoneID": "1"}) == OK
+    user = {"Pin": "7", "StartTime": "0", "EndTime": "0"}
+    rights = {"1": {"AuthorizeTimezoneId": "1", "AuthorizeDoorId": "3"}}
+
+    def code(pin: str, moment: datetime, verify: int | None, door: int = 1) -> int:
+        return decide(
+            tables, user | {"Pin": pin}, rights, door, moment, date_fmt=True, verify=verify
+        )
+
+    assert code("7", TUESDAY_TEN, 4) == zk_push_access.EVENT_WRONG_VERIFY_MODE
+    assert code("7", TUESDAY_TEN, 11) == zk_push_access.EVENT_OPENED
+    assert code("7", TUESDAY_TEN, None) == zk_push_access.EVENT_OPENED  # not checked
+    assert code("7", TUESDAY_TEN, 4, door=2) == zk_push_access.EVENT_OPENED  # no row there
+    assert code("7", TUESDAY_ONE, 4) == zk_push_access.EVENT_OPENED  # "any" then
+    assert code("7", HOLIDAY_TEN.replace(hour=16), 4) == zk_push_access.EVENT_OPENED
+    assert (
+        tables.update_verify("personalvstimezone", {"PIN": "8", "DoorID": "1", "TimezoneID": "2"})
+        == OK
+    )
+    assert code("8", TUESDAY_TEN, 4) == zk_push_access.EVENT_OPENED  # their own row: card
+    assert code("8", TUESDAY_TEN, 11) == zk_push_access.EVENT_WRONG_VERIFY_MODE
+
+    # Refused records, and the deletions of the document (12.1.2.26-28).
+    for name, fields in (
+        ("difftimezonevs", {"TimezoneID": "0"}),
+        ("difftimezonevs", {"TimezoneID": "3", "SunTime1": "x"}),
+        ("doorvstimezone", {"TimezoneID": "1"}),
+        ("personalvstimezone", {"DoorID": "1", "TimezoneID": "1"}),
+    ):
+        assert tables.update_verify(name, fields) == ERR_PARAMETER
+    for name in ("difftimezonevs", "doorvstimezone", "personalvstimezone"):
+        assert tables.delete_verify(name, False, {}) == ERR_PARAMETER
+    assert (
+        tables.update_verify("personalvstimezone", {"PIN": "8", "DoorID": "2", "TimezoneID": "2"})
+        == OK
+    )
+    assert tables.delete_verify("personalvstimezone", False, {"PIN": "8", "DoorID": "1"}) == OK
+    assert set(tables.person_verify) == {("8", 2)}
+    assert tables.delete_verify("personalvstimezone", False, {"PIN": "8"}) == OK
+    assert tables.person_verify == {}
+    assert tables.delete_verify("doorvstimezone", False, {"DoorID": "1"}) == OK
+    assert tables.door_verify == {}
+    assert tables.delete_verify("difftimezonevs", False, {"TimezoneID": "2"}) == OK
+    assert set(tables.verify_zones) == {1}
+    assert tables.delete_verify("difftimezonevs", True, {}) == OK
+    assert tables.verify_zones == {}

@@ -21,7 +21,7 @@ from PIL import Image
 import pytest
 from pytest_aiohttp import AiohttpServer
 
-from custom_components.access_terminal.protocols.access import Interval, TimeRule
+from custom_components.access_terminal.protocols.access import DoorSchedules, Interval, TimeRule
 from simulator.__main__ import build_parser
 from simulator.common import jpeg_photo
 from simulator.httpv2 import HttpV2Simulator, run_httpv2
@@ -971,7 +971,7 @@ async def test_door_schedule_holds_the_door_open_with_the_server_down(
     """TimingOpen as Home Assistant compiles it: the door is free 9 to 18, no server needed."""
     terminal, _ = make_terminal()
     shop = TimeRule(week=(hours(9, 18),) * 5 + ((), ()))
-    plan = terminal.compile_access([], date(2025, 1, 14), free_open={1: shop})
+    plan = terminal.compile_access([], date(2025, 1, 14), doors=DoorSchedules({1: shop}))
     simulator = make_simulator()
     simulator.settings.update(plan.tables)
     fake.script(KEEPALIVE, *[Raw("Home Assistant is stopped", status=503)] * 3)

@@ -47,6 +47,14 @@ ATTR_SCHEDULE: Final = "schedule"
 ATTR_HOLIDAY_CALENDAR: Final = "holiday_calendar"
 ATTR_HOLIDAY_DATES: Final = "holiday_dates"
 ATTR_HOLIDAY_SCHEDULE: Final = "holiday_schedule"
+# A level's verification mode (one of protocols/settings.py VERIFY_MODES; none: as set).
+ATTR_VERIFY_MODE: Final = "verify_mode"
+# A door schedule's mode: doors free (the default), or locked needing a verification mode.
+ATTR_DOOR_MODE: Final = "door_mode"
+DOOR_MODE_FREE_OPEN: Final = "free_open"
+# Translations of their choices (translations/*.json "selector").
+SELECTOR_VERIFY_MODE: Final = "verify_mode"
+SELECTOR_DOOR_MODE: Final = "door_schedule_mode"
 
 # A person id is valid on every family: cloud terminals number users up to 99,999,999.
 MAX_PERSON_ID: Final = 99_999_999

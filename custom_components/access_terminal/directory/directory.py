@@ -20,15 +20,18 @@ from homeassistant.util import dt as dt_util
 
 from ..protocols.access import (
     ALL_DAY,
+    ALWAYS,
     NEVER,
     AccessProfile,
     DayIntervals,
     DoorGrant,
+    DoorSchedules,
     Notes,
     PersonPolicy,
     Shortfall,
     ShortfallNote,
     TimeRule,
+    hold_verification,
     merged,
 )
 from ..protocols.model import AccessEvent, Credentials, EventType, User, UserAccess
@@ -173,23 +176,42 @@ class Directory:
                 continue
             doors = frozenset(ref.door for ref in level.doors if ref.device_id == device_id)
             if doors:
-                grants.append(DoorGrant(doors, self.rule_of(level)))
+                grants.append(DoorGrant(doors, self.rule_of(level), level.verify_mode))
         return tuple(grants)
 
-    def free_open(
+    def door_schedules(
         self, device_id: str | None, contents: Contents | None = None
-    ) -> dict[int, TimeRule]:
-        """Return when each door of one terminal is free (its door schedules, merged)."""
-        rules: dict[int, list[TimeRule]] = {}
+    ) -> DoorSchedules:
+        """Return what the door schedules ask of one terminal's doors.
+
+        When each door is free (its free-open schedules, merged), and the verification modes
+        its other schedules demand (one per mode, merged).
+        """
+        free: dict[int, list[TimeRule]] = {}
+        verify: dict[int, dict[str, list[TimeRule]]] = {}
         for schedule in (contents or self.contents).door_schedules.values():
             for ref in schedule.doors:
-                if ref.device_id == device_id:
-                    rules.setdefault(ref.door, []).append(self.rule_of(schedule))
-        return {
-            door: rule
-            for door, found in sorted(rules.items())
-            if (rule := merged(found)) is not None
-        }
+                if ref.device_id != device_id:
+                    continue
+                when = self.rule_of(schedule)
+                if schedule.verify_mode is None:
+                    free.setdefault(ref.door, []).append(when)
+                else:
+                    modes = verify.setdefault(ref.door, {})
+                    modes.setdefault(schedule.verify_mode, []).append(when)
+        return DoorSchedules(
+            free_open={
+                door: rule
+                for door, found in sorted(free.items())
+                if (rule := merged(found)) is not None
+            },
+            verify={
+                door: tuple(
+                    (mode, merged(rules) or ALWAYS) for mode, rules in sorted(modes.items())
+                )
+                for door, modes in sorted(verify.items())
+            },
+        )
 
     def uses_left(self, person: Person) -> int | None:
         """Return how many uses a pass has left (None: no limit)."""
@@ -211,13 +233,17 @@ class Directory:
             grants = self.grants(person, coordinator.device_id, contents)
             if grants and (policy := self._policy(person, grants, profile, now, notes)):
                 chosen.append((person, policy))
-        free_open = self.free_open(coordinator.device_id, contents)
-        if free_open and not profile.free_open:
+        schedules = self.door_schedules(coordinator.device_id, contents)
+        if schedules.free_open and not profile.free_open:
             notes.add(Shortfall.FREE_OPEN)
+        policies = [policy for _, policy in chosen]
+        if not profile.verify_modes:
+            # Refused during the periods that demand a verification it cannot ask for.
+            policies, schedules = hold_verification(policies, schedules, _never, notes)
         plan = coordinator.terminal.compile_access(
-            [policy for _, policy in chosen],
+            policies,
             dt_util.as_local(now).date(),
-            free_open=free_open if profile.free_open else None,
+            doors=schedules if profile.free_open else None,
         )
         users = [
             self._user(person, policy, access, profile, coordinator)
@@ -431,6 +457,11 @@ class Directory:
                     family=str(coordinator.family),
                     held=str(overflow.held),
                 )
+
+
+def _never(_mode: str, _rule: TimeRule) -> bool:
+    """Hold no verification mode (a terminal without them)."""
+    return False
 
 
 def _overflow(wanted: Wanted) -> ShortfallNote | None:

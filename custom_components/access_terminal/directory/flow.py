@@ -36,10 +36,12 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from ..files import FILES_FOLDER
+from ..protocols.settings import VERIFY_MODES
 from .const import (
     ATTR_CARDS,
     ATTR_DEVICE_ID,
     ATTR_DOOR,
+    ATTR_DOOR_MODE,
     ATTR_DOORS,
     ATTR_ENABLED,
     ATTR_HA_PERSON,
@@ -54,10 +56,14 @@ from .const import (
     ATTR_SCHEDULE,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
+    ATTR_VERIFY_MODE,
     CONF_READBACK_HOURS,
     CONF_REPAIR_AFTER,
     DEFAULT_READBACK_HOURS,
     DEFAULT_REPAIR_AFTER,
+    DOOR_MODE_FREE_OPEN,
+    SELECTOR_DOOR_MODE,
+    SELECTOR_VERIFY_MODE,
     SUBENTRY_DOOR_SCHEDULE,
     SUBENTRY_LEVEL,
     SUBENTRY_PERSON,
@@ -227,6 +233,29 @@ def _door_options(hass: HomeAssistant, entry: DirectoryConfigEntry) -> list[Sele
     return sorted(options, key=lambda option: option["label"])
 
 
+def _mode_field(door_schedule: bool) -> dict[vol.Marker, Any]:
+    """Return the form's mode: a door schedule's (free or a verification), a level's (optional)."""
+    if door_schedule:
+        return {
+            vol.Optional(ATTR_DOOR_MODE, default=DOOR_MODE_FREE_OPEN): SelectSelector(
+                SelectSelectorConfig(
+                    options=[DOOR_MODE_FREE_OPEN, *VERIFY_MODES],
+                    translation_key=SELECTOR_DOOR_MODE,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            )
+        }
+    return {
+        vol.Optional(ATTR_VERIFY_MODE): SelectSelector(
+            SelectSelectorConfig(
+                options=list(VERIFY_MODES),
+                translation_key=SELECTOR_VERIFY_MODE,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+    }
+
+
 def _level_schema(doors: list[SelectOptionDict], *, needs_schedule: bool) -> vol.Schema:
     schedule = EntitySelector(EntitySelectorConfig(domain="schedule"))
     when = vol.Required(ATTR_SCHEDULE) if needs_schedule else vol.Optional(ATTR_SCHEDULE)
@@ -244,6 +273,7 @@ def _level_schema(doors: list[SelectOptionDict], *, needs_schedule: bool) -> vol
             ),
             vol.Optional(ATTR_HOLIDAY_DATES, default=[]): _MULTIPLE_TEXT,
             vol.Optional(ATTR_HOLIDAY_SCHEDULE): schedule,
+            **_mode_field(needs_schedule),
         }
     )
 

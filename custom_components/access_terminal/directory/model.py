@@ -9,16 +9,18 @@ translation key of `translations/en.json` ("exceptions").
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Self
 
 from homeassistant.util import dt as dt_util
 
+from ..protocols.settings import VERIFY_MODES
 from .const import (
     ATTR_CARDS,
     ATTR_DEVICE_ID,
     ATTR_DOOR,
+    ATTR_DOOR_MODE,
     ATTR_DOORS,
     ATTR_ENABLED,
     ATTR_HA_PERSON,
@@ -36,6 +38,8 @@ from .const import (
     ATTR_SCHEDULE,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
+    ATTR_VERIFY_MODE,
+    DOOR_MODE_FREE_OPEN,
     MAX_CARD_DIGITS,
     MAX_CARDS,
     MAX_LEVEL_NAME,
@@ -145,6 +149,15 @@ def holiday_dates(values: Iterable[Any]) -> tuple[date, ...]:
     return tuple(sorted(found))
 
 
+def verify_mode(value: Any) -> str | None:
+    """Return a verification mode of the shared vocabulary (None: none)."""
+    if value is None or value == "":
+        return None
+    if value not in VERIFY_MODES:
+        raise DirectoryError("invalid_verify_mode", mode=str(value)[:40])
+    return str(value)
+
+
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -171,6 +184,8 @@ class AccessLevel:
     holiday_calendar: str | None = None
     holiday_dates: tuple[date, ...] = ()
     holiday_schedule: str | None = None
+    # People of the level verify by this mode at its doors during its schedule (None: as set).
+    verify_mode: str | None = None
 
     @property
     def key(self) -> str:
@@ -195,12 +210,13 @@ class AccessLevel:
             ATTR_HOLIDAY_CALENDAR: self.holiday_calendar,
             ATTR_HOLIDAY_DATES: [day.isoformat() for day in self.holiday_dates],
             ATTR_HOLIDAY_SCHEDULE: self.holiday_schedule,
+            ATTR_VERIFY_MODE: self.verify_mode,
         }
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
         """Read (and check) a level from subentry data or an action's fields."""
-        return cls.read(data)
+        return replace(cls.read(data), verify_mode=verify_mode(data.get(ATTR_VERIFY_MODE)))
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> Self:
@@ -234,6 +250,10 @@ class DoorSchedule(AccessLevel):
     Holidays (a calendar, dates) keep the doors locked unless a holiday schedule says when they
     are free. Terminals hold the periods (ZK normal-open time zones, HTTPv2 timed opening), so a
     door is free on time with Home Assistant stopped; the others report that they cannot.
+
+    With a `verify_mode` (its `door_mode` other than free_open), the doors stay locked during
+    the schedule and open only to that verification (ZK DiffTimezoneVS / DoorVSTimezone);
+    terminals that cannot hold it refuse the people of those doors then instead.
     """
 
     @property
@@ -246,7 +266,15 @@ class DoorSchedule(AccessLevel):
         """Read (and check) a door schedule: unlike a level, it needs a schedule."""
         if not data.get(ATTR_SCHEDULE):
             raise DirectoryError("schedule_required")
-        return cls.read(data)
+        mode = data.get(ATTR_DOOR_MODE) or DOOR_MODE_FREE_OPEN
+        verify = None if mode == DOOR_MODE_FREE_OPEN else verify_mode(mode)
+        return replace(cls.read(data), verify_mode=verify)
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the subentry data: the mode as `door_mode` (free_open: none)."""
+        data = AccessLevel.as_data(self)
+        del data[ATTR_VERIFY_MODE]
+        return {**data, ATTR_DOOR_MODE: self.verify_mode or DOOR_MODE_FREE_OPEN}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,11 +31,13 @@ import voluptuous as vol
 
 from ..const import DOMAIN
 from ..files import async_read_file
+from ..protocols.settings import VERIFY_MODES
 from ..services import admin_only
 from .const import (
     ATTR_CARDS,
     ATTR_DEVICE_ID,
     ATTR_DOOR,
+    ATTR_DOOR_MODE,
     ATTR_DOORS,
     ATTR_ENABLED,
     ATTR_HA_PERSON,
@@ -53,6 +55,8 @@ from .const import (
     ATTR_SCHEDULE,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
+    ATTR_VERIFY_MODE,
+    DOOR_MODE_FREE_OPEN,
     FIRST_PASS_ID,
     JPEG_MAGIC,
     MAX_PERSON_ID,
@@ -104,7 +108,8 @@ SET_PERSON_SCHEMA = vol.Schema(
     }
 )
 DELETE_PERSON_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON_ID): _IDS})
-SET_LEVEL_SCHEMA = vol.Schema(
+# What access levels and door schedules share: doors and when.
+_DOORS_AND_WHEN = vol.Schema(
     {
         vol.Required(ATTR_NAME): _TEXT,
         vol.Optional("rename_to"): _TEXT,
@@ -116,7 +121,17 @@ SET_LEVEL_SCHEMA = vol.Schema(
     }
 )
 DELETE_LEVEL_SCHEMA = vol.Schema({vol.Required(ATTR_NAME): _TEXT})
-SET_DOOR_SCHEDULE_SCHEMA = SET_LEVEL_SCHEMA.extend({vol.Required(ATTR_SCHEDULE): cv.entity_id})
+SET_DOOR_SCHEDULE_SCHEMA = _DOORS_AND_WHEN.extend(
+    {
+        vol.Required(ATTR_SCHEDULE): cv.entity_id,
+        vol.Optional(ATTR_DOOR_MODE, default=DOOR_MODE_FREE_OPEN): vol.In(
+            (DOOR_MODE_FREE_OPEN, *VERIFY_MODES)
+        ),
+    }
+)
+SET_LEVEL_SCHEMA = _DOORS_AND_WHEN.extend(
+    {vol.Optional(ATTR_VERIFY_MODE): vol.Any(None, vol.In(VERIFY_MODES))}
+)
 CREATE_PASS_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_NAME): _TEXT,

@@ -15,7 +15,7 @@ schedule block 09:00-12:00 ends at 12:00). Days are numbered as `date.weekday()`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -97,6 +97,22 @@ def intersection(first: DayIntervals, second: DayIntervals) -> DayIntervals:
     return normalized(found)
 
 
+def difference(first: DayIntervals, second: DayIntervals) -> DayIntervals:
+    """Return the minutes of `first` that are not in `second`."""
+    found: list[Interval] = []
+    for one in normalized(first):
+        start = one.start
+        for other in normalized(second):
+            if other.end <= start or other.start >= one.end:
+                continue
+            if other.start > start:
+                found.append(Interval(start, other.start))
+            start = max(start, other.end)
+        if start < one.end:
+            found.append(Interval(start, one.end))
+    return tuple(found)
+
+
 def covers(outer: DayIntervals, inner: DayIntervals) -> bool:
     """Return True if every minute of `inner` is in `outer`."""
     return intersection(outer, inner) == normalized(inner)
@@ -162,6 +178,19 @@ class TimeRule:
             exceptions={d: union(self.on(d), other.on(d)) for d in days},
         )
 
+    def without(self, other: TimeRule) -> TimeRule:
+        """Return the rule allowing what this one allows and `other` does not."""
+        days = set(self.exceptions) | set(other.exceptions)
+        return TimeRule(
+            week=tuple(difference(a, b) for a, b in zip(self.week, other.week, strict=True)),
+            exceptions={d: difference(self.on(d), other.on(d)) for d in days},
+        )
+
+    @property
+    def never(self) -> bool:
+        """Return True for a rule that allows no minute at all."""
+        return not any(self.week) and not any(self.exceptions.values())
+
     def within(self, first: date, last: date) -> TimeRule:
         """Return the rule with only the exceptions from `first` to `last` (both included)."""
         return replace(
@@ -195,10 +224,15 @@ def merged(rules: Iterable[TimeRule]) -> TimeRule | None:
 
 @dataclass(frozen=True, slots=True)
 class DoorGrant:
-    """Doors of one terminal (1-based) and when they may be used."""
+    """Doors of one terminal (1-based) and when they may be used.
+
+    With `verify_mode` (one of `settings.VERIFY_MODES`), the person verifies by that mode at
+    these doors whenever `rule` allows, even where another grant opens the same door.
+    """
 
     doors: frozenset[int]
     rule: TimeRule = ALWAYS
+    verify_mode: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -274,6 +308,9 @@ class Shortfall(StrEnum):
     QR_CODES = "qr_codes"
     # No door schedules of its own (normally-open periods): the doors stay as they are.
     FREE_OPEN = "free_open"
+    # A verification mode by period it cannot hold: those periods are taken from the access
+    # of the people concerned (never a weaker verification than asked).
+    VERIFICATION_MODES = "verification_modes"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -308,6 +345,24 @@ class AccessProfile:
     qr_codes: bool = False
     # Whether it keeps doors normally open during periods of its own (door schedules).
     free_open: bool = False
+    # Whether it holds verification modes by period (of doors, of people at doors).
+    verify_modes: bool = False
+
+
+# A verification demanded during a period: (mode, when).
+type Demand = tuple[str, TimeRule]
+
+
+@dataclass(frozen=True, slots=True)
+class DoorSchedules:
+    """What the door schedules of one terminal ask of its doors (1-based).
+
+    `free_open`: when each door stays unlocked. `verify`: the verifications a door demands of
+    everyone during periods (one mode a door; several are held narrower, see `hold_verification`).
+    """
+
+    free_open: Mapping[int, TimeRule] = field(default_factory=dict)
+    verify: Mapping[int, tuple[Demand, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,3 +483,75 @@ def holiday_dates(rules: Iterable[TimeRule]) -> list[date]:
 def ordered_policies(policies: Sequence[PersonPolicy]) -> list[PersonPolicy]:
     """Return the policies in person order, so that numbers are given the same way each time."""
     return sorted(policies, key=lambda policy: (len(policy.person_id), policy.person_id))
+
+
+def _single(demands: Iterable[Demand]) -> Demand | None:
+    """Return the demands of one mode merged (None: none, or several modes)."""
+    modes: dict[str, list[TimeRule]] = {}
+    for mode, rule in demands:
+        modes.setdefault(mode, []).append(rule)
+    if len(modes) != 1:
+        return None
+    ((mode, rules),) = modes.items()
+    return mode, merged(rules) or ALWAYS
+
+
+def person_demand(policy: PersonPolicy, door: int) -> Demand | None:
+    """Return the verification a person's grants demand at `door` (None: none, or conflicting)."""
+    return _single(
+        (grant.verify_mode, grant.rule)
+        for grant in policy.grants
+        if grant.verify_mode is not None and door in grant.doors
+    )
+
+
+def hold_verification(
+    policies: Sequence[PersonPolicy],
+    schedules: DoorSchedules,
+    holds: Callable[[str, TimeRule], bool],
+    notes: Notes,
+) -> tuple[list[PersonPolicy], DoorSchedules]:
+    """Keep the verification demands a terminal `holds`; take the others' periods from access.
+
+    A demand it cannot hold (its mode, its hours, or a door or person asked for two modes) is
+    left out, and its periods are removed from the access of the people it concerns at that
+    door: they are refused then rather than let in with a weaker verification. A person's
+    demand is also left out where the door demands another mode (which one a terminal applies
+    is not known). Returns the policies (grants split by door) and the demands kept.
+    """
+    if not schedules.verify and not any(g.verify_mode for p in policies for g in p.grants):
+        return list(policies), schedules
+    door_kept: dict[int, tuple[Demand, ...]] = {}
+    door_removed: dict[int, TimeRule] = {}
+    for door, demands in schedules.verify.items():
+        single = _single(demands)
+        if single is not None and holds(*single):
+            door_kept[door] = (single,)
+        elif demands:
+            door_removed[door] = merged(rule for _, rule in demands) or ALWAYS
+            notes.add(Shortfall.VERIFICATION_MODES)
+    result: list[PersonPolicy] = []
+    for policy in policies:
+        grants: list[DoorGrant] = []
+        for door in policy.doors():
+            removed = door_removed.get(door)
+            asked = [g for g in policy.grants if g.verify_mode is not None and door in g.doors]
+            own = person_demand(policy, door)
+            door_mode = door_kept[door][0][0] if door in door_kept else None
+            kept = own is not None and holds(*own) and door_mode in (None, own[0])
+            if asked and not kept:
+                notes.add(Shortfall.VERIFICATION_MODES)
+                lost = merged(g.rule for g in asked) or ALWAYS
+                removed = lost if removed is None else removed.merged_with(lost)
+            for grant in policy.grants:
+                if door not in grant.doors:
+                    continue
+                rule = grant.rule if removed is None else grant.rule.without(removed)
+                if not rule.never:
+                    # `replace`: whatever else a grant carries stays with it.
+                    mode = grant.verify_mode if kept else None
+                    grants.append(
+                        replace(grant, doors=frozenset({door}), rule=rule, verify_mode=mode)
+                    )
+        result.append(replace(policy, grants=tuple(grants)))
+    return result, replace(schedules, verify=door_kept)

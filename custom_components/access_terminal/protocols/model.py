@@ -17,7 +17,7 @@ from .fields import InputProblems
 from .settings import Setting, SettingAddress, SettingSpec, SettingValue
 
 if TYPE_CHECKING:
-    from .access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+    from .access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
     from .questionnaire import Questionnaire
 
 
@@ -904,14 +904,17 @@ class Terminal:
         self,
         policies: Sequence[PersonPolicy],
         today: date,
-        free_open: Mapping[int, TimeRule] | None = None,
+        doors: DoorSchedules | None = None,
     ) -> AccessPlan:
         """Compile the policies of the people on this terminal into its own tables.
 
         `today` is the terminal's date: holidays are written from it on, and families without
-        holidays fold them into the coming week. `free_open` gives doors that stay unlocked
-        during periods (door schedules), for terminals whose `access_profile.free_open` says
-        they keep them; the others leave it out (the directory reports the shortfall).
+        holidays fold them into the coming week. `doors` gives what door schedules ask of the
+        doors: when they stay unlocked (`free_open`, for terminals whose
+        `access_profile.free_open` says they keep them; the others leave it out and the
+        directory reports the shortfall) and which verification they demand during periods
+        (`verify`, for terminals whose `access_profile.verify_modes` says they hold them; for
+        the others the directory has taken those periods from the people's access).
         """
         raise NotSupportedError(Operation.ACCESS_RULES)
 

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 import voluptuous as vol
 
 from custom_components.access_terminal.const import DOMAIN, EVENT_ACCESS_TERMINAL
-from custom_components.access_terminal.protocols.access import Interval, TimeRule
+from custom_components.access_terminal.protocols.access import DoorSchedules, Interval, TimeRule
 from simulator.zk_push import ZkPushSimulator
 from tests.helpers import device_id, wait_until, with_device
 from tests.terminals import ZK_SERIAL
@@ -199,7 +199,7 @@ async def test_door_schedule_frees_the_door_with_home_assistant_stopped(
     simulator.set_clock(monday)
     shop = TimeRule(week=((Interval(9 * 60, 18 * 60),),) * 5 + ((), ()))
     terminal = init_integration.runtime_data.coordinator.terminal
-    plan = terminal.compile_access([], date(2025, 1, 13), free_open={1: shop})
+    plan = terminal.compile_access([], date(2025, 1, 13), doors=DoorSchedules({1: shop}))
     await with_device(hass, simulator, terminal.set_access_tables(plan.tables))
     assert simulator.options["Door1KeepOpenTimeZone"] == "2"
     assert simulator.options["Door2KeepOpenTimeZone"] == "0"
@@ -231,7 +231,7 @@ async def test_scheduled_opening_skipped_for_today(
     coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.coordinator
     terminal = coordinator.terminal
     always = TimeRule(week=((Interval(0, 24 * 60),),) * 7)
-    plan = terminal.compile_access([], date(2025, 1, 13), free_open={1: always})
+    plan = terminal.compile_access([], date(2025, 1, 13), doors=DoorSchedules({1: always}))
     await with_device(hass, simulator, terminal.set_access_tables(plan.tables))
     await simulator.cycle()
     assert released(simulator, 1)

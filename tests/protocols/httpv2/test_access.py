@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.access_terminal.protocols.access import Shortfall, ShortfallNote
+from custom_components.access_terminal.protocols.access import (
+    DoorSchedules,
+    Shortfall,
+    ShortfallNote,
+)
 from custom_components.access_terminal.protocols.errors import (
     CommandTimeoutError,
     InvalidRequestError,
@@ -149,7 +153,7 @@ SHOP_HOURS = weekly(**dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), hours((
 def test_door_schedule_becomes_timing_open() -> None:
     """The shop door is normally open 9 to 18 on weekdays, kept by the terminal."""
     assert PROFILE.free_open
-    plan = compile_access([always("1")], PROFILE, TUESDAY, {1: SHOP_HOURS})
+    plan = compile_access([always("1")], PROFILE, TUESDAY, DoorSchedules({1: SHOP_HOURS}))
     assert plan.tables["TimingOpen"] == 1
     assert plan.tables["TimingOpen_mode"] == 1
     assert plan.tables["TimingOpen_timegroup"] == {
@@ -161,7 +165,7 @@ def test_door_schedule_becomes_timing_open() -> None:
 
 
 def test_no_schedule_for_the_door_turns_timing_open_off() -> None:
-    plan = compile_access([always("1")], PROFILE, TUESDAY, {})
+    plan = compile_access([always("1")], PROFILE, TUESDAY, DoorSchedules())
     assert plan.tables["TimingOpen"] == 0
     assert "TimingOpen_timegroup" not in plan.tables
     # Without door schedules at all, the terminal's own TimingOpen is left alone.
@@ -172,7 +176,7 @@ def test_door_schedule_holidays_and_second_intervals() -> None:
     """No holidays in TimingOpen: the coming one is folded into its weekday; one interval a day."""
     split = weekly(mon=hours((8, 12), (13, 19)), tue=hours((9, 18)), wed=hours((9, 18)))
     tomorrow = TUESDAY + timedelta(days=1)
-    plan = compile_access([], PROFILE, TUESDAY, {1: with_holidays(split, tomorrow)})
+    plan = compile_access([], PROFILE, TUESDAY, DoorSchedules({1: with_holidays(split, tomorrow)}))
     week = plan.tables["TimingOpen_timegroup"]
     assert week["Week1"] == "13:00-18:59"  # the longer of the two
     assert week["Week2"] == "09:00-17:59"
@@ -183,7 +187,7 @@ def test_door_schedule_holidays_and_second_intervals() -> None:
 async def test_terminal_sends_the_door_schedule_with_the_time_groups() -> None:
     terminal, _ = make_terminal()
     await send(terminal, Endpoint.UPLOAD_WORK_SETTING, SETTINGS)
-    plan = terminal.compile_access([always("1")], TUESDAY, free_open={1: SHOP_HOURS})
+    plan = terminal.compile_access([always("1")], TUESDAY, doors=DoorSchedules({1: SHOP_HOURS}))
     task = start(terminal.set_access_tables(plan.tables))
     await settle()
     reply = await send(terminal, Endpoint.DOWNLOAD_WORK_SETTING)

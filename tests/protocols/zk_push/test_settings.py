@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.access_terminal.protocols.access import DoorSchedules
 from custom_components.access_terminal.protocols.errors import (
     DeviceError,
     InvalidRequestError,
@@ -239,7 +240,10 @@ async def test_aux_outputs_beyond_a_byte_are_not_believed() -> None:
 def test_door_schedules_share_the_book_with_people() -> None:
     """A door schedule is a time zone like the people's; the same rule shares its number."""
     plan = compile_access(
-        [person("7", ({2}, CLEANER))], TWO_DOORS, TUESDAY, free_open={1: SHOP_HOURS, 2: CLEANER}
+        [person("7", ({2}, CLEANER))],
+        TWO_DOORS,
+        TUESDAY,
+        doors=DoorSchedules({1: SHOP_HOURS, 2: CLEANER}),
     )
     zones = {zone["id"]: zone["days"] for zone in plan.tables["timezones"]}
     assert plan.tables["keep_open"] == [{"door": 1, "zone": 3}, {"door": 2, "zone": 2}]
@@ -254,12 +258,12 @@ def test_without_door_schedules_the_doors_are_left_alone() -> None:
     plan = compile_access([person("7", ({2}, CLEANER))], TWO_DOORS, TUESDAY)
     assert "keep_open" not in plan.tables
     assert not any(text.startswith("SET OPTIONS") for text in table_commands(plan.tables))
-    cleared = compile_access([], TWO_DOORS, TUESDAY, free_open={})
+    cleared = compile_access([], TWO_DOORS, TUESDAY, doors=DoorSchedules())
     assert table_commands(cleared.tables)[-1] == (
         "SET OPTIONS Door1KeepOpenTimeZone=0,Door2KeepOpenTimeZone=0"
     )
     # A door the terminal lacks is not written.
-    extra = compile_access([], TWO_DOORS, TUESDAY, free_open={3: SHOP_HOURS})
+    extra = compile_access([], TWO_DOORS, TUESDAY, doors=DoorSchedules({3: SHOP_HOURS}))
     assert extra.tables["keep_open"] == [{"door": 1, "zone": 0}, {"door": 2, "zone": 0}]
 
 

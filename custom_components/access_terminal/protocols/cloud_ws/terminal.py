@@ -17,7 +17,7 @@ import logging
 from typing import Any, ClassVar
 
 from .. import weekzones
-from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
 from ..aiface_settings import SETTINGS, AiFaceSettings, clock_offset
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
@@ -521,7 +521,7 @@ class CloudWsTerminal(PushTerminal):
         self,
         policies: Sequence[PersonPolicy],
         today: date,
-        free_open: Mapping[int, TimeRule] | None = None,
+        doors: DoorSchedules | None = None,
     ) -> AccessPlan:
         """Compile day zones, week zones, holidays and rights (see protocols/weekzones.py)."""
         return weekzones.compile_access(policies, self.access_profile, today)

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
 from ..codec import naive_time, optional_int, optional_str
 from ..errors import (
     DeviceError,
@@ -584,7 +584,7 @@ class ControlApiTerminal(PullTerminal):
         self,
         policies: Sequence[PersonPolicy],
         today: date,
-        free_open: Mapping[int, TimeRule] | None = None,
+        doors: DoorSchedules | None = None,
     ) -> AccessPlan:
         """Compile day zones and each person's week of them (see access.py)."""
         return compile_access(policies, today)

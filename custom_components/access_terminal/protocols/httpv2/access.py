@@ -30,6 +30,7 @@ from ..access import (
     AccessPlan,
     AccessProfile,
     DayIntervals,
+    DoorSchedules,
     Notes,
     PersonPolicy,
     Shortfall,
@@ -94,11 +95,11 @@ def compile_access(
     policies: Sequence[PersonPolicy],
     profile: AccessProfile,
     today: date,
-    free_open: Mapping[int, TimeRule] | None = None,
+    doors: DoorSchedules | None = None,
 ) -> AccessPlan:
     """Compile the people of one terminal into time groups, holidays and their own fields.
 
-    With `free_open` (door schedules; None: leave the terminal's own as they are), the door's
+    With `doors` (door schedules; None: leave the terminal's own as they are), the door's
     normally-open periods go with them.
     """
     notes = Notes()
@@ -138,8 +139,8 @@ def compile_access(
         ],
         "Holidays": [{"Num": number, "Date": day.isoformat()} for day, number in numbers.items()],
     }
-    if free_open is not None:
-        tables.update(_timing_open(free_open.get(1), profile, today, notes))
+    if doors is not None:
+        tables.update(_timing_open(doors.free_open.get(1), profile, today, notes))
     return AccessPlan(tables=tables, people=people, shortfalls=notes.frozen())
 
 

@@ -17,7 +17,7 @@ import logging
 from typing import Any, ClassVar
 import zlib
 
-from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
 from ..codec import optional_int, optional_str, to_int
 from ..errors import (
     InvalidRequestError,
@@ -550,10 +550,10 @@ class HttpV2Terminal(PushTerminal):
         self,
         policies: Sequence[PersonPolicy],
         today: date,
-        free_open: Mapping[int, TimeRule] | None = None,
+        doors: DoorSchedules | None = None,
     ) -> AccessPlan:
         """Compile time groups, holidays and each person's fields (see access.py)."""
-        return compile_access(policies, profile_of(self._time_groups), today, free_open)
+        return compile_access(policies, profile_of(self._time_groups), today, doors)
 
     async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
         """Send the time groups and holidays when the device next fetches its work settings."""

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from .. import weekzones
-from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
 from ..aiface_settings import SETTINGS, AiFaceSettings, Group, clock_offset
 from ..codec import optional_int, optional_str, parse_local_time
 from ..errors import (
@@ -520,7 +520,7 @@ class WebJsonTerminal(PullTerminal):
         self,
         policies: Sequence[PersonPolicy],
         today: date,
-        free_open: Mapping[int, TimeRule] | None = None,
+        doors: DoorSchedules | None = None,
     ) -> AccessPlan:
         """Compile day zones, week zones, holidays and rights (see protocols/weekzones.py)."""
         return weekzones.compile_access(policies, self.access_profile, today)

@@ -8,12 +8,20 @@ all day: the zone users get without a directory.
 
 Holiday dates are grouped by what every rule allows on them; three groups fit the three types.
 More groups share the third type, which then allows only what all its dates allow.
+
+Verification modes by period (12.1.1.26-28): a `DiffTimezoneVS` row is a time zone whose
+periods each carry an Appendix 3 mode for people (`VSUser`) or for the door (`VSDoor`), 255
+for "as the door is set"; `DoorVSTimezone` gives a door its row, `PersonalVSTimezone` a person
+at a door. A demand is written only when its row holds it exactly (three periods a day, its
+holidays on their types, a mode with an Appendix 3 code); the others are held narrower by
+`access.hold_verification`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from ..access import (
@@ -21,6 +29,8 @@ from ..access import (
     AccessPlan,
     AccessProfile,
     DayIntervals,
+    Demand,
+    DoorSchedules,
     Interval,
     Notes,
     PersonPolicy,
@@ -29,12 +39,16 @@ from ..access import (
     ZoneBook,
     door_rules,
     fit_day,
+    hold_verification,
     holiday_dates,
     intersection,
     ordered_policies,
+    person_demand,
+    seasonal,
 )
 from ..model import UserAccess
 from .operations import set_options_command
+from .settings import VERIFY_CODES
 from .users import Capabilities
 
 ALWAYS_ZONE = 1
@@ -68,6 +82,7 @@ def profile_of(caps: Capabilities) -> AccessProfile:
         per_door=True,
         cards=8 if caps.mul_card else 1,
         free_open=True,
+        verify_modes=caps.verify_periods,
     )
 
 
@@ -102,31 +117,113 @@ def _zone(
     return tuple(days)
 
 
+type DemandKey = int | tuple[str, int]
+
+
+def _demands(
+    policies: Sequence[PersonPolicy], schedules: DoorSchedules, doors: int
+) -> dict[DemandKey, Demand]:
+    """Return the verification each door (by number), and each person at a door, demands."""
+    found: dict[DemandKey, Demand] = {}
+    for door, demands in schedules.verify.items():
+        if demands and 1 <= door <= doors:
+            found[door] = demands[0]
+    for policy in policies:
+        for door in policy.doors():
+            if door <= doors and (demand := person_demand(policy, door)) is not None:
+                found[policy.person_id, door] = demand
+    return found
+
+
+def _all_rules(
+    rights: Mapping[str, Mapping[int, TimeRule]],
+    schedules: Mapping[int, TimeRule],
+    demands: Sequence[Demand],
+) -> list[TimeRule]:
+    """Return every distinct rule, in the order people, door schedules, demands use them."""
+    rules = dict.fromkeys(rule for doors in rights.values() for rule in doors.values())
+    rules.update(dict.fromkeys(schedules.values()))
+    rules.update(dict.fromkeys(rule for _, rule in demands))
+    return list(rules)
+
+
+def _held_exactly(rule: TimeRule, types: Mapping[date, int], profile: AccessProfile) -> bool:
+    """Return True if a time zone row holds `rule` as it is (every day, every holiday)."""
+    days = _zone(rule, types, profile, Notes())
+    week = tuple(days[_SUNDAY_FIRST.index(weekday)] for weekday in range(7))
+    return week == rule.week and all(
+        days[7 + kind - 1] == rule.on(day) for day, kind in types.items()
+    )
+
+
+def _holds(
+    mode: str, rule: TimeRule, *, types: Mapping[date, int], profile: AccessProfile, today: date
+) -> bool:
+    """Return True if a DiffTimezoneVS row holds a demand exactly (mode and hours)."""
+    return mode in VERIFY_CODES and _held_exactly(
+        seasonal(rule, profile, today, Notes()), types, profile
+    )
+
+
+def _hold_modes(
+    policies: list[PersonPolicy],
+    schedules: DoorSchedules,
+    profile: AccessProfile,
+    today: date,
+    notes: Notes,
+) -> tuple[list[PersonPolicy], DoorSchedules]:
+    """Keep the demands the rows hold exactly; narrow the rest (until nothing more changes).
+
+    Taking periods from people's access can change the holiday types, so it is checked again.
+    """
+    while True:
+        rights = {p.person_id: door_rules(p, profile, today, Notes()) for p in policies}
+        wanted = [
+            (mode, seasonal(rule, profile, today, Notes()))
+            for mode, rule in _demands(policies, schedules, profile.doors).values()
+        ]
+        types = _holiday_types(_all_rules(rights, schedules.free_open, wanted), Notes())
+        holds = partial(_holds, types=types, profile=profile, today=today)
+        held, kept = hold_verification(policies, schedules, holds, notes)
+        if held == policies and kept == schedules:
+            return held, kept
+        policies, schedules = held, kept
+
+
 def compile_access(
     policies: Sequence[PersonPolicy],
     caps: Capabilities,
     today: date,
-    free_open: Mapping[int, TimeRule] | None = None,
+    doors: DoorSchedules | None = None,
 ) -> AccessPlan:
     """Compile the people of one terminal into time zones, holidays and door rights.
 
-    `free_open` (door schedules) becomes each door's normal-open time zone
+    `doors.free_open` (door schedules) becomes each door's normal-open time zone
     (`Door<n>KeepOpenTimeZone`, Appendix 10), numbered in the same book as the people's rules;
-    given, every door without a schedule gets 0 (no normal-open period).
+    given, every door without a schedule gets 0 (no normal-open period). The verification
+    demands of `doors.verify` and of the people's grants become DiffTimezoneVS rows and the
+    door and person rows pointing at them, on controllers that hold them (AccSupportFunList
+    bit 12); on the others the directory has taken their periods from people's access.
     """
     profile = profile_of(caps)
     notes = Notes()
     ordered = ordered_policies(policies)
+    schedules = doors or DoorSchedules()
+    if profile.verify_modes:
+        ordered, schedules = _hold_modes(ordered, schedules, profile, today, notes)
     rights = {p.person_id: door_rules(p, profile, today, notes) for p in ordered}
     if caps.attendance:
         return _attendance_plan(rights, notes)
-    # Rules in the order people use them: numbers are given the same way every time.
-    rules = list(dict.fromkeys(rule for doors in rights.values() for rule in doors.values()))
-    schedules = {
-        door: rule for door, rule in (free_open or {}).items() if 1 <= door <= profile.doors
+    free_open = {
+        door: rule for door, rule in schedules.free_open.items() if 1 <= door <= profile.doors
     }
-    rules.extend(rule for rule in dict.fromkeys(schedules.values()) if rule not in rules)
-    types = _holiday_types(rules, notes)
+    demands = {
+        key: (mode, seasonal(rule, profile, today, notes))
+        for key, (mode, rule) in _demands(ordered, schedules, profile.doors).items()
+    }
+    # Rules in the order people use them: numbers are given the same way every time.
+    rules = _all_rules(rights, free_open, ())
+    types = _holiday_types(_all_rules(rights, free_open, list(demands.values())), notes)
     book: ZoneBook[ZoneDays] = ZoneBook(first=ALWAYS_ZONE + 1, capacity=TIME_ZONES - 1)
     used = set(types.values())
     always = (ALL_DAY,) * 7 + tuple(
@@ -151,21 +248,64 @@ def compile_access(
     zones_written = {ALWAYS_ZONE: every_day} | {n: days for days, n in book.numbers.items()}
     tables: dict[str, Any] = {
         "timezones": [
-            {"id": number, "days": [[[i.start, i.end] for i in day] for day in days]}
+            {"id": number, "days": _as_lists(days)}
             for number, days in sorted(zones_written.items())
         ],
         "holidays": [
             {"date": day.strftime("%Y%m%d"), "type": kind} for day, kind in sorted(types.items())
         ],
     }
-    if free_open is not None:
+    if doors is not None:
         # A schedule the full book could not number leaves its door without one (noted).
-        zones_of_doors = {door: zone_of[rule] or 0 for door, rule in schedules.items()}
+        zones_of_doors = {door: zone_of[rule] or 0 for door, rule in free_open.items()}
         tables["keep_open"] = [
             {"door": door, "zone": zones_of_doors.get(door, 0)}
             for door in range(1, profile.doors + 1)
         ]
+    if profile.verify_modes:
+        tables |= _verify_tables(demands, types, profile, caps, set(people))
     return AccessPlan(tables=tables, people=people, shortfalls=notes.frozen())
+
+
+# Appendix 3 code of "as the door is set" in a DiffTimezoneVS period.
+UNCHANGED = 255
+
+
+def _as_lists(days: ZoneDays) -> list[list[list[int]]]:
+    """Return a time zone's days as the tables keep them (JSON-friendly)."""
+    return [[[interval.start, interval.end] for interval in day] for day in days]
+
+
+def _verify_tables(
+    demands: Mapping[DemandKey, Demand],
+    types: Mapping[date, int],
+    profile: AccessProfile,
+    caps: Capabilities,
+    held: set[str],
+) -> dict[str, Any]:
+    """Return the DiffTimezoneVS rows and the door and person rows pointing at them."""
+    # The document gives no limit: one row per distinct (hours, mode, door or people).
+    rows: dict[tuple[ZoneDays, int, int], int] = {}
+    door_rows: list[dict[str, Any]] = []
+    person_rows: list[dict[str, Any]] = []
+    for key, (mode, rule) in demands.items():
+        code = int(VERIFY_CODES[mode])
+        days = _zone(rule, types, profile, Notes())
+        if isinstance(key, int):
+            number = rows.setdefault((days, code, UNCHANGED), len(rows) + 1)
+            door_rows.append({"door": key, "zone": number})
+        elif key[0] in held:
+            number = rows.setdefault((days, UNCHANGED, code), len(rows) + 1)
+            person_rows.append({"pin": key[0], "door": key[1], "zone": number})
+    return {
+        "verify_zones": [
+            {"id": n, "days": _as_lists(days), "door": door, "user": user}
+            for (days, door, user), n in rows.items()
+        ],
+        "door_verify": door_rows,
+        "person_verify": person_rows,
+        "dev_id": caps.dev_id,
+    }
 
 
 def _attendance_plan(rights: Mapping[str, Mapping[int, TimeRule]], notes: Notes) -> AccessPlan:
@@ -209,6 +349,44 @@ def timezone_record(zone: Mapping[str, Any]) -> str:
     return "\t".join(fields)
 
 
+def verify_zone_record(zone: Mapping[str, Any]) -> str:
+    """Return one DiffTimezoneVS record: each period with its people's and door's mode."""
+    names = [*_DAY_NAMES, *(f"Hol{kind}" for kind in range(1, HOLIDAY_TYPES + 1))]
+    fields = [f"TimezoneID={zone['id']}"]
+    for name, day in zip(names, zone["days"], strict=True):
+        for n, value in enumerate(_slots(day), start=1):
+            user, door = (zone["user"], zone["door"]) if value else (UNCHANGED, UNCHANGED)
+            fields += [f"{name}Time{n}={value}", f"{name}Time{n}VSUser={user}"]
+            fields.append(f"{name}Time{n}VSDoor={door}")
+    return "\t".join(fields)
+
+
+def _verify_commands(tables: Mapping[str, Any]) -> list[str]:
+    """Return the commands replacing the verification modes by period (people, doors, rows).
+
+    The rows pointing at DiffTimezoneVS go first and come back last, so no door or person
+    ever points at a row that is not there.
+    """
+    dev_id = "\tDevID=1" if tables.get("dev_id") else ""
+    commands = [
+        "DATA DELETE PersonalVSTimezone *",
+        "DATA DELETE DoorVSTimezone *",
+        "DATA DELETE DiffTimezoneVS *",
+    ]
+    if zones := tables["verify_zones"]:
+        commands.append("DATA UPDATE DiffTimezoneVS " + "\n".join(map(verify_zone_record, zones)))
+    if doors := tables["door_verify"]:
+        records = (f"DoorID={row['door']}\tTimezoneID={row['zone']}{dev_id}" for row in doors)
+        commands.append("DATA UPDATE DoorVSTimezone " + "\n".join(records))
+    if people := tables["person_verify"]:
+        records = (
+            f"PIN={row['pin']}\tDoorID={row['door']}\tTimezoneID={row['zone']}{dev_id}"
+            for row in people
+        )
+        commands.append("DATA UPDATE PersonalVSTimezone " + "\n".join(records))
+    return commands
+
+
 def unused_zones_command(tables: Mapping[str, Any]) -> str | None:
     """Return DATA DELETE timezone for the numbers `tables` leaves unused (None: none).
 
@@ -239,4 +417,6 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
                 {f"Door{item['door']}KeepOpenTimeZone": str(item["zone"]) for item in keep_open}
             )
         )
+    if "verify_zones" in tables:
+        commands.extend(_verify_commands(tables))
     return commands

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 import logging
 from typing import Any, cast
 
-from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+from ..access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
 from ..history import Recovery
 from ..model import (
@@ -415,10 +415,10 @@ class ZkPushTerminal(IclockTerminal):
         self,
         policies: Sequence[PersonPolicy],
         today: date,
-        free_open: Mapping[int, TimeRule] | None = None,
+        doors: DoorSchedules | None = None,
     ) -> AccessPlan:
         """Compile time zones, holidays and door rights (see access.py)."""
-        return compile_access(policies, self.caps, today, free_open)
+        return compile_access(policies, self.caps, today, doors)
 
     async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
         """Write the time zones and holidays (kept queued until the terminal reports them)."""

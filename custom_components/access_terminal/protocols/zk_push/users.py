@@ -81,6 +81,8 @@ class Capabilities:
     dev_id: bool = False
     lock_control: bool = False
     long_name: bool = False
+    # Verification modes by period (DiffTimezoneVS and the door and person rows).
+    verify_periods: bool = False
     string_pin: bool = False
     bio_data: frozenset[int] = frozenset()
     bio_photo: frozenset[int] = frozenset()
@@ -111,6 +113,7 @@ class Capabilities:
             mul_card=_flag(options, "MulCardUserFunOn"),
             dev_id=bit(26),
             lock_control=bit(2),
+            verify_periods=bit(12),
             long_name=bit(5),
             string_pin=_flag(options, "StringPinFunOn"),
             bio_data=bio_data,
