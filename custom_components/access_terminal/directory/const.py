@@ -47,6 +47,11 @@ ATTR_SCHEDULE: Final = "schedule"
 ATTR_HOLIDAY_CALENDAR: Final = "holiday_calendar"
 ATTR_HOLIDAY_DATES: Final = "holiday_dates"
 ATTR_HOLIDAY_SCHEDULE: Final = "holiday_schedule"
+# Roles: a level's people free its doors (first-card opening) or pass at any time (super
+# users); a person's doors stay unlocked longer (accessibility).
+ATTR_FIRST_CARD_OPENS: Final = "first_card_opens"
+ATTR_SUPER_USERS: Final = "super_users"
+ATTR_EXTENDED_UNLOCK: Final = "extended_unlock"
 
 # A person id is valid on every family: cloud terminals number users up to 99,999,999.
 MAX_PERSON_ID: Final = 99_999_999

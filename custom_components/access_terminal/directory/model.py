@@ -9,7 +9,7 @@ translation key of `translations/en.json` ("exceptions").
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Self
 
@@ -21,6 +21,8 @@ from .const import (
     ATTR_DOOR,
     ATTR_DOORS,
     ATTR_ENABLED,
+    ATTR_EXTENDED_UNLOCK,
+    ATTR_FIRST_CARD_OPENS,
     ATTR_HA_PERSON,
     ATTR_HOLIDAY_CALENDAR,
     ATTR_HOLIDAY_DATES,
@@ -34,6 +36,7 @@ from .const import (
     ATTR_PIN,
     ATTR_QR_CODE,
     ATTR_SCHEDULE,
+    ATTR_SUPER_USERS,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
     MAX_CARD_DIGITS,
@@ -171,6 +174,9 @@ class AccessLevel:
     holiday_calendar: str | None = None
     holiday_dates: tuple[date, ...] = ()
     holiday_schedule: str | None = None
+    # Roles of the level's people at its doors (door schedules have none).
+    first_card_opens: bool = False
+    super_users: bool = False
 
     @property
     def key(self) -> str:
@@ -189,6 +195,14 @@ class AccessLevel:
     def as_data(self) -> dict[str, Any]:
         """Return the subentry data."""
         return {
+            **self.shared_data(),
+            ATTR_FIRST_CARD_OPENS: self.first_card_opens,
+            ATTR_SUPER_USERS: self.super_users,
+        }
+
+    def shared_data(self) -> dict[str, Any]:
+        """Return the data levels and door schedules share."""
+        return {
             ATTR_NAME: self.name,
             ATTR_DOORS: [door.as_data() for door in self.doors],
             ATTR_SCHEDULE: self.schedule,
@@ -199,8 +213,19 @@ class AccessLevel:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
-        """Read (and check) a level from subentry data or an action's fields."""
-        return cls.read(data)
+        """Read (and check) a level from subentry data or an action's fields.
+
+        Super users pass at any time (terminals hold no hours for them), so their level may
+        have neither a schedule nor holidays: the rule and the terminal agree.
+        """
+        level = replace(
+            cls.read(data),
+            first_card_opens=bool(data.get(ATTR_FIRST_CARD_OPENS, False)),
+            super_users=bool(data.get(ATTR_SUPER_USERS, False)),
+        )
+        if level.super_users and (level.entities() or level.holiday_dates):
+            raise DirectoryError("super_users_any_time", name=level.name)
+        return level
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> Self:
@@ -248,6 +273,10 @@ class DoorSchedule(AccessLevel):
             raise DirectoryError("schedule_required")
         return cls.read(data)
 
+    def as_data(self) -> dict[str, Any]:
+        """Return the subentry data (no roles: a door schedule has no people)."""
+        return self.shared_data()
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Person:
@@ -267,6 +296,8 @@ class Person:
     is_pass: bool = False
     max_uses: int | None = None
     qr_code: str | None = field(default=None, repr=False)
+    # Their doors stay unlocked for the door's extended unlock time (a wheelchair user).
+    extended_unlock: bool = False
 
     @property
     def unique_id(self) -> str:
@@ -289,6 +320,7 @@ class Person:
             ATTR_PASS: self.is_pass,
             ATTR_MAX_USES: self.max_uses,
             ATTR_QR_CODE: self.qr_code,
+            ATTR_EXTENDED_UNLOCK: self.extended_unlock,
         }
 
     @classmethod
@@ -313,6 +345,7 @@ class Person:
             is_pass=bool(data.get(ATTR_PASS, False)),
             max_uses=uses,
             qr_code=data.get(ATTR_QR_CODE) or None,
+            extended_unlock=bool(data.get(ATTR_EXTENDED_UNLOCK, False)),
         )
 
     def valid_at(self, now: datetime) -> bool:

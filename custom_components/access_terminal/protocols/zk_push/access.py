@@ -28,6 +28,7 @@ from ..access import (
     TimeRule,
     ZoneBook,
     door_rules,
+    first_card_rules,
     fit_day,
     holiday_dates,
     intersection,
@@ -35,7 +36,7 @@ from ..access import (
 )
 from ..model import UserAccess
 from .operations import set_options_command
-from .users import Capabilities
+from .users import Capabilities, chunks
 
 ALWAYS_ZONE = 1
 # The document gives no limit; controllers of this class keep 50 time zones.
@@ -46,6 +47,10 @@ HOLIDAY_TYPES = 3
 HOLIDAYS = 367
 # `Loop` 2: the date of this year only (1 would repeat it every year).
 ONE_YEAR_ONLY = 2
+# Role rows per DATA UPDATE (as users: "up to 100 per command").
+ROWS_PER_COMMAND = 100
+# extuser FunSwitch bit 1: the door stays unlocked for ExtDoor<n>DelayDrivertime.
+EXTENDED_UNLOCK = 1
 _SUNDAY_FIRST = (6, 0, 1, 2, 3, 4, 5)
 _DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 
@@ -68,6 +73,9 @@ def profile_of(caps: Capabilities) -> AccessProfile:
         per_door=True,
         cards=8 if caps.mul_card else 1,
         free_open=True,
+        first_card=True,
+        super_users=caps.super_authorize,
+        extended_unlock=caps.extended_unlock,
     )
 
 
@@ -120,8 +128,13 @@ def compile_access(
     rights = {p.person_id: door_rules(p, profile, today, notes) for p in ordered}
     if caps.attendance:
         return _attendance_plan(rights, notes)
+    firsts = {p.person_id: first_card_rules(p, profile, today, notes) for p in ordered}
     # Rules in the order people use them: numbers are given the same way every time.
-    rules = list(dict.fromkeys(rule for doors in rights.values() for rule in doors.values()))
+    rules = list(
+        dict.fromkeys(
+            rule for doors in (*rights.values(), *firsts.values()) for rule in doors.values()
+        )
+    )
     schedules = {
         door: rule for door, rule in (free_open or {}).items() if 1 <= door <= profile.doors
     }
@@ -165,7 +178,48 @@ def compile_access(
             {"door": door, "zone": zones_of_doors.get(door, 0)}
             for door in range(1, profile.doors + 1)
         ]
+    held = [p for p in ordered if p.enabled and p.person_id in people]
+    tables |= _role_tables(held, firsts, zone_of, caps, profile)
     return AccessPlan(tables=tables, people=people, shortfalls=notes.frozen())
+
+
+def _role_tables(
+    held: Sequence[PersonPolicy],
+    firsts: Mapping[str, Mapping[int, TimeRule]],
+    zone_of: Mapping[TimeRule, int | None],
+    caps: Capabilities,
+    profile: AccessProfile,
+) -> dict[str, Any]:
+    """Return the first-card, super user and extended unlock rows of the people held.
+
+    Each table the terminal has is given whole (its rows are written anew, see
+    `table_commands`), so rows nobody wants any more leave it. A first-card rule the full book
+    could not number frees nothing (the time zone shortfall is noted).
+    """
+    first_card = [
+        {"door": door, "zone": zone, "pin": policy.person_id}
+        for policy in held
+        for door, rule in sorted(firsts[policy.person_id].items())
+        if (zone := zone_of[rule]) is not None
+    ]
+    freed = {row["door"] for row in first_card}
+    tables: dict[str, Any] = {
+        "first_card": first_card,
+        "first_card_doors": [
+            {"door": door, "on": int(door in freed)} for door in range(1, profile.doors + 1)
+        ],
+        "dev_id": caps.dev_id,
+    }
+    if profile.super_users:
+        tables["super_users"] = [
+            {"pin": policy.person_id, "door": door}
+            for policy in held
+            for door in policy.super_doors()
+            if door <= profile.doors
+        ]
+    if profile.extended_unlock:
+        tables["extended_unlock"] = [p.person_id for p in held if p.extended_unlock]
+    return tables
 
 
 def _attendance_plan(rights: Mapping[str, Mapping[int, TimeRule]], notes: Notes) -> AccessPlan:
@@ -237,6 +291,59 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
         commands.append(
             set_options_command(
                 {f"Door{item['door']}KeepOpenTimeZone": str(item["zone"]) for item in keep_open}
+            )
+        )
+    commands.extend(role_commands(tables))
+    return commands
+
+
+def role_commands(tables: Mapping[str, Any]) -> list[str]:
+    """Return the commands writing each role table the plan gives, whole: its rows anew.
+
+    First-card opening (12.1.1.9, and `Door<n>FirstCardOpenDoor` 1 where a door has rows, 0
+    elsewhere), super users (12.1.1.29) and the extended unlock switch (12.1.1.2, FunSwitch
+    bit 1; the visitor bit, which makes the terminal delete the person daily, is left off).
+    """
+    dev_id = "\tDevID=1" if tables.get("dev_id") else ""
+    rows: list[tuple[str, list[str]]] = []
+    if "first_card" in tables:
+        rows.append(
+            (
+                "firstcard",
+                [
+                    f"DoorID={row['door']}\tTimezoneID={row['zone']}\tPin={row['pin']}{dev_id}"
+                    for row in tables["first_card"]
+                ],
+            )
+        )
+    if "super_users" in tables:
+        rows.append(
+            (
+                "SuperAuthorize",
+                [
+                    f"Pin={row['pin']}\tDoorID={row['door']}{dev_id}"
+                    for row in tables["super_users"]
+                ],
+            )
+        )
+    if "extended_unlock" in tables:
+        rows.append(
+            (
+                "extuser",
+                [f"Pin={pin}\tFunSwitch={EXTENDED_UNLOCK}" for pin in tables["extended_unlock"]],
+            )
+        )
+    commands: list[str] = []
+    for table, records in rows:
+        commands.append(f"DATA DELETE {table} *")
+        commands.extend(
+            f"DATA UPDATE {table} " + "\n".join(chunk)
+            for chunk in chunks(records, ROWS_PER_COMMAND)
+        )
+    if doors := tables.get("first_card_doors"):
+        commands.append(
+            set_options_command(
+                {f"Door{item['door']}FirstCardOpenDoor": str(item["on"]) for item in doors}
             )
         )
     return commands

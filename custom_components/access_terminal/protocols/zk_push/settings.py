@@ -117,6 +117,8 @@ def verify_mode_of_bits(text: str) -> str | None:
 
 OPTIONS: tuple[ZkOption, ...] = (
     ZkOption(Setting.UNLOCK_TIME, "Door{door}Drivertime"),
+    # Appendix 10 "ExtDoorDelayDrivertime": named ExtDoor<n>DelayDrivertime by the controllers.
+    ZkOption(Setting.EXTENDED_UNLOCK_TIME, "ExtDoor{door}DelayDrivertime"),
     ZkOption(
         Setting.DOOR_SENSOR_TYPE,
         "Door{door}SensorType",
@@ -202,6 +204,7 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
             between_doors.append(narrowed(setting, options=options) if options else setting)
     return family_settings(
         narrowed(Setting.UNLOCK_TIME, maximum=MAX_DRIVE_SECONDS),
+        Setting.EXTENDED_UNLOCK_TIME,
         Setting.DOOR_SENSOR_TYPE,
         narrowed(Setting.HELD_OPEN_ALARM_DELAY, maximum=MAX_DETECTOR_SECONDS),
         Setting.DOOR_VERIFY_MODE,
