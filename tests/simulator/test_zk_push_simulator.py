@@ -515,16 +515,16 @@ async def test_commands_fail_with_appendix_1_codes(
     fake: FakeZk, make_simulator: MakeSimulator
 ) -> None:
     simulator = await connected(fake, make_simulator, users=1)
-    # firstcard is a table this terminal does not have (it has holidays: see test_zk_push_access).
+    # multimcard is a table this terminal does not have (it has holidays: see test_zk_push_access).
     fake.queue(
-        "DATA UPDATE firstcard DoorID=1",
+        "DATA UPDATE multimcard DoorID=1",
         "DATA UPDATE mulcarduser Pin=1\tCardNo=CC9932DD\tLossCardFlag=0\tCardType=1",
         "DATA UPDATE biophoto PIN=99\tType=9\tContent=AAAA\tFormat=0",
         "DATA UPDATE biophoto PIN=1\tType=9\tSize=5\tContent=AAAA\tFormat=0",
         "DATA UPDATE biodata Pin=1\tType=9\tNo=0\tTmp=!!!",
         "DATA UPDATE userauthorize Pin=1\tAuthorizeDoorId=x",
-        "DATA QUERY tablename=firstcard,fielddesc=*,filter=*",
-        "DATA COUNT firstcard",
+        "DATA QUERY tablename=multimcard,fielddesc=*,filter=*",
+        "DATA COUNT multimcard",
         "CONTROL DEVICE 0109",
         "CONTROL DEVICE 01050105",
         "CONTROL DEVICE 07010000",

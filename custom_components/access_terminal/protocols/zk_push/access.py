@@ -287,13 +287,13 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
             for item in holidays
         )
         commands.append("DATA UPDATE holiday " + "\n".join(records))
+    commands.extend(role_commands(tables))
     if keep_open := tables.get("keep_open"):
         commands.append(
             set_options_command(
                 {f"Door{item['door']}KeepOpenTimeZone": str(item["zone"]) for item in keep_open}
             )
         )
-    commands.extend(role_commands(tables))
     return commands
 
 

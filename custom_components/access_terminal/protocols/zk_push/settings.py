@@ -204,7 +204,6 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
             between_doors.append(narrowed(setting, options=options) if options else setting)
     return family_settings(
         narrowed(Setting.UNLOCK_TIME, maximum=MAX_DRIVE_SECONDS),
-        Setting.EXTENDED_UNLOCK_TIME,
         Setting.DOOR_SENSOR_TYPE,
         narrowed(Setting.HELD_OPEN_ALARM_DELAY, maximum=MAX_DETECTOR_SECONDS),
         Setting.DOOR_VERIFY_MODE,
@@ -213,6 +212,7 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
         Setting.EXIT_BUTTON,
         Setting.DOOR_ENABLED,
         Setting.MULTI_CARD_OPENING,
+        Setting.EXTENDED_UNLOCK_TIME,
         *between_doors,
         Setting.DAYLIGHT_SAVING,
         Setting.LANGUAGE,
