@@ -42,6 +42,8 @@ from .const import (
     ATTR_DOOR,
     ATTR_DOORS,
     ATTR_ENABLED,
+    ATTR_EXTENDED_UNLOCK,
+    ATTR_FIRST_CARD_OPENS,
     ATTR_HA_PERSON,
     ATTR_HOLIDAY_CALENDAR,
     ATTR_HOLIDAY_DATES,
@@ -52,6 +54,7 @@ from .const import (
     ATTR_PHOTO,
     ATTR_PIN,
     ATTR_SCHEDULE,
+    ATTR_SUPER_USERS,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
     CONF_READBACK_HOURS,
@@ -96,6 +99,7 @@ def _person_schema(levels: list[str], *, new: bool) -> vol.Schema:
             vol.Optional(ATTR_ENABLED, default=True): BooleanSelector(),
             vol.Optional(ATTR_VALID_FROM): DateTimeSelector(),
             vol.Optional(ATTR_VALID_UNTIL): DateTimeSelector(),
+            vol.Optional(ATTR_EXTENDED_UNLOCK, default=False): BooleanSelector(),
         }
     )
     return vol.Schema(fields)
@@ -230,6 +234,13 @@ def _door_options(hass: HomeAssistant, entry: DirectoryConfigEntry) -> list[Sele
 def _level_schema(doors: list[SelectOptionDict], *, needs_schedule: bool) -> vol.Schema:
     schedule = EntitySelector(EntitySelectorConfig(domain="schedule"))
     when = vol.Required(ATTR_SCHEDULE) if needs_schedule else vol.Optional(ATTR_SCHEDULE)
+    # A level's people may have roles at its doors; a door schedule has no people.
+    roles: dict[vol.Marker, Any] = {}
+    if not needs_schedule:
+        roles = {
+            vol.Optional(ATTR_FIRST_CARD_OPENS, default=False): BooleanSelector(),
+            vol.Optional(ATTR_SUPER_USERS, default=False): BooleanSelector(),
+        }
     return vol.Schema(
         {
             vol.Required(ATTR_NAME): TextSelector(),
@@ -244,6 +255,7 @@ def _level_schema(doors: list[SelectOptionDict], *, needs_schedule: bool) -> vol
             ),
             vol.Optional(ATTR_HOLIDAY_DATES, default=[]): _MULTIPLE_TEXT,
             vol.Optional(ATTR_HOLIDAY_SCHEDULE): schedule,
+            **roles,
         }
     )
 

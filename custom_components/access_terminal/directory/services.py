@@ -38,6 +38,8 @@ from .const import (
     ATTR_DOOR,
     ATTR_DOORS,
     ATTR_ENABLED,
+    ATTR_EXTENDED_UNLOCK,
+    ATTR_FIRST_CARD_OPENS,
     ATTR_HA_PERSON,
     ATTR_HOLIDAY_CALENDAR,
     ATTR_HOLIDAY_DATES,
@@ -51,6 +53,7 @@ from .const import (
     ATTR_PIN,
     ATTR_QR_CODE,
     ATTR_SCHEDULE,
+    ATTR_SUPER_USERS,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
     FIRST_PASS_ID,
@@ -101,6 +104,7 @@ SET_PERSON_SCHEMA = vol.Schema(
         vol.Optional(ATTR_VALID_FROM): vol.Any(None, cv.datetime),
         vol.Optional(ATTR_VALID_UNTIL): vol.Any(None, cv.datetime),
         vol.Optional(ATTR_LEVELS): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_EXTENDED_UNLOCK): cv.boolean,
     }
 )
 DELETE_PERSON_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON_ID): _IDS})
@@ -117,6 +121,13 @@ SET_LEVEL_SCHEMA = vol.Schema(
 )
 DELETE_LEVEL_SCHEMA = vol.Schema({vol.Required(ATTR_NAME): _TEXT})
 SET_DOOR_SCHEDULE_SCHEMA = SET_LEVEL_SCHEMA.extend({vol.Required(ATTR_SCHEDULE): cv.entity_id})
+# Roles belong to a level's people (a door schedule has none).
+SET_LEVEL_SCHEMA = SET_LEVEL_SCHEMA.extend(
+    {
+        vol.Optional(ATTR_FIRST_CARD_OPENS, default=False): cv.boolean,
+        vol.Optional(ATTR_SUPER_USERS, default=False): cv.boolean,
+    }
+)
 CREATE_PASS_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_NAME): _TEXT,
