@@ -39,6 +39,16 @@ def doors(hass: HomeAssistant, serial: str, *numbers: int) -> list[dict[str, Any
     return [{"device_id": device_id(hass, serial), "door": number} for number in numbers]
 
 
+def released(simulator: ZkPushSimulator, door: int) -> bool:
+    """Return True while the door's lock is released."""
+    return simulator.doors[door - 1].relay
+
+
+def held_open(simulator: ZkPushSimulator, door: int) -> bool:
+    """Return True while the door is normally open (freed)."""
+    return simulator.doors[door - 1].normal_open
+
+
 def sent(simulator: ZkPushSimulator, prefix: str) -> list[str]:
     """Return the command texts the controller was given that start with `prefix`."""
     texts = [raw.split(":", 2)[2] for raw in simulator.commands]
@@ -78,17 +88,17 @@ async def test_the_managers_first_passage_frees_the_shop_door_until_the_period_e
     ten = datetime.fromisoformat(TEN)
     simulator.set_clock(ten)
     assert simulator.verify("8", 1) == EVENT_OPENED  # staff: an ordinary passage
-    assert not simulator.doors[0].normal_open
+    assert not held_open(simulator, 1)
     assert simulator.verify("7", 1) == EVENT_FIRST_CARD
-    assert simulator.doors[0].normal_open
-    assert simulator.doors[0].relay
+    assert held_open(simulator, 1)
+    assert released(simulator, 1)
     await simulator.cycle()
-    assert simulator.doors[0].relay  # still free within the period
+    assert released(simulator, 1)  # still free within the period
 
     simulator.set_clock(ten.replace(hour=12, minute=30))
     await simulator.cycle()
-    assert not simulator.doors[0].relay
-    assert not simulator.doors[0].normal_open
+    assert not released(simulator, 1)
+    assert not held_open(simulator, 1)
 
     # Outside the period the manager's passage is an ordinary one.
     assert simulator.verify("7", 1) != EVENT_FIRST_CARD
@@ -131,9 +141,9 @@ async def test_a_super_user_passes_against_the_interlock(
     simulator.set_clock(datetime.fromisoformat(TEN))
     assert simulator.verify("2", 2) == EVENT_OPENED  # door 2 released
     assert simulator.verify("2", 1) == EVENT_INTERLOCKED
-    assert not simulator.doors[0].relay
+    assert not released(simulator, 1)
     assert simulator.verify("1", 1) == EVENT_SUPER_USER
-    assert simulator.doors[0].relay
+    assert released(simulator, 1)
 
     # The guard leaves the directory: the controller forgets the privilege.
     await act(hass, "delete_person", person_id="1")

@@ -165,8 +165,7 @@ async def test_terminal_writes_the_tables(controller: Device) -> None:
     assert texts[1:] == [
         "DATA DELETE holiday *",
         "DATA DELETE firstcard *",
-        "SET OPTIONS "
-        + ",".join(f"Door{door}FirstCardOpenDoor=0" for door in range(1, 5)),
+        "SET OPTIONS " + ",".join(f"Door{door}FirstCardOpenDoor=0" for door in range(1, 5)),
     ]
 
     task, commands = await issue(controller, terminal.set_access_tables(plan.tables))
