@@ -60,7 +60,6 @@ async def test_the_managers_first_passage_frees_the_shop_door_until_the_period_e
     hass: HomeAssistant,
     simulator: ZkPushSimulator,
     init_integration: MockConfigEntry,
-    directory: DirectoryConfigEntry,
     converge: Converge,
 ) -> None:
     """The first manager in the morning frees door 1 for customers; at 12:00 it locks again."""
@@ -122,7 +121,6 @@ async def test_a_super_user_passes_against_the_interlock(
     hass: HomeAssistant,
     simulator: ZkPushSimulator,
     init_integration: MockConfigEntry,
-    directory: DirectoryConfigEntry,
     converge: Converge,
 ) -> None:
     """Doors 1 and 2 interlocked: staff wait for door 2 to shut, the super user does not."""
@@ -158,7 +156,6 @@ async def test_an_extended_unlock_time_holds_the_door_longer_for_one_person(
     hass: HomeAssistant,
     simulator: ZkPushSimulator,
     init_integration: MockConfigEntry,
-    directory: DirectoryConfigEntry,
     converge: Converge,
 ) -> None:
     """A wheelchair user gets the door's extended unlock time; the others the normal one."""
@@ -210,7 +207,6 @@ async def test_a_terminal_without_roles_holds_them_narrower_and_says_so(
     hass: HomeAssistant,
     simulator: WebJsonSimulator,
     init_integration: MockConfigEntry,
-    directory: DirectoryConfigEntry,
     converge: Converge,
 ) -> None:
     """No first card, no super users, no extended unlock: listed on the sensor, one repair each."""
