@@ -29,7 +29,12 @@ from simulator.cli import SimulatorFamily, add_common_arguments, device_options,
 from simulator.common import Forwarded, demo_name, jpeg_photo, md5_hex, random_digits
 from simulator.device_loop import PollingDevice
 from simulator.transport import ExchangeError
-from simulator.zk_push_access import EVENT_OPENED, decide
+from simulator.zk_push_access import (
+    EVENT_NO_RIGHT,
+    EVENT_OPENED,
+    EVENT_OUTSIDE_TIME_ZONE,
+    decide,
+)
 from simulator.zk_push_codec import (
     ERR_CHECKSUM,
     ERR_EXECUTION,
@@ -102,6 +107,11 @@ EVENT_EXIT_BUTTON: Final = 202
 EVENT_REMOTE_ID_OK: Final = 222
 EVENT_REMOTE_ID: Final = 223
 EVENT_DOORBELL: Final = 224
+# Appendix 2: "The first user opens the door" (2) and "The super user opens the door" (208).
+EVENT_FIRST_CARD: Final = 2
+EVENT_SUPER_USER: Final = 208
+# Refusals a super user passes (SuperAuthorize has no time zone and gives the door).
+EXEMPTED: Final = frozenset({EVENT_OPENED, EVENT_OUTSIDE_TIME_ZONE, EVENT_NO_RIGHT})
 # MachineType values of controllers (Appendix 7), which upgrade by UPGRADE method 1.
 CONTROLLER_TYPES: Final = 40
 EVENT_AUX_INPUT_NORMAL: Final = 225
@@ -239,6 +249,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self.stamps: dict[str, str] = {}
         self._options_sent = False
         self._info_sent = False
+        # Doors a first card freed: the time zone that keeps them free.
+        self._first_card: dict[int, int] = {}
 
         # Records (the transaction table), numbered from 1, and table lines waiting to go up.
         self._pending: list[Record] = []
@@ -794,6 +806,7 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self.session_id = None
         self._transport.token = None
         self._acked_state = None
+        self._first_card.clear()  # the freeing is a mode, gone with the relays
         self._panel.power_cycle()
 
     # --- doors ------------------------------------------------------------------------------
@@ -857,7 +870,12 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             "%Y%m%d"
         )
         spans = self._tables.access.spans(zone, now) if zone > 0 and not skipped else []
-        self._panel.follow_schedule(door, in_period=within(now, spans))
+        # A door a first card freed stays free while that card's time zone runs.
+        freed = self._first_card.get(door.number)
+        if freed is not None and not within(now, self._tables.access.spans(freed, now)):
+            del self._first_card[door.number]
+            freed = None
+        self._panel.follow_schedule(door, in_period=within(now, spans) or freed is not None)
 
     def _run_normal_open(self, door: DoorSim, enabled: bool) -> None:
         """CONTROL DEVICE 04: run today's normal-open period of `door` again, or skip it."""
@@ -1139,20 +1157,39 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         zk_push_access.py for the refusals).
         """
         user = self.users.get(pin)
+        now = self._local_now()
         code = decide(
             self._tables.access,
             user,
             self.authorize.get(pin, {}),
             door,
-            self._local_now(),
+            now,
             date_fmt=self.date_fmt,
             verify=verify,
         )
-        if code == EVENT_OPENED and self._panel.interlocked(self.doors[door - 1]):
+        roles = self._tables.roles
+        place = self.doors[door - 1]
+        exempt = roles.is_super(pin, door) and code in EXEMPTED
+        if exempt and (code != EVENT_OPENED or self._panel.interlocked(place)):
+            code = EVENT_SUPER_USER  # let in against its time zone or interlock
+        elif code == EVENT_OPENED and self._panel.interlocked(place):
             code = EVENT_INTERLOCKED  # another door of its interlock is open
+        zone = roles.first_card_zone(pin, door)
+        first = (
+            code == EVENT_OPENED
+            and zone is not None
+            and self.options.get(f"Door{door}FirstCardOpenDoor") == "1"
+            and door not in self._first_card
+            and within(now, self._tables.access.spans(zone, now))
+        )
+        if first:
+            code = EVENT_FIRST_CARD
         self.queue_event(code, pin if user is not None else "0", door=door, verify=verify)
-        if code == EVENT_OPENED:
-            self._panel.pulse(self.doors[door - 1])
+        if code in (EVENT_OPENED, EVENT_SUPER_USER, EVENT_FIRST_CARD):
+            self._panel.pulse(place, super_user=exempt, extended=roles.extended_unlock(pin))
+        if first and zone is not None:
+            self._first_card[door] = zone  # free until the zone's period ends
+            self._follow_schedule(place)
         return code
 
     # --- remote identification --------------------------------------------------------------

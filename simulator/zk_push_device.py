@@ -75,6 +75,7 @@ DOOR_PARAMETERS: Final = {
     "REXInput": "1",
     "Disable": "1",
     "MultiCardOpenDoor": "0",
+    "FirstCardOpenDoor": "0",
 }
 # Appendix 9: the doors each InterLock value ties together (one open keeps the others shut).
 INTERLOCK_GROUPS: Final[dict[int, tuple[frozenset[int], ...]]] = {
@@ -192,6 +193,9 @@ def initial_options(
         ),
         "AutoServerFunOn": "1",
         "MulCardUserFunOn": str(int(mul_card)),
+        # Super users (SuperAuthorize) and a longer unlock time per person (extuser).
+        "~SupAuthzizeFunOn": "1",
+        "UserOpenDoorDelayFunOn": "1",
         "UserNameFunOn": "1",
         "StringPinFunOn": "0",
         "MaxLockCount": str(doors),
@@ -208,6 +212,7 @@ def initial_options(
     }
     for door in range(1, doors + 1):
         options |= {f"Door{door}{name}": value for name, value in DOOR_PARAMETERS.items()}
+        options[f"ExtDoor{door}DelayDrivertime"] = "0"
     if multi_bio:
         options |= {
             "MultiBioDataSupport": multi_bio_list(

@@ -208,14 +208,18 @@ class DoorPanel:
             loop = asyncio.get_running_loop()
             self._timers[door.number] = loop.call_later(seconds * self.second, self._release, door)
 
-    def pulse(self, door: DoorSim) -> bool:
+    def pulse(self, door: DoorSim, *, super_user: bool = False, extended: bool = False) -> bool:
         """Open for the lock's drive time, as after a granted access or the exit button.
 
-        False: an interlocked door is open, this one stays shut.
+        False: an interlocked door is open, this one stays shut (a super user passes). A person
+        with an extended unlock time gets `ExtDoor<n>DelayDrivertime` where it is set.
         """
-        if self.interlocked(door):
+        if not super_user and self.interlocked(door):
             return False
         value = parse_int(self._options.get(f"Door{door.number}Drivertime"))
+        longer = parse_int(self._options.get(f"ExtDoor{door.number}DelayDrivertime"))
+        if extended and longer and longer > 0:
+            value = longer
         self.energise(door, value if value and value > 0 else DEFAULT_DRIVE_SECONDS)
         return True
 

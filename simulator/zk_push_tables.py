@@ -25,6 +25,7 @@ from simulator.zk_push_codec import (
     split_fields,
 )
 from simulator.zk_push_device import BIO_FACE, BIO_FINGERPRINT, TEMPLATE_VERSIONS
+from simulator.zk_push_roles import ROLE_TABLES, RoleTables
 
 Downloader = Callable[[str], Awaitable[bytes | None]]
 
@@ -83,6 +84,7 @@ SECURITY_TABLES: Final = frozenset(
         "timezone",
         "holiday",
         *VERIFY_TABLES,
+        *ROLE_TABLES,
     }
 )
 ATTENDANCE_TABLES: Final = frozenset({"userinfo"})
@@ -126,6 +128,7 @@ class DeviceTables:
         # PIN -> its rights rows, by time zone (a person may have a row per time zone).
         self.authorize: dict[str, dict[str, dict[str, str]]] = {}
         self.access = AccessTables()
+        self.roles = RoleTables()
         self.cards: dict[str, list[str]] = {}
         self.biodata: dict[BioKey, dict[str, str]] = {}
         self.biophotos: dict[str, bytes] = {}
@@ -180,6 +183,8 @@ class DeviceTables:
             return self.access.update(name, fields)
         if name in VERIFY_TABLES:
             return self.access.update_verify(name, fields)
+        if name in ROLE_TABLES:
+            return self.roles.update(name, fields)
         if name == "mulcarduser":
             return self._update_card(fields)
         if name == "templatev10":
@@ -323,6 +328,8 @@ class DeviceTables:
             return self.access.delete(name, everything, fields)
         if name in VERIFY_TABLES:
             return self.access.delete_verify(name, everything, fields)
+        if name in ROLE_TABLES:
+            return self.roles.delete(name, everything, fields)
         if not everything and name != "biodata" and not pin:
             return ERR_PARAMETER
         if name in ("user", "userinfo"):
@@ -374,6 +381,7 @@ class DeviceTables:
     def delete_user(self, pin: str) -> None:
         """Remove a user with everything that belongs to them."""
         self.users.pop(pin, None)
+        self.roles.drop_user(pin)
         for table in (self.authorize, self.cards, self.biophotos, self.userpics):
             table.pop(pin, None)
         for bio_key in [bio_key for bio_key in self.biodata if bio_key[0] == pin]:
@@ -409,6 +417,8 @@ class DeviceTables:
             return len(self.access.timezones)
         if name == "holiday":
             return len(self.access.holidays)
+        if name in ROLE_TABLES:
+            return self.roles.count(name)
         if name == "templatev10":
             fields = {"type": str(BIO_FINGERPRINT)}
         return len(self._templates(fields))

@@ -515,16 +515,16 @@ async def test_commands_fail_with_appendix_1_codes(
     fake: FakeZk, make_simulator: MakeSimulator
 ) -> None:
     simulator = await connected(fake, make_simulator, users=1)
-    # firstcard is a table this terminal does not have (it has holidays: see test_zk_push_access).
+    # multimcard is a table this terminal does not have (it has holidays: see test_zk_push_access).
     fake.queue(
-        "DATA UPDATE firstcard DoorID=1",
+        "DATA UPDATE multimcard DoorID=1",
         "DATA UPDATE mulcarduser Pin=1\tCardNo=CC9932DD\tLossCardFlag=0\tCardType=1",
         "DATA UPDATE biophoto PIN=99\tType=9\tContent=AAAA\tFormat=0",
         "DATA UPDATE biophoto PIN=1\tType=9\tSize=5\tContent=AAAA\tFormat=0",
         "DATA UPDATE biodata Pin=1\tType=9\tNo=0\tTmp=!!!",
         "DATA UPDATE userauthorize Pin=1\tAuthorizeDoorId=x",
-        "DATA QUERY tablename=firstcard,fielddesc=*,filter=*",
-        "DATA COUNT firstcard",
+        "DATA QUERY tablename=multimcard,fielddesc=*,filter=*",
+        "DATA COUNT multimcard",
         "CONTROL DEVICE 0109",
         "CONTROL DEVICE 01050105",
         "CONTROL DEVICE 07010000",
@@ -1497,3 +1497,49 @@ async def test_normal_open_period_resumes_after_a_restart(
     assert not door_state(simulator.doors[0])[0]
     simulator.follow_schedules()
     assert door_state(simulator.doors[0])[0]
+
+
+async def test_role_tables_keep_and_forget_rows(
+    fake: FakeZk, make_simulator: MakeSimulator
+) -> None:
+    """firstcard, SuperAuthorize and extuser: stored, counted, deleted by PIN, door or all."""
+    simulator = await connected(fake, make_simulator, users=2)
+    fake.queue(
+        "DATA UPDATE firstcard DoorID=1\tTimezoneID=2\tPin=1\nDoorID=1\tTimezoneID=2\tPin=2",
+        "DATA UPDATE SuperAuthorize Pin=1\tDoorID=1\nPin=2\tDoorID=1",
+        "DATA UPDATE extuser Pin=1\tFunSwitch=1\nPin=2\tFunSwitch=2",
+        "DATA UPDATE firstcard DoorID=1\tTimezoneID=0\tPin=1",
+        "DATA UPDATE SuperAuthorize Pin=1\tDoorID=x",
+        "DATA UPDATE extuser Pin=1\tFunSwitch=-1",
+        "DATA UPDATE extuser FunSwitch=1",
+        "DATA COUNT firstcard",
+        "DATA DELETE firstcard",
+    )
+    await simulator.poll()
+    assert returns(simulator) == [0, 0, 0, -11, -11, -11, -11, 0, -11]
+    roles = simulator._tables.roles
+    assert roles.first_card_zone("2", 1) == 2
+    assert roles.is_super("2", 1)
+    assert roles.extended_unlock("1")
+    assert not roles.extended_unlock("2")  # the visitor bit only
+    assert fake.received("querydata?count")[0].text == "firstcard=2"
+    simulator.results.clear()
+
+    fake.queue(
+        "DATA DELETE firstcard Pin=1",
+        "DATA DELETE SuperAuthorize Pin=1",
+        "DATA DELETE extuser Pin=1",
+    )
+    await simulator.poll()
+    assert returns(simulator) == [0, 0, 0]
+    assert roles.first_card == {("2", 1): 2}
+    assert roles.super_users == {("2", 1)}
+    assert roles.extended == {"2": 2}
+    simulator.results.clear()
+
+    fake.queue("DATA DELETE firstcard DoorID=1", "DATA DELETE user Pin=2")
+    await simulator.poll()
+    assert returns(simulator) == [0, 0]
+    assert roles.first_card == {}
+    assert roles.super_users == set()  # a user's roles go with them
+    assert roles.extended == {}

@@ -55,6 +55,11 @@ DOOR_MODE_FREE_OPEN: Final = "free_open"
 # Translations of their choices (translations/*.json "selector").
 SELECTOR_VERIFY_MODE: Final = "verify_mode"
 SELECTOR_DOOR_MODE: Final = "door_schedule_mode"
+# Roles: a level's people free its doors (first-card opening) or pass at any time (super
+# users); a person's doors stay unlocked longer (accessibility).
+ATTR_FIRST_CARD_OPENS: Final = "first_card_opens"
+ATTR_SUPER_USERS: Final = "super_users"
+ATTR_EXTENDED_UNLOCK: Final = "extended_unlock"
 
 # A person id is valid on every family: cloud terminals number users up to 99,999,999.
 MAX_PERSON_ID: Final = 99_999_999

@@ -33,6 +33,7 @@ from ..protocols.access import (
     TimeRule,
     hold_verification,
     merged,
+    roles_left_out,
 )
 from ..protocols.model import AccessEvent, Credentials, EventType, User, UserAccess
 from .const import SUBENTRY_DOOR_SCHEDULE, SUBENTRY_LEVEL, SUBENTRY_PERSON
@@ -176,7 +177,15 @@ class Directory:
                 continue
             doors = frozenset(ref.door for ref in level.doors if ref.device_id == device_id)
             if doors:
-                grants.append(DoorGrant(doors, self.rule_of(level), level.verify_mode))
+                grants.append(
+                    DoorGrant(
+                        doors,
+                        self.rule_of(level),
+                        level.verify_mode,
+                        first_card=level.first_card_opens,
+                        super_user=level.super_users,
+                    )
+                )
         return tuple(grants)
 
     def door_schedules(
@@ -280,14 +289,17 @@ class Directory:
             notes.add(Shortfall.QR_CODES)
         if len(person.cards) > profile.cards:
             notes.add(Shortfall.CARDS, len(person.cards), profile.cards)
-        return PersonPolicy(
+        policy = PersonPolicy(
             person_id=person.person_id,
             grants=grants,
             enabled=person.enabled,
             valid_from=person.valid_from if profile.validity_start else None,
             valid_until=person.valid_until if profile.validity_end else None,
             uses_left=uses_left if profile.use_counts else None,
+            extended_unlock=person.extended_unlock,
         )
+        roles_left_out(policy, profile, notes)
+        return policy
 
     def _user(
         self,

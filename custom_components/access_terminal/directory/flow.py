@@ -44,6 +44,8 @@ from .const import (
     ATTR_DOOR_MODE,
     ATTR_DOORS,
     ATTR_ENABLED,
+    ATTR_EXTENDED_UNLOCK,
+    ATTR_FIRST_CARD_OPENS,
     ATTR_HA_PERSON,
     ATTR_HOLIDAY_CALENDAR,
     ATTR_HOLIDAY_DATES,
@@ -54,6 +56,7 @@ from .const import (
     ATTR_PHOTO,
     ATTR_PIN,
     ATTR_SCHEDULE,
+    ATTR_SUPER_USERS,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
     ATTR_VERIFY_MODE,
@@ -102,6 +105,7 @@ def _person_schema(levels: list[str], *, new: bool) -> vol.Schema:
             vol.Optional(ATTR_ENABLED, default=True): BooleanSelector(),
             vol.Optional(ATTR_VALID_FROM): DateTimeSelector(),
             vol.Optional(ATTR_VALID_UNTIL): DateTimeSelector(),
+            vol.Optional(ATTR_EXTENDED_UNLOCK, default=False): BooleanSelector(),
         }
     )
     return vol.Schema(fields)
@@ -233,8 +237,12 @@ def _door_options(hass: HomeAssistant, entry: DirectoryConfigEntry) -> list[Sele
     return sorted(options, key=lambda option: option["label"])
 
 
-def _mode_field(door_schedule: bool) -> dict[vol.Marker, Any]:
-    """Return the form's mode: a door schedule's (free or a verification), a level's (optional)."""
+def _kind_fields(*, door_schedule: bool) -> dict[vol.Marker, Any]:
+    """Return what a door schedule has (its mode: free or a verification) or a level has.
+
+    A level: its people's verification mode (optional) and roles at its doors; a door
+    schedule has no people.
+    """
     if door_schedule:
         return {
             vol.Optional(ATTR_DOOR_MODE, default=DOOR_MODE_FREE_OPEN): SelectSelector(
@@ -252,7 +260,9 @@ def _mode_field(door_schedule: bool) -> dict[vol.Marker, Any]:
                 translation_key=SELECTOR_VERIFY_MODE,
                 mode=SelectSelectorMode.DROPDOWN,
             )
-        )
+        ),
+        vol.Optional(ATTR_FIRST_CARD_OPENS, default=False): BooleanSelector(),
+        vol.Optional(ATTR_SUPER_USERS, default=False): BooleanSelector(),
     }
 
 
@@ -273,7 +283,7 @@ def _level_schema(doors: list[SelectOptionDict], *, needs_schedule: bool) -> vol
             ),
             vol.Optional(ATTR_HOLIDAY_DATES, default=[]): _MULTIPLE_TEXT,
             vol.Optional(ATTR_HOLIDAY_SCHEDULE): schedule,
-            **_mode_field(needs_schedule),
+            **_kind_fields(door_schedule=needs_schedule),
         }
     )
 

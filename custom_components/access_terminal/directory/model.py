@@ -23,6 +23,8 @@ from .const import (
     ATTR_DOOR_MODE,
     ATTR_DOORS,
     ATTR_ENABLED,
+    ATTR_EXTENDED_UNLOCK,
+    ATTR_FIRST_CARD_OPENS,
     ATTR_HA_PERSON,
     ATTR_HOLIDAY_CALENDAR,
     ATTR_HOLIDAY_DATES,
@@ -36,6 +38,7 @@ from .const import (
     ATTR_PIN,
     ATTR_QR_CODE,
     ATTR_SCHEDULE,
+    ATTR_SUPER_USERS,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
     ATTR_VERIFY_MODE,
@@ -186,6 +189,9 @@ class AccessLevel:
     holiday_schedule: str | None = None
     # People of the level verify by this mode at its doors during its schedule (None: as set).
     verify_mode: str | None = None
+    # Roles of the level's people at its doors (door schedules have none).
+    first_card_opens: bool = False
+    super_users: bool = False
 
     @property
     def key(self) -> str:
@@ -204,19 +210,39 @@ class AccessLevel:
     def as_data(self) -> dict[str, Any]:
         """Return the subentry data."""
         return {
+            **self.shared_data(),
+            ATTR_VERIFY_MODE: self.verify_mode,
+            ATTR_FIRST_CARD_OPENS: self.first_card_opens,
+            ATTR_SUPER_USERS: self.super_users,
+        }
+
+    def shared_data(self) -> dict[str, Any]:
+        """Return the data levels and door schedules share."""
+        return {
             ATTR_NAME: self.name,
             ATTR_DOORS: [door.as_data() for door in self.doors],
             ATTR_SCHEDULE: self.schedule,
             ATTR_HOLIDAY_CALENDAR: self.holiday_calendar,
             ATTR_HOLIDAY_DATES: [day.isoformat() for day in self.holiday_dates],
             ATTR_HOLIDAY_SCHEDULE: self.holiday_schedule,
-            ATTR_VERIFY_MODE: self.verify_mode,
         }
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
-        """Read (and check) a level from subentry data or an action's fields."""
-        return replace(cls.read(data), verify_mode=verify_mode(data.get(ATTR_VERIFY_MODE)))
+        """Read (and check) a level from subentry data or an action's fields.
+
+        Super users pass at any time (terminals hold no hours for them), so their level may
+        have neither a schedule nor holidays: the rule and the terminal agree.
+        """
+        level = replace(
+            cls.read(data),
+            verify_mode=verify_mode(data.get(ATTR_VERIFY_MODE)),
+            first_card_opens=bool(data.get(ATTR_FIRST_CARD_OPENS, False)),
+            super_users=bool(data.get(ATTR_SUPER_USERS, False)),
+        )
+        if level.super_users and (level.entities() or level.holiday_dates):
+            raise DirectoryError("super_users_any_time", name=level.name)
+        return level
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> Self:
@@ -271,10 +297,8 @@ class DoorSchedule(AccessLevel):
         return replace(cls.read(data), verify_mode=verify)
 
     def as_data(self) -> dict[str, Any]:
-        """Return the subentry data: the mode as `door_mode` (free_open: none)."""
-        data = AccessLevel.as_data(self)
-        del data[ATTR_VERIFY_MODE]
-        return {**data, ATTR_DOOR_MODE: self.verify_mode or DOOR_MODE_FREE_OPEN}
+        """Return the subentry data: its mode as `door_mode`, and no roles (it has no people)."""
+        return {**self.shared_data(), ATTR_DOOR_MODE: self.verify_mode or DOOR_MODE_FREE_OPEN}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,6 +319,8 @@ class Person:
     is_pass: bool = False
     max_uses: int | None = None
     qr_code: str | None = field(default=None, repr=False)
+    # Their doors stay unlocked for the door's extended unlock time (a wheelchair user).
+    extended_unlock: bool = False
 
     @property
     def unique_id(self) -> str:
@@ -317,6 +343,7 @@ class Person:
             ATTR_PASS: self.is_pass,
             ATTR_MAX_USES: self.max_uses,
             ATTR_QR_CODE: self.qr_code,
+            ATTR_EXTENDED_UNLOCK: self.extended_unlock,
         }
 
     @classmethod
@@ -341,6 +368,7 @@ class Person:
             is_pass=bool(data.get(ATTR_PASS, False)),
             max_uses=uses,
             qr_code=data.get(ATTR_QR_CODE) or None,
+            extended_unlock=bool(data.get(ATTR_EXTENDED_UNLOCK, False)),
         )
 
     def valid_at(self, now: datetime) -> bool:

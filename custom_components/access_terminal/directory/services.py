@@ -40,6 +40,8 @@ from .const import (
     ATTR_DOOR_MODE,
     ATTR_DOORS,
     ATTR_ENABLED,
+    ATTR_EXTENDED_UNLOCK,
+    ATTR_FIRST_CARD_OPENS,
     ATTR_HA_PERSON,
     ATTR_HOLIDAY_CALENDAR,
     ATTR_HOLIDAY_DATES,
@@ -53,6 +55,7 @@ from .const import (
     ATTR_PIN,
     ATTR_QR_CODE,
     ATTR_SCHEDULE,
+    ATTR_SUPER_USERS,
     ATTR_VALID_FROM,
     ATTR_VALID_UNTIL,
     ATTR_VERIFY_MODE,
@@ -105,6 +108,7 @@ SET_PERSON_SCHEMA = vol.Schema(
         vol.Optional(ATTR_VALID_FROM): vol.Any(None, cv.datetime),
         vol.Optional(ATTR_VALID_UNTIL): vol.Any(None, cv.datetime),
         vol.Optional(ATTR_LEVELS): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_EXTENDED_UNLOCK): cv.boolean,
     }
 )
 DELETE_PERSON_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON_ID): _IDS})
@@ -129,8 +133,13 @@ SET_DOOR_SCHEDULE_SCHEMA = _DOORS_AND_WHEN.extend(
         ),
     }
 )
+# A verification mode and roles belong to a level's people (a door schedule has none).
 SET_LEVEL_SCHEMA = _DOORS_AND_WHEN.extend(
-    {vol.Optional(ATTR_VERIFY_MODE): vol.Any(None, vol.In(VERIFY_MODES))}
+    {
+        vol.Optional(ATTR_VERIFY_MODE): vol.Any(None, vol.In(VERIFY_MODES)),
+        vol.Optional(ATTR_FIRST_CARD_OPENS, default=False): cv.boolean,
+        vol.Optional(ATTR_SUPER_USERS, default=False): cv.boolean,
+    }
 )
 CREATE_PASS_SCHEMA = vol.Schema(
     {

@@ -233,6 +233,10 @@ class DoorGrant:
     doors: frozenset[int]
     rule: TimeRule = ALWAYS
     verify_mode: str | None = None
+    # The first of these people to pass within `rule` frees the doors until its period ends.
+    first_card: bool = False
+    # These people pass at any time, even against interlock and anti-passback (`rule` is ALWAYS).
+    super_user: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -246,6 +250,8 @@ class PersonPolicy:
     valid_until: datetime | None = None
     # Uses a visitor pass has left (None: no limit).
     uses_left: int | None = None
+    # The person's door stays unlocked for the door's extended unlock time (accessibility).
+    extended_unlock: bool = False
 
     def rule_for(self, door: int) -> TimeRule | None:
         """Return when `door` may be used (None: never)."""
@@ -254,6 +260,14 @@ class PersonPolicy:
     def doors(self) -> list[int]:
         """Return the doors the person has rights on."""
         return sorted({door for grant in self.grants for door in grant.doors})
+
+    def first_card_rule(self, door: int) -> TimeRule | None:
+        """Return when the person's passage frees `door` (None: it never does)."""
+        return merged(g.rule for g in self.grants if g.first_card and door in g.doors)
+
+    def super_doors(self) -> list[int]:
+        """Return the doors the person passes at any time, interlock and anti-passback aside."""
+        return sorted({door for grant in self.grants if grant.super_user for door in grant.doors})
 
     def valid_at(self, moment: datetime) -> bool:
         """Return True inside the validity."""
@@ -311,6 +325,12 @@ class Shortfall(StrEnum):
     # A verification mode by period it cannot hold: those periods are taken from the access
     # of the people concerned (never a weaker verification than asked).
     VERIFICATION_MODES = "verification_modes"
+    # No first-card opening: a listed person's passage does not free the doors.
+    FIRST_CARD = "first_card"
+    # No super users: they are let in as the others, held by interlock and anti-passback.
+    SUPER_USERS = "super_users"
+    # No extended unlock time per person: their doors open for the normal unlock time.
+    EXTENDED_UNLOCK = "extended_unlock"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -347,6 +367,10 @@ class AccessProfile:
     free_open: bool = False
     # Whether it holds verification modes by period (of doors, of people at doors).
     verify_modes: bool = False
+    # Whether it holds first-card opening, super users and a longer unlock time per person.
+    first_card: bool = False
+    super_users: bool = False
+    extended_unlock: bool = False
 
 
 # A verification demanded during a period: (mode, when).
@@ -423,16 +447,43 @@ def seasonal(rule: TimeRule, profile: AccessProfile, today: date, notes: Notes) 
     return rule
 
 
+def _per_door(
+    rule_of: Callable[[int], TimeRule | None], profile: AccessProfile, today: date, notes: Notes
+) -> dict[int, TimeRule]:
+    rules: dict[int, TimeRule] = {}
+    for door in range(1, max(profile.doors, 1) + 1):
+        rule = rule_of(door)
+        if rule is not None:
+            rules[door] = seasonal(rule, profile, today, notes)
+    return rules
+
+
 def door_rules(
     policy: PersonPolicy, profile: AccessProfile, today: date, notes: Notes
 ) -> dict[int, TimeRule]:
     """Return the rule of each door of the terminal the person may use (holidays to write)."""
-    rules: dict[int, TimeRule] = {}
-    for door in range(1, max(profile.doors, 1) + 1):
-        rule = policy.rule_for(door)
-        if rule is not None:
-            rules[door] = seasonal(rule, profile, today, notes)
-    return rules
+    return _per_door(policy.rule_for, profile, today, notes)
+
+
+def first_card_rules(
+    policy: PersonPolicy, profile: AccessProfile, today: date, notes: Notes
+) -> dict[int, TimeRule]:
+    """Return, per door, when the person's passage frees it (holidays to write)."""
+    return _per_door(policy.first_card_rule, profile, today, notes)
+
+
+def roles_left_out(policy: PersonPolicy, profile: AccessProfile, notes: Notes) -> None:
+    """Note the roles of a person that `profile` does not hold (its terminal holds them narrower).
+
+    Without first-card opening the doors are not freed; without super users they pass as the
+    others do; without an extended unlock time their doors open for the normal time.
+    """
+    if not profile.first_card and any(grant.first_card for grant in policy.grants):
+        notes.add(Shortfall.FIRST_CARD)
+    if not profile.super_users and policy.super_doors():
+        notes.add(Shortfall.SUPER_USERS)
+    if not profile.extended_unlock and policy.extended_unlock:
+        notes.add(Shortfall.EXTENDED_UNLOCK)
 
 
 def common_rule(

@@ -166,6 +166,8 @@ class Setting(StrEnum):
     ACCESS_LIMIT = "access_limit"
     # Punches a person may make within a time zone (0: no limit).
     PUNCH_LIMIT = "punch_limit"
+    # Per door: seconds the lock stays released for people with an extended unlock time.
+    EXTENDED_UNLOCK_TIME = "extended_unlock_time"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -603,6 +605,15 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             kind=SettingKind.NUMBER,
             minimum=0,
             maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.EXTENDED_UNLOCK_TIME,
+            kind=SettingKind.NUMBER,
+            scope=Scope.DOOR,
+            unit="s",
+            minimum=0,
+            maximum=254,
             advanced=True,
         ),
     )

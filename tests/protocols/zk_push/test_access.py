@@ -161,10 +161,15 @@ async def test_terminal_writes_the_tables(controller: Device) -> None:
     plan = terminal.compile_access([person("7", ({2}, CLEANER))], TUESDAY)
     texts = await obey(controller, terminal.set_access_tables(plan.tables))
     assert texts[0].startswith("DATA UPDATE timezone TimezoneId=1\t")
-    assert texts[1:] == ["DATA DELETE holiday *"]
+    # Nobody frees a door: the first-card table is emptied and every door's switch is off.
+    assert texts[1:] == [
+        "DATA DELETE holiday *",
+        "DATA DELETE firstcard *",
+        "SET OPTIONS " + ",".join(f"Door{door}FirstCardOpenDoor=0" for door in range(1, 5)),
+    ]
 
     task, commands = await issue(controller, terminal.set_access_tables(plan.tables))
-    await controller.report((commands[0][0], -11), (commands[1][0], 0))
+    await controller.report((commands[0][0], -11), *((number, 0) for number, _ in commands[1:]))
     with pytest.raises(DeviceError):
         await task
 

@@ -38,6 +38,7 @@ from ..access import (
     TimeRule,
     ZoneBook,
     door_rules,
+    first_card_rules,
     fit_day,
     hold_verification,
     holiday_dates,
@@ -49,7 +50,7 @@ from ..access import (
 from ..model import UserAccess
 from .operations import set_options_command
 from .settings import VERIFY_CODES
-from .users import Capabilities
+from .users import Capabilities, chunks
 
 ALWAYS_ZONE = 1
 # The document gives no limit; controllers of this class keep 50 time zones.
@@ -60,6 +61,10 @@ HOLIDAY_TYPES = 3
 HOLIDAYS = 367
 # `Loop` 2: the date of this year only (1 would repeat it every year).
 ONE_YEAR_ONLY = 2
+# Role rows per DATA UPDATE (as users: "up to 100 per command").
+ROWS_PER_COMMAND = 100
+# extuser FunSwitch bit 1: the door stays unlocked for ExtDoor<n>DelayDrivertime.
+EXTENDED_UNLOCK = 1
 _SUNDAY_FIRST = (6, 0, 1, 2, 3, 4, 5)
 _DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 
@@ -83,6 +88,9 @@ def profile_of(caps: Capabilities) -> AccessProfile:
         cards=8 if caps.mul_card else 1,
         free_open=True,
         verify_modes=caps.verify_periods,
+        first_card=True,
+        super_users=caps.super_authorize,
+        extended_unlock=caps.extended_unlock,
     )
 
 
@@ -136,12 +144,15 @@ def _demands(
 
 
 def _all_rules(
-    rights: Mapping[str, Mapping[int, TimeRule]],
+    by_people: Sequence[Mapping[int, TimeRule]],
     schedules: Mapping[int, TimeRule],
     demands: Sequence[Demand],
 ) -> list[TimeRule]:
-    """Return every distinct rule, in the order people, door schedules, demands use them."""
-    rules = dict.fromkeys(rule for doors in rights.values() for rule in doors.values())
+    """Return every distinct rule, in the order people, door schedules, demands use them.
+
+    `by_people`: each person's rule per door (their rights, their first-card periods).
+    """
+    rules = dict.fromkeys(rule for doors in by_people for rule in doors.values())
     rules.update(dict.fromkeys(schedules.values()))
     rules.update(dict.fromkeys(rule for _, rule in demands))
     return list(rules)
@@ -177,12 +188,14 @@ def _hold_modes(
     Taking periods from people's access can change the holiday types, so it is checked again.
     """
     while True:
-        rights = {p.person_id: door_rules(p, profile, today, Notes()) for p in policies}
+        by_people = [door_rules(p, profile, today, Notes()) for p in policies] + [
+            first_card_rules(p, profile, today, Notes()) for p in policies
+        ]
         wanted = [
             (mode, seasonal(rule, profile, today, Notes()))
             for mode, rule in _demands(policies, schedules, profile.doors).values()
         ]
-        types = _holiday_types(_all_rules(rights, schedules.free_open, wanted), Notes())
+        types = _holiday_types(_all_rules(by_people, schedules.free_open, wanted), Notes())
         holds = partial(_holds, types=types, profile=profile, today=today)
         held, kept = hold_verification(policies, schedules, holds, notes)
         if held == policies and kept == schedules:
@@ -214,6 +227,7 @@ def compile_access(
     rights = {p.person_id: door_rules(p, profile, today, notes) for p in ordered}
     if caps.attendance:
         return _attendance_plan(rights, notes)
+    firsts = {p.person_id: first_card_rules(p, profile, today, notes) for p in ordered}
     free_open = {
         door: rule for door, rule in schedules.free_open.items() if 1 <= door <= profile.doors
     }
@@ -221,9 +235,11 @@ def compile_access(
         key: (mode, seasonal(rule, profile, today, notes))
         for key, (mode, rule) in _demands(ordered, schedules, profile.doors).items()
     }
-    # Rules in the order people use them: numbers are given the same way every time.
-    rules = _all_rules(rights, free_open, ())
-    types = _holiday_types(_all_rules(rights, free_open, list(demands.values())), notes)
+    # Rules in the order people use them (their rights, then their first-card periods): numbers
+    # are given the same way every time.
+    by_people = [*rights.values(), *firsts.values()]
+    rules = _all_rules(by_people, free_open, ())
+    types = _holiday_types(_all_rules(by_people, free_open, list(demands.values())), notes)
     book: ZoneBook[ZoneDays] = ZoneBook(first=ALWAYS_ZONE + 1, capacity=TIME_ZONES - 1)
     used = set(types.values())
     always = (ALL_DAY,) * 7 + tuple(
@@ -264,6 +280,8 @@ def compile_access(
         ]
     if profile.verify_modes:
         tables |= _verify_tables(demands, types, profile, caps, set(people))
+    held = [p for p in ordered if p.enabled and p.person_id in people]
+    tables |= _role_tables(held, firsts, zone_of, caps, profile)
     return AccessPlan(tables=tables, people=people, shortfalls=notes.frozen())
 
 
@@ -306,6 +324,45 @@ def _verify_tables(
         "person_verify": person_rows,
         "dev_id": caps.dev_id,
     }
+
+
+def _role_tables(
+    held: Sequence[PersonPolicy],
+    firsts: Mapping[str, Mapping[int, TimeRule]],
+    zone_of: Mapping[TimeRule, int | None],
+    caps: Capabilities,
+    profile: AccessProfile,
+) -> dict[str, Any]:
+    """Return the first-card, super user and extended unlock rows of the people held.
+
+    Each table the terminal has is given whole (its rows are written anew, see
+    `table_commands`), so rows nobody wants any more leave it. A first-card rule the full book
+    could not number frees nothing (the time zone shortfall is noted).
+    """
+    first_card = [
+        {"door": door, "zone": zone, "pin": policy.person_id}
+        for policy in held
+        for door, rule in sorted(firsts[policy.person_id].items())
+        if (zone := zone_of[rule]) is not None
+    ]
+    freed = {row["door"] for row in first_card}
+    tables: dict[str, Any] = {
+        "first_card": first_card,
+        "first_card_doors": [
+            {"door": door, "on": int(door in freed)} for door in range(1, profile.doors + 1)
+        ],
+        "dev_id": caps.dev_id,
+    }
+    if profile.super_users:
+        tables["super_users"] = [
+            {"pin": policy.person_id, "door": door}
+            for policy in held
+            for door in policy.super_doors()
+            if door <= profile.doors
+        ]
+    if profile.extended_unlock:
+        tables["extended_unlock"] = [p.person_id for p in held if p.extended_unlock]
+    return tables
 
 
 def _attendance_plan(rights: Mapping[str, Mapping[int, TimeRule]], notes: Notes) -> AccessPlan:
@@ -411,6 +468,7 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
             for item in holidays
         )
         commands.append("DATA UPDATE holiday " + "\n".join(records))
+    commands.extend(role_commands(tables))
     if keep_open := tables.get("keep_open"):
         commands.append(
             set_options_command(
@@ -419,4 +477,56 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
         )
     if "verify_zones" in tables:
         commands.extend(_verify_commands(tables))
+    return commands
+
+
+def role_commands(tables: Mapping[str, Any]) -> list[str]:
+    """Return the commands writing each role table the plan gives, whole: its rows anew.
+
+    First-card opening (12.1.1.9, and `Door<n>FirstCardOpenDoor` 1 where a door has rows, 0
+    elsewhere), super users (12.1.1.29) and the extended unlock switch (12.1.1.2, FunSwitch
+    bit 1; the visitor bit, which makes the terminal delete the person daily, is left off).
+    """
+    dev_id = "\tDevID=1" if tables.get("dev_id") else ""
+    rows: list[tuple[str, list[str]]] = []
+    if "first_card" in tables:
+        rows.append(
+            (
+                "firstcard",
+                [
+                    f"DoorID={row['door']}\tTimezoneID={row['zone']}\tPin={row['pin']}{dev_id}"
+                    for row in tables["first_card"]
+                ],
+            )
+        )
+    if "super_users" in tables:
+        rows.append(
+            (
+                "SuperAuthorize",
+                [
+                    f"Pin={row['pin']}\tDoorID={row['door']}{dev_id}"
+                    for row in tables["super_users"]
+                ],
+            )
+        )
+    if "extended_unlock" in tables:
+        rows.append(
+            (
+                "extuser",
+                [f"Pin={pin}\tFunSwitch={EXTENDED_UNLOCK}" for pin in tables["extended_unlock"]],
+            )
+        )
+    commands: list[str] = []
+    for table, records in rows:
+        commands.append(f"DATA DELETE {table} *")
+        commands.extend(
+            f"DATA UPDATE {table} " + "\n".join(chunk)
+            for chunk in chunks(records, ROWS_PER_COMMAND)
+        )
+    if doors := tables.get("first_card_doors"):
+        commands.append(
+            set_options_command(
+                {f"Door{item['door']}FirstCardOpenDoor": str(item["on"]) for item in doors}
+            )
+        )
     return commands

@@ -98,9 +98,12 @@ _KEPT_OPTIONS = frozenset(
         "PvFunOn",
         "ReaderCount",
         "StringPinFunOn",
+        "SupAuthrizeFunOn",
+        "SupAuthzizeFunOn",
         "TimeZone",
         "TransactionCount",
         "UserCount",
+        "UserOpenDoorDelayFunOn",
         "VerifyStyles",
         "ZKFPVersion",
     }

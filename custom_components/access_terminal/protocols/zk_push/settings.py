@@ -117,6 +117,8 @@ def verify_mode_of_bits(text: str) -> str | None:
 
 OPTIONS: tuple[ZkOption, ...] = (
     ZkOption(Setting.UNLOCK_TIME, "Door{door}Drivertime"),
+    # Appendix 10 "ExtDoorDelayDrivertime": named ExtDoor<n>DelayDrivertime by the controllers.
+    ZkOption(Setting.EXTENDED_UNLOCK_TIME, "ExtDoor{door}DelayDrivertime"),
     ZkOption(
         Setting.DOOR_SENSOR_TYPE,
         "Door{door}SensorType",
@@ -210,6 +212,7 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
         Setting.EXIT_BUTTON,
         Setting.DOOR_ENABLED,
         Setting.MULTI_CARD_OPENING,
+        Setting.EXTENDED_UNLOCK_TIME,
         *between_doors,
         Setting.DAYLIGHT_SAVING,
         Setting.LANGUAGE,

@@ -91,6 +91,10 @@ class Capabilities:
     fingerprint_v10: bool = False
     # Photos as display photos (userpic, PhotoFunOn) where no comparison photo is taken.
     user_photo: bool = False
+    # Super users in a table of their own (SuperAuthorize: SupAuthzizeFunOn, or bit 16).
+    super_authorize: bool = False
+    # A longer unlock time per person (extuser's FunSwitch: UserOpenDoorDelayFunOn).
+    extended_unlock: bool = False
     encoding: str = "utf-8"
 
     @classmethod
@@ -125,6 +129,12 @@ class Capabilities:
             user_photo=not attendance
             and BIO_FACE not in bio_photo
             and _flag(options, "PhotoFunOn"),
+            # The document spells the option both ways (its list, its description).
+            super_authorize=not attendance
+            and (
+                _flag(options, "SupAuthzizeFunOn") or _flag(options, "SupAuthrizeFunOn") or bit(16)
+            ),
+            extended_unlock=not attendance and _flag(options, "UserOpenDoorDelayFunOn"),
             encoding="gb18030" if language_choice(language) in _CHINESE_LANGUAGES else "utf-8",
         )
 
