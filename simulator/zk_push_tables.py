@@ -88,6 +88,8 @@ SECURITY_TABLES: Final = frozenset(
     }
 )
 ATTENDANCE_TABLES: Final = frozenset({"userinfo"})
+# Tables whose rows name a person: refused for someone the controller does not hold.
+PEOPLE_ROWS: Final = ROLE_TABLES | {"personalvstimezone"}
 
 BioKey = tuple[str, int, int]
 
@@ -181,6 +183,10 @@ class DeviceTables:
             return self._update_authorize(fields)
         if name in ("timezone", "holiday"):
             return self.access.update(name, fields)
+        pin = lowered(fields).get("pin", "").strip()
+        if name in PEOPLE_ROWS and pin and pin not in self.users:
+            # A role or a personal verification row naming someone not held (as templates).
+            return ERR_NO_USER
         if name in VERIFY_TABLES:
             return self.access.update_verify(name, fields)
         if name in ROLE_TABLES:

@@ -1514,9 +1514,13 @@ async def test_role_tables_keep_and_forget_rows(
         "DATA UPDATE extuser FunSwitch=1",
         "DATA COUNT firstcard",
         "DATA DELETE firstcard",
+        # Someone the controller does not hold: no row for them (as for templates).
+        "DATA UPDATE SuperAuthorize Pin=99\tDoorID=1",
+        "DATA UPDATE PersonalVSTimezone PIN=99\tDoorID=1\tTimezoneID=1",
     )
     await simulator.poll()
-    assert returns(simulator) == [0, 0, 0, -11, -11, -11, -11, 0, -11]
+    assert returns(simulator) == [0, 0, 0, -11, -11, -11, -11, 0, -11, -27, -27]
+    assert not simulator._tables.roles.is_super("99", 1)
     roles = simulator._tables.roles
     assert roles.first_card_zone("2", 1) == 2
     assert roles.is_super("2", 1)

@@ -36,7 +36,7 @@ from ..access_helpers import (
     weekly,
     with_holidays,
 )
-from .helpers import ZONE, Device, issue, obey
+from .helpers import ZONE, Device, issue, obey, settle
 
 TWO_DOORS = Capabilities.from_options({"LockCount": "2"}, attendance=False)
 ATTENDANCE = Capabilities.from_options({}, attendance=True)
@@ -161,17 +161,20 @@ async def test_terminal_writes_the_tables(controller: Device) -> None:
     plan = terminal.compile_access([person("7", ({2}, CLEANER))], TUESDAY)
     texts = await obey(controller, terminal.set_access_tables(plan.tables))
     assert texts[0].startswith("DATA UPDATE timezone TimezoneId=1\t")
-    # Nobody frees a door: the first-card table is emptied and every door's switch is off.
-    assert texts[1:] == [
-        "DATA DELETE holiday *",
-        "DATA DELETE firstcard *",
-        "SET OPTIONS " + ",".join(f"Door{door}FirstCardOpenDoor=0" for door in range(1, 5)),
-    ]
+    # Nobody frees a door: the first-card table is emptied (and no door switch touched).
+    assert texts[1:] == ["DATA DELETE holiday *", "DATA DELETE firstcard *"]
 
     task, commands = await issue(controller, terminal.set_access_tables(plan.tables))
     await controller.report((commands[0][0], -11), *((number, 0) for number, _ in commands[1:]))
     with pytest.raises(DeviceError):
         await task
+
+    # A controller without a first-card table refuses to empty it: nothing to delete, the
+    # tables are written all the same.
+    task, commands = await issue(controller, terminal.set_access_tables(plan.tables))
+    assert commands[-1][1] == "DATA DELETE firstcard *"
+    await controller.report(*((number, 0) for number, _ in commands[:-1]), (commands[-1][0], -11))
+    await task
 
 
 async def test_profile_unknown_until_the_terminal_says_what_it_is(device: Device) -> None:
@@ -184,14 +187,28 @@ async def test_unused_time_zones_are_deleted(controller: Device) -> None:
     terminal = controller.terminal
     plan = terminal.compile_access([person("7", ({2}, CLEANER))], TUESDAY)
     assert [zone["id"] for zone in plan.tables["timezones"]] == [1, 2]
-    texts = await obey(controller, terminal.prune_access_tables(plan.tables))
-    lines = texts[0].split("\n")
+    task, commands = await issue(controller, terminal.prune_access_tables(plan.tables))
+    # First the rows naming people (none here: every door's first-card switch off).
+    assert [text for _, text in commands] == [
+        "SET OPTIONS " + ",".join(f"Door{door}FirstCardOpenDoor=0" for door in range(1, 5))
+    ]
+    await controller.report((commands[0][0], 0))
+    await settle()
+    ((number, text),) = await controller.commands()
+    await controller.report((number, 0))
+    await task
+    lines = text.split("\n")
     assert lines[0] == "DATA DELETE timezone TimezoneId=3"
     assert lines[1:] == [f"TimezoneId={n}" for n in range(4, zk_access.TIME_ZONES + 1)]
     full = {"timezones": [{"id": n} for n in range(1, zk_access.TIME_ZONES + 1)]}
     assert zk_access.unused_zones_command(full) is None  # a full book leaves nothing over
 
     # A refusal leaves harmless zones behind (no right uses them): not a failed sync.
+    # A controller without first-card opening may refuse the switch: nothing to undo either.
     task, commands = await issue(controller, terminal.prune_access_tables(plan.tables))
+    await controller.report((commands[0][0], -11))
+    await settle()
+    commands = await controller.commands()
+    assert commands[0][1].startswith("DATA DELETE timezone")
     await controller.report((commands[0][0], -11))
     await task

@@ -14,8 +14,9 @@ from custom_components.access_terminal.protocols.zk_push import access as zk_acc
 from custom_components.access_terminal.protocols.zk_push.access import (
     ALWAYS_ZONE,
     compile_access,
+    optional_commands,
+    people_commands,
     profile_of,
-    role_commands,
     table_commands,
 )
 from custom_components.access_terminal.protocols.zk_push.users import Capabilities
@@ -84,12 +85,14 @@ def test_first_card_rows_use_the_levels_time_zone() -> None:
     assert zones[row["zone"]][2] == [[540, 720]]  # the cleaner's hours, not the merged ones
     assert row["zone"] not in dict(plan.people["7"].zones).values()
     assert plan.tables["first_card_doors"] == [{"door": 1, "on": 1}, {"door": 2, "on": 0}]
-    commands = role_commands(plan.tables)
-    assert commands[:2] == [
-        "DATA DELETE firstcard *",
+    # Emptied with the tables; written once the people are there (a row naming someone the
+    # controller does not hold yet may be refused).
+    assert "DATA DELETE firstcard *" in table_commands(plan.tables)
+    assert not any(text.startswith("DATA UPDATE firstcard") for text in table_commands(plan.tables))
+    assert people_commands(plan.tables) == [
         f"DATA UPDATE firstcard DoorID=1\tTimezoneID={row['zone']}\tPin=7\tDevID=1",
+        "SET OPTIONS Door1FirstCardOpenDoor=1,Door2FirstCardOpenDoor=0",
     ]
-    assert commands[-1] == "SET OPTIONS Door1FirstCardOpenDoor=1,Door2FirstCardOpenDoor=0"
 
 
 def test_an_always_level_frees_the_door_in_time_zone_1() -> None:
@@ -99,7 +102,7 @@ def test_an_always_level_frees_the_door_in_time_zone_1() -> None:
         TUESDAY,
     )
     assert plan.tables["first_card"] == [{"door": 2, "zone": ALWAYS_ZONE, "pin": "7"}]
-    assert "DevID" not in role_commands(plan.tables)[1]
+    assert "DevID" not in people_commands(plan.tables)[0]
 
 
 def test_super_users_and_extended_unlock_where_the_controller_has_them() -> None:
@@ -112,10 +115,11 @@ def test_super_users_and_extended_unlock_where_the_controller_has_them() -> None
     plan = compile_access(policies, ROLES, TUESDAY)
     assert plan.tables["super_users"] == [{"pin": "1", "door": 1}, {"pin": "1", "door": 2}]
     assert plan.tables["extended_unlock"] == ["1", "3"]
-    assert role_commands(plan.tables)[1:5] == [
-        "DATA DELETE SuperAuthorize *",
+    assert {"DATA DELETE SuperAuthorize *", "DATA DELETE extuser *"} <= set(
+        table_commands(plan.tables)
+    )
+    assert people_commands(plan.tables)[:2] == [
         "DATA UPDATE SuperAuthorize Pin=1\tDoorID=1\tDevID=1\nPin=1\tDoorID=2\tDevID=1",
-        "DATA DELETE extuser *",
         "DATA UPDATE extuser Pin=1\tFunSwitch=1\nPin=3\tFunSwitch=1",
     ]
     # A controller without them gets none of their commands (nor their deletions).
@@ -125,18 +129,21 @@ def test_super_users_and_extended_unlock_where_the_controller_has_them() -> None
     assert not any(
         "SuperAuthorize" in text or "extuser" in text for text in table_commands(plain.tables)
     )
-    # Nobody left: the tables are emptied.
-    empty = role_commands(compile_access([], ROLES, TUESDAY).tables)
-    assert empty[:3] == [
-        "DATA DELETE firstcard *",
-        "DATA DELETE SuperAuthorize *",
-        "DATA DELETE extuser *",
-    ]
+    # Nobody left: the tables are emptied, nothing written after the people; a controller
+    # without one of them may refuse to empty it (nothing to delete).
+    empty = compile_access([], ROLES, TUESDAY).tables
+    deletions = ["DATA DELETE firstcard *", "DATA DELETE SuperAuthorize *", "DATA DELETE extuser *"]
+    assert [text for text in table_commands(empty) if text in deletions] == deletions
+    off = "SET OPTIONS Door1FirstCardOpenDoor=0,Door2FirstCardOpenDoor=0"
+    assert people_commands(empty) == [off]
+    assert optional_commands(empty) == {*deletions, off}
+    # Nobody frees a door here: its table and switches may be refused too.
+    assert optional_commands(plan.tables) == {"DATA DELETE firstcard *", off}
 
 
 def test_many_rows_go_in_commands_of_a_hundred() -> None:
     policies = [role_person(str(n), {1}, extended_unlock=True) for n in range(1, 151)]
-    commands = role_commands(compile_access(policies, ROLES, TUESDAY).tables)
+    commands = people_commands(compile_access(policies, ROLES, TUESDAY).tables)
     updates = [text for text in commands if text.startswith("DATA UPDATE extuser")]
     assert [len(text.split("\n")) for text in updates] == [100, 50]
 

@@ -12,6 +12,7 @@ from custom_components.access_terminal.protocols.access import (
 )
 from custom_components.access_terminal.protocols.zk_push.access import (
     compile_access,
+    people_commands,
     profile_of,
     table_commands,
     verify_zone_record,
@@ -77,7 +78,9 @@ def test_a_level_mode_becomes_a_person_row() -> None:
     assert plan.tables["person_verify"] == [{"pin": "7", "door": 1, "zone": 1}]
     (zone,) = plan.tables["verify_zones"]
     assert (zone["door"], zone["user"]) == (255, 18)
-    assert table_commands(plan.tables)[-1] == (
+    assert "DATA DELETE PersonalVSTimezone *" in table_commands(plan.tables)
+    # Written once the people are there.
+    assert people_commands(plan.tables)[-1] == (
         "DATA UPDATE PersonalVSTimezone PIN=7\tDoorID=1\tTimezoneID=1\tDevID=1"
     )
     # Without schedules given, nothing but the rows is written (no normal-open periods).

@@ -419,12 +419,11 @@ def verify_zone_record(zone: Mapping[str, Any]) -> str:
 
 
 def _verify_commands(tables: Mapping[str, Any]) -> list[str]:
-    """Return the commands replacing the verification modes by period (people, doors, rows).
+    """Return the commands replacing the verification modes by period of doors (and rows).
 
-    The rows pointing at DiffTimezoneVS go first and come back last, so no door or person
-    ever points at a row that is not there.
+    The rows pointing at DiffTimezoneVS go first (the people's come back after the people,
+    `people_commands`), so no door or person ever points at a row that is not there.
     """
-    dev_id = "\tDevID=1" if tables.get("dev_id") else ""
     commands = [
         "DATA DELETE PersonalVSTimezone *",
         "DATA DELETE DoorVSTimezone *",
@@ -433,15 +432,16 @@ def _verify_commands(tables: Mapping[str, Any]) -> list[str]:
     if zones := tables["verify_zones"]:
         commands.append("DATA UPDATE DiffTimezoneVS " + "\n".join(map(verify_zone_record, zones)))
     if doors := tables["door_verify"]:
-        records = (f"DoorID={row['door']}\tTimezoneID={row['zone']}{dev_id}" for row in doors)
-        commands.append("DATA UPDATE DoorVSTimezone " + "\n".join(records))
-    if people := tables["person_verify"]:
         records = (
-            f"PIN={row['pin']}\tDoorID={row['door']}\tTimezoneID={row['zone']}{dev_id}"
-            for row in people
+            f"DoorID={row['door']}\tTimezoneID={row['zone']}{_dev_id(tables)}" for row in doors
         )
-        commands.append("DATA UPDATE PersonalVSTimezone " + "\n".join(records))
+        commands.append("DATA UPDATE DoorVSTimezone " + "\n".join(records))
     return commands
+
+
+def _dev_id(tables: Mapping[str, Any]) -> str:
+    """Return the DevID field of rows, for controllers that announce it (else nothing)."""
+    return "\tDevID=1" if tables.get("dev_id") else ""
 
 
 def unused_zones_command(tables: Mapping[str, Any]) -> str | None:
@@ -459,7 +459,11 @@ def unused_zones_command(tables: Mapping[str, Any]) -> str | None:
 
 
 def table_commands(tables: Mapping[str, Any]) -> list[str]:
-    """Return the DATA commands writing the tables: time zones, then the holidays anew."""
+    """Return the commands writing the tables, before the people are written.
+
+    Time zones, the holidays anew, the rows naming people deleted (they come back once the
+    people are there, `people_commands`), the doors' normal-open periods and verification rows.
+    """
     commands = ["DATA UPDATE timezone " + "\n".join(map(timezone_record, tables["timezones"]))]
     commands.append("DATA DELETE holiday *")
     if holidays := tables["holidays"]:
@@ -468,7 +472,7 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
             for item in holidays
         )
         commands.append("DATA UPDATE holiday " + "\n".join(records))
-    commands.extend(role_commands(tables))
+    commands.extend(f"DATA DELETE {table} *" for table, _ in _role_rows(tables))
     if keep_open := tables.get("keep_open"):
         commands.append(
             set_options_command(
@@ -480,14 +484,14 @@ def table_commands(tables: Mapping[str, Any]) -> list[str]:
     return commands
 
 
-def role_commands(tables: Mapping[str, Any]) -> list[str]:
-    """Return the commands writing each role table the plan gives, whole: its rows anew.
+def _role_rows(tables: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """Return each role table the plan gives, with its rows (written whole: anew).
 
-    First-card opening (12.1.1.9, and `Door<n>FirstCardOpenDoor` 1 where a door has rows, 0
-    elsewhere), super users (12.1.1.29) and the extended unlock switch (12.1.1.2, FunSwitch
-    bit 1; the visitor bit, which makes the terminal delete the person daily, is left off).
+    First-card opening (12.1.1.9), super users (12.1.1.29) and the extended unlock switch
+    (12.1.1.2, FunSwitch bit 1; the visitor bit, which makes the terminal delete the person
+    daily, is left off).
     """
-    dev_id = "\tDevID=1" if tables.get("dev_id") else ""
+    dev_id = _dev_id(tables)
     rows: list[tuple[str, list[str]]] = []
     if "first_card" in tables:
         rows.append(
@@ -516,17 +520,48 @@ def role_commands(tables: Mapping[str, Any]) -> list[str]:
                 [f"Pin={pin}\tFunSwitch={EXTENDED_UNLOCK}" for pin in tables["extended_unlock"]],
             )
         )
-    commands: list[str] = []
-    for table, records in rows:
-        commands.append(f"DATA DELETE {table} *")
-        commands.extend(
-            f"DATA UPDATE {table} " + "\n".join(chunk)
-            for chunk in chunks(records, ROWS_PER_COMMAND)
+    return rows
+
+
+def optional_commands(tables: Mapping[str, Any]) -> set[str]:
+    """Return the commands a controller may refuse without harm: role tables left empty.
+
+    No capability announces first-card opening: a controller without it refuses to empty its
+    table, or to turn off a switch it does not have, which leaves nothing to undo.
+    """
+    optional = {f"DATA DELETE {table} *" for table, records in _role_rows(tables) if not records}
+    if (doors := _first_card_doors(tables)) and not tables.get("first_card"):
+        optional.add(doors)
+    return optional
+
+
+def _first_card_doors(tables: Mapping[str, Any]) -> str | None:
+    """Return `Door<n>FirstCardOpenDoor` for every door: 1 with first-card rows, else 0."""
+    if not (doors := tables.get("first_card_doors")):
+        return None
+    return set_options_command(
+        {f"Door{item['door']}FirstCardOpenDoor": str(item["on"]) for item in doors}
+    )
+
+
+def people_commands(tables: Mapping[str, Any]) -> list[str]:
+    """Return the commands writing the rows that name people, once the people are written.
+
+    Role rows (in commands of at most ROWS_PER_COMMAND), `Door<n>FirstCardOpenDoor` (1 where a
+    door has first-card rows, 0 elsewhere) and the people's verification modes by period
+    (PersonalVSTimezone).
+    """
+    commands = [
+        f"DATA UPDATE {table} " + "\n".join(chunk)
+        for table, records in _role_rows(tables)
+        for chunk in chunks(records, ROWS_PER_COMMAND)
+    ]
+    if doors := _first_card_doors(tables):
+        commands.append(doors)
+    if people := tables.get("person_verify"):
+        records = (
+            f"PIN={row['pin']}\tDoorID={row['door']}\tTimezoneID={row['zone']}{_dev_id(tables)}"
+            for row in people
         )
-    if doors := tables.get("first_card_doors"):
-        commands.append(
-            set_options_command(
-                {f"Door{item['door']}FirstCardOpenDoor": str(item["on"]) for item in doors}
-            )
-        )
+        commands.append("DATA UPDATE PersonalVSTimezone " + "\n".join(records))
     return commands

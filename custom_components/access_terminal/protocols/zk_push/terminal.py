@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence, Set
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 import logging
@@ -36,7 +36,14 @@ from ..model import (
 )
 from ..push import DEFAULT_COMMAND_TIMEOUT, await_result, await_results, gather_results
 from ..settings import Setting, SettingAddress, SettingValue
-from .access import compile_access, profile_of, table_commands, unused_zones_command
+from .access import (
+    compile_access,
+    optional_commands,
+    people_commands,
+    profile_of,
+    table_commands,
+    unused_zones_command,
+)
 from .codes import describe_result
 from .commands import Command
 from .device import Variant, check_door, open_seconds
@@ -421,9 +428,19 @@ class ZkPushTerminal(IclockTerminal):
         return compile_access(policies, self.caps, today, doors)
 
     async def set_access_tables(self, tables: Mapping[str, Any]) -> None:
-        """Write the time zones and holidays (kept queued until the terminal reports them)."""
+        """Write the time zones, holidays and door rows (kept queued until the terminal reports).
+
+        The rows naming people are emptied here and written by `prune_access_tables`, once the
+        people are there.
+        """
         self.require(Operation.ACCESS_RULES)
-        commands = [self._queue.add(text, persistent=True) for text in table_commands(tables)]
+        await self._write_tables(table_commands(tables), optional=optional_commands(tables))
+
+    async def _write_tables(
+        self, texts: Sequence[str], *, optional: Set[str] = frozenset()
+    ) -> None:
+        """Queue access table commands, wait for all; raise the first refusal not `optional`."""
+        commands = [self._queue.add(text, persistent=True) for text in texts]
         self.listener.persist()
         futures = [command.future for command in commands if command.future is not None]
         results = await await_results(
@@ -432,18 +449,25 @@ class ZkPushTerminal(IclockTerminal):
             within=self.command_timeout,
             forget=lambda: self._queue.withdraw(commands),
         )
-        for result in results:
-            if isinstance(result, BaseException):
+        for text, result in zip(texts, results, strict=True):
+            if isinstance(result, DeviceError) and text in optional:
+                _LOGGER.debug("Terminal %s refused %r: %s", self.serial, text, result)
+            elif isinstance(result, BaseException):
                 raise result
 
     async def prune_access_tables(self, tables: Mapping[str, Any]) -> None:
-        """Delete the time zones above those `tables` numbers (DATA DELETE timezone).
+        """Write the rows naming people, then delete the time zones `tables` leaves unused.
 
-        Sent after the people's rights were rewritten against `tables`, so none refers to
-        them any more; a terminal that has no such zone deletes nothing. A refusal is logged,
-        not raised: zones no right refers to let nobody in, and the tables themselves hold.
+        Sent after the people were written (a row naming someone the controller does not hold
+        yet may be refused) and their rights rewritten against `tables`, so no right refers to
+        a zone deleted. A refusal of the zone deletion is logged, not raised: zones no right
+        refers to let nobody in, and the tables themselves hold.
         """
-        if self.variant is not Variant.SECURITY or not (text := unused_zones_command(tables)):
+        if self.variant is not Variant.SECURITY:
+            return
+        if texts := people_commands(tables):
+            await self._write_tables(texts, optional=optional_commands(tables))
+        if not (text := unused_zones_command(tables)):
             return
         try:
             await self._run(text, "time zone deletion")
