@@ -53,6 +53,7 @@ VERIFY_MODES: Final = (0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 15, 16, 17, 18, 19, 200)
 EVENT_CODES: Final = (
     *(0, 1, 4, 5, 7, 8, 9, 10, 11, 12, 13, 20, 21, 22, 23, 27, 28, 29, 39, 41, 44, 45, 63),
     *(100, 101, 102, 105, 200, 201, 202, 204, 205, 206, 222, 223, 224, 225, 226, 233, 234),
+    *(212, 213, 217, 235),
 )
 # AccSupportFunList positions (section 7.4) that are always on: door locking, ACCOUNT.
 ACC_SUPPORT_ALWAYS: Final = (2, 11)

@@ -62,6 +62,11 @@ class EventType(StrEnum):
     ENROLLMENT_FAILED = "enrollment_failed"
     ID_CARD_READ = "id_card_read"
     DEVICE_ERROR = "device_error"
+    DEVICE_STARTED = "device_started"
+    DEVICE_CONNECTED = "device_connected"
+    FIRMWARE_UPGRADED = "firmware_upgraded"
+    ELEVATOR_CONTROL_ENABLED = "elevator_control_enabled"
+    ELEVATOR_CONTROL_DISABLED = "elevator_control_disabled"
 
 
 class EventCategory(StrEnum):
@@ -110,6 +115,13 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     EventType.ID_CARD_READ: EventCategory.ACCESS,
     # The terminal failed at something it was doing (reason: an ErrorReason; ZK `errorlog`).
     EventType.DEVICE_ERROR: EventCategory.ADMIN,
+    # What the terminal reports of itself: it started, reached its main controller again, a
+    # reader's firmware was upgraded, its elevator control was switched on or off.
+    EventType.DEVICE_STARTED: EventCategory.ADMIN,
+    EventType.DEVICE_CONNECTED: EventCategory.ADMIN,
+    EventType.FIRMWARE_UPGRADED: EventCategory.ADMIN,
+    EventType.ELEVATOR_CONTROL_ENABLED: EventCategory.ADMIN,
+    EventType.ELEVATOR_CONTROL_DISABLED: EventCategory.ADMIN,
 }
 
 
@@ -128,6 +140,11 @@ OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
         EventType.AUX_OUTPUT_OFF,
         EventType.ID_CARD_READ,
         EventType.DEVICE_ERROR,
+        EventType.DEVICE_STARTED,
+        EventType.DEVICE_CONNECTED,
+        EventType.FIRMWARE_UPGRADED,
+        EventType.ELEVATOR_CONTROL_ENABLED,
+        EventType.ELEVATOR_CONTROL_DISABLED,
     }
 )
 
