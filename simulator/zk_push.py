@@ -72,6 +72,7 @@ from simulator.zk_push_device import (
     ATTENDANCE_PUSH_VERSION,
     BIO_FACE,
     BIO_FINGERPRINT,
+    MAX_RECORDS_TEN_THOUSANDS,
     PUSH_VERSION,
     DoorSim,
     enrollable_types,
@@ -244,6 +245,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self._pending: list[Record] = []
         self._uploaded: list[Record] = []
         self._next_index = 1
+        # How many records the log holds (~MaxAttLogCount); tests shrink it to fill it.
+        self.record_capacity = MAX_RECORDS_TEN_THOUSANDS * 10_000
         self._pending_lines: list[tuple[str, str]] = []
         self._operlog_stamp = 0
         # False: firmware without ACCOUNT (the server falls back to DATA QUERY transaction).
@@ -962,10 +965,15 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     ) -> str:
         """Queue a record with the next index (not uploaded yet) and return its line.
 
+        A full log first deletes its oldest DelRecord records; with no room left the record is
+        not written ("" returned).
+
         Security PUSH writes an rtlog line; attendance an ATTLOG line (status=inout, verify).
         A `snapshot` (a JPEG) is the picture the camera took with it (Security PUSH: an
         ATTPHOTO upload, sent before the record).
         """
+        if not self.attendance and not self._make_room():
+            return ""
         index = self._next_index
         self._next_index += 1
         local: datetime | None
@@ -993,6 +1001,21 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
                 self._queue_snapshot(local, pin, snapshot)
         self._pending.append(replace(record, line=line))
         return line
+
+    def _make_room(self) -> bool:
+        """Keep the log within its capacity: a full one deletes its oldest DelRecord records.
+
+        Returns False when there is still no room (DelRecord 0): the record is not written.
+        """
+        stored = len(self._uploaded) + len(self._pending)
+        if stored < self.record_capacity:
+            return True
+        dropped = min(parse_int(self.options.get("DelRecord")) or 0, stored)
+        ordered = sorted(self._uploaded + self._pending, key=lambda record: record.index)
+        oldest = {id(record) for record in ordered[:dropped]}
+        self._uploaded = [record for record in self._uploaded if id(record) not in oldest]
+        self._pending = [record for record in self._pending if id(record) not in oldest]
+        return stored - dropped < self.record_capacity
 
     def lose_pending(self) -> int:
         """Take the queued records as delivered without sending them (lost on the way).

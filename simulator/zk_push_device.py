@@ -203,6 +203,9 @@ def initial_options(
         "InterLock": "0",
         "AntiPassback": "0",
         "DSTOn": "0",
+        # Appendix 12: how many of the oldest records a full log deletes (0 here: none, so a
+        # full log records nothing more, as a terminal without the setting does).
+        "DelRecord": "0",
         # Appendix 4: English.
         "Language": "69",
     }

@@ -166,6 +166,8 @@ class Setting(StrEnum):
     ACCESS_LIMIT = "access_limit"
     # Punches a person may make within a time zone (0: no limit).
     PUNCH_LIMIT = "punch_limit"
+    # How many of the oldest records the terminal deletes when its log is full.
+    RECORDS_DROPPED_WHEN_FULL = "records_dropped_when_full"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -594,6 +596,13 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         ),
         SettingSpec(
             setting=Setting.PUNCH_LIMIT,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.RECORDS_DROPPED_WHEN_FULL,
             kind=SettingKind.NUMBER,
             minimum=0,
             maximum=65535,
