@@ -70,6 +70,7 @@ from simulator.zk_push_codec import (
 )
 from simulator.zk_push_device import (
     ATTENDANCE_PUSH_VERSION,
+    AUX_INPUTS,
     BIO_FACE,
     BIO_FINGERPRINT,
     MAX_RECORDS_TEN_THOUSANDS,
@@ -79,6 +80,7 @@ from simulator.zk_push_device import (
     initial_options,
 )
 from simulator.zk_push_doors import EVENT_INTERLOCKED, DoorPanel
+from simulator.zk_push_linkage import OUT_AUX, LinkageTable
 from simulator.zk_push_tables import BioKey, DeviceTables, b64, decode_base64
 from simulator.zk_push_transport import Reply, ZkTransport
 
@@ -103,11 +105,14 @@ EVENT_EXIT_BUTTON: Final = 202
 EVENT_REMOTE_ID_OK: Final = 222
 EVENT_REMOTE_ID: Final = 223
 EVENT_DOORBELL: Final = 224
+EVENT_LINKAGE: Final = 6  # a linkage rule fired; its verifytype is the event that started it
+EVENT_FORCED_OPEN: Final = 102
+ALARM_BIT_FORCED: Final = 0  # rtstate alarm bit 0: the door opened without permission
+LINKAGE_TABLE: Final = "inoutfun"
 # MachineType values of controllers (Appendix 7), which upgrade by UPGRADE method 1.
 CONTROLLER_TYPES: Final = 40
 EVENT_AUX_INPUT_NORMAL: Final = 225
 EVENT_AUX_INPUT_TRIGGERED: Final = 226
-AUX_INPUTS: Final = 4  # InAddr: "the door ID or the auxiliary input ID", 1 to 4
 VERIFY_FINGERPRINT: Final = 1
 VERIFY_CARD: Final = 4
 VERIFY_FACE: Final = 15
@@ -253,6 +258,9 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self.account_supported = True
         self._acked_state: str | None = None
 
+        # The linkage rules (inoutfun) it applies by itself; True while a rule's output runs.
+        self.linkage = LinkageTable()
+        self._linking = False
         # What the server asked for and what the terminal answered, for tests to inspect.
         self.commands: list[str] = []
         # The (ip, port) addresses Test Host reaches from here.
@@ -530,6 +538,9 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     async def _data_update(self, command: ServerCommand, rest: str) -> int:
         table, first = split_table(rest)
         records = [split_fields(first)] + [split_fields(line) for line in command.extra]
+        if table.lower() == LINKAGE_TABLE and not self.attendance:
+            results = [self.linkage.update(record) for record in records]
+            return next((code for code in results if code != OK), OK)
         code = await self._tables.update(table, records, self._transport.fetch)
         if code == OK and table.lower() == "biophoto":
             # PostBackTmpFlag=1: the terminal returns the template it made from the photo.
@@ -557,7 +568,11 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             self._uploaded.clear()
             return OK
         # Several records are connected by LF, as in DATA UPDATE.
-        results = [self._tables.delete(table, line) for line in (condition, *command.extra)]
+        lines = (condition, *command.extra)
+        if table.lower() == LINKAGE_TABLE and not self.attendance:
+            results = [self.linkage.delete(line) for line in lines]
+        else:
+            results = [self._tables.delete(table, line) for line in lines]
         return next((code for code in results if code != OK), OK)
 
     async def _data_query(self, command: ServerCommand, rest: str) -> int:
@@ -1000,7 +1015,32 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             if snapshot is not None and local is not None:
                 self._queue_snapshot(local, pin, snapshot)
         self._pending.append(replace(record, line=line))
+        if not self.attendance:
+            self._apply_linkage(event, door)
         return line
+
+    def _apply_linkage(self, event: int, place: int) -> None:
+        """Run the linkage rules the event starts: event 6, then the rule's output.
+
+        Event 6's verifytype is the event that started it. What a rule's output writes (a door
+        opening) starts no rule again.
+        """
+        if self._linking:
+            return
+        self._linking = True
+        try:
+            for rule in self.linkage.fired(event, place):
+                self.queue_event(EVENT_LINKAGE, "0", door=place, verify=event, inout=INOUT_NONE)
+                self._panel.link(rule.out_type == OUT_AUX, rule.output, rule.seconds)
+        finally:
+            self._linking = False
+
+    def force_door(self, door: int = 1) -> None:
+        """Open `door` without a passage (forced): the contact opens, event 102, its alarm."""
+        sim = self.doors[door - 1]
+        self._panel.open_contact(sim)
+        sim.alarms.add(ALARM_BIT_FORCED)
+        self._door_event(sim, EVENT_FORCED_OPEN)
 
     def _make_room(self) -> bool:
         """Keep the log within its capacity: a full one deletes its oldest DelRecord records.

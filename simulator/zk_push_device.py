@@ -40,6 +40,7 @@ TEMPLATE_VERSIONS: Final = {
 PUSH_VERSION: Final = "3.1.2"
 ATTENDANCE_PUSH_VERSION: Final = "2.4.1"
 DEFAULT_DRIVE_SECONDS: Final = 5
+AUX_INPUTS: Final = 4  # InAddr: "the door ID or the auxiliary input ID", 1 to 4
 # Capacities in the firmware's units: users and fingerprints in hundreds, records in ten
 # thousands, faces and unified templates one by one.
 MAX_USERS_HUNDREDS: Final = 100
@@ -158,7 +159,7 @@ def initial_options(
         "MaxPackageSize": "2048000",
         "LockCount": str(doors),
         "ReaderCount": str(doors),
-        "AuxInCount": "0",
+        "AuxInCount": str(AUX_INPUTS),
         "AuxOutCount": str(aux_outputs),
         "MachineType": "101",
         "~IsOnlyRFMachine": "0",

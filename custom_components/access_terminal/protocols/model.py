@@ -18,6 +18,7 @@ from .settings import Setting, SettingAddress, SettingSpec, SettingValue
 
 if TYPE_CHECKING:
     from .access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
+    from .linkage import Linkage
     from .questionnaire import Questionnaire
 
 
@@ -278,6 +279,8 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Tests whether it can reach an address (a host and port of its network).
     TEST_HOST = "test_host"
+    # Keeps linkage rules: an event at a door or input drives a lock or an output by itself.
+    LINKAGE = "linkage"
     # Reads identity cards presented at a door's reader for a while, to register their holders
     # (each card read is an id_card_read event).
     ID_CARD_REGISTRATION = "id_card_registration"
@@ -834,6 +837,8 @@ class Terminal:
     recovers_after_outage: bool = False
     # How many auxiliary outputs and elevator floors `output_control` / `floor_control` take.
     aux_outputs: int = 0
+    # How many auxiliary inputs a linkage rule (`set_linkage`) can start from.
+    aux_inputs: int = 0
     floors: int = 0
     # How many scheduled bells `set_bell` and attendance shifts `set_shift` take.
     bells: int = 0
@@ -1009,6 +1014,14 @@ class Terminal:
     async def test_host(self, host: str, port: int) -> bool:
         """Return whether the terminal reaches `host`:`port` (a network test of its own)."""
         raise NotSupportedError(Operation.TEST_HOST)
+
+    async def set_linkage(self, linkage: Linkage) -> None:
+        """Add or replace linkage rule `linkage.index` (see protocols/linkage.py)."""
+        raise NotSupportedError(Operation.LINKAGE)
+
+    async def delete_linkages(self, index: int | None) -> None:
+        """Delete linkage rule `index`, or every rule (None)."""
+        raise NotSupportedError(Operation.LINKAGE)
 
     async def id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
         """Start (for `seconds`) or stop registering by identity card at `door` (0: every door)."""
