@@ -47,6 +47,17 @@ async def _set_number(
     await _set(hass, sim, "number", "set_value", entity_id=entity_id, value=value)
 
 
+async def _enable(
+    hass: HomeAssistant, sim: ZkPushSimulator, entry: MockConfigEntry, entity_id: str
+) -> None:
+    """Enable an entity that is off by default; it shows once the terminal is back online."""
+    er.async_get(hass).async_update_entity(entity_id, disabled_by=None)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await sim.connect()
+    await hass.async_block_till_done()
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_unlock_time_of_two_seconds_opens_for_two_seconds(
     hass: HomeAssistant, simulator: ZkPushSimulator
@@ -256,11 +267,7 @@ async def test_language_select_sets_the_terminal_language(
 ) -> None:
     """The Language option (Appendix 4) as a select: read, written, and names follow it."""
     language = f"select.{ENTITY}_language"
-    er.async_get(hass).async_update_entity(language, disabled_by=None)  # off by default
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-    await simulator.connect()
-    await hass.async_block_till_done()
+    await _enable(hass, simulator, init_integration, language)  # off by default
     assert hass.states.get(language).state == "en"
     assert "zh_hans" in hass.states.get(language).attributes["options"]
 
@@ -356,11 +363,7 @@ async def test_records_dropped_when_the_log_is_full(
 ) -> None:
     """DelRecord (Appendix 12) as a number: a full log then deletes that many oldest records."""
     dropped = f"number.{ENTITY}_records_dropped_when_the_log_is_full"
-    er.async_get(hass).async_update_entity(dropped, disabled_by=None)  # off by default
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-    await simulator.connect()
-    await hass.async_block_till_done()
+    await _enable(hass, simulator, init_integration, dropped)  # off by default
     assert hass.states.get(dropped).state == "0"
 
     simulator.record_capacity = 3
