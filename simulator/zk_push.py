@@ -105,6 +105,7 @@ EVENT_EXIT_BUTTON: Final = 202
 EVENT_REMOTE_ID_OK: Final = 222
 EVENT_REMOTE_ID: Final = 223
 EVENT_DOORBELL: Final = 224
+EVENT_DEVICE_STARTED: Final = 206
 EVENT_LINKAGE: Final = 6  # a linkage rule fired; its verifytype is the event that started it
 EVENT_FORCED_OPEN: Final = 102
 ALARM_BIT_FORCED: Final = 0  # rtstate alarm bit 0: the door opened without permission
@@ -805,7 +806,10 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         return len(lines) if ok_count(reply.text) is not None else ERR_UPLOAD
 
     def _restart(self) -> None:
-        """Reboot: the session, the relays and the modes are gone; tables and records stay."""
+        """Reboot: the session, the relays and the modes are gone; tables and records stay.
+
+        A controller notes that it started (Appendix 2, code 206), sent once it is back.
+        """
         self._restart_pending = False
         self.restarts += 1
         self.connected = False
@@ -813,6 +817,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self._transport.token = None
         self._acked_state = None
         self._panel.power_cycle()
+        if not self.attendance:
+            self.queue_event(EVENT_DEVICE_STARTED, "0", verify=VERIFY_OTHER, inout=INOUT_NONE)
 
     # --- doors ------------------------------------------------------------------------------
 

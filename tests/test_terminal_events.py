@@ -290,3 +290,23 @@ async def test_what_the_terminal_reports_of_itself_reaches_the_user(
         "elevator_control_disabled"
     )
     assert len(calls) == 1
+
+
+async def test_a_restarted_controller_says_it_started(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """The reboot action: the controller restarts, comes back and reports 206 (device_started)."""
+    calls, describe, events = await _watch(hass, "device_started")
+    target = {"device_id": device_id(hass, simulator.serial)}
+    task = hass.async_create_task(hass.services.async_call(DOMAIN, "reboot", target, blocking=True))
+    while not task.done():
+        await simulator.cycle()
+        await hass.async_block_till_done()
+    assert simulator.restarts == 1
+    for _ in range(2):  # back online, then its records
+        await simulator.cycle()
+        await hass.async_block_till_done()
+
+    (event,) = [e for e in events if e.data["type"] == "device_started"]
+    assert describe(event)["message"] == "The terminal started"
+    assert len(calls) == 1
