@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
-from custom_components.access_terminal.protocols.errors import InvalidRequestError
+from custom_components.access_terminal.protocols.errors import (
+    InvalidRequestError,
+    NotSupportedError,
+)
 from custom_components.access_terminal.protocols.linkage import (
     LINKAGE_TRIGGERS,
     Linkage,
@@ -20,6 +23,8 @@ from custom_components.access_terminal.protocols.zk_push.linkage import (
     delete_linkage_command,
     linkage_command,
 )
+
+from .helpers import Device, obey
 
 LIMITS = LinkageLimits(
     triggers=[EventType.DOOR_FORCED_OPEN, EventType.AUX_INPUT_ON],
@@ -85,3 +90,28 @@ def test_inoutfun_texts() -> None:
     )
     assert delete_linkage_command(4) == "DATA DELETE inoutfun Index=4"
     assert delete_linkage_command(None) == "DATA DELETE inoutfun *"
+
+
+async def test_a_controller_takes_rules(controller: Device) -> None:
+    """The registered controller: four doors, DevID, no auxiliary outputs."""
+    lock = _with(source=3, output=LinkageOutput.LOCK, number=4, seconds=255)
+    assert await obey(controller, controller.terminal.set_linkage(lock)) == [
+        "DATA UPDATE inoutfun Index=1\tEventType=102\tInAddr=3\tOutType=0\tOutAddr=4"
+        "\tOutTime=255\tReserved=0\tInDevID=1\tOutDevID=1"
+    ]
+    assert await obey(controller, controller.terminal.delete_linkages(None)) == [
+        "DATA DELETE inoutfun *"
+    ]
+    with pytest.raises(InvalidRequestError, match="auxiliary output 1 is not one of 1 to 0"):
+        await controller.terminal.set_linkage(SIREN)
+    with pytest.raises(InvalidRequestError, match="linkage 256 is not one of 1 to 255"):
+        await controller.terminal.delete_linkages(256)
+    assert await controller.commands() == []
+
+
+async def test_an_attendance_terminal_keeps_no_rules(attendance: Device) -> None:
+    lock = _with(output=LinkageOutput.LOCK)
+    with pytest.raises(NotSupportedError):
+        await attendance.terminal.set_linkage(lock)
+    with pytest.raises(NotSupportedError):
+        await attendance.terminal.delete_linkages(1)
