@@ -49,7 +49,6 @@ from .protocols.errors import (
     NotSupportedError,
 )
 from .protocols.history import check_range
-from .protocols.linkage import Linkage
 from .protocols.model import (
     AccessEvent,
     Authorizer,
@@ -61,6 +60,7 @@ from .protocols.model import (
     Family,
     Feature,
     FirmwareImage,
+    Linkage,
     Operation,
     Period,
     Record,

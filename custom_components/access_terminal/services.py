@@ -39,7 +39,7 @@ from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
 from .protocols.errors import InvalidRequestError
 from .protocols.history import range_problem
-from .protocols.linkage import LINKAGE_TRIGGERS, OUTPUT_HELD, OUTPUT_OFF, Linkage, LinkageOutput
+from .protocols.linkage import LINKAGE_TRIGGERS, OUTPUT_HELD, OUTPUT_OFF
 from .protocols.model import (
     AttendanceEntry,
     AttendanceKind,
@@ -50,6 +50,8 @@ from .protocols.model import (
     Credentials,
     DoorAction,
     EventType,
+    Linkage,
+    LinkageOutput,
     Operation,
     Period,
     Privilege,

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from enum import StrEnum
 
 from .errors import InvalidRequestError
-from .model import EventType
+from .model import EventType, Linkage, LinkageOutput
 
 # Seconds of a rule's output: 0 off (closed), 1-254 that long, 255 on until told otherwise.
 OUTPUT_OFF = 0
@@ -33,25 +32,6 @@ LINKAGE_TRIGGERS: tuple[EventType, ...] = (
 )
 # Triggers whose place is an auxiliary input rather than a door.
 INPUT_TRIGGERS = frozenset({EventType.AUX_INPUT_ON, EventType.AUX_INPUT_OFF})
-
-
-class LinkageOutput(StrEnum):
-    """What a linkage drives."""
-
-    LOCK = "lock"
-    AUX_OUTPUT = "aux_output"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Linkage:
-    """One rule: `trigger` at `source` (0: anywhere) drives `output` `number` for `seconds`."""
-
-    index: int
-    trigger: EventType
-    source: int
-    output: LinkageOutput
-    number: int
-    seconds: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

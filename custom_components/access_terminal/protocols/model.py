@@ -18,7 +18,6 @@ from .settings import Setting, SettingAddress, SettingSpec, SettingValue
 
 if TYPE_CHECKING:
     from .access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
-    from .linkage import Linkage
     from .questionnaire import Questionnaire
 
 
@@ -728,6 +727,29 @@ class ScreenPicture:
     def delete(self) -> bool:
         """Return True when the picture is to be removed (no URL to download)."""
         return self.url is None
+
+
+class LinkageOutput(StrEnum):
+    """What a linkage rule drives (see protocols/linkage.py)."""
+
+    LOCK = "lock"
+    AUX_OUTPUT = "aux_output"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Linkage:
+    """A linkage rule the terminal keeps (see protocols/linkage.py).
+
+    `trigger` at `source` (0: anywhere) drives `output` `number` for `seconds` (0 off or closed,
+    255 on or normally open).
+    """
+
+    index: int
+    trigger: EventType
+    source: int
+    output: LinkageOutput
+    number: int
+    seconds: int
 
 
 class AttendanceKind(StrEnum):

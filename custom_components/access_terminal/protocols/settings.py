@@ -152,6 +152,8 @@ class Setting(StrEnum):
     FINGERPRINTS_PER_USER = "fingerprints_per_user"
     # Warn on the screen when fewer records than this are left (0: no warning).
     LOG_FULL_WARNING = "log_full_warning"
+    # How many of the oldest records the terminal deletes when its log is full.
+    RECORDS_DROPPED_WHEN_FULL = "records_dropped_when_full"
     # What a duress credential does: nothing special, alarm and open, alarm only, open only.
     DURESS_ALARM = "duress_alarm"
     # Which alarm output the alarm input drives (off: none).
@@ -166,8 +168,6 @@ class Setting(StrEnum):
     ACCESS_LIMIT = "access_limit"
     # Punches a person may make within a time zone (0: no limit).
     PUNCH_LIMIT = "punch_limit"
-    # How many of the oldest records the terminal deletes when its log is full.
-    RECORDS_DROPPED_WHEN_FULL = "records_dropped_when_full"
 
 
 # A setting's value: number (int or float), select (an option), switch, time of day, text.
@@ -566,6 +566,13 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             advanced=True,
         ),
         SettingSpec(
+            setting=Setting.RECORDS_DROPPED_WHEN_FULL,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
             setting=Setting.DURESS_ALARM,
             kind=SettingKind.SELECT,
             options=("off", "alarm_and_open", "alarm", "open"),
@@ -596,13 +603,6 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         ),
         SettingSpec(
             setting=Setting.PUNCH_LIMIT,
-            kind=SettingKind.NUMBER,
-            minimum=0,
-            maximum=65535,
-            advanced=True,
-        ),
-        SettingSpec(
-            setting=Setting.RECORDS_DROPPED_WHEN_FULL,
             kind=SettingKind.NUMBER,
             minimum=0,
             maximum=65535,

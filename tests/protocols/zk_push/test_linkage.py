@@ -11,13 +11,8 @@ from custom_components.access_terminal.protocols.errors import (
     InvalidRequestError,
     NotSupportedError,
 )
-from custom_components.access_terminal.protocols.linkage import (
-    LINKAGE_TRIGGERS,
-    Linkage,
-    LinkageLimits,
-    LinkageOutput,
-)
-from custom_components.access_terminal.protocols.model import EventType
+from custom_components.access_terminal.protocols.linkage import LINKAGE_TRIGGERS, LinkageLimits
+from custom_components.access_terminal.protocols.model import EventType, Linkage, LinkageOutput
 from custom_components.access_terminal.protocols.zk_push.linkage import (
     TRIGGER_CODES,
     delete_linkage_command,

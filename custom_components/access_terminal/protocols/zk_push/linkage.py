@@ -9,8 +9,7 @@ Appendix 2 code that says it; the controller applies its rules by itself.
 
 from __future__ import annotations
 
-from ..linkage import Linkage, LinkageOutput
-from ..model import EventType
+from ..model import EventType, Linkage, LinkageOutput
 
 # The document gives no limit to the rule numbers: a byte, as the other numbers of its commands.
 MAX_LINKAGES = 255

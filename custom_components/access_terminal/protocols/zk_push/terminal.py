@@ -19,7 +19,7 @@ from typing import Any, cast
 from ..access import AccessPlan, AccessProfile, PersonPolicy, TimeRule
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
 from ..history import Recovery
-from ..linkage import Linkage, LinkageLimits
+from ..linkage import LinkageLimits
 from ..model import (
     AccessEvent,
     Authorizer,
@@ -29,6 +29,7 @@ from ..model import (
     EventType,
     Family,
     FirmwareImage,
+    Linkage,
     Operation,
     Record,
     TerminalListener,
