@@ -105,15 +105,15 @@ EVENT_EXIT_BUTTON: Final = 202
 EVENT_REMOTE_ID_OK: Final = 222
 EVENT_REMOTE_ID: Final = 223
 EVENT_DOORBELL: Final = 224
+# MachineType values of controllers (Appendix 7), which upgrade by UPGRADE method 1.
+CONTROLLER_TYPES: Final = 40
+EVENT_AUX_INPUT_NORMAL: Final = 225
+EVENT_AUX_INPUT_TRIGGERED: Final = 226
 EVENT_DEVICE_STARTED: Final = 206
 EVENT_LINKAGE: Final = 6  # a linkage rule fired; its verifytype is the event that started it
 EVENT_FORCED_OPEN: Final = 102
 ALARM_BIT_FORCED: Final = 0  # rtstate alarm bit 0: the door opened without permission
 LINKAGE_TABLE: Final = "inoutfun"
-# MachineType values of controllers (Appendix 7), which upgrade by UPGRADE method 1.
-CONTROLLER_TYPES: Final = 40
-EVENT_AUX_INPUT_NORMAL: Final = 225
-EVENT_AUX_INPUT_TRIGGERED: Final = 226
 VERIFY_FINGERPRINT: Final = 1
 VERIFY_CARD: Final = 4
 VERIFY_FACE: Final = 15
