@@ -76,6 +76,10 @@ async def test_a_rule_anywhere_drives_a_lock_and_is_deleted(
     simulator.ring_doorbell(1, snapshot=False)
     assert _released(simulator, 2)
     assert simulator.doors[1].normal_open
+    # Home Assistant sees door 2 swing open, as the controller reports it.
+    await simulator.cycle()
+    await hass.async_block_till_done()
+    assert hass.states.get(f"binary_sensor.{ZK_SERIAL.lower()}_door_2").state == "on"
     await _call(hass, simulator, "set_linkage", **{**rule, "duration": 0})  # replaced: close
     simulator.ring_doorbell(2, snapshot=False)
     assert not _released(simulator, 2)
