@@ -41,6 +41,7 @@ from .protocols.errors import InvalidRequestError
 from .protocols.history import range_problem
 from .protocols.linkage import LINKAGE_TRIGGERS, OUTPUT_HELD, OUTPUT_OFF
 from .protocols.model import (
+    AlarmReason,
     AttendanceEntry,
     AttendanceKind,
     Bell,
@@ -197,7 +198,11 @@ SET_LINKAGE_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
         vol.Required("index"): _LINKAGE_INDEX,
-        vol.Required("event"): vol.In([str(trigger) for trigger in LINKAGE_TRIGGERS]),
+        vol.Required("event"): vol.In(
+            list(dict.fromkeys(str(kind) for kind, _ in LINKAGE_TRIGGERS))
+        ),
+        # The alarm's reason, for an `alarm` trigger (tamper, duress).
+        vol.Optional("reason"): vol.In([str(reason) for _, reason in LINKAGE_TRIGGERS if reason]),
         # 0: the event anywhere (any door, any auxiliary input).
         vol.Optional("source", default=0): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
         vol.Optional("output_type", default=LinkageOutput.AUX_OUTPUT): vol.Coerce(LinkageOutput),
@@ -670,6 +675,7 @@ async def _set_linkage(call: ServiceCall) -> None:
         output=call.data["output_type"],
         number=call.data["output"],
         seconds=call.data["duration"],
+        reason=AlarmReason(call.data["reason"]) if "reason" in call.data else None,
     )
     await _on_each_device(
         call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_set_linkage(linkage)

@@ -14,21 +14,25 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .errors import InvalidRequestError
-from .model import EventType, Linkage, LinkageOutput
+from .model import AlarmReason, EventType, Linkage, LinkageOutput
 
 # Seconds of a rule's output: 0 off (closed), 1-254 that long, 255 on until told otherwise.
 OUTPUT_OFF = 0
 OUTPUT_HELD = 255
-# Every event a linkage may start from (each family offers those it can keep).
-LINKAGE_TRIGGERS: tuple[EventType, ...] = (
-    EventType.DOOR_OPENED,
-    EventType.DOOR_CLOSED,
-    EventType.DOOR_FORCED_OPEN,
-    EventType.DOOR_HELD_OPEN,
-    EventType.EXIT_BUTTON,
-    EventType.DOORBELL,
-    EventType.AUX_INPUT_ON,
-    EventType.AUX_INPUT_OFF,
+# An event of the vocabulary a linkage starts from, with the alarm's reason for `alarm`.
+type LinkageTrigger = tuple[EventType, AlarmReason | None]
+# Every trigger a linkage may start from (each family offers those it can keep).
+LINKAGE_TRIGGERS: tuple[LinkageTrigger, ...] = (
+    (EventType.DOOR_OPENED, None),
+    (EventType.DOOR_CLOSED, None),
+    (EventType.DOOR_FORCED_OPEN, None),
+    (EventType.DOOR_HELD_OPEN, None),
+    (EventType.EXIT_BUTTON, None),
+    (EventType.DOORBELL, None),
+    (EventType.AUX_INPUT_ON, None),
+    (EventType.AUX_INPUT_OFF, None),
+    (EventType.ALARM, AlarmReason.TAMPER),
+    (EventType.ALARM, AlarmReason.DURESS),
 )
 # Triggers whose place is an auxiliary input rather than a door.
 INPUT_TRIGGERS = frozenset({EventType.AUX_INPUT_ON, EventType.AUX_INPUT_OFF})
@@ -38,7 +42,7 @@ INPUT_TRIGGERS = frozenset({EventType.AUX_INPUT_ON, EventType.AUX_INPUT_OFF})
 class LinkageLimits:
     """What a terminal's rules can name: its triggers, rule numbers, doors, inputs, outputs."""
 
-    triggers: Collection[EventType]
+    triggers: Collection[LinkageTrigger]
     rules: int
     doors: int
     aux_inputs: int
@@ -50,11 +54,10 @@ class LinkageLimits:
 
     def check(self, linkage: Linkage) -> None:
         """Refuse a rule the terminal cannot hold, saying what is wrong."""
-        if linkage.trigger not in self.triggers:
-            offered = ", ".join(str(trigger) for trigger in self.triggers)
-            raise InvalidRequestError(
-                f"{linkage.trigger} cannot start a linkage here (it can: {offered})"
-            )
+        if (linkage.trigger, linkage.reason) not in self.triggers:
+            offered = ", ".join(_named(trigger) for trigger in self.triggers)
+            asked = _named((linkage.trigger, linkage.reason))
+            raise InvalidRequestError(f"{asked} cannot start a linkage here (it can: {offered})")
         self.check_index(linkage.index)
         if linkage.source:  # 0: anywhere
             if linkage.trigger in INPUT_TRIGGERS:
@@ -72,3 +75,8 @@ class LinkageLimits:
 def _check_number(kind: str, number: int, count: int) -> None:
     if not 1 <= number <= count:
         raise InvalidRequestError(f"{kind} {number} is not one of 1 to {count}")
+
+
+def _named(trigger: LinkageTrigger) -> str:
+    kind, reason = trigger
+    return str(kind) if reason is None else f"{kind} ({reason})"

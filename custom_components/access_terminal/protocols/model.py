@@ -741,7 +741,7 @@ class Linkage:
     """A linkage rule the terminal keeps (see protocols/linkage.py).
 
     `trigger` at `source` (0: anywhere) drives `output` `number` for `seconds` (0 off or closed,
-    255 on or normally open).
+    255 on or normally open); an `alarm` trigger names its `reason`.
     """
 
     index: int
@@ -750,6 +750,7 @@ class Linkage:
     output: LinkageOutput
     number: int
     seconds: int
+    reason: AlarmReason | None = None
 
 
 class AttendanceKind(StrEnum):

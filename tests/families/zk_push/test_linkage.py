@@ -102,6 +102,9 @@ async def test_a_rule_anywhere_drives_a_lock_and_is_deleted(
         ({"event": "aux_input_on", "source": 5}, "auxiliary input 5 is not one of 1 to 4"),
         ({"output": 2}, "auxiliary output 2 is not one of 1 to 1"),
         ({"output_type": "lock", "output": 3}, "door 3 is not one of 1 to 2"),
+        # An alarm needs its reason; a door event has none.
+        ({"event": "alarm"}, "alarm cannot start a linkage here"),
+        ({"reason": "tamper"}, "door_forced_open (tamper) cannot start a linkage here"),
     ],
 )
 async def test_rules_naming_what_the_controller_lacks_are_refused(
@@ -129,6 +132,7 @@ async def test_rules_naming_what_the_controller_lacks_are_refused(
         ("set_linkage", {**SIREN, "output_type": "sprinkler"}),
         ("set_linkage", {**SIREN, "duration": -1}),
         ("set_linkage", {**SIREN, "duration": 256}),
+        ("set_linkage", {**SIREN, "event": "alarm", "reason": "fire"}),
         ("set_linkage", {k: v for k, v in SIREN.items() if k != "event"}),
         ("delete_linkage", {"index": 0}),
         ("delete_linkage", {"index": "first"}),
@@ -155,3 +159,18 @@ async def test_deleting_needs_one_rule_or_all(
     assert refusal.value.translation_key == "delete_linkage_which"
     assert len(simulator.commands) == sent
     assert set(simulator.linkage.rules) == {1}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_a_tamper_alarm_anywhere_sounds_the_siren(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """alarm + reason tamper is Appendix 2 code 100: the controller's tamper switch drives it."""
+    simulator.door_second = 100.0  # the siren stays on for the test
+    siren = {**SIREN, "event": "alarm", "reason": "tamper", "source": 0}
+    await _call(hass, simulator, "set_linkage", **siren)
+    assert "\tEventType=100\tInAddr=0\t" in _last_command(simulator)
+    simulator.queue_event(101, "0", door=2)  # duress: not this rule
+    assert simulator.aux_on == set()
+    simulator.queue_event(100, "0", door=2)  # taken off the wall
+    assert simulator.aux_on == {1}

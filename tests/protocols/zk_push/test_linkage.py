@@ -12,7 +12,12 @@ from custom_components.access_terminal.protocols.errors import (
     NotSupportedError,
 )
 from custom_components.access_terminal.protocols.linkage import LINKAGE_TRIGGERS, LinkageLimits
-from custom_components.access_terminal.protocols.model import EventType, Linkage, LinkageOutput
+from custom_components.access_terminal.protocols.model import (
+    AlarmReason,
+    EventType,
+    Linkage,
+    LinkageOutput,
+)
 from custom_components.access_terminal.protocols.zk_push.linkage import (
     TRIGGER_CODES,
     delete_linkage_command,
@@ -22,7 +27,11 @@ from custom_components.access_terminal.protocols.zk_push.linkage import (
 from .helpers import Device, obey
 
 LIMITS = LinkageLimits(
-    triggers=[EventType.DOOR_FORCED_OPEN, EventType.AUX_INPUT_ON],
+    triggers=[
+        (EventType.DOOR_FORCED_OPEN, None),
+        (EventType.AUX_INPUT_ON, None),
+        (EventType.ALARM, AlarmReason.TAMPER),
+    ],
     rules=10,
     doors=2,
     aux_inputs=4,
@@ -44,19 +53,25 @@ def _with(**changes: Any) -> Linkage:
 
 def test_every_trigger_is_one_zk_code() -> None:
     assert set(TRIGGER_CODES) == set(LINKAGE_TRIGGERS)
-    assert TRIGGER_CODES[EventType.DOOR_FORCED_OPEN] == 102
+    assert TRIGGER_CODES[EventType.DOOR_FORCED_OPEN, None] == 102
+    assert TRIGGER_CODES[EventType.ALARM, AlarmReason.TAMPER] == 100
 
 
 def test_a_rule_within_the_limits_is_taken() -> None:
     LIMITS.check(SIREN)
     LIMITS.check(_with(trigger=EventType.AUX_INPUT_ON, source=4))
     LIMITS.check(_with(output=LinkageOutput.LOCK, number=2, seconds=255))
+    LIMITS.check(_with(trigger=EventType.ALARM, reason=AlarmReason.TAMPER))
 
 
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
         ({"trigger": EventType.DOORBELL}, "doorbell cannot start a linkage here"),
+        # An alarm says which; a door event has no reason.
+        ({"trigger": EventType.ALARM}, r"alarm cannot start .*alarm \(tamper\)"),
+        ({"trigger": EventType.ALARM, "reason": AlarmReason.FIRE}, r"alarm \(fire\) cannot"),
+        ({"reason": AlarmReason.TAMPER}, r"door_forced_open \(tamper\) cannot"),
         ({"index": 0}, "linkage 0 is not one of 1 to 10"),
         ({"index": 11}, "linkage 11 is not one of 1 to 10"),
         ({"source": 3}, "door 3 is not one of 1 to 2"),
@@ -83,6 +98,8 @@ def test_inoutfun_texts() -> None:
         "EventType=226\tInAddr=2\tOutType=0\tOutAddr=1\tOutTime=0\tReserved=0"
         "\tInDevID=1\tOutDevID=1"
     )
+    tamper = _with(trigger=EventType.ALARM, reason=AlarmReason.TAMPER)
+    assert "\tEventType=100\t" in linkage_command(tamper, dev_id=False)
     assert delete_linkage_command(4) == "DATA DELETE inoutfun Index=4"
     assert delete_linkage_command(None) == "DATA DELETE inoutfun *"
 

@@ -9,20 +9,23 @@ Appendix 2 code that says it; the controller applies its rules by itself.
 
 from __future__ import annotations
 
-from ..model import EventType, Linkage, LinkageOutput
+from ..linkage import LinkageTrigger
+from ..model import AlarmReason, EventType, Linkage, LinkageOutput
 
 # The document gives no limit to the rule numbers: a byte, as the other numbers of its commands.
 MAX_LINKAGES = 255
-# The Appendix 2 code of each trigger.
-TRIGGER_CODES: dict[EventType, int] = {
-    EventType.DOOR_OPENED: 200,
-    EventType.DOOR_CLOSED: 201,
-    EventType.DOOR_FORCED_OPEN: 102,
-    EventType.DOOR_HELD_OPEN: 28,
-    EventType.EXIT_BUTTON: 202,
-    EventType.DOORBELL: 224,
-    EventType.AUX_INPUT_ON: 226,
-    EventType.AUX_INPUT_OFF: 225,
+# The Appendix 2 code of each trigger (101 and 103 are the same duress alarm: 101 is asked).
+TRIGGER_CODES: dict[LinkageTrigger, int] = {
+    (EventType.DOOR_OPENED, None): 200,
+    (EventType.DOOR_CLOSED, None): 201,
+    (EventType.DOOR_FORCED_OPEN, None): 102,
+    (EventType.DOOR_HELD_OPEN, None): 28,
+    (EventType.EXIT_BUTTON, None): 202,
+    (EventType.DOORBELL, None): 224,
+    (EventType.AUX_INPUT_ON, None): 226,
+    (EventType.AUX_INPUT_OFF, None): 225,
+    (EventType.ALARM, AlarmReason.TAMPER): 100,
+    (EventType.ALARM, AlarmReason.DURESS): 101,
 }
 _OUT_TYPES = {LinkageOutput.LOCK: 0, LinkageOutput.AUX_OUTPUT: 1}
 # Reserved: the low four bits are the linkage type, 0 a door linkage.
@@ -33,7 +36,7 @@ def linkage_command(linkage: Linkage, *, dev_id: bool) -> str:
     """Return DATA UPDATE inoutfun for a checked rule (DevID 1: the controller itself)."""
     fields = [
         f"Index={linkage.index}",
-        f"EventType={TRIGGER_CODES[linkage.trigger]}",
+        f"EventType={TRIGGER_CODES[linkage.trigger, linkage.reason]}",
         f"InAddr={linkage.source}",
         f"OutType={_OUT_TYPES[linkage.output]}",
         f"OutAddr={linkage.number}",
