@@ -75,14 +75,17 @@ from simulator.zk_push_codec import (
 )
 from simulator.zk_push_device import (
     ATTENDANCE_PUSH_VERSION,
+    AUX_INPUTS,
     BIO_FACE,
     BIO_FINGERPRINT,
+    MAX_RECORDS_TEN_THOUSANDS,
     PUSH_VERSION,
     DoorSim,
     enrollable_types,
     initial_options,
 )
 from simulator.zk_push_doors import EVENT_INTERLOCKED, DoorPanel
+from simulator.zk_push_linkage import OUT_AUX, LinkageTable
 from simulator.zk_push_tables import BioKey, DeviceTables, b64, decode_base64
 from simulator.zk_push_transport import Reply, ZkTransport
 
@@ -116,7 +119,11 @@ EXEMPTED: Final = frozenset({EVENT_OPENED, EVENT_OUTSIDE_TIME_ZONE, EVENT_NO_RIG
 CONTROLLER_TYPES: Final = 40
 EVENT_AUX_INPUT_NORMAL: Final = 225
 EVENT_AUX_INPUT_TRIGGERED: Final = 226
-AUX_INPUTS: Final = 4  # InAddr: "the door ID or the auxiliary input ID", 1 to 4
+EVENT_DEVICE_STARTED: Final = 206
+EVENT_LINKAGE: Final = 6  # a linkage rule fired; its verifytype is the event that started it
+EVENT_FORCED_OPEN: Final = 102
+ALARM_BIT_FORCED: Final = 0  # rtstate alarm bit 0: the door opened without permission
+LINKAGE_TABLE: Final = "inoutfun"
 VERIFY_FINGERPRINT: Final = 1
 VERIFY_CARD: Final = 4
 VERIFY_FACE: Final = 15
@@ -256,12 +263,17 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self._pending: list[Record] = []
         self._uploaded: list[Record] = []
         self._next_index = 1
+        # How many records the log holds (~MaxAttLogCount); tests shrink it to fill it.
+        self.record_capacity = MAX_RECORDS_TEN_THOUSANDS * 10_000
         self._pending_lines: list[tuple[str, str]] = []
         self._operlog_stamp = 0
         # False: firmware without ACCOUNT (the server falls back to DATA QUERY transaction).
         self.account_supported = True
         self._acked_state: str | None = None
 
+        # The linkage rules (inoutfun) it applies by itself; True while a rule's output runs.
+        self.linkage = LinkageTable()
+        self._linking = False
         # What the server asked for and what the terminal answered, for tests to inspect.
         self.commands: list[str] = []
         # The (ip, port) addresses Test Host reaches from here.
@@ -539,6 +551,9 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     async def _data_update(self, command: ServerCommand, rest: str) -> int:
         table, first = split_table(rest)
         records = [split_fields(first)] + [split_fields(line) for line in command.extra]
+        if table.lower() == LINKAGE_TABLE and not self.attendance:
+            results = [self.linkage.update(record) for record in records]
+            return next((code for code in results if code != OK), OK)
         code = await self._tables.update(table, records, self._transport.fetch)
         if code == OK and table.lower() == "biophoto":
             # PostBackTmpFlag=1: the terminal returns the template it made from the photo.
@@ -566,7 +581,11 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             self._uploaded.clear()
             return OK
         # Several records are connected by LF, as in DATA UPDATE.
-        results = [self._tables.delete(table, line) for line in (condition, *command.extra)]
+        lines = (condition, *command.extra)
+        if table.lower() == LINKAGE_TABLE and not self.attendance:
+            results = [self.linkage.delete(line) for line in lines]
+        else:
+            results = [self._tables.delete(table, line) for line in lines]
         return next((code for code in results if code != OK), OK)
 
     async def _data_query(self, command: ServerCommand, rest: str) -> int:
@@ -799,7 +818,10 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         return len(lines) if ok_count(reply.text) is not None else ERR_UPLOAD
 
     def _restart(self) -> None:
-        """Reboot: the session, the relays and the modes are gone; tables and records stay."""
+        """Reboot: the session, the relays and the modes are gone; tables and records stay.
+
+        A controller notes that it started (Appendix 2, code 206), sent once it is back.
+        """
         self._restart_pending = False
         self.restarts += 1
         self.connected = False
@@ -808,6 +830,8 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
         self._acked_state = None
         self._first_card.clear()  # the freeing is a mode, gone with the relays
         self._panel.power_cycle()
+        if not self.attendance:
+            self.queue_event(EVENT_DEVICE_STARTED, "0", verify=VERIFY_OTHER, inout=INOUT_NONE)
 
     # --- doors ------------------------------------------------------------------------------
 
@@ -980,10 +1004,15 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
     ) -> str:
         """Queue a record with the next index (not uploaded yet) and return its line.
 
+        A full log first deletes its oldest DelRecord records; with no room left the record is
+        not written ("" returned).
+
         Security PUSH writes an rtlog line; attendance an ATTLOG line (status=inout, verify).
         A `snapshot` (a JPEG) is the picture the camera took with it (Security PUSH: an
         ATTPHOTO upload, sent before the record).
         """
+        if not self.attendance and not self._make_room():
+            return ""
         index = self._next_index
         self._next_index += 1
         local: datetime | None
@@ -1010,7 +1039,47 @@ class ZkPushSimulator(PollingDevice[ZkTransport]):
             if snapshot is not None and local is not None:
                 self._queue_snapshot(local, pin, snapshot)
         self._pending.append(replace(record, line=line))
+        if not self.attendance:
+            self._apply_linkage(event, door)
         return line
+
+    def _apply_linkage(self, event: int, place: int) -> None:
+        """Run the linkage rules the event starts: event 6, then the rule's output.
+
+        Event 6's verifytype is the event that started it. What a rule's output writes (a door
+        opening) starts no rule again.
+        """
+        if self._linking:
+            return
+        self._linking = True
+        try:
+            for rule in self.linkage.fired(event, place):
+                self.queue_event(EVENT_LINKAGE, "0", door=place, verify=event, inout=INOUT_NONE)
+                self._panel.link(rule.out_type == OUT_AUX, rule.output, rule.seconds)
+        finally:
+            self._linking = False
+
+    def force_door(self, door: int = 1) -> None:
+        """Open `door` without a passage (forced): the contact opens, event 102, its alarm."""
+        sim = self.doors[door - 1]
+        self._panel.open_contact(sim)
+        sim.alarms.add(ALARM_BIT_FORCED)
+        self._door_event(sim, EVENT_FORCED_OPEN)
+
+    def _make_room(self) -> bool:
+        """Keep the log within its capacity: a full one deletes its oldest DelRecord records.
+
+        Returns False when there is still no room (DelRecord 0): the record is not written.
+        """
+        stored = len(self._uploaded) + len(self._pending)
+        if stored < self.record_capacity:
+            return True
+        dropped = min(parse_int(self.options.get("DelRecord")) or 0, stored)
+        ordered = sorted(self._uploaded + self._pending, key=lambda record: record.index)
+        oldest = {id(record) for record in ordered[:dropped]}
+        self._uploaded = [record for record in self._uploaded if id(record) not in oldest]
+        self._pending = [record for record in self._pending if id(record) not in oldest]
+        return stored - dropped < self.record_capacity
 
     def lose_pending(self) -> int:
         """Take the queued records as delivered without sending them (lost on the way).

@@ -40,6 +40,7 @@ TEMPLATE_VERSIONS: Final = {
 PUSH_VERSION: Final = "3.1.2"
 ATTENDANCE_PUSH_VERSION: Final = "2.4.1"
 DEFAULT_DRIVE_SECONDS: Final = 5
+AUX_INPUTS: Final = 4  # InAddr: "the door ID or the auxiliary input ID", 1 to 4
 # Capacities in the firmware's units: users and fingerprints in hundreds, records in ten
 # thousands, faces and unified templates one by one.
 MAX_USERS_HUNDREDS: Final = 100
@@ -53,6 +54,7 @@ VERIFY_MODES: Final = (0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 15, 16, 17, 18, 19, 200)
 EVENT_CODES: Final = (
     *(0, 1, 4, 5, 7, 8, 9, 10, 11, 12, 13, 20, 21, 22, 23, 27, 28, 29, 39, 41, 44, 45, 63),
     *(100, 101, 102, 105, 200, 201, 202, 204, 205, 206, 222, 223, 224, 225, 226, 233, 234),
+    *(212, 213, 217, 235),
 )
 # AccSupportFunList positions (section 7.4) that are always on: door locking, ACCOUNT,
 # verification modes by period.
@@ -159,7 +161,7 @@ def initial_options(
         "MaxPackageSize": "2048000",
         "LockCount": str(doors),
         "ReaderCount": str(doors),
-        "AuxInCount": "0",
+        "AuxInCount": str(AUX_INPUTS),
         "AuxOutCount": str(aux_outputs),
         "MachineType": "101",
         "~IsOnlyRFMachine": "0",
@@ -207,6 +209,9 @@ def initial_options(
         "InterLock": "0",
         "AntiPassback": "0",
         "DSTOn": "0",
+        # Appendix 12: how many of the oldest records a full log deletes (0 here: none, so a
+        # full log records nothing more, as a terminal without the setting does).
+        "DelRecord": "0",
         # Appendix 4: English.
         "Language": "69",
     }

@@ -148,23 +148,49 @@ class DoorPanel:
             for other in self.doors
         )
 
-    def _drive_aux(self, output: int, seconds: int) -> None:
-        """Obey 01 <output> 02 <DD>: 00 off, FF on until told otherwise, else on DD seconds."""
+    def _drive_aux(self, output: int, seconds: int, *, remote: bool = True) -> None:
+        """Obey 01 <output> 02 <DD>: 00 off, FF on until told otherwise, else on DD seconds.
+
+        remote=False: a linkage rule drives it, which writes its own event (6), not 12 / 13.
+        """
         if (timer := self._aux_timers.pop(output, None)) is not None:
             timer.cancel()
+        report = self._output_event if remote else None
         if seconds == BACK_TO_NORMAL:
             self.aux_on.discard(output)
-            if self._output_event is not None:
-                self._output_event(output, EVENT_AUX_OUTPUT_OFF)
+            if report is not None:
+                report(output, EVENT_AUX_OUTPUT_OFF)
             return
         self.aux_on.add(output)
-        if self._output_event is not None:
-            self._output_event(output, EVENT_AUX_OUTPUT_ON)
+        if report is not None:
+            report(output, EVENT_AUX_OUTPUT_ON)
         if seconds != HOLD_OPEN:
             loop = asyncio.get_running_loop()
             self._aux_timers[output] = loop.call_later(
                 seconds * self.second, self.aux_on.discard, output
             )
+
+    def link(self, aux: bool, number: int, seconds: int) -> None:
+        """Drive what a linkage rule names: auxiliary output or door lock `number` for `seconds`.
+
+        0 switches off (the lock closes), 255 holds on (normally open); an output or door the
+        controller does not have is nothing to drive.
+        """
+        if aux:
+            if 1 <= number <= (parse_int(self._options.get("AuxOutCount")) or 0):
+                self._drive_aux(number, seconds, remote=False)
+            return
+        if not 1 <= number <= len(self.doors):
+            return
+        door = self.doors[number - 1]
+        if seconds == BACK_TO_NORMAL:
+            self._cancel_timer(door)
+            door.normal_open = False
+            door.relay = False
+            self.close_contact(door)
+        else:
+            self.energise(door, None if seconds == HOLD_OPEN else seconds)
+            door.normal_open = seconds == HOLD_OPEN
 
     def _act(self, door: DoorSim, action: int, arg1: int, arg2: int, *, remote_event: bool) -> None:
         if action == ACTION_OUTPUT:

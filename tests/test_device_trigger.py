@@ -47,12 +47,19 @@ ALL_TRIGGERS = [
     "aux_output_off",
     "enrollment_finished",
     "device_error",
+    "device_started",
+    "device_connected",
+    "firmware_upgraded",
+    "elevator_control_enabled",
+    "elevator_control_disabled",
 ]
 # What only some families report: a doorbell, door modes, a fire input, auxiliary inputs and
-# outputs, errors.
+# outputs, errors, what a terminal reports of itself (a start, an upgrade, elevator control).
 _DOOR_MODES = {"normally_open_started", "normally_open_ended", "lockout_started", "lockout_ended"}
 _OPTIONAL = {"doorbell", "fire_alarm", "aux_input_on", "aux_input_off", "device_error"}
 _OPTIONAL |= {"aux_output_on", "aux_output_off"}
+_DEVICE_STATUS = {"device_started", "device_connected", "firmware_upgraded"}
+_OPTIONAL |= {*_DEVICE_STATUS, "elevator_control_enabled", "elevator_control_disabled"}
 _OPTIONAL |= _DOOR_MODES
 COMMON = [kind for kind in ALL_TRIGGERS if kind not in _OPTIONAL]
 _HTTPV2 = {"fire_alarm", "device_error", *_DOOR_MODES}
@@ -60,7 +67,8 @@ _HTTPV2 = {"fire_alarm", "device_error", *_DOOR_MODES}
 OFFERED = {
     Family.HTTPV2: [kind for kind in ALL_TRIGGERS if kind in COMMON or kind in _HTTPV2],
     # The simulated controller's EventTypes has the doorbell, auxiliary inputs and outputs,
-    # normal-open periods, no fire input and no emergency lock-out; no ZK code ends a lock-out.
+    # normal-open periods, its start, reconnection, reader upgrades and elevator control, no
+    # fire input and no emergency lock-out; no ZK code ends a lock-out.
     Family.ZK_PUSH: [
         kind
         for kind in ALL_TRIGGERS

@@ -806,6 +806,8 @@ async def test_output_and_floor_actions_refuse_bad_fields(
         ("set_user_shifts", {"user_id": "3", "days": [1]}),
         ("set_terminal_enabled", {"enabled": False}),
         ("add_attendance", {"records": [{"user_id": "3", "time": "2025-01-01 08:00"}]}),
+        ("set_linkage", {"index": 1, "event": "door_forced_open"}),
+        ("delete_linkage", {"all_linkages": True}),
     ],
 )
 async def test_schedules_and_clearing_where_the_terminal_has_none(
@@ -814,8 +816,8 @@ async def test_schedules_and_clearing_where_the_terminal_has_none(
     service: str,
     data: dict[str, Any],
 ) -> None:
-    """An HTTPv2 terminal keeps no bells, shifts, rota or attendance log of its own, and cannot
-    be disabled: said before anything is sent."""
+    """An HTTPv2 terminal keeps no bells, shifts, rota, attendance log or linkage rules of its
+    own, and cannot be disabled: said before anything is sent."""
     target = {"device_id": device_id(hass, HTTPV2_SERIAL), **data}
     with pytest.raises(Unauthorized):
         await hass.services.async_call(

@@ -258,3 +258,55 @@ async def test_a_door_that_cannot_be_closed_reaches_the_user(
     assert [(e.data["raw_code"], e.data["door"]) for e in errors] == [("rtlog:37", 1)]
     assert errors[0].data["detail"] == "the door cannot be closed during its normal-open period"
     assert len(calls) == 1
+
+
+async def test_what_the_terminal_reports_of_itself_reaches_the_user(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """ZK 206, 217, 235, 212, 213: admin events in words, each a trigger of its own."""
+    calls, describe, events = await _watch(hass, "device_started")
+
+    for code in (206, 217, 235, 212, 213):
+        simulator.queue_event(code, "0", door=1, verify=VERIFY_OTHER, inout=INOUT_NONE)
+    await simulator.cycle()
+    await hass.async_block_till_done()
+
+    assert [(e.data["type"], e.data["raw_code"], e.data["user_id"]) for e in events] == [
+        ("device_started", "rtlog:206", None),
+        ("device_connected", "rtlog:217", None),
+        ("firmware_upgraded", "rtlog:235", None),
+        ("elevator_control_enabled", "rtlog:212", None),
+        ("elevator_control_disabled", "rtlog:213", None),
+    ]
+    assert [describe(event)["message"] for event in events] == [
+        "The terminal started",
+        "The terminal reached its main controller again",
+        "A reader of the terminal was upgraded",
+        "Elevator control enabled at the terminal",
+        "Elevator control disabled at the terminal",
+    ]
+    # The admin stream shows the last; only "the terminal starts" ran the automation.
+    assert _stream_state(hass, EventCategory.ADMIN, None).attributes["event_type"] == (
+        "elevator_control_disabled"
+    )
+    assert len(calls) == 1
+
+
+async def test_a_restarted_controller_says_it_started(
+    hass: HomeAssistant, simulator: ZkPushSimulator
+) -> None:
+    """The reboot action: the controller restarts, comes back and reports 206 (device_started)."""
+    calls, describe, events = await _watch(hass, "device_started")
+    target = {"device_id": device_id(hass, simulator.serial)}
+    task = hass.async_create_task(hass.services.async_call(DOMAIN, "reboot", target, blocking=True))
+    while not task.done():
+        await simulator.cycle()
+        await hass.async_block_till_done()
+    assert simulator.restarts == 1
+    for _ in range(2):  # back online, then its records
+        await simulator.cycle()
+        await hass.async_block_till_done()
+
+    (event,) = [e for e in events if e.data["type"] == "device_started"]
+    assert describe(event)["message"] == "The terminal started"
+    assert len(calls) == 1

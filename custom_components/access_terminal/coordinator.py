@@ -60,6 +60,7 @@ from .protocols.model import (
     Family,
     Feature,
     FirmwareImage,
+    Linkage,
     Operation,
     Period,
     Record,
@@ -614,6 +615,18 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         async with self.errors():
             self.terminal.require(Operation.ID_CARD_REGISTRATION)
             await self.terminal.id_card_registration(door, seconds, enabled)
+
+    async def async_set_linkage(self, linkage: Linkage) -> None:
+        """Add or replace a linkage rule the terminal keeps (and applies by itself)."""
+        async with self.errors():
+            self.terminal.require(Operation.LINKAGE)
+            await self.terminal.set_linkage(linkage)
+
+    async def async_delete_linkages(self, index: int | None) -> None:
+        """Delete one linkage rule of the terminal, or all of them (None)."""
+        async with self.errors():
+            self.terminal.require(Operation.LINKAGE)
+            await self.terminal.delete_linkages(index)
 
     async def async_test_host(self, host: str, port: int) -> bool:
         """Ask the terminal whether it reaches `host`:`port` (a network test of its own)."""

@@ -39,7 +39,9 @@ from .kinds import terminal_entry_of_device
 from .lock import DOOR_LOCK
 from .protocols.errors import InvalidRequestError
 from .protocols.history import range_problem
+from .protocols.linkage import LINKAGE_TRIGGERS, OUTPUT_HELD, OUTPUT_OFF
 from .protocols.model import (
+    AlarmReason,
     AttendanceEntry,
     AttendanceKind,
     Bell,
@@ -48,6 +50,9 @@ from .protocols.model import (
     Credential,
     Credentials,
     DoorAction,
+    EventType,
+    Linkage,
+    LinkageOutput,
     Operation,
     Period,
     Privilege,
@@ -74,6 +79,8 @@ SERVICE_FACTORY_RESET = "factory_reset"
 SERVICE_AUX_OUTPUT = "aux_output"
 SERVICE_TEST_HOST = "test_host"
 SERVICE_ID_CARD_REGISTRATION = "id_card_registration"
+SERVICE_SET_LINKAGE = "set_linkage"
+SERVICE_DELETE_LINKAGE = "delete_linkage"
 SERVICE_ELEVATOR_FLOORS = "elevator_floors"
 SERVICE_CLEAR_DATA = "clear_data"
 SERVICE_SET_BELL = "set_bell"
@@ -184,6 +191,33 @@ AUX_OUTPUT_SCHEMA = vol.Schema(
         vol.Optional("output", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
         # 0 switches the output off; 255 keeps it on (as the terminals count).
         vol.Optional("duration", default=5): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+    }
+)
+_LINKAGE_INDEX = vol.All(vol.Coerce(int), vol.Range(min=1, max=255))
+SET_LINKAGE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Required("index"): _LINKAGE_INDEX,
+        vol.Required("event"): vol.In(
+            list(dict.fromkeys(str(kind) for kind, _ in LINKAGE_TRIGGERS))
+        ),
+        # The alarm's reason, for an `alarm` trigger (tamper, duress).
+        vol.Optional("reason"): vol.In([str(reason) for _, reason in LINKAGE_TRIGGERS if reason]),
+        # 0: the event anywhere (any door, any auxiliary input).
+        vol.Optional("source", default=0): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+        vol.Optional("output_type", default=LinkageOutput.AUX_OUTPUT): vol.Coerce(LinkageOutput),
+        vol.Optional("output", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
+        # As aux_output: 0 off (the lock closed), 255 on until told otherwise (normally open).
+        vol.Optional("duration", default=5): vol.All(
+            vol.Coerce(int), vol.Range(min=OUTPUT_OFF, max=OUTPUT_HELD)
+        ),
+    }
+)
+DELETE_LINKAGE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): DEVICE_IDS,
+        vol.Optional("index"): _LINKAGE_INDEX,
+        vol.Optional("all_linkages", default=False): cv.boolean,
     }
 )
 TEST_HOST_SCHEMA = vol.Schema(
@@ -633,6 +667,31 @@ async def _aux_output(call: ServiceCall) -> None:
     )
 
 
+async def _set_linkage(call: ServiceCall) -> None:
+    linkage = Linkage(
+        index=call.data["index"],
+        trigger=EventType(call.data["event"]),
+        source=call.data["source"],
+        output=call.data["output_type"],
+        number=call.data["output"],
+        seconds=call.data["duration"],
+        reason=AlarmReason(call.data["reason"]) if "reason" in call.data else None,
+    )
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_set_linkage(linkage)
+    )
+
+
+async def _delete_linkage(call: ServiceCall) -> None:
+    index: int | None = call.data.get("index")
+    if (index is None) != call.data["all_linkages"]:
+        # Neither one rule nor all of them, or both: which rules is unclear.
+        raise validation_error("delete_linkage_which")
+    await _on_each_device(
+        call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_delete_linkages(index)
+    )
+
+
 async def _id_card_registration(call: ServiceCall) -> None:
     door, seconds, enabled = call.data["door"], call.data["duration"], call.data["enabled"]
     await _on_each_device(
@@ -864,6 +923,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(DOMAIN, SERVICE_FACTORY_RESET, admin_only(_factory_reset), FACTORY_RESET_SCHEMA)
     register(DOMAIN, SERVICE_AUX_OUTPUT, admin_only(_aux_output), AUX_OUTPUT_SCHEMA)
     register(DOMAIN, SERVICE_ELEVATOR_FLOORS, admin_only(_elevator_floors), ELEVATOR_FLOORS_SCHEMA)
+    register(DOMAIN, SERVICE_SET_LINKAGE, admin_only(_set_linkage), SET_LINKAGE_SCHEMA)
+    register(DOMAIN, SERVICE_DELETE_LINKAGE, admin_only(_delete_linkage), DELETE_LINKAGE_SCHEMA)
     register(
         DOMAIN,
         SERVICE_ID_CARD_REGISTRATION,

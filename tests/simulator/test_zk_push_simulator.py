@@ -774,8 +774,9 @@ async def test_hold_open_modes_lock_out_alarms_and_restart(
     assert returns(simulator)[3:] == [0, 0, 0, 0, 0, 0]
     assert door_state(second) == (False, False, "none")
     assert not first.locked_out
-    # Door 1 opened for 10 s falls shut when the restart drops its relay.
-    assert events(simulator.pending_records)[4:] == [9, 204, 233, 233, 8, 200, 234, 234, 201]
+    # Door 1 opened for 10 s falls shut when the restart drops its relay; then the controller
+    # notes that it started (206).
+    assert events(simulator.pending_records)[4:] == [9, 204, 233, 233, 8, 200, 234, 234, 201, 206]
     assert [command[0] for command in simulator.door_commands] == [
         "01",
         "04",

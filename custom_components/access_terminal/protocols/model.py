@@ -62,6 +62,11 @@ class EventType(StrEnum):
     ENROLLMENT_FAILED = "enrollment_failed"
     ID_CARD_READ = "id_card_read"
     DEVICE_ERROR = "device_error"
+    DEVICE_STARTED = "device_started"
+    DEVICE_CONNECTED = "device_connected"
+    FIRMWARE_UPGRADED = "firmware_upgraded"
+    ELEVATOR_CONTROL_ENABLED = "elevator_control_enabled"
+    ELEVATOR_CONTROL_DISABLED = "elevator_control_disabled"
 
 
 class EventCategory(StrEnum):
@@ -110,6 +115,13 @@ EVENT_CATEGORIES: Mapping[EventType, EventCategory] = {
     EventType.ID_CARD_READ: EventCategory.ACCESS,
     # The terminal failed at something it was doing (reason: an ErrorReason; ZK `errorlog`).
     EventType.DEVICE_ERROR: EventCategory.ADMIN,
+    # What the terminal reports of itself: it started, reached its main controller again, a
+    # reader's firmware was upgraded, its elevator control was switched on or off.
+    EventType.DEVICE_STARTED: EventCategory.ADMIN,
+    EventType.DEVICE_CONNECTED: EventCategory.ADMIN,
+    EventType.FIRMWARE_UPGRADED: EventCategory.ADMIN,
+    EventType.ELEVATOR_CONTROL_ENABLED: EventCategory.ADMIN,
+    EventType.ELEVATOR_CONTROL_DISABLED: EventCategory.ADMIN,
 }
 
 
@@ -128,6 +140,11 @@ OPTIONAL_EVENT_TYPES: frozenset[EventType] = frozenset(
         EventType.AUX_OUTPUT_OFF,
         EventType.ID_CARD_READ,
         EventType.DEVICE_ERROR,
+        EventType.DEVICE_STARTED,
+        EventType.DEVICE_CONNECTED,
+        EventType.FIRMWARE_UPGRADED,
+        EventType.ELEVATOR_CONTROL_ENABLED,
+        EventType.ELEVATOR_CONTROL_DISABLED,
     }
 )
 
@@ -261,6 +278,8 @@ class Operation(StrEnum):
     AUX_OUTPUT = "aux_output"
     # Tests whether it can reach an address (a host and port of its network).
     TEST_HOST = "test_host"
+    # Keeps linkage rules: an event at a door or input drives a lock or an output by itself.
+    LINKAGE = "linkage"
     # Reads identity cards presented at a door's reader for a while, to register their holders
     # (each card read is an id_card_read event).
     ID_CARD_REGISTRATION = "id_card_registration"
@@ -710,6 +729,30 @@ class ScreenPicture:
         return self.url is None
 
 
+class LinkageOutput(StrEnum):
+    """What a linkage rule drives (see protocols/linkage.py)."""
+
+    LOCK = "lock"
+    AUX_OUTPUT = "aux_output"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Linkage:
+    """A linkage rule the terminal keeps (see protocols/linkage.py).
+
+    `trigger` at `source` (0: anywhere) drives `output` `number` for `seconds` (0 off or closed,
+    255 on or normally open); an `alarm` trigger names its `reason`.
+    """
+
+    index: int
+    trigger: EventType
+    source: int
+    output: LinkageOutput
+    number: int
+    seconds: int
+    reason: AlarmReason | None = None
+
+
 class AttendanceKind(StrEnum):
     """What an attendance record says the person did (a terminal's attendance keys)."""
 
@@ -817,6 +860,8 @@ class Terminal:
     recovers_after_outage: bool = False
     # How many auxiliary outputs and elevator floors `output_control` / `floor_control` take.
     aux_outputs: int = 0
+    # How many auxiliary inputs a linkage rule (`set_linkage`) can start from.
+    aux_inputs: int = 0
     floors: int = 0
     # How many scheduled bells `set_bell` and attendance shifts `set_shift` take.
     bells: int = 0
@@ -995,6 +1040,14 @@ class Terminal:
     async def test_host(self, host: str, port: int) -> bool:
         """Return whether the terminal reaches `host`:`port` (a network test of its own)."""
         raise NotSupportedError(Operation.TEST_HOST)
+
+    async def set_linkage(self, linkage: Linkage) -> None:
+        """Add or replace linkage rule `linkage.index` (see protocols/linkage.py)."""
+        raise NotSupportedError(Operation.LINKAGE)
+
+    async def delete_linkages(self, index: int | None) -> None:
+        """Delete linkage rule `index`, or every rule (None)."""
+        raise NotSupportedError(Operation.LINKAGE)
 
     async def id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
         """Start (for `seconds`) or stop registering by identity card at `door` (0: every door)."""

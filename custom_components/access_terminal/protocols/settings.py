@@ -152,6 +152,8 @@ class Setting(StrEnum):
     FINGERPRINTS_PER_USER = "fingerprints_per_user"
     # Warn on the screen when fewer records than this are left (0: no warning).
     LOG_FULL_WARNING = "log_full_warning"
+    # How many of the oldest records the terminal deletes when its log is full.
+    RECORDS_DROPPED_WHEN_FULL = "records_dropped_when_full"
     # What a duress credential does: nothing special, alarm and open, alarm only, open only.
     DURESS_ALARM = "duress_alarm"
     # Which alarm output the alarm input drives (off: none).
@@ -566,6 +568,13 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         ),
         SettingSpec(
             setting=Setting.LOG_FULL_WARNING,
+            kind=SettingKind.NUMBER,
+            minimum=0,
+            maximum=65535,
+            advanced=True,
+        ),
+        SettingSpec(
+            setting=Setting.RECORDS_DROPPED_WHEN_FULL,
             kind=SettingKind.NUMBER,
             minimum=0,
             maximum=65535,

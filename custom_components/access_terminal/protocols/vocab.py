@@ -87,6 +87,11 @@ def device_error(reason: ErrorReason, detail: str) -> tuple[Meaning, ...]:
     return (Meaning(EventType.DEVICE_ERROR, detail, reason=reason),)
 
 
+def device_status(kind: EventType, detail: str) -> tuple[Meaning, ...]:
+    """Describe what the terminal reports of itself (started, reconnected, upgraded...)."""
+    return (Meaning(kind, detail),)
+
+
 def cleared(reason: AlarmReason, detail: str) -> tuple[Meaning, ...]:
     """Describe the end of an alarm."""
     return (Meaning(EventType.ALARM_CLEARED, detail, reason=reason),)

@@ -47,6 +47,17 @@ async def _set_number(
     await _set(hass, sim, "number", "set_value", entity_id=entity_id, value=value)
 
 
+async def _enable(
+    hass: HomeAssistant, sim: ZkPushSimulator, entry: MockConfigEntry, entity_id: str
+) -> None:
+    """Enable an entity that is off by default; it shows once the terminal is back online."""
+    er.async_get(hass).async_update_entity(entity_id, disabled_by=None)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await sim.connect()
+    await hass.async_block_till_done()
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_unlock_time_of_two_seconds_opens_for_two_seconds(
     hass: HomeAssistant, simulator: ZkPushSimulator
@@ -256,11 +267,7 @@ async def test_language_select_sets_the_terminal_language(
 ) -> None:
     """The Language option (Appendix 4) as a select: read, written, and names follow it."""
     language = f"select.{ENTITY}_language"
-    er.async_get(hass).async_update_entity(language, disabled_by=None)  # off by default
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-    await simulator.connect()
-    await hass.async_block_till_done()
+    await _enable(hass, simulator, init_integration, language)  # off by default
     assert hass.states.get(language).state == "en"
     assert "zh_hans" in hass.states.get(language).attributes["options"]
 
@@ -347,3 +354,36 @@ async def test_identity_card_registration_action(
     with pytest.raises(vol.Invalid):
         await register(door=1, duration=0)
     assert len(simulator.commands) == sent
+
+
+async def test_records_dropped_when_the_log_is_full(
+    hass: HomeAssistant,
+    simulator: ZkPushSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """DelRecord (Appendix 12) as a number: a full log then deletes that many oldest records."""
+    dropped = f"number.{ENTITY}_records_dropped_when_the_log_is_full"
+    await _enable(hass, simulator, init_integration, dropped)  # off by default
+    assert hass.states.get(dropped).state == "0"
+
+    simulator.record_capacity = 3
+    for pin in ("1", "2", "3"):
+        simulator.queue_event(27, pin)
+    # Nothing dropped: a full log keeps what it has and records nothing more.
+    assert simulator.queue_event(27, "4") == ""
+    pins = [line.split("\t")[1] for line in simulator.pending_records]
+    assert pins == ["pin=1", "pin=2", "pin=3"]
+
+    await _set_number(hass, simulator, dropped, 2)
+    assert simulator.options["DelRecord"] == "2"
+    assert hass.states.get(dropped).state == "2"
+    simulator.queue_event(27, "5")
+    stored = simulator.uploaded_records + simulator.pending_records  # oldest first
+    assert [line.split("\t")[1] for line in stored] == ["pin=3", "pin=5"]
+
+    sent = len(simulator.commands)
+    for wrong in (-1, 65536, 1.5):
+        with pytest.raises(ServiceValidationError):
+            await _set_number(hass, simulator, dropped, wrong)
+    assert len(simulator.commands) == sent
+    assert simulator.options["DelRecord"] == "2"

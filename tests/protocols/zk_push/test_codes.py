@@ -91,11 +91,16 @@ EXPECTED: dict[int, Kinds] = {
     **_group([70, 71, 108], [(E.DEVICE_ERROR, ErrorReason.CONNECTION_LOST)]),
     **_group([66], [(E.DEVICE_ERROR, ErrorReason.FIRMWARE_FAILED)]),
     **_group([37, 47, 76], [(E.DEVICE_ERROR, ErrorReason.OTHER)]),
+    **_group([206], [(E.DEVICE_STARTED, None)]),
+    **_group([217], [(E.DEVICE_CONNECTED, None)]),
+    **_group([235], [(E.FIRMWARE_UPGRADED, None)]),
+    **_group([212], [(E.ELEVATOR_CONTROL_ENABLED, None)]),
+    **_group([213], [(E.ELEVATOR_CONTROL_DISABLED, None)]),
 }
 # Codes acknowledged without an event: linkage, status notes, network, calls...
 SILENT = [6, 26, 32, 51, 72, 77, 78, 79]
-SILENT += [105, 206, 212, 213, 214, 217, 223]
-SILENT += [231, 235, 240, 241, 242, 245, 246, 248, 254, 255]
+SILENT += [105, 214, 223]
+SILENT += [231, 240, 241, 242, 245, 246, 248, 254, 255]
 # Every code of Appendix 2 (rows 43, 46, 238 and 249-253 are empty in the document).
 DOCUMENT_CODES = {*range(43), 44, 45, *range(47, 80), *range(100, 122), *range(200, 238)}
 DOCUMENT_CODES |= {*range(239, 249), 254, 255}
@@ -163,12 +168,19 @@ def test_pin_zero_is_the_terminal_itself(code: int, expected: Kinds) -> None:
 
 def test_device_event_types() -> None:
     # Every door and alarm event stands without a person, but those someone causes by a button
-    # or remotely; and so do the terminal's own errors.
+    # or remotely; and so do the terminal's own errors and what it reports of itself.
     caused = {E.EXIT_BUTTON, E.REMOTE_UNLOCK, E.REMOTE_LOCK}
     streams = {EventCategory.DOOR, EventCategory.ALARM}
     assert device_event_types() == {
         kind for kind in E if EVENT_CATEGORIES[kind] in streams and kind not in caused
-    } | {E.DEVICE_ERROR}
+    } | {
+        E.DEVICE_ERROR,
+        E.DEVICE_STARTED,
+        E.DEVICE_CONNECTED,
+        E.FIRMWARE_UPGRADED,
+        E.ELEVATOR_CONTROL_ENABLED,
+        E.ELEVATOR_CONTROL_DISABLED,
+    }
 
 
 def test_doorbell_and_auxiliary_input_name_their_place() -> None:

@@ -72,6 +72,7 @@ def test_options_become_values_and_values_options() -> None:
             "InterLock": "1",
             "AntiPassback": "1",
             "DSTOn": "1",
+            "DelRecord": "500",
             "Door1Detectortime": "x",
             "Door1CancelKeepOpenDelay": "20250114",  # skipped today
             "Door2CancelKeepOpenDelay": "20250113",  # skipped yesterday: runs today
@@ -87,6 +88,7 @@ def test_options_become_values_and_values_options() -> None:
         SettingAddress(Setting.INTERLOCK): "doors_1_2",
         SettingAddress(Setting.ANTI_PASSBACK_BETWEEN_DOORS): "doors_1_2",
         SettingAddress(Setting.DAYLIGHT_SAVING): True,
+        SettingAddress(Setting.RECORDS_DROPPED_WHEN_FULL): 500,
         SettingAddress(Setting.SCHEDULED_OPENING, 1): False,
         SettingAddress(Setting.SCHEDULED_OPENING, 2): True,
     }
@@ -136,7 +138,7 @@ async def test_settings_read_and_written(controller: Device) -> None:
     assert text.startswith("GET OPTIONS Door1Drivertime,Door2Drivertime,")
     assert "Door4MultiCardOpenDoor" in text
     cancelled = ",".join(f"Door{door}CancelKeepOpenDelay" for door in range(1, 5))
-    assert text.endswith(f",InterLock,AntiPassback,DSTOn,Language,{cancelled}")
+    assert text.endswith(f",InterLock,AntiPassback,DSTOn,DelRecord,Language,{cancelled}")
     reply = await controller.answer_options(
         number, "Door1Drivertime=3,Door3SensorType=0,InterLock=5"
     )

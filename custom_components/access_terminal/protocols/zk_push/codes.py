@@ -3,7 +3,7 @@
 Tables from specs/003_918f4eda729658fc.txt: Appendix 1 (command results), Appendix 2 (real-time
 events), Appendix 3 (verification modes) and the bitmask form of `verifytype` (section 10.2).
 Every code of Appendix 2 is either an event (EVENT_CODES) or, in NO_EVENT_CODES, no event for a
-stated reason (network up, the device started...); their records are still acknowledged. Code
+stated reason (network up, a verification step...); their records are still acknowledged. Code
 255 (door status) only updates the doors (uploads.py).
 """
 
@@ -46,6 +46,7 @@ from ..vocab import (
     cleared,
     denied,
     device_error,
+    device_status,
     door,
     events,
     fire,
@@ -207,6 +208,13 @@ EVENT_CODES: dict[int, tuple[Meaning, ...]] = {
     47: device_error(ER.OTHER, "failed to send a command"),
     # Told to close a door (remotely or at the terminal) while its normal-open period runs.
     37: device_error(ER.OTHER, "the door cannot be closed during its normal-open period"),
+    # What the terminal reports of itself; 217 ends the outage 108 reported, 235 is the upgrade
+    # that 66 reports failed.
+    206: device_status(E.DEVICE_STARTED, "the terminal started"),
+    217: device_status(E.DEVICE_CONNECTED, "connected to the main controller"),
+    235: device_status(E.FIRMWARE_UPGRADED, "reader firmware upgraded"),
+    212: device_status(E.ELEVATOR_CONTROL_ENABLED, "elevator control enabled"),
+    213: device_status(E.ELEVATOR_CONTROL_DISABLED, "elevator control disabled"),
 }
 # Appendix 2 codes that give no event, and why. A test checks that every code of the
 # document is in one of the two tables, so none is dropped without a stated reason.
@@ -220,14 +228,9 @@ NO_EVENT_CODES: dict[int, str] = {
     78: "hotspot disconnected: the connectivity sensor shows the link",
     79: "mobile network disconnected: the connectivity sensor shows the link",
     105: "server unreachable: the connectivity sensor shows the link",
-    206: "the terminal started: it registers again, which the connectivity sensor shows",
-    212: "elevator control enabled: elevators are not modelled",
-    213: "elevator control disabled: elevators are not modelled",
     214: "connected to the server: the connectivity sensor shows the link",
-    217: "connected to the main controller: the terminal's link to its controller",
     223: "remote identification asked: Home Assistant answers it; the outcome is 222, 44 or 45",
     231: "camera (IPC) linkage: what the linkage does arrives as its own code",
-    235: "reader firmware upgraded: the terminal's own maintenance",
     240: "intercom call ended: the call itself was the doorbell event (239)",
     241: "camera capture linked: the snapshot itself is an ATTPHOTO upload",
     242: "camera recording linked: the recording stays on the camera",
@@ -238,7 +241,7 @@ NO_EVENT_CODES: dict[int, str] = {
     255: "door status only: its sensor / relay / alarm fields update the doors, no event",
 }
 # Events a person causes without identifying (no user behind pin=0): the door, its modes,
-# alarms and the terminal's own errors.
+# alarms and what the terminal reports of itself (errors, a start, an upgrade...).
 _DEVICE_EVENT_TYPES = frozenset(
     {
         E.DOOR_OPENED,
@@ -258,6 +261,8 @@ _DEVICE_EVENT_TYPES = frozenset(
         E.AUX_INPUT_OFF,
         E.AUX_OUTPUT_ON,
         E.AUX_OUTPUT_OFF,
+        *(E.DEVICE_STARTED, E.DEVICE_CONNECTED, E.FIRMWARE_UPGRADED),
+        *(E.ELEVATOR_CONTROL_ENABLED, E.ELEVATOR_CONTROL_DISABLED),
     }
 )
 

@@ -134,6 +134,7 @@ _SECURITY_OPERATIONS = USER_OPERATIONS | {
     Operation.CLEAR_RECORDS,
     Operation.TEST_HOST,
     Operation.ID_CARD_REGISTRATION,
+    Operation.LINKAGE,
 }
 _LOCK_OPERATIONS = frozenset({Operation.LOCKOUT, Operation.RELEASE_LOCKOUT})
 # Auxiliary outputs are driven where the controller announces some (AuxOutCount).
@@ -274,9 +275,12 @@ def open_seconds(options: Mapping[str, str], door: int, duration: int | None) ->
     return duration
 
 
-def aux_output_count(options: Mapping[str, str]) -> int:
-    """Return how many auxiliary outputs the controller announced (AuxOutCount, at most 255)."""
-    count = optional_int(options.get("AuxOutCount"))
+def aux_output_count(options: Mapping[str, str], name: str = "AuxOutCount") -> int:
+    """Return how many auxiliary outputs (or inputs: AuxInCount) the controller announced.
+
+    At most 255; a value that is no such count is none.
+    """
+    count = optional_int(options.get(name))
     return count if count is not None and 0 <= count <= MAX_AUX_OUTPUTS else 0
 
 

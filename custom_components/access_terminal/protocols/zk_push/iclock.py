@@ -570,6 +570,7 @@ class IclockTerminal(PushTerminal):
         self.caps = Capabilities.from_options(self.options, attendance=attendance)
         self.zone = zone_from_option(self.options.get("TimeZone")) or self._default_zone
         self.aux_outputs = aux_output_count(self.options) if not attendance else 0
+        self.aux_inputs = aux_output_count(self.options, "AuxInCount") if not attendance else 0
         self.operations = operations_for(self.variant, self.caps, self.aux_outputs)
         self.event_categories = event_categories_for(self.variant)
         self.optional_event_types = optional_event_types(self.options)

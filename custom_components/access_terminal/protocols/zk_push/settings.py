@@ -1,9 +1,10 @@
 """ZK PUSH settings: the access control parameters as options (specs/003_918f4eda729658fc.txt).
 
 Appendix 10 (per door, as `Door<n><Name>` options), Appendix 9 (`InterLock`), Appendix 12
-(`DSTOn`) and the `Language` option (Appendix 4's numbers) are read with GET OPTIONS and
-written with SET OPTIONS (section 12.5). The same parameters travel in the DoorParameters and
-DevParameters tables of newer controllers, which cannot be read back: the options are used.
+(`DSTOn`, `DelRecord`) and the `Language` option (Appendix 4's numbers) are read with GET
+OPTIONS and written with SET OPTIONS (section 12.5). The same parameters travel in the
+DoorParameters and DevParameters tables of newer controllers, which cannot be read back: the
+options are used.
 Each setting of the vocabulary maps onto one option and its values onto the option's codes.
 """
 
@@ -165,6 +166,8 @@ OPTIONS: tuple[ZkOption, ...] = (
         },
     ),
     ZkOption(Setting.DAYLIGHT_SAVING, "DSTOn", _SWITCH),
+    # Appendix 12: how many of the oldest event records go when the log is full.
+    ZkOption(Setting.RECORDS_DROPPED_WHEN_FULL, "DelRecord"),
     # Appendix 4: the Language option's number of each of the setting's choices (the other
     # languages have no choice, so a terminal set to one shows none).
     ZkOption(
@@ -215,6 +218,7 @@ def settings_for(doors: int) -> dict[Setting, SettingSpec]:
         Setting.EXTENDED_UNLOCK_TIME,
         *between_doors,
         Setting.DAYLIGHT_SAVING,
+        Setting.RECORDS_DROPPED_WHEN_FULL,
         Setting.LANGUAGE,
         Setting.SCHEDULED_OPENING,
     )

@@ -19,6 +19,7 @@ from typing import Any, cast
 from ..access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
 from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
 from ..history import Recovery
+from ..linkage import LinkageLimits
 from ..model import (
     AccessEvent,
     Authorizer,
@@ -28,6 +29,7 @@ from ..model import (
     EventType,
     Family,
     FirmwareImage,
+    Linkage,
     Operation,
     Record,
     TerminalListener,
@@ -48,6 +50,7 @@ from .codes import describe_result
 from .commands import Command
 from .device import Variant, check_door, open_seconds
 from .iclock import IclockTerminal
+from .linkage import MAX_LINKAGES, TRIGGER_CODES, delete_linkage_command, linkage_command
 from .listing import UserListing, table_queries, userinfo_queries
 from .operations import (
     CLEAR_RECORDS_COMMAND,
@@ -255,6 +258,30 @@ class ZkPushTerminal(IclockTerminal):
         if not 1 <= output <= self.aux_outputs:
             raise InvalidRequestError(f"output {output} is not one of 1 to {self.aux_outputs}")
         await self._run(output_command(output, seconds), "auxiliary output")
+
+    @property
+    def linkage_limits(self) -> LinkageLimits:
+        """Return what this controller's linkage rules can name."""
+        return LinkageLimits(
+            triggers=TRIGGER_CODES,
+            rules=MAX_LINKAGES,
+            doors=len(self.doors),
+            aux_inputs=self.aux_inputs,
+            aux_outputs=self.aux_outputs,
+        )
+
+    async def set_linkage(self, linkage: Linkage) -> None:
+        """Send DATA UPDATE inoutfun: the controller applies the rule by itself from then on."""
+        self.require(Operation.LINKAGE)
+        self.linkage_limits.check(linkage)
+        await self._run(linkage_command(linkage, dev_id=self.caps.dev_id), "linkage rule")
+
+    async def delete_linkages(self, index: int | None) -> None:
+        """Send DATA DELETE inoutfun Index=<n> (None: every rule, `*`)."""
+        self.require(Operation.LINKAGE)
+        if index is not None:
+            self.linkage_limits.check_index(index)
+        await self._run(delete_linkage_command(index), "linkage deletion")
 
     async def id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
         """Send CONTROL DEVICE 12: the door's reader registers identity cards for `seconds`.
