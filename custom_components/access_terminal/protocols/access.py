@@ -266,8 +266,19 @@ class PersonPolicy:
         return merged(g.rule for g in self.grants if g.first_card and door in g.doors)
 
     def super_doors(self) -> list[int]:
-        """Return the doors the person passes at any time, interlock and anti-passback aside."""
-        return sorted({door for grant in self.grants if grant.super_user for door in grant.doors})
+        """Return the doors the person passes at any time, interlock and anti-passback aside.
+
+        A super-user grant narrowed to some hours (a verification period a terminal could not
+        hold, taken from its rule) is no longer "any time": its doors are left out.
+        """
+        return sorted(
+            {
+                door
+                for grant in self.grants
+                if grant.super_user and grant.rule.always
+                for door in grant.doors
+            }
+        )
 
     def valid_at(self, moment: datetime) -> bool:
         """Return True inside the validity."""

@@ -155,41 +155,31 @@ LATE: list[tuple[Callable[[ZkPushTerminal], Coroutine[Any, Any, object]], str]] 
 ]
 
 
+@pytest.mark.parametrize("cancelled", [False, True], ids=["timed out", "caller gave up"])
 @pytest.mark.parametrize(("operation", "what"), LATE, ids=[what for _, what in LATE])
 async def test_commands_not_taken_in_time_are_withdrawn(
     controller: Device,
     loop_errors: list[dict[str, Any]],
     operation: Callable[[ZkPushTerminal], Coroutine[Any, Any, object]],
     what: str,
+    cancelled: bool,
 ) -> None:
-    controller.terminal.command_timeout = SHORT
-    with pytest.raises(CommandTimeoutError, match=f"did not complete {what} in time") as err:
-        await operation(controller.terminal)
-    assert err.value.still_queued is False
-    del err  # its traceback holds the operation's frames
+    """Not taken in time, or its caller gone first (an action cancelled, an unload)."""
+    if cancelled:
+        task = asyncio.create_task(operation(controller.terminal))
+        await settle()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    else:
+        controller.terminal.command_timeout = SHORT
+        with pytest.raises(CommandTimeoutError, match=f"did not complete {what} in time") as err:
+            await operation(controller.terminal)
+        assert err.value.still_queued is False
+        del err  # its traceback holds the operation's frames
     # Never delivered later: a door must not open minutes after it was asked to.
     assert await controller.commands() == []
     # Nothing left behind that asyncio would report as an unhandled error.
-    await settle()
-    gc.collect()
-    assert [context["message"] for context in loop_errors] == []
-
-
-@pytest.mark.parametrize(("operation", "what"), LATE, ids=[what for _, what in LATE])
-async def test_commands_whose_caller_gave_up_are_withdrawn(
-    controller: Device,
-    loop_errors: list[dict[str, Any]],
-    operation: Callable[[ZkPushTerminal], Coroutine[Any, Any, object]],
-    what: str,
-) -> None:
-    """A caller cancelled before the terminal polled (an action cancelled, an unload)."""
-    task = asyncio.create_task(operation(controller.terminal))
-    await settle()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    # Never delivered later: nobody waits for it any more.
-    assert await controller.commands() == []
     await settle()
     gc.collect()
     assert [context["message"] for context in loop_errors] == []

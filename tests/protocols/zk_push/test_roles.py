@@ -5,9 +5,11 @@ from __future__ import annotations
 from custom_components.access_terminal.protocols.access import (
     ALWAYS,
     DoorGrant,
+    DoorSchedules,
     Notes,
     PersonPolicy,
     Shortfall,
+    hold_verification,
     roles_left_out,
 )
 from custom_components.access_terminal.protocols.zk_push import access as zk_access
@@ -180,3 +182,15 @@ def test_roles_a_profile_lacks_are_noted() -> None:
     held = Notes()
     roles_left_out(policy, profile_of(ROLES), held)
     assert held.frozen() == frozenset()
+
+
+def test_a_super_user_narrowed_by_a_verification_period_is_no_super_user_there() -> None:
+    """Super users pass at any time; a door whose verification period could not be held takes
+    those hours from everyone there, so no "any time" row is written for it (never wider)."""
+    policy = role_person("1", {1, 2}, super_user=True)
+    demands = DoorSchedules(verify={1: (("face_card_and_password", CLEANER),)})
+    notes = Notes()
+    (narrowed,), _kept = hold_verification([policy], demands, lambda *_: False, notes)
+    assert Shortfall.VERIFICATION_MODES in {note.kind for note in notes.frozen()}
+    plan = compile_access([narrowed], ROLES, TUESDAY)
+    assert plan.tables["super_users"] == [{"pin": "1", "door": 2}]
