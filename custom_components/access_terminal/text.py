@@ -21,7 +21,6 @@ DESCRIPTIONS = {
     spec.setting: TextEntityDescription(
         **setting_description_fields(spec),
         native_max=spec.max_length,
-        native_min=spec.min_length,
     )
     for spec in settings_of(SettingKind.TEXT)
 }
@@ -43,11 +42,6 @@ class SettingText(SettingEntity, TextEntity):
     def native_max(self) -> int:
         """Return the terminal's longest value."""
         return self.spec.max_length
-
-    @property
-    def native_min(self) -> int:
-        """Return the terminal's shortest value (0: the text may be cleared)."""
-        return self.spec.min_length
 
     @property
     def native_value(self) -> str | None:
