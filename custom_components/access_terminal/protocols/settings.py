@@ -401,7 +401,7 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             maximum=1440,
             advanced=True,
         ),
-        SettingSpec(setting=Setting.LIVENESS_DETECTION, kind=SettingKind.SWITCH),
+        SettingSpec(setting=Setting.LIVENESS_DETECTION, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(
             setting=Setting.LIVENESS_LEVEL,
             kind=SettingKind.SELECT,
@@ -417,7 +417,7 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             maximum=255,
             advanced=True,
         ),
-        SettingSpec(setting=Setting.TAMPER_ALARM, kind=SettingKind.SWITCH),
+        SettingSpec(setting=Setting.TAMPER_ALARM, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(
             setting=Setting.MULTI_PERSON_COUNT,
             kind=SettingKind.NUMBER,
@@ -507,13 +507,14 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
             maximum=100,
             advanced=True,
         ),
-        SettingSpec(setting=Setting.VOICE_PROMPTS, kind=SettingKind.SWITCH),
+        SettingSpec(setting=Setting.VOICE_PROMPTS, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(
             setting=Setting.DISPLAY_BRIGHTNESS,
             kind=SettingKind.NUMBER,
             unit="%",
             minimum=0,
             maximum=100,
+            advanced=True,
         ),
         SettingSpec(setting=Setting.SHOW_PERSON_NAME, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(setting=Setting.SHOW_PERSON_PHOTO, kind=SettingKind.SWITCH, advanced=True),
@@ -523,9 +524,13 @@ SETTINGS: Mapping[Setting, SettingSpec] = {
         SettingSpec(setting=Setting.RECORD_OVERWRITE, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(setting=Setting.RECORD_UNREGISTERED, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(setting=Setting.RECORD_PHOTOS, kind=SettingKind.SWITCH, advanced=True),
-        # Empty: no message on the screen.
+        # Empty: no message on the screen (the screen-message actions reach it too).
         SettingSpec(
-            setting=Setting.SCREEN_MESSAGE, kind=SettingKind.TEXT, max_length=64, min_length=0
+            setting=Setting.SCREEN_MESSAGE,
+            kind=SettingKind.TEXT,
+            max_length=64,
+            min_length=0,
+            advanced=True,
         ),
         SettingSpec(setting=Setting.EXPIRY_REMINDER, kind=SettingKind.SWITCH, advanced=True),
         SettingSpec(

@@ -37,14 +37,18 @@ async def test_settings_shown_as_the_terminal_holds_them(
 ) -> None:
     assert hass.states.get(entity(hass, "number", "door_1_unlock_time")).state == "1"
     assert hass.states.get(entity(hass, "number", "volume")).state == "60"
-    assert hass.states.get(entity(hass, "switch", "tamper_alarm")).state == "on"
     assert hass.states.get(entity(hass, "switch", "door_1_held_open_alarm")).state == "off"
-    assert hass.states.get(entity(hass, "text", "screen_message")).state == ""
     # Rarely changed ones are there, disabled until someone enables them.
-    restart = er.async_get(hass).async_get(entity(hass, "time", "daily_restart_time"))
-    assert restart is not None
-    assert restart.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    assert restart.entity_category is not None
+    for platform, key in (
+        ("time", "daily_restart_time"),
+        ("switch", "tamper_alarm"),
+        ("text", "screen_message"),
+        ("number", "display_brightness"),
+    ):
+        rare = er.async_get(hass).async_get(entity(hass, platform, key))
+        assert rare is not None
+        assert rare.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert rare.entity_category is not None
 
 
 async def test_unlock_time_reaches_the_door(
@@ -63,8 +67,10 @@ async def test_unlock_time_reaches_the_door(
     assert hass.states.get(unlock).state == "2"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_tamper_alarm_switched_off(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     tamper = entity(hass, "switch", "tamper_alarm")
+    assert hass.states.get(tamper).state == "on"
     await with_device(
         hass,
         simulator,
@@ -76,8 +82,10 @@ async def test_tamper_alarm_switched_off(hass: HomeAssistant, simulator: HttpV2S
     assert simulator.alarms == []
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_screen_message_written(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     message = entity(hass, "text", "screen_message")
+    assert hass.states.get(message).state == ""
     await with_device(
         hass,
         simulator,
@@ -89,6 +97,7 @@ async def test_screen_message_written(hass: HomeAssistant, simulator: HttpV2Simu
     assert hass.states.get(message).state == "欢迎光临"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_screen_message_cleared(hass: HomeAssistant, simulator: HttpV2Simulator) -> None:
     message = entity(hass, "text", "screen_message")
     for value in ("Closed today", ""):
