@@ -44,9 +44,9 @@ from .events import TerminalEvents
 from .names import PeopleNames
 from .protocols.errors import (
     AccessTerminalError,
-    InvalidRequestError,
     ListenerUnavailableError,
     NotSupportedError,
+    check_numbers,
 )
 from .protocols.history import check_range
 from .protocols.model import (
@@ -97,12 +97,6 @@ READING_TEMPERATURE = "temperature"
 # from (its clock may be off a little), and never for more than a week.
 RECOVERY_MARGIN = timedelta(minutes=10)
 MAX_AUTOMATIC_RECOVERY = timedelta(days=7)
-
-
-def _check_numbers(kind: str, numbers: Sequence[int], count: int) -> None:
-    """Refuse the first of `numbers` that is not one of the terminal's 1 to `count`."""
-    if wrong := [number for number in numbers if not 1 <= number <= count]:
-        raise InvalidRequestError(f"{kind} {wrong[0]} is not one of 1 to {count}")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -576,14 +570,14 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         """Set one scheduled bell of the terminal."""
         async with self.errors():
             self.terminal.require(Operation.BELLS)
-            _check_numbers("bell", [bell.number], self.terminal.bells)
+            check_numbers("bell", [bell.number], self.terminal.bells)
             await self.terminal.set_bell(bell)
 
     async def async_set_shift(self, shift: int, periods: Sequence[Period]) -> None:
         """Set the periods of one attendance shift of the terminal."""
         async with self.errors():
             self.terminal.require(Operation.SHIFTS)
-            _check_numbers("shift", [shift], self.terminal.shifts)
+            check_numbers("shift", [shift], self.terminal.shifts)
             await self.terminal.set_shift(shift, periods)
 
     async def async_set_user_shifts(
@@ -607,7 +601,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
         """Drive an auxiliary output for some seconds (0: switch it off)."""
         async with self.errors():
             self.terminal.require(Operation.AUX_OUTPUT)
-            _check_numbers("output", [output], self.terminal.aux_outputs)
+            check_numbers("output", [output], self.terminal.aux_outputs)
             await self.terminal.output_control(output, seconds)
 
     async def async_id_card_registration(self, door: int, seconds: int, enabled: bool) -> None:
@@ -642,7 +636,7 @@ class AccessTerminalCoordinator(DataUpdateCoordinator[TerminalState]):
                 if not self.terminal.floors:
                     # A terminal that acts on every floor at once only.
                     raise NotSupportedError("selected floors")
-                _check_numbers("floor", floors, self.terminal.floors)
+                check_numbers("floor", floors, self.terminal.floors)
             await self.terminal.floor_control(floors, action)
 
     async def async_clear_alarm(self) -> None:

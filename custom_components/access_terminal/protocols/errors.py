@@ -44,6 +44,15 @@ class InvalidRequestError(AccessTerminalError):
     """A caller asked for something the family cannot represent (bad user id, bad door...)."""
 
 
+def check_numbers(kind: str, numbers: Sequence[int], count: int) -> None:
+    """Refuse the first of `numbers` that is not one of a terminal's 1 to `count`.
+
+    (Its bells, shifts, outputs, floors, doors of a rule...: `kind` names them in the error.)
+    """
+    if wrong := [number for number in numbers if not 1 <= number <= count]:
+        raise InvalidRequestError(f"{kind} {wrong[0]} is not one of 1 to {count}")
+
+
 class CommandTimeoutError(AccessTerminalError):
     """The device did not take or answer a command in time."""
 

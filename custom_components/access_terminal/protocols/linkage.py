@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, check_numbers
 from .model import AlarmReason, EventType, Linkage, LinkageOutput
 
 # Seconds of a rule's output: 0 off (closed), 1-254 that long, 255 on until told otherwise.
@@ -50,7 +50,7 @@ class LinkageLimits:
 
     def check_index(self, index: int) -> None:
         """Refuse a rule number the terminal does not have."""
-        _check_number("linkage", index, self.rules)
+        check_numbers("linkage", [index], self.rules)
 
     def check(self, linkage: Linkage) -> None:
         """Refuse a rule the terminal cannot hold, saying what is wrong."""
@@ -61,20 +61,15 @@ class LinkageLimits:
         self.check_index(linkage.index)
         if linkage.source:  # 0: anywhere
             if linkage.trigger in INPUT_TRIGGERS:
-                _check_number("auxiliary input", linkage.source, self.aux_inputs)
+                check_numbers("auxiliary input", [linkage.source], self.aux_inputs)
             else:
-                _check_number("door", linkage.source, self.doors)
+                check_numbers("door", [linkage.source], self.doors)
         if linkage.output is LinkageOutput.LOCK:
-            _check_number("door", linkage.number, self.doors)
+            check_numbers("door", [linkage.number], self.doors)
         else:
-            _check_number("auxiliary output", linkage.number, self.aux_outputs)
+            check_numbers("auxiliary output", [linkage.number], self.aux_outputs)
         if not OUTPUT_OFF <= linkage.seconds <= OUTPUT_HELD:
             raise InvalidRequestError(f"an output runs {OUTPUT_OFF} to {OUTPUT_HELD} seconds")
-
-
-def _check_number(kind: str, number: int, count: int) -> None:
-    if not 1 <= number <= count:
-        raise InvalidRequestError(f"{kind} {number} is not one of 1 to {count}")
 
 
 def _named(trigger: LinkageTrigger) -> str:

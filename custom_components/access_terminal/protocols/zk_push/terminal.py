@@ -17,7 +17,13 @@ import logging
 from typing import Any, cast
 
 from ..access import AccessPlan, AccessProfile, DoorSchedules, PersonPolicy
-from ..errors import DeviceError, InvalidRequestError, NotSupportedError, TerminalClosedError
+from ..errors import (
+    DeviceError,
+    InvalidRequestError,
+    NotSupportedError,
+    TerminalClosedError,
+    check_numbers,
+)
 from ..history import Recovery
 from ..linkage import LinkageLimits
 from ..model import (
@@ -255,8 +261,7 @@ class ZkPushTerminal(IclockTerminal):
     async def output_control(self, output: int, seconds: int) -> None:
         """Send CONTROL DEVICE 01 <output> 02 <seconds>: drive an auxiliary output."""
         self.require(Operation.AUX_OUTPUT)
-        if not 1 <= output <= self.aux_outputs:
-            raise InvalidRequestError(f"output {output} is not one of 1 to {self.aux_outputs}")
+        check_numbers("output", [output], self.aux_outputs)
         await self._run(output_command(output, seconds), "auxiliary output")
 
     @property
