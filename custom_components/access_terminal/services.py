@@ -521,11 +521,19 @@ async def _set_user(call: ServiceCall) -> None:
     await _on_each_device(call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.users.async_set([user]))
 
 
+def _some_or_all(call: ServiceCall, key: str, every: str, error: str) -> Any:
+    """Return the call's `key` (None: all of them, with `every` set).
+
+    Neither `key` nor `every`, or both: which ones is unclear (translated error `error`).
+    """
+    chosen = call.data.get(key)
+    if (chosen is None) != call.data[every]:
+        raise validation_error(error)
+    return chosen
+
+
 async def _delete_user(call: ServiceCall) -> None:
-    user_ids: list[str] | None = call.data.get("user_id")
-    if (user_ids is None) != call.data["all_users"]:
-        # Neither some users nor all of them, or both: which users is unclear.
-        raise validation_error("delete_user_which")
+    user_ids: list[str] | None = _some_or_all(call, "user_id", "all_users", "delete_user_which")
     await _on_each_device(
         call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.users.async_delete(user_ids)
     )
@@ -683,10 +691,7 @@ async def _set_linkage(call: ServiceCall) -> None:
 
 
 async def _delete_linkage(call: ServiceCall) -> None:
-    index: int | None = call.data.get("index")
-    if (index is None) != call.data["all_linkages"]:
-        # Neither one rule nor all of them, or both: which rules is unclear.
-        raise validation_error("delete_linkage_which")
+    index: int | None = _some_or_all(call, "index", "all_linkages", "delete_linkage_which")
     await _on_each_device(
         call.hass, call.data[ATTR_DEVICE_ID], lambda c: c.async_delete_linkages(index)
     )
