@@ -13,12 +13,19 @@ this door, 27 not registered, 29 expired, 41 wrong verification mode, 62 prohibi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
 from simulator.access_rules import Span, within
-from simulator.zk_push_codec import ERR_PARAMETER, OK, decode_time, lowered, parse_int
+from simulator.zk_push_codec import (
+    ERR_PARAMETER,
+    OK,
+    decode_time,
+    kept_rows,
+    lowered,
+    parse_int,
+)
 
 EVENT_OPENED: Final = 0
 EVENT_OUTSIDE_TIME_ZONE: Final = 21
@@ -44,11 +51,6 @@ def _factory_zone() -> dict[str, int]:
         for name in (*DAY_NAMES, *HOLIDAY_NAMES)
         for slot in range(1, SLOTS + 1)
     }
-
-
-def _kept[K, V](table: dict[K, V], everything: bool, gone: Callable[[K], bool]) -> dict[K, V]:
-    """Return the rows of `table` a deletion leaves (none when it deletes `everything`)."""
-    return {} if everything else {key: row for key, row in table.items() if not gone(key)}
 
 
 def decode_interval(value: int) -> Span | None:
@@ -102,15 +104,15 @@ class AccessTables:
         number = parse_int(given.get("timezoneid" if name == "difftimezonevs" else "doorid"))
         pin = given.get("pin", "").strip()
         if name == "personalvstimezone" and (everything or pin):
-            self.person_verify = _kept(
+            self.person_verify = kept_rows(
                 self.person_verify,
                 everything,
                 lambda key: key[0] == pin and number in (None, key[1]),
             )
         elif name == "difftimezonevs" and (everything or number is not None):
-            self.verify_zones = _kept(self.verify_zones, everything, lambda key: key == number)
+            self.verify_zones = kept_rows(self.verify_zones, everything, lambda key: key == number)
         elif name == "doorvstimezone" and (everything or number is not None):
-            self.door_verify = _kept(self.door_verify, everything, lambda key: key == number)
+            self.door_verify = kept_rows(self.door_verify, everything, lambda key: key == number)
         else:
             return ERR_PARAMETER
         return OK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import io
@@ -132,6 +132,13 @@ def split_fields(text: str) -> dict[str, str]:
         if sep and key.strip():
             fields[key.strip()] = value.rstrip("\r\n")
     return fields
+
+
+def kept_rows[K, V](
+    table: Mapping[K, V], everything: bool, gone: Callable[[K], bool]
+) -> dict[K, V]:
+    """Return the rows of `table` a DATA DELETE leaves (none when it deletes `everything`)."""
+    return {} if everything else {key: row for key, row in table.items() if not gone(key)}
 
 
 def lowered(fields: Mapping[str, str]) -> dict[str, str]:

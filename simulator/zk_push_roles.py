@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from simulator.zk_push_codec import ERR_PARAMETER, OK, lowered, parse_int
+from simulator.zk_push_codec import ERR_PARAMETER, OK, kept_rows, lowered, parse_int
 
 FIRST_CARD: Final = "firstcard"
 SUPER_USERS: Final = "superauthorize"
@@ -66,25 +66,16 @@ class RoleTables:
         door = parse_int(given.get("doorid")) if name == FIRST_CARD else None
         if not everything and not pin and door is None:
             return ERR_PARAMETER
+
+        def gone(key: tuple[str, int]) -> bool:
+            return (pin is not None and key[0] == pin) or (door is not None and key[1] == door)
+
         if name == EXTENDED_USERS:
-            self.extended = (
-                {} if everything else {k: v for k, v in self.extended.items() if k != pin}
-            )
-            return OK
-        keys: set[tuple[str, int]] = set(
-            self.super_users if name == SUPER_USERS else self.first_card
-        )
-        gone = {
-            key
-            for key in keys
-            if everything
-            or (pin is not None and key[0] == pin)
-            or (door is not None and key[1] == door)
-        }
-        if name == SUPER_USERS:
-            self.super_users -= gone
+            self.extended = kept_rows(self.extended, everything, lambda key: key == pin)
+        elif name == SUPER_USERS:
+            self.super_users = set(kept_rows(dict.fromkeys(self.super_users), everything, gone))
         else:
-            self.first_card = {k: v for k, v in self.first_card.items() if k not in gone}
+            self.first_card = kept_rows(self.first_card, everything, gone)
         return OK
 
     def count(self, name: str) -> int:
