@@ -567,6 +567,11 @@ def person_demand(policy: PersonPolicy, door: int) -> Demand | None:
     )
 
 
+def asks_verification(policies: Sequence[PersonPolicy], schedules: DoorSchedules) -> bool:
+    """Return True if a door schedule or a person's grant demands a verification mode."""
+    return bool(schedules.verify) or any(g.verify_mode for p in policies for g in p.grants)
+
+
 def hold_verification(
     policies: Sequence[PersonPolicy],
     schedules: DoorSchedules,
@@ -581,7 +586,7 @@ def hold_verification(
     demand is also left out where the door demands another mode (which one a terminal applies
     is not known). Returns the policies (grants split by door) and the demands kept.
     """
-    if not schedules.verify and not any(g.verify_mode for p in policies for g in p.grants):
+    if not asks_verification(policies, schedules):
         return list(policies), schedules
     door_kept: dict[int, tuple[Demand, ...]] = {}
     door_removed: dict[int, TimeRule] = {}

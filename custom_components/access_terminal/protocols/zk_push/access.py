@@ -37,6 +37,7 @@ from ..access import (
     Shortfall,
     TimeRule,
     ZoneBook,
+    asks_verification,
     door_rules,
     first_card_rules,
     fit_day,
@@ -187,6 +188,8 @@ def _hold_modes(
 
     Taking periods from people's access can change the holiday types, so it is checked again.
     """
+    if not asks_verification(policies, schedules):
+        return policies, schedules  # nothing to hold: no rules to compute twice
     while True:
         by_people = [door_rules(p, profile, today, Notes()) for p in policies] + [
             first_card_rules(p, profile, today, Notes()) for p in policies
